@@ -1,0 +1,1 @@
+"""Gongkai core: the disclosure engine and the application that composes it."""

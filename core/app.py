@@ -1,0 +1,176 @@
+"""The application factory: configuration, database, i18n, plugins, themes, blueprints."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+
+from flask import Flask, g, jsonify, request
+from flask_babel import gettext
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+import core
+import tenants
+from core import db, i18n, jobs, themes
+from core.config import load_settings
+from core.errors import UserError
+from core.plugins import Plugins
+from tenants import resolution
+from tenants.models import User
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def discover_blueprints():
+    """Every ``bp`` of a ``views`` module in core and tenants (found by name, not listed)."""
+    for package in (core, tenants):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1] == "views":
+                module = importlib.import_module(info.name)
+                bp = getattr(module, "bp", None)
+                if bp is not None:
+                    yield bp
+
+
+def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **settings) -> Flask:
+    """Build the application; ``settings`` override environment variables (see core.config)."""
+    s = load_settings(**settings)
+    app = Flask(__name__, instance_path=str(s.instance_path), static_folder=None)
+    app.config.update(
+        SECRET_KEY=s.secret_key,
+        GONGKAI_ENV=s.env,
+        DATABASE_URL=s.database_url,
+        REDIS_URL=s.redis_url,
+        BABEL_DEFAULT_LOCALE=s.default_locale,
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=s.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=s.production,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        TESTING=s.env == "testing",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(config or {})
+
+    db.bind(app.config["DATABASE_URL"])
+    app.extensions["gongkai.plugins"] = plugins or Plugins()
+    jobs.init_app(app)
+    i18n.init_app(app)
+    themes.init_app(app)
+    csrf.init_app(app)
+    _init_login(app)
+    _init_request_cycle(app)
+    _init_errors(app)
+    for bp in discover_blueprints():
+        app.register_blueprint(bp)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n._("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _init_request_cycle(app: Flask) -> None:
+    @app.before_request
+    def resolve_host():
+        resolution.resolve_host()
+
+    @app.after_request
+    def finish(response):
+        # One transaction per request: commit when the answer is a success, else roll back.
+        if response.status_code < 400:
+            db.commit()
+        else:
+            db.session.rollback()
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.teardown_appcontext
+    def remove_session(exc):
+        if exc is not None:
+            db.session.rollback()
+        db.session.remove()
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _init_errors(app: Flask) -> None:
+    from core.themes import render
+
+    def error_page(status: int, title: str, message: str):
+        if _wants_json():
+            return jsonify(error=title, message=message), status
+        return render("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(UserError)
+    def user_error(exc: UserError):
+        return error_page(exc.status, gettext("Request refused"), str(exc))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_page(
+            400,
+            gettext("The form has expired"),
+            gettext("The form was not accepted (missing or expired security token). "
+                    "Go back, reload the page and submit it again."),
+        )  # fmt: skip
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        titles = {
+            404: gettext("Page not found"),
+            403: gettext("Access denied"),
+            405: gettext("Method not allowed"),
+            413: gettext("The upload is too large"),
+            429: gettext("Too many requests"),
+        }
+        messages = {
+            404: gettext(
+                "There is no page at this address. Check the address or go to the home page."
+            ),
+            403: gettext("You are not allowed to see this page."),
+        }
+        status = exc.code or 500
+        return error_page(
+            status, titles.get(status, exc.name), messages.get(status, exc.description or "")
+        )
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        if app.testing and not app.config.get("GONGKAI_ERROR_PAGES"):
+            raise exc
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        g.pop("org", None)
+        return error_page(
+            500,
+            gettext("Something went wrong"),
+            gettext("The server could not complete the request. Nothing was saved. "
+                    "Please try again later."),
+        )  # fmt: skip

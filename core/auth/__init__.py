@@ -1,0 +1,1 @@
+"""Sign-in: local accounts now (Flask-Login); SSO providers come later."""

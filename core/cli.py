@@ -1,0 +1,168 @@
+"""The ``gongkai`` command: operator commands, one unit of work each.
+
+A refused command prints why on standard error and exits with code 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from core import db, jobs, migrate
+from core.app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             load_dotenv=False, set_debug_flag=False)  # fmt: skip
+def main():
+    """Gongkai (公开): Party affairs disclosure platform — operator commands."""
+
+
+# --- serving -------------------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reload/--no-reload", default=False, help="Restart on code changes.")
+@with_appcontext
+def run_command(host: str, port: int, reload: bool):
+    """Serve the application (development server; embedded jobs without REDIS_URL)."""
+    import os
+
+    app = current_app._get_current_object()
+    runner = None
+    if jobs.embedded() and (not reload or os.environ.get("WERKZEUG_RUN_MAIN")):
+        runner = jobs.EmbeddedRunner().start()
+    try:
+        app.run(host=host, port=port, use_reloader=reload, debug=False)
+    finally:
+        if runner:
+            runner.stop()
+
+
+@main.command("shell")
+@with_appcontext
+def shell_command():
+    """A Python shell in the application context."""
+    import code
+
+    code.interact(local={"app": current_app, "db": db})
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group():
+    """Schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str):
+    """Create or upgrade the schema to REVISION (default: the latest)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {migrate.current(current_app.config['DATABASE_URL'])}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str):
+    """Downgrade the schema to REVISION."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Show the schema revision of the database."""
+    click.echo(migrate.current(current_app.config["DATABASE_URL"]) or "empty database")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str):
+    """Autogenerate a migration from the models (for developers)."""
+    migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+@main.command("worker")
+@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(queues, burst: bool):
+    """Run an RQ worker (with its scheduler for delayed jobs). Needs REDIS_URL."""
+    if jobs.embedded():
+        raise click.UsageError(
+            "REDIS_URL is not set: jobs run inside `gongkai run` (embedded mode)."
+        )
+    jobs.run_worker(queues, burst=burst)
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the periodic sweeps (RQ cron). Run exactly one; a second one refuses to start."""
+    if jobs.embedded():
+        raise click.UsageError(
+            "REDIS_URL is not set: sweeps run inside `gongkai run` (embedded mode)."
+        )
+    try:
+        jobs.run_scheduler()
+    except jobs.SchedulerAlreadyRunning as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command("sweep")
+@click.argument("name", required=False)
+@with_appcontext
+def sweep_command(name: str | None):
+    """Run the sweep NAME now, in this process (without NAME: list the sweeps)."""
+    if not name:
+        for sweep in jobs.sweeps():
+            click.echo(f"{sweep.name}\tevery {sweep.interval}s\t{sweep.func}")
+        return
+    if name not in {s.name for s in jobs.sweeps()}:
+        raise click.BadParameter(f"unknown sweep {name!r}", param_hint="NAME")
+    click.echo(f"{name}: {jobs.run_sweep(name)}")
+
+
+@main.command("outbox")
+@with_appcontext
+def outbox_command():
+    """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep)."""
+    rows = jobs.pending()
+    for e in rows:
+        click.echo(
+            f"{e.id}\t{e.created_at:%Y-%m-%d %H:%M:%S}\t{e.queue}\t{e.func}\t{e.attempts}\t{e.last_error or ''}"
+        )
+    click.echo(f"{len(rows)} unsent job(s).")
+
+
+def register_commands() -> None:
+    """Attach the command groups of the other packages (found by name: ``cli.py`` modules)."""
+    import tenants.cli
+
+    for group in tenants.cli.COMMANDS:
+        main.add_command(group)
+    import core.plugin_cli
+
+    main.add_command(core.plugin_cli.plugins_group)
+
+
+register_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

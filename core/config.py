@@ -1,0 +1,88 @@
+"""Configuration from environment variables, with safe embedded defaults.
+
+Kernel module: imports nothing else of the project.
+
+| variable | default | meaning |
+|---|---|---|
+| ``GONGKAI_ENV`` | ``development`` | ``production`` refuses to start without ``SECRET_KEY`` |
+| ``GONGKAI_INSTANCE_PATH`` | ``instance/`` | instance folder: SQLite file, generated secret, uploads |
+| ``GONGKAI_DATABASE_URL`` | SQLite file in the instance folder | SQLAlchemy URL |
+| ``REDIS_URL`` | unset | RQ queues and rate limits; unset = embedded in-process jobs |
+| ``SECRET_KEY`` | generated once into the instance folder (development only) | session signing |
+| ``GONGKAI_DEFAULT_LOCALE`` | ``zh_Hans_CN`` | platform default language |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_LOCALES = ("zh_Hans_CN", "en", "ug")
+DEFAULT_LOCALE = "zh_Hans_CN"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which variable to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    default_locale: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def _secret_key(env: str, instance_path: Path, environ) -> str:
+    key = environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set in production (GONGKAI_ENV=production).")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(environ=None, **overrides) -> Settings:
+    """Read the settings from ``environ`` (default ``os.environ``); ``overrides`` win."""
+    environ = os.environ if environ is None else environ
+    env = overrides.get("env") or environ.get("GONGKAI_ENV", "development")
+    if env not in ("development", "production", "testing"):
+        raise ConfigError(f"GONGKAI_ENV must be development, production or testing, not {env!r}.")
+    instance_path = Path(
+        overrides.get("instance_path") or environ.get("GONGKAI_INSTANCE_PATH") or "instance"
+    ).resolve()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = (
+        overrides.get("database_url")
+        or environ.get("GONGKAI_DATABASE_URL")
+        or f"sqlite:///{instance_path / 'gongkai.sqlite'}"
+    )
+    redis_url = overrides.get("redis_url", environ.get("REDIS_URL") or None)
+    default_locale = overrides.get("default_locale") or environ.get(
+        "GONGKAI_DEFAULT_LOCALE", DEFAULT_LOCALE
+    )
+    if default_locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"GONGKAI_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}.")
+    secret_key = overrides.get("secret_key") or _secret_key(env, instance_path, environ)
+    return Settings(
+        env=env,
+        instance_path=instance_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        default_locale=default_locale,
+    )

@@ -1,0 +1,112 @@
+"""Database kernel: declarative base, naming convention, the engine and the session.
+
+Kernel module: imports nothing else of the project.
+
+One transaction per request (or command, or job): code calls :data:`session`, operations
+flush, and the request/command boundary commits once (:func:`commit`). Reactions that must
+leave only after the commit (jobs, mail) listen to the session's ``after_commit`` event.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+session = scoped_session(sessionmaker(expire_on_commit=False))
+"""The one session of the current thread (a request, a command or a job)."""
+
+_engines: dict[str, Engine] = {}
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process (shared by apps made for the same database)."""
+    url = normalise_url(url)
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(
+                url, pool_pre_ping=True, connect_args={"prepare_threshold": None}
+            )
+        _engines[url] = engine
+        # A forked worker must not reuse the parent's pooled connections.
+        os.register_at_fork(after_in_child=lambda e=engine: e.dispose(close=False))
+    return engine
+
+
+def bind(url: str) -> Engine:
+    """Bind the thread-scoped session to the database at ``url``."""
+    engine = get_engine(url)
+    session.remove()
+    session.configure(bind=engine)
+    return engine
+
+
+def commit() -> None:
+    """Commit the unit of work; roll back and re-raise when it fails."""
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise

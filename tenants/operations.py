@@ -1,0 +1,232 @@
+"""Operations on organisations, users and memberships: the only code that changes them.
+
+Operations validate, mutate, flush and write the audit entry. They never commit (the request,
+command or job does) and never read the request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import String, func, literal, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core import audit, db
+from core.errors import UserError
+from tenants.models import CODE_PATTERN, ROLES, Membership, Organisation, User
+
+ORG_FIELDS = (
+    "type_code",
+    "sector",
+    "names",
+    "hierarchical_code",
+    "affiliation",
+    "founded_on",
+    "term_ends_on",
+    "full_members",
+    "officers",
+    "contacts",
+    "leading_group",
+    "default_locale",
+    "locales",
+    "timezone",
+    "theme",
+    "plugin_settings",
+    "host",
+    "position",
+    "enabled",
+)
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _snapshot(org: Organisation) -> dict[str, Any]:
+    data = {f: getattr(org, f) for f in ORG_FIELDS}
+    for key in ("founded_on", "term_ends_on"):
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
+    data["parent_id"] = org.parent_id
+    return data
+
+
+def get_org(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+def create_organisation(
+    code: str, *, parent: Organisation | None = None, actor=None, **fields: Any
+) -> Organisation:
+    if not re.match(CODE_PATTERN, code or ""):
+        raise UserError(f"Invalid organisation code {code!r}: use a-z, 0-9 and '-'.")
+    if get_org(code) is not None:
+        raise UserError(f"Organisation {code!r} already exists.")
+    unknown = set(fields) - set(ORG_FIELDS)
+    if unknown:
+        raise UserError(f"Unknown organisation fields: {', '.join(sorted(unknown))}")
+    org = Organisation(code=code, **fields)
+    org.parent_id = parent.id if parent else None
+    org.depth = parent.depth + 1 if parent else 0
+    db.session.add(org)
+    db.session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    org.root_id = parent.root_id if parent else org.id
+    db.session.flush()
+    audit.log(
+        "organisation.create", "organisation", org.id, org_id=org.id, actor=actor,
+        changes=audit.diff({}, _snapshot(org)),
+    )  # fmt: skip
+    return org
+
+
+def update_organisation(org: Organisation, changes: dict[str, Any], *, actor=None) -> bool:
+    """Apply ``changes`` (a subset of ORG_FIELDS); True when anything changed."""
+    unknown = set(changes) - set(ORG_FIELDS)
+    if unknown:
+        raise UserError(f"Unknown organisation fields: {', '.join(sorted(unknown))}")
+    before = _snapshot(org)
+    for key, value in changes.items():
+        if getattr(org, key) != value:
+            setattr(org, key, value)
+    after = _snapshot(org)
+    delta = audit.diff(before, after)
+    if not delta:
+        return False
+    db.session.flush()
+    audit.log("organisation.update", "organisation", org.id, org_id=org.id, actor=actor,
+              changes=delta)  # fmt: skip
+    return True
+
+
+def move_organisation(org: Organisation, new_parent: Organisation, *, actor=None) -> bool:
+    """Re-parent ``org`` (and its subtree) under ``new_parent`` within the same county."""
+    if org.parent_id == new_parent.id:
+        return False
+    if org.parent_id is None:
+        raise UserError(f"{org.code} is a hosted county and cannot be moved under another unit.")
+    if new_parent.path.startswith(org.path):
+        raise UserError(f"Cannot move {org.code} under its own descendant {new_parent.code}.")
+    if new_parent.root_id != org.root_id:
+        raise UserError(f"Cannot move {org.code} into another county ({new_parent.code}).")
+    old_path, new_path = org.path, f"{new_parent.path}{org.id}/"
+    depth_shift = new_parent.depth + 1 - org.depth
+    old_parent_id = org.parent_id
+    db.session.flush()
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.path.startswith(old_path, autoescape=True))
+        .values(
+            path=literal(new_path, String).concat(
+                func.substr(Organisation.path, len(old_path) + 1)
+            ),
+            depth=Organisation.depth + depth_shift,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    org.parent_id = new_parent.id
+    db.session.flush()
+    db.session.expire_all()
+    audit.log("organisation.move", "organisation", org.id, org_id=org.id, actor=actor,
+              changes={"parent_id": [old_parent_id, new_parent.id]})  # fmt: skip
+    return True
+
+
+# --- users and memberships -------------------------------------------------------------------
+
+
+def get_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def hash_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    return generate_password_hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+def create_user(
+    username: str,
+    *,
+    password: str | None = None,
+    display_name: str = "",
+    email: str | None = None,
+    platform_admin: bool = False,
+    locale: str | None = None,
+    actor=None,
+) -> User:
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$", username or ""):
+        raise UserError(
+            f"Invalid user name {username!r}: 2-80 letters, digits, '.', '_', '-', '@'."
+        )
+    if get_user(username) is not None:
+        raise UserError(f"User {username!r} already exists.")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        email=email,
+        password_hash=hash_password(password) if password is not None else None,
+        is_platform_admin=platform_admin,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.log("user.create", "user", user.id, actor=actor,
+              changes={"username": [None, username], "platform_admin": [None, platform_admin]})  # fmt: skip
+    return user
+
+
+def set_password(user: User, password: str, *, actor=None) -> None:
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    audit.log("user.password", "user", user.id, actor=actor)
+
+
+def grant_membership(user: User, org: Organisation, role: str, *, actor=None) -> Membership:
+    """Grant ``role`` in ``org``; granting a role the user already holds changes nothing."""
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role
+        )
+    )
+    if existing is not None:
+        return existing
+    membership = Membership(user_id=user.id, org_id=org.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.log("membership.grant", "membership", membership.id, org_id=org.id, actor=actor,
+              changes={"user": [None, user.username], "role": [None, role]})  # fmt: skip
+    return membership
+
+
+def revoke_membership(user: User, org: Organisation, role: str, *, actor=None) -> bool:
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role
+        )
+    )
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    db.session.flush()
+    audit.log("membership.revoke", "membership", membership.id, org_id=org.id, actor=actor,
+              changes={"user": [user.username, None], "role": [role, None]})  # fmt: skip
+    return True
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)))
+
+
+def record_login(user: User, *, ip: str | None = None) -> None:
+    user.last_login_at = db.utcnow()
+    audit.log("auth.login", "user", user.id, actor=user, ip=ip)
+
+
+def record_failed_login(username: str, *, ip: str | None = None) -> None:
+    audit.log("auth.login_failed", "user", username[:60], ip=ip)
