@@ -63,12 +63,9 @@ class Organisation(db.Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(63), unique=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
-    root_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
+    # NO ACTION (checked at the end of the statement): a parent with children cannot go
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     path: Mapped[str] = mapped_column(String(1000), default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -130,13 +130,11 @@ def upgrade() -> None:
             ["parent_id"],
             ["organisations.id"],
             name=op.f("fk_organisations_parent_id_organisations"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["root_id"],
             ["organisations.id"],
             name=op.f("fk_organisations_root_id_organisations"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("code", name=op.f("uq_organisations_code")),

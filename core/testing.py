@@ -1,0 +1,115 @@
+"""Pytest plugin shipped with Gongkai (entry point ``pytest11``): fixtures for plugin authors.
+
+Fixtures:
+
+* ``gongkai_database_url`` (session) — the database to test against; a SQLite file by default.
+  Override it in a ``conftest.py`` to run against PostgreSQL.
+* ``app`` — an application on a migrated database, emptied after each test.
+* ``client`` — its Flask test client.
+* ``make_org`` — factory: ``make_org("code", parent=None, type_code="branch", sector="agency")``.
+* ``org`` — a county with one branch under it (``org`` is the branch).
+* ``with_plugins`` — ``with_plugins(name=plugin_object, ...)`` registers plugins for one test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from sqlalchemy import delete
+
+from core import db, migrate
+
+KEEP_TABLES = {"code_list_entries", "alembic_version"}
+_migrated: set[str] = set()
+
+
+def empty_database() -> None:
+    """Delete every row the tests wrote (code lists seeded by migrations stay)."""
+    db.session.rollback()
+    for table in reversed(db.Base.metadata.sorted_tables):
+        if table.name not in KEEP_TABLES:
+            db.session.execute(delete(table))
+    db.session.commit()
+    db.session.remove()
+
+
+def migrate_once(url: str) -> None:
+    if url not in _migrated:
+        migrate.upgrade(url)
+        _migrated.add(url)
+
+
+@pytest.fixture(scope="session")
+def gongkai_database_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'gongkai-test.sqlite'}"
+
+
+@pytest.fixture
+def app_settings(tmp_path, gongkai_database_url) -> dict:
+    """Keyword arguments for ``create_app``; override to change the configuration."""
+    return {
+        "env": "testing",
+        "instance_path": str(tmp_path / "instance"),
+        "database_url": gongkai_database_url,
+        "secret_key": "test-secret-key",
+        "redis_url": None,
+    }
+
+
+@pytest.fixture
+def app(app_settings):
+    from core.app import create_app
+
+    migrate_once(app_settings["database_url"])
+    application = create_app(**app_settings)
+    ctx = application.app_context()
+    ctx.push()
+    empty_database()
+    try:
+        yield application
+    finally:
+        with contextlib.suppress(Exception):
+            empty_database()
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org(app):
+    from tenants import operations
+
+    def make(code, *, parent=None, type_code="branch", sector="agency", **fields):
+        names = fields.pop("names", {"zh_Hans_CN": {"full": f"{code} 党组织", "short": code}})
+        org = operations.create_organisation(
+            code, parent=parent, type_code=type_code, sector=sector, names=names, **fields
+        )
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def org(make_org):
+    county = make_org("test-county", type_code="county_committee")
+    return make_org("test-branch", parent=county)
+
+
+@pytest.fixture
+def with_plugins(app):
+    registered: list[str] = []
+    plugins = app.extensions["gongkai.plugins"]
+
+    def register(**named_plugins):
+        for name, plugin in named_plugins.items():
+            plugins.register(plugin, name)
+            registered.append(name)
+
+    yield register
+    for name in registered:
+        plugins.unregister(name)

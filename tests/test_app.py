@@ -1,0 +1,69 @@
+"""The application factory, configuration, health and readiness."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.app import create_app
+from core.config import ConfigError, load_settings
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_reports_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["redis"] == "embedded"
+
+
+def test_readyz_reports_redis_when_configured(app_settings, redis_server):
+    app = create_app(**{**app_settings, "redis_url": redis_server.url})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"]["redis"] == "ok"
+
+
+def test_readyz_fails_when_redis_is_unreachable(app_settings):
+    from tests.services import free_port
+
+    app = create_app(**{**app_settings, "redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"]["redis"].startswith("error")
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings({"GONGKAI_ENV": "production", "GONGKAI_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    env = {"GONGKAI_INSTANCE_PATH": str(tmp_path)}
+    first = load_settings(env).secret_key
+    assert len(first) >= 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert load_settings(env).secret_key == first
+
+
+def test_database_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    settings = load_settings({"GONGKAI_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'gongkai.sqlite'}"
+    assert settings.redis_url is None
+
+
+def test_unknown_page_is_a_translated_404(client):
+    response = client.get("/no/such/page?lang=zh_Hans_CN")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
