@@ -94,7 +94,8 @@ def _init_login(app: Flask) -> None:
 def _init_request_cycle(app: Flask) -> None:
     @app.before_request
     def resolve_host():
-        resolution.resolve_host()
+        if "host_org" not in g:
+            resolution.resolve_host()
 
     @app.after_request
     def finish(response):

@@ -5,7 +5,8 @@ Fixtures:
 * ``gongkai_database_url`` (session) — the database to test against; a SQLite file by default.
   Override it in a ``conftest.py`` to run against PostgreSQL.
 * ``app`` — an application on a migrated database, emptied after each test.
-* ``client`` — its Flask test client.
+* ``client`` — its Flask test client (each request in its own app context).
+* ``login`` — ``login(username, password)`` signs the client in through the real form.
 * ``make_org`` — factory: ``make_org("code", parent=None, type_code="branch", sector="agency")``.
 * ``org`` — a county with one branch under it (``org`` is the branch).
 * ``with_plugins`` — ``with_plugins(name=plugin_object, ...)`` registers plugins for one test.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from flask.ctx import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from core import db, migrate
@@ -57,6 +60,27 @@ def app_settings(tmp_path, gongkai_database_url) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the test body; without this, every
+    request would share its ``g`` (the organisation, the cached locale) with the test and with
+    the requests before it.
+    """
+
+    outer_context = None
+
+    def open(self, *args, **kwargs):
+        outer = self.outer_context
+        if outer is None or _cv_app.get(None) is not outer:
+            return super().open(*args, **kwargs)
+        outer.pop()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            outer.push()
+
+
 @pytest.fixture
 def app(app_settings):
     from core.app import create_app
@@ -65,6 +89,7 @@ def app(app_settings):
     application = create_app(**app_settings)
     ctx = application.app_context()
     ctx.push()
+    application.test_client_class = type("Client", (IsolatedClient,), {"outer_context": ctx})
     empty_database()
     try:
         yield application
@@ -77,6 +102,31 @@ def app(app_settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """The CSRF token of the form at ``path`` (the session cookie stays in ``client``)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token in the form at {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """``login(username, password)`` signs ``client`` in through the real login form."""
+
+    def do_login(username: str, password: str, *, follow_redirects: bool = False):
+        token = csrf_token(client)
+        return client.post(
+            "/auth/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            follow_redirects=follow_redirects,
+        )
+
+    return do_login
 
 
 @pytest.fixture

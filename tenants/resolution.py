@@ -30,7 +30,9 @@ def org_from_code(code: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None or not org.enabled:
         abort(404)
-    host_org = g.get("host_org")
+    if "host_org" not in g:  # URL value preprocessors run before before_request
+        resolve_host()
+    host_org = g.host_org
     if host_org is not None and org.root_id != host_org.root_id:
         abort(404)
     if org.parent_id is not None:

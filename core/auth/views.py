@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from core import audit
+from core import audit, db
 from core.auth.forms import LoginForm, LogoutForm
 from core.themes import render
 from tenants import operations
@@ -49,6 +49,7 @@ def login():
             flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(form.next.data))
         operations.record_failed_login(form.username.data.strip(), ip=request.remote_addr)
+        db.commit()  # the answer is a 401, which rolls back: keep the audit entry of the attempt
         error = gettext("Unknown user name or wrong password.")
     status = 401 if error else (400 if form.errors else 200)
     return render("auth/login.html", form=form, error=error), status

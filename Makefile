@@ -1,0 +1,78 @@
+# Gongkai — the commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTANCE ?= instance
+export GONGKAI_INSTANCE_PATH ?= $(abspath $(INSTANCE))
+LOCALES := zh_Hans_CN en ug
+
+.PHONY: help venv install i18n i18n-extract i18n-update i18n-compile demo serve test test-sqlite lint format rules bench clean
+
+help:
+	@echo "make demo    – virtualenv, install, migrate, load the demo counties, serve on http://127.0.0.1:5000"
+	@echo "make test    – the whole test suite (SQLite and PostgreSQL, real Redis)"
+	@echo "make lint    – ruff check and format check"
+	@echo "make rules   – each DOMAIN.md rule with the tests that enforce it"
+	@echo "make i18n    – extract, update and compile the translation catalogs"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml tests/fixtures/gongkai-testplugin/pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+	$(BIN)/pip install --quiet -e tests/fixtures/gongkai-testplugin
+	touch $@
+
+venv install: $(VENV)/.installed
+
+i18n-extract: install
+	$(BIN)/pybabel extract -F i18n/babel.cfg -k _l -k lazy_gettext --no-location \
+		--project=gongkai --sort-output -o i18n/messages.pot .
+
+i18n-update: i18n-extract
+	@for l in $(LOCALES); do \
+		if [ -f i18n/$$l/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -i i18n/messages.pot -d i18n -l $$l; \
+		else \
+			$(BIN)/pybabel init -i i18n/messages.pot -d i18n -l $$l; \
+		fi; \
+	done
+
+i18n-compile: install
+	$(BIN)/pybabel compile --use-fuzzy -d i18n
+
+i18n: i18n-update i18n-compile
+
+demo: install i18n-compile
+	$(BIN)/gongkai db upgrade
+	$(BIN)/gongkai demo load
+	@echo
+	@echo "Gongkai demo on http://127.0.0.1:5000 — sign in with any demo account, password gongkai-demo:"
+	@echo "  platform-admin, and for every organisation code X: X-admin, X-reviewer, X-member"
+	@echo "  (e.g. kashgar-kg3-admin, hongjiang-agri-reviewer, hengdong-tts-member)"
+	@echo
+	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
+
+serve: install i18n-compile
+	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
+
+test: install i18n-compile
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+rules: install
+	$(BIN)/python -m tests.rules
+
+bench: install i18n-compile
+	$(BIN)/python -m pytest tests/bench -p no:randomly
+
+clean:
+	rm -rf $(VENV) build *.egg-info
