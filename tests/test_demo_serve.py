@@ -1,0 +1,84 @@
+"""What `make demo` does, end to end: migrate a fresh instance, load the demo, serve it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.services import free_port
+
+GONGKAI = str(Path(sys.executable).with_name("gongkai"))
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("demo-instance")
+    env = {**os.environ, "GONGKAI_INSTANCE_PATH": str(instance)}
+    env.pop("GONGKAI_DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    for args in (["db", "upgrade"], ["demo", "load"]):
+        done = subprocess.run([GONGKAI, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    server = subprocess.Popen(
+        [GONGKAI, "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if fetch(base + "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail("the demo server did not start: " + (server.stdout.read() if server.stdout else ""))
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_demo_serves_the_five_counties(served_demo):
+    status, html = fetch(served_demo + "/")
+    assert status == 200
+    for name in ("中共喀什市委员会", "中共洪江市委员会", "中共孝义市委员会", "中共呈贡县委员会", "中共衡东县委员会"):
+        assert name in html
+
+
+def test_demo_kindergarten_in_uyghur_is_rtl(served_demo):
+    status, html = fetch(served_demo + "/o/kashgar-kg3/?lang=ug")
+    assert status == 200
+    assert 'dir="rtl"' in html
+    assert 'lang="ug"' in html
+
+
+def test_demo_agriculture_bureau_lists_its_six_branches(served_demo):
+    status, html = fetch(served_demo + "/o/hongjiang-agri/")
+    assert status == 200
+    for code in ("bamianshan", "agritech", "horticulture", "agri-institute", "seed-farm", "retirees"):
+        assert f'href="/o/hongjiang-{code}/"' in html
+
+
+def test_demo_readyz_reports_the_database(served_demo):
+    status, body = fetch(served_demo + "/readyz")
+    assert status == 200
+    assert '"database":"ok"' in body.replace(" ", "")
+
+
