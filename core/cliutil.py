@@ -13,7 +13,7 @@ from core.errors import UserError
 
 
 def operation(func):
-    """Run a command as one unit of work: commit on success; exit 2 with the message on UserError."""
+    """Run a command as one unit of work: commit on success, exit 2 with the message on refusal."""
 
     @with_appcontext
     @wraps(func)

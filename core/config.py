@@ -5,7 +5,7 @@ Kernel module: imports nothing else of the project.
 | variable | default | meaning |
 |---|---|---|
 | ``GONGKAI_ENV`` | ``development`` | ``production`` refuses to start without ``SECRET_KEY`` |
-| ``GONGKAI_INSTANCE_PATH`` | ``instance/`` | instance folder: SQLite file, generated secret, uploads |
+| ``GONGKAI_INSTANCE_PATH`` | ``instance/`` | SQLite file, generated secret, uploads |
 | ``GONGKAI_DATABASE_URL`` | SQLite file in the instance folder | SQLAlchemy URL |
 | ``REDIS_URL`` | unset | RQ queues and rate limits; unset = embedded in-process jobs |
 | ``SECRET_KEY`` | generated once into the instance folder (development only) | session signing |

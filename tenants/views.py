@@ -27,12 +27,12 @@ def portal_context(org) -> dict:
         "sectors": {
             c: labels.get(locale) or labels.get("zh_Hans_CN") or c
             for c, labels in plugins.sectors().items()
-        },  # fmt: skip
+        },
         "panels": [
             p
             for batch in plugins.relay(org).portal_panels(org=org, locale=locale)
             for p in batch or []
-        ],  # fmt: skip
+        ],
         "directory": None,
     }
     if is_county:

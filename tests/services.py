@@ -43,7 +43,7 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 
 class RedisServer:
-    """A redis-server process on a loopback port; ``stop()`` and ``start()`` again on the same port."""
+    """A redis-server on a loopback port; ``stop()``, then ``start()`` again on the same port."""
 
     def __init__(self, workdir: Path, port: int | None = None):
         self.binary = shutil.which("redis-server")

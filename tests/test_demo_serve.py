@@ -19,7 +19,7 @@ GONGKAI = str(Path(sys.executable).with_name("gongkai"))
 
 def fetch(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -32,7 +32,9 @@ def served_demo(tmp_path_factory):
     env.pop("GONGKAI_DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     for args in (["db", "upgrade"], ["demo", "load"]):
-        done = subprocess.run([GONGKAI, *args], env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [GONGKAI, *args], env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
     port = free_port()
     server = subprocess.Popen(
@@ -49,7 +51,9 @@ def served_demo(tmp_path_factory):
             time.sleep(0.1)
     else:
         server.kill()
-        pytest.fail("the demo server did not start: " + (server.stdout.read() if server.stdout else ""))
+        pytest.fail(
+            "the demo server did not start: " + (server.stdout.read() if server.stdout else "")
+        )
     yield base
     server.terminate()
     server.wait(timeout=10)
@@ -58,7 +62,13 @@ def served_demo(tmp_path_factory):
 def test_demo_serves_the_five_counties(served_demo):
     status, html = fetch(served_demo + "/")
     assert status == 200
-    for name in ("中共喀什市委员会", "中共洪江市委员会", "中共孝义市委员会", "中共呈贡县委员会", "中共衡东县委员会"):
+    for name in (
+        "中共喀什市委员会",
+        "中共洪江市委员会",
+        "中共孝义市委员会",
+        "中共呈贡县委员会",
+        "中共衡东县委员会",
+    ):
         assert name in html
 
 
@@ -72,7 +82,14 @@ def test_demo_kindergarten_in_uyghur_is_rtl(served_demo):
 def test_demo_agriculture_bureau_lists_its_six_branches(served_demo):
     status, html = fetch(served_demo + "/o/hongjiang-agri/")
     assert status == 200
-    for code in ("bamianshan", "agritech", "horticulture", "agri-institute", "seed-farm", "retirees"):
+    for code in (
+        "bamianshan",
+        "agritech",
+        "horticulture",
+        "agri-institute",
+        "seed-farm",
+        "retirees",
+    ):
         assert f'href="/o/hongjiang-{code}/"' in html
 
 
@@ -80,5 +97,3 @@ def test_demo_readyz_reports_the_database(served_demo):
     status, body = fetch(served_demo + "/readyz")
     assert status == 200
     assert '"database":"ok"' in body.replace(" ", "")
-
-

@@ -12,7 +12,6 @@ from alembic import op
 
 import core.db
 
-
 revision = "fd9f7347194b"
 down_revision = None
 branch_labels = None
