@@ -38,7 +38,11 @@ def run_command(host: str, port: int, reload: bool):
     if jobs.embedded() and (not reload or os.environ.get("WERKZEUG_RUN_MAIN")):
         runner = jobs.EmbeddedRunner().start()
     try:
-        app.run(host=host, port=port, use_reloader=reload, debug=False)
+        # app.run() refuses to run from a Flask CLI command; serve with werkzeug directly
+        from werkzeug.serving import run_simple
+
+        click.echo(f"Serving Gongkai on http://{host}:{port}/")
+        run_simple(host, port, app, use_reloader=reload, threaded=True)
     finally:
         if runner:
             runner.stop()
@@ -96,16 +100,28 @@ def db_revision(message: str):
 # --- jobs ----------------------------------------------------------------------------------
 
 
+def _require_redis(what: str) -> None:
+    """Refuse without REDIS_URL (usage error, exit 2); fail clearly when Redis is unreachable."""
+    if jobs.embedded():
+        raise click.UsageError(
+            f"REDIS_URL is not set: {what} run inside `gongkai run` (embedded mode)."
+        )
+    try:
+        jobs.redis_connection().ping()
+    except Exception as exc:
+        raise click.ClickException(
+            f"cannot reach Redis at REDIS_URL ({type(exc).__name__}: {exc})"
+        ) from None
+
+
 @main.command("worker")
-@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True)
+@click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True,
+              type=click.Choice(jobs.QUEUES))  # fmt: skip
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @with_appcontext
 def worker_command(queues, burst: bool):
     """Run an RQ worker (with its scheduler for delayed jobs). Needs REDIS_URL."""
-    if jobs.embedded():
-        raise click.UsageError(
-            "REDIS_URL is not set: jobs run inside `gongkai run` (embedded mode)."
-        )
+    _require_redis("jobs")
     jobs.run_worker(queues, burst=burst)
 
 
@@ -113,10 +129,7 @@ def worker_command(queues, burst: bool):
 @with_appcontext
 def scheduler_command():
     """Run the periodic sweeps (RQ cron). Run exactly one; a second one refuses to start."""
-    if jobs.embedded():
-        raise click.UsageError(
-            "REDIS_URL is not set: sweeps run inside `gongkai run` (embedded mode)."
-        )
+    _require_redis("sweeps")
     try:
         jobs.run_scheduler()
     except jobs.SchedulerAlreadyRunning as exc:
@@ -144,9 +157,9 @@ def outbox_command():
     """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep)."""
     rows = jobs.pending()
     for e in rows:
-        click.echo(
-            f"{e.id}\t{e.created_at:%Y-%m-%d %H:%M:%S}\t{e.queue}\t{e.func}\t{e.attempts}\t{e.last_error or ''}"
-        )
+        fields = (e.id, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.queue, e.func, e.org_id or "",
+                  e.attempts, e.last_error or "")  # fmt: skip
+        click.echo("\t".join(str(f) for f in fields))
     click.echo(f"{len(rows)} unsent job(s).")
 
 

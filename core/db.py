@@ -70,6 +70,9 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not pysqlite, begin transactions, so that SAVEPOINTs work (SQLAlchemy's
+    # documented recipe for "serializable isolation / savepoints" with pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -85,6 +88,7 @@ def get_engine(url: str) -> Engine:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         else:
             engine = create_engine(
                 url, pool_pre_ping=True, connect_args={"prepare_threshold": None}

@@ -30,12 +30,19 @@ def orgs_group():
 
 
 @orgs_group.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Validate and report, write nothing.")
 @operation
 def orgs_import(file, dry_run: bool):
     """Import organisations from a YAML FILE (all or nothing; re-importing changes nothing)."""
-    report = provisioning.import_yaml(file.read(), **_known())
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise provisioning.ImportRejected(
+            "The file is not UTF-8 text; nothing was imported.",
+            problems=[f"file, encoding: byte {exc.start} is not UTF-8"],
+        ) from None
+    report = provisioning.import_yaml(text, **_known())
     for kind in ("created", "updated", "moved"):
         codes = getattr(report, kind)
         if codes:
@@ -109,8 +116,13 @@ def users_group():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--platform-admin", is_flag=True)
 @click.option("--locale", type=click.Choice(["zh_Hans_CN", "en", "ug"]))
-@click.option("--role", "roles", multiple=True, metavar="ROLE@CODE",
-              help=f"Grant a role in an organisation ({', '.join(ROLES)}); repeatable.")  # fmt: skip
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="ROLE@CODE",
+    help=f"Grant a role in an organisation ({', '.join(ROLES)}); repeatable.",
+)
 @operation
 def users_create(
     username, display_name, email, password, password_stdin, platform_admin, locale, roles

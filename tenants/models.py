@@ -44,6 +44,8 @@ class CodeListEntry(db.Base):
     code: Mapped[str] = mapped_column(String(60))
     national_code: Mapped[str | None] = mapped_column(String(20))
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # list-specific facts, e.g. a channel's audience ("party", "society", "both")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def label(self, locale: str) -> str:

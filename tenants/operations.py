@@ -175,7 +175,8 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.log("user.create", "user", user.id, actor=actor,
-              changes={"username": [None, username], "platform_admin": [None, platform_admin]})  # fmt: skip
+              changes={"username": [None, username],
+                       "platform_admin": [None, platform_admin]})  # fmt: skip
     return user
 
 
@@ -220,7 +221,11 @@ def revoke_membership(user: User, org: Organisation, role: str, *, actor=None) -
 
 
 def memberships_of(user: User) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)))
+    return list(
+        db.session.scalars(
+            select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
+        )
+    )
 
 
 def record_login(user: User, *, ip: str | None = None) -> None:

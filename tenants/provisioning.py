@@ -28,7 +28,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarint import ScalarInt
 from sqlalchemy import select
 
 from core import db
@@ -68,6 +70,25 @@ FIELD_MAP = {
     "enabled": "enabled",
 }
 STRUCTURE_KEYS = ("code", "parent", "children")
+# fields an explicit empty value (``affiliation:`` or ``~``) clears
+NULLABLE_FIELDS = (
+    "hierarchical_code",
+    "affiliation",
+    "founded_on",
+    "term_ends_on",
+    "full_members",
+    "host",
+)
+DATE_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+class _Constructor(RoundTripConstructor):
+    """Dates stay text while loading, so a bad one is a problem with its line, not a crash."""
+
+
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda constructor, node: constructor.construct_scalar(node)
+)
 
 
 @dataclass
@@ -104,6 +125,8 @@ class _Node:
     parent_code: str | None
     values: dict[str, Any]
     line: int | None
+    group: int = 0  # siblings listed together (one ``children`` list, or top-level with one parent)
+    lines: dict[str, int | None] = field(default_factory=dict)  # line of ``parent``, ``host``
 
 
 def _line(container, key=None) -> int | None:
@@ -122,6 +145,7 @@ class _Validator:
         self.sectors, self.themes, self.org_types = sectors, themes, org_types
         self.problems: list[Problem] = []
         self.nodes: list[_Node] = []
+        self.groups: dict[tuple, int] = {}
 
     def problem(self, container, key, field_name: str, message: str) -> None:
         self.problems.append(Problem(_line(container, key), field_name, message))
@@ -136,6 +160,8 @@ class _Validator:
         if not isinstance(value, str | int) or isinstance(value, bool):
             self.problem(m, key, key, "must be text")
             return None
+        if isinstance(value, ScalarInt) and getattr(value, "_width", None):
+            value = str(int(value)).zfill(value._width)  # keep leading zeros: 0745, 001203
         value = str(value).strip()
         if len(value) > max_len:
             self.problem(m, key, key, f"is longer than {max_len} characters")
@@ -168,16 +194,22 @@ class _Validator:
             return value.date()
         if isinstance(value, date):
             return value
+        match = DATE_PATTERN.match(str(value).strip())
         try:
-            return date.fromisoformat(str(value))
+            if match is None:
+                raise ValueError
+            return date(*(int(part) for part in match.groups()))
         except ValueError:
-            self.problem(m, key, key, f"{value!r} is not a date (YYYY-MM-DD)")
+            self.problem(m, key, key, f"{str(value)!r} is not a date (YYYY-MM-DD)")
             return None
 
     # -- one organisation
-    def organisation(self, m, parent_code: str | None, top_level: bool, index: int = 0) -> None:
+    def organisation(
+        self, m, parent_code: str | None, top_level: bool, index: int, container, list_id: int
+    ) -> None:
         if not isinstance(m, dict):
-            self.problems.append(Problem(None, "organisations", "each entry must be a mapping"))
+            where = "organisations" if top_level else "children"
+            self.problem(container, index, where, "each entry must be a mapping of fields")
             return
         allowed = set(FIELD_MAP) | {"code", "children"} | ({"parent"} if top_level else set())
         for key in m:
@@ -189,6 +221,7 @@ class _Validator:
             self.problem(m, "code", "code", f"{code!r} is not a valid code (a-z, 0-9, '-')")
         if top_level and m.get("parent") is not None:
             parent_code = self.text(m, "parent", max_len=63)
+        lines = {"parent": _line(m, "parent") if "parent" in m else _line(m)}
         values: dict[str, Any] = {"position": index}
         type_code = self.text(m, "type", required=True, max_len=60)
         if type_code is not None and type_code not in self.org_types:
@@ -196,7 +229,8 @@ class _Validator:
                 m,
                 "type",
                 "type",
-                f"unknown organisation type {type_code!r} (known: {', '.join(sorted(self.org_types))})",
+                f"unknown organisation type {type_code!r} "
+                f"(known: {', '.join(sorted(self.org_types))})",
             )
         values["type_code"] = type_code
         if "sector" in m:
@@ -263,7 +297,7 @@ class _Validator:
             try:
                 if tz:
                     zoneinfo.ZoneInfo(tz)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 self.problem(m, "timezone", "timezone", f"unknown time zone {tz!r}")
             values["timezone"] = tz or "Asia/Shanghai"
         if "theme" in m:
@@ -285,19 +319,23 @@ class _Validator:
                 if not HOST_PATTERN.match(host):
                     self.problem(m, "host", "host", f"{host!r} is not a host name")
             values["host"] = host
+            lines["host"] = _line(m, "host")
         if "enabled" in m:
             if not isinstance(m["enabled"], bool):
                 self.problem(m, "enabled", "enabled", "must be true or false")
             values["enabled"] = bool(m["enabled"])
         if code:
-            self.nodes.append(_Node(code, parent_code, values, _line(m)))
+            group = self.groups.setdefault((list_id, parent_code), len(self.groups))
+            self.nodes.append(_Node(code, parent_code, values, _line(m), group, lines))
         children = m.get("children")
         if children is not None:
             if not isinstance(children, list):
                 self.problem(m, "children", "children", "must be a list of organisations")
                 return
             for i, child in enumerate(children):
-                self.organisation(child, code, top_level=False, index=i)
+                self.organisation(
+                    child, code, top_level=False, index=i, container=children, list_id=id(children)
+                )
 
     def names(self, m) -> dict[str, Any] | None:
         names = m.get("names")
@@ -387,6 +425,7 @@ class _Validator:
 def parse(text: str, *, sectors: set[str], themes: set[str]) -> list[_Node]:
     """Parse and validate a YAML document; raise :class:`ImportRejected` with every problem."""
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         doc = yaml.load(text)
     except YAMLError as exc:
@@ -395,6 +434,10 @@ def parse(text: str, *, sectors: set[str], themes: set[str]) -> list[_Node]:
         raise ImportRejected(
             "The file is not valid YAML.",
             problems=[str(Problem(line, "yaml", getattr(exc, "problem", None) or str(exc)))],
+        ) from None
+    except ValueError as exc:  # a value YAML itself cannot build
+        raise ImportRejected(
+            "The file is not valid YAML.", problems=[str(Problem(None, "yaml", str(exc)))]
         ) from None
     if not isinstance(doc, CommentedMap) or not isinstance(doc.get("organisations"), list):
         raise ImportRejected(
@@ -410,9 +453,12 @@ def parse(text: str, *, sectors: set[str], themes: set[str]) -> list[_Node]:
     validator = _Validator(
         sectors=sectors, themes=themes, org_types=codelists.codes(codelists.ORG_TYPE)
     )
-    for i, entry in enumerate(doc["organisations"]):
-        validator.organisation(entry, None, top_level=True, index=i)
-    _check_tree(validator, doc["organisations"])
+    entries = doc["organisations"]
+    for i, entry in enumerate(entries):
+        validator.organisation(
+            entry, None, top_level=True, index=i, container=entries, list_id=id(entries)
+        )
+    _check_tree(validator)
     if validator.problems:
         raise ImportRejected(
             "The file was rejected; nothing was imported.",
@@ -421,81 +467,194 @@ def parse(text: str, *, sectors: set[str], themes: set[str]) -> list[_Node]:
     return validator.nodes
 
 
-def _check_tree(validator: _Validator, entries) -> None:
-    seen: dict[str, int | None] = {}
+def _check_tree(validator: _Validator) -> None:
+    """Checks across entries and against the platform: duplicates, parents, moves, hosts."""
+    problems = validator.problems
+    seen: dict[str, _Node] = {}
     for node in validator.nodes:
         if node.code in seen:
-            validator.problems.append(
+            problems.append(
                 Problem(
                     node.line,
                     "code",
-                    f"{node.code!r} appears twice (first on line {seen[node.code]})",
+                    f"{node.code!r} appears twice (first on line {seen[node.code].line})",
                 )
             )
-        seen[node.code] = node.line
-    codes = [n.code for n in validator.nodes] + [
-        n.parent_code for n in validator.nodes if n.parent_code
-    ]
+        else:
+            seen[node.code] = node
+    codes = set(seen) | {n.parent_code for n in seen.values() if n.parent_code}
     existing = {
         o.code: o
-        for o in db.session.scalars(select(Organisation).where(Organisation.code.in_(set(codes))))
+        for o in db.session.scalars(select(Organisation).where(Organisation.code.in_(codes)))
     }
-    for node in validator.nodes:
+    # the platform's tree in the counties the file touches: code -> parent code
+    code_of: dict[int, str] = {}
+    platform_parent: dict[str, str | None] = {}
+    root_ids = {o.root_id for o in existing.values()}
+    if root_ids:
+        rows = db.session.execute(
+            select(Organisation.id, Organisation.code, Organisation.parent_id).where(
+                Organisation.root_id.in_(root_ids)
+            )
+        ).all()
+        code_of = {id_: code for id_, code, _ in rows}
+        platform_parent = {code: code_of.get(pid) if pid else None for _, code, pid in rows}
+
+    def parent_after_import(code: str) -> str | None:
+        node = seen.get(code)
+        return node.parent_code if node is not None else platform_parent.get(code)
+
+    def is_county(code: str) -> bool:
+        if code in seen:
+            return seen[code].parent_code is None
+        return code in platform_parent and platform_parent[code] is None
+
+    for node in seen.values():
+        parent_line = node.lines.get("parent", node.line)
         if node.parent_code and node.parent_code not in seen and node.parent_code not in existing:
-            validator.problems.append(
+            problems.append(
                 Problem(
-                    node.line,
+                    parent_line,
                     "parent",
                     f"parent {node.parent_code!r} is neither in the file nor on the platform",
                 )
             )
+            continue
+        chain, code, cyclic = [node.code], node.parent_code, False
+        while code is not None:
+            if code == node.code:
+                cyclic = True
+                break
+            if code in chain:  # a cycle above this node: reported for the nodes on it
+                break
+            chain.append(code)
+            code = parent_after_import(code)
+        if cyclic:
+            problems.append(
+                Problem(
+                    parent_line,
+                    "parent",
+                    f"{node.code!r} would be its own ancestor ({' -> '.join([*chain, node.code])})",
+                )
+            )
+            continue
         current = existing.get(node.code)
         if current is None:
             continue
         if current.parent_id is None and node.parent_code:
-            validator.problems.append(
+            problems.append(
                 Problem(
-                    node.line,
+                    parent_line,
                     "parent",
-                    f"{node.code!r} is a hosted county on the platform and cannot be placed under {node.parent_code!r}",
+                    f"{node.code!r} is a hosted county on the platform and cannot be placed "
+                    f"under {node.parent_code!r}",
                 )
             )
         elif current.parent_id is not None and node.parent_code is None:
-            validator.problems.append(
+            problems.append(
                 Problem(
                     node.line,
                     "parent",
                     f"{node.code!r} exists under another organisation; name its parent",
                 )
             )
-    hosts: dict[str, str] = {}
-    for node in validator.nodes:
+        elif (
+            current.parent_id is not None
+            and is_county(chain[-1])
+            and chain[-1] != code_of.get(current.root_id)
+        ):
+            problems.append(
+                Problem(
+                    parent_line,
+                    "parent",
+                    f"{node.code!r} belongs to the county {code_of.get(current.root_id)!r} and "
+                    f"cannot be moved into {chain[-1]!r}",
+                )
+            )
+    hosts: dict[str, _Node] = {}
+    for node in seen.values():
         host = node.values.get("host")
         if host:
             if host in hosts:
-                validator.problems.append(
-                    Problem(node.line, "host", f"{host!r} is also mapped to {hosts[host]!r}")
+                problems.append(
+                    Problem(
+                        node.lines.get("host", node.line),
+                        "host",
+                        f"{host!r} is also mapped to {hosts[host].code!r}",
+                    )
                 )
-            hosts[host] = node.code
+            else:
+                hosts[host] = node
     if hosts:
         taken = db.session.execute(
             select(Organisation.host, Organisation.code).where(Organisation.host.in_(hosts))
         )
         for host, code in taken:
-            if hosts[host] != code:
-                line = next(n.line for n in validator.nodes if n.code == hosts[host])
-                validator.problems.append(
-                    Problem(line, "host", f"{host!r} is already mapped to {code!r}")
+            node = hosts[host]
+            if node.code != code:
+                problems.append(
+                    Problem(
+                        node.lines.get("host", node.line),
+                        "host",
+                        f"{host!r} is already mapped to {code!r}",
+                    )
                 )
 
 
-def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> ImportReport:
-    """Write validated nodes (parents first, as parsed); the caller commits."""
-    report = ImportReport()
+def _parents_first(nodes: list[_Node]) -> list[_Node]:
+    """File order, except that a parent named by a later top-level entry comes first."""
+    by_code = {n.code: n for n in nodes}
+    done: set[str] = set()
+    out: list[_Node] = []
+
+    def visit(node: _Node) -> None:
+        if node.code in done:
+            return
+        done.add(node.code)
+        parent = by_code.get(node.parent_code) if node.parent_code else None
+        if parent is not None:
+            visit(parent)
+        out.append(node)
+
     for node in nodes:
+        visit(node)
+    return out
+
+
+def _keep_positions(nodes: list[_Node]) -> None:
+    """Siblings the platform already holds in the file's order keep their positions.
+
+    Positions are the order of a ``children`` list; re-importing an export (whose order is the
+    platform's order, ties broken by code) must not renumber them.
+    """
+    codes = {n.code for n in nodes} | {n.parent_code for n in nodes if n.parent_code}
+    orgs = {
+        o.code: o
+        for o in db.session.scalars(select(Organisation).where(Organisation.code.in_(codes)))
+    }
+    ids = {o.id: code for code, o in orgs.items()}
+    groups: dict[int, list[_Node]] = {}
+    for node in nodes:
+        groups.setdefault(node.group, []).append(node)
+    for members in groups.values():
+        if not all(
+            n.code in orgs and ids.get(orgs[n.code].parent_id) == n.parent_code for n in members
+        ):
+            continue
+        current = sorted(members, key=lambda n: (orgs[n.code].position, n.code))
+        if [n.code for n in current] == [n.code for n in members]:
+            for n in members:
+                n.values.pop("position", None)
+
+
+def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> ImportReport:
+    """Write validated nodes (parents first); the caller commits."""
+    report = ImportReport()
+    _keep_positions(nodes)
+    for node in _parents_first(nodes):
         parent = operations.get_org(node.parent_code) if node.parent_code else None
         org = operations.get_org(node.code)
-        values = {k: v for k, v in node.values.items() if v is not None or k in ("host",)}
+        values = {k: v for k, v in node.values.items() if v is not None or k in NULLABLE_FIELDS}
         if org is None:
             try:
                 operations.create_organisation(node.code, parent=parent, actor=actor, **values)
@@ -527,10 +686,16 @@ def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> Impor
 def import_yaml(
     text: str, *, sectors: set[str], themes: set[str], actor=None, today=None
 ) -> ImportReport:
-    """Validate the whole file, then write it; nothing is written when any problem is found."""
+    """Validate the whole file, then write it; nothing is written when any problem is found.
+
+    Every check runs before the first write. Should a write still be refused, the
+    :class:`ImportRejected` leaves the unit of work to its caller, which rolls it back as every
+    command and request does on a :class:`UserError`. (No savepoint here: with pysqlite, a
+    SAVEPOINT that opens the transaction is committed by its RELEASE, so a dry run that rolls
+    back afterwards would have written on SQLite.)
+    """
     nodes = parse(text, sectors=sectors, themes=themes)
-    with db.session.begin_nested():
-        return apply(nodes, actor=actor, today=today)
+    return apply(nodes, actor=actor, today=today)
 
 
 # --- advisory checks (ORG-3) -----------------------------------------------------------------
@@ -553,7 +718,8 @@ def advisory_warnings(orgs: list[Organisation], *, today: date | None = None) ->
                 )
             elif n > 50:
                 warnings.append(
-                    f"{org.code}: a branch normally has at most 50 full members ({n} recorded); consider a general branch."
+                    f"{org.code}: a branch normally has at most 50 full members "
+                    f"({n} recorded); consider a general branch."
                 )
         if org.type_code in codelists.COMMITTEE_TYPES and n is not None and n < 7:
             warnings.append(
@@ -568,7 +734,8 @@ def advisory_warnings(orgs: list[Organisation], *, today: date | None = None) ->
             )
             if abs((org.term_ends_on - expected).days) > 31:
                 warnings.append(
-                    f"{org.code}: the term should last {years} years (from {org.founded_on} to about {expected}, recorded {org.term_ends_on})."
+                    f"{org.code}: the term should last {years} years (from {org.founded_on} "
+                    f"to about {expected}, recorded {org.term_ends_on})."
                 )
         if org.term_ends_on:
             left = (org.term_ends_on - today).days
@@ -578,7 +745,8 @@ def advisory_warnings(orgs: list[Organisation], *, today: date | None = None) ->
                 )
             elif left <= TERM_REMINDER_DAYS:
                 warnings.append(
-                    f"{org.code}: the term ends on {org.term_ends_on} ({left} days); prepare the election."
+                    f"{org.code}: the term ends on {org.term_ends_on} ({left} days); "
+                    "prepare the election."
                 )
     return warnings
 

@@ -64,7 +64,9 @@ def test_inactive_user_cannot_sign_in(client, user, login):
 
 def test_empty_form_says_what_is_missing(client, user):
     token = csrf_token(client)
-    response = client.post("/auth/login", data={"username": "", "password": "", "csrf_token": token})
+    response = client.post(
+        "/auth/login", data={"username": "", "password": "", "csrf_token": token}
+    )
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
 
@@ -101,7 +103,9 @@ def test_sign_out(client, user, login):
     assert client.post("/auth/logout").status_code == 400
     assert "李爱丽" in client.get("/").get_data(as_text=True)
     response = client.post(
-        "/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")}, follow_redirects=True
+        "/auth/logout",
+        data={"csrf_token": csrf_token(client, "/auth/logout")},
+        follow_redirects=True,
     )
     html = response.get_data(as_text=True)
     assert "您已退出登录" in html

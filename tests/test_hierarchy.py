@@ -95,7 +95,9 @@ def test_move_refuses_cycles_and_other_counties(tree):
 def test_database_refuses_an_organisation_as_its_own_parent(tree):
     with pytest.raises(IntegrityError):
         db.session.execute(
-            update(Organisation).where(Organisation.id == tree["c1-b1"].id).values(parent_id=tree["c1-b1"].id)
+            update(Organisation)
+            .where(Organisation.id == tree["c1-b1"].id)
+            .values(parent_id=tree["c1-b1"].id)
         )
         db.session.flush()
     db.session.rollback()
@@ -107,7 +109,9 @@ def test_creation_is_audited(tree):
     from core.audit import AuditEntry
 
     entry = db.session.scalar(
-        select(AuditEntry).where(AuditEntry.action == "organisation.create", AuditEntry.org_id == tree["c1-g1"].id)
+        select(AuditEntry).where(
+            AuditEntry.action == "organisation.create", AuditEntry.org_id == tree["c1-g1"].id
+        )
     )
     assert entry is not None
     assert entry.changes["type_code"] == [None, "branch"]

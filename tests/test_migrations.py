@@ -23,7 +23,9 @@ def test_models_and_migrations_agree(app):
 def test_database_is_at_the_head_revision(app):
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(migrate.alembic_config(app.config["DATABASE_URL"])).get_current_head()
+    head = ScriptDirectory.from_config(
+        migrate.alembic_config(app.config["DATABASE_URL"])
+    ).get_current_head()
     assert migrate.current(app.config["DATABASE_URL"]) == head
 
 
