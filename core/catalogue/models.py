@@ -1,0 +1,155 @@
+"""Catalogue models.
+
+A :class:`Catalogue` belongs to one organisation and is either a ``template`` (基本目录, kept by
+a county or working committee for its subtree) or the ``unit``'s own catalogue. Its content lives
+in numbered :class:`CatalogueVersion` s; a version holds a tree of :class:`Category` and the
+:class:`Entry` s in them. Entries keep a stable ``key`` across versions (for diffs, the schedule
+and items) and ``template_key`` names the template entry they derive from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import db
+from tenants.models import Organisation
+
+KINDS = ("template", "unit")
+STATES = ("draft", "in_review", "submitted", "approved", "returned")
+OPEN_STATES = ("draft", "in_review", "submitted", "returned")
+SCOPES = ("public", "party_wide", "unit", "specific")
+CADENCES = ("standing", "monthly", "quarterly", "half_yearly", "yearly", "on_progress", "immediate")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def localised(texts: dict[str, str] | None, locale: str) -> str:
+    texts = texts or {}
+    return texts.get(locale) or texts.get("zh_Hans_CN") or next(iter(texts.values()), "")
+
+
+class Catalogue(db.Base):
+    __tablename__ = "catalogues"
+    __table_args__ = (
+        UniqueConstraint("org_id", "kind"),
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CatalogueVersion(db.Base):
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (
+        UniqueConstraint("catalogue_id", "number"),
+        CheckConstraint(_in("state", STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_versions.id"))
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_versions.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+
+    catalogue: Mapped[Catalogue] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def kind(self) -> str:
+        return self.catalogue.kind
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def editable(self) -> bool:
+        return self.state == "draft"
+
+
+class Category(db.Base):
+    __tablename__ = "catalogue_categories"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_versions.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_categories.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(60))
+    titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code_2010: Mapped[str | None] = mapped_column(String(20))
+    code_2017: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def title(self, locale: str) -> str:
+        return localised(self.titles, locale)
+
+
+class Entry(db.Base):
+    __tablename__ = "catalogue_entries"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        CheckConstraint(_in("scope", SCOPES), name="scope"),
+        CheckConstraint(_in("cadence", CADENCES), name="cadence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_versions.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_categories.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(60))
+    template_key: Mapped[str | None] = mapped_column(String(60))
+    titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scope: Mapped[str] = mapped_column(String(20))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cadence: Mapped[str] = mapped_column(String(20))
+    due_days: Mapped[int | None] = mapped_column(Integer)
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_type: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def title(self, locale: str) -> str:
+        return localised(self.titles, locale)
+
+    def content_text(self, locale: str) -> str:
+        return localised(self.content, locale)

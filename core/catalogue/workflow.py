@@ -1,0 +1,83 @@
+"""The catalogue workflows: unit catalogues go to a superior's reviewer; templates are published
+by their owner.
+
+Unit catalogue: draft → (in_review, when the parameter ``catalogue.unit_review`` is on) →
+submitted → approved | returned (a comment is required). A returned version is reopened as a
+draft. Template: draft → approved (published by an admin of the owner).
+"""
+
+from __future__ import annotations
+
+from core import permissions
+from core.catalogue.models import STATES
+from core.i18n import _
+from core.params import operations as params
+from core.workflow import Workflow
+
+
+def _unit_review(org) -> bool:
+    return bool(params.value(org, "catalogue.unit_review"))
+
+
+def _no_unit_review(org) -> bool:
+    return not _unit_review(org)
+
+
+def _mandatory_entries_present(version, **_kwargs) -> str | None:
+    from core.catalogue import operations
+
+    missing = operations.missing_mandatory(version)
+    if missing:
+        return "Mandatory template entries are missing: " + ", ".join(missing) + "."
+    return None
+
+
+def _entries_complete(version, **_kwargs) -> str | None:
+    from core.catalogue import operations
+
+    problems = operations.incomplete_entries(version)
+    if problems:
+        return "Some entries are incomplete (CAT-2): " + "; ".join(problems)
+    return None
+
+
+def _has_entries(version, **_kwargs) -> str | None:
+    from core.catalogue import operations
+
+    if not operations.entries(version):
+        return "The catalogue has no entries."
+    return None
+
+
+EDITORS = {"admin", "editor"}
+CHECKS = (_has_entries, _entries_complete, _mandatory_entries_present)
+
+unit_catalogue = Workflow("catalogue", "catalogue_version", STATES, "draft")
+unit_catalogue.add("submit", "draft", "submitted", EDITORS, guards=CHECKS,
+                   enabled_if=_no_unit_review, label=_("Submit to the superior"))  # fmt: skip
+unit_catalogue.add("submit_for_review", "draft", "in_review", EDITORS, guards=CHECKS,
+                   enabled_if=_unit_review, label=_("Submit for the unit's review"))  # fmt: skip
+unit_catalogue.add("sign_off", "in_review", "submitted", {"reviewer"}, guards=CHECKS,
+                   label=_("Sign off and submit to the superior"))  # fmt: skip
+unit_catalogue.add("send_back", "in_review", "draft", {"reviewer"}, requires=("comment",),
+                   label=_("Send back to the editors"))  # fmt: skip
+unit_catalogue.add("approve", "submitted", "approved", {"reviewer"}, where="superior",
+                   guards=CHECKS, label=_("Approve"))  # fmt: skip
+unit_catalogue.add("return", "submitted", "returned", {"reviewer"}, where="superior",
+                   requires=("comment",), label=_("Return with a comment"))  # fmt: skip
+unit_catalogue.add("reopen", "returned", "draft", EDITORS, label=_("Reopen for editing"))
+
+template = Workflow("catalogue_template", "catalogue_version", STATES, "draft")
+template.add("publish", "draft", "approved", {"admin"}, guards=(_has_entries, _entries_complete),
+             label=_("Publish the template"))  # fmt: skip
+
+
+def for_version(version) -> Workflow:
+    return template if version.kind == "template" else unit_catalogue
+
+
+permissions.register("catalogue.edit", EDITORS, "unit")
+permissions.register("catalogue.view_console", {"admin", "editor", "reviewer", "supervisor"},
+                     "unit_or_superior")  # fmt: skip
+permissions.register("catalogue.decide", {"reviewer"}, "superior")
+permissions.register("catalogue.template", {"admin"}, "unit")

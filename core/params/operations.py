@@ -1,0 +1,112 @@
+"""Reading (resolution down the tree) and setting policy parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from core import audit, db
+from core.errors import UserError
+from core.params import registry
+from core.params.models import OrgParameter
+from tenants.models import Organisation
+
+
+@dataclass(frozen=True)
+class Resolved:
+    key: str
+    value: Any
+    source: Organisation | None  # None: the default
+    locked: bool = False
+
+    @property
+    def is_default(self) -> bool:
+        return self.source is None
+
+
+def _rows_for(org: Organisation) -> dict[int, dict[str, OrgParameter]]:
+    """Explicit values of ``org`` and its ancestors, ``{org_id: {key: row}}`` (one query, cached)."""
+    cache = g.setdefault("_param_rows", {}) if has_request_context() else {}
+    if org.id in cache:
+        return cache[org.id]
+    ids = [*org.ancestor_ids, org.id]
+    rows: dict[int, dict[str, OrgParameter]] = {i: {} for i in ids}
+    for row in db.session.scalars(select(OrgParameter).where(OrgParameter.org_id.in_(ids))):
+        rows[row.org_id][row.key] = row
+    cache[org.id] = rows
+    return rows
+
+
+def _forget() -> None:
+    if has_request_context():
+        g.pop("_param_rows", None)
+
+
+def resolve(org: Organisation, key: str) -> Resolved:
+    """The value of parameter ``key`` for ``org`` and where it comes from."""
+    param = registry.get(key)
+    rows = _rows_for(org)
+    chain = [*org.ancestor_ids, org.id]  # root first
+    for org_id in chain[:-1]:  # the highest lock wins
+        row = rows[org_id].get(key)
+        if row is not None and row.locked:
+            return Resolved(key, row.value, db.session.get(Organisation, org_id), True)
+    for org_id in reversed(chain):  # nearest explicit value
+        row = rows[org_id].get(key)
+        if row is not None:
+            source = org if org_id == org.id else db.session.get(Organisation, org_id)
+            return Resolved(key, row.value, source, row.locked)
+    return Resolved(key, param.default, None)
+
+
+def value(org: Organisation, key: str) -> Any:
+    return resolve(org, key).value
+
+
+def all_for(org: Organisation) -> list[Resolved]:
+    return [resolve(org, key) for key in sorted(registry.PARAMETERS)]
+
+
+def set_value(org: Organisation, key: str, raw: Any, *, locked: bool = False, actor=None) -> Resolved:
+    """Set ``key`` explicitly for ``org`` (and its subtree, unless they set their own)."""
+    param = registry.get(key)
+    current = resolve(org, key)
+    if current.locked and current.source is not None and current.source.id != org.id:
+        raise UserError(
+            f"{key} is locked by {current.source.code}; only that organisation can change it."
+        )
+    new = param.convert(raw)
+    row = db.session.scalar(
+        select(OrgParameter).where(OrgParameter.org_id == org.id, OrgParameter.key == key)
+    )
+    before = {"value": row.value, "locked": row.locked} if row else {}
+    if row is None:
+        row = OrgParameter(org_id=org.id, key=key)
+        db.session.add(row)
+    row.value, row.locked = new, locked
+    row.set_by_id = getattr(actor, "id", None)
+    row.set_at = db.utcnow()
+    db.session.flush()
+    _forget()
+    audit.log("parameter.set", "parameter", key, org_id=org.id, actor=actor,
+              changes=audit.diff(before, {"value": new, "locked": locked}))  # fmt: skip
+    return resolve(org, key)
+
+
+def clear_value(org: Organisation, key: str, *, actor=None) -> bool:
+    """Remove ``org``'s own value: it inherits again."""
+    registry.get(key)
+    row = db.session.scalar(
+        select(OrgParameter).where(OrgParameter.org_id == org.id, OrgParameter.key == key)
+    )
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    _forget()
+    audit.log("parameter.clear", "parameter", key, org_id=org.id, actor=actor,
+              changes={"value": [row.value, None]})  # fmt: skip
+    return True

@@ -1,0 +1,100 @@
+"""The parameter definitions: key, type, default, bounds, and a translatable description."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.errors import UserError
+from core.i18n import _
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    kind: str  # int | bool | month_day | months
+    default: Any
+    label: Any
+    rule: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def convert(self, raw: Any) -> Any:
+        """Convert and check a value given by a user or a file; raise UserError when invalid."""
+        try:
+            if self.kind == "bool":
+                if isinstance(raw, bool):
+                    return raw
+                text = str(raw).strip().lower()
+                if text in ("1", "true", "yes", "on"):
+                    return True
+                if text in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError
+            if self.kind == "int":
+                value = int(str(raw).strip())
+                if self.minimum is not None and value < self.minimum:
+                    raise UserError(f"{self.key} must be at least {self.minimum}.")
+                if self.maximum is not None and value > self.maximum:
+                    raise UserError(f"{self.key} must be at most {self.maximum}.")
+                return value
+            if self.kind == "month_day":
+                month, day = (int(p) for p in str(raw).strip().split("-"))
+                date(2024, month, day)  # a leap year accepts every real month-day
+                return f"{month:02d}-{day:02d}"
+            if self.kind == "months":
+                items = raw if isinstance(raw, list) else str(raw).replace(" ", "").split(",")
+                months = sorted({int(m) for m in items if str(m)})
+                if not months or any(m < 1 or m > 12 for m in months):
+                    raise ValueError
+                return months
+        except UserError:
+            raise
+        except (TypeError, ValueError):
+            pass
+        raise UserError(f"{raw!r} is not a valid value for {self.key} ({self.kind}).")
+
+
+PARAMETERS: dict[str, Parameter] = {}
+
+
+def define(key: str, kind: str, default: Any, label, **kwargs) -> Parameter:
+    param = Parameter(key, kind, default, label, **kwargs)
+    PARAMETERS[key] = param
+    return param
+
+
+def get(key: str) -> Parameter:
+    try:
+        return PARAMETERS[key]
+    except KeyError:
+        raise UserError(f"Unknown parameter {key!r}.") from None
+
+
+# --- the parameters of DOMAIN.md -------------------------------------------------------------
+define("catalogue.standing_due", "month_day", "01-31",
+       _("Standing entries: due date each year (month-day)"), rule="CAT-5")
+define("catalogue.period_due_days", "int", 10,
+       _("Periodic entries: days after the period ends"), rule="CAT-5", minimum=0, maximum=90)
+define("catalogue.immediate_due_days", "int", 7,
+       _("Immediate entries: days after the decision"), rule="CAT-5", minimum=0, maximum=60)
+define("catalogue.unit_review", "bool", False,
+       _("The unit's own reviewer signs off a catalogue before it goes to the superior"))
+define("notice.min_days", "int", 7, _("Minimum notice period in days"), rule="PUB-5",
+       minimum=7, maximum=90)
+define("scope.internal_first_days", "int", 0,
+       _("Days inside the Party before an item widens to the public"), rule="SCOPE-2",
+       minimum=0, maximum=90)
+define("request.decision_working_days", "int", 15,
+       _("Disclosure requests: decision within working days"), rule="REQ-2", minimum=1, maximum=60)
+define("request.extension_working_days", "int", 15,
+       _("Disclosure requests: one extension of up to working days"), rule="REQ-2",
+       minimum=0, maximum=60)
+define("request.amend_lapse_days", "int", 15,
+       _("Disclosure requests: an unclear request lapses after days"), rule="REQ-3",
+       minimum=1, maximum=90)
+define("archive.retention_years", "int", 5, _("Register retention in years"), rule="ARC-2",
+       minimum=5, maximum=100)
+define("report.months", "months", [6, 12], _("Months in which units report to the superior"),
+       rule="RPT-1")

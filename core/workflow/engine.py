@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from core import audit, db, jobs, permissions
+from core.errors import UserError
+from core.workflow.models import WorkflowStep
+
+Guard = Callable[..., str | None]
+"""``guard(obj, actor=..., inputs=..., org=...)`` returns a refusal message, or None to allow."""
+
+INPUT_LABELS = {"comment": "a comment", "reason": "a reason", "explanation": "an explanation"}
+
+
+class TransitionRefused(UserError):
+    """The transition was not run; the message says why. Nothing was changed."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    where: str = "unit"  # unit | superior | unit_or_superior (see core.permissions)
+    requires: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    jobs: tuple[str, ...] = ()
+    enabled_if: Callable[[Any], bool] | None = None  # variant: org -> bool
+    label: Any = None
+
+
+@dataclass
+class Workflow:
+    name: str
+    object_type: str
+    states: tuple[str, ...]
+    initial: str
+    transitions: dict[str, Transition] = field(default_factory=dict)
+    state_attr: str = "state"
+
+    def __post_init__(self):
+        if self.initial not in self.states:
+            raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+
+    def add(self, name: str, source, target: str, roles, **kwargs) -> Transition:
+        source = (source,) if isinstance(source, str) else tuple(source)
+        for state in (*source, target):
+            if state not in self.states:
+                raise ValueError(f"{self.name}.{name}: unknown state {state!r}")
+        transition = Transition(name, source, target, frozenset(roles), **kwargs)
+        self.transitions[name] = transition
+        return transition
+
+    def transition(self, name: str) -> Transition:
+        try:
+            return self.transitions[name]
+        except KeyError:
+            raise TransitionRefused(f"Unknown action {name!r}.") from None
+
+
+def _org_of(obj) -> Any:
+    return obj.organisation
+
+
+def _relay(org):
+    if not has_app_context():
+        return None
+    plugins = current_app.extensions.get("gongkai.plugins")
+    return plugins.relay(org) if plugins is not None else None
+
+
+def check(workflow: Workflow, obj, name: str, *, actor, inputs: dict[str, Any] | None = None) -> list[str]:
+    """Every reason why ``actor`` may not run ``name`` on ``obj`` now (empty: allowed)."""
+    inputs = inputs or {}
+    transition = workflow.transition(name)
+    org = _org_of(obj)
+    state = getattr(obj, workflow.state_attr)
+    if state not in transition.source:
+        return [f"This action is not possible in state {state!r}."]
+    if transition.enabled_if is not None and not transition.enabled_if(org):
+        return ["This step is not part of this organisation's workflow."]
+    problems = []
+    if not permissions.holds(actor, org, transition.roles, transition.where):
+        who = " or ".join(sorted(transition.roles))
+        where = {"unit": "of this unit", "superior": "of a superior organisation",
+                 "unit_or_superior": "of this unit or a superior"}[transition.where]  # fmt: skip
+        problems.append(f"Only a {who} {where} may do this.")
+    for key in transition.requires:
+        if not str(inputs.get(key) or "").strip():
+            problems.append(f"This action needs {INPUT_LABELS.get(key, key)}.")
+    if problems:
+        return problems
+    for guard in transition.guards:
+        message = guard(obj, actor=actor, inputs=inputs, org=org)
+        if message:
+            problems.append(message)
+    relay = _relay(org)
+    if relay is not None:
+        for batch in relay.workflow_guard(
+            org=org, workflow=workflow.name, transition=name, obj=obj, actor=actor, inputs=inputs
+        ):
+            problems.extend(batch or [])
+    return problems
+
+
+def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
+    """Transitions ``actor`` could run now, before inputs are given (for buttons in the console)."""
+    org = _org_of(obj)
+    state = getattr(obj, workflow.state_attr)
+    out = []
+    for t in workflow.transitions.values():
+        if state in t.source and (t.enabled_if is None or t.enabled_if(org)):
+            if permissions.holds(actor, org, t.roles, t.where):
+                out.append(t)
+    return out
+
+
+def run(
+    workflow: Workflow,
+    obj,
+    name: str,
+    *,
+    actor,
+    inputs: dict[str, Any] | None = None,
+    effect: Callable[[Any], None] | None = None,
+) -> WorkflowStep:
+    """Run transition ``name`` on ``obj`` in the current unit of work (the caller commits).
+
+    ``effect(obj)`` makes the transition's own changes (e.g. set the effective date); it runs
+    after every check passed, inside a savepoint, so a failing effect leaves nothing behind.
+    """
+    inputs = {k: v for k, v in (inputs or {}).items() if v not in (None, "")}
+    problems = check(workflow, obj, name, actor=actor, inputs=inputs)
+    if problems:
+        raise TransitionRefused("The action was refused.", problems=problems)
+    transition = workflow.transitions[name]
+    org = _org_of(obj)
+    source = getattr(obj, workflow.state_attr)
+    with db.session.begin_nested():
+        setattr(obj, workflow.state_attr, transition.target)
+        if effect is not None:
+            effect(obj)
+        step = WorkflowStep(
+            workflow=workflow.name, object_type=workflow.object_type, object_id=obj.id,
+            org_id=org.id, transition=name, from_state=source, to_state=transition.target,
+            actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "username", "system"),
+            inputs={k: str(v) for k, v in inputs.items()},
+        )  # fmt: skip
+        db.session.add(step)
+        db.session.flush()
+        audit.log(f"{workflow.name}.{name}", workflow.object_type, obj.id, org_id=org.id,
+                  actor=actor, changes={"state": [source, transition.target], **{
+                      k: [None, str(v)] for k, v in inputs.items()}})  # fmt: skip
+        relay = _relay(org)
+        if relay is not None:
+            relay.workflow_transitioned(
+                org=org, workflow=workflow.name, transition=name, obj=obj, actor=actor
+            )
+        for job in transition.jobs:
+            jobs.enqueue(job, workflow.object_type, obj.id, org_id=org.id)
+    return step
+
+
+def history(workflow: Workflow, obj) -> list[WorkflowStep]:
+    return list(
+        db.session.scalars(
+            select(WorkflowStep)
+            .where(WorkflowStep.object_type == workflow.object_type, WorkflowStep.object_id == obj.id)
+            .order_by(WorkflowStep.id)
+        )
+    )
