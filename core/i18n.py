@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
-from flask import current_app, g, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import current_user
 
@@ -43,6 +43,11 @@ def requested_locale() -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # jobs and commands: the organisation's or platform's default
+        org = g.get("org") if has_app_context() else None
+        return normalise(getattr(org, "default_locale", None)) or current_app.config[
+            "BABEL_DEFAULT_LOCALE"
+        ]
     user_locale = getattr(current_user, "locale", None) if current_user else None
     for candidate in (
         normalise(user_locale),

@@ -5,7 +5,8 @@ of group ``gongkai.plugins``, plus the ``core`` default plugin) is *installed*; 
 *enables* a set: the defaults of its sector (hook ``sector_default_plugins``) plus its settings
 ``plugin_settings.enabled``, minus ``plugin_settings.disabled``. Tenant hooks are called through
 :meth:`Plugins.relay`, built on ``PluginManager.subset_hook_caller`` and cached per enabled set,
-so a plugin not enabled for an organisation is never called for it.
+so a plugin not enabled for an organisation is never called for it; ``Plugins.hook`` (the
+process-wide path) refuses tenant hooks, and a relay refuses the other hooks.
 
 Set ``GONGKAI_TRACE_HOOKS=1`` to log every hook call.
 """
@@ -58,6 +59,24 @@ class Relay:
         return caller
 
 
+class ProcessHooks:
+    """``plugins.hook``: the process-wide hooks; a tenant hook is refused here.
+
+    Calling ``portal_panels`` on ``pm.hook`` would call every *installed* plugin, enabled or
+    not, so tenant hooks are only reachable through :meth:`Plugins.relay`.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self._hook = pm.hook
+
+    def __getattr__(self, name: str):
+        if name in hookspecs.TENANT_HOOKS:
+            raise AttributeError(
+                f"{name!r} is a tenant hook: call it through plugins.relay(org).{name}(...)"
+            )
+        return getattr(self._hook, name)
+
+
 class Plugins:
     def __init__(self, *, load_entry_points: bool = True, extra: dict[str, object] | None = None):
         pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -71,7 +90,7 @@ class Plugins:
             pm.trace.root.setwriter(lambda msg: log.warning("hook: %s", msg.rstrip()))
             pm.enable_tracing()
         self.pm = pm
-        self.hook = pm.hook
+        self.hook = ProcessHooks(pm)
         self._relays: dict[frozenset[str], Relay] = {}
         self._sector_defaults: dict[str, frozenset[str]] = {}
 
