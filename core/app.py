@@ -33,14 +33,16 @@ CSP = (
 
 
 def discover_blueprints():
-    """Every ``bp`` of a ``views`` module in core and tenants (found by name, not listed)."""
+    """Every Blueprint of a ``views`` or ``api`` module in core and tenants (found, not listed)."""
+    from flask import Blueprint
+
     for package in (core, tenants):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] == "views":
+            if info.name.rsplit(".", 1)[-1] in ("views", "api"):
                 module = importlib.import_module(info.name)
-                bp = getattr(module, "bp", None)
-                if bp is not None:
-                    yield bp
+                for value in vars(module).values():
+                    if isinstance(value, Blueprint) and value.import_name == module.__name__:
+                        yield value
 
 
 def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **settings) -> Flask:

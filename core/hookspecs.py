@@ -8,8 +8,13 @@ Hook families and how they are called:
 * **Sectors and default plugins** (process-wide): :func:`register_sectors`,
   :func:`sector_default_plugins`. They decide which plugins an organisation enables, so they
   are called on every installed plugin.
-* **Template slots** (per organisation): :func:`portal_panels`. Called through the
-  organisation's relay: a plugin not enabled for the organisation is never called for it.
+* **Template slots** (per organisation): :func:`portal_panels`.
+* **Catalogue template sections** (per organisation): :func:`catalogue_template_sections`.
+* **Workflow guards and reactions** (per organisation): :func:`workflow_guard`,
+  :func:`workflow_transitioned`.
+
+Per-organisation hooks are called through the organisation's relay: a plugin not enabled for the
+organisation is never called for it.
 
 Plugins implement hooks with ``@hookimpl`` from this module (or from ``core.toolkit``).
 """
@@ -23,7 +28,9 @@ PROJECT = "gongkai"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-TENANT_HOOKS = frozenset({"portal_panels"})
+TENANT_HOOKS = frozenset(
+    {"portal_panels", "catalogue_template_sections", "workflow_guard", "workflow_transitioned"}
+)
 """Hooks that are only ever called through an organisation's relay."""
 
 
@@ -46,3 +53,24 @@ def sector_default_plugins(sector):
 @hookspec
 def portal_panels(org, locale):
     """Panels for the unit portal of ``org``: a list of ``{"title", "html"}`` (``html`` is Markup)."""
+
+
+# --- catalogue template sections (per organisation) ------------------------------------------
+
+
+@hookspec
+def catalogue_template_sections(org):
+    """Sections a sector adds to a new catalogue draft of ``org``: ``{"key", "titles", "entries"}``."""
+
+
+# --- workflow guards and reactions (per organisation) ----------------------------------------
+
+
+@hookspec
+def workflow_guard(org, workflow, transition, obj, actor, inputs):
+    """Reasons to refuse running ``transition`` of ``workflow`` on ``obj`` now (a list of texts)."""
+
+
+@hookspec
+def workflow_transitioned(org, workflow, transition, obj, actor):
+    """React to a transition that just ran (same transaction; raise to undo it); returns None."""

@@ -72,7 +72,10 @@ def test_entry_point_plugin_is_installed(plugins):
     [info] = [i for i in plugins.info() if i.name == "testplugin"]
     assert info.version == "0.1.0"
     assert info.distribution == "gongkai-testplugin"
-    assert info.hooks == ("portal_panels", "register_sectors", "sector_default_plugins")
+    assert info.hooks == (
+        "catalogue_template_sections", "portal_panels", "register_sectors",
+        "sector_default_plugins", "workflow_guard", "workflow_transitioned",
+    )  # fmt: skip
 
 
 def test_core_default_plugin_is_not_listed_as_installed(plugins):
@@ -245,7 +248,10 @@ def test_plugins_list_command(app, test_branch, agency_branch, make_org, county)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "testplugin 0.1.0 (gongkai-testplugin)"
-    assert lines[1] == "  hooks: portal_panels, register_sectors, sector_default_plugins"
+    assert lines[1] == (
+        "  hooks: catalogue_template_sections, portal_panels, register_sectors, "
+        "sector_default_plugins, workflow_guard, workflow_transitioned"
+    )
     assert lines[2].startswith("  enabled for: ")
     enabled_for = set(lines[2].removeprefix("  enabled for: ").split(", "))
     assert enabled_for == {"plug-test", "plug-in"}
