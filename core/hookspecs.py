@@ -52,7 +52,7 @@ def sector_default_plugins(sector):
 
 @hookspec
 def portal_panels(org, locale):
-    """Panels for the unit portal of ``org``: a list of ``{"title", "html"}`` (``html`` is Markup)."""
+    """Panels for the unit portal of ``org``: a list of ``{"title", "html"}`` (html: Markup)."""
 
 
 # --- catalogue template sections (per organisation) ------------------------------------------
@@ -60,7 +60,7 @@ def portal_panels(org, locale):
 
 @hookspec
 def catalogue_template_sections(org):
-    """Sections a sector adds to a new catalogue draft of ``org``: ``{"key", "titles", "entries"}``."""
+    """Sections a sector adds to catalogue drafts of ``org``: ``{"key", "titles", "entries"}``."""
 
 
 # --- workflow guards and reactions (per organisation) ----------------------------------------

@@ -45,9 +45,10 @@ def requested_locale() -> str | None:
 def select_locale() -> str:
     if not has_request_context():  # jobs and commands: the organisation's or platform's default
         org = g.get("org") if has_app_context() else None
-        return normalise(getattr(org, "default_locale", None)) or current_app.config[
-            "BABEL_DEFAULT_LOCALE"
-        ]
+        return (
+            normalise(getattr(org, "default_locale", None))
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     user_locale = getattr(current_user, "locale", None) if current_user else None
     for candidate in (
         normalise(user_locale),

@@ -73,7 +73,7 @@ def roles_by_org(user) -> dict[int, frozenset[str]]:
 
 
 def holds(user, org: Organisation, roles, where: str = "unit") -> bool:
-    """True when ``user`` holds one of ``roles`` in ``org`` (``unit``) or above it (``superior``)."""
+    """True when ``user`` holds one of ``roles`` in ``org`` (``unit``) or above (``superior``)."""
     held = roles_by_org(user)
     if not held:
         return False

@@ -54,10 +54,16 @@ def world(make_org):
     org_cat = cat.add_category(template, key="org", titles={"zh_Hans_CN": "党的组织管理情况"})
     cat.add_entry(template, org_cat, {**ENTRY, "mandatory": True}, key="org.fees")
     cat.add_entry(
-        template, org_cat,
-        {**ENTRY, "titles": {"zh_Hans_CN": "党员发展情况"}, "cadence": "quarterly", "mandatory": False},
+        template,
+        org_cat,
+        {
+            **ENTRY,
+            "titles": {"zh_Hans_CN": "党员发展情况"},
+            "cadence": "quarterly",
+            "mandatory": False,
+        },
         key="org.recruitment",
-    )  # fmt: skip
+    )
     cat.transition(template, "publish", actor=users["county_admin"])
     db.session.commit()
     return {"county": county, "bureau": bureau, "branch": branch, "sibling": sibling, **users}
@@ -93,7 +99,9 @@ def test_mandatory_template_entries_cannot_be_removed(world):
 @pytest.mark.rule("CAT-3")
 def test_a_draft_missing_a_mandatory_entry_cannot_be_submitted(world):
     draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
-    db.session.execute(Entry.__table__.delete().where(Entry.key == "org.fees", Entry.version_id == draft.id))
+    db.session.execute(
+        Entry.__table__.delete().where(Entry.key == "org.fees", Entry.version_id == draft.id)
+    )
     with pytest.raises(TransitionRefused) as refused:
         cat.transition(draft, "submit", actor=world["branch_admin"])
     assert "org.fees" in str(refused.value)
@@ -103,13 +111,15 @@ def test_a_draft_missing_a_mandatory_entry_cannot_be_submitted(world):
 def test_units_add_reword_and_reorder_entries(world):
     draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
     category = cat.categories(draft)[0]
-    added = cat.add_entry(draft, category, {**ENTRY, "titles": {"zh_Hans_CN": "主题党日活动"}, "cadence": "monthly"})
+    added = cat.add_entry(
+        draft, category, {**ENTRY, "titles": {"zh_Hans_CN": "主题党日活动"}, "cadence": "monthly"}
+    )
     assert not added.mandatory
     fees = next(e for e in cat.entries(draft) if e.key == "org.fees")
     cat.update_entry(fees, {"titles": {"zh_Hans_CN": "党费收缴使用情况（季度）"}})
     cat.move(added, -1)
     cat.move(added, -1)
-    assert [e.key for e in cat.entries(draft)][0] == added.key
+    assert next(e.key for e in cat.entries(draft)) == added.key
     assert fees.mandatory  # rewording keeps it mandatory
 
 
@@ -127,7 +137,9 @@ def test_an_entry_without_content_scope_channels_cadence_or_responsible_is_rejec
 def test_channels_must_suit_the_scope(world):
     draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
     with pytest.raises(UserError) as refused:
-        cat.add_entry(draft, cat.categories(draft)[0], {**ENTRY, "scope": "public", "channels": ["meeting"]})
+        cat.add_entry(
+            draft, cat.categories(draft)[0], {**ENTRY, "scope": "public", "channels": ["meeting"]}
+        )
     assert any("does not suit" in p for p in refused.value.problems)
     assert "meeting" in cat.channels_for_scope("party_wide")
     assert "service_window" in cat.channels_for_scope("public")
@@ -137,7 +149,13 @@ def test_channels_must_suit_the_scope(world):
 @pytest.mark.rule("CAT-3")
 def test_only_a_reviewer_of_an_ancestor_can_approve(world):
     draft = submitted_draft(world)
-    for who in ("branch_reviewer", "branch_admin", "sibling_reviewer", "branch_member", "county_admin"):
+    for who in (
+        "branch_reviewer",
+        "branch_admin",
+        "sibling_reviewer",
+        "branch_member",
+        "county_admin",
+    ):
         with pytest.raises(TransitionRefused):
             cat.transition(draft, "approve", actor=world[who])
     assert draft.state == "submitted"
@@ -158,7 +176,9 @@ def test_returning_needs_a_comment(world):
     draft = submitted_draft(world)
     with pytest.raises(TransitionRefused, match="comment"):
         cat.transition(draft, "return", actor=world["bureau_reviewer"], comment="  ")
-    cat.transition(draft, "return", actor=world["bureau_reviewer"], comment="请补充党员发展的公开时限")
+    cat.transition(
+        draft, "return", actor=world["bureau_reviewer"], comment="请补充党员发展的公开时限"
+    )
     db.session.commit()
     assert draft.state == "returned"
     assert draft.decision_comment == "请补充党员发展的公开时限"
@@ -239,8 +259,9 @@ def test_history_records_who_when_and_inputs(world):
     cat.transition(draft, "return", actor=world["bureau_reviewer"], comment="请修改")
     steps = cat.history(draft)
     assert [(s.transition, s.from_state, s.to_state) for s in steps] == [
-        ("submit", "draft", "submitted"), ("return", "submitted", "returned"),
-    ]  # fmt: skip
+        ("submit", "draft", "submitted"),
+        ("return", "submitted", "returned"),
+    ]
     assert steps[1].actor_label == "bureau-reviewer"
     assert steps[1].inputs["comment"] == "请修改"
 
@@ -252,7 +273,12 @@ def test_diff_against_the_effective_version(world):
     entries = {e.key: e for e in cat.entries(second)}
     cat.update_entry(entries["org.fees"], {"cadence": "quarterly"})
     cat.remove_entry(entries["org.recruitment"])
-    cat.add_entry(second, cat.categories(second)[0], {**ENTRY, "titles": {"zh_Hans_CN": "主题党日"}}, key="own.day")
+    cat.add_entry(
+        second,
+        cat.categories(second)[0],
+        {**ENTRY, "titles": {"zh_Hans_CN": "主题党日"}},
+        key="own.day",
+    )
     changes = {c.key: c for c in cat.diff(second, cat.effective_version(world["branch"]))}
     assert changes["org.fees"].kind == "changed"
     assert changes["org.fees"].fields["cadence"] == ("half_yearly", "quarterly")
@@ -267,12 +293,15 @@ def test_quarterly_schedule_follows_the_parameter(world):
     version = cat.effective_version(world["branch"])
     quarterly = [e for e in schedule.expected(version, 2026) if e.entry_key == "org.recruitment"]
     assert [e.due for e in quarterly] == [
-        date(2026, 4, 10), date(2026, 7, 10), date(2026, 10, 10), date(2027, 1, 10),
-    ]  # fmt: skip
+        date(2026, 4, 10),
+        date(2026, 7, 10),
+        date(2026, 10, 10),
+        date(2027, 1, 10),
+    ]
     assert [e.period_key for e in quarterly] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     params.set_value(world["bureau"], "catalogue.period_due_days", 15)
     quarterly = [e for e in schedule.expected(version, 2026) if e.entry_key == "org.recruitment"]
-    assert [e.due for e in quarterly][0] == date(2026, 4, 15)
+    assert next(e.due for e in quarterly) == date(2026, 4, 15)
 
 
 @pytest.mark.rule("CAT-5")
@@ -308,7 +337,10 @@ class TestParameters:
         assert params.resolve(branch, "catalogue.period_due_days").source.code == "cat-branch"
         assert params.resolve(world["sibling"], "catalogue.period_due_days").value == 12
         params.clear_value(bureau, "catalogue.period_due_days")
-        assert params.resolve(world["sibling"], "catalogue.period_due_days").source.code == "cat-county"
+        assert (
+            params.resolve(world["sibling"], "catalogue.period_due_days").source.code
+            == "cat-county"
+        )
 
     def test_a_superior_may_lock_a_value(self, world):
         params.set_value(world["branch"], "notice.min_days", 10)
@@ -372,8 +404,9 @@ def test_hook_workflow_transitioned(sector_world):
     cat.transition(draft, "submit", actor=sector_world["unit_admin"])
     cat.transition(draft, "approve", actor=sector_world["bureau_reviewer"])
     assert sector_world["transitions"] == [
-        ("cat-testsector", "catalogue", "submit"), ("cat-testsector", "catalogue", "approve"),
-    ]  # fmt: skip
+        ("cat-testsector", "catalogue", "submit"),
+        ("cat-testsector", "catalogue", "approve"),
+    ]
     # not called for an organisation that does not enable the plugin
     branch_draft = submitted_draft(sector_world)
     assert branch_draft.state == "submitted"

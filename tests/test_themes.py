@@ -55,5 +55,11 @@ def test_theme_static_files_are_served(client):
 
 def test_base_css_uses_logical_properties_only():
     css = (themes.THEMES_DIR / "base" / "static" / "gongkai.css").read_text(encoding="utf-8")
-    for physical in ("margin-left", "margin-right", "padding-left", "padding-right", "text-align: left"):
+    for physical in (
+        "margin-left",
+        "margin-right",
+        "padding-left",
+        "padding-right",
+        "text-align: left",
+    ):
         assert physical not in css

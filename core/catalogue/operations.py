@@ -35,8 +35,18 @@ from tenants import codelists
 from tenants.models import Organisation
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
-ENTRY_FIELDS = ("titles", "content", "scope", "channels", "cadence", "due_days", "notice_days",
-                "responsible", "mandatory", "item_type")  # fmt: skip
+ENTRY_FIELDS = (
+    "titles",
+    "content",
+    "scope",
+    "channels",
+    "cadence",
+    "due_days",
+    "notice_days",
+    "responsible",
+    "mandatory",
+    "item_type",
+)
 CHANNEL_LIST = "channel"
 PARTY_SCOPES = ("party_wide", "unit", "specific")
 
@@ -48,8 +58,12 @@ def today_for(org: Organisation) -> date:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def catalogue_of(org: Organisation, kind: str = "unit", *, create: bool = False) -> Catalogue | None:
-    cat = db.session.scalar(select(Catalogue).where(Catalogue.org_id == org.id, Catalogue.kind == kind))
+def catalogue_of(
+    org: Organisation, kind: str = "unit", *, create: bool = False
+) -> Catalogue | None:
+    cat = db.session.scalar(
+        select(Catalogue).where(Catalogue.org_id == org.id, Catalogue.kind == kind)
+    )
     if cat is None and create:
         cat = Catalogue(org_id=org.id, kind=kind)
         db.session.add(cat)
@@ -68,7 +82,9 @@ def versions(org: Organisation, kind: str = "unit") -> list[CatalogueVersion]:
     )
 
 
-def effective_version(org: Organisation, kind: str = "unit", on: date | None = None) -> CatalogueVersion | None:
+def effective_version(
+    org: Organisation, kind: str = "unit", on: date | None = None
+) -> CatalogueVersion | None:
     """The one effective version: the approved version whose effective date came last (CAT-1)."""
     on = on or today_for(org)
     return db.session.scalar(
@@ -85,12 +101,26 @@ def effective_version(org: Organisation, kind: str = "unit", on: date | None = N
     )
 
 
+def version_by_number(org: Organisation, kind: str, number: int) -> CatalogueVersion | None:
+    """Version ``number`` of ``org``'s catalogue of ``kind`` (None when it has no such version)."""
+    return db.session.scalar(
+        select(CatalogueVersion)
+        .join(Catalogue)
+        .where(
+            Catalogue.org_id == org.id, Catalogue.kind == kind, CatalogueVersion.number == number
+        )
+    )
+
+
 def open_version(org: Organisation, kind: str = "unit") -> CatalogueVersion | None:
     return db.session.scalar(
         select(CatalogueVersion)
         .join(Catalogue)
-        .where(Catalogue.org_id == org.id, Catalogue.kind == kind,
-               CatalogueVersion.state.in_(OPEN_STATES))  # fmt: skip
+        .where(
+            Catalogue.org_id == org.id,
+            Catalogue.kind == kind,
+            CatalogueVersion.state.in_(OPEN_STATES),
+        )
         .order_by(CatalogueVersion.number.desc())
         .limit(1)
     )
@@ -102,8 +132,11 @@ def template_source(org: Organisation) -> CatalogueVersion | None:
     rows = db.session.execute(
         select(Catalogue.org_id, CatalogueVersion)
         .join(CatalogueVersion, CatalogueVersion.catalogue_id == Catalogue.id)
-        .where(Catalogue.kind == "template", Catalogue.org_id.in_(chain),
-               CatalogueVersion.state == "approved")  # fmt: skip
+        .where(
+            Catalogue.kind == "template",
+            Catalogue.org_id.in_(chain),
+            CatalogueVersion.state == "approved",
+        )
         .order_by(CatalogueVersion.effective_from.desc(), CatalogueVersion.number.desc())
     ).all()
     by_org: dict[int, CatalogueVersion] = {}
@@ -119,7 +152,9 @@ def template_source(org: Organisation) -> CatalogueVersion | None:
 def categories(version: CatalogueVersion) -> list[Category]:
     return list(
         db.session.scalars(
-            select(Category).where(Category.version_id == version.id).order_by(Category.position, Category.id)
+            select(Category)
+            .where(Category.version_id == version.id)
+            .order_by(Category.position, Category.id)
         )
     )
 
@@ -156,9 +191,14 @@ def channel_labels(locale: str) -> dict[str, str]:
 
 
 def channels_for_scope(scope: str) -> list[str]:
-    """Channels that suit a scope (CAT-6): intra-Party channels for Party scopes, society for public."""
+    """Channels that suit a scope (CAT-6): intra-Party channels for Party scopes, society ones
+    for public."""
     wanted = ("society", "both") if scope == "public" else ("party", "both")
-    return [e.code for e in codelists.entries(CHANNEL_LIST) if (e.attributes or {}).get("audience") in wanted]
+    return [
+        e.code
+        for e in codelists.entries(CHANNEL_LIST)
+        if (e.attributes or {}).get("audience") in wanted
+    ]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -194,7 +234,9 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
     out["content"] = _texts(data.get("content"), "content", problems, required=True)
     scope = data.get("scope")
     if scope not in SCOPES:
-        problems.append(f"scope: {scope!r} is not one of {', '.join(SCOPES)}" if scope else "scope: is required")
+        problems.append(
+            f"scope: {scope!r} is not one of {', '.join(SCOPES)}" if scope else "scope: is required"
+        )
     out["scope"] = scope
     channels = data.get("channels") or []
     if isinstance(channels, str):
@@ -210,7 +252,11 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
     out["channels"] = list(dict.fromkeys(channels))
     cadence = data.get("cadence")
     if cadence not in CADENCES:
-        problems.append(f"cadence: {cadence!r} is not one of {', '.join(CADENCES)}" if cadence else "cadence: is required")
+        problems.append(
+            f"cadence: {cadence!r} is not one of {', '.join(CADENCES)}"
+            if cadence
+            else "cadence: is required"
+        )
     out["cadence"] = cadence
     responsible = str(data.get("responsible") or "").strip()
     if not responsible:
@@ -244,7 +290,9 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
 def incomplete_entries(version: CatalogueVersion) -> list[str]:
     problems = []
     for entry in entries(version):
-        _clean, found = clean_entry({f: getattr(entry, f) for f in ENTRY_FIELDS}, version.organisation)
+        _clean, found = clean_entry(
+            {f: getattr(entry, f) for f in ENTRY_FIELDS}, version.organisation
+        )
         problems += [f"{entry.key}: {p}" for p in found]
     return problems
 
@@ -263,7 +311,9 @@ def missing_mandatory(version: CatalogueVersion) -> list[str]:
 
 def _next_number(catalogue: Catalogue) -> int:
     current = db.session.scalar(
-        select(func.max(CatalogueVersion.number)).where(CatalogueVersion.catalogue_id == catalogue.id)
+        select(func.max(CatalogueVersion.number)).where(
+            CatalogueVersion.catalogue_id == catalogue.id
+        )
     )
     return (current or 0) + 1
 
@@ -276,21 +326,39 @@ def _copy(src: CatalogueVersion, dst: CatalogueVersion, *, from_template: bool) 
         if not ready:
             raise UserError("The category tree of the source version is broken.")
         for c in ready:
-            new = Category(version_id=dst.id, key=c.key, titles=dict(c.titles), code_2010=c.code_2010,
-                           code_2017=c.code_2017, position=c.position,
-                           parent_id=id_map[c.parent_id] if c.parent_id else None)  # fmt: skip
+            new = Category(
+                version_id=dst.id,
+                key=c.key,
+                titles=dict(c.titles),
+                code_2010=c.code_2010,
+                code_2017=c.code_2017,
+                position=c.position,
+                parent_id=id_map[c.parent_id] if c.parent_id else None,
+            )
             db.session.add(new)
             db.session.flush()
             id_map[c.id] = new.id
         pending = [c for c in pending if c.id not in id_map]
     for e in entries(src):
-        db.session.add(Entry(
-            version_id=dst.id, category_id=id_map[e.category_id], key=e.key,
-            template_key=e.key if from_template else e.template_key,
-            **{f: (dict(v) if isinstance(v := getattr(e, f), dict) else list(v) if isinstance(v, list) else v)
-               for f in ENTRY_FIELDS},
-            position=e.position,
-        ))  # fmt: skip
+        db.session.add(
+            Entry(
+                version_id=dst.id,
+                category_id=id_map[e.category_id],
+                key=e.key,
+                template_key=e.key if from_template else e.template_key,
+                **{
+                    f: (
+                        dict(v)
+                        if isinstance(v := getattr(e, f), dict)
+                        else list(v)
+                        if isinstance(v, list)
+                        else v
+                    )
+                    for f in ENTRY_FIELDS
+                },
+                position=e.position,
+            )
+        )
     db.session.flush()
 
 
@@ -305,13 +373,27 @@ def _add_missing_mandatory(draft: CatalogueVersion, template: CatalogueVersion) 
         tcat = template_cats[e.category_id]
         cat = by_key.get(tcat.key)
         if cat is None:
-            cat = Category(version_id=draft.id, key=tcat.key, titles=dict(tcat.titles),
-                           code_2010=tcat.code_2010, code_2017=tcat.code_2017, position=tcat.position)  # fmt: skip
+            cat = Category(
+                version_id=draft.id,
+                key=tcat.key,
+                titles=dict(tcat.titles),
+                code_2010=tcat.code_2010,
+                code_2017=tcat.code_2017,
+                position=tcat.position,
+            )
             db.session.add(cat)
             db.session.flush()
             by_key[cat.key] = cat
-        db.session.add(Entry(version_id=draft.id, category_id=cat.id, key=e.key, template_key=e.key,
-                             position=e.position, **{f: getattr(e, f) for f in ENTRY_FIELDS}))  # fmt: skip
+        db.session.add(
+            Entry(
+                version_id=draft.id,
+                category_id=cat.id,
+                key=e.key,
+                template_key=e.key,
+                position=e.position,
+                **{f: getattr(e, f) for f in ENTRY_FIELDS},
+            )
+        )
         added.append(e.key)
     db.session.flush()
     return added
@@ -332,9 +414,14 @@ def _add_plugin_sections(draft: CatalogueVersion, org: Organisation) -> None:
         if section["key"] in existing_cats:
             continue
         position += 1
-        cat = Category(version_id=draft.id, key=section["key"], titles=dict(section["titles"]),
-                       code_2010=section.get("code_2010"), code_2017=section.get("code_2017"),
-                       position=position)  # fmt: skip
+        cat = Category(
+            version_id=draft.id,
+            key=section["key"],
+            titles=dict(section["titles"]),
+            code_2010=section.get("code_2010"),
+            code_2017=section.get("code_2017"),
+            position=position,
+        )
         db.session.add(cat)
         db.session.flush()
         for i, data in enumerate(section.get("entries", [])):
@@ -342,25 +429,42 @@ def _add_plugin_sections(draft: CatalogueVersion, org: Organisation) -> None:
                 continue
             clean, problems = clean_entry({k: v for k, v in data.items() if k != "key"}, org)
             if problems:
-                raise UserError(f"The plugin section {section['key']!r} is invalid.", problems=problems)
-            db.session.add(Entry(version_id=draft.id, category_id=cat.id, key=data["key"],
-                                 template_key=data["key"], position=i, **clean))  # fmt: skip
+                raise UserError(
+                    f"The plugin section {section['key']!r} is invalid.", problems=problems
+                )
+            db.session.add(
+                Entry(
+                    version_id=draft.id,
+                    category_id=cat.id,
+                    key=data["key"],
+                    template_key=data["key"],
+                    position=i,
+                    **clean,
+                )
+            )
     db.session.flush()
 
 
 def start_draft(org: Organisation, kind: str = "unit", *, actor=None) -> CatalogueVersion:
     """Open a new draft: a copy of the effective version, else derived from the template."""
     if open_version(org, kind) is not None:
-        raise UserError("This catalogue already has a version in progress; finish or reopen it first.")
+        raise UserError(
+            "This catalogue already has a version in progress; finish or reopen it first."
+        )
     catalogue = catalogue_of(org, kind, create=True)
     current = effective_version(org, kind)
     template = template_source(org) if kind == "unit" else None
     if kind == "unit" and current is None and template is None:
         raise UserError("No superior organisation has published a catalogue template yet.")
-    draft = CatalogueVersion(catalogue_id=catalogue.id, org_id=org.id, number=_next_number(catalogue),
-                             state="draft", based_on_id=current.id if current else None,
-                             template_version_id=template.id if template else None,
-                             created_by_id=getattr(actor, "id", None))  # fmt: skip
+    draft = CatalogueVersion(
+        catalogue_id=catalogue.id,
+        org_id=org.id,
+        number=_next_number(catalogue),
+        state="draft",
+        based_on_id=current.id if current else None,
+        template_version_id=template.id if template else None,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(draft)
     db.session.flush()
     if current is not None:
@@ -371,8 +475,14 @@ def start_draft(org: Organisation, kind: str = "unit", *, actor=None) -> Catalog
         _add_missing_mandatory(draft, template)
     if kind == "unit":
         _add_plugin_sections(draft, org)
-    audit.log("catalogue.draft", "catalogue_version", draft.id, org_id=org.id, actor=actor,
-              changes={"number": [None, draft.number], "kind": [None, kind]})  # fmt: skip
+    audit.log(
+        "catalogue.draft",
+        "catalogue_version",
+        draft.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"number": [None, draft.number], "kind": [None, kind]},
+    )
     return draft
 
 
@@ -387,23 +497,46 @@ def _check_key(key: str, what: str) -> None:
 
 
 def add_category(version: CatalogueVersion, *, key: str, titles, parent: Category | None = None,
-                 code_2010: str | None = None, code_2017: str | None = None, actor=None) -> Category:  # fmt: skip
+                 code_2010: str | None = None, code_2017: str | None = None,
+                 actor=None) -> Category:  # fmt: skip
     _require_draft(version)
     _check_key(key, "category")
     problems: list[str] = []
     clean = _texts(titles, "title", problems, required=True)
     if problems:
         raise UserError("The category was not saved.", problems=problems)
-    if db.session.scalar(select(Category.id).where(Category.version_id == version.id, Category.key == key)):
+    if db.session.scalar(
+        select(Category.id).where(Category.version_id == version.id, Category.key == key)
+    ):
         raise UserError(f"A category with the key {key!r} already exists.")
-    position = 1 + (db.session.scalar(select(func.max(Category.position)).where(
-        Category.version_id == version.id, Category.parent_id == (parent.id if parent else None))) or 0)  # fmt: skip
-    cat = Category(version_id=version.id, key=key, titles=clean, parent_id=parent.id if parent else None,
-                   code_2010=code_2010, code_2017=code_2017, position=position)  # fmt: skip
+    position = 1 + (
+        db.session.scalar(
+            select(func.max(Category.position)).where(
+                Category.version_id == version.id,
+                Category.parent_id == (parent.id if parent else None),
+            )
+        )
+        or 0
+    )
+    cat = Category(
+        version_id=version.id,
+        key=key,
+        titles=clean,
+        parent_id=parent.id if parent else None,
+        code_2010=code_2010,
+        code_2017=code_2017,
+        position=position,
+    )
     db.session.add(cat)
     db.session.flush()
-    audit.log("catalogue.category.add", "catalogue_category", cat.id, org_id=version.org_id, actor=actor,
-              changes={"key": [None, key], "titles": [None, clean]})  # fmt: skip
+    audit.log(
+        "catalogue.category.add",
+        "catalogue_category",
+        cat.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes={"key": [None, key], "titles": [None, clean]},
+    )
     return cat
 
 
@@ -417,8 +550,14 @@ def update_category(category: Category, *, titles, actor=None) -> None:
     before = dict(category.titles)
     category.titles = clean
     db.session.flush()
-    audit.log("catalogue.category.update", "catalogue_category", category.id, org_id=version.org_id,
-              actor=actor, changes={"titles": [before, clean]})  # fmt: skip
+    audit.log(
+        "catalogue.category.update",
+        "catalogue_category",
+        category.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes={"titles": [before, clean]},
+    )
 
 
 def remove_category(category: Category, *, actor=None) -> None:
@@ -436,14 +575,22 @@ def remove_category(category: Category, *, actor=None) -> None:
     inside = [e for e in entries(version) if e.category_id in ids]
     mandatory = [e.key for e in inside if e.mandatory]
     if mandatory:
-        raise UserError("The category holds mandatory entries and cannot be removed: " + ", ".join(mandatory))
+        raise UserError(
+            "The category holds mandatory entries and cannot be removed: " + ", ".join(mandatory)
+        )
     for e in inside:
         db.session.delete(e)
     for c in sorted((c for c in cats if c.id in ids), key=lambda c: c.parent_id is None):
         db.session.delete(c)
     db.session.flush()
-    audit.log("catalogue.category.remove", "catalogue_category", category.id, org_id=version.org_id,
-              actor=actor, changes={"key": [category.key, None], "entries": [[e.key for e in inside], None]})  # fmt: skip
+    audit.log(
+        "catalogue.category.remove",
+        "catalogue_category",
+        category.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes={"key": [category.key, None], "entries": [[e.key for e in inside], None]},
+    )
 
 
 def _unique_entry_key(version: CatalogueVersion, base: str) -> str:
@@ -454,7 +601,8 @@ def _unique_entry_key(version: CatalogueVersion, base: str) -> str:
     return f"{base}-{n}"
 
 
-def add_entry(version: CatalogueVersion, category: Category, data: dict[str, Any], *, key: str | None = None,
+def add_entry(version: CatalogueVersion, category: Category, data: dict[str, Any], *,
+              key: str | None = None,
               actor=None) -> Entry:  # fmt: skip
     _require_draft(version)
     if category.version_id != version.id:
@@ -465,24 +613,43 @@ def add_entry(version: CatalogueVersion, category: Category, data: dict[str, Any
         raise UserError("The entry was not saved.", problems=problems)
     if key:
         _check_key(key, "entry")
-        if db.session.scalar(select(Entry.id).where(Entry.version_id == version.id, Entry.key == key)):
+        if db.session.scalar(
+            select(Entry.id).where(Entry.version_id == version.id, Entry.key == key)
+        ):
             raise UserError(f"An entry with the key {key!r} already exists.")
     else:
         key = _unique_entry_key(version, category.key)
-    position = 1 + (db.session.scalar(select(func.max(Entry.position)).where(Entry.category_id == category.id)) or 0)
+    position = 1 + (
+        db.session.scalar(select(func.max(Entry.position)).where(Entry.category_id == category.id))
+        or 0
+    )
     if version.kind != "template":
-        clean["mandatory"] = False  # entries a unit adds are its own: only the template's are mandatory
-    entry = Entry(version_id=version.id, category_id=category.id, key=key, position=position, **clean)
+        clean["mandatory"] = (
+            False  # entries a unit adds are its own: only the template's are mandatory
+        )
+    entry = Entry(
+        version_id=version.id, category_id=category.id, key=key, position=position, **clean
+    )
     db.session.add(entry)
     db.session.flush()
-    audit.log("catalogue.entry.add", "catalogue_entry", entry.id, org_id=version.org_id, actor=actor,
-              changes=audit.diff({}, {"key": key, **clean}))  # fmt: skip
+    audit.log(
+        "catalogue.entry.add",
+        "catalogue_entry",
+        entry.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes=audit.diff({}, {"key": key, **clean}),
+    )
     return entry
 
 
-def update_entry(entry: Entry, data: dict[str, Any], *, actor=None) -> bool:
+def update_entry(entry: Entry, data: dict[str, Any], *, category: Category | None = None,
+                 actor=None) -> bool:  # fmt: skip
+    """Change an entry's fields and, with ``category``, move it to the end of that category."""
     version = db.session.get(CatalogueVersion, entry.version_id)
     _require_draft(version)
+    if category is not None and category.version_id != version.id:
+        raise UserError("The category belongs to another version.")
     current = {f: getattr(entry, f) for f in ENTRY_FIELDS}
     merged = {**current, **{k: v for k, v in data.items() if k in ENTRY_FIELDS}}
     if version.kind != "template":
@@ -491,13 +658,31 @@ def update_entry(entry: Entry, data: dict[str, Any], *, actor=None) -> bool:
     if problems:
         raise UserError("The entry was not saved.", problems=problems)
     delta = audit.diff(current, clean)
+    if category is not None and category.id != entry.category_id:
+        old_key = db.session.get(Category, entry.category_id).key
+        delta["category"] = [old_key, category.key]
+        entry.category_id = category.id
+        entry.position = 1 + (
+            db.session.scalar(
+                select(func.max(Entry.position)).where(
+                    Entry.category_id == category.id, Entry.id != entry.id
+                )
+            )
+            or 0
+        )
     if not delta:
         return False
     for name, value in clean.items():
         setattr(entry, name, value)
     db.session.flush()
-    audit.log("catalogue.entry.update", "catalogue_entry", entry.id, org_id=version.org_id, actor=actor,
-              changes=delta)  # fmt: skip
+    audit.log(
+        "catalogue.entry.update",
+        "catalogue_entry",
+        entry.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes=delta,
+    )
     return True
 
 
@@ -505,11 +690,20 @@ def remove_entry(entry: Entry, *, actor=None) -> None:
     version = db.session.get(CatalogueVersion, entry.version_id)
     _require_draft(version)
     if entry.mandatory and version.kind != "template":
-        raise UserError(f"{entry.title('zh_Hans_CN')} is a mandatory entry of the template and cannot be removed (CAT-3).")
+        raise UserError(
+            f"{entry.title('zh_Hans_CN')} is a mandatory entry of the template "
+            "and cannot be removed (CAT-3)."
+        )
     db.session.delete(entry)
     db.session.flush()
-    audit.log("catalogue.entry.remove", "catalogue_entry", entry.id, org_id=version.org_id, actor=actor,
-              changes={"key": [entry.key, None]})  # fmt: skip
+    audit.log(
+        "catalogue.entry.remove",
+        "catalogue_entry",
+        entry.id,
+        org_id=version.org_id,
+        actor=actor,
+        changes={"key": [entry.key, None]},
+    )
 
 
 def move(obj: Entry | Category, direction: int, *, actor=None) -> None:
@@ -551,7 +745,10 @@ def transition(version: CatalogueVersion, name: str, *, actor, comment: str | No
                 raise UserError("The effective date cannot be in the past.")
             v.effective_from = start
 
-    inputs = {"comment": comment, "effective_from": effective_from.isoformat() if effective_from else None}
+    inputs = {
+        "comment": comment,
+        "effective_from": effective_from.isoformat() if effective_from else None,
+    }
     engine.run(flow, version, name, actor=actor, inputs=inputs, effect=effect)
     return version
 
@@ -568,7 +765,9 @@ def inbox(user) -> list[CatalogueVersion]:
     reviewer_orgs = [org_id for org_id, roles in held.items() if "reviewer" in roles]
     if not reviewer_orgs:
         return []
-    paths = db.session.scalars(select(Organisation.path).where(Organisation.id.in_(reviewer_orgs))).all()
+    paths = db.session.scalars(
+        select(Organisation.path).where(Organisation.id.in_(reviewer_orgs))
+    ).all()
     conditions = [Organisation.path.startswith(p, autoescape=True) for p in paths]
     from sqlalchemy import or_
 
@@ -576,11 +775,19 @@ def inbox(user) -> list[CatalogueVersion]:
         select(CatalogueVersion)
         .join(Catalogue)
         .join(Organisation, Organisation.id == CatalogueVersion.org_id)
-        .where(Catalogue.kind == "unit", CatalogueVersion.state == "submitted", or_(*conditions),
-               Organisation.id.not_in(reviewer_orgs))  # fmt: skip
+        .where(
+            Catalogue.kind == "unit",
+            CatalogueVersion.state == "submitted",
+            or_(*conditions),
+            Organisation.id.not_in(reviewer_orgs),
+        )
         .order_by(CatalogueVersion.submitted_at)
     )
-    return [v for v in db.session.scalars(query) if permissions.holds(user, v.organisation, {"reviewer"}, "superior")]
+    return [
+        v
+        for v in db.session.scalars(query)
+        if permissions.holds(user, v.organisation, {"reviewer"}, "superior")
+    ]
 
 
 # --- diff ------------------------------------------------------------------------------------
@@ -594,7 +801,9 @@ class EntryChange:
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
-def diff(version: CatalogueVersion, against: CatalogueVersion | None, locale: str = "zh_Hans_CN") -> list[EntryChange]:
+def diff(
+    version: CatalogueVersion, against: CatalogueVersion | None, locale: str = "zh_Hans_CN"
+) -> list[EntryChange]:
     """Entry-level differences of ``version`` against ``against`` (the effective version)."""
     new = {e.key: e for e in entries(version)}
     old = {e.key: e for e in entries(against)} if against else {}

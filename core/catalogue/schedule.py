@@ -59,7 +59,9 @@ def expected(version: CatalogueVersion, year: int) -> list[ExpectedDisclosure]:
     """Every expected disclosure of ``version`` in ``year``, ordered by due date."""
     org = version.organisation
     period_due_days = params.value(org, "catalogue.period_due_days")
-    standing_month, standing_day = (int(p) for p in params.value(org, "catalogue.standing_due").split("-"))
+    standing_month, standing_day = (
+        int(p) for p in params.value(org, "catalogue.standing_due").split("-")
+    )
     out: list[ExpectedDisclosure] = []
     for entry in entries(version):
         if entry.cadence in EVENT_CADENCES:
@@ -69,16 +71,62 @@ def expected(version: CatalogueVersion, year: int) -> list[ExpectedDisclosure]:
             due = date(year, standing_month, day)
             if entry.due_days is not None:
                 due = date(year, 1, 1) + timedelta(days=entry.due_days)
-            out.append(ExpectedDisclosure(entry.key, entry, entry.cadence, f"{year}",
-                                          date(year, 1, 1), date(year, 12, 31), due))  # fmt: skip
+            out.append(
+                ExpectedDisclosure(
+                    entry.key,
+                    entry,
+                    entry.cadence,
+                    f"{year}",
+                    date(year, 1, 1),
+                    date(year, 12, 31),
+                    due,
+                )
+            )
             continue
         for index in range(PERIODS_PER_YEAR[entry.cadence]):
             key, start, end = _period_bounds(year, entry.cadence, index)
-            out.append(ExpectedDisclosure(entry.key, entry, entry.cadence, key, start, end,
-                                          due_date(entry, end, period_due_days=period_due_days)))  # fmt: skip
+            out.append(
+                ExpectedDisclosure(
+                    entry.key,
+                    entry,
+                    entry.cadence,
+                    key,
+                    start,
+                    end,
+                    due_date(entry, end, period_due_days=period_due_days),
+                )
+            )
     return sorted(out, key=lambda e: (e.due, e.entry.position, e.entry_key))
 
 
 def event_driven(version: CatalogueVersion) -> list[Entry]:
     """Entries published on events (stages of work, ad hoc decisions) rather than on dates."""
     return [e for e in entries(version) if e.cadence in EVENT_CADENCES]
+
+
+def due_rule(entry: Entry, org) -> dict:
+    """The due rule of ``entry`` as data, resolved with the parameters of ``org``.
+
+    ``{"cadence": "quarterly", "due_days_after_period": 10, "source": "parameter"}``;
+    ``standing`` gives ``due_each_year`` (month-day) or ``due_days_after_year_start``;
+    ``immediate`` gives ``due_days_after_decision``; ``on_progress`` is ``event_driven``.
+    """
+    rule: dict = {"cadence": entry.cadence}
+    own = entry.due_days is not None
+    if entry.cadence in PERIODS_PER_YEAR:
+        days = entry.due_days if own else params.value(org, "catalogue.period_due_days")
+        rule["due_days_after_period"] = days
+    elif entry.cadence == "standing":
+        if own:
+            rule["due_days_after_year_start"] = entry.due_days
+        else:
+            rule["due_each_year"] = params.value(org, "catalogue.standing_due")
+    elif entry.cadence == "immediate":
+        days = entry.due_days if own else params.value(org, "catalogue.immediate_due_days")
+        rule["due_days_after_decision"] = days
+        rule["event_driven"] = True
+    else:
+        rule["event_driven"] = True
+    if "event_driven" not in rule or entry.cadence == "immediate":
+        rule["source"] = "entry" if own else "parameter"
+    return rule

@@ -13,6 +13,7 @@ from core.catalogue.models import STATES
 from core.i18n import _
 from core.params import operations as params
 from core.workflow import Workflow
+from tenants.models import ROLES
 
 
 def _unit_review(org) -> bool:
@@ -53,23 +54,69 @@ EDITORS = {"admin", "editor"}
 CHECKS = (_has_entries, _entries_complete, _mandatory_entries_present)
 
 unit_catalogue = Workflow("catalogue", "catalogue_version", STATES, "draft")
-unit_catalogue.add("submit", "draft", "submitted", EDITORS, guards=CHECKS,
-                   enabled_if=_no_unit_review, label=_("Submit to the superior"))  # fmt: skip
-unit_catalogue.add("submit_for_review", "draft", "in_review", EDITORS, guards=CHECKS,
-                   enabled_if=_unit_review, label=_("Submit for the unit's review"))  # fmt: skip
-unit_catalogue.add("sign_off", "in_review", "submitted", {"reviewer"}, guards=CHECKS,
-                   label=_("Sign off and submit to the superior"))  # fmt: skip
-unit_catalogue.add("send_back", "in_review", "draft", {"reviewer"}, requires=("comment",),
-                   label=_("Send back to the editors"))  # fmt: skip
-unit_catalogue.add("approve", "submitted", "approved", {"reviewer"}, where="superior",
-                   guards=CHECKS, label=_("Approve"))  # fmt: skip
-unit_catalogue.add("return", "submitted", "returned", {"reviewer"}, where="superior",
-                   requires=("comment",), label=_("Return with a comment"))  # fmt: skip
+unit_catalogue.add(
+    "submit",
+    "draft",
+    "submitted",
+    EDITORS,
+    guards=CHECKS,
+    enabled_if=_no_unit_review,
+    label=_("Submit to the superior"),
+)
+unit_catalogue.add(
+    "submit_for_review",
+    "draft",
+    "in_review",
+    EDITORS,
+    guards=CHECKS,
+    enabled_if=_unit_review,
+    label=_("Submit for the unit's review"),
+)
+unit_catalogue.add(
+    "sign_off",
+    "in_review",
+    "submitted",
+    {"reviewer"},
+    guards=CHECKS,
+    label=_("Sign off and submit to the superior"),
+)
+unit_catalogue.add(
+    "send_back",
+    "in_review",
+    "draft",
+    {"reviewer"},
+    requires=("comment",),
+    label=_("Send back to the editors"),
+)
+unit_catalogue.add(
+    "approve",
+    "submitted",
+    "approved",
+    {"reviewer"},
+    where="superior",
+    guards=CHECKS,
+    label=_("Approve"),
+)
+unit_catalogue.add(
+    "return",
+    "submitted",
+    "returned",
+    {"reviewer"},
+    where="superior",
+    requires=("comment",),
+    label=_("Return with a comment"),
+)
 unit_catalogue.add("reopen", "returned", "draft", EDITORS, label=_("Reopen for editing"))
 
 template = Workflow("catalogue_template", "catalogue_version", STATES, "draft")
-template.add("publish", "draft", "approved", {"admin"}, guards=(_has_entries, _entries_complete),
-             label=_("Publish the template"))  # fmt: skip
+template.add(
+    "publish",
+    "draft",
+    "approved",
+    {"admin"},
+    guards=(_has_entries, _entries_complete),
+    label=_("Publish the template"),
+)
 
 
 def for_version(version) -> Workflow:
@@ -77,7 +124,10 @@ def for_version(version) -> Workflow:
 
 
 permissions.register("catalogue.edit", EDITORS, "unit")
-permissions.register("catalogue.view_console", {"admin", "editor", "reviewer", "supervisor"},
-                     "unit_or_superior")  # fmt: skip
+permissions.register(
+    "catalogue.view_console", {"admin", "editor", "reviewer", "supervisor"}, "unit_or_superior"
+)
 permissions.register("catalogue.decide", {"reviewer"}, "superior")
 permissions.register("catalogue.template", {"admin"}, "unit")
+# the non-public fields of a catalogue (responsible, mandatory, item type, notice days) in the API
+permissions.register("catalogue.view_internal", set(ROLES), "unit_or_superior")

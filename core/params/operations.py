@@ -28,7 +28,7 @@ class Resolved:
 
 
 def _rows_for(org: Organisation) -> dict[int, dict[str, OrgParameter]]:
-    """Explicit values of ``org`` and its ancestors, ``{org_id: {key: row}}`` (one query, cached)."""
+    """Explicit values of ``org`` and its ancestors ``{org_id: {key: row}}`` (one query, cached)."""
     cache = g.setdefault("_param_rows", {}) if has_request_context() else {}
     if org.id in cache:
         return cache[org.id]
@@ -70,7 +70,9 @@ def all_for(org: Organisation) -> list[Resolved]:
     return [resolve(org, key) for key in sorted(registry.PARAMETERS)]
 
 
-def set_value(org: Organisation, key: str, raw: Any, *, locked: bool = False, actor=None) -> Resolved:
+def set_value(
+    org: Organisation, key: str, raw: Any, *, locked: bool = False, actor=None
+) -> Resolved:
     """Set ``key`` explicitly for ``org`` (and its subtree, unless they set their own)."""
     param = registry.get(key)
     current = resolve(org, key)
@@ -91,8 +93,14 @@ def set_value(org: Organisation, key: str, raw: Any, *, locked: bool = False, ac
     row.set_at = db.utcnow()
     db.session.flush()
     _forget()
-    audit.log("parameter.set", "parameter", key, org_id=org.id, actor=actor,
-              changes=audit.diff(before, {"value": new, "locked": locked}))  # fmt: skip
+    audit.log(
+        "parameter.set",
+        "parameter",
+        key,
+        org_id=org.id,
+        actor=actor,
+        changes=audit.diff(before, {"value": new, "locked": locked}),
+    )
     return resolve(org, key)
 
 
@@ -107,6 +115,12 @@ def clear_value(org: Organisation, key: str, *, actor=None) -> bool:
     db.session.delete(row)
     db.session.flush()
     _forget()
-    audit.log("parameter.clear", "parameter", key, org_id=org.id, actor=actor,
-              changes={"value": [row.value, None]})  # fmt: skip
+    audit.log(
+        "parameter.clear",
+        "parameter",
+        key,
+        org_id=org.id,
+        actor=actor,
+        changes={"value": [row.value, None]},
+    )
     return True

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core import permissions
 from core.errors import UserError
 from core.i18n import _
 
@@ -73,28 +74,101 @@ def get(key: str) -> Parameter:
 
 
 # --- the parameters of DOMAIN.md -------------------------------------------------------------
-define("catalogue.standing_due", "month_day", "01-31",
-       _("Standing entries: due date each year (month-day)"), rule="CAT-5")
-define("catalogue.period_due_days", "int", 10,
-       _("Periodic entries: days after the period ends"), rule="CAT-5", minimum=0, maximum=90)
-define("catalogue.immediate_due_days", "int", 7,
-       _("Immediate entries: days after the decision"), rule="CAT-5", minimum=0, maximum=60)
-define("catalogue.unit_review", "bool", False,
-       _("The unit's own reviewer signs off a catalogue before it goes to the superior"))
-define("notice.min_days", "int", 7, _("Minimum notice period in days"), rule="PUB-5",
-       minimum=7, maximum=90)
-define("scope.internal_first_days", "int", 0,
-       _("Days inside the Party before an item widens to the public"), rule="SCOPE-2",
-       minimum=0, maximum=90)
-define("request.decision_working_days", "int", 15,
-       _("Disclosure requests: decision within working days"), rule="REQ-2", minimum=1, maximum=60)
-define("request.extension_working_days", "int", 15,
-       _("Disclosure requests: one extension of up to working days"), rule="REQ-2",
-       minimum=0, maximum=60)
-define("request.amend_lapse_days", "int", 15,
-       _("Disclosure requests: an unclear request lapses after days"), rule="REQ-3",
-       minimum=1, maximum=90)
-define("archive.retention_years", "int", 5, _("Register retention in years"), rule="ARC-2",
-       minimum=5, maximum=100)
-define("report.months", "months", [6, 12], _("Months in which units report to the superior"),
-       rule="RPT-1")
+define(
+    "catalogue.standing_due",
+    "month_day",
+    "01-31",
+    _("Standing entries: due date each year (month-day)"),
+    rule="CAT-5",
+)
+define(
+    "catalogue.period_due_days",
+    "int",
+    10,
+    _("Periodic entries: days after the period ends"),
+    rule="CAT-5",
+    minimum=0,
+    maximum=90,
+)
+define(
+    "catalogue.immediate_due_days",
+    "int",
+    7,
+    _("Immediate entries: days after the decision"),
+    rule="CAT-5",
+    minimum=0,
+    maximum=60,
+)
+define(
+    "catalogue.unit_review",
+    "bool",
+    False,
+    _("The unit's own reviewer signs off a catalogue before it goes to the superior"),
+)
+define(
+    "notice.min_days",
+    "int",
+    7,
+    _("Minimum notice period in days"),
+    rule="PUB-5",
+    minimum=7,
+    maximum=90,
+)
+define(
+    "scope.internal_first_days",
+    "int",
+    0,
+    _("Days inside the Party before an item widens to the public"),
+    rule="SCOPE-2",
+    minimum=0,
+    maximum=90,
+)
+define(
+    "request.decision_working_days",
+    "int",
+    15,
+    _("Disclosure requests: decision within working days"),
+    rule="REQ-2",
+    minimum=1,
+    maximum=60,
+)
+define(
+    "request.extension_working_days",
+    "int",
+    15,
+    _("Disclosure requests: one extension of up to working days"),
+    rule="REQ-2",
+    minimum=0,
+    maximum=60,
+)
+define(
+    "request.amend_lapse_days",
+    "int",
+    15,
+    _("Disclosure requests: an unclear request lapses after days"),
+    rule="REQ-3",
+    minimum=1,
+    maximum=90,
+)
+define(
+    "archive.retention_years",
+    "int",
+    5,
+    _("Register retention in years"),
+    rule="ARC-2",
+    minimum=5,
+    maximum=100,
+)
+define(
+    "report.months",
+    "months",
+    [6, 12],
+    _("Months in which units report to the superior"),
+    rule="RPT-1",
+)
+
+# who may read the parameters of an organisation in the console, and who may set its own values
+permissions.register(
+    "parameters.view", {"admin", "editor", "reviewer", "supervisor"}, "unit_or_superior"
+)
+permissions.register("parameters.edit", {"admin"}, "unit")

@@ -77,7 +77,9 @@ def _relay(org):
     return plugins.relay(org) if plugins is not None else None
 
 
-def check(workflow: Workflow, obj, name: str, *, actor, inputs: dict[str, Any] | None = None) -> list[str]:
+def check(
+    workflow: Workflow, obj, name: str, *, actor, inputs: dict[str, Any] | None = None
+) -> list[str]:
     """Every reason why ``actor`` may not run ``name`` on ``obj`` now (empty: allowed)."""
     inputs = inputs or {}
     transition = workflow.transition(name)
@@ -90,8 +92,11 @@ def check(workflow: Workflow, obj, name: str, *, actor, inputs: dict[str, Any] |
     problems = []
     if not permissions.holds(actor, org, transition.roles, transition.where):
         who = " or ".join(sorted(transition.roles))
-        where = {"unit": "of this unit", "superior": "of a superior organisation",
-                 "unit_or_superior": "of this unit or a superior"}[transition.where]  # fmt: skip
+        where = {
+            "unit": "of this unit",
+            "superior": "of a superior organisation",
+            "unit_or_superior": "of this unit or a superior",
+        }[transition.where]
         problems.append(f"Only a {who} {where} may do this.")
     for key in transition.requires:
         if not str(inputs.get(key) or "").strip():
@@ -117,9 +122,9 @@ def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
     state = getattr(obj, workflow.state_attr)
     out = []
     for t in workflow.transitions.values():
-        if state in t.source and (t.enabled_if is None or t.enabled_if(org)):
-            if permissions.holds(actor, org, t.roles, t.where):
-                out.append(t)
+        enabled = t.enabled_if is None or t.enabled_if(org)
+        if state in t.source and enabled and permissions.holds(actor, org, t.roles, t.where):
+            out.append(t)
     return out
 
 
@@ -149,16 +154,30 @@ def run(
         if effect is not None:
             effect(obj)
         step = WorkflowStep(
-            workflow=workflow.name, object_type=workflow.object_type, object_id=obj.id,
-            org_id=org.id, transition=name, from_state=source, to_state=transition.target,
-            actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "username", "system"),
+            workflow=workflow.name,
+            object_type=workflow.object_type,
+            object_id=obj.id,
+            org_id=org.id,
+            transition=name,
+            from_state=source,
+            to_state=transition.target,
+            actor_id=getattr(actor, "id", None),
+            actor_label=getattr(actor, "username", "system"),
             inputs={k: str(v) for k, v in inputs.items()},
-        )  # fmt: skip
+        )
         db.session.add(step)
         db.session.flush()
-        audit.log(f"{workflow.name}.{name}", workflow.object_type, obj.id, org_id=org.id,
-                  actor=actor, changes={"state": [source, transition.target], **{
-                      k: [None, str(v)] for k, v in inputs.items()}})  # fmt: skip
+        audit.log(
+            f"{workflow.name}.{name}",
+            workflow.object_type,
+            obj.id,
+            org_id=org.id,
+            actor=actor,
+            changes={
+                "state": [source, transition.target],
+                **{k: [None, str(v)] for k, v in inputs.items()},
+            },
+        )
         relay = _relay(org)
         if relay is not None:
             relay.workflow_transitioned(
@@ -173,7 +192,9 @@ def history(workflow: Workflow, obj) -> list[WorkflowStep]:
     return list(
         db.session.scalars(
             select(WorkflowStep)
-            .where(WorkflowStep.object_type == workflow.object_type, WorkflowStep.object_id == obj.id)
+            .where(
+                WorkflowStep.object_type == workflow.object_type, WorkflowStep.object_id == obj.id
+            )
             .order_by(WorkflowStep.id)
         )
     )
