@@ -1,0 +1,101 @@
+"""JSON API of the catalogue: ``GET /api/v1/orgs/<code>/catalogue`` (the effective catalogue).
+
+Anonymous callers get the public fields of each entry; callers signed in with a role in the
+organisation or a superior (``catalogue.view_internal``) also get ``responsible``, ``mandatory``,
+``item_type`` and ``notice_days``. ``?lang=`` picks the language of titles and labels (else the
+request's language), falling back to Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+from core import db, permissions
+from core.catalogue import labels, schedule
+from core.catalogue import operations as cat
+from core.catalogue.models import CatalogueVersion, Entry
+from core.i18n import normalise
+from tenants import resolution
+from tenants.models import User
+
+bp = Blueprint("catalogue_api", __name__, url_prefix="/api/v1/orgs/<org_code>")
+bp.url_value_preprocessor(resolution.pull_org)
+
+
+def entry_json(entry: Entry, org, loc: str, channel_labels: dict[str, str], internal: bool):
+    data: dict[str, Any] = {
+        "key": entry.key,
+        "title": entry.title(loc),
+        "titles": dict(entry.titles or {}),
+        "content": entry.content_text(loc),
+        "scope": entry.scope,
+        "scope_label": labels.scope(entry.scope),
+        "channels": list(entry.channels or []),
+        "channel_labels": [channel_labels.get(c, c) for c in entry.channels or []],
+        "cadence": entry.cadence,
+        "cadence_label": labels.cadence(entry.cadence),
+        "due_rule": schedule.due_rule(entry, org),
+    }
+    if internal:
+        data.update(
+            responsible=entry.responsible,
+            mandatory=entry.mandatory,
+            item_type=entry.item_type,
+            notice_days=entry.notice_days,
+            template_key=entry.template_key,
+        )
+    return data
+
+
+def tree_json(nodes, org, loc, channel_labels, internal) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": node.category.key,
+            "title": node.category.title(loc),
+            "titles": dict(node.category.titles or {}),
+            "code_2010": node.category.code_2010,
+            "code_2017": node.category.code_2017,
+            "entries": [entry_json(e, org, loc, channel_labels, internal) for e in node.entries],
+            "categories": tree_json(node.children, org, loc, channel_labels, internal),
+        }
+        for node in nodes
+    ]
+
+
+def approver_name(version: CatalogueVersion) -> str | None:
+    if version.decided_by_id is None:
+        return None
+    user = db.session.get(User, version.decided_by_id)
+    return (user.display_name or user.username) if user else None
+
+
+@bp.route("/catalogue")
+def catalogue():
+    org = g.org
+    version = cat.effective_version(org)
+    if version is None:
+        return jsonify(
+            error="not_found", message="This organisation has no effective catalogue."
+        ), 404
+    loc = normalise(request.args.get("lang")) or str(get_locale())
+    internal = permissions.may(current_user, "catalogue.view_internal", org)
+    with force_locale(loc):
+        channel_labels = cat.channel_labels(loc)
+        body = {
+            "organisation": {"code": org.code, "name": org.name(loc)},
+            "version": version.number,
+            "effective_from": version.effective_from.isoformat()
+            if version.effective_from
+            else None,
+            "approved_at": version.decided_at.isoformat() if version.decided_at else None,
+            "approved_by": approver_name(version),
+            "language": loc,
+            "categories": tree_json(cat.tree(version), org, loc, channel_labels, internal),
+        }
+    response = jsonify(body)
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response

@@ -1,0 +1,301 @@
+"""Console forms of the catalogue and the policy parameters (Flask-WTF, CSRF protected).
+
+The forms check what a person can fix in the form itself (required texts, choices, numbers, the
+channels that suit a scope) with translated messages tied to their fields; the operations remain
+the authority and their refusals are shown on the same page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice as choice
+except ImportError:  # pragma: no cover - older WTForms
+
+    def choice(value, label):
+        return (value, label)
+
+
+from core.catalogue import labels
+from core.catalogue import operations as cat
+from core.catalogue.models import CADENCES, SCOPES, Category, Entry
+from core.i18n import _
+from tenants import codelists
+
+KEY_MESSAGE = _("Use lower-case letters a–z, digits, “.”, “_” and “-” (at most 60 characters).")
+LOCALES = ("zh_Hans_CN", "en", "ug")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EntryForm(FlaskForm):
+    key = StringField(
+        _("Key"),
+        validators=[Optional(), Regexp(cat.KEY_PATTERN.pattern, message=KEY_MESSAGE)],
+        description=_(
+            "A short code that stays the same in every version. Leave it empty to have "
+            "one made from the category."
+        ),
+    )
+    category = SelectField(_("Category"), coerce=int)
+    title_zh_Hans_CN = StringField(
+        _("Title in Chinese"),
+        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    )
+    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
+    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
+    content_zh_Hans_CN = TextAreaField(
+        _("Content in Chinese"),
+        validators=[DataRequired(message=_("Say in Chinese what is disclosed."))],
+        description=_("What exactly is disclosed under this entry."),
+    )
+    content_en = TextAreaField(_("Content in English"), validators=[Optional()])
+    content_ug = TextAreaField(_("Content in Uyghur"), validators=[Optional()])
+    scope = SelectField(
+        _("Scope"),
+        validators=[DataRequired(message=_("Choose who may see what is disclosed."))],
+        description=_("Who may see what is disclosed under this entry."),
+    )
+    channels = MultiCheckboxField(
+        _("Channels"),
+        validators=[DataRequired(message=_("Choose at least one channel."))],
+        description=_(
+            "Where it is disclosed. Party channels suit the Party scopes, public "
+            "channels the public scope."
+        ),
+    )
+    cadence = SelectField(
+        _("Cadence"),
+        validators=[DataRequired(message=_("Choose how often it is disclosed."))],
+    )
+    due_days = IntegerField(
+        _("Due days"),
+        validators=[Optional(), NumberRange(min=0, max=365)],
+        description=_(
+            "Days after the period ends (or after the year begins for standing "
+            "entries). Leave empty to follow the policy parameter."
+        ),
+    )
+    notice_days = IntegerField(
+        _("Notice period (days)"),
+        validators=[Optional(), NumberRange(min=0, max=90)],
+        description=_("Only for notices (公示): how long the notice stays up."),
+    )
+    responsible = StringField(
+        _("Responsible department or person"),
+        validators=[
+            DataRequired(message=_("Name the responsible department or person.")),
+            Length(max=200),
+        ],
+    )
+    item_type = StringField(
+        _("Item type"),
+        validators=[Optional(), Regexp(cat.KEY_PATTERN.pattern, message=KEY_MESSAGE)],
+        description=_("Optional: the key of an item type that adds structured fields."),
+    )
+    mandatory = BooleanField(
+        _("Mandatory: units cannot remove this entry"),
+    )
+
+    def __init__(self, *args, categories: list[Category], channel_entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        loc = labels.locale()
+        self.category.choices = [choice(c.id, c.title(loc)) for c in categories]
+        self.scope.choices = [
+            choice("", _("Choose…")),
+            *(choice(s, labels.scope(s)) for s in SCOPES),
+        ]
+        self.cadence.choices = [
+            choice("", _("Choose…")),
+            *(choice(c, labels.cadence(c)) for c in CADENCES),
+        ]
+        self.channels.choices = [choice(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_names = [(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_audiences = {
+            e.code: labels.AUDIENCES.get((e.attributes or {}).get("audience"), "")
+            for e in channel_entries
+        }
+
+    def validate_channels(self, field):
+        if self.scope.data in SCOPES and field.data:
+            suitable = set(cat.channels_for_scope(self.scope.data))
+            names = dict(self.channel_names)
+            unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
+            if unsuitable:
+                raise ValidationError(
+                    gettext(
+                        "These channels do not suit the scope “%(scope)s”: %(channels)s.",
+                        scope=labels.scope(self.scope.data),
+                        channels=", ".join(unsuitable),
+                    )
+                )
+
+    def to_data(self, *, template: bool) -> dict[str, Any]:
+        """The operation's input: texts per language, codes, numbers."""
+        data = {
+            "titles": {loc: getattr(self, f"title_{loc}").data or "" for loc in LOCALES},
+            "content": {loc: getattr(self, f"content_{loc}").data or "" for loc in LOCALES},
+            "scope": self.scope.data,
+            "channels": list(self.channels.data or []),
+            "cadence": self.cadence.data,
+            "due_days": self.due_days.data,
+            "notice_days": self.notice_days.data,
+            "responsible": (self.responsible.data or "").strip(),
+            "item_type": (self.item_type.data or "").strip() or None,
+        }
+        if template:
+            data["mandatory"] = bool(self.mandatory.data)
+        return data
+
+    @staticmethod
+    def initial(entry: Entry) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "key": entry.key,
+            "category": entry.category_id,
+            "scope": entry.scope,
+            "channels": list(entry.channels or []),
+            "cadence": entry.cadence,
+            "due_days": entry.due_days,
+            "notice_days": entry.notice_days,
+            "responsible": entry.responsible,
+            "item_type": entry.item_type or "",
+            "mandatory": entry.mandatory,
+        }
+        for loc in LOCALES:
+            data[f"title_{loc}"] = (entry.titles or {}).get(loc, "")
+            data[f"content_{loc}"] = (entry.content or {}).get(loc, "")
+        return data
+
+
+# Problems of an operation ("scope: ...") → the form field they belong to.
+PROBLEM_FIELDS = {
+    "title": "title_zh_Hans_CN",
+    "content": "content_zh_Hans_CN",
+    "scope": "scope",
+    "channels": "channels",
+    "cadence": "cadence",
+    "responsible": "responsible",
+    "due_days": "due_days",
+    "notice_days": "notice_days",
+}
+
+
+def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
+    """Put each problem under its field; return the ones that belong to no field."""
+    rest = []
+    for problem in problems:
+        name, _sep, message = problem.partition(":")
+        field_name = PROBLEM_FIELDS.get(name.split(".", 1)[0].strip())
+        field = getattr(form, field_name, None) if field_name else None
+        if field is None or not message.strip():
+            rest.append(problem)
+            continue
+        field.errors = [*field.errors, message.strip()]
+    return rest
+
+
+def entry_form(version, **kwargs) -> EntryForm:
+    return EntryForm(
+        categories=cat.categories(version),
+        channel_entries=codelists.entries(cat.CHANNEL_LIST),
+        **kwargs,
+    )
+
+
+class CategoryForm(FlaskForm):
+    key = StringField(
+        _("Key"),
+        validators=[
+            InputRequired(message=_("Give the category a key.")),
+            Regexp(cat.KEY_PATTERN.pattern, message=KEY_MESSAGE),
+        ],
+        description=_("A short code that stays the same in every version, e.g. “org”."),
+    )
+    parent = SelectField(_("Inside the category"), coerce=int)
+    title_zh_Hans_CN = StringField(
+        _("Title in Chinese"),
+        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    )
+    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
+    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
+    code_2010 = StringField(
+        _("Code in the 2010 categories"), validators=[Optional(), Length(max=20)]
+    )
+    code_2017 = StringField(
+        _("Code in the 2017 grassroots items"), validators=[Optional(), Length(max=20)]
+    )
+
+    def __init__(
+        self, *args, categories: list[Category] | None = None, editing: bool = False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        loc = labels.locale()
+        self.parent.choices = [
+            choice(0, _("(top level)")),
+            *(choice(c.id, c.title(loc)) for c in categories or []),
+        ]
+        if editing:  # the key and the place of a category are fixed once made
+            del self.key
+            del self.parent
+            del self.code_2010
+            del self.code_2017
+
+    def titles(self) -> dict[str, str]:
+        return {loc: getattr(self, f"title_{loc}").data or "" for loc in LOCALES}
+
+
+class ConfirmForm(FlaskForm):
+    """A button that confirms a removal (the CSRF token is all it carries)."""
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField(choices=["up", "down"])
+
+
+class TransitionForm(FlaskForm):
+    transition = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(_("Comment"), validators=[Optional(), Length(max=4000)])
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_("Comment"), validators=[Optional(), Length(max=4000)])
+    effective_from = DateField(
+        _("Effective from"),
+        validators=[Optional()],
+        description=_(
+            "Leave empty for today. A later date keeps the current version in force until then."
+        ),
+    )
+
+
+class ParameterForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired()])
+    value = StringField(_("Value"), validators=[Optional(), Length(max=200)])
+    locked = BooleanField(_("Lock for the subordinate units"))

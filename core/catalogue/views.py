@@ -1,0 +1,851 @@
+"""Catalogue pages: the unit console (``/admin/o/<code>/...``) and the public catalogue.
+
+Console pages need a signed-in user (else the sign-in page) with a role that the action allows
+(else 403); versions, categories and entries are looked up inside the organisation of the URL
+(else 404). Views parse, authorise, call one operation, then render or redirect; a refused
+operation is shown on the same page, with the user's input kept, and a 4xx status (the request's
+transaction is then rolled back by the app).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_skeleton
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import db, permissions
+from core.catalogue import forms, labels, schedule
+from core.catalogue import operations as cat
+from core.catalogue import workflow as wf
+from core.catalogue.models import CatalogueVersion, Category, Entry
+from core.errors import UserError
+from core.params import operations as params
+from core.params import registry
+from core.themes import render
+from core.workflow import allowed_transitions
+from tenants import codelists, hierarchy, resolution
+from tenants.models import Organisation, User
+
+bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/o/<org_code>")
+bp.url_value_preprocessor(resolution.pull_org)
+bp.url_defaults(resolution.add_org_code)
+
+public_bp = Blueprint("catalogue_public", __name__, url_prefix="/o/<org_code>")
+public_bp.url_value_preprocessor(resolution.pull_org)
+public_bp.url_defaults(resolution.add_org_code)
+
+EDIT_ACTION = {"unit": "catalogue.edit", "template": "catalogue.template"}
+PREFIX = {"unit": "/catalogue", "template": "/catalogue/template"}
+
+
+def both_kinds(rule: str, **options):
+    """Register a view for the unit catalogue and, under ``/template``, for the template."""
+
+    def decorator(view):
+        for kind, prefix in PREFIX.items():
+            bp.add_url_rule(prefix + rule, view_func=view, defaults={"kind": kind}, **options)
+        return view
+
+    return decorator
+
+
+@bp.before_request
+def require_sign_in():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.app_context_processor
+def console_link():
+    return {"console_url": console_url}
+
+
+def console_url() -> str | None:
+    """The console of the page's organisation, for a signed-in user who may use it."""
+    org = g.get("org")
+    if org is None or not current_user.is_authenticated:
+        return None
+    if not permissions.may(current_user, "catalogue.view_console", org):
+        return None
+    return url_for("catalogue_admin.overview", org_code=org.code)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def require(action: str) -> None:
+    if not permissions.may(current_user, action, g.org):
+        abort(403)
+
+
+def may(action: str) -> bool:
+    return permissions.may(current_user, action, g.org)
+
+
+def version_or_404(kind: str, number: int) -> CatalogueVersion:
+    version = cat.version_by_number(g.org, kind, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def category_or_404(version: CatalogueVersion, category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None or category.version_id != version.id:
+        abort(404)
+    return category
+
+
+def entry_or_404(version: CatalogueVersion, entry_id: int) -> Entry:
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.version_id != version.id:
+        abort(404)
+    return entry
+
+
+def require_draft(version: CatalogueVersion) -> None:
+    if not version.editable:
+        raise UserError(
+            gettext("Only a draft can be edited. Start a new draft or reopen this one.")
+        )
+
+
+def refusal(exc: UserError) -> list[str]:
+    return [exc.message, *exc.problems]
+
+
+def display_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(ids)))
+    return {u.id: u.display_name or u.username for u in users}
+
+
+def state_label(version: CatalogueVersion, effective: CatalogueVersion | None) -> str:
+    if version.state == "approved" and effective is not None:
+        if version.id == effective.id:
+            return gettext("In force")
+        if version.effective_from and version.effective_from > cat.today_for(version.organisation):
+            return gettext("Approved, in force from %(date)s", date=version.effective_from)
+        return gettext("Superseded")
+    return labels.state(version.state, version.kind)
+
+
+def version_context(kind: str, version: CatalogueVersion | None) -> dict[str, Any]:
+    """What the overview and the version page show of one version."""
+    if version is None:
+        return {"version": None}
+    steps = cat.history(version)
+    names = display_names([s.actor_id for s in steps] + [version.decided_by_id])
+    own, superior = [], []
+    for t in allowed_transitions(wf.for_version(version), version, actor=current_user):
+        (superior if t.where == "superior" else own).append(t)
+    return {
+        "version": version,
+        "nodes": cat.tree(version),
+        "editable": version.editable and may(EDIT_ACTION[kind]),
+        "steps": steps,
+        "names": names,
+        "transitions": own,
+        "may_decide": bool(superior),
+    }
+
+
+def base_context(kind: str) -> dict[str, Any]:
+    org = g.org
+    loc = labels.locale()
+    flow = wf.template if kind == "template" else wf.unit_catalogue
+
+    def transition_label(name: str) -> str:
+        t = flow.transitions.get(name)
+        return str(t.label) if t is not None and t.label else name
+
+    return {
+        "org": org,
+        "kind": kind,
+        "locale": loc,
+        "labels": labels,
+        "channel_labels": cat.channel_labels(loc),
+        "may_edit": may(EDIT_ACTION[kind]),
+        "transition_label": transition_label,
+    }
+
+
+def overview_page(kind: str, *, status: int = 200, **extra):
+    org = g.org
+    effective = cat.effective_version(org, kind)
+    open_version = cat.open_version(org, kind)
+    versions = cat.versions(org, kind)
+    context = base_context(kind)
+    context.update(version_context(kind, open_version))
+    context.update(
+        effective=effective,
+        open_version=open_version,
+        versions=versions,
+        version_states={v.id: state_label(v, effective) for v in versions},
+        effective_names=display_names([effective.decided_by_id] if effective else []),
+        transition_form=forms.TransitionForm(formdata=None),
+        errors=[],
+    )
+    context.update(extra)
+    return render("admin/catalogue.html", **context), status
+
+
+def version_page(kind: str, version: CatalogueVersion, *, status: int = 200, **extra):
+    effective = cat.effective_version(g.org, kind)
+    context = base_context(kind)
+    context.update(version_context(kind, version))
+    context.update(
+        effective=effective,
+        state=state_label(version, effective),
+        transition_form=forms.TransitionForm(formdata=None),
+        errors=[],
+    )
+    context.update(extra)
+    return render("admin/version.html", **context), status
+
+
+def to_version(kind: str, version: CatalogueVersion):
+    return redirect(url_for(".version", kind=kind, number=version.number))
+
+
+# --- overview, versions, workflow -----------------------------------------------------------
+
+
+@both_kinds("", endpoint="overview")
+def overview(kind: str):
+    require("catalogue.view_console")
+    return overview_page(kind)
+
+
+@both_kinds("/drafts", endpoint="start_draft", methods=["POST"])
+def start_draft(kind: str):
+    require(EDIT_ACTION[kind])
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        draft = cat.start_draft(g.org, kind, actor=current_user)
+    except UserError as exc:
+        return overview_page(kind, status=exc.status, errors=refusal(exc))
+    flash(gettext("Draft %(number)s is open for editing.", number=draft.number), "success")
+    return to_version(kind, draft)
+
+
+@both_kinds("/versions/<int:number>", endpoint="version")
+def version(kind: str, number: int):
+    require("catalogue.view_console")
+    return version_page(kind, version_or_404(kind, number))
+
+
+@both_kinds("/versions/<int:number>/transition", endpoint="transition", methods=["POST"])
+def transition(kind: str, number: int):
+    require("catalogue.view_console")
+    version = version_or_404(kind, number)
+    form = forms.TransitionForm()
+    if (
+        not form.validate_on_submit()
+        or form.transition.data not in wf.for_version(version).transitions
+    ):
+        abort(400)
+    name = form.transition.data
+    try:
+        cat.transition(version, name, actor=current_user, comment=form.comment.data or None)
+    except UserError as exc:
+        return version_page(
+            kind, version, status=exc.status, errors=refusal(exc), transition_form=form, failed=name
+        )
+    flash(
+        gettext(
+            "Version %(number)s: %(state)s.",
+            number=version.number,
+            state=labels.state(version.state, kind),
+        ),
+        "success",
+    )
+    return redirect(url_for(".overview", kind=kind))
+
+
+@both_kinds("/versions/<int:number>/diff", endpoint="diff")
+def diff(kind: str, number: int):
+    require("catalogue.view_console")
+    version = version_or_404(kind, number)
+    return render("admin/diff.html", **diff_context(kind, version))
+
+
+def diff_context(kind: str, version: CatalogueVersion) -> dict[str, Any]:
+    effective = cat.effective_version(g.org, kind)
+    against = effective
+    if effective is not None and effective.id == version.id:
+        against = (
+            db.session.get(CatalogueVersion, version.based_on_id) if version.based_on_id else None
+        )
+    context = base_context(kind)
+    loc = context["locale"]
+    rows = []
+    for change in cat.diff(version, against, loc):
+        fields = [
+            (
+                labels.FIELDS.get(name, name),
+                labels.value(name, before, context["channel_labels"], loc),
+                labels.value(name, after, context["channel_labels"], loc),
+            )
+            for name, (before, after) in change.fields.items()
+        ]
+        rows.append(
+            {"kind": change.kind, "key": change.key, "title": change.title, "fields": fields}
+        )
+    context.update(
+        version=version,
+        against=against,
+        effective=effective,
+        rows=rows,
+        state=state_label(version, effective),
+    )
+    return context
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+@both_kinds(
+    "/versions/<int:number>/categories/new", endpoint="category_new", methods=["GET", "POST"]
+)
+def category_new(kind: str, number: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    require_draft(version)
+    form = forms.CategoryForm(categories=cat.categories(version))
+    if request.method == "GET":
+        form.parent.data = request.args.get("parent", 0, type=int)
+    status, errors = 200, []
+    if form.validate_on_submit():
+        parent = category_or_404(version, form.parent.data) if form.parent.data else None
+        try:
+            category = cat.add_category(
+                version,
+                key=form.key.data.strip(),
+                titles=form.titles(),
+                parent=parent,
+                code_2010=form.code_2010.data or None,
+                code_2017=form.code_2017.data or None,
+                actor=current_user,
+            )
+        except UserError as exc:
+            status, errors = exc.status, refusal(exc)
+        else:
+            flash(
+                gettext(
+                    "The category “%(title)s” was added.", title=category.title(labels.locale())
+                ),
+                "success",
+            )
+            return to_version(kind, version)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/category_form.html",
+        form=form,
+        version=version,
+        category=None,
+        errors=errors,
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/categories/<int:category_id>/edit",
+    endpoint="category_edit",
+    methods=["GET", "POST"],
+)
+def category_edit(kind: str, number: int, category_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    category = category_or_404(version, category_id)
+    require_draft(version)
+    if request.method == "GET":
+        data = {f"title_{loc}": (category.titles or {}).get(loc, "") for loc in forms.LOCALES}
+        form = forms.CategoryForm(data=data, editing=True)
+    else:
+        form = forms.CategoryForm(editing=True)
+    status, errors = 200, []
+    if form.validate_on_submit():
+        try:
+            cat.update_category(category, titles=form.titles(), actor=current_user)
+        except UserError as exc:
+            status, errors = exc.status, refusal(exc)
+        else:
+            flash(gettext("The category was saved."), "success")
+            return to_version(kind, version)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/category_form.html",
+        form=form,
+        version=version,
+        category=category,
+        errors=errors,
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/categories/<int:category_id>/remove",
+    endpoint="category_remove",
+    methods=["GET", "POST"],
+)
+def category_remove(kind: str, number: int, category_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    category = category_or_404(version, category_id)
+    require_draft(version)
+    form = forms.ConfirmForm()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        try:
+            cat.remove_category(category, actor=current_user)
+        except UserError as exc:
+            status, errors = exc.status, refusal(exc)
+        else:
+            flash(gettext("The category was removed."), "success")
+            return to_version(kind, version)
+    elif request.method == "POST":
+        status = 400
+    inside = [e for e in cat.entries(version) if e.category_id == category.id]
+    return render(
+        "admin/confirm_remove.html",
+        form=form,
+        version=version,
+        what="category",
+        title=category.title(labels.locale()),
+        inside=inside,
+        errors=errors,
+        action=url_for(".category_remove", kind=kind, number=number, category_id=category.id),
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/categories/<int:category_id>/move",
+    endpoint="category_move",
+    methods=["POST"],
+)
+def category_move(kind: str, number: int, category_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    category = category_or_404(version, category_id)
+    return move(kind, version, category)
+
+
+def move(kind: str, version: CatalogueVersion, obj: Category | Entry):
+    form = forms.MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cat.move(obj, -1 if form.direction.data == "up" else 1, actor=current_user)
+    except UserError as exc:
+        return version_page(kind, version, status=exc.status, errors=refusal(exc))
+    return redirect(url_for(".version", kind=kind, number=version.number) + f"#{anchor(obj)}")
+
+
+def anchor(obj: Category | Entry) -> str:
+    return f"{'entry' if isinstance(obj, Entry) else 'category'}-{obj.id}"
+
+
+# --- entries ---------------------------------------------------------------------------------
+
+
+@both_kinds("/versions/<int:number>/entries/new", endpoint="entry_new", methods=["GET", "POST"])
+def entry_new(kind: str, number: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    require_draft(version)
+    categories = cat.categories(version)
+    if not categories:
+        flash(gettext("Add a category first: every entry belongs to a category."), "info")
+        return redirect(url_for(".category_new", kind=kind, number=number))
+    form = forms.entry_form(version)
+    if request.method == "GET":
+        form.category.data = request.args.get("category", categories[0].id, type=int)
+    status, errors = 200, []
+    if form.validate_on_submit():
+        category = category_or_404(version, form.category.data)
+        try:
+            entry = cat.add_entry(
+                version,
+                category,
+                form.to_data(template=kind == "template"),
+                key=(form.key.data or "").strip() or None,
+                actor=current_user,
+            )
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            flash(
+                gettext("The entry “%(title)s” was added.", title=entry.title(labels.locale())),
+                "success",
+            )
+            return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/entry_form.html",
+        form=form,
+        version=version,
+        entry=None,
+        errors=errors,
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/entries/<int:entry_id>/edit",
+    endpoint="entry_edit",
+    methods=["GET", "POST"],
+)
+def entry_edit(kind: str, number: int, entry_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    entry = entry_or_404(version, entry_id)
+    require_draft(version)
+    if request.method == "GET":
+        form = forms.entry_form(version, data=forms.EntryForm.initial(entry))
+    else:
+        form = forms.entry_form(version)
+    status, errors = 200, []
+    if form.validate_on_submit():
+        category = category_or_404(version, form.category.data)
+        try:
+            cat.update_entry(
+                entry,
+                form.to_data(template=kind == "template"),
+                category=category,
+                actor=current_user,
+            )
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            flash(gettext("The entry was saved."), "success")
+            return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/entry_form.html",
+        form=form,
+        version=version,
+        entry=entry,
+        errors=errors,
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/entries/<int:entry_id>/remove",
+    endpoint="entry_remove",
+    methods=["GET", "POST"],
+)
+def entry_remove(kind: str, number: int, entry_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    entry = entry_or_404(version, entry_id)
+    require_draft(version)
+    form = forms.ConfirmForm()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        try:
+            cat.remove_entry(entry, actor=current_user)
+        except UserError as exc:
+            status, errors = exc.status, refusal(exc)
+        else:
+            flash(gettext("The entry was removed."), "success")
+            return to_version(kind, version)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/confirm_remove.html",
+        form=form,
+        version=version,
+        what="entry",
+        title=entry.title(labels.locale()),
+        inside=[],
+        errors=errors,
+        mandatory=entry.mandatory and kind == "unit",
+        action=url_for(".entry_remove", kind=kind, number=number, entry_id=entry.id),
+        **base_context(kind),
+    ), status
+
+
+@both_kinds(
+    "/versions/<int:number>/entries/<int:entry_id>/move", endpoint="entry_move", methods=["POST"]
+)
+def entry_move(kind: str, number: int, entry_id: int):
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    return move(kind, version, entry_or_404(version, entry_id))
+
+
+# --- the superior: inbox and decision -------------------------------------------------------
+
+
+@bp.route("/catalogue/inbox")
+def inbox():
+    require("catalogue.view_console")
+    org = g.org
+    waiting = [
+        v
+        for v in cat.inbox(current_user)
+        if v.org_id != org.id and v.organisation.path.startswith(org.path)
+    ]
+    return render("admin/inbox.html", org=org, kind="unit", waiting=waiting, locale=labels.locale())
+
+
+def reviewer_home(org) -> str | None:
+    """The nearest superior of ``org`` where the current user is a reviewer (for the inbox)."""
+    held = permissions.roles_by_org(current_user)
+    for org_id in reversed(org.ancestor_ids):
+        if "reviewer" in held.get(org_id, ()):
+            return db.session.get(Organisation, org_id).code
+    return None
+
+
+@bp.route("/catalogue/versions/<int:number>/decide", methods=["GET", "POST"])
+def decide(number: int):
+    require("catalogue.decide")
+    version = version_or_404("unit", number)
+    form = forms.DecisionForm()
+    decision = request.form.get("decision") if request.method == "POST" else None
+    status, errors = 200, []
+    if request.method == "POST":
+        if decision not in ("approve", "return"):
+            abort(400)
+        status = 400
+        if form.validate_on_submit():
+            comment = (form.comment.data or "").strip()
+            if "comment" in wf.unit_catalogue.transitions[decision].requires and not comment:
+                form.comment.errors = [
+                    gettext("Write a comment that tells the unit what to change.")
+                ]
+            else:
+                try:
+                    cat.transition(
+                        version,
+                        decision,
+                        actor=current_user,
+                        comment=comment or None,
+                        effective_from=form.effective_from.data if decision == "approve" else None,
+                    )
+                except UserError as exc:
+                    status, errors = exc.status, refusal(exc)
+                else:
+                    names = {"number": version.number, "org": g.org.name(labels.locale())}
+                    if decision == "approve":
+                        flash(
+                            gettext("Version %(number)s of %(org)s is approved.", **names),
+                            "success",
+                        )
+                    else:
+                        flash(
+                            gettext(
+                                "Version %(number)s of %(org)s was returned to the unit.", **names
+                            ),
+                            "success",
+                        )
+                    home = reviewer_home(g.org)
+                    if home:
+                        return redirect(url_for(".inbox", org_code=home))
+                    return redirect(url_for(".overview", kind="unit"))
+    context = diff_context("unit", version)
+    blank = forms.DecisionForm(formdata=None)
+    context.update(
+        approve_form=form if decision == "approve" else blank,
+        return_form=form if decision == "return" else blank,
+        decision=decision,
+        errors=errors,
+        open_for_decision=version.state == "submitted",
+    )
+    return render("admin/decide.html", **context), status
+
+
+# --- schedule and parameters -----------------------------------------------------------------
+
+
+def month_heading(day: date, loc: str) -> str:
+    return format_skeleton("yMMMM", day, locale=loc)
+
+
+def period_label(item: schedule.ExpectedDisclosure, loc: str) -> str:
+    year = item.period_start.year
+    if item.cadence == "monthly":
+        return month_heading(item.period_start, loc)
+    if item.cadence == "quarterly":
+        return gettext(
+            "Quarter %(n)s of %(year)s", n=(item.period_start.month - 1) // 3 + 1, year=year
+        )
+    if item.cadence == "half_yearly":
+        return gettext(
+            "Half year %(n)s of %(year)s", n=1 if item.period_start.month < 7 else 2, year=year
+        )
+    return gettext("Year %(year)s", year=year)
+
+
+@bp.route("/catalogue/schedule")
+def schedule_page():
+    require("catalogue.view_console")
+    org = g.org
+    loc = labels.locale()
+    today = cat.today_for(org)
+    year = request.args.get("year", today.year, type=int)
+    if not 2000 <= year <= 2100:
+        year = today.year
+    version = cat.effective_version(org)
+    months: list[dict[str, Any]] = []
+    events: list[Entry] = []
+    if version is not None:
+        for item in schedule.expected(version, year):
+            key = (item.due.year, item.due.month)
+            if not months or months[-1]["key"] != key:
+                months.append({"key": key, "title": month_heading(item.due, loc), "items": []})
+            months[-1]["items"].append(
+                {"item": item, "period": period_label(item, loc), "overdue": item.due < today}
+            )
+        events = schedule.event_driven(version)
+    return render(
+        "admin/schedule.html",
+        org=org,
+        kind="unit",
+        version=version,
+        year=year,
+        months=months,
+        events=events,
+        locale=loc,
+        labels=labels,
+        today=today,
+        due_words={e.key: labels.due(schedule.due_rule(e, org)) for e in events},
+    )
+
+
+def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[dict[str, Any]]:
+    org = g.org
+    rows = []
+    for resolved in params.all_for(org):
+        param = registry.get(resolved.key)
+        locked_above = (
+            resolved.locked and resolved.source is not None and resolved.source.id != org.id
+        )
+        rows.append(
+            {
+                "param": param,
+                "resolved": resolved,
+                "shown": show_value(param, resolved.value),
+                "own": resolved.source is not None and resolved.source.id == org.id,
+                "locked_above": locked_above,
+                "errors": errors.get(param.key, []),
+                "kept": kept.get(param.key),
+                "input": input_value(param, resolved.value),
+                "id": param.key.replace(".", "-"),
+            }
+        )
+    return rows
+
+
+def show_value(param: registry.Parameter, value: Any) -> str:
+    if param.kind == "bool":
+        return labels.yes_no(value)
+    if param.kind == "months":
+        return ", ".join(str(m) for m in value)
+    return str(value)
+
+
+def input_value(param: registry.Parameter, value: Any) -> str:
+    if param.kind == "bool":
+        return "yes" if value else "no"
+    if param.kind == "months":
+        return ", ".join(str(m) for m in value)
+    return str(value)
+
+
+@bp.route("/parameters", methods=["GET", "POST"])
+def parameters():
+    require("parameters.view")
+    status, errors, kept = 200, {}, {}
+    if request.method == "POST":
+        require("parameters.edit")
+        form = forms.ParameterForm()
+        clear = request.form.get("action") == "clear"
+        if not form.validate_on_submit() or form.key.data not in registry.PARAMETERS:
+            abort(400)
+        key = form.key.data
+        try:
+            if clear:
+                params.clear_value(g.org, key, actor=current_user)
+            else:
+                params.set_value(
+                    g.org, key, form.value.data or "", locked=form.locked.data, actor=current_user
+                )
+        except UserError as exc:
+            status = exc.status
+            errors[key] = refusal(exc)
+            kept[key] = {"value": form.value.data or "", "locked": form.locked.data}
+        else:
+            flash(
+                gettext("The parameter was saved.")
+                if not clear
+                else gettext(
+                    "The organisation's own value was removed; the inherited value applies."
+                ),
+                "success",
+            )
+            return redirect(url_for(".parameters") + f"#param-{key.replace('.', '-')}")
+    return render(
+        "admin/parameters.html",
+        org=g.org,
+        kind="unit",
+        rows=parameter_rows(errors, kept),
+        may_edit=may("parameters.edit"),
+        locale=labels.locale(),
+    ), status
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+def entry_words(entry: Entry, org, channel_labels: dict[str, str]) -> dict[str, str]:
+    return {
+        "scope": labels.scope(entry.scope),
+        "channels": labels.channels(entry.channels, channel_labels),
+        "cadence": labels.cadence(entry.cadence),
+        "due": labels.due(schedule.due_rule(entry, org)),
+    }
+
+
+@public_bp.route("/catalogue")
+def catalogue():
+    org = g.org
+    loc = labels.locale()
+    version = cat.effective_version(org)
+    nodes = cat.tree(version) if version else []
+    channel_labels = cat.channel_labels(loc)
+    words = {}
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        pending.extend(node.children)
+        for e in node.entries:
+            words[e.id] = entry_words(e, org, channel_labels)
+    return render(
+        "catalogue/public.html",
+        org=org,
+        version=version,
+        nodes=nodes,
+        words=words,
+        locale=loc,
+        ancestors=hierarchy.ancestors(org),
+        org_types=codelists.labels(codelists.ORG_TYPE, loc),
+    )
