@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from core import db, jobs, migrate
 from core.app import create_app
+from core.cliutil import operation
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
@@ -163,14 +164,42 @@ def outbox_command():
     click.echo(f"{len(rows)} unsent job(s).")
 
 
+# --- demo ------------------------------------------------------------------------------------
+
+
+@main.group("demo")
+def demo_group():
+    """The five demo counties of the source plans, with their catalogues."""
+
+
+@demo_group.command("load")
+@operation
+def demo_load():
+    """Load the demo counties, accounts and catalogues; running it again changes nothing."""
+    import core.catalogue.demo
+    import tenants.demo
+
+    plugins = current_app.extensions["gongkai.plugins"]
+    known = {
+        "sectors": set(plugins.sectors()),
+        "themes": set(current_app.extensions["gongkai.themes"]),
+    }
+    click.echo(tenants.demo.load(**known))
+    click.echo(core.catalogue.demo.load())
+
+
 def register_commands() -> None:
     """Attach the command groups of the other packages (found by name: ``cli.py`` modules)."""
     import tenants.cli
 
     for group in tenants.cli.COMMANDS:
         main.add_command(group)
+    import core.catalogue.cli
+    import core.params.cli
     import core.plugin_cli
 
+    main.add_command(core.catalogue.cli.catalogue_group)
+    main.add_command(core.params.cli.params_group)
     main.add_command(core.plugin_cli.plugins_group)
 
 

@@ -1,4 +1,4 @@
-"""``gongkai orgs``, ``gongkai users`` and ``gongkai demo`` commands."""
+"""``gongkai orgs`` and ``gongkai users`` commands (``gongkai demo`` lives in ``core.cli``)."""
 
 from __future__ import annotations
 
@@ -213,22 +213,4 @@ def users_list():
         click.echo(f"{user.username}{admin}\t{user.display_name}\t{roles}")
 
 
-# --- demo ------------------------------------------------------------------------------------
-
-
-@click.group("demo")
-def demo_group():
-    """The five demo counties of the source plans."""
-
-
-@demo_group.command("load")
-@operation
-def demo_load():
-    """Load (or refresh) the demo counties and demo accounts; running it again changes nothing."""
-    from tenants.demo import load
-
-    summary = load(**_known())
-    click.echo(summary)
-
-
-COMMANDS = (orgs_group, users_group, demo_group)
+COMMANDS = (orgs_group, users_group)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import func, select
 
 from core import audit, db
@@ -190,15 +190,27 @@ def channel_labels(locale: str) -> dict[str, str]:
     return codelists.labels(CHANNEL_LIST, locale)
 
 
+_SCOPE_AUDIENCES = {"public": ("society", "both"), "party": ("party", "both")}
+
+
+def _channel_audiences() -> dict[str, str]:
+    """``{channel code: audience}`` (one query, cached for the request or command)."""
+    cache = g.get("_channel_audiences") if has_app_context() else None
+    if cache is None:
+        cache = {
+            e.code: (e.attributes or {}).get("audience", "both")
+            for e in codelists.entries(CHANNEL_LIST)
+        }
+        if has_app_context():
+            g._channel_audiences = cache
+    return cache
+
+
 def channels_for_scope(scope: str) -> list[str]:
     """Channels that suit a scope (CAT-6): intra-Party channels for Party scopes, society ones
     for public."""
-    wanted = ("society", "both") if scope == "public" else ("party", "both")
-    return [
-        e.code
-        for e in codelists.entries(CHANNEL_LIST)
-        if (e.attributes or {}).get("audience") in wanted
-    ]
+    wanted = _SCOPE_AUDIENCES["public" if scope == "public" else "party"]
+    return [code for code, audience in _channel_audiences().items() if audience in wanted]
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -223,6 +235,12 @@ def _texts(value: Any, name: str, problems: list[str], *, required: bool) -> dic
     return out
 
 
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "on", "是")
+    return bool(value)
+
+
 def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any], list[str]]:
     """Check and normalise entry fields (CAT-2: content, scope, channels, cadence, responsible)."""
     problems: list[str] = []
@@ -241,13 +259,17 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
     channels = data.get("channels") or []
     if isinstance(channels, str):
         channels = [c.strip() for c in channels.replace("，", ",").split(",") if c.strip()]
-    known = codelists.codes(CHANNEL_LIST)
+    if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
+        problems.append("channels: must be a list of channel codes")
+        channels = []
+    audiences = _channel_audiences()
+    suitable = _SCOPE_AUDIENCES["public" if scope == "public" else "party"]
     if not channels:
         problems.append("channels: at least one channel is required")
     for channel in channels:
-        if channel not in known:
+        if channel not in audiences:
             problems.append(f"channels: unknown channel {channel!r}")
-        elif scope in SCOPES and channel not in channels_for_scope(scope):
+        elif scope in SCOPES and audiences[channel] not in suitable:
             problems.append(f"channels: {channel!r} does not suit the scope {scope!r}")
     out["channels"] = list(dict.fromkeys(channels))
     cadence = data.get("cadence")
@@ -281,7 +303,7 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
         minimum = params.value(org, "notice.min_days")
         if out["notice_days"] < minimum:
             problems.append(f"notice_days: a notice period lasts at least {minimum} days (PUB-5)")
-    out["mandatory"] = bool(data.get("mandatory", False))
+    out["mandatory"] = _flag(data.get("mandatory", False))
     item_type = data.get("item_type")
     out["item_type"] = str(item_type).strip() if item_type else None
     return out, problems
@@ -298,12 +320,22 @@ def incomplete_entries(version: CatalogueVersion) -> list[str]:
 
 
 def missing_mandatory(version: CatalogueVersion) -> list[str]:
-    """Keys of mandatory template entries the version lacks (CAT-3)."""
-    if version.kind == "template" or version.template_version_id is None:
+    """Keys of mandatory entries the version lacks (CAT-3): those of its template and those the
+    sector plugins enabled for the unit require."""
+    if version.kind == "template":
         return []
-    template = db.session.get(CatalogueVersion, version.template_version_id)
+    required = []
+    if version.template_version_id is not None:
+        template = db.session.get(CatalogueVersion, version.template_version_id)
+        required = [e.key for e in entries(template) if e.mandatory]
+    required += [
+        data["key"]
+        for section in _plugin_sections(version.organisation)
+        for data in section.get("entries", [])
+        if _flag(data.get("mandatory"))
+    ]
     present = {e.template_key for e in entries(version) if e.template_key}
-    return [e.key for e in entries(template) if e.mandatory and e.key not in present]
+    return [key for key in dict.fromkeys(required) if key not in present]
 
 
 # --- drafting --------------------------------------------------------------------------------
@@ -362,38 +394,44 @@ def _copy(src: CatalogueVersion, dst: CatalogueVersion, *, from_template: bool) 
     db.session.flush()
 
 
+def _ensure_category(draft: CatalogueVersion, tcat: Category, template_cats: dict[int, Category],
+                     by_key: dict[str, Category]) -> Category:  # fmt: skip
+    """The draft's category with ``tcat``'s key, made (with its parents) when it is missing."""
+    cat = by_key.get(tcat.key)
+    if cat is not None:
+        return cat
+    parent = None
+    if tcat.parent_id is not None:
+        parent = _ensure_category(draft, template_cats[tcat.parent_id], template_cats, by_key)
+    cat = Category(version_id=draft.id, key=tcat.key, titles=dict(tcat.titles),
+                   code_2010=tcat.code_2010, code_2017=tcat.code_2017, position=tcat.position,
+                   parent_id=parent.id if parent else None)  # fmt: skip
+    db.session.add(cat)
+    db.session.flush()
+    by_key[cat.key] = cat
+    return cat
+
+
 def _add_missing_mandatory(draft: CatalogueVersion, template: CatalogueVersion) -> list[str]:
-    present = {e.template_key for e in entries(draft) if e.template_key}
+    """Put back the mandatory template entries a copied draft lacks (an entry of the unit with
+    the same key becomes that template entry)."""
+    own = {e.key: e for e in entries(draft)}
+    present = {e.template_key for e in own.values() if e.template_key}
     by_key = {c.key: c for c in categories(draft)}
     template_cats = {c.id: c for c in categories(template)}
     added = []
     for e in entries(template):
         if not e.mandatory or e.key in present:
             continue
-        tcat = template_cats[e.category_id]
-        cat = by_key.get(tcat.key)
-        if cat is None:
-            cat = Category(
-                version_id=draft.id,
-                key=tcat.key,
-                titles=dict(tcat.titles),
-                code_2010=tcat.code_2010,
-                code_2017=tcat.code_2017,
-                position=tcat.position,
-            )
-            db.session.add(cat)
-            db.session.flush()
-            by_key[cat.key] = cat
+        if e.key in own:
+            own[e.key].template_key, own[e.key].mandatory = e.key, True
+            continue
+        cat = _ensure_category(draft, template_cats[e.category_id], template_cats, by_key)
+        fields = {f: getattr(e, f) for f in ENTRY_FIELDS}
         db.session.add(
-            Entry(
-                version_id=draft.id,
-                category_id=cat.id,
-                key=e.key,
-                template_key=e.key,
-                position=e.position,
-                **{f: getattr(e, f) for f in ENTRY_FIELDS},
-            )
-        )
+            Entry(version_id=draft.id, category_id=cat.id, key=e.key, template_key=e.key,
+                  position=e.position, **fields)
+        )  # fmt: skip
         added.append(e.key)
     db.session.flush()
     return added
