@@ -411,3 +411,35 @@ def test_hook_workflow_transitioned(sector_world):
     branch_draft = submitted_draft(sector_world)
     assert branch_draft.state == "submitted"
     assert all(code == "cat-testsector" for code, _w, _t in sector_world["transitions"])
+
+
+@pytest.mark.rule("CAT-3")
+def test_a_new_draft_puts_back_a_missing_mandatory_entry_under_its_nested_category(world):
+    # the branch's effective version was approved before the template gained a mandatory entry
+    first = submitted_draft(world)
+    cat.transition(first, "approve", actor=world["bureau_reviewer"])
+    county, admin = world["county"], world["county_admin"]
+    template = cat.start_draft(county, "template", actor=admin)
+    parent = next(c for c in cat.categories(template) if c.key == "org")
+    child = cat.add_category(template, key="org.members", titles="党员管理", parent=parent)
+    cat.add_entry(template, child, {**ENTRY, "mandatory": True}, key="org.members.review")
+    cat.transition(template, "publish", actor=admin)
+    draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
+    cats = {c.key: c for c in cat.categories(draft)}
+    entry = next(e for e in cat.entries(draft) if e.key == "org.members.review")
+    assert entry.mandatory and entry.template_key == "org.members.review"
+    assert entry.category_id == cats["org.members"].id
+    assert cats["org.members"].parent_id == cats["org"].id
+    assert cat.missing_mandatory(draft) == []
+
+
+def test_yes_and_no_texts_for_the_mandatory_flag(world):
+    clean, problems = cat.clean_entry({**ENTRY, "mandatory": "no"}, world["branch"])
+    assert problems == [] and clean["mandatory"] is False
+    clean, _ = cat.clean_entry({**ENTRY, "mandatory": "是"}, world["branch"])
+    assert clean["mandatory"] is True
+    _, problems = cat.clean_entry({**ENTRY, "channels": 5}, world["branch"])
+    assert problems == [
+        "channels: must be a list of channel codes",
+        "channels: at least one channel is required",
+    ]
