@@ -14,6 +14,7 @@ from tenants import hierarchy, operations, provisioning
 DEMO_FILE = Path(__file__).with_name("counties.yaml")
 DEMO_PASSWORD = "gongkai-demo"  # noqa: S105 - the documented demo password
 DEMO_ROLES = ("admin", "reviewer", "member")
+ROLE_NAMES = {"admin": "管理员", "reviewer": "审核人", "member": "党员"}
 
 
 def _ensure_user(username: str, display_name: str, **kwargs):
@@ -30,7 +31,7 @@ def load(*, sectors: set[str], themes: set[str]) -> str:
     report = provisioning.import_yaml(
         DEMO_FILE.read_text(encoding="utf-8"), sectors=sectors, themes=themes
     )
-    _, admin_created = _ensure_user("platform-admin", "Platform admin", platform_admin=True)
+    _, admin_created = _ensure_user("platform-admin", "平台管理员", platform_admin=True)
     new_users = int(admin_created)
     codes = [o.code for root in hierarchy.roots() for o in hierarchy.subtree(root)]
     demo_codes = [
@@ -42,7 +43,7 @@ def load(*, sectors: set[str], themes: set[str]) -> str:
         org = operations.get_org(code)
         for role in DEMO_ROLES:
             user, created = _ensure_user(
-                f"{code}-{role}", f"{org.name('zh_Hans_CN', 'short')} {role}"
+                f"{code}-{role}", f"{org.name('zh_Hans_CN', 'short')}{ROLE_NAMES[role]}"
             )
             new_users += int(created)
             operations.grant_membership(user, org, role)
