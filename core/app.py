@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 import core
 import tenants
-from core import db, i18n, jobs, themes
+from core import db, i18n, jobs, ratelimit, themes
 from core.config import load_settings
 from core.errors import UserError
 from core.plugins import Plugins
@@ -45,6 +45,14 @@ def discover_blueprints():
                         yield value
 
 
+def discover_modules(*names: str) -> None:
+    """Import every module with one of ``names`` in core and tenants."""
+    for package in (core, tenants):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1] in names and info.name != "core.jobs":
+                importlib.import_module(info.name)
+
+
 def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **settings) -> Flask:
     """Build the application; ``settings`` override environment variables (see core.config)."""
     s = load_settings(**settings)
@@ -73,11 +81,13 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     i18n.init_app(app)
     themes.init_app(app)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     _init_login(app)
     _init_request_cycle(app)
     _init_errors(app)
     for bp in discover_blueprints():
         app.register_blueprint(bp)
+    discover_modules("jobs", "subscribers")  # sweeps and event receivers register on import
     return app
 
 
@@ -158,6 +168,7 @@ def _init_errors(app: Flask) -> None:
                 "There is no page at this address. Check the address or go to the home page."
             ),
             403: gettext("You are not allowed to see this page."),
+            429: gettext("You have sent too many requests. Please wait a while and try again."),
         }
         status = exc.code or 500
         return error_page(

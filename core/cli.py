@@ -177,6 +177,7 @@ def demo_group():
 def demo_load():
     """Load the demo counties, accounts and catalogues; running it again changes nothing."""
     import core.catalogue.demo
+    import core.items.demo
     import tenants.demo
 
     plugins = current_app.extensions["gongkai.plugins"]
@@ -186,6 +187,7 @@ def demo_load():
     }
     click.echo(tenants.demo.load(**known))
     click.echo(core.catalogue.demo.load())
+    click.echo(core.items.demo.load())
 
 
 def register_commands() -> None:
@@ -197,10 +199,14 @@ def register_commands() -> None:
     import core.catalogue.cli
     import core.params.cli
     import core.plugin_cli
+    import core.register.cli
+    import core.search.cli
 
     main.add_command(core.catalogue.cli.catalogue_group)
     main.add_command(core.params.cli.params_group)
     main.add_command(core.plugin_cli.plugins_group)
+    main.add_command(core.register.cli.register_group)
+    main.add_command(core.search.cli.search_group)
 
 
 register_commands()

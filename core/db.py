@@ -78,6 +78,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # PostgreSQL's set_config()/current_setting() for custom settings, so that a guard trigger
+    # can read a flag the same way on both databases. Per connection, not per transaction:
+    # whoever sets a flag resets it (see core.register.models.purge_allowed).
+    settings: dict[str, str] = {}
+
+    def set_config(name: str, value: str, _is_local: bool) -> str:
+        settings[name] = value
+        return value
+
+    dbapi_connection.create_function("set_config", 3, set_config)
+    dbapi_connection.create_function("current_setting", -1, lambda name, *_: settings.get(name))
 
 
 def get_engine(url: str) -> Engine:

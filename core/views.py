@@ -9,7 +9,7 @@ from sqlalchemy import text
 from core import db, jobs
 from core.themes import render
 from tenants import hierarchy
-from tenants.views import portal_context
+from tenants.views import render_portal
 
 bp = Blueprint("core", __name__)
 
@@ -19,7 +19,7 @@ def home():
     host_org = g.get("host_org")
     if host_org is not None:
         g.org = host_org
-        return render("portal/unit.html", **portal_context(host_org))
+        return render_portal(host_org)
     counties = hierarchy.roots()
     return render("home.html", counties=counties, locale=str(get_locale()))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import String, func, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -141,6 +142,10 @@ def get_user(username: str) -> User | None:
 def hash_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    # werkzeug's default (scrypt); the test suite configures a cheaper method
+    method = current_app.config.get("GONGKAI_PASSWORD_HASH") if has_app_context() else None
+    if method:
+        return generate_password_hash(password, method=method)
     return generate_password_hash(password)
 
 

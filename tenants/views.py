@@ -40,6 +40,22 @@ def portal_context(org) -> dict:
     return context
 
 
+PORTAL_PAGE = "gongkai.portal_page"
+"""``app.extensions`` key of the function that renders an organisation's portal page.
+
+The tenants layer renders the organisation alone (directory, contacts, leading group); a later
+engine package (``core.portal``) registers a fuller page (items, notices, search) here, so the
+URL and the endpoint ``tenants.portal`` stay the same whatever renders it.
+"""
+
+
+def render_portal(org):
+    page = current_app.extensions.get(PORTAL_PAGE)
+    if page is not None:
+        return page(org)
+    return render("portal/unit.html", **portal_context(org))
+
+
 @bp.route("/")
 def portal():
-    return render("portal/unit.html", **portal_context(g.org))
+    return render_portal(g.org)

@@ -8,6 +8,9 @@ from tests.services import PostgresServer, RedisServer
 
 BACKENDS = ("sqlite", "postgresql")
 
+# Benchmarks run only when named: `make bench` (pytest tests/bench).
+collect_ignore = ["bench"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server():

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RULE_LINE = re.compile(r"^- ([A-Z]{2,4}-\d+) (.*)$")
+RULE_LINE = re.compile(r"^- ([A-Z]{2,6}-\d+) (.*)$")
 
 
 def domain_rules(path: Path) -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from core import db
 from core.audit import AuditEntry
@@ -33,16 +32,6 @@ USUAL_ENTRIES = {
     "党风廉政建设责任制落实情况",
     "重大事项决策及执行情况",
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_hash(monkeypatch):
-    # 85 demo accounts: a cheap hash keeps the tests fast
-    monkeypatch.setattr(
-        tenants,
-        "generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
-    )
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from core import db
 from core.audit import AuditEntry
@@ -131,6 +130,7 @@ def snapshot() -> dict[str, dict]:
 # --- import ----------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("ORG-2")
 def test_a_nested_file_builds_the_tree(load):
     report = load(TREE)
 
@@ -868,12 +868,7 @@ def table_counts() -> dict[str, int]:
 
 
 def test_demo_load_twice(app, cli, client, monkeypatch):
-    # 85 accounts: a cheap hash keeps the test fast; sign-in still checks it for real
-    monkeypatch.setattr(
-        operations,
-        "generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
-    )
+    # 85 accounts: the app fixture configures a cheap hash; sign-in still checks it for real
     result = cli("demo", "load")
     assert result.exit_code == 0, result.output
     assert "28 organisations created" in result.stdout and "85 demo accounts" in result.stdout

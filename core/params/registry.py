@@ -14,7 +14,7 @@ from core.i18n import _
 @dataclass(frozen=True)
 class Parameter:
     key: str
-    kind: str  # int | bool | month_day | months
+    kind: str  # int | bool | month_day | months | scopes
     default: Any
     label: Any
     rule: str | None = None
@@ -44,6 +44,12 @@ class Parameter:
                 month, day = (int(p) for p in str(raw).strip().split("-"))
                 date(2024, month, day)  # a leap year accepts every real month-day
                 return f"{month:02d}-{day:02d}"
+            if self.kind == "scopes":
+                items = raw if isinstance(raw, list) else str(raw).replace(" ", "").split(",")
+                scopes = sorted({str(i) for i in items if str(i)})
+                if any(i not in ("public", "party_wide", "unit", "specific") for i in scopes):
+                    raise ValueError
+                return scopes
             if self.kind == "months":
                 items = raw if isinstance(raw, list) else str(raw).replace(" ", "").split(",")
                 months = sorted({int(m) for m in items if str(m)})
@@ -165,6 +171,14 @@ define(
     [6, 12],
     _("Months in which units report to the superior"),
     rule="RPT-1",
+)
+
+define(
+    "items.escalate_scopes",
+    "scopes",
+    [],
+    _("Items of these scopes are approved by the superior, not within the unit"),
+    rule="PUB-3",
 )
 
 # who may read the parameters of an organisation in the console, and who may set its own values

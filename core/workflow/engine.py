@@ -17,6 +17,22 @@ Guard = Callable[..., str | None]
 INPUT_LABELS = {"comment": "a comment", "reason": "a reason", "explanation": "an explanation"}
 
 
+class SystemActor:
+    """The actor of scheduled jobs; it may run only transitions that list the role "system"."""
+
+    id = None
+    username = "system"
+    display_name = "system"
+    is_authenticated = False
+    is_platform_admin = False
+
+    def __repr__(self) -> str:
+        return "<system>"
+
+
+SYSTEM = SystemActor()
+
+
 class TransitionRefused(UserError):
     """The transition was not run; the message says why. Nothing was changed."""
 
@@ -90,8 +106,11 @@ def check(
     if transition.enabled_if is not None and not transition.enabled_if(org):
         return ["This step is not part of this organisation's workflow."]
     problems = []
-    if not permissions.holds(actor, org, transition.roles, transition.where):
-        who = " or ".join(sorted(transition.roles))
+    if actor is SYSTEM:
+        if "system" not in transition.roles:
+            problems.append("This action needs a person; a scheduled job cannot do it.")
+    elif not permissions.holds(actor, org, transition.roles, transition.where):
+        who = " or ".join(sorted(transition.roles - {"system"}))
         where = {
             "unit": "of this unit",
             "superior": "of a superior organisation",

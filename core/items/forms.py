@@ -1,0 +1,522 @@
+"""Console forms of the items (Flask-WTF, CSRF protected) and the words for item codes.
+
+The forms check what a person can fix in the form itself (required texts, choices, the channels
+that suit a scope, the minimum notice period); the operations remain the authority, and their
+problems (``"scope: ..."``) are put under the fields they name (:func:`attach_problems`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from core.catalogue import labels
+from core.catalogue import operations as cat
+from core.catalogue.forms import MultiCheckboxField, choice
+from core.catalogue.models import SCOPES
+from core.i18n import _
+from core.items.models import REFUSAL_REASONS
+from tenants import codelists
+
+LOCALES = ("zh_Hans_CN", "en", "ug")
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+STATES = {
+    "draft": _("Draft"),
+    "proposed": _("Proposed, waiting for the review"),
+    "reviewed": _("Reviewed, waiting for the approval"),
+    "superior_review": _("Waiting for the superior's approval"),
+    "approved": _("Approved, not yet scheduled"),
+    "scheduled": _("Scheduled"),
+    "published": _("Published"),
+    "amendment_pending": _("Published; an amendment waits for the superior"),
+    "revocation_pending": _("Published; a revocation waits for the superior"),
+    "closed": _("Closed"),
+    "revoked": _("Revoked"),
+    "withheld": _("Withheld (filed with the superior)"),
+    "refused": _("Refused after the review"),
+}
+
+# The tabs of the item list: a group of states (``notices``: notices in their period).
+GROUPS = {
+    "all": (_("All"), None),
+    "drafts": (_("Drafts"), ("draft",)),
+    "review": (_("In review"), ("proposed", "reviewed")),
+    "superior": (
+        _("Awaiting the superior"),
+        ("superior_review", "amendment_pending", "revocation_pending"),
+    ),
+    "approved": (_("Approved and scheduled"), ("approved", "scheduled")),
+    "published": (_("Published"), ("published",)),
+    "notices": (_("Notices in their period"), ("published",)),
+    "withheld": (_("Withheld"), ("withheld",)),
+    "closed": (_("Closed and revoked"), ("closed", "revoked", "refused")),
+}
+
+REFUSALS = {
+    "state_secret": _("Involves state secrets"),
+    "party_secret": _("Involves Party secrets"),
+    "personal_privacy": _("Involves personal privacy"),
+    "unverified": _("The content cannot be verified"),
+    "other": _("Another reason (explained in the comment)"),
+}
+
+YES_NO = [choice("yes", _("Yes")), choice("no", _("No"))]
+
+
+def state(code: str) -> str:
+    return str(STATES.get(code, code))
+
+
+def refusal(code: str | None) -> str:
+    return str(REFUSALS.get(code, code or ""))
+
+
+def split_names(text: str | None) -> list[str]:
+    """Codes or user names typed in one field, separated by commas, spaces or new lines."""
+    return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
+
+
+def local_input(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored UTC time as the naive local time of a ``datetime-local`` input."""
+    if value is None:
+        return None
+    return value.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def uploads(field) -> list[tuple[str, bytes]]:
+    """The chosen files as ``(filename, bytes)`` (an empty file input sends nothing)."""
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", None)]
+
+
+def texts(form: FlaskForm, prefix: str) -> dict[str, str]:
+    """The texts of ``<prefix>_<locale>`` fields, with the browser's CRLF line ends made LF."""
+    return {
+        loc: (getattr(form, f"{prefix}_{loc}").data or "").replace("\r\n", "\n") for loc in LOCALES
+    }
+
+
+class ItemForm(FlaskForm):
+    entry_key = SelectField(
+        _("Catalogue entry"),
+        validators=[Optional()],
+        description=_(
+            "The entry of the catalogue in force that this item discloses. An off-catalogue "
+            "item needs the approval of the superior organisation."
+        ),
+    )
+    period_key = StringField(
+        _("Period"),
+        validators=[Optional(), Length(max=20)],
+        description=_(
+            "For periodic entries, e.g. 2026-Q1, 2026-M03, 2026-H1 or 2026. Leave it empty to "
+            "take the period of the decision date."
+        ),
+    )
+    title_zh_Hans_CN = StringField(
+        _("Title in Chinese"),
+        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    )
+    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
+    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
+    body_zh_Hans_CN = TextAreaField(
+        _("Text in Chinese"),
+        validators=[DataRequired(message=_("Write the text in Chinese."))],
+        description=_("Markdown: blank lines between paragraphs, **bold**, lists with “-”."),
+    )
+    body_en = TextAreaField(_("Text in English"), validators=[Optional()])
+    body_ug = TextAreaField(_("Text in Uyghur"), validators=[Optional()])
+    scope = SelectField(
+        _("Scope"),
+        validators=[DataRequired(message=_("Choose who may see the item."))],
+    )
+    audience_orgs = StringField(
+        _("Organisations (codes)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_(
+            "Only for the scope “named organisations or people”: codes of organisations, "
+            "separated by commas. Their subordinate units see the item too."
+        ),
+    )
+    audience_users = StringField(
+        _("People (user names)"),
+        validators=[Optional(), Length(max=2000)],
+        description=_("Only for that scope: user names, separated by commas."),
+    )
+    channels = MultiCheckboxField(
+        _("Channels"),
+        validators=[DataRequired(message=_("Choose at least one channel."))],
+        description=_(
+            "Where it is disclosed. Party channels suit the Party scopes, public channels the "
+            "public scope."
+        ),
+    )
+    planned_at = DateTimeLocalField(
+        _("Planned publication"),
+        format=[LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+    )
+    decision_date = DateField(
+        _("Decision date"),
+        validators=[Optional()],
+        description=_(
+            "The day the unit studied and decided the matter (研究决定日期). Needed before the "
+            "item is proposed; timeliness is measured from it."
+        ),
+    )
+    internal_first = BooleanField(
+        _("Inside the Party first"),
+        default=True,
+        description=_(
+            "A public item is first published within the Party and widens to the public after "
+            "the days the policy parameter sets."
+        ),
+    )
+    is_notice = BooleanField(
+        _("This is a notice (公示) with a notice period"),
+        description=_("Objections may be lodged during the period; it cannot be cut short."),
+    )
+    notice_days = IntegerField(_("Notice period (days)"), validators=[Optional()])
+    involves_secrets = BooleanField(
+        _("Involves Party or state secrets"),
+        description=_("An item that involves secrets can never be published."),
+    )
+    attachments = MultipleFileField(
+        _("Attachments"),
+        description=_(
+            "PDF, images (PNG, JPEG, GIF) or office documents (Word, Excel, PowerPoint, WPS), "
+            "up to 20 MB each. You may choose several files."
+        ),
+    )
+
+    def __init__(self, *args, org, version, min_notice_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        loc = labels.locale()
+        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
+        self.min_notice_days = min_notice_days
+        self.planned_at.description = gettext(
+            "In the organisation's time zone (%(zone)s). Needed before the item is proposed.",
+            zone=self.zone.key,
+        )
+        self.notice_days.description = gettext(
+            "At least %(days)s days (the policy parameter).", days=min_notice_days
+        )
+        self.entries = cat.entries(version) if version is not None else []
+        self.entry_key.choices = [
+            choice("", _("Off-catalogue item (目录外): needs the superior's approval")),
+            *(choice(e.key, f"{e.title(loc)} · {labels.cadence(e.cadence)}") for e in self.entries),
+        ]
+        self.scope.choices = [
+            choice("", _("Choose…")),
+            *(choice(s, labels.scope(s)) for s in SCOPES),
+        ]
+        channel_entries = codelists.entries(cat.CHANNEL_LIST)
+        self.channels.choices = [choice(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_names = [(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_audiences = {
+            e.code: labels.AUDIENCES.get((e.attributes or {}).get("audience"), "")
+            for e in channel_entries
+        }
+
+    def validate_channels(self, field):
+        if self.scope.data in SCOPES and field.data:
+            suitable = set(cat.channels_for_scope(self.scope.data))
+            names = dict(self.channel_names)
+            unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
+            if unsuitable:
+                raise ValidationError(
+                    gettext(
+                        "These channels do not suit the scope “%(scope)s”: %(channels)s.",
+                        scope=labels.scope(self.scope.data),
+                        channels=", ".join(unsuitable),
+                    )
+                )
+
+    def validate_notice_days(self, field):
+        if self.is_notice.data and field.data is not None and field.data < self.min_notice_days:
+            raise ValidationError(
+                gettext("A notice period lasts at least %(days)s days.", days=self.min_notice_days)
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # the audience fields are optional, so their own validation stops when they are empty
+        if self.scope.data == "specific" and not (
+            split_names(self.audience_orgs.data) or split_names(self.audience_users.data)
+        ):
+            self.audience_orgs.errors.append(gettext("Name at least one organisation or person."))
+            valid = False
+        return valid
+
+    def uploads(self) -> list[tuple[str, bytes]]:
+        return uploads(self.attachments)
+
+    def planned_utc(self) -> datetime | None:
+        value = self.planned_at.data
+        return value.replace(tzinfo=self.zone).astimezone(UTC) if value else None
+
+    def audience(self) -> dict[str, list[str]]:
+        if self.scope.data != "specific":
+            return {"orgs": [], "users": []}
+        return {
+            "orgs": sorted(set(split_names(self.audience_orgs.data))),
+            "users": sorted(set(split_names(self.audience_users.data))),
+        }
+
+    def to_data(self) -> dict[str, Any]:
+        """The operation's input (the audience is added by the view when it changed)."""
+        return {
+            "titles": texts(self, "title"),
+            "bodies": texts(self, "body"),
+            "entry_key": self.entry_key.data or None,
+            "period_key": (self.period_key.data or "").strip() or None,
+            "scope": self.scope.data,
+            "channels": list(self.channels.data or []),
+            "planned_at": self.planned_utc(),
+            "decision_date": self.decision_date.data,
+            "internal_first": bool(self.internal_first.data),
+            "is_notice": bool(self.is_notice.data),
+            "notice_days": self.notice_days.data if self.is_notice.data else None,
+            "involves_secrets": bool(self.involves_secrets.data),
+        }
+
+    @staticmethod
+    def initial(item, version, audience: dict[str, list[str]], zone: ZoneInfo) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "entry_key": item.entry_key or "",
+            "period_key": item.period_key or "",
+            "scope": item.scope,
+            "channels": list(item.channels or []),
+            "planned_at": local_input(item.planned_at, zone),
+            "decision_date": item.decision_date,
+            "internal_first": item.internal_first,
+            "is_notice": item.is_notice,
+            "notice_days": item.notice_days,
+            "involves_secrets": item.involves_secrets,
+            "audience_orgs": ", ".join(audience.get("orgs", [])),
+            "audience_users": ", ".join(audience.get("users", [])),
+        }
+        for loc in LOCALES:
+            data[f"title_{loc}"] = (version.titles or {}).get(loc, "") if version else ""
+            data[f"body_{loc}"] = (version.bodies or {}).get(loc, "") if version else ""
+        return data
+
+
+# Problems of an operation ("scope: ...") → the form field they belong to.
+PROBLEM_FIELDS = {
+    "title": "title_zh_Hans_CN",
+    "content": "body_zh_Hans_CN",
+    "entry_key": "entry_key",
+    "period_key": "period_key",
+    "scope": "scope",
+    "channels": "channels",
+    "planned_at": "planned_at",
+    "decision_date": "decision_date",
+    "notice_days": "notice_days",
+    "audience": "audience_orgs",
+    "attachments": "attachments",
+    "explanation": "explanation",
+}
+
+
+LOCALISED = {"title": "title", "content": "body"}  # "title.en: ..." → title_en
+
+
+def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
+    """Put each problem under its field; return the ones that belong to no field."""
+    rest = []
+    for problem in problems:
+        name, _sep, message = problem.partition(":")
+        head, _dot, loc = name.strip().partition(".")
+        if head in LOCALISED and loc in LOCALES:
+            field_name = f"{LOCALISED[head]}_{loc}"
+        else:
+            field_name = PROBLEM_FIELDS.get(head)
+        field = getattr(form, field_name, None) if field_name else None
+        if field is None or not message.strip():
+            rest.append(problem)
+            continue
+        field.errors = [*field.errors, message.strip()]
+    return rest
+
+
+class UploadForm(FlaskForm):
+    attachments = MultipleFileField(
+        _("Add attachments"),
+        description=ItemForm.attachments.kwargs["description"],
+    )
+
+    def uploads(self) -> list[tuple[str, bytes]]:
+        return uploads(self.attachments)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that runs a step (the CSRF token is all it carries)."""
+
+
+class ReviewForm(FlaskForm):
+    secrecy_passed = RadioField(
+        _("Secrecy review passed"),
+        choices=YES_NO,
+        validators=[InputRequired(message=_("Say whether the secrecy review passed."))],
+    )
+    secrecy_basis = TextAreaField(
+        _("Basis of the secrecy review"),
+        validators=[
+            DataRequired(message=_("Give the basis of the secrecy review (保密审查依据).")),
+            Length(max=4000),
+        ],
+        description=_("The rules or documents the secrecy review relied on."),
+    )
+    necessity_ok = RadioField(
+        _("Necessity checked: the disclosure is needed"),
+        choices=YES_NO,
+        validators=[InputRequired(message=_("Say whether the necessity check passed."))],
+    )
+    accuracy_ok = RadioField(
+        _("Accuracy checked: the content is correct"),
+        choices=YES_NO,
+        validators=[InputRequired(message=_("Say whether the accuracy check passed."))],
+    )
+    outcome = RadioField(
+        _("Outcome"),
+        choices=[
+            choice("pass", _("The review passes")),
+            choice("return", _("Return for revision")),
+            choice("refuse", _("Refuse publication")),
+        ],
+        validators=[InputRequired(message=_("Choose the outcome of the review."))],
+    )
+    refuse_reason = SelectField(
+        _("Reason for refusing"),
+        validators=[Optional()],
+        description=_("Only when publication is refused."),
+    )
+    comment = TextAreaField(
+        _("Comment"),
+        validators=[Optional(), Length(max=4000)],
+        description=_("Required when the item is returned: tell the editor what to change."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refuse_reason.choices = [
+            choice("", _("Choose…")),
+            *(choice(code, REFUSALS[code]) for code in REFUSAL_REASONS),
+        ]
+
+    def checks_passed(self) -> bool:
+        return all(
+            f.data == "yes" for f in (self.secrecy_passed, self.necessity_ok, self.accuracy_ok)
+        )
+
+    def validate_outcome(self, field):
+        if field.data == "pass" and not self.checks_passed():
+            raise ValidationError(gettext("A review passes only when all three checks passed."))
+        if field.data == "return" and self.checks_passed():
+            raise ValidationError(gettext("To return the item, mark the check that did not pass."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # the optional fields stop their own validation when empty: check them here
+        if self.outcome.data == "refuse" and not self.refuse_reason.data:
+            self.refuse_reason.errors.append(gettext("Choose the reason for refusing publication."))
+            valid = False
+        if self.outcome.data == "return" and not (self.comment.data or "").strip():
+            self.comment.errors.append(gettext("Tell the editor what to change."))
+            valid = False
+        return valid
+
+    def to_kwargs(self) -> dict[str, Any]:
+        return {
+            "secrecy_passed": self.secrecy_passed.data == "yes",
+            "secrecy_basis": (self.secrecy_basis.data or "").strip(),
+            "necessity_ok": self.necessity_ok.data == "yes",
+            "accuracy_ok": self.accuracy_ok.data == "yes",
+            "comment": (self.comment.data or "").strip() or None,
+            "refuse_reason": self.refuse_reason.data if self.outcome.data == "refuse" else None,
+        }
+
+
+class WithholdForm(FlaskForm):
+    reason = TextAreaField(
+        _("Reason for withholding"),
+        validators=[
+            DataRequired(message=_("Give the reason why the item is withheld.")),
+            Length(max=4000),
+        ],
+        description=_("The item and its reason are filed with the superior organisation."),
+    )
+
+
+class ReturnForm(FlaskForm):
+    return_comment = TextAreaField(
+        _("What should change"),
+        validators=[DataRequired(message=_("Tell the editor what to change.")), Length(max=4000)],
+    )
+
+
+class RevocationForm(FlaskForm):
+    explanation = TextAreaField(
+        _("Explanation of the revocation"),
+        validators=[
+            DataRequired(message=_("Explain why the item is revoked: it is published.")),
+            Length(max=4000),
+        ],
+        description=_(
+            "The superior organisation approves the revocation; the explanation is published "
+            "with the revocation notice."
+        ),
+    )
+
+
+class AmendmentForm(FlaskForm):
+    title_zh_Hans_CN = StringField(
+        _("Title in Chinese"),
+        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    )
+    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
+    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
+    body_zh_Hans_CN = TextAreaField(
+        _("Text in Chinese"),
+        validators=[DataRequired(message=_("Write the text in Chinese."))],
+    )
+    body_en = TextAreaField(_("Text in English"), validators=[Optional()])
+    body_ug = TextAreaField(_("Text in Uyghur"), validators=[Optional()])
+    explanation = TextAreaField(
+        _("Explanation"),
+        validators=[
+            DataRequired(message=_("Explain what changes and why: it is published.")),
+            Length(max=4000),
+        ],
+        description=_("Published with the new version (PUB-7)."),
+    )
+
+    @staticmethod
+    def initial(version) -> dict[str, str]:
+        data = {}
+        for loc in LOCALES:
+            data[f"title_{loc}"] = (version.titles or {}).get(loc, "")
+            data[f"body_{loc}"] = (version.bodies or {}).get(loc, "")
+        return data
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_("Comment"), validators=[Optional(), Length(max=4000)])

@@ -1,0 +1,832 @@
+"""Item operations: the only code that changes items.
+
+Each public function validates, runs at most one workflow transition, and sends the domain event
+(``core.events``) that the register and the search index listen to — all in the caller's unit of
+work. Times are UTC; dates that users think in (decision date, due dates) are the organisation's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from core import audit, db, events
+from core.catalogue import operations as catalogue
+from core.catalogue import schedule
+from core.catalogue.models import SCOPES
+from core.config import SUPPORTED_LOCALES
+from core.errors import UserError
+from core.items import content
+from core.items import workflow as wf
+from core.items.models import (
+    REFUSAL_REASONS,
+    Attachment,
+    Item,
+    ItemAudience,
+    ItemReview,
+    ItemVersion,
+    Objection,
+)
+from core.params import operations as params
+from core.storage import storage
+from core.workflow import engine
+from core.workflow.engine import SYSTEM
+from tenants.models import Organisation, User
+
+PLAN_FIELDS = (
+    "entry_key",
+    "period_key",
+    "scope",
+    "channels",
+    "planned_at",
+    "decision_date",
+    "internal_first",
+    "is_notice",
+    "notice_days",
+    "involves_secrets",
+)
+REPLAN_STATES = ("reviewed", "superior_review", "approved", "scheduled")
+
+
+def local_date(org: Organisation, moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(org.timezone or "Asia/Shanghai")).date()
+
+
+def local_midnight(org: Organisation, day: date) -> datetime:
+    tz = ZoneInfo(org.timezone or "Asia/Shanghai")
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(org: Organisation, item_id: int) -> Item | None:
+    """The item ``item_id`` if it belongs to ``org`` (views 404 otherwise)."""
+    found = db.session.get(Item, item_id)
+    return found if found is not None and found.org_id == org.id else None
+
+
+def versions(item: Item) -> list[ItemVersion]:
+    return list(
+        db.session.scalars(
+            select(ItemVersion).where(ItemVersion.item_id == item.id).order_by(ItemVersion.number)
+        )
+    )
+
+
+def pending_version(item: Item) -> ItemVersion | None:
+    """The newest version when it is not (yet) the current one (a draft amendment)."""
+    newest = versions(item)[-1:] or [None]
+    return newest[0] if newest[0] is not None and newest[0].id != item.current_version_id else None
+
+
+def latest_review(item: Item) -> ItemReview | None:
+    return db.session.scalar(
+        select(ItemReview)
+        .where(ItemReview.item_id == item.id)
+        .order_by(ItemReview.id.desc())
+        .limit(1)
+    )
+
+
+def reviews(item: Item) -> list[ItemReview]:
+    return list(
+        db.session.scalars(
+            select(ItemReview).where(ItemReview.item_id == item.id).order_by(ItemReview.id)
+        )
+    )
+
+
+def attachments(item: Item, version: ItemVersion | None = None) -> list[Attachment]:
+    version = version or item.current_version
+    if version is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.version_id == version.id).order_by(Attachment.id)
+        )
+    )
+
+
+def objections(item: Item) -> list[Objection]:
+    return list(
+        db.session.scalars(
+            select(Objection).where(Objection.item_id == item.id).order_by(Objection.id)
+        )
+    )
+
+
+def history(item: Item):
+    return engine.history(wf.item, item)
+
+
+def needs_superior(item: Item) -> bool:
+    """Off-catalogue items always, and items whose scope the parameter escalates (PUB-3)."""
+    if item.off_catalogue or item.escalate:
+        return True
+    return item.scope in params.value(item.organisation, "items.escalate_scopes")
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+def _texts(value: Any, name: str, problems: list[str]) -> dict[str, str]:
+    if isinstance(value, str):
+        value = {"zh_Hans_CN": value}
+    out = {}
+    for loc, text in (value or {}).items():
+        if loc not in SUPPORTED_LOCALES:
+            problems.append(f"{name}.{loc}: unknown language")
+        elif text and str(text).strip():
+            out[loc] = str(text).strip()
+    if not out.get("zh_Hans_CN"):
+        problems.append(f"{name}: the Chinese text is required")
+    return out
+
+
+def _as_utc(value: Any, field: str, problems: list[str]) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            problems.append(f"{field}: {value!r} is not a date and time")
+            return None
+    if not isinstance(value, datetime):
+        problems.append(f"{field}: must be a date and time")
+        return None
+    if value.tzinfo is None:
+        problems.append(f"{field}: the time zone is missing")
+        return None
+    return value.astimezone(UTC)
+
+
+def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{field}: {value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def period_for(cadence: str | None, day: date) -> str | None:
+    """The period key (as in the schedule) that ``day`` falls in, for a periodic cadence."""
+    if cadence in ("standing", "yearly"):
+        return f"{day.year}"
+    if cadence == "monthly":
+        return f"{day.year}-M{day.month:02d}"
+    if cadence == "quarterly":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if cadence == "half_yearly":
+        return f"{day.year}-H{1 if day.month <= 6 else 2}"
+    return None
+
+
+def clean_plan(
+    org: Organisation, data: dict[str, Any], *, current: Item | None = None
+) -> tuple[dict, list[str]]:
+    """Check the plan fields given in ``data`` (merged over ``current``)."""
+    problems: list[str] = []
+    merged = {f: getattr(current, f) for f in PLAN_FIELDS} if current else {}
+    merged.update({k: v for k, v in data.items() if k in PLAN_FIELDS})
+    out: dict[str, Any] = {}
+    entry_key = merged.get("entry_key") or None
+    effective = catalogue.effective_version(org)
+    entry = None
+    if entry_key:
+        if effective is None:
+            problems.append("entry_key: the unit has no effective catalogue")
+        else:
+            entry = next((e for e in catalogue.entries(effective) if e.key == entry_key), None)
+            if entry is None:
+                problems.append(
+                    f"entry_key: {entry_key!r} is not an entry of the effective catalogue"
+                )
+    out["entry_key"] = entry_key
+    out["catalogue_version_id"] = effective.id if (entry_key and effective) else None
+    out["cadence"] = entry.cadence if entry else None
+    if entry is not None:
+        categories = {c.id: c.key for c in catalogue.categories(effective)}
+        out["category_key"] = categories.get(entry.category_id)
+    else:
+        out["category_key"] = None
+    scope = merged.get("scope")
+    if scope not in SCOPES:
+        problems.append(
+            f"scope: {scope!r} is not one of {', '.join(SCOPES)}" if scope else "scope: is required"
+        )
+    out["scope"] = scope
+    channels = merged.get("channels") or []
+    if isinstance(channels, str):
+        channels = [c.strip() for c in channels.split(",") if c.strip()]
+    suitable = set(catalogue.channels_for_scope(scope)) if scope in SCOPES else set()
+    known = set(catalogue.channels_for_scope("public")) | set(catalogue.channels_for_scope("unit"))
+    if not channels:
+        problems.append("channels: at least one channel is required")
+    for channel in channels:
+        if channel not in known:
+            problems.append(f"channels: unknown channel {channel!r}")
+        elif scope in SCOPES and channel not in suitable:
+            problems.append(f"channels: {channel!r} does not suit the scope {scope!r}")
+    out["channels"] = list(dict.fromkeys(channels))
+    out["planned_at"] = _as_utc(merged.get("planned_at"), "planned_at", problems)
+    out["decision_date"] = _as_date(merged.get("decision_date"), "decision_date", problems)
+    out["internal_first"] = bool(merged.get("internal_first", True))
+    out["is_notice"] = bool(merged.get("is_notice", False))
+    out["involves_secrets"] = bool(merged.get("involves_secrets", False))
+    notice_days = merged.get("notice_days")
+    minimum = params.value(org, "notice.min_days")
+    if out["is_notice"]:
+        try:
+            notice_days = (
+                int(notice_days)
+                if notice_days not in (None, "")
+                else (entry.notice_days if entry and entry.notice_days else minimum)
+            )
+        except (TypeError, ValueError):
+            problems.append("notice_days: must be a whole number")
+            notice_days = None
+        if notice_days is not None and notice_days < minimum:
+            problems.append(f"notice_days: a notice period lasts at least {minimum} days (PUB-5)")
+        out["notice_days"] = notice_days
+    else:
+        out["notice_days"] = None
+    period_key = merged.get("period_key") or None
+    if entry is not None and out["decision_date"] and not period_key:
+        period_key = period_for(entry.cadence, out["decision_date"])
+    if period_key and entry is not None:
+        year = int(str(period_key)[:4]) if str(period_key)[:4].isdigit() else None
+        expected = (
+            {e.period_key for e in schedule.expected(effective, year) if e.entry_key == entry.key}
+            if year
+            else set()
+        )
+        if entry.cadence not in schedule.EVENT_CADENCES and period_key not in expected:
+            problems.append(f"period_key: {period_key!r} is not a period of this entry")
+    out["period_key"] = (
+        period_key if entry is not None and entry.cadence not in schedule.EVENT_CADENCES else None
+    )
+    return out, problems
+
+
+def plan_problems(item: Item) -> list[str]:
+    """What the plan still lacks (PUB-1: content, scope, time, channels)."""
+    problems = []
+    version = item.current_version or pending_version(item)
+    if version is None or not version.titles.get("zh_Hans_CN"):
+        problems.append("title")
+    if version is None or not version.bodies.get("zh_Hans_CN"):
+        problems.append("content")
+    if not item.channels:
+        problems.append("channels")
+    if item.planned_at is None:
+        problems.append("planned publication time")
+    if item.decision_date is None:
+        problems.append("decision date")
+    return problems
+
+
+def _set_audience(item: Item, audience: dict[str, list] | None) -> None:
+    if audience is None:
+        return
+    db.session.execute(ItemAudience.__table__.delete().where(ItemAudience.item_id == item.id))
+    problems = []
+    for code in audience.get("orgs", []):
+        org = db.session.scalar(select(Organisation).where(Organisation.code == code))
+        if org is None or org.root_id != item.root_id:
+            problems.append(f"audience: no organisation {code!r} in this county")
+        else:
+            db.session.add(ItemAudience(item_id=item.id, org_id=org.id))
+    for username in audience.get("users", []):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            problems.append(f"audience: no user {username!r}")
+        else:
+            db.session.add(ItemAudience(item_id=item.id, user_id=user.id))
+    if problems:
+        raise UserError("The audience was not saved.", problems=problems)
+    if item.scope == "specific" and not (audience.get("orgs") or audience.get("users")):
+        raise UserError("A specific scope needs at least one organisation or person.")
+    db.session.flush()
+
+
+def audience(item: Item) -> dict[str, list[str]]:
+    rows = db.session.execute(
+        select(Organisation.code, User.username)
+        .select_from(ItemAudience)
+        .outerjoin(Organisation, Organisation.id == ItemAudience.org_id)
+        .outerjoin(User, User.id == ItemAudience.user_id)
+        .where(ItemAudience.item_id == item.id)
+    ).all()
+    return {"orgs": sorted(c for c, _u in rows if c), "users": sorted(u for _c, u in rows if u)}
+
+
+def create(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
+    """A new item in ``draft``: its plan and its first version (title and body per locale), and
+    its ``attachments`` (``[(filename, bytes)]``, each checked before anything is saved)."""
+    from core import permissions
+
+    if actor is not SYSTEM and not permissions.may(actor, "items.edit", org):
+        raise UserError("Only an admin or editor of this unit may draft items.")
+    problems: list[str] = []
+    titles = _texts(data.get("titles"), "title", problems)
+    bodies = _texts(data.get("bodies"), "content", problems)
+    plan, plan_errors = clean_plan(org, data)
+    problems += plan_errors + attachment_problems(attachments)
+    if problems:
+        raise UserError("The item was not saved.", problems=problems)
+    item = Item(
+        org_id=org.id,
+        root_id=org.root_id,
+        state="draft",
+        visible_scope="unit",
+        created_by_id=getattr(actor, "id", None),
+        **plan,
+    )
+    db.session.add(item)
+    db.session.flush()
+    version = ItemVersion(
+        item_id=item.id,
+        number=1,
+        titles=titles,
+        bodies=bodies,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(version)
+    db.session.flush()
+    item.current_version_id = version.id
+    _set_audience(item, data.get("audience"))
+    db.session.flush()
+    for filename, content_bytes in attachments:
+        add_attachment(item, filename, content_bytes, actor=actor)
+    audit.log(
+        "item.create",
+        "item",
+        item.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"title": [None, titles.get("zh_Hans_CN")], "entry": [None, plan["entry_key"]]},
+    )
+    return item
+
+
+def update(item: Item, data: dict[str, Any], *, actor, attachments=()) -> bool:
+    """Change the plan or content (or add ``attachments``) before publication. After the review a
+    change of the plan or content returns the item to review (PUB-4)."""
+    from core import permissions
+
+    if not permissions.may(actor, "items.edit", item.organisation):
+        raise UserError("Only an admin or editor of this unit may change items.")
+    if item.state not in ("draft", "proposed", *REPLAN_STATES):
+        raise UserError("A published item is changed by an amendment.")
+    problems: list[str] = []
+    version = item.current_version
+    titles = _texts(data["titles"], "title", problems) if "titles" in data else version.titles
+    bodies = _texts(data["bodies"], "content", problems) if "bodies" in data else version.bodies
+    plan, plan_errors = clean_plan(item.organisation, data, current=item)
+    problems += plan_errors + attachment_problems(attachments)
+    if problems:
+        raise UserError("The item was not saved.", problems=problems)
+    before = {
+        **{f: getattr(item, f) for f in plan},
+        "titles": version.titles,
+        "bodies": version.bodies,
+    }
+    after = {**plan, "titles": titles, "bodies": bodies}
+    delta = audit.diff(
+        {k: str(v) for k, v in before.items()}, {k: str(v) for k, v in after.items()}
+    )
+    if not delta and "audience" not in data and not attachments:
+        return False
+    if item.state in REPLAN_STATES:
+        engine.run(wf.item, item, "replan", actor=actor)
+    for name, value in plan.items():
+        setattr(item, name, value)
+    version.titles, version.bodies = titles, bodies
+    _set_audience(item, data.get("audience"))
+    db.session.flush()
+    for filename, content_bytes in attachments:
+        add_attachment(item, filename, content_bytes, actor=actor)
+    audit.log("item.update", "item", item.id, org_id=item.org_id, actor=actor, changes=delta)
+    return True
+
+
+def add_attachment(
+    item: Item, filename: str, data: bytes, *, actor, version: ItemVersion | None = None
+) -> Attachment:
+    version = version or (
+        pending_version(item) if item.state == "amendment_pending" else item.current_version
+    )
+    if (
+        item.state not in ("draft", "proposed", "amendment_pending")
+        and version.id == item.current_version_id
+    ):
+        raise UserError("Attachments are added while drafting, or to an amendment.")
+    suffix, content_type = content.check_attachment(filename, data)
+    key = storage().put(data, suffix)
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
+    att = Attachment(
+        item_id=item.id,
+        version_id=version.id,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(att)
+    db.session.flush()
+    audit.log(
+        "item.attachment",
+        "item",
+        item.id,
+        org_id=item.org_id,
+        actor=actor,
+        changes={"attachment": [None, name]},
+    )
+    return att
+
+
+def attachment_problems(files) -> list[str]:
+    """What is wrong with each upload of ``files`` (``[(filename, bytes)]``), as problems of the
+    field ``attachments`` (nothing is stored)."""
+    problems = []
+    for filename, data in files:
+        try:
+            content.check_attachment(filename, data)
+        except UserError as exc:
+            problems.append(f"attachments: {exc.message}")
+    return problems
+
+
+def add_attachments(item: Item, files, *, actor) -> list[Attachment]:
+    """Several uploads at once (a console form): every file is checked first, and one bad file
+    stores none (one problem per bad file)."""
+    from core import permissions
+
+    if actor is not SYSTEM and not permissions.may(actor, "items.edit", item.organisation):
+        raise UserError("Only an admin or editor of this unit may add attachments.")
+    if not files:
+        raise UserError("Choose at least one file.", problems=["attachments: no file was chosen"])
+    problems = attachment_problems(files)
+    if problems:
+        raise UserError("No file was attached.", problems=problems)
+    return [add_attachment(item, filename, data, actor=actor) for filename, data in files]
+
+
+# --- the workflow ----------------------------------------------------------------------------
+
+
+def propose(item: Item, *, actor) -> Item:
+    engine.run(wf.item, item, "propose", actor=actor)
+    return item
+
+
+def review(
+    item: Item,
+    *,
+    actor,
+    secrecy_passed: bool,
+    secrecy_basis: str,
+    necessity_ok: bool,
+    accuracy_ok: bool,
+    comment: str | None = None,
+    refuse_reason: str | None = None,
+) -> ItemReview:
+    """Record the review (PUB-2). All checks passed → ``reviewed``; a failed check returns the
+    item for revision (comment required); ``refuse_reason`` (SEC-1) refuses it for good."""
+    if not (secrecy_basis or "").strip():
+        raise UserError("The secrecy review needs its basis (保密审查依据).")
+    if refuse_reason is not None and refuse_reason not in REFUSAL_REASONS:
+        raise UserError(f"Unknown refusal reason {refuse_reason!r}.")
+    passed = secrecy_passed and necessity_ok and accuracy_ok and refuse_reason is None
+    name = "review" if passed else ("refuse" if refuse_reason else "return_to_draft")
+    record = ItemReview(
+        item_id=item.id,
+        version_id=item.current_version_id,
+        secrecy_passed=secrecy_passed,
+        secrecy_basis=secrecy_basis.strip(),
+        necessity_ok=necessity_ok,
+        accuracy_ok=accuracy_ok,
+        comment=comment,
+        reviewer_id=getattr(actor, "id", None),
+        reviewer_label=getattr(actor, "username", ""),
+    )
+
+    def effect(it: Item) -> None:
+        db.session.add(record)
+        if name == "refuse":
+            it.refusal_reason = refuse_reason
+            it.involves_secrets = (
+                refuse_reason in ("state_secret", "party_secret") or it.involves_secrets
+            )
+
+    inputs = {
+        "comment": comment,
+        "reason": refuse_reason,
+        "secrecy_basis": secrecy_basis,
+        "secrecy_passed": secrecy_passed,
+        "necessity_ok": necessity_ok,
+        "accuracy_ok": accuracy_ok,
+    }
+    engine.run(wf.item, item, name, actor=actor, inputs=inputs, effect=effect)
+    return record
+
+
+def return_to_draft(item: Item, *, actor, comment: str) -> Item:
+    engine.run(wf.item, item, "return_to_draft", actor=actor, inputs={"comment": comment})
+    return item
+
+
+def approve(item: Item, *, actor) -> Item:
+    """Approve within the unit, or submit to the superior when the item needs it (PUB-3)."""
+    name = "escalate" if needs_superior(item) else "approve"
+    engine.run(wf.item, item, name, actor=actor)
+    return item
+
+
+def superior_decide(item: Item, *, actor, approve: bool, comment: str | None = None) -> Item:
+    name = "superior_approve" if approve else "superior_return"
+    engine.run(wf.item, item, name, actor=actor, inputs={"comment": comment})
+    return item
+
+
+def schedule_publication(item: Item, *, actor) -> Item:
+    """Schedule (a job publishes it at the planned time; the sweep catches up if it was missed)."""
+    from core import jobs
+
+    engine.run(wf.item, item, "schedule", actor=actor)
+    jobs.enqueue(
+        publish_due_item, item.id, org_id=item.org_id, at=max(item.planned_at, db.utcnow())
+    )
+    return item
+
+
+def _due_and_late(item: Item, published_day: date) -> tuple[date | None, bool]:
+    org = item.organisation
+    if item.cadence == "immediate" and item.decision_date:
+        due = item.decision_date + timedelta(days=params.value(org, "catalogue.immediate_due_days"))
+        return due, published_day > due
+    if item.entry_key and item.period_key and item.catalogue_version_id:
+        from core.catalogue.models import CatalogueVersion
+
+        version = db.session.get(CatalogueVersion, item.catalogue_version_id)
+        year = int(item.period_key[:4])
+        for expected in schedule.expected(version, year):
+            if expected.entry_key == item.entry_key and expected.period_key == item.period_key:
+                return expected.due, published_day > expected.due
+    return None, False
+
+
+def publish(item: Item, *, actor=SYSTEM) -> Item:
+    """Publish per the approved plan: scope (internal first), channels, time; register it."""
+    org = item.organisation
+    now = db.utcnow()
+
+    def effect(it: Item) -> None:
+        it.published_at = now
+        it.current_version.published_at = now
+        it.current_version.approved_at = it.current_version.approved_at or now
+        days = params.value(org, "scope.internal_first_days")
+        if it.scope == "public" and it.internal_first and days > 0:
+            it.visible_scope, it.widen_at = "party_wide", now + timedelta(days=days)
+        else:
+            it.visible_scope, it.widen_at = it.scope, None
+        if it.is_notice:
+            it.notice_ends_at = now + timedelta(days=it.notice_days)
+        it.due_on, it.late = _due_and_late(it, local_date(org, now))
+
+    engine.run(wf.item, item, "publish", actor=actor, effect=effect)
+    events.item_published.send(item, actor=actor, version=item.current_version)
+    return item
+
+
+def publish_due_item(item_id: int) -> bool:
+    """Job: publish one scheduled item whose time has come (no-op otherwise)."""
+    item = db.session.get(Item, item_id)
+    if item is None or item.state != "scheduled" or item.planned_at > db.utcnow():
+        return False
+    publish(item)
+    return True
+
+
+def close(item: Item, *, actor=SYSTEM) -> Item:
+    def effect(it: Item) -> None:
+        it.closed_at = db.utcnow()
+
+    engine.run(wf.item, item, "close", actor=actor, effect=effect)
+    events.item_closed.send(item, actor=actor)
+    return item
+
+
+def withhold(item: Item, *, actor, reason: str) -> Item:
+    """暂不公开: withheld with a reason and filed with the superior (PUB-6)."""
+    parent = (
+        db.session.get(Organisation, item.organisation.parent_id)
+        if item.organisation.parent_id
+        else None
+    )
+
+    def effect(it: Item) -> None:
+        it.withheld_reason = reason.strip()
+
+    engine.run(wf.item, item, "withhold", actor=actor, inputs={"reason": reason}, effect=effect)
+    events.item_withheld.send(item, actor=actor, reason=reason.strip(), filed_with=parent)
+    return item
+
+
+def request_amendment(
+    item: Item, *, actor, titles=None, bodies=None, explanation: str
+) -> ItemVersion:
+    """A new version with its explanation, waiting for the catalogue owner's approval (PUB-7)."""
+    problems: list[str] = []
+    current = item.current_version
+    new_titles = _texts(titles, "title", problems) if titles is not None else dict(current.titles)
+    new_bodies = _texts(bodies, "content", problems) if bodies is not None else dict(current.bodies)
+    if problems:
+        raise UserError("The amendment was not saved.", problems=problems)
+    if new_titles == current.titles and new_bodies == current.bodies:
+        raise UserError("The amendment changes nothing.")
+    number = 1 + (
+        db.session.scalar(
+            select(func.max(ItemVersion.number)).where(ItemVersion.item_id == item.id)
+        )
+        or 0
+    )
+    version = ItemVersion(
+        item_id=item.id,
+        number=number,
+        titles=new_titles,
+        bodies=new_bodies,
+        explanation=(explanation or "").strip(),
+        created_by_id=getattr(actor, "id", None),
+    )
+
+    def effect(_it: Item) -> None:
+        db.session.add(version)
+        db.session.flush()
+
+    engine.run(
+        wf.item,
+        item,
+        "request_amendment",
+        actor=actor,
+        inputs={"explanation": explanation},
+        effect=effect,
+    )
+    return version
+
+
+def decide_amendment(item: Item, *, actor, approve: bool, comment: str | None = None) -> Item:
+    version = pending_version(item)
+    if version is None:
+        raise UserError("There is no amendment to decide.")
+
+    def effect(it: Item) -> None:
+        if approve:
+            now = db.utcnow()
+            version.approved_at = version.published_at = now
+            it.current_version_id = version.id
+            db.session.flush()
+            db.session.refresh(it, ["current_version"])
+
+    name = "approve_amendment" if approve else "reject_amendment"
+    engine.run(wf.item, item, name, actor=actor, inputs={"comment": comment}, effect=effect)
+    if approve:
+        events.item_amended.send(
+            item, actor=actor, version=version, explanation=version.explanation
+        )
+    return item
+
+
+def request_revocation(item: Item, *, actor, explanation: str) -> Item:
+    def effect(it: Item) -> None:
+        it.revocation_explanation = explanation.strip()
+
+    engine.run(
+        wf.item,
+        item,
+        "request_revocation",
+        actor=actor,
+        inputs={"explanation": explanation},
+        effect=effect,
+    )
+    return item
+
+
+def decide_revocation(item: Item, *, actor, approve: bool, comment: str | None = None) -> Item:
+    def effect(it: Item) -> None:
+        if not approve:
+            it.revocation_explanation = None
+
+    name = "approve_revocation" if approve else "reject_revocation"
+    explanation = item.revocation_explanation
+    engine.run(wf.item, item, name, actor=actor, inputs={"comment": comment}, effect=effect)
+    if approve:
+        events.item_revoked.send(item, actor=actor, explanation=explanation)
+    return item
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+def notice_open(item: Item, now: datetime | None = None) -> bool:
+    now = now or db.utcnow()
+    return bool(
+        item.is_notice
+        and item.state == "published"
+        and item.notice_ends_at
+        and now < item.notice_ends_at
+    )
+
+
+def lodge_objection(
+    item: Item, *, text: str, name: str | None = None, contact: str | None = None, user=None
+) -> Objection:
+    """An objection to a notice, during its period only (no account needed; contact optional)."""
+    if not notice_open(item):
+        raise UserError("Objections can only be lodged while the notice period runs.")
+    text = (text or "").strip()
+    if not text:
+        raise UserError("Please write your objection.")
+    if len(text) > 5000:
+        raise UserError("An objection has at most 5000 characters.")
+    objection = Objection(
+        item_id=item.id,
+        org_id=item.org_id,
+        text=text,
+        name=(name or "").strip()[:100] or None,
+        contact=(contact or "").strip()[:200] or None,
+        user_id=getattr(user, "id", None),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    audit.log(
+        "item.objection",
+        "item",
+        item.id,
+        org_id=item.org_id,
+        actor=user,
+        changes={"objection": [None, objection.id]},
+    )
+    return objection
+
+
+# --- sweeps (scheduled jobs) -----------------------------------------------------------------
+
+
+def publish_due() -> int:
+    """Publish every scheduled item whose planned time has come."""
+    due = db.session.scalars(
+        select(Item).where(Item.state == "scheduled", Item.planned_at <= db.utcnow())
+    )
+    count = 0
+    for item in due:
+        publish(item)
+        count += 1
+    return count
+
+
+def widen_scopes() -> int:
+    """Internal first (SCOPE-2): widen items to their planned scope when their time has come."""
+    count = 0
+    for item in db.session.scalars(
+        select(Item).where(Item.widen_at.is_not(None), Item.widen_at <= db.utcnow())
+    ):
+        before = item.visible_scope
+        item.visible_scope, item.widen_at = item.scope, None
+        audit.log(
+            "item.widen",
+            "item",
+            item.id,
+            org_id=item.org_id,
+            changes={"visible_scope": [before, item.scope]},
+        )
+        events.item_widened.send(item)
+        count += 1
+    db.session.flush()
+    return count
+
+
+def close_notices() -> int:
+    """Close notices whose period has ended (they close by themselves, never early)."""
+    count = 0
+    query = select(Item).where(
+        Item.state == "published", Item.is_notice.is_(True), Item.notice_ends_at <= db.utcnow()
+    )
+    for item in db.session.scalars(query):
+        close(item)
+        count += 1
+    return count

@@ -1,0 +1,810 @@
+"""Item pages of the unit console (``/admin/o/<code>/...``): the items of a unit, the item form,
+an item with its workflow steps, the superior's inbox, decisions and filings, timeliness and the
+register.
+
+As in the catalogue console: pages need a signed-in user (else the sign-in page) with a role that
+the action allows (else 403); items are looked up inside the organisation of the URL (else 404).
+Views parse, authorise, call one operation, then render or redirect; a refused operation is shown
+on the same page with the user's input kept and a 4xx status (the app then rolls back).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core import db, permissions
+from core.catalogue import labels
+from core.catalogue import operations as cat
+from core.catalogue.views import period_label
+from core.config import SUPPORTED_LOCALES
+from core.errors import UserError
+from core.i18n import LANGUAGE_NAMES
+from core.items import content, forms, timeliness
+from core.items import operations as items
+from core.items import workflow as wf
+from core.items.models import Attachment, Item, ItemVersion
+from core.params import operations as params
+from core.register import operations as register_ops
+from core.storage import storage
+from core.themes import render
+from core.workflow import allowed_transitions
+from core.workflow.models import WorkflowStep
+from tenants import resolution
+from tenants.models import Organisation, User
+
+bp = Blueprint("items_admin", __name__, url_prefix="/admin/o/<org_code>")
+bp.url_value_preprocessor(resolution.pull_org)
+bp.url_defaults(resolution.add_org_code)
+
+# Who reads a unit's register in the console: its admins, reviewers and supervisors, and those of
+# its superiors (ARC-1). Registered here, next to the only page that needs it.
+permissions.register("register.view", {"admin", "reviewer", "supervisor"}, "unit_or_superior")
+
+PER_PAGE = 25
+EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
+UPLOAD_STATES = ("draft", "proposed", "amendment_pending")
+DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
+SUPERIOR_STEPS = {
+    "superior_review": ("superior_approve", "superior_return"),
+    "amendment_pending": ("approve_amendment", "reject_amendment"),
+    "revocation_pending": ("approve_revocation", "reject_revocation"),
+}
+# The steps behind a plain button: the operation each one runs.
+STEPS = {
+    "propose": items.propose,
+    "approve": items.approve,
+    "schedule": items.schedule_publication,
+    "publish": items.publish,
+    "close": items.close,
+}
+STEP_TRANSITIONS = {"approve": ("approve", "escalate")}
+
+
+@bp.before_request
+def require_sign_in():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.app_context_processor
+def console_permissions():
+    return {"console_may": console_may}
+
+
+def console_may(action: str) -> bool:
+    """For the console tabs: may the signed-in user do ``action`` in the page's organisation?"""
+    org = g.get("org")
+    return org is not None and permissions.may(current_user, action, org)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def require(action: str) -> None:
+    if not permissions.may(current_user, action, g.org):
+        abort(403)
+
+
+def may(action: str) -> bool:
+    return permissions.may(current_user, action, g.org)
+
+
+def item_or_404(item_id: int) -> Item:
+    item = items.get(g.org, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def require_step(item: Item, *names: str) -> None:
+    """403 unless the user holds a role that may run one of the transitions ``names`` here (a
+    step refused for the item's state is explained by the operation instead)."""
+    for name in names:
+        t = wf.item.transitions[name]
+        if permissions.holds(current_user, item.organisation, t.roles, t.where):
+            return
+    abort(403)
+
+
+def refusal(exc: UserError) -> list[str]:
+    return [exc.message, *exc.problems]
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(g.org.timezone or "Asia/Shanghai")
+
+
+def when(value: datetime | None, fmt: str = "short") -> str:
+    """A UTC time in the organisation's time zone, in the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt, tzinfo=zone(), locale=labels.locale())
+
+
+def display_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(ids)))
+    return {u.id: u.display_name or u.username for u in users}
+
+
+def entry_titles(org: Organisation) -> dict[str, str]:
+    """``{entry key: title}`` of the catalogue in force (two queries)."""
+    version = cat.effective_version(org)
+    if version is None:
+        return {}
+    loc = labels.locale()
+    return {e.key: e.title(loc) for e in cat.entries(version)}
+
+
+def transition_label(name: str) -> str:
+    t = wf.item.transitions.get(name)
+    return str(t.label) if t is not None and t.label else name
+
+
+def base_context() -> dict[str, Any]:
+    loc = labels.locale()
+    return {
+        "org": g.org,
+        "locale": loc,
+        "labels": labels,
+        "item_labels": forms,
+        "channel_labels": cat.channel_labels(loc),
+        "when": when,
+        "transition_label": transition_label,
+        "language_names": LANGUAGE_NAMES,
+        "render_markdown": content.render,
+        "locales": SUPPORTED_LOCALES,
+        "may_edit": may("items.edit"),
+    }
+
+
+def year_arg() -> int:
+    today = cat.today_for(g.org)
+    year = request.args.get("year", today.year, type=int)
+    return year if 2000 <= year <= 2100 else today.year
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+def group_conditions(group: str) -> list:
+    _label, states = forms.GROUPS[group]
+    conditions = [Item.org_id == g.org.id]
+    if states is not None:
+        conditions.append(Item.state.in_(states))
+    if group == "notices":
+        conditions += [Item.is_notice.is_(True), Item.notice_ends_at > db.utcnow()]
+    return conditions
+
+
+def group_counts() -> dict[str, int]:
+    """How many items each tab holds (two queries)."""
+    by_state = dict(
+        db.session.execute(
+            select(Item.state, func.count()).where(Item.org_id == g.org.id).group_by(Item.state)
+        ).all()
+    )
+    counts = {}
+    for key, (_label, states) in forms.GROUPS.items():
+        counts[key] = sum(n for s, n in by_state.items() if states is None or s in states)
+    counts["notices"] = db.session.scalar(
+        select(func.count()).select_from(Item).where(*group_conditions("notices"))
+    )
+    return counts
+
+
+@bp.route("/items")
+def index():
+    require("items.view_console")
+    group = request.args.get("state", "all")
+    if group not in forms.GROUPS:
+        group = "all"
+    counts = group_counts()
+    pages = max(1, -(-counts[group] // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.session.scalars(
+        select(Item)
+        .where(*group_conditions(group))
+        .order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render(
+        "admin/items.html",
+        items=rows,
+        group=group,
+        counts=counts,
+        page=page,
+        pages=pages,
+        entries=entry_titles(g.org),
+        **base_context(),
+    )
+
+
+# --- the item form ---------------------------------------------------------------------------
+
+
+def item_form(**kwargs) -> forms.ItemForm:
+    org = g.org
+    return forms.ItemForm(
+        org=org,
+        version=cat.effective_version(org),
+        min_notice_days=params.value(org, "notice.min_days"),
+        **kwargs,
+    )
+
+
+def form_page(form: forms.ItemForm, item: Item | None, *, status: int = 200, errors=()):
+    return render(
+        "admin/items_form.html",
+        form=form,
+        item=item,
+        errors=list(errors),
+        **base_context(),
+    ), status
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+def new():
+    require("items.edit")
+    form = item_form(data=new_item_defaults()) if request.method == "GET" else item_form()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        data = form.to_data()
+        if form.scope.data == "specific":
+            data["audience"] = form.audience()
+        try:
+            item = items.create(g.org, data, actor=current_user, attachments=form.uploads())
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            flash(gettext("The item was saved as a draft."), "success")
+            return redirect(url_for(".detail", item_id=item.id))
+    elif request.method == "POST":
+        status = 400
+    return form_page(form, None, status=status, errors=errors)
+
+
+def new_item_defaults() -> dict[str, Any]:
+    """A new form: the plan of the entry asked for (``?entry=&period=``), else empty."""
+    data: dict[str, Any] = {
+        "internal_first": True,
+        "notice_days": params.value(g.org, "notice.min_days"),
+    }
+    key = request.args.get("entry")
+    version = cat.effective_version(g.org) if key else None
+    entry = next((e for e in cat.entries(version) if e.key == key), None) if version else None
+    if entry is not None:
+        data.update(
+            entry_key=entry.key,
+            period_key=request.args.get("period", ""),
+            scope=entry.scope,
+            channels=list(entry.channels or []),
+            title_zh_Hans_CN=entry.titles.get("zh_Hans_CN", ""),
+            title_en=entry.titles.get("en", ""),
+            title_ug=entry.titles.get("ug", ""),
+        )
+        if entry.notice_days:
+            data.update(is_notice=True, notice_days=entry.notice_days)
+    return data
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+def edit(item_id: int):
+    require("items.edit")
+    item = item_or_404(item_id)
+    if item.state not in EDITABLE_STATES:
+        flash(gettext("A published item is changed by an amendment."), "info")
+        return redirect(url_for(".detail", item_id=item.id))
+    current_audience = items.audience(item)
+    if request.method == "GET":
+        initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone())
+        form = item_form(data=initial)
+    else:
+        form = item_form()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        data = form.to_data()
+        if item.planned_at and data["planned_at"] == forms.local_input(
+            item.planned_at, zone()
+        ).replace(tzinfo=zone()):
+            data["planned_at"] = item.planned_at  # unchanged to the minute: keep the seconds
+        if form.audience() != current_audience:
+            data["audience"] = form.audience()
+        before = item.state
+        try:
+            changed = items.update(item, data, actor=current_user, attachments=form.uploads())
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            if not changed:
+                flash(gettext("Nothing was changed."), "info")
+            elif before in items.REPLAN_STATES:
+                flash(gettext("The item was saved; the change returns it to the review."), "info")
+            else:
+                flash(gettext("The item was saved."), "success")
+            return redirect(url_for(".detail", item_id=item.id))
+    elif request.method == "POST":
+        status = 400
+    return form_page(form, item, status=status, errors=errors)
+
+
+# --- one item --------------------------------------------------------------------------------
+
+
+def detail_context(item: Item, **extra) -> dict[str, Any]:
+    version = item.current_version
+    all_versions = items.versions(item)
+    newest = all_versions[-1] if all_versions else None
+    pending = newest if newest is not None and newest.id != item.current_version_id else None
+    names = {t.name for t in allowed_transitions(wf.item, item, actor=current_user)}
+    steps = items.history(item)
+    reviews = items.reviews(item)
+    now = db.utcnow()
+    context = base_context()
+    context.update(
+        item=item,
+        version=version,
+        versions=all_versions,
+        version_numbers={v.id: v.number for v in all_versions},
+        pending=pending if item.state == "amendment_pending" else None,
+        attachments=items.attachments(item, version) if version else [],
+        pending_attachments=(
+            items.attachments(item, pending)
+            if pending is not None and item.state == "amendment_pending"
+            else []
+        ),
+        reviews=reviews,
+        steps=steps,
+        names=display_names(
+            [s.actor_id for s in steps] + [r.reviewer_id for r in reviews] + [item.created_by_id]
+        ),
+        objections=items.objections(item) if item.is_notice else [],
+        audience=items.audience(item) if item.scope == "specific" else None,
+        entry_title=entry_titles(g.org).get(item.entry_key) if item.entry_key else None,
+        needs_superior=items.needs_superior(item),
+        parent=(
+            db.session.get(Organisation, item.organisation.parent_id)
+            if item.organisation.parent_id
+            else None
+        ),
+        can=names,
+        superior_steps=bool(names & set(SUPERIOR_STEPS.get(item.state, ()))),
+        planned_time_reached=item.planned_at is not None and item.planned_at <= now,
+        notice_over=not item.is_notice
+        or (item.notice_ends_at is not None and item.notice_ends_at <= now),
+        notice_open=items.notice_open(item, now),
+        editable=item.state in EDITABLE_STATES and may("items.edit"),
+        uploadable=item.state in UPLOAD_STATES and may("items.edit"),
+        review_form=forms.ReviewForm(formdata=None),
+        return_form=forms.ReturnForm(formdata=None),
+        withhold_form=forms.WithholdForm(formdata=None),
+        revocation_form=forms.RevocationForm(formdata=None),
+        upload_form=forms.UploadForm(formdata=None),
+        errors=[],
+        failed=None,
+    )
+    context.update(extra)
+    return context
+
+
+def detail_page(item: Item, *, status: int = 200, **extra):
+    return render("admin/items_detail.html", **detail_context(item, **extra)), status
+
+
+@bp.route("/items/<int:item_id>")
+def detail(item_id: int):
+    require("items.view_console")
+    return detail_page(item_or_404(item_id))
+
+
+STEP_MESSAGES = {
+    "propose": lambda: gettext("The item was proposed for the review."),
+    "schedule": lambda: gettext("The publication is scheduled."),
+    "publish": lambda: gettext("The item is published."),
+    "close": lambda: gettext("The item is closed."),
+}
+
+
+@bp.route(
+    "/items/<int:item_id>/<any(propose, approve, schedule, publish, close):step>",
+    methods=["POST"],
+)
+def run_step(item_id: int, step: str):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, *STEP_TRANSITIONS.get(step, (step,)))
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        STEPS[step](item, actor=current_user)
+    except UserError as exc:
+        return detail_page(item, status=exc.status, errors=refusal(exc), failed=step)
+    if step == "approve":
+        if item.state == "superior_review":
+            flash(gettext("The item was submitted to the superior organisation."), "success")
+        else:
+            flash(gettext("The item is approved."), "success")
+    else:
+        flash(STEP_MESSAGES[step](), "success")
+    return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/review", methods=["POST"])
+def review(item_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, "review", "refuse")
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        return detail_page(item, status=400, review_form=form, failed="review")
+    try:
+        record = items.review(item, actor=current_user, **form.to_kwargs())
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=refusal(exc), review_form=form, failed="review"
+        )
+    if item.state == "reviewed":
+        flash(gettext("The review is recorded: the item may be approved."), "success")
+    elif item.state == "refused":
+        flash(gettext("Publication was refused."), "success")
+    else:
+        flash(gettext("The item was returned to the editor."), "success")
+    return redirect(url_for(".detail", item_id=item.id) + f"#review-{record.id}")
+
+
+@bp.route("/items/<int:item_id>/return", methods=["POST"])
+def return_to_draft(item_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, "return_to_draft")
+    form = forms.ReturnForm()
+    if not form.validate_on_submit():
+        return detail_page(item, status=400, return_form=form, failed="return")
+    try:
+        items.return_to_draft(item, actor=current_user, comment=form.return_comment.data.strip())
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=refusal(exc), return_form=form, failed="return"
+        )
+    flash(gettext("The item was returned to the editor."), "success")
+    return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/withhold", methods=["POST"])
+def withhold(item_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, "withhold")
+    form = forms.WithholdForm()
+    if not form.validate_on_submit():
+        return detail_page(item, status=400, withhold_form=form, failed="withhold")
+    try:
+        items.withhold(item, actor=current_user, reason=form.reason.data.strip())
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=refusal(exc), withhold_form=form, failed="withhold"
+        )
+    flash(gettext("The item is withheld and filed with the superior organisation."), "success")
+    return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/revoke", methods=["POST"])
+def revoke(item_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, "request_revocation")
+    form = forms.RevocationForm()
+    if not form.validate_on_submit():
+        return detail_page(item, status=400, revocation_form=form, failed="revoke")
+    try:
+        items.request_revocation(
+            item, actor=current_user, explanation=form.explanation.data.strip()
+        )
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=refusal(exc), revocation_form=form, failed="revoke"
+        )
+    flash(gettext("The revocation waits for the superior organisation's approval."), "success")
+    return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/attachments", methods=["POST"])
+def upload(item_id: int):
+    require("items.edit")
+    item = item_or_404(item_id)
+    form = forms.UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        added = items.add_attachments(item, form.uploads(), actor=current_user)
+    except UserError as exc:
+        rest = forms.attach_problems(form, refusal(exc))
+        return detail_page(item, status=exc.status, errors=rest, upload_form=form, failed="upload")
+    flash(gettext("Attached: %(names)s.", names=", ".join(a.filename for a in added)), "success")
+    return redirect(url_for(".detail", item_id=item.id) + "#item-attachments")
+
+
+@bp.route("/items/<int:item_id>/attachments/<int:attachment_id>")
+def attachment(item_id: int, attachment_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.item_id != item.id:
+        abort(404)
+    return send_file(
+        io.BytesIO(storage().open(found.storage_key)),
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.filename,
+    )
+
+
+@bp.route("/items/<int:item_id>/amend", methods=["GET", "POST"])
+def amend(item_id: int):
+    require("items.view_console")
+    item = item_or_404(item_id)
+    require_step(item, "request_amendment")
+    version = item.current_version
+    if request.method == "GET":
+        form = forms.AmendmentForm(data=forms.AmendmentForm.initial(version))
+    else:
+        form = forms.AmendmentForm()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        try:
+            items.request_amendment(
+                item,
+                actor=current_user,
+                titles=forms.texts(form, "title"),
+                bodies=forms.texts(form, "body"),
+                explanation=form.explanation.data.strip(),
+            )
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            flash(
+                gettext("The amendment waits for the superior organisation's approval."),
+                "success",
+            )
+            return redirect(url_for(".detail", item_id=item.id))
+    elif request.method == "POST":
+        status = 400
+    return render(
+        "admin/items_amend.html", form=form, item=item, version=version, errors=errors,
+        **base_context(),
+    ), status  # fmt: skip
+
+
+# --- the superior: inbox, decisions, filings -------------------------------------------------
+
+
+def subtree_items(states, *, strict: bool) -> list[Item]:
+    query = (
+        select(Item)
+        .join(Organisation, Organisation.id == Item.org_id)
+        .where(
+            Item.state.in_(states),
+            Organisation.path.startswith(g.org.path, autoescape=True),
+        )
+        .order_by(Item.updated_at.desc(), Item.id.desc())
+    )
+    if strict:
+        query = query.where(Organisation.id != g.org.id)
+    return list(db.session.scalars(query))
+
+
+@bp.route("/items/inbox")
+def inbox():
+    require("items.view_console")
+    waiting = [
+        item
+        for item in subtree_items(DECISION_STATES, strict=False)
+        if permissions.holds(current_user, item.organisation, {"reviewer"}, "superior")
+    ]
+    return render("admin/items_inbox.html", waiting=waiting, **base_context())
+
+
+def reviewer_home(org: Organisation) -> str | None:
+    """The nearest superior of ``org`` where the current user is a reviewer (for the inbox)."""
+    held = permissions.roles_by_org(current_user)
+    for org_id in reversed(org.ancestor_ids):
+        if "reviewer" in held.get(org_id, ()):
+            return db.session.get(Organisation, org_id).code
+    return None
+
+
+def version_diff(before: ItemVersion, after: ItemVersion) -> list[dict[str, Any]]:
+    """Per language, the title and text of two versions, with the changed lines marked."""
+    rows = []
+    for loc in SUPPORTED_LOCALES:
+        for kind, old, new in (
+            ("title", before.titles.get(loc, ""), after.titles.get(loc, "")),
+            ("body", before.bodies.get(loc, ""), after.bodies.get(loc, "")),
+        ):
+            if not old and not new:
+                continue
+            lines = [
+                (line[0], line[2:])
+                for line in difflib.ndiff(old.splitlines(), new.splitlines())
+                if line[:1] in ("-", "+", " ")
+            ]
+            rows.append(
+                {"locale": loc, "kind": kind, "old": old, "new": new,
+                 "changed": old != new, "lines": lines}
+            )  # fmt: skip
+    return rows
+
+
+@bp.route("/items/<int:item_id>/decide", methods=["GET", "POST"])
+def decide(item_id: int):
+    require("items.decide")
+    item = item_or_404(item_id)
+    form = forms.DecisionForm()
+    decision = request.form.get("decision") if request.method == "POST" else None
+    status, errors = 200, []
+    if request.method == "POST":
+        if decision not in ("approve", "return"):
+            abort(400)
+        status = 400
+        if form.validate_on_submit():
+            comment = (form.comment.data or "").strip()
+            if decision == "return" and not comment:
+                form.comment.errors = [
+                    gettext("Write a comment that tells the unit why and what to change.")
+                ]
+            else:
+                try:
+                    decide_item(item, approve=decision == "approve", comment=comment or None)
+                except UserError as exc:
+                    status, errors = exc.status, refusal(exc)
+                else:
+                    flash(decision_message(item, decision), "success")
+                    home = reviewer_home(g.org)
+                    if home:
+                        return redirect(url_for(".inbox", org_code=home))
+                    return redirect(url_for(".detail", item_id=item.id))
+    context = detail_context(item)
+    pending = context["pending"]
+    blank = forms.DecisionForm(formdata=None)
+    context.update(
+        approve_form=form if decision == "approve" else blank,
+        return_form=form if decision == "return" else blank,
+        decision=decision,
+        errors=errors,
+        diff=version_diff(item.current_version, pending) if pending is not None else [],
+        latest_review=context["reviews"][-1] if context["reviews"] else None,
+        open_for_decision=item.state in DECISION_STATES,
+    )
+    return render("admin/items_decide.html", **context), status
+
+
+def decide_item(item: Item, *, approve: bool, comment: str | None) -> None:
+    """The superior's decision on what waits for it (one operation per state)."""
+    if item.state == "amendment_pending":
+        items.decide_amendment(item, actor=current_user, approve=approve, comment=comment)
+    elif item.state == "revocation_pending":
+        items.decide_revocation(item, actor=current_user, approve=approve, comment=comment)
+    else:
+        items.superior_decide(item, actor=current_user, approve=approve, comment=comment)
+
+
+def decision_message(item: Item, decision: str) -> str:
+    title = item.title(labels.locale())
+    if decision == "approve":
+        return gettext("Approved: “%(title)s”.", title=title)
+    return gettext("Returned to the unit: “%(title)s”.", title=title)
+
+
+@bp.route("/items/filings")
+def filings():
+    require("items.view_console")
+    withheld = subtree_items(("withheld",), strict=True)
+    steps: dict[int, WorkflowStep] = {}  # who withheld each item, and when (one query)
+    if withheld:
+        for step in db.session.scalars(
+            select(WorkflowStep)
+            .where(
+                WorkflowStep.object_type == "item",
+                WorkflowStep.object_id.in_([i.id for i in withheld]),
+                WorkflowStep.transition == "withhold",
+            )
+            .order_by(WorkflowStep.id)
+        ):
+            steps[step.object_id] = step
+    return render("admin/items_filings.html", withheld=withheld, steps=steps, **base_context())
+
+
+# --- timeliness and register -----------------------------------------------------------------
+
+
+@bp.route("/timeliness")
+def timeliness_page():
+    require("items.view_console")
+    org = g.org
+    year = year_arg()
+    loc = labels.locale()
+    rows = [
+        {"status": s, "period": period_label(s.expected, loc), "title": s.expected.entry.title(loc)}
+        for s in timeliness.status(org, year)
+    ]
+    flags = [f for f in timeliness.flags(org) if f.org_id != org.id]
+    flag_orgs = {}
+    if flags:
+        flag_orgs = {
+            o.id: o
+            for o in db.session.scalars(
+                select(Organisation).where(Organisation.id.in_({f.org_id for f in flags}))
+            )
+        }
+    return render(
+        "admin/items_timeliness.html",
+        year=year,
+        rows=rows,
+        flags=flags,
+        flag_orgs=flag_orgs,
+        today=cat.today_for(org),
+        **base_context(),
+    )
+
+
+@bp.route("/register")
+def register():
+    require("register.view")
+    org = g.org
+    year = year_arg()
+    entries = register_ops.entries(org, year)
+    problems = register_ops.verify(org)
+    total, _orgs = register_ops.count(org)
+    return render(
+        "admin/items_register.html",
+        year=year,
+        entries=entries,
+        problems=problems,
+        total=total,
+        actions=register_ops.ACTIONS,
+        **base_context(),
+    )
+
+
+@bp.route("/register/export.<any(csv, xlsx):fmt>")
+def register_export(fmt: str):
+    require("register.view")
+    org = g.org
+    year = year_arg()
+    name = f"register-{org.code}-{year}.{fmt}"
+    if fmt == "csv":
+        body: str | bytes = register_ops.export_csv(org, year, locale=labels.locale())
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        body = register_ops.export_xlsx(org, year, locale=labels.locale())
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,64 @@
+"""Rate limits for what anyone may submit without an account (objections, later feedback).
+
+One :class:`flask_limiter.Limiter` per application (``app.extensions["gongkai.limiter"]``),
+keyed by the client's address. Its counters live in Redis when ``REDIS_URL`` is set (shared by
+every worker), else in memory (per process). ``RATELIMIT_ENABLED`` switches it (off by default
+under tests; a test that checks a limit turns it on).
+
+Behind reverse proxies the peer address is the proxy's: set ``GONGKAI_TRUSTED_PROXIES`` (config
+``RATELIMIT_TRUSTED_PROXIES``) to the number of proxies in front of the application, and the
+client is the address that many hops from the right of ``X-Forwarded-For`` (the hops a client
+cannot forge).
+
+Views limit a block, not a whole route, so that they can answer a breach themselves (and keep
+what the visitor wrote)::
+
+    try:
+        with ratelimit.limit(OBJECTION_LIMIT, scope="objections"):
+            ...
+    except ratelimit.RateLimitExceeded:
+        ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+__all__ = ["RateLimitExceeded", "init_app", "limit"]
+
+
+def client_address() -> str:
+    """The client's address: the peer, or the one the trusted proxies saw."""
+    hops = int(current_app.config.get("RATELIMIT_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "127.0.0.1"
+
+
+def init_app(app: Flask) -> Limiter:
+    app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
+    app.config.setdefault(
+        "RATELIMIT_TRUSTED_PROXIES", int(os.environ.get("GONGKAI_TRUSTED_PROXIES") or 0)
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "gongkai-rl")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(client_address, app=app)
+    app.extensions["gongkai.limiter"] = limiter
+    return limiter
+
+
+def limit(value: str, *, scope: str):
+    """A context manager counting one hit of the current client against ``value``
+    (``"10 per hour;3 per minute"``); raises :class:`RateLimitExceeded` beyond it."""
+    limiter: Limiter | None = current_app.extensions.get("gongkai.limiter")
+    if limiter is None or not limiter.enabled:
+        return contextlib.nullcontext()
+    return limiter.limit(value, scope=scope)

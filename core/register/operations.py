@@ -1,0 +1,408 @@
+"""Appending to the register, verifying its chains, reading and exporting a year.
+
+:func:`append` is the register's one writer: the items, requests and feedback operations call it
+inside their own unit of work (it flushes, never commits).
+
+What :func:`verify` can and cannot see, entry by entry in ``seq`` order per organisation:
+
+* an **edited** entry: its content no longer gives its hash;
+* a **deleted** entry: a gap in ``seq`` (and seq 1 must be there);
+* a **replaced, inserted or reordered** entry: its ``prev_hash`` is not the hash of the entry
+  before it, or it has a lower id or an earlier time than the entry before it (ids and times grow
+  with ``seq``: :func:`append` locks the organisation and never lets time go backwards);
+* not seen: a **removed tail** (the last entries deleted leave an intact, shorter chain) and a
+  **rewrite of everything from some entry on** with recomputed hashes, since the chain has no
+  secret. The yearly export lists every entry's hash; kept outside the database (filed with the
+  superior, ARC-2 archiving) it is the anchor that shows both.
+
+When archiving comes to delete entries past the retention years, it must leave a checkpoint
+(the seq and hash of the last deleted entry) to start verification from; until then a chain
+must start at seq 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import distinct, func, select
+
+from core import db
+from core.i18n import _
+from core.register.models import GENESIS_HASH, RegisterEntry, entry_hash, plain
+from tenants.models import Organisation
+
+ACTIONS = {
+    "publish": _("Published"),
+    "withhold": _("Withheld"),
+    "amend": _("Amended"),
+    "revoke": _("Revoked"),
+    "close": _("Closed"),
+    "request_decision": _("Request decided"),
+    "feedback_closed": _("Feedback closed"),
+}
+"""The actions of ARC-1 with their labels; plugins may append others (same code pattern)."""
+
+ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_.]{0,59}$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def local_zone(org: Organisation) -> ZoneInfo:
+    try:
+        return ZoneInfo(org.timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor[:200]
+    username = getattr(actor, "username", None)
+    if not username:
+        return str(actor)[:200]
+    name = getattr(actor, "display_name", None)
+    return (f"{name} ({username})" if name and name != username else username)[:200]
+
+
+def _approvals(approvals: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    result = []
+    for approval in approvals:
+        if not isinstance(approval, Mapping) or not approval.get("step"):
+            raise ValueError(f"an approval needs at least a step: {approval!r}")
+        result.append(plain(dict(approval)))
+    return result
+
+
+def _attachments(attachments: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    result = []
+    for attachment in attachments:
+        if not isinstance(attachment, Mapping) or not attachment.get("name"):
+            raise ValueError(f"an attachment needs a name: {attachment!r}")
+        if not SHA256_PATTERN.match(str(attachment.get("sha256", ""))):
+            raise ValueError(f"an attachment needs its sha256 (64 lowercase hex): {attachment!r}")
+        result.append(plain(dict(attachment)))
+    return result
+
+
+def _lock(org: Organisation) -> None:
+    """Serialise appends per organisation until the end of the transaction.
+
+    PostgreSQL: a row lock on the organisation (``FOR NO KEY UPDATE``: it does not block the
+    inserts of other tables that reference the organisation). SQLite has one writer at a time;
+    a second transaction that read the same last entry fails to write (busy or the unique
+    constraint on (org_id, seq)) instead of writing a second entry with the same seq.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Organisation.id).where(Organisation.id == org.id).with_for_update(key_share=True)
+        )
+
+
+def append(
+    org: Organisation,
+    action: str,
+    *,
+    object_type: str,
+    object_id: Any,
+    title: str,
+    object_version: int | None = None,
+    scope: str | None = None,
+    channels: Sequence[str] = (),
+    approvals: Iterable[Mapping[str, Any]] = (),
+    attachments: Iterable[Mapping[str, Any]] = (),
+    data: Mapping[str, Any] | None = None,
+    actor: Any = None,
+) -> RegisterEntry:
+    """Add the next register entry of ``org`` to the current unit of work (flushed, not committed).
+
+    ``approvals``: ``[{"step", "by", "at"}, ...]`` (``at`` a datetime or ISO text);
+    ``attachments``: ``[{"name", "sha256"}, ...]``; ``data``: further facts (JSON values);
+    ``actor``: a user, a label, or None for the system. Datetimes inside are stored as ISO 8601 UTC.
+    """
+    if not ACTION_PATTERN.match(action or ""):
+        raise ValueError(f"not a register action: {action!r}")
+    if not object_type or len(object_type) > 60:
+        raise ValueError(f"not an object type: {object_type!r}")
+    object_id = str(object_id)
+    if not object_id or len(object_id) > 60:
+        raise ValueError(f"not an object id: {object_id!r}")
+    if scope is not None and len(scope) > 20:
+        raise ValueError(f"not a scope: {scope!r}")
+    if isinstance(channels, str):
+        raise ValueError("channels is a list of channel codes")
+    fields = {
+        "object_version": None if object_version is None else int(object_version),
+        "channels": [str(c) for c in channels],
+        "approvals": _approvals(approvals),
+        "attachments": _attachments(attachments),
+        "data": plain(dict(data or {})),
+        "actor_label": _actor_label(actor),
+    }
+
+    _lock(org)
+    last = db.session.execute(
+        select(RegisterEntry.seq, RegisterEntry.hash, RegisterEntry.recorded_at)
+        .where(RegisterEntry.org_id == org.id)
+        .order_by(RegisterEntry.seq.desc())
+        .limit(1)
+    ).first()
+    now = db.utcnow()
+    if last is not None and last.recorded_at > now:
+        now = last.recorded_at  # another server's clock ran ahead: time never goes back in a chain
+    entry = RegisterEntry(
+        org_id=org.id,
+        seq=last.seq + 1 if last else 1,
+        recorded_at=now,
+        year=now.astimezone(local_zone(org)).year,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        title=str(title or ""),
+        scope=scope,
+        prev_hash=last.hash if last else GENESIS_HASH,
+        **fields,
+    )
+    entry.hash = entry_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of :func:`verify`, naming the organisation, the seq and the entry id."""
+
+    org_code: str
+    seq: int
+    entry_id: int | None  # None: the entry is missing
+    kind: str  # edited | missing | chain | order
+    detail: str
+
+    def __str__(self) -> str:
+        entry = f" (entry {self.entry_id})" if self.entry_id is not None else ""
+        return f"{self.org_code} seq {self.seq}{entry}: {self.kind}: {self.detail}"
+
+
+def _check(row: Any, prev: Any | None) -> list[Problem]:
+    problems = []
+    here = (row.org_code, row.seq, row.id)
+    if entry_hash(row) != row.hash:
+        problems.append(
+            Problem(*here, "edited", "its content does not give its hash: changed after recording")
+        )
+    expected = prev.seq + 1 if prev is not None else 1
+    if row.seq > expected:
+        gap = f"seq {expected}" if row.seq == expected + 1 else f"seq {expected} to {row.seq - 1}"
+        after = f" after seq {prev.seq} (entry {prev.id})" if prev is not None else ""
+        problems.append(
+            Problem(
+                row.org_code,
+                expected,
+                None,
+                "missing",
+                f"{gap} deleted: no entry{after} before seq {row.seq} (entry {row.id})",
+            )
+        )
+    elif row.prev_hash != (prev.hash if prev is not None else GENESIS_HASH):
+        target = (
+            f"the hash of seq {prev.seq} (entry {prev.id})"
+            if prev is not None
+            else "the start of a chain"
+        )
+        problems.append(
+            Problem(
+                *here,
+                "chain",
+                f"its prev_hash is not {target}: an entry was replaced, inserted or reordered",
+            )
+        )
+    if prev is not None and (row.id < prev.id or row.recorded_at < prev.recorded_at):
+        what = "a lower id" if row.id < prev.id else "an earlier time"
+        problems.append(
+            Problem(
+                *here,
+                "order",
+                f"it has {what} than seq {prev.seq} (entry {prev.id}): inserted or reordered",
+            )
+        )
+    return problems
+
+
+def verify(org: Organisation | None = None) -> list[Problem]:
+    """Check the chain of ``org`` (every organisation when None); an empty list when intact.
+
+    One query for all, streamed in (organisation, seq) order.
+    """
+    table = RegisterEntry.__table__
+    query = (
+        select(table, Organisation.code.label("org_code"))
+        .join(Organisation, Organisation.id == table.c.org_id)
+        .order_by(table.c.org_id, table.c.seq)
+        .execution_options(yield_per=1000)
+    )
+    if org is not None:
+        query = query.where(table.c.org_id == org.id)
+    problems: list[Problem] = []
+    prev = None
+    for row in db.session.execute(query):
+        if prev is not None and prev.org_id != row.org_id:
+            prev = None
+        problems.extend(_check(row, prev))
+        prev = row
+    return problems
+
+
+def count(org: Organisation | None = None) -> tuple[int, int]:
+    """(entries, organisations with entries) in the register of ``org`` or of everyone."""
+    query = select(func.count(), func.count(distinct(RegisterEntry.org_id)))
+    if org is not None:
+        query = query.where(RegisterEntry.org_id == org.id)
+    entries_, orgs = db.session.execute(query).one()
+    return entries_, orgs
+
+
+# --- reading and export ----------------------------------------------------------------------
+
+
+def entries(org: Organisation, year: int | None = None) -> list[RegisterEntry]:
+    """The entries of ``org`` in seq order (of one year in the organisation's timezone)."""
+    query = select(RegisterEntry).where(RegisterEntry.org_id == org.id)
+    if year is not None:
+        query = query.where(RegisterEntry.year == year)
+    return list(db.session.scalars(query.order_by(RegisterEntry.seq)))
+
+
+def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def _local_text(iso: Any, zone: ZoneInfo) -> str:
+    try:
+        return f"{_local(datetime.fromisoformat(str(iso)), zone):%Y-%m-%d %H:%M}"
+    except ValueError:
+        return str(iso or "")
+
+
+def _headers(org: Organisation) -> list[str]:
+    return [
+        gettext("No."),
+        gettext("Recorded at (%(timezone)s)", timezone=local_zone(org).key),
+        gettext("Action"),
+        gettext("Object"),
+        gettext("Version"),
+        gettext("Title"),
+        gettext("Scope"),
+        gettext("Channels"),
+        gettext("Approvals"),
+        gettext("Attachments"),
+        gettext("Actor"),
+        gettext("Hash"),
+    ]
+
+
+def _rows(org: Organisation, year: int, locale: str) -> list[list[Any]]:
+    """The export rows; ``recorded at`` stays a (naive, local) datetime."""
+    from core.catalogue.labels import SCOPES
+    from tenants import codelists
+
+    zone = local_zone(org)
+    channel_labels = codelists.labels("channel", locale)
+    rows = []
+    for e in entries(org, year):
+        approvals = "; ".join(
+            " ".join(
+                str(part)
+                for part in (
+                    f"{a.get('step')}:",
+                    a.get("by") or "",
+                    _local_text(a["at"], zone) if a.get("at") else "",
+                )
+                if part
+            )
+            for a in e.approvals or []
+        )
+        attachments = "; ".join(
+            f"{a.get('name')} (sha256 {a.get('sha256')})" for a in e.attachments or []
+        )
+        rows.append(
+            [
+                e.seq,
+                _local(e.recorded_at, zone),
+                str(ACTIONS[e.action]) if e.action in ACTIONS else e.action,
+                f"{e.object_type} #{e.object_id}",
+                e.object_version,
+                e.title,
+                str(SCOPES[e.scope]) if e.scope in SCOPES else e.scope or "",
+                ", ".join(channel_labels.get(c, c) for c in e.channels or []),
+                approvals,
+                attachments,
+                e.actor_label,
+                e.hash,
+            ]
+        )
+    return rows
+
+
+def export_csv(org: Organisation, year: int, *, locale: str | None = None) -> str:
+    """The entries of ``year`` as CSV, with a UTF-8 byte order mark so that Excel reads Chinese."""
+    locale = locale or org.default_locale or "zh_Hans_CN"
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf)
+    with force_locale(locale):
+        writer.writerow(_headers(org))
+        for row in _rows(org, year, locale):
+            row[1] = f"{row[1]:%Y-%m-%d %H:%M:%S}"
+            writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def _width(value: Any) -> int:
+    text = str(value or "")
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK characters are twice as wide
+
+
+def export_xlsx(org: Organisation, year: int, *, locale: str | None = None) -> bytes:
+    """The entries of ``year`` as an XLSX workbook (one sheet, frozen header row)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    locale = locale or org.default_locale or "zh_Hans_CN"
+    with force_locale(locale):
+        headers = _headers(org)
+        rows = _rows(org, year, locale)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(year)
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+        ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd hh:mm:ss"
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(headers, start=1):
+        sample = [name, *(row[i - 1] for row in rows)]
+        widest = max(_width(name), 19) if i == 2 else max(_width(v) for v in sample)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 6), 60)
+    wb.properties.creator = "Gongkai"
+    wb.properties.title = f"{org.code} {year}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

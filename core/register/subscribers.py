@@ -1,0 +1,102 @@
+"""The register listens to the items (ARC-1): publication, withholding, amendment, revocation.
+
+Each receiver appends one entry in the sender's transaction, with the approvals taken from the
+item's workflow history and the attachments' names and digests.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import db, events
+from core.register import operations
+from core.workflow.models import WorkflowStep
+
+APPROVAL_STEPS = (
+    "review",
+    "approve",
+    "superior_approve",
+    "approve_amendment",
+    "approve_revocation",
+    "withhold",
+)
+
+
+def _approvals(item) -> list[dict]:
+    steps = db.session.scalars(
+        select(WorkflowStep)
+        .where(
+            WorkflowStep.object_type == "item",
+            WorkflowStep.object_id == item.id,
+            WorkflowStep.transition.in_(APPROVAL_STEPS),
+        )
+        .order_by(WorkflowStep.id)
+    )
+    return [{"step": s.transition, "by": s.actor_label, "at": s.at.isoformat()} for s in steps]
+
+
+def _attachments(item, version) -> list[dict]:
+    from core.items.operations import attachments
+
+    return [{"name": a.filename, "sha256": a.sha256} for a in attachments(item, version)]
+
+
+def _append(item, action: str, *, actor, version=None, data=None) -> None:
+    version = version or item.current_version
+    operations.append(
+        item.organisation,
+        action,
+        object_type="item",
+        object_id=item.id,
+        object_version=version.number if version else None,
+        title=version.title("zh_Hans_CN") if version else "",
+        scope=item.scope,
+        channels=list(item.channels or []),
+        approvals=_approvals(item),
+        attachments=_attachments(item, version) if version else [],
+        data={
+            "entry_key": item.entry_key,
+            "period_key": item.period_key,
+            "decision_date": item.decision_date.isoformat() if item.decision_date else None,
+            **(data or {}),
+        },
+        actor=actor,
+    )
+
+
+@events.item_published.connect
+def on_published(item, *, actor, version, **_kw) -> None:
+    _append(
+        item,
+        "publish",
+        actor=actor,
+        version=version,
+        data={
+            "visible_scope": item.visible_scope,
+            "notice_ends_at": item.notice_ends_at.isoformat() if item.notice_ends_at else None,
+            "late": item.late,
+        },
+    )
+
+
+@events.item_withheld.connect
+def on_withheld(item, *, actor, reason, filed_with, **_kw) -> None:
+    _append(
+        item,
+        "withhold",
+        actor=actor,
+        data={
+            "reason": reason,
+            "filed_with": filed_with.code if filed_with is not None else None,
+        },
+    )
+
+
+@events.item_amended.connect
+def on_amended(item, *, actor, version, explanation, **_kw) -> None:
+    _append(item, "amend", actor=actor, version=version, data={"explanation": explanation})
+
+
+@events.item_revoked.connect
+def on_revoked(item, *, actor, explanation, **_kw) -> None:
+    _append(item, "revoke", actor=actor, data={"explanation": explanation})

@@ -1,0 +1,21 @@
+"""``gongkai search``: maintain the full-text index."""
+
+from __future__ import annotations
+
+import click
+
+from core.cliutil import operation
+from core.search import operations
+
+
+@click.group("search")
+def search_group():
+    """Full-text search of disclosed items."""
+
+
+@search_group.command("reindex")
+@operation
+def search_reindex():
+    """Rebuild the search documents (and SQLite's FTS index) from every disclosed item."""
+    count = operations.reindex_all()
+    click.echo(f"{count} item(s) indexed.")

@@ -1,0 +1,449 @@
+"""Search operations: keep the documents in step with the items, and search them.
+
+Indexing runs in the caller's unit of work (the item events call :func:`index_item`), so an
+item and its search document commit or roll back together.
+
+A search is two statements whatever the number of matches (PostgreSQL: three, see
+:func:`_windows`): the count, and the page. Both contain
+:func:`core.items.visibility.visible_items` for the searcher, so nobody ever gets — or counts —
+an item they may not see. The matches are found by the full-text index (SQLite FTS5, PostgreSQL
+GIN over a ``tsvector``) with exact substring semantics; the newest :data:`RESULT_WINDOW` of
+them are ranked by relevance (:func:`_ranked`), ties by the newest publication.
+
+Revoked items stay searchable: they stay readable with their revocation notice (PUB-7), and a
+search for them should lead to that notice. Items leave the index only when they are not in a
+disclosed state (``VISIBLE_STATES``), or are deleted (the document cascades).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Select,
+    case,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.sql.elements import ColumnElement
+
+from core import db
+from core.config import SUPPORTED_LOCALES
+from core.items.content import plain_text
+from core.items.models import VISIBLE_STATES, Item, ItemVersion
+from core.items.visibility import visible_items
+from core.search import tokens
+from core.search.models import FTS_TABLE, TSV_COLUMN, SearchDocument
+from tenants.models import Organisation
+
+MAX_PER_PAGE = 100
+MAX_DOCUMENT_CHARS = 80_000
+"""Text beyond this many characters (some 50 printed pages) is not indexed: PostgreSQL's
+``tsvector`` holds at most 1 MB, and 80,000 characters give at most 80,000 distinct bigrams of
+at most 10 bytes each."""
+SNIPPET_CHARS = 80
+REINDEX_BATCH = 500
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _locales(texts: dict[str, Any]) -> list[str]:
+    """Chinese first, then the other supported locales, then anything else (stable order)."""
+    known = [loc for loc in SUPPORTED_LOCALES if texts.get(loc)]
+    return known + sorted(loc for loc in texts if loc not in known and texts.get(loc))
+
+
+def document_text(titles: dict[str, Any] | None, bodies: dict[str, Any] | None) -> str:
+    """The normalised plain text of the titles and bodies of all locales (one per line)."""
+    titles, bodies = titles or {}, bodies or {}
+    parts: list[str] = []
+    for locale in dict.fromkeys(_locales(titles) + _locales(bodies)):
+        parts.append(str(titles.get(locale) or ""))
+        parts.append(html.unescape(plain_text(str(bodies.get(locale) or ""))))
+    joined = "\n".join(p.strip() for p in parts if p and p.strip())
+    return tokens.normalise(joined)[:MAX_DOCUMENT_CHARS]
+
+
+def document_fields(
+    *, org_id: int, root_id: int, published_at, category_key, cadence, titles, bodies
+) -> dict[str, Any]:
+    """The column values of a search document (shared by :func:`index_item` and reindexing)."""
+    content = document_text(titles, bodies)
+    return {
+        "org_id": org_id,
+        "root_id": root_id,
+        "published_at": published_at,
+        "category_key": category_key,
+        "cadence": cadence,
+        "title": str((titles or {}).get("zh_Hans_CN") or next(iter((titles or {}).values()), "")),
+        "text": content,
+        "chars": len(content),
+        "tokens": f"{tokens.document_tokens(content)} {tokens.root_token(root_id)}".lstrip(),
+        "indexed_at": db.utcnow(),
+    }
+
+
+def index_item(item: Item) -> SearchDocument | None:
+    """Upsert the item's document from its current version; remove it when the item is not
+    disclosed (any more). Flushes; the caller commits."""
+    version = item.current_version
+    if item.state not in VISIBLE_STATES or version is None:
+        remove_item(item.id)
+        return None
+    values = document_fields(
+        org_id=item.org_id,
+        root_id=item.root_id,
+        published_at=item.published_at,
+        category_key=item.category_key,
+        cadence=item.cadence,
+        titles=version.titles,
+        bodies=version.bodies,
+    )
+    doc = db.session.get(SearchDocument, item.id)
+    if doc is None:
+        doc = SearchDocument(item_id=item.id, **values)
+        db.session.add(doc)
+    else:
+        for name, value in values.items():
+            setattr(doc, name, value)
+    db.session.flush()
+    return doc
+
+
+def remove_item(item_id: int) -> None:
+    """Take the item out of the index (no-op when it is not indexed)."""
+    db.session.execute(delete(SearchDocument).where(SearchDocument.item_id == item_id))
+
+
+def reindex_all(*, batch: int = REINDEX_BATCH) -> int:
+    """Rebuild every document from the items (a repair and an upgrade tool); the number indexed.
+
+    Reads plain rows in batches (no ORM objects pile up in the session); on SQLite it then
+    rebuilds the FTS table from the documents, which also repairs an index that drifted.
+    """
+    db.session.flush()
+    db.session.execute(delete(SearchDocument))
+    query = (
+        select(
+            Item.id,
+            Item.org_id,
+            Item.root_id,
+            Item.published_at,
+            Item.category_key,
+            Item.cadence,
+            ItemVersion.titles,
+            ItemVersion.bodies,
+        )
+        .join(ItemVersion, ItemVersion.id == Item.current_version_id)
+        .where(Item.state.in_(VISIBLE_STATES))
+        .order_by(Item.id)
+        .limit(batch)
+    )
+    count, last = 0, 0
+    while True:
+        rows = db.session.execute(query.where(Item.id > last)).all()
+        if not rows:
+            break
+        db.session.execute(
+            insert(SearchDocument),
+            [
+                {
+                    "item_id": r.id,
+                    **document_fields(
+                        org_id=r.org_id,
+                        root_id=r.root_id,
+                        published_at=r.published_at,
+                        category_key=r.category_key,
+                        cadence=r.cadence,
+                        titles=r.titles,
+                        bodies=r.bodies,
+                    ),
+                }
+                for r in rows
+            ],
+        )
+        count += len(rows)
+        last = rows[-1].id
+    if db.session.get_bind().dialect.name == "sqlite":
+        # the FTS5 'rebuild' command: re-read every document (repairs an index that drifted)
+        db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))  # noqa: S608
+    return count
+
+
+# --- searching -------------------------------------------------------------------------------
+
+RESULT_WINDOW = 1000
+"""A search ranks (and counts) the newest this-many matching items the searcher may see. A query
+matching more (``Results.capped``) shows them as "more than 1,000"; its older matches are reached
+by narrowing: a date range, a category, a unit, another word. Bounding the window keeps the work
+of a search independent of how common its words are (DESIGN.md "Budgets")."""
+K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
+"""The relevance score (see :func:`_ranked`)."""
+
+
+@dataclass
+class Results:
+    """One page of results. ``items`` are :class:`Item` s (organisation and current version
+    loaded); ``snippets`` maps an item id to a short excerpt of its text around the match;
+    ``capped``: more than :data:`RESULT_WINDOW` items match (``total`` is then the window)."""
+
+    total: int
+    items: list[Item]
+    page: int
+    pages: int
+    per_page: int = 20
+    query: str = ""
+    snippets: dict[int, str] = field(default_factory=dict)
+    capped: bool = False
+
+
+_fts = table(FTS_TABLE, column("rowid"))
+
+
+def _utc_bound(day: date | datetime, org: Organisation | None, *, next_day: bool) -> datetime:
+    """The UTC start of ``day`` (or of the day after) in the organisation's time zone."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if next_day:
+        day = day + timedelta(days=1)
+    zone = ZoneInfo((org.timezone if org is not None else None) or "Asia/Shanghai")
+    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> list[ColumnElement]:
+    """Conditions on ``source`` (Item, or the document's copies of its columns)."""
+    conditions = []
+    if category:
+        conditions.append(
+            or_(
+                source.category_key == category,
+                source.category_key.startswith(f"{category}.", autoescape=True),
+            )
+        )
+    if cadence:
+        conditions.append(source.cadence == cadence)
+    if date_from:
+        conditions.append(source.published_at >= _utc_bound(date_from, within, next_day=False))
+    if date_to:
+        conditions.append(source.published_at < _utc_bound(date_to, within, next_day=True))
+    return conditions
+
+
+ID_RANGES = (5_000, 20_000, 80_000, 320_000, 1_280_000)
+"""PostgreSQL: the newest matches are looked for in these ranges of item ids below the highest,
+newest first (see :func:`_windows`)."""
+
+
+def _matches(dialect: str, user, runs: list[str], filters: dict[str, Any]) -> Select:
+    """The ids (column ``id``) of the visible items containing every run, in no order.
+
+    SQLite: the FTS table drives (its only table in FROM) and each match is checked by a
+    correlated ``EXISTS`` over :func:`visible_items` — SQLite's planner would otherwise start from
+    ``items`` by the scope index and run the full-text query once per item. Phrase queries over
+    bigrams ended by a run marker are exact (see :mod:`core.search.tokens`).
+    PostgreSQL: a join of :func:`visible_items` with the documents, the GIN index finding the
+    candidates (every bigram of every run), a substring check per run of three or more
+    characters keeping the exact matches (a two-character run is one bigram: exact already).
+    """
+    within = filters["within"]
+    root_id = within.root_id if within is not None else None  # a pre-filter: see root_token
+    if dialect == "sqlite":
+        visible = (
+            visible_items(user, within=within)
+            .with_only_columns(Item.id)
+            .where(Item.id == _fts.c.rowid, *_filters(Item, **filters))
+        )
+        match = literal_column(FTS_TABLE).op("MATCH")(tokens.fts5_query(runs, root_id))
+        return select(_fts.c.rowid.label("id")).where(match, visible.exists())
+    if dialect == "postgresql":
+        tsv = literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}")
+        query = cast(tokens.tsquery(runs, root_id), TSQUERY)
+        conditions = [tsv.op("@@")(query)]
+        conditions += [func.strpos(SearchDocument.text, run) > 0 for run in runs if len(run) > 2]
+    else:  # any other database: a substring scan (correct, not fast)
+        conditions = [SearchDocument.text.contains(run, autoescape=True) for run in runs]
+    return (
+        visible_items(user, within=within)
+        .join(SearchDocument, SearchDocument.item_id == Item.id)
+        .with_only_columns(Item.id.label("id"))
+        .where(*conditions, *_filters(SearchDocument, **filters))
+    )
+
+
+def _windows(dialect: str, matches: Select) -> tuple[Select, Select]:
+    """(up to ``RESULT_WINDOW + 1`` matches to count, the newest ``RESULT_WINDOW`` matches).
+
+    The work must not grow with the number of matches. SQLite's FTS5 table returns its matches
+    newest first (rowid = item id, descending) and the LIMIT stops it. PostgreSQL's GIN index
+    returns every match in no useful order, and its estimates for ANDed bigrams are poor, so the
+    query asks range by range: the newest 5,000 item ids, the 20,000 below them, … (a UNION ALL
+    that PostgreSQL runs child by child, stopping at the LIMIT): a common word is found in the
+    first range; a rare one costs a probe per range. The ranges are counted from the highest
+    indexed id, read first, so that the planner sees numbers (PostgreSQL: three statements).
+    This bounds the work for common words; it does not reach SQLite's latency (see the
+    benchmark, tests/bench/bench_search.py).
+    """
+    if dialect == "sqlite":
+        newest = matches.order_by(_fts.c.rowid.desc()).limit(RESULT_WINDOW)
+        return matches.limit(RESULT_WINDOW + 1), newest
+    # On the documents' primary key, so that PostgreSQL can AND it with the GIN bitmap; as
+    # numbers (one more, cheap statement) rather than a subquery, so that its planner sees them.
+    doc_id = SearchDocument.item_id
+    top = db.session.scalar(select(func.max(doc_id))) or 0
+    bounds = [None, *ID_RANGES, None]
+    parts = []
+    for upper, lower in itertools.pairwise(bounds):
+        part = matches
+        if upper is not None:
+            part = part.where(doc_id <= top - upper)
+        if lower is not None:
+            part = part.where(doc_id > top - lower)
+        parts.append(part)
+    counted = union_all(*(p.limit(RESULT_WINDOW + 1) for p in parts)).subquery("counted")
+    ordered = union_all(*(p.order_by(doc_id.desc()).limit(RESULT_WINDOW) for p in parts))
+    ordered = ordered.subquery("ordered")
+    # no ORDER BY outside: the children come out in order (newest range first), each sorted
+    return (
+        select(counted.c.id).limit(RESULT_WINDOW + 1),
+        select(ordered.c.id).limit(RESULT_WINDOW),
+    )
+
+
+def _position(dialect: str, haystack, needle: str) -> ColumnElement:
+    return func.instr(haystack, needle) if dialect == "sqlite" else func.strpos(haystack, needle)
+
+
+def _ranked(dialect: str, runs: list[str], window) -> Select:
+    """``window``'s ids with their relevance (``score``, higher is better) and publication time.
+
+    Per run: BM25's term-frequency saturation with length normalisation, the occurrences counted
+    in SQL as ``(chars - length(replace(text, run, ''))) / length(run)``, plus a bonus when the
+    Chinese title contains it; the same SQL on both databases. BM25's inverse document frequency
+    is left out: it is the same for every document of a one-word query, and computing it (FTS5
+    ``bm25()`` does) means evaluating the phrase over the whole index — 50 ms for 党务公开 at
+    100,000 items, whatever the LIMIT. The measurements are taken once per row in a subquery
+    (its LIMIT keeps SQLite from inlining it, which would compute each ``replace()`` twice).
+    """
+    doc = SearchDocument
+    measures = [window.c.id, doc.published_at, doc.chars]
+    for i, run in enumerate(runs):
+        measures.append(func.length(func.replace(doc.text, run, "")).label(f"rest{i}"))
+        in_title = _position(dialect, func.lower(doc.title), run) > 0
+        measures.append(
+            case((in_title, literal(TITLE_WEIGHT)), else_=literal(0.0)).label(f"title{i}")
+        )
+    measured = (
+        select(*measures)
+        .join(doc, doc.item_id == window.c.id)
+        .limit(RESULT_WINDOW)
+        .subquery("measured")
+    )
+    m = measured.c
+    norm = literal(K1) * (literal(1.0 - B) + literal(B) * m.chars / literal(AVERAGE_CHARS))
+    score: ColumnElement = literal(0.0)
+    for i, run in enumerate(runs):
+        occurrences = (m.chars - m[f"rest{i}"]) / literal(float(len(run)))
+        score = score + m[f"title{i}"] + occurrences * literal(K1 + 1) / (occurrences + norm)
+    return select(m.id, score.label("score"), m.published_at)
+
+
+def search(
+    user,
+    q: str | None,
+    *,
+    within: Organisation | None = None,
+    category: str | None = None,
+    cadence: str | None = None,
+    date_from: date | datetime | None = None,
+    date_to: date | datetime | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Results:
+    """The items ``user`` may see (in ``within``'s subtree) whose text contains ``q``.
+
+    ``q``'s runs of word characters are ANDed (``党费 换届``: both); each run matches as a
+    substring (any length, one character included). ``category`` matches the category key or a
+    sub-category (``org`` also finds ``org.fees``); ``date_from``/``date_to`` are inclusive days
+    of publication in ``within``'s time zone. Among the newest :data:`RESULT_WINDOW` matches,
+    the most relevant come first (:func:`_ranked`), then the newest publication. A query without
+    any word character finds nothing (the view answers an empty query with 400 first).
+
+    Two statements (three on PostgreSQL, see :func:`_windows`), whatever the number of matches:
+    the count and the page.
+    """
+    page = max(1, int(page or 1))
+    per_page = min(max(1, int(per_page or 20)), MAX_PER_PAGE)
+    runs = tokens.query_runs(q)
+    if not runs:
+        return Results(0, [], page, 0, per_page, q or "")
+    dialect = db.session.get_bind().dialect.name
+    filters = {
+        "within": within,
+        "category": category,
+        "cadence": cadence,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    counted, newest = _windows(dialect, _matches(dialect, user, runs, filters))
+
+    found = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    total, capped = min(found, RESULT_WINDOW), found > RESULT_WINDOW
+    pages = math.ceil(total / per_page)
+    if not total or (page - 1) * per_page >= total:
+        return Results(total, [], page, pages, per_page, q or "", capped=capped)
+
+    ranked = _ranked(dialect, runs, newest.subquery("window")).subquery("ranked")
+    order = (ranked.c.score.desc(), ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc())
+    hits = (
+        select(ranked)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("hits")
+    )
+    doc = SearchDocument
+    rows = db.session.execute(
+        select(Item, doc.text)
+        .join(hits, hits.c.id == Item.id)
+        .join(doc, doc.item_id == Item.id)
+        .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
+    ).all()
+    return Results(
+        total,
+        [item for item, _text in rows],
+        page,
+        pages,
+        per_page,
+        q or "",
+        {item.id: snippet(content, runs) for item, content in rows},
+        capped,
+    )
+
+
+def snippet(content: str, runs: list[str], width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``content`` around the first match of a run."""
+    positions = [p for p in (content.find(run) for run in runs) if p >= 0]
+    at = min(positions) if positions else 0
+    start = max(0, at - width // 3)
+    end = min(len(content), start + width)
+    start = max(0, min(start, end - width))
+    excerpt = " ".join(content[start:end].split())
+    return ("…" if start > 0 else "") + excerpt + ("…" if end < len(content) else "")

@@ -1,0 +1,115 @@
+"""The tokeniser shared by SQLite and PostgreSQL: overlapping bigrams, computed in Python.
+
+Text is normalised (NFKC, so that full-width ``ＡＢＣ１２３`` equals ``abc123``; lower case), then
+split into *runs* of word characters — letters of any script (CJK ideographs included) and
+digits; everything else (punctuation, spaces, symbols) separates runs. Each run of ``n``
+characters becomes its ``n - 1`` overlapping bigrams followed by its last character alone::
+
+    第三幼儿园, 党办  →  第三 三幼 幼儿 儿园 园 党办 办
+    三幼2024         →  三幼 幼2 20 02 24 4
+
+Why this is exact (substring recall and precision of 1.0, no dictionary):
+
+* a query run of two or more characters is the *phrase* of its bigrams; consecutive bigram tokens
+  in the document always belong to one run, because every run ends with a one-character token
+  that no bigram can equal — so ``"ab bc cd"`` matches exactly where the run contains ``abcd``,
+  never across two runs (``…xab。bcd…`` does not match ``abcd``);
+* a one-character query ``c`` is the *prefix* query ``c*``: every occurrence of ``c`` is either
+  the first character of a bigram of its run, or the last character of the run (its single
+  token), so the prefix query finds every item containing ``c`` and nothing else.
+
+Query tokens consist of word characters only, so a query built from them cannot carry full-text
+syntax (quotes, ``*``, ``:``, ``NEAR``, ``OR``, parentheses): user input is never spliced into a
+query.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_CHARS = 100
+"""Longer queries are cut (a query is a few words, not a document)."""
+
+_RUN = re.compile(r"[^\W_]+")  # maximal runs of str.isalnum() characters
+
+
+def normalise(text: str | None) -> str:
+    """The form both documents and queries are compared in (NFKC, lower case)."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def runs(text: str | None) -> list[str]:
+    """The runs of word characters of the normalised ``text``."""
+    return _RUN.findall(normalise(text))
+
+
+def bigrams(run: str) -> list[str]:
+    """The overlapping bigrams of a run (a run of one character has none)."""
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def run_tokens(run: str) -> list[str]:
+    """The bigrams of a run followed by its last character (the run's end marker)."""
+    return [*bigrams(run), run[-1]] if run else []
+
+
+def document_tokens(text: str | None) -> str:
+    """The space-separated tokens of a document's text, in order (positions matter)."""
+    return " ".join(token for run in runs(text) for token in run_tokens(run))
+
+
+def query_runs(query: str | None) -> list[str]:
+    """The distinct runs of a query, in order; empty when it has no word character.
+
+    Runs are ANDed: ``党费 换届`` finds items containing both 党费 and 换届.
+    """
+    return list(dict.fromkeys(runs((query or "")[:MAX_QUERY_CHARS])))
+
+
+ROOT_MARK = "§"
+"""Prefix of the one token per document naming its county (``§12``): not a word character, so no
+query can produce or prefix-match it; searches within a county AND it to their query, so the
+index only enumerates that county's documents. (A county is fixed: units move only inside it.)"""
+
+
+def root_token(root_id: int) -> str:
+    return f"{ROOT_MARK}{int(root_id)}"
+
+
+def _checked(token: str) -> str:
+    # by construction; asserted because the query syntax below relies on it
+    if not token.isalnum():
+        raise ValueError(f"not a token: {token!r}")
+    return token
+
+
+def fts5_query(query_runs: list[str], root_id: int | None = None) -> str:
+    """SQLite FTS5 MATCH expression: each run a phrase of its bigrams (or a prefix), ANDed
+    (and the county's token when ``root_id`` is given)."""
+    parts = []
+    for run in query_runs:
+        if len(run) == 1:
+            parts.append(f'"{_checked(run)}" *')
+        else:
+            parts.append('"' + " ".join(_checked(b) for b in bigrams(run)) + '"')
+    if root_id is not None:
+        parts.append(f'"{root_token(root_id)}"')
+    return " AND ".join(parts)
+
+
+def tsquery(query_runs: list[str], root_id: int | None = None) -> str:
+    """PostgreSQL ``tsquery`` text (cast, not parsed): every bigram of every run ANDed (or a
+    prefix). The ``tsvector`` it is matched against is the *set* of a document's tokens, so the
+    query finds candidates; ``core.search.operations`` confirms each run of three or more
+    characters with a substring check (a two-character run is one token: exact already).
+    """
+    parts = []
+    for run in query_runs:
+        if len(run) == 1:
+            parts.append(f"'{_checked(run)}':*")
+        else:
+            parts.extend(f"'{_checked(b)}'" for b in dict.fromkeys(bigrams(run)))
+    if root_id is not None:
+        parts.append(f"'{root_token(root_id)}'")
+    return " & ".join(parts)

@@ -1,0 +1,537 @@
+"""The register (党务公开工作登记簿): hash chains per unit, verify, export, append-only guards.
+
+Tampering goes around the database guards the way someone with database access would
+(:func:`unguarded`): PostgreSQL disables the table's triggers inside the transaction
+(``ALTER TABLE ... DISABLE TRIGGER USER``, enabled again before the commit); SQLite drops the
+triggers and creates them again from their stored SQL in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import delete, event, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core import db
+from core.cli import main
+from core.register import operations as register
+from core.register.models import GENESIS_HASH, RegisterEntry, entry_hash, purge_allowed
+from tenants.models import Organisation
+
+SHA = "ab" * 32
+
+
+@pytest.fixture
+def units(make_org):
+    county = make_org("reg-county", type_code="county_committee")
+    return make_org("reg-a", parent=county), make_org("reg-b", parent=county)
+
+
+def publish(org, n: int, **fields) -> RegisterEntry:
+    return register.append(
+        org,
+        "publish",
+        object_type="item",
+        object_id=n,
+        title=fields.pop("title", f"党费收缴情况 {n}"),
+        object_version=1,
+        scope="public",
+        channels=["notice_board", "website"],
+        approvals=[{"step": "approve", "by": "王书记", "at": datetime(2026, 3, 1, 2, tzinfo=UTC)}],
+        attachments=[{"name": "党费.pdf", "sha256": SHA}],
+        actor="reg-a-admin",
+        **fields,
+    )
+
+
+def chain(org, n: int) -> list[RegisterEntry]:
+    made = [publish(org, i) for i in range(1, n + 1)]
+    db.session.commit()
+    return made
+
+
+@contextmanager
+def unguarded():
+    """Raw SQL past the register's triggers, committed at the end (the triggers come back)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE register_entries DISABLE TRIGGER USER")
+        yield conn
+        conn.exec_driver_sql("ALTER TABLE register_entries ENABLE TRIGGER USER")
+    else:
+        triggers = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'register_entries'"
+        ).all()
+        assert triggers, "the migration created no triggers"
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        yield conn
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+    db.session.commit()
+
+
+def table():
+    return RegisterEntry.__table__
+
+
+def reseal(conn, entry_id: int, **changes) -> str:
+    """Change an entry and give it the hash of its new content (a forger who knows the rule)."""
+    t = table()
+    conn.execute(update(t).where(t.c.id == entry_id).values(**changes))
+    row = conn.execute(select(t).where(t.c.id == entry_id)).one()
+    new_hash = entry_hash(row)
+    conn.execute(update(t).where(t.c.id == entry_id).values(hash=new_hash))
+    return new_hash
+
+
+# --- the chain -------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("ARC-1")
+def test_each_unit_has_its_own_chain(app, units):
+    a, b = units
+    first_a, second_a = publish(a, 1), publish(a, 2)
+    first_b = register.append(
+        b, "withhold", object_type="item", object_id=9, title="暂不公开事项",
+        data={"reason": "涉及个人隐私"}, actor=None,
+    )  # fmt: skip
+    third_a = register.append(
+        a, "revoke", object_type="item", object_id=1, title="撤销", object_version=2
+    )
+    db.session.commit()
+    assert [e.seq for e in register.entries(a)] == [1, 2, 3]
+    assert [e.id for e in register.entries(a)] == [first_a.id, second_a.id, third_a.id]
+    assert first_b.seq == 1 and first_b.prev_hash == GENESIS_HASH
+    assert first_a.prev_hash == GENESIS_HASH
+    assert second_a.prev_hash == first_a.hash and third_a.prev_hash == second_a.hash
+    assert first_b.actor_label == "system" and first_b.data == {"reason": "涉及个人隐私"}
+    assert first_a.approvals == [
+        {"step": "approve", "by": "王书记", "at": "2026-03-01T02:00:00.000000Z"}
+    ]
+    assert first_a.attachments == [{"name": "党费.pdf", "sha256": SHA}]
+    assert register.verify() == []
+    assert register.count() == (4, 2)
+
+
+@pytest.mark.rule("ARC-2")
+def test_hash_is_sha256_of_prev_hash_and_canonical_json(app, units):
+    import hashlib
+    import json
+
+    entry = publish(units[0], 1)
+    db.session.commit()
+    stored = db.session.execute(select(table()).where(table().c.id == entry.id)).one()._mapping
+    fields = {k: v for k, v in stored.items() if k not in ("id", "hash")}
+    fields["recorded_at"] = fields["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert "党费收缴情况" in canonical
+    expected = hashlib.sha256((GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
+    assert entry.hash == stored["hash"] == expected
+
+
+def test_year_is_the_year_in_the_units_timezone(app, units, monkeypatch):
+    a = units[0]  # Asia/Shanghai, UTC+8
+    monkeypatch.setattr(db, "utcnow", lambda: datetime(2025, 12, 31, 17, 0, tzinfo=UTC))
+    entry = publish(a, 1)
+    assert entry.year == 2026
+    monkeypatch.setattr(db, "utcnow", lambda: datetime(2025, 12, 31, 15, 0, tzinfo=UTC))
+    later = publish(a, 2)  # the clock went back: the chain's time does not
+    assert later.recorded_at == entry.recorded_at and later.year == 2026
+
+
+def test_bad_arguments_are_refused(app, units):
+    a = units[0]
+    with pytest.raises(ValueError):
+        register.append(a, "Publish!", object_type="item", object_id=1, title="x")
+    with pytest.raises(ValueError):
+        register.append(a, "publish", object_type="item", object_id=1, title="x", channels="web")
+    with pytest.raises(ValueError):
+        register.append(
+            a, "publish", object_type="item", object_id=1, title="x",
+            attachments=[{"name": "a.pdf", "sha256": "nope"}],
+        )  # fmt: skip
+    with pytest.raises(ValueError):
+        register.append(
+            a, "publish", object_type="item", object_id=1, title="x", approvals=[{"by": "x"}]
+        )
+
+
+@pytest.mark.rule("ARC-2")
+def test_a_second_entry_with_the_same_seq_is_refused(app, units):
+    a = units[0]
+    first = publish(a, 1)
+    db.session.commit()
+    twin = RegisterEntry(
+        org_id=a.id, seq=1, recorded_at=db.utcnow(), year=2026, action="publish",
+        object_type="item", object_id="2", title="twin", channels=[], approvals=[],
+        attachments=[], actor_label="x", data={}, prev_hash=first.prev_hash, hash=first.hash,
+    )  # fmt: skip
+    db.session.add(twin)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.rule("ARC-2")
+def test_concurrent_appends_never_share_a_seq(app, units):
+    """PostgreSQL: the second append waits for the first transaction, then takes the next seq.
+
+    SQLite (one writer at a time): the transaction that lost the race fails and writes nothing.
+    """
+    a = units[0]
+    org_id = a.id
+    publish(a, 1)  # not committed: PostgreSQL holds the organisation's lock, SQLite the writer's
+    done = threading.Event()
+    result: dict = {}
+
+    def other_request():
+        try:
+            org = db.session.get(Organisation, org_id)
+            entry = register.append(org, "close", object_type="item", object_id=2, title="结束")
+            db.session.commit()
+            result["seq"] = entry.seq
+        except DBAPIError as exc:
+            db.session.rollback()
+            result["error"] = exc
+        finally:
+            db.session.remove()
+            done.set()
+
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    if postgresql:
+        assert not done.wait(0.5), "the second append did not wait for the first transaction"
+    else:
+        assert done.wait(10), "SQLite refuses a second writer at once (database is locked)"
+    db.session.commit()
+    thread.join(10)
+    if postgresql:
+        assert result == {"seq": 2}
+        assert [e.seq for e in register.entries(a)] == [1, 2]
+    else:
+        assert "error" in result, result
+        assert [e.seq for e in register.entries(a)] == [1]
+    assert register.verify(a) == []
+
+
+def test_verify_runs_one_query_whatever_the_size(app, units, make_org):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def queries() -> int:
+        statements.clear()
+        engine = db.session.get_bind()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert register.verify() == []
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+            db.session.commit()
+        return len(statements)
+
+    chain(units[0], 1)
+    small = queries()
+    chain(units[1], 5)
+    chain(make_org("reg-c", parent=db.session.get(Organisation, units[0].parent_id)), 5)
+    assert queries() == small <= 2  # SQLite counts its BEGIN
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_an_edited_entry(app, units):
+    a, b = units
+    entries = chain(a, 4)
+    chain(b, 2)
+    with unguarded() as conn:
+        conn.execute(
+            update(table()).where(table().c.id == entries[1].id).values(title="改过的标题")
+        )
+    problems = register.verify()
+    assert [(p.org_code, p.seq, p.entry_id, p.kind) for p in problems] == [
+        ("reg-a", 2, entries[1].id, "edited")
+    ]
+    assert register.verify(units[1]) == []
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_an_edited_entry_whose_hash_was_recomputed(app, units):
+    entries = chain(units[0], 3)
+    with unguarded() as conn:
+        reseal(conn, entries[1].id, title="改过的标题")
+    problems = register.verify(units[0])
+    assert [(p.seq, p.entry_id, p.kind) for p in problems] == [(3, entries[2].id, "chain")]
+    assert f"seq 2 (entry {entries[1].id})" in problems[0].detail
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_a_deleted_entry(app, units):
+    entries = chain(units[0], 4)
+    with unguarded() as conn:
+        conn.execute(delete(table()).where(table().c.id.in_([entries[1].id, entries[2].id])))
+    problems = register.verify()
+    assert [(p.seq, p.entry_id, p.kind) for p in problems] == [(2, None, "missing")]
+    assert "seq 2 to 3 deleted" in problems[0].detail
+    assert f"before seq 4 (entry {entries[3].id})" in problems[0].detail
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_a_deleted_first_entry(app, units):
+    entries = chain(units[0], 2)
+    with unguarded() as conn:
+        conn.execute(delete(table()).where(table().c.id == entries[0].id))
+    assert [(p.seq, p.kind) for p in register.verify()] == [(1, "missing")]
+
+
+def test_a_removed_tail_is_not_visible_in_the_chain(app, units):
+    """Documented limit: the last entries deleted leave a shorter intact chain."""
+    entries = chain(units[0], 3)
+    with unguarded() as conn:
+        conn.execute(delete(table()).where(table().c.id == entries[2].id))
+    assert register.verify() == []
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_two_swapped_entries(app, units):
+    entries = chain(units[0], 4)
+    second, third = entries[1], entries[2]
+    with unguarded() as conn:  # exchange their places (seq), through a free number
+        t = table()
+        conn.execute(update(t).where(t.c.id == second.id).values(seq=-1))
+        conn.execute(update(t).where(t.c.id == third.id).values(seq=2))
+        conn.execute(update(t).where(t.c.id == second.id).values(seq=3))
+    problems = register.verify()
+    assert {(p.seq, p.entry_id) for p in problems} >= {(2, third.id), (3, second.id)}
+    assert {p.kind for p in problems if p.entry_id == second.id} >= {"edited", "order"}
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_swapped_entries_even_with_recomputed_hashes(app, units):
+    entries = chain(units[0], 4)
+    second, third = entries[1], entries[2]
+    with unguarded() as conn:
+        t = table()
+        conn.execute(update(t).where(t.c.id == second.id).values(seq=-1))
+        reseal(conn, third.id, seq=2)
+        reseal(conn, second.id, seq=3)
+    problems = register.verify()
+    assert not [p for p in problems if p.kind == "edited"]
+    assert (2, third.id, "chain") in {(p.seq, p.entry_id, p.kind) for p in problems}
+    assert (3, second.id, "order") in {(p.seq, p.entry_id, p.kind) for p in problems}
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_a_forged_inserted_entry(app, units):
+    a = units[0]
+    entries = chain(a, 3)
+    with unguarded() as conn:
+        t = table()
+        for entry in reversed(entries[1:]):  # make room for a forged seq 2
+            conn.execute(update(t).where(t.c.id == entry.id).values(seq=entry.seq + 1))
+        forged = {
+            "org_id": a.id, "seq": 2, "recorded_at": entries[0].recorded_at + timedelta(seconds=1),
+            "year": entries[0].year, "action": "publish", "object_type": "item",
+            "object_id": "99", "object_version": 1, "title": "伪造的公开事项", "scope": "public",
+            "channels": ["website"], "approvals": [], "attachments": [], "actor_label": "x",
+            "data": {}, "prev_hash": entries[0].hash,
+        }  # fmt: skip
+        forged["hash"] = entry_hash(forged)
+        forged_id = conn.execute(t.insert().values(**forged).returning(t.c.id)).scalar_one()
+    problems = register.verify()
+    lines = [str(p) for p in problems]
+    # the entry after the forgery no longer follows; its id and time are older than the forgery's
+    assert any(f"reg-a seq 3 (entry {entries[1].id}): chain" in line for line in lines)
+    assert any(
+        f"reg-a seq 3 (entry {entries[1].id}): order" in line and f"entry {forged_id}" in line
+        for line in lines
+    )
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_names_a_forged_entry_appended_with_a_made_up_hash(app, units):
+    a = units[0]
+    entries = chain(a, 2)
+    with unguarded() as conn:
+        forged_id = conn.execute(
+            table().insert().values(
+                org_id=a.id, seq=3, recorded_at=db.utcnow(), year=2026, action="publish",
+                object_type="item", object_id="7", title="伪造", channels=[], approvals=[],
+                attachments=[], actor_label="x", data={}, prev_hash=entries[1].hash, hash=SHA,
+            ).returning(table().c.id)
+        ).scalar_one()  # fmt: skip
+    assert [(p.seq, p.entry_id, p.kind) for p in register.verify()] == [(3, forged_id, "edited")]
+
+
+# --- the database guards ---------------------------------------------------------------------
+
+
+@pytest.mark.rule("ARC-2")
+def test_database_refuses_to_change_an_entry(app, units):
+    entry = chain(units[0], 1)[0]
+    entry.title = "改过的标题"
+    with pytest.raises(DBAPIError, match="UPDATE refused"):
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(DBAPIError, match="UPDATE refused"):
+        db.session.execute(update(table()).values(title="x"))
+    db.session.rollback()
+    # not even with the purge flag: entries are never changed
+    with pytest.raises(DBAPIError, match="UPDATE refused"), purge_allowed():
+        db.session.execute(update(table()).values(title="x"))
+    db.session.rollback()
+    assert register.verify() == []
+
+
+@pytest.mark.rule("ARC-2")
+def test_database_refuses_to_delete_an_entry_unless_purge_is_allowed(app, units):
+    entries = chain(units[0], 2)
+    db.session.delete(db.session.get(RegisterEntry, entries[1].id))
+    with pytest.raises(DBAPIError, match="DELETE refused"):
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(DBAPIError, match="DELETE refused"):
+        db.session.execute(delete(table()))
+    db.session.rollback()
+    if db.session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="TRUNCATE refused"):
+            db.session.execute(text("TRUNCATE register_entries"))
+        db.session.rollback()
+    assert len(register.entries(units[0])) == 2
+
+    with purge_allowed():  # archiving past the retention years (and emptying test databases)
+        db.session.execute(delete(table()).where(table().c.id == entries[1].id))
+    db.session.commit()
+    # the flag does not outlive its block
+    with pytest.raises(DBAPIError, match="DELETE refused"):
+        db.session.execute(delete(table()))
+    db.session.rollback()
+    assert [e.seq for e in register.entries(units[0])] == [1]
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+@pytest.mark.rule("ARC-2")
+def test_verify_command(app, units):
+    a, b = units
+    entries = chain(a, 3)
+    chain(b, 1)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(main, ["register", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.strip() == "OK: 4 entries in 2 organisations"
+    one = runner.invoke(main, ["register", "verify", "--org", "reg-b"])
+    assert one.output.strip() == "OK: 1 entry in 1 organisation"
+    assert runner.invoke(main, ["register", "verify", "--org", "nope"]).exit_code == 2
+
+    with unguarded() as conn:
+        conn.execute(update(table()).where(table().c.id == entries[0].id).values(title="改"))
+        conn.execute(delete(table()).where(table().c.id == entries[1].id))
+    failed = runner.invoke(main, ["register", "verify"])
+    assert failed.exit_code == 1
+    assert f"reg-a seq 1 (entry {entries[0].id}): edited" in failed.output
+    assert "reg-a seq 2: missing" in failed.output
+    assert "FAILED: 2 problems." in failed.output
+    assert runner.invoke(main, ["register", "verify", "--org", "reg-b"]).exit_code == 0
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_years(app, units, monkeypatch):
+    a = units[0]
+    for when, n in (
+        (datetime(2025, 6, 1, 4, tzinfo=UTC), 1),
+        (datetime(2025, 12, 31, 17, 30, tzinfo=UTC), 2),  # 2026-01-01 01:30 in Shanghai
+        (datetime(2026, 2, 1, 2, tzinfo=UTC), 3),
+    ):
+        monkeypatch.setattr(db, "utcnow", lambda when=when: when)
+        publish(a, n)
+    monkeypatch.undo()
+    db.session.commit()
+    return a
+
+
+EN_HEADERS = [
+    "No.", "Recorded at (Asia/Shanghai)", "Action", "Object", "Version", "Title", "Scope",
+    "Channels", "Approvals", "Attachments", "Actor", "Hash",
+]  # fmt: skip
+
+
+@pytest.mark.rule("ARC-2")
+def test_export_csv_of_a_year(app, two_years):
+    text_ = register.export_csv(two_years, 2026, locale="en")
+    assert text_.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text_.removeprefix("\ufeff"))))
+    assert rows[0] == EN_HEADERS
+    assert [r[0] for r in rows[1:]] == ["2", "3"]
+    second = dict(zip(EN_HEADERS, rows[1], strict=True))
+    assert second["Recorded at (Asia/Shanghai)"] == "2026-01-01 01:30:00"
+    assert second["Title"] == "党费收缴情况 2"
+    assert second["Object"] == "item #2"
+    assert second["Version"] == "1"
+    assert second["Action"] == "Published"
+    assert second["Approvals"] == "approve: 王书记 2026-03-01 10:00"
+    assert second["Attachments"] == f"党费.pdf (sha256 {SHA})"
+    assert second["Actor"] == "reg-a-admin"
+    assert second["Channels"] == "Notice board, Website column"
+    assert second["Scope"] == "Public: everyone"
+    assert second["Hash"] == register.entries(two_years, 2026)[0].hash
+    assert len(list(csv.reader(io.StringIO(register.export_csv(two_years, 2024))))) == 1
+
+
+@pytest.mark.rule("ARC-2")
+def test_export_xlsx_of_a_year(app, two_years):
+    wb = load_workbook(io.BytesIO(register.export_xlsx(two_years, 2025, locale="en")))
+    ws = wb.active
+    assert ws.title == "2025"
+    assert ws.freeze_panes == "A2"
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == EN_HEADERS
+    assert len(rows) == 2
+    assert rows[1][0] == 1
+    assert rows[1][1] == datetime(2025, 6, 1, 12, 0)  # local time, as a date cell
+    assert rows[1][5] == "党费收缴情况 1"
+    assert rows[1][11] == register.entries(two_years, 2025)[0].hash
+
+
+def test_export_command(app, two_years, tmp_path):
+    runner = app.test_cli_runner()
+    out = runner.invoke(main, ["register", "export", "reg-a", "--year", "2026", "--locale", "en"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("\ufeffNo.,")
+    assert "党费收缴情况 3" in out.output and "党费收缴情况 1" not in out.output
+
+    target = tmp_path / "register-2025.xlsx"
+    written = runner.invoke(
+        main, ["register", "export", "reg-a", "--year", "2025", "-o", str(target)]
+    )
+    assert written.exit_code == 0, written.output
+    assert load_workbook(target).active.max_row == 2
+
+    csv_file = tmp_path / "register.csv"  # in the unit's language (Chinese)
+    runner.invoke(main, ["register", "export", "reg-a", "--year", "2026", "-o", str(csv_file)])
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbf")
+    exported = csv_file.read_text(encoding="utf-8-sig")
+    assert "党费收缴情况 2" in exported
+    assert "公开栏, 网站栏目" in exported
+
+    refused = runner.invoke(
+        main, ["register", "export", "reg-a", "--year", "2026", "--format", "xlsx"]
+    )
+    assert refused.exit_code == 2
+    assert runner.invoke(main, ["register", "export", "nope", "--year", "2026"]).exit_code == 2
