@@ -55,7 +55,34 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EntryForm(FlaskForm):
+class ScopeChannelsMixin:
+    """A ``scope`` select and ``channels`` checkboxes that must suit it (CAT-6); shared by the
+    catalogue entry form and the item form."""
+
+    def set_channel_choices(self, channel_entries, loc: str) -> None:
+        self.channels.choices = [choice(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_names = [(e.code, e.label(loc)) for e in channel_entries]
+        self.channel_audiences = {
+            e.code: labels.AUDIENCES.get((e.attributes or {}).get("audience"), "")
+            for e in channel_entries
+        }
+
+    def validate_channels(self, field):
+        if self.scope.data in SCOPES and field.data:
+            suitable = set(cat.channels_for_scope(self.scope.data))
+            names = dict(self.channel_names)
+            unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
+            if unsuitable:
+                raise ValidationError(
+                    gettext(
+                        "These channels do not suit the scope “%(scope)s”: %(channels)s.",
+                        scope=labels.scope(self.scope.data),
+                        channels=", ".join(unsuitable),
+                    )
+                )
+
+
+class EntryForm(ScopeChannelsMixin, FlaskForm):
     key = StringField(
         _("Key"),
         validators=[Optional(), Regexp(cat.KEY_PATTERN.pattern, message=KEY_MESSAGE)],
@@ -136,26 +163,7 @@ class EntryForm(FlaskForm):
             choice("", _("Choose…")),
             *(choice(c, labels.cadence(c)) for c in CADENCES),
         ]
-        self.channels.choices = [choice(e.code, e.label(loc)) for e in channel_entries]
-        self.channel_names = [(e.code, e.label(loc)) for e in channel_entries]
-        self.channel_audiences = {
-            e.code: labels.AUDIENCES.get((e.attributes or {}).get("audience"), "")
-            for e in channel_entries
-        }
-
-    def validate_channels(self, field):
-        if self.scope.data in SCOPES and field.data:
-            suitable = set(cat.channels_for_scope(self.scope.data))
-            names = dict(self.channel_names)
-            unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
-            if unsuitable:
-                raise ValidationError(
-                    gettext(
-                        "These channels do not suit the scope “%(scope)s”: %(channels)s.",
-                        scope=labels.scope(self.scope.data),
-                        channels=", ".join(unsuitable),
-                    )
-                )
+        self.set_channel_choices(channel_entries, loc)
 
     def to_data(self, *, template: bool) -> dict[str, Any]:
         """The operation's input: texts per language, codes, numbers."""

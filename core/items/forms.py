@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.catalogue.forms import MultiCheckboxField, choice
+from core.catalogue.forms import MultiCheckboxField, ScopeChannelsMixin, choice
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.models import REFUSAL_REASONS
@@ -113,7 +113,7 @@ def texts(form: FlaskForm, prefix: str) -> dict[str, str]:
     }
 
 
-class ItemForm(FlaskForm):
+class ItemForm(ScopeChannelsMixin, FlaskForm):
     entry_key = SelectField(
         _("Catalogue entry"),
         validators=[Optional()],
@@ -227,27 +227,7 @@ class ItemForm(FlaskForm):
             choice("", _("Choose…")),
             *(choice(s, labels.scope(s)) for s in SCOPES),
         ]
-        channel_entries = codelists.entries(cat.CHANNEL_LIST)
-        self.channels.choices = [choice(e.code, e.label(loc)) for e in channel_entries]
-        self.channel_names = [(e.code, e.label(loc)) for e in channel_entries]
-        self.channel_audiences = {
-            e.code: labels.AUDIENCES.get((e.attributes or {}).get("audience"), "")
-            for e in channel_entries
-        }
-
-    def validate_channels(self, field):
-        if self.scope.data in SCOPES and field.data:
-            suitable = set(cat.channels_for_scope(self.scope.data))
-            names = dict(self.channel_names)
-            unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
-            if unsuitable:
-                raise ValidationError(
-                    gettext(
-                        "These channels do not suit the scope “%(scope)s”: %(channels)s.",
-                        scope=labels.scope(self.scope.data),
-                        channels=", ".join(unsuitable),
-                    )
-                )
+        self.set_channel_choices(codelists.entries(cat.CHANNEL_LIST), loc)
 
     def validate_notice_days(self, field):
         if self.is_notice.data and field.data is not None and field.data < self.min_notice_days:
