@@ -392,8 +392,13 @@ def test_a_notice_shows_its_countdown_and_takes_an_objection_without_an_account(
             "contact": "13800000000",
         },
     )
-    assert response.status_code == 200
-    assert "Your objection has been received" in html(response) or "已收到" in html(response)
+    # redirect after the POST: reloading the confirmation does not lodge a second objection
+    assert response.status_code == 303
+    confirmation = client.get(response.headers["Location"])
+    assert "Your objection has been received" in html(confirmation) or "已收到" in html(
+        confirmation
+    )
+    assert client.get(response.headers["Location"]).status_code == 200
     objection = db.session.scalar(select(Objection).where(Objection.item_id == item.id))
     assert objection.text == "候选人张某不符合条件"
     assert (
@@ -480,7 +485,7 @@ class TestRateLimit:
             response = client.post(
                 path + "/objections", data={"csrf_token": token, "text": f"异议{n}"}
             )
-            assert response.status_code == 200
+            assert response.status_code == 303
         response = client.post(
             path + "/objections", data={"csrf_token": token, "text": "第四条异议"}
         )
@@ -493,7 +498,7 @@ class TestRateLimit:
             data={"csrf_token": token, "text": "别处的异议"},
             environ_base={"REMOTE_ADDR": "10.0.0.9"},
         )
-        assert response.status_code == 200
+        assert response.status_code == 303
 
 
 class TestRateLimitBehindProxies:
@@ -511,10 +516,10 @@ class TestRateLimitBehindProxies:
             headers = {"X-Forwarded-For": forwarded}
             return client.post(path + "/objections", data=data, headers=headers).status_code
 
-        assert [post("203.0.113.7") for _ in range(3)] == [200, 200, 200]
+        assert [post("203.0.113.7") for _ in range(3)] == [303, 303, 303]
         assert post("203.0.113.7") == 429
         assert post("198.51.100.1, 203.0.113.7") == 429  # a forged first hop changes nothing
-        assert post("203.0.113.8") == 200
+        assert post("203.0.113.8") == 303
 
 
 def test_rate_limits_are_kept_in_redis_when_configured(w, app_settings, redis_server):
@@ -532,7 +537,7 @@ def test_rate_limits_are_kept_in_redis_when_configured(w, app_settings, redis_se
     path = f"/o/it-unit/items/{item_id}"
     token = csrf_token(client, path)
     response = client.post(path + "/objections", data={"csrf_token": token, "text": "异议"})
-    assert response.status_code == 200
+    assert response.status_code == 303
     assert any(b"gongkai-rl" in key for key in Redis.from_url(redis_server.url).keys("*"))
 
 

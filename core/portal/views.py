@@ -16,7 +16,18 @@ from datetime import date
 from typing import Any
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, g, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -29,7 +40,7 @@ from core.catalogue.models import CADENCES
 from core.i18n import _, html_lang
 from core.items import content
 from core.items import operations as items
-from core.items.models import Item
+from core.items.models import Item, Objection
 from core.items.visibility import can_see
 from core.portal import caching, reading
 from core.search import operations as search_ops
@@ -257,6 +268,21 @@ def objection(item_id: int):
         contact=kept["contact"] or None,
         user=current_user if current_user.is_authenticated else None,
     )
+    # redirect after the POST, so that reloading the confirmation does not lodge it again
+    session["objection_received"] = [item.id, lodged.id]
+    return redirect(url_for("portal.objection_received", item_id=item.id), code=303)
+
+
+@bp.route("/items/<int:item_id>/objections/received")
+def objection_received(item_id: int):
+    """The confirmation of the objection this visitor has just lodged."""
+    item = visible_item_or_404(item_id)
+    received = session.get("objection_received")
+    if not received or received[0] != item.id:
+        return redirect(url_for("portal.item", item_id=item.id))
+    lodged = db.session.get(Objection, received[1])
+    if lodged is None or lodged.item_id != item.id:
+        return redirect(url_for("portal.item", item_id=item.id))
     return render(
         "items/objection_received.html",
         org=g.org,
