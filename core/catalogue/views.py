@@ -13,23 +13,23 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from core import db, permissions
 from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
+from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.params import operations as params
 from core.params import registry
 from core.themes import render
 from core.workflow import allowed_transitions
 from tenants import codelists, hierarchy, resolution
-from tenants.models import Organisation, User
+from tenants.models import Organisation
 
 bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/o/<org_code>")
 bp.url_value_preprocessor(resolution.pull_org)
@@ -54,11 +54,7 @@ def both_kinds(rule: str, **options):
     return decorator
 
 
-@bp.before_request
-def require_sign_in():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
+bp.before_request(require_sign_in)
 
 
 @bp.app_context_processor
@@ -114,18 +110,6 @@ def require_draft(version: CatalogueVersion) -> None:
         raise UserError(
             gettext("Only a draft can be edited. Start a new draft or reopen this one.")
         )
-
-
-def refusal(exc: UserError) -> list[str]:
-    return [exc.message, *exc.problems]
-
-
-def display_names(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    users = db.session.scalars(select(User).where(User.id.in_(ids)))
-    return {u.id: u.display_name or u.username for u in users}
 
 
 def state_label(version: CatalogueVersion, effective: CatalogueVersion | None) -> str:

@@ -21,7 +21,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -38,6 +37,7 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.views import period_label
 from core.config import SUPPORTED_LOCALES
+from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.i18n import LANGUAGE_NAMES
 from core.items import content, forms, timeliness
@@ -51,7 +51,7 @@ from core.themes import render
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
 from tenants import resolution
-from tenants.models import Organisation, User
+from tenants.models import Organisation
 
 bp = Blueprint("items_admin", __name__, url_prefix="/admin/o/<org_code>")
 bp.url_value_preprocessor(resolution.pull_org)
@@ -81,11 +81,7 @@ STEPS = {
 STEP_TRANSITIONS = {"approve": ("approve", "escalate")}
 
 
-@bp.before_request
-def require_sign_in():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
+bp.before_request(require_sign_in)
 
 
 @bp.app_context_processor
@@ -128,10 +124,6 @@ def require_step(item: Item, *names: str) -> None:
     abort(403)
 
 
-def refusal(exc: UserError) -> list[str]:
-    return [exc.message, *exc.problems]
-
-
 def zone() -> ZoneInfo:
     return ZoneInfo(g.org.timezone or "Asia/Shanghai")
 
@@ -141,14 +133,6 @@ def when(value: datetime | None, fmt: str = "short") -> str:
     if value is None:
         return ""
     return format_datetime(value, fmt, tzinfo=zone(), locale=labels.locale())
-
-
-def display_names(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    users = db.session.scalars(select(User).where(User.id.in_(ids)))
-    return {u.id: u.display_name or u.username for u in users}
 
 
 def entry_titles(org: Organisation) -> dict[str, str]:
@@ -477,60 +461,56 @@ def review(item_id: int):
     return redirect(url_for(".detail", item_id=item.id) + f"#review-{record.id}")
 
 
-@bp.route("/items/<int:item_id>/return", methods=["POST"])
-def return_to_draft(item_id: int):
+def form_step(item_id: int, step: str, form_cls, form_name: str, failed: str, call, done: str):
+    """A console step that takes one small form (a comment, a reason, an explanation): check it,
+    run the operation, and on a refusal show the detail page again with the input kept."""
     require("items.view_console")
     item = item_or_404(item_id)
-    require_step(item, "return_to_draft")
-    form = forms.ReturnForm()
+    require_step(item, step)
+    form = form_cls()
     if not form.validate_on_submit():
-        return detail_page(item, status=400, return_form=form, failed="return")
+        return detail_page(item, status=400, failed=failed, **{form_name: form})
     try:
-        items.return_to_draft(item, actor=current_user, comment=form.return_comment.data.strip())
+        call(item, form)
     except UserError as exc:
         return detail_page(
-            item, status=exc.status, errors=refusal(exc), return_form=form, failed="return"
+            item, status=exc.status, errors=refusal(exc), failed=failed, **{form_name: form}
         )
-    flash(gettext("The item was returned to the editor."), "success")
+    flash(done, "success")
     return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/return", methods=["POST"])
+def return_to_draft(item_id: int):
+    return form_step(
+        item_id, "return_to_draft", forms.ReturnForm, "return_form", "return",
+        lambda item, form: items.return_to_draft(
+            item, actor=current_user, comment=form.return_comment.data.strip()
+        ),
+        gettext("The item was returned to the editor."),
+    )  # fmt: skip
 
 
 @bp.route("/items/<int:item_id>/withhold", methods=["POST"])
 def withhold(item_id: int):
-    require("items.view_console")
-    item = item_or_404(item_id)
-    require_step(item, "withhold")
-    form = forms.WithholdForm()
-    if not form.validate_on_submit():
-        return detail_page(item, status=400, withhold_form=form, failed="withhold")
-    try:
-        items.withhold(item, actor=current_user, reason=form.reason.data.strip())
-    except UserError as exc:
-        return detail_page(
-            item, status=exc.status, errors=refusal(exc), withhold_form=form, failed="withhold"
-        )
-    flash(gettext("The item is withheld and filed with the superior organisation."), "success")
-    return redirect(url_for(".detail", item_id=item.id))
+    return form_step(
+        item_id, "withhold", forms.WithholdForm, "withhold_form", "withhold",
+        lambda item, form: items.withhold(
+            item, actor=current_user, reason=form.reason.data.strip()
+        ),
+        gettext("The item is withheld and filed with the superior organisation."),
+    )  # fmt: skip
 
 
 @bp.route("/items/<int:item_id>/revoke", methods=["POST"])
 def revoke(item_id: int):
-    require("items.view_console")
-    item = item_or_404(item_id)
-    require_step(item, "request_revocation")
-    form = forms.RevocationForm()
-    if not form.validate_on_submit():
-        return detail_page(item, status=400, revocation_form=form, failed="revoke")
-    try:
-        items.request_revocation(
+    return form_step(
+        item_id, "request_revocation", forms.RevocationForm, "revocation_form", "revoke",
+        lambda item, form: items.request_revocation(
             item, actor=current_user, explanation=form.explanation.data.strip()
-        )
-    except UserError as exc:
-        return detail_page(
-            item, status=exc.status, errors=refusal(exc), revocation_form=form, failed="revoke"
-        )
-    flash(gettext("The revocation waits for the superior organisation's approval."), "success")
-    return redirect(url_for(".detail", item_id=item.id))
+        ),
+        gettext("The revocation waits for the superior organisation's approval."),
+    )  # fmt: skip
 
 
 @bp.route("/items/<int:item_id>/attachments", methods=["POST"])
