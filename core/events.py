@@ -25,3 +25,7 @@ item_closed = events.signal("item-closed")
 """``sender``: the Item; ``actor``."""
 item_widened = events.signal("item-widened")
 """``sender``: the Item; its visible scope became its planned scope (internal first)."""
+user_signed_in = events.signal("user-signed-in")
+"""``sender``: the User who just signed in; ``method`` ("password", "oidc", ...), ``provider``
+(the sign-in provider's name or None), ``carried``: a dict of the values the pre-sign-in session
+held under :data:`core.auth.signin.CARRY_OVER` keys (e.g. a pending invitation token)."""

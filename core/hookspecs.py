@@ -12,6 +12,8 @@ Hook families and how they are called:
 * **Catalogue template sections** (per organisation): :func:`catalogue_template_sections`.
 * **Workflow guards and reactions** (per organisation): :func:`workflow_guard`,
   :func:`workflow_transitioned`.
+* **Permission decisions** (per organisation): :func:`permission_decision`.
+* **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
 
 Per-organisation hooks are called through the organisation's relay: a plugin not enabled for the
 organisation is never called for it.
@@ -29,7 +31,13 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 TENANT_HOOKS = frozenset(
-    {"portal_panels", "catalogue_template_sections", "workflow_guard", "workflow_transitioned"}
+    {
+        "portal_panels",
+        "catalogue_template_sections",
+        "workflow_guard",
+        "workflow_transitioned",
+        "permission_decision",
+    }
 )
 """Hooks that are only ever called through an organisation's relay."""
 
@@ -74,3 +82,19 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
 @hookspec
 def workflow_transitioned(org, workflow, transition, obj, actor):
     """React to a transition that just ran (same transaction; raise to undo it); returns None."""
+
+
+# --- permission decisions (per organisation) -------------------------------------------------
+
+
+@hookspec
+def permission_decision(actor, action, org, obj):
+    """May ``actor`` run ``action`` on ``obj`` in ``org``: True, False (veto) or None (no view)."""
+
+
+# --- sign-in providers (process-wide) --------------------------------------------------------
+
+
+@hookspec
+def signin_provider_kinds():
+    """Sign-in provider kinds this plugin offers: ``{kind: SigninProvider subclass}``."""

@@ -233,9 +233,14 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
-def record_login(user: User, *, ip: str | None = None) -> None:
+def record_login(
+    user: User, *, ip: str | None = None, method: str = "password", provider: str | None = None
+) -> None:
     user.last_login_at = db.utcnow()
-    audit.log("auth.login", "user", user.id, actor=user, ip=ip)
+    changes = {"method": [None, method]}
+    if provider:
+        changes["provider"] = [None, provider]
+    audit.log("auth.login", "user", user.id, actor=user, ip=ip, changes=changes)
 
 
 def record_failed_login(username: str, *, ip: str | None = None) -> None:

@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from core import audit, db
 from core.auth.forms import LoginForm, LogoutForm
+from core.auth.signin import complete_sign_in
 from core.themes import render
 from tenants import operations
 
@@ -43,9 +44,7 @@ def login():
             and user.active
             and operations.verify_password(user, form.password.data)
         ):
-            session.clear()  # a fresh session at sign-in (no fixation)
-            login_user(user)
-            operations.record_login(user, ip=request.remote_addr)
+            complete_sign_in(user, method="password")
             flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(form.next.data))
         operations.record_failed_login(form.username.data.strip(), ip=request.remote_addr)
