@@ -13,6 +13,8 @@ private and may change without notice. Documented in ``plugins/README.md``::
 What is here:
 
 * ``hookimpl`` — the marker for hook implementations (project ``gongkai``).
+* ``register_action(name, roles, where, plugin_grant=...)`` — register a plugin's own action
+  for the permission function (hook ``permission_decision``).
 * ``Organisation``, ``User``, ``Membership`` — the tenant models (read them; change them only
   through operations).
 * ``subtree``, ``ancestors``, ``children`` — tree queries over the organisation hierarchy.
@@ -23,6 +25,8 @@ What is here:
   (for module-level text: labels, form fields, permission titles); ``force_locale(locale)``
   to translate in the ``locale`` a hook was given (it also works outside a request: jobs, CLI).
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
+* ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
+  ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from markupsafe import Markup, escape
 from core.db import session
 from core.errors import Forbidden, NotFound, UserError
 from core.hookspecs import hookimpl
+from core.permissions import register as register_action
+from core.sso.providers import SigninError, SigninProvider
 from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User
 
@@ -45,6 +51,8 @@ __all__ = [
     "Membership",
     "NotFound",
     "Organisation",
+    "SigninError",
+    "SigninProvider",
     "User",
     "UserError",
     "_",
@@ -57,6 +65,7 @@ __all__ = [
     "hookimpl",
     "lazy_gettext",
     "ngettext",
+    "register_action",
     "session",
     "subtree",
 ]

@@ -164,3 +164,45 @@ class Membership(db.Base):
 
     user: Mapped[User] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Invitation(db.Base):
+    """An admin's invitation to take a role in an organisation, redeemed once through a link.
+
+    The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
+    cannot be turned back into working links. Pending while neither redeemed, revoked nor past
+    ``expires_at``.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'editor', 'reviewer', 'supervisor', 'member')", name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(200), default="")  # whom it is for (name, e-mail)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    expires_at: Mapped[datetime]
+    redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    def status(self, now: datetime | None = None) -> str:
+        """``pending``, ``redeemed``, ``revoked`` or ``expired``."""
+        if self.redeemed_at is not None:
+            return "redeemed"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or db.utcnow()):
+            return "expired"
+        return "pending"

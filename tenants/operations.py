@@ -6,7 +6,10 @@ command or job does) and never read the request.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -15,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, db
 from core.errors import UserError
-from tenants.models import CODE_PATTERN, ROLES, Membership, Organisation, User
+from tenants.models import CODE_PATTERN, ROLES, Invitation, Membership, Organisation, User
 
 ORG_FIELDS = (
     "type_code",
@@ -191,6 +194,12 @@ def set_password(user: User, password: str, *, actor=None) -> None:
     audit.log("user.password", "user", user.id, actor=actor)
 
 
+class LastAdmin(UserError):
+    """Refused: an admin giving up the last admin role of an organisation (HTTP 409)."""
+
+    status = 409
+
+
 def grant_membership(user: User, org: Organisation, role: str, *, actor=None) -> Membership:
     """Grant ``role`` in ``org``; granting a role the user already holds changes nothing."""
     if role not in ROLES:
@@ -218,11 +227,36 @@ def revoke_membership(user: User, org: Organisation, role: str, *, actor=None) -
     )
     if membership is None:
         return False
+    if role == "admin" and actor is not None and getattr(actor, "id", None) == user.id:
+        others = db.session.scalar(
+            select(func.count()).where(
+                Membership.org_id == org.id,
+                Membership.role == "admin",
+                Membership.id != membership.id,
+            )
+        )
+        if not others:
+            raise LastAdmin(
+                "You are the last admin of this organisation: grant the role to someone else "
+                "before you give it up."
+            )
     db.session.delete(membership)
     db.session.flush()
     audit.log("membership.revoke", "membership", membership.id, org_id=org.id, actor=actor,
               changes={"user": [user.username, None], "role": [role, None]})  # fmt: skip
     return True
+
+
+def memberships_in(org: Organisation) -> list[Membership]:
+    """The roles held in ``org``, by user name (one query)."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.org_id == org.id)
+            .order_by(User.username, Membership.role)
+        )
+    )
 
 
 def memberships_of(user: User) -> list[Membership]:
@@ -245,3 +279,158 @@ def record_login(
 
 def record_failed_login(username: str, *, ip: str | None = None) -> None:
     audit.log("auth.login_failed", "user", username[:60], ip=ip)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+INVITATION_DAYS = 14
+MAX_INVITATION_DAYS = 90
+MEMBERSHIP_AUDIT_ACTIONS = (
+    "membership.grant",
+    "membership.revoke",
+    "invitation.create",
+    "invitation.redeem",
+    "invitation.revoke",
+    "invitation.refused",
+)
+
+
+class InvitationGone(UserError):
+    """The invitation was used, revoked or has expired (HTTP 410)."""
+
+    status = 410
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation token: its SHA-256 (hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_invitation(
+    org: Organisation, role: str, *, actor, note: str = "", days: int = INVITATION_DAYS
+) -> tuple[Invitation, str]:
+    """A pending invitation to take ``role`` in ``org`` and its token (shown once, kept hashed)."""
+    note = (note or "").strip()
+    problems = []
+    if role not in ROLES:
+        problems.append(f"role: unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    if len(note) > 200:
+        problems.append("note: at most 200 characters.")
+    if not 1 <= int(days) <= MAX_INVITATION_DAYS:
+        problems.append(f"days: from 1 to {MAX_INVITATION_DAYS} days.")
+    if problems:
+        raise UserError("The invitation was not created.", problems=problems)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        org_id=org.id,
+        role=role,
+        note=note,
+        token_hash=token_hash(token),
+        created_by_id=getattr(actor, "id", None),
+        expires_at=db.utcnow() + timedelta(days=int(days)),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.log("invitation.create", "invitation", invitation.id, org_id=org.id, actor=actor,
+              changes={"role": [None, role], "note": [None, note],
+                       "expires_at": [None, invitation.expires_at.isoformat()]})  # fmt: skip
+    return invitation, token
+
+
+def invitation_by_token(token: str | None) -> Invitation | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+
+
+def get_invitation(org: Organisation, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.org_id == org.id)
+    )
+
+
+def pending_invitations(org: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.org_id == org.id,
+                Invitation.redeemed_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > db.utcnow(),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+GONE = {
+    "redeemed": "This invitation has already been used.",
+    "revoked": "This invitation was withdrawn.",
+    "expired": "This invitation has expired.",
+}
+
+
+def redeem_invitation(invitation: Invitation, user: User, *, ip: str | None = None) -> Membership:
+    """Give ``user`` the invitation's role; the invitation is used up (once, even when two
+    redemptions race: the conditional update lets only one through)."""
+    status = invitation.status()
+    if status != "pending":
+        raise InvitationGone(GONE[status])
+    now = db.utcnow()
+    used = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.redeemed_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(redeemed_at=now, redeemed_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        db.session.refresh(invitation)
+        raise InvitationGone(GONE.get(invitation.status(), GONE["redeemed"]))
+    db.session.refresh(invitation)
+    membership = grant_membership(user, invitation.organisation, invitation.role, actor=user)
+    audit.log("invitation.redeem", "invitation", invitation.id, org_id=invitation.org_id,
+              actor=user, ip=ip,
+              changes={"user": [None, user.username], "role": [None, invitation.role]})  # fmt: skip
+    return membership
+
+
+def record_refused_invitation(
+    invitation: Invitation | None, user: User, reason: str, *, ip: str | None = None
+) -> None:
+    """Audit an invitation that could not be redeemed (e.g. it expired while the visitor was
+    signing in); nothing else changes."""
+    audit.log("invitation.refused", "invitation", invitation.id if invitation else "unknown",
+              org_id=invitation.org_id if invitation else None, actor=user, ip=ip,
+              changes={"reason": [None, reason]})  # fmt: skip
+
+
+def revoke_invitation(invitation: Invitation, *, actor) -> None:
+    """Withdraw a pending invitation: its link stops working."""
+    status = invitation.status()
+    if status != "pending":
+        raise InvitationGone(GONE[status])
+    invitation.revoked_at = db.utcnow()
+    db.session.flush()
+    audit.log("invitation.revoke", "invitation", invitation.id, org_id=invitation.org_id,
+              actor=actor, changes={"role": [invitation.role, None]})  # fmt: skip
+
+
+def membership_history(org: Organisation, limit: int = 20) -> list:
+    """The latest audit entries of ``org``'s memberships and invitations (one query)."""
+    return list(
+        db.session.scalars(
+            select(audit.AuditEntry)
+            .where(
+                audit.AuditEntry.org_id == org.id,
+                audit.AuditEntry.action.in_(MEMBERSHIP_AUDIT_ACTIONS),
+            )
+            .order_by(audit.AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

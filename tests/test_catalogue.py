@@ -123,6 +123,21 @@ def test_units_add_reword_and_reorder_entries(world):
     assert fees.mandatory  # rewording keeps it mandatory
 
 
+def test_removing_a_category_removes_its_subcategories_and_entries(world):
+    draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
+    top = cat.add_category(draft, key="life", titles={"zh_Hans_CN": "组织生活"})
+    mid = cat.add_category(draft, key="life.days", titles={"zh_Hans_CN": "主题党日"}, parent=top)
+    low = cat.add_category(draft, key="life.days.x", titles={"zh_Hans_CN": "专题"}, parent=mid)
+    for category in (top, mid, low):
+        cat.add_entry(draft, category, {**ENTRY, "titles": {"zh_Hans_CN": f"事项 {category.key}"}})
+    db.session.commit()
+    before = {e.key for e in cat.entries(draft)}
+    cat.remove_category(top, actor=world["branch_admin"])
+    db.session.commit()
+    assert {c.key for c in cat.categories(draft)} == {"org"}
+    assert {e.key for e in cat.entries(draft)} == {"org.fees", "org.recruitment"} < before
+
+
 @pytest.mark.rule("CAT-2")
 @pytest.mark.parametrize("missing", ["content", "scope", "channels", "cadence", "responsible"])
 def test_an_entry_without_content_scope_channels_cadence_or_responsible_is_rejected(world, missing):

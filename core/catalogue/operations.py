@@ -616,11 +616,23 @@ def remove_category(category: Category, *, actor=None) -> None:
         raise UserError(
             "The category holds mandatory entries and cannot be removed: " + ", ".join(mandatory)
         )
+    # Entries first, then the categories deepest first, one flush each: the models declare no
+    # relationship between them, so one flush could delete a parent first and let the
+    # database's ON DELETE CASCADE take rows the session still means to delete.
     for e in inside:
         db.session.delete(e)
-    for c in sorted((c for c in cats if c.id in ids), key=lambda c: c.parent_id is None):
-        db.session.delete(c)
     db.session.flush()
+    parent_of = {c.id: c.parent_id for c in cats}
+
+    def depth(c: Category) -> int:
+        n, parent = 0, c.parent_id
+        while parent is not None:
+            n, parent = n + 1, parent_of.get(parent)
+        return n
+
+    for c in sorted((c for c in cats if c.id in ids), key=depth, reverse=True):
+        db.session.delete(c)
+        db.session.flush()
     audit.log(
         "catalogue.category.remove",
         "catalogue_category",
@@ -796,11 +808,12 @@ def history(version: CatalogueVersion):
 
 
 def inbox(user) -> list[CatalogueVersion]:
-    """Submitted unit catalogues in the subtrees where ``user`` is a reviewer of a superior."""
+    """Submitted unit catalogues that ``user`` may decide on (``catalogue.decide``): the query
+    looks in the subtrees where the user holds the action's roles, each row is decided by
+    :func:`core.permissions.may`."""
     from core import permissions
 
-    held = permissions.roles_by_org(user)
-    reviewer_orgs = [org_id for org_id, roles in held.items() if "reviewer" in roles]
+    reviewer_orgs = permissions.orgs_holding(user, "catalogue.decide")
     if not reviewer_orgs:
         return []
     paths = db.session.scalars(
@@ -821,11 +834,7 @@ def inbox(user) -> list[CatalogueVersion]:
         )
         .order_by(CatalogueVersion.submitted_at)
     )
-    return [
-        v
-        for v in db.session.scalars(query)
-        if permissions.holds(user, v.organisation, {"reviewer"}, "superior")
-    ]
+    return [v for v in db.session.scalars(query) if permissions.may(user, "catalogue.decide", v)]
 
 
 # --- diff ------------------------------------------------------------------------------------

@@ -75,13 +75,14 @@ def console_url() -> str | None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str) -> None:
-    if not permissions.may(current_user, action, g.org):
+def require(action: str, obj=None) -> None:
+    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
+    if not permissions.may(current_user, action, g.org if obj is None else obj):
         abort(403)
 
 
-def may(action: str) -> bool:
-    return permissions.may(current_user, action, g.org)
+def may(action: str, obj=None) -> bool:
+    return permissions.may(current_user, action, g.org if obj is None else obj)
 
 
 def version_or_404(kind: str, number: int) -> CatalogueVersion:
@@ -591,18 +592,16 @@ def inbox():
 
 
 def reviewer_home(org) -> str | None:
-    """The nearest superior of ``org`` where the current user is a reviewer (for the inbox)."""
-    held = permissions.roles_by_org(current_user)
-    for org_id in reversed(org.ancestor_ids):
-        if "reviewer" in held.get(org_id, ()):
-            return db.session.get(Organisation, org_id).code
-    return None
+    """The nearest superior of ``org`` where the current user decides on catalogues (inbox)."""
+    org_id = permissions.nearest_superior(current_user, "catalogue.decide", org)
+    return db.session.get(Organisation, org_id).code if org_id is not None else None
 
 
 @bp.route("/catalogue/versions/<int:number>/decide", methods=["GET", "POST"])
 def decide(number: int):
-    require("catalogue.decide")
+    require("catalogue.decide")  # before the lookup: a refusal says nothing of what exists
     version = version_or_404("unit", number)
+    require("catalogue.decide", version)
     form = forms.DecisionForm()
     decision = request.form.get("decision") if request.method == "POST" else None
     status, errors = 200, []

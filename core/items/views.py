@@ -31,6 +31,7 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import db, permissions
 from core.catalogue import labels
@@ -46,7 +47,7 @@ from core.items import workflow as wf
 from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
 from core.register import operations as register_ops
-from core.storage import storage
+from core.storage import request_limit_text, storage
 from core.themes import render
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
@@ -98,13 +99,14 @@ def console_may(action: str) -> bool:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str) -> None:
-    if not permissions.may(current_user, action, g.org):
+def require(action: str, obj=None) -> None:
+    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
+    if not permissions.may(current_user, action, g.org if obj is None else obj):
         abort(403)
 
 
-def may(action: str) -> bool:
-    return permissions.may(current_user, action, g.org)
+def may(action: str, obj=None) -> bool:
+    return permissions.may(current_user, action, g.org if obj is None else obj)
 
 
 def item_or_404(item_id: int) -> Item:
@@ -119,7 +121,7 @@ def require_step(item: Item, *names: str) -> None:
     step refused for the item's state is explained by the operation instead)."""
     for name in names:
         t = wf.item.transitions[name]
-        if permissions.holds(current_user, item.organisation, t.roles, t.where):
+        if permissions.may_run(current_user, wf.item.name, t, item):
             return
     abort(403)
 
@@ -529,6 +531,25 @@ def upload(item_id: int):
     return redirect(url_for(".detail", item_id=item.id) + "#item-attachments")
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A form larger than ``MAX_CONTENT_LENGTH`` (an upload): none of it was read and nothing is
+    saved. Whoever may see the item gets its page again with the reason; anyone else the error
+    page (the check runs before the sign-in and permission checks)."""
+    message = gettext(
+        "The files are too large: a form takes at most %(size)s in all. Nothing was attached; "
+        "choose smaller files, or fewer at once.",
+        size=request_limit_text(),
+    )
+    item_id = (request.view_args or {}).get("item_id")
+    if item_id is not None and g.get("org") is not None and current_user.is_authenticated:
+        item = items.get(g.org, item_id) if may("items.view_console") else None
+        if item is not None:
+            return detail_page(item, status=413, errors=[message], failed="upload")
+    title = gettext("The upload is too large")
+    return render("error.html", status=413, title=title, message=message), 413
+
+
 @bp.route("/items/<int:item_id>/attachments/<int:attachment_id>")
 def attachment(item_id: int, attachment_id: int):
     require("items.view_console")
@@ -604,18 +625,15 @@ def inbox():
     waiting = [
         item
         for item in subtree_items(DECISION_STATES, strict=False)
-        if permissions.holds(current_user, item.organisation, {"reviewer"}, "superior")
+        if permissions.may(current_user, "items.decide", item)
     ]
     return render("admin/items_inbox.html", waiting=waiting, **base_context())
 
 
 def reviewer_home(org: Organisation) -> str | None:
-    """The nearest superior of ``org`` where the current user is a reviewer (for the inbox)."""
-    held = permissions.roles_by_org(current_user)
-    for org_id in reversed(org.ancestor_ids):
-        if "reviewer" in held.get(org_id, ()):
-            return db.session.get(Organisation, org_id).code
-    return None
+    """The nearest superior of ``org`` where the current user decides on items (for the inbox)."""
+    org_id = permissions.nearest_superior(current_user, "items.decide", org)
+    return db.session.get(Organisation, org_id).code if org_id is not None else None
 
 
 def version_diff(before: ItemVersion, after: ItemVersion) -> list[dict[str, Any]]:
@@ -642,8 +660,9 @@ def version_diff(before: ItemVersion, after: ItemVersion) -> list[dict[str, Any]
 
 @bp.route("/items/<int:item_id>/decide", methods=["GET", "POST"])
 def decide(item_id: int):
-    require("items.decide")
+    require("items.decide")  # before the lookup: a refusal says nothing of what exists
     item = item_or_404(item_id)
+    require("items.decide", item)
     form = forms.DecisionForm()
     decision = request.form.get("decision") if request.method == "POST" else None
     status, errors = 200, []

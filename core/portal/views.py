@@ -33,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, ratelimit
+from core import db, permissions, ratelimit
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
@@ -41,7 +41,6 @@ from core.i18n import _, html_lang
 from core.items import content
 from core.items import operations as items
 from core.items.models import Item, Objection
-from core.items.visibility import can_see
 from core.portal import caching, reading
 from core.search import operations as search_ops
 from core.search import tokens
@@ -120,7 +119,7 @@ def helpers(now=None) -> dict[str, Any]:
 
 def visible_item_or_404(item_id: int) -> Item:
     item = items.get(g.org, item_id)
-    if item is None or not can_see(current_user, item):
+    if item is None or not permissions.may(current_user, "items.view", item):
         abort(404)
     return item
 

@@ -25,6 +25,7 @@ class SystemActor:
     display_name = "system"
     is_authenticated = False
     is_platform_admin = False
+    is_system = True  # core.permissions: may run the actions registered with system=True
 
     def __repr__(self) -> str:
         return "<system>"
@@ -106,17 +107,8 @@ def check(
     if transition.enabled_if is not None and not transition.enabled_if(org):
         return ["This step is not part of this organisation's workflow."]
     problems = []
-    if actor is SYSTEM:
-        if "system" not in transition.roles:
-            problems.append("This action needs a person; a scheduled job cannot do it.")
-    elif not permissions.holds(actor, org, transition.roles, transition.where):
-        who = " or ".join(sorted(transition.roles - {"system"}))
-        where = {
-            "unit": "of this unit",
-            "superior": "of a superior organisation",
-            "unit_or_superior": "of this unit or a superior",
-        }[transition.where]
-        problems.append(f"Only a {who} {where} may do this.")
+    if not permissions.may_run(actor, workflow.name, transition, obj, org=org):
+        problems.append(_refusal(actor, transition, org))
     for key in transition.requires:
         if not str(inputs.get(key) or "").strip():
             problems.append(f"This action needs {INPUT_LABELS.get(key, key)}.")
@@ -135,6 +127,23 @@ def check(
     return problems
 
 
+def _refusal(actor, transition: Transition, org) -> str:
+    """Why :func:`core.permissions.may_run` said no: the roles, else a veto (plugin, token)."""
+    if permissions.is_system(actor):
+        if "system" not in transition.roles:
+            return "This action needs a person; a scheduled job cannot do it."
+        return "This action is not allowed here."
+    if permissions.holds(actor, org, transition.roles, transition.where):
+        return "You are not allowed to do this here."
+    who = " or ".join(sorted(transition.roles - {"system"}))
+    where = {
+        "unit": "of this unit",
+        "superior": "of a superior organisation",
+        "unit_or_superior": "of this unit or a superior",
+    }[transition.where]
+    return f"Only a {who} {where} may do this."
+
+
 def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
     """Transitions ``actor`` could run now, before inputs are given (for buttons in the console)."""
     org = _org_of(obj)
@@ -142,7 +151,11 @@ def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
     out = []
     for t in workflow.transitions.values():
         enabled = t.enabled_if is None or t.enabled_if(org)
-        if state in t.source and enabled and permissions.holds(actor, org, t.roles, t.where):
+        if (
+            state in t.source
+            and enabled
+            and permissions.may_run(actor, workflow.name, t, obj, org=org)
+        ):
             out.append(t)
     return out
 
