@@ -6,10 +6,11 @@ INSTANCE ?= instance
 export GONGKAI_INSTANCE_PATH ?= $(abspath $(INSTANCE))
 LOCALES := zh_Hans_CN en ug
 
-.PHONY: help venv install i18n i18n-extract i18n-update i18n-compile demo serve test test-sqlite lint format rules bench clean
+.PHONY: help venv install i18n i18n-extract i18n-update i18n-compile demo demo-sso serve test test-sqlite lint format rules bench clean
 
 help:
 	@echo "make demo    – virtualenv, install, migrate, load the demo counties, serve on http://127.0.0.1:5000"
+	@echo "make demo-sso – the demo with a local government portal (OIDC) on http://127.0.0.1:9400"
 	@echo "make test    – the whole test suite (SQLite and PostgreSQL, real Redis)"
 	@echo "make lint    – ruff check and format check"
 	@echo "make rules   – each DOMAIN.md rule with the tests that enforce it"
@@ -52,6 +53,21 @@ demo: install i18n-compile
 	@echo "  platform-admin, and for every organisation code X: X-admin, X-reviewer, X-member"
 	@echo "  (e.g. kashgar-kg3-admin, hongjiang-agri-reviewer, hengdong-tts-member)"
 	@echo
+	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
+
+# The demo with sign-in through a local "government portal": oidc-provider-mock on 127.0.0.1:9400,
+# registered as the platform-wide provider demo-portal; it stops with the server (Ctrl-C).
+SSO_PORT ?= 9400
+demo-sso: install i18n-compile
+	$(BIN)/gongkai db upgrade
+	$(BIN)/gongkai demo load
+	@$(BIN)/gongkai sso demo-portal --port $(SSO_PORT) & PROVIDER=$$!; \
+	trap 'kill $$PROVIDER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gongkai sso demo --issuer http://127.0.0.1:$(SSO_PORT) && \
+	echo && \
+	echo "Gongkai demo on http://127.0.0.1:5000 — on the sign-in page choose the government portal" && \
+	echo "(demo) and pick a demo person (e.g. demo-zhang-wei); password accounts work as in make demo." && \
+	echo && \
 	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
 
 serve: install i18n-compile

@@ -35,3 +35,10 @@ def register_sectors():
 @hookimpl(trylast=True)
 def sector_default_plugins(sector):
     return []
+
+
+@hookimpl(trylast=True)
+def signin_provider_kinds():
+    from core.sso.providers import OidcProvider
+
+    return {"oidc": OidcProvider}

@@ -118,3 +118,158 @@ def test_session_cookie_flags(client, user, login):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+# --- the sign-in page: portals of the context, password sign-in per county ----------------------
+
+
+@pytest.fixture
+def counties(app, make_org):
+    from core.sso import operations as sso
+
+    county = make_org("auth-a", type_code="county_committee")
+    make_org("auth-a-branch", parent=county)
+    other = make_org("auth-b", type_code="county_committee")
+    make_org("auth-b-branch", parent=other)
+    for name, root, labels in (
+        ("everywhere", None, {"zh_Hans_CN": "国家政务服务平台", "en": "National portal"}),
+        ("a-portal", county, {"zh_Hans_CN": "甲县政务网", "en": "County A portal"}),
+        ("b-portal", other, {"zh_Hans_CN": "乙县政务网"}),
+    ):
+        sso.create_provider(
+            name, root=root, issuer=f"https://{name}.example.gov.cn", client_id="c",
+            client_secret="s", labels=labels,
+        )  # fmt: skip
+    db.session.commit()
+    return county, other
+
+
+def provider_buttons(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'data-provider="([\w-]+)"', html)
+
+
+@pytest.mark.rule("IAM-1")
+def test_the_sign_in_page_offers_the_portals_of_its_county(client, counties):
+    assert provider_buttons(client.get("/auth/login").get_data(as_text=True)) == ["everywhere"]
+    html = client.get("/auth/login?org=auth-a-branch").get_data(as_text=True)
+    assert provider_buttons(html) == ["everywhere", "a-portal"]
+    assert "甲县政务网" in html and "国家政务服务平台" in html
+    # the organisation of the page the visitor came from decides too
+    html = client.get("/auth/login?next=/o/auth-b-branch/items/3").get_data(as_text=True)
+    assert provider_buttons(html) == ["everywhere", "b-portal"]
+    assert 'href="/auth/sso/b-portal?next=/o/auth-b-branch/items/3"' in html
+    # labels follow the language; a missing one falls back to Chinese
+    html = client.get("/auth/login?org=auth-a&lang=en").get_data(as_text=True)
+    assert "County A portal" in html and "National portal" in html
+    html = client.get("/auth/login?org=auth-b&lang=en").get_data(as_text=True)
+    assert "乙县政务网" in html
+
+
+@pytest.mark.rule("IAM-1")
+def test_password_sign_in_can_be_switched_off_per_county(client, counties, login):
+    from core.params import operations as params
+
+    county, _other = counties
+    a_member = operations.create_user("a-member", password="a-member-pw")
+    operations.grant_membership(a_member, operations.get_org("auth-a-branch"), "member")
+    both = operations.create_user("both-member", password="both-member-pw")
+    operations.grant_membership(both, operations.get_org("auth-a-branch"), "member")
+    operations.grant_membership(both, operations.get_org("auth-b-branch"), "admin")
+    operations.create_user("operator", password="operator-pw", platform_admin=True)
+    params.set_value(county, "auth.local_signin", False)
+    db.session.commit()
+
+    page = client.get("/auth/login?org=auth-a-branch").get_data(as_text=True)
+    assert 'name="password"' not in page and "a-portal" in page
+    assert 'name="password"' in client.get("/auth/login?org=auth-b").get_data(as_text=True)
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = login("a-member", "a-member-pw")
+    assert response.status_code == 403
+    assert "Password sign-in is switched off for your organisation" in response.get_data(
+        as_text=True
+    )
+    assert "auth.login_refused" in actions()
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    assert login("both-member", "both-member-pw").status_code == 302  # auth-b still allows it
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")})
+    assert login("operator", "operator-pw").status_code == 302  # platform admins always may
+
+
+# --- throttling per user name, rate limit per address -----------------------------------------
+
+
+def test_a_user_name_is_throttled_after_five_failures(client, user, login):
+    from datetime import timedelta
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for _ in range(5):
+        assert login("alice", "wrong password").status_code == 401
+    response = login("alice", "correct horse")  # even the right password
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts for this user name" in response.get_data(as_text=True)
+    assert actions().count("auth.login_throttled") == 1
+    assert actions().count("auth.login_failed") == 5
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    operations.create_user("bea", password="bea-password")
+    db.session.commit()
+    assert login("bea", "bea-password").status_code == 302  # other names are not affected
+    # fifteen minutes after the fifth failure the name may try again
+    for entry in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "auth.login_failed")
+    ):
+        entry.at -= timedelta(minutes=16)
+    db.session.commit()
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")})
+    assert login("alice", "correct horse").status_code == 302
+
+
+def test_failures_recorded_by_another_process_count_and_a_success_resets(client, user, login):
+    # another worker recorded four failures (the count comes from the audit log)
+    for _ in range(4):
+        operations.record_failed_login("alice", ip="192.0.2.1")
+    db.session.commit()
+    assert login("alice", "correct horse").status_code == 302  # four: not yet throttled
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")})
+    # the success starts the count again: four more failures are still not enough
+    for _ in range(4):
+        assert login("alice", "wrong password").status_code == 401
+    assert login("alice", "correct horse").status_code == 302
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")})
+    for _ in range(5):
+        login("mallory", "guess-password")  # unknown names are throttled alike
+    assert login("mallory", "guess-password").status_code == 429
+
+
+class TestLoginRateLimit:
+    @pytest.fixture
+    def app_settings(self, app_settings):
+        return {**app_settings, "config": {"RATELIMIT_ENABLED": True}}
+
+    def test_sign_in_attempts_are_rate_limited_per_address(self, client, user):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        token = csrf_token(client)
+        statuses = [
+            client.post(
+                "/auth/login",
+                data={"username": f"nobody{n}", "password": "x-password", "csrf_token": token},
+            ).status_code
+            for n in range(11)
+        ]
+        assert statuses == [401] * 10 + [429]
+        response = client.post(
+            "/auth/login",
+            data={"username": "alice", "password": "correct horse", "csrf_token": token},
+        )
+        assert response.status_code == 429
+        assert "Too many sign-in attempts from your address" in response.get_data(as_text=True)
+        other = client.post(
+            "/auth/login",
+            data={"username": "alice", "password": "correct horse", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "10.0.0.7"},
+        )
+        assert other.status_code == 302

@@ -1,1 +1,2 @@
-"""Sign-in: local accounts now (Flask-Login); SSO providers come later."""
+"""Sign-in: the sign-in page, password sign-in (Flask-Login), sign-out; the government-portal
+providers live in :mod:`core.sso`."""

@@ -1,20 +1,48 @@
-"""Local sign-in and sign-out (``/auth/login``, ``/auth/logout``)."""
+"""Sign-in and sign-out (``/auth/login``, ``/auth/logout``).
+
+The sign-in page offers the government portals that apply (:mod:`core.sso`: the platform-wide
+providers and those of the county in context — the host's, ``?org=CODE`` or the organisation of
+``next``) and the password form, unless the county switched password sign-in off (parameter
+``auth.local_signin``).
+
+Password sign-in is hardened:
+
+* rate limited per client address (:data:`LOGIN_LIMIT`, Flask-Limiter);
+* throttled per user name: after :data:`THROTTLE_FAILURES` failed attempts within
+  :data:`THROTTLE_WINDOW`, that name is refused for :data:`THROTTLE_WINDOW` (even with the right
+  password). Failures are counted from the audit log (``auth.login_failed``), so the count holds
+  across processes; a successful sign-in starts the count again;
+* refused to users whose memberships all lie where ``auth.local_signin`` is off (platform admins
+  always may);
+* audited: ``auth.login`` (method, provider), ``auth.logout``, ``auth.login_failed``,
+  ``auth.login_throttled``, ``auth.login_refused``. The entries of refused attempts are committed
+  on their own, since the refusal (a 4xx) rolls the request back.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_babel import gettext
+from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale, gettext
 from flask_login import current_user, logout_user
+from sqlalchemy import select
 
-from core import audit, db
+from core import audit, db, ratelimit
+from core.audit import AuditEntry
 from core.auth.forms import LoginForm, LogoutForm
 from core.auth.signin import complete_sign_in
 from core.themes import render
 from tenants import operations
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+LOGIN_LIMIT = "10 per minute;100 per hour"
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+ORG_IN_PATH = re.compile(r"^/(?:admin/)?o/([a-z0-9][a-z0-9-]{0,62})(?:/|$)")
 
 
 def safe_next(target: str | None) -> str:
@@ -26,9 +54,86 @@ def safe_next(target: str | None) -> str:
             and not parts.netloc
             and target.startswith("/")
             and not target.startswith("//")
+            and "\\" not in target
         ):
             return target
     return url_for("core.home")
+
+
+def context_org(next_url: str | None):
+    """The organisation whose county's sign-in options apply: ``?org=CODE``, the organisation
+    of ``next`` (``/o/<code>/…``), or the one the host is mapped to."""
+    code = request.args.get("org")
+    if not code and next_url:
+        match = ORG_IN_PATH.match(next_url)
+        code = match.group(1) if match else None
+    if code:
+        org = operations.get_org(code)
+        if org is not None and org.enabled:
+            return org
+    return g.get("host_org")
+
+
+def throttled_until(username: str):
+    """When the throttle on ``username`` ends, or None when it is not throttled."""
+    now = db.utcnow()
+    since = now - 2 * THROTTLE_WINDOW
+    user = operations.get_user(username)
+    if user is not None and user.last_login_at is not None and user.last_login_at > since:
+        since = user.last_login_at  # a successful sign-in starts the count again
+    times = list(
+        db.session.scalars(
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.action == "auth.login_failed",
+                AuditEntry.object_type == "user",
+                AuditEntry.object_id == username[:60],
+                AuditEntry.at > since,
+            )
+            .order_by(AuditEntry.at)
+        )
+    )
+    for i in range(THROTTLE_FAILURES - 1, len(times)):
+        first, last = times[i - THROTTLE_FAILURES + 1], times[i]
+        if last - first <= THROTTLE_WINDOW and now - last < THROTTLE_WINDOW:
+            return last + THROTTLE_WINDOW
+    return None
+
+
+def _record(action: str, username: str, **changes) -> None:
+    """Audit a refused attempt and keep it (the refusal's 4xx rolls the request back)."""
+    db.session.rollback()
+    audit.log(action, "user", username[:60], ip=request.remote_addr,
+              changes={k: [None, v] for k, v in changes.items()})  # fmt: skip
+    db.commit()
+
+
+def login_page(form: LoginForm, *, error: str | None = None, status: int = 200):
+    from core.sso import operations as sso
+    from core.sso.providers import kinds
+
+    org = context_org(form.next.data)
+    installed = kinds()
+    locale = str(get_locale())
+    next_url = form.next.data or None
+    buttons = [
+        {
+            "label": row.label(locale),
+            "url": url_for("sso.start", provider=row.name, next=next_url),
+            "name": row.name,
+        }
+        for row in sso.providers_for(org)
+        if row.kind in installed
+    ]
+    return render(
+        "auth/login.html",
+        form=form,
+        error=error,
+        providers=buttons,
+        local=sso.local_signin_offered(org),
+        org=org,
+        action=url_for("auth.login", org=org.code if org is not None else None),
+    ), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,36 +141,79 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    error = None
-    if form.validate_on_submit():
-        user = operations.get_user(form.username.data.strip())
-        if (
-            user is not None
-            and user.active
-            and operations.verify_password(user, form.password.data)
-        ):
-            complete_sign_in(user, method="password")
-            flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(form.next.data))
-        operations.record_failed_login(form.username.data.strip(), ip=request.remote_addr)
+        return login_page(form)
+    try:
+        with ratelimit.limit(LOGIN_LIMIT, scope="login"):
+            pass
+    except ratelimit.RateLimitExceeded:
+        message = gettext(
+            "Too many sign-in attempts from your address. Please wait a while and try again."
+        )
+        return login_page(form, error=message, status=429)
+    if not form.validate_on_submit():
+        return login_page(form, status=400)
+    username = form.username.data.strip()
+    until = throttled_until(username)
+    if until is not None:
+        _record("auth.login_throttled", username, until=until.isoformat())
+        minutes = max(1, int((until - db.utcnow()).total_seconds() + 59) // 60)
+        message = gettext(
+            "Too many failed sign-in attempts for this user name. Sign-in with this name is "
+            "blocked for %(minutes)s more minutes.",
+            minutes=minutes,
+        )
+        return login_page(form, error=message, status=429)
+    user = operations.get_user(username)
+    if user is None or not user.active or not operations.verify_password(user, form.password.data):
+        operations.record_failed_login(username, ip=request.remote_addr)
         db.commit()  # the answer is a 401, which rolls back: keep the audit entry of the attempt
-        error = gettext("Unknown user name or wrong password.")
-    status = 401 if error else (400 if form.errors else 200)
-    return render("auth/login.html", form=form, error=error), status
+        return login_page(form, error=gettext("Unknown user name or wrong password."), status=401)
+    from core.sso import operations as sso
+
+    if not sso.local_signin_allowed(user):
+        _record("auth.login_refused", username, reason="local_signin_off")
+        message = gettext(
+            "Password sign-in is switched off for your organisation. Please sign in through "
+            "the government portal."
+        )
+        return login_page(form, error=message, status=403)
+    complete_sign_in(user, method="password")
+    flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
+    return redirect(safe_next(form.next.data))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        provider = session.get("signin_provider")
+        hint = session.get("sso_logout_hint")
         if current_user.is_authenticated:
-            audit.log(
-                "auth.logout", "user", current_user.id, actor=current_user, ip=request.remote_addr
-            )
+            changes = {"provider": [None, provider]} if provider else None
+            audit.log("auth.logout", "user", current_user.id, actor=current_user,
+                      ip=request.remote_addr, changes=changes)  # fmt: skip
         logout_user()
         session.clear()
         flash(gettext("You have signed out."), "info")
+        if provider:
+            from core.sso.providers import end_session_url
+
+            target = end_session_url(provider, hint, url_for("core.home", _external=True))
+            if target:
+                # Browsers apply the CSP's form-action to the redirects that follow a form
+                # POST, so the portal's end-session address is reached from a page of ours.
+                session["portal_logout"] = target
+                return redirect(url_for("auth.portal_logout"), 303)
         return redirect(url_for("core.home"))
     if not current_user.is_authenticated:
         return redirect(url_for("core.home"))
     return render("auth/logout.html", form=form)
+
+
+@bp.get("/logout/portal")
+def portal_logout():
+    """After a local sign-out, send the browser on to the portal to end its session there."""
+    target = session.pop("portal_logout", None)
+    if not target:
+        return redirect(url_for("core.home"))
+    return render("auth/portal_logout.html", target=target)

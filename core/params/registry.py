@@ -157,6 +157,22 @@ define(
     maximum=90,
 )
 define(
+    "request.min_realname_level",
+    "int",
+    0,
+    _("Disclosure requests: minimum real-name level of the applicant (0 = none)"),
+    rule="IAM-2",
+    minimum=0,
+    maximum=10,
+)
+define(
+    "auth.local_signin",
+    "bool",
+    True,
+    _("Password sign-in is allowed (off: members sign in through the government portal)"),
+    rule="IAM-1",
+)
+define(
     "archive.retention_years",
     "int",
     5,
