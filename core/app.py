@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from datetime import timedelta
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, request
 from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -15,9 +16,12 @@ from werkzeug.exceptions import HTTPException
 import core
 import tenants
 from core import db, i18n, jobs, ratelimit, themes
+from core.api import auth as api_auth
+from core.api import errors as api_errors
 from core.config import load_settings
 from core.errors import UserError
 from core.plugins import Plugins
+from core.storage import request_limit_text
 from tenants import resolution
 from tenants.models import User
 
@@ -29,6 +33,10 @@ login_manager = LoginManager()
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
+    "display-capture=(), browsing-topics=(), fullscreen=(self)"
 )
 
 
@@ -64,12 +72,23 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
         REDIS_URL=s.redis_url,
         BABEL_DEFAULT_LOCALE=s.default_locale,
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        # cookies: never read by scripts, not sent on cross-site posts, HTTPS only in
+        # production, where the __Host- prefix also pins the session to this host and path /
+        SESSION_COOKIE_NAME="__Host-session" if s.production else "session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=s.production,
+        # a signed session older than this is refused (Flask checks the signature's age), so a
+        # sign-in lasts a working day at most unless the session changes
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=s.production,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        # a request body: one attachment of the largest accepted size
+        # (core.items.content.MAX_ATTACHMENT_BYTES, 20 MiB) with the form around it
+        MAX_CONTENT_LENGTH=21 * 1024 * 1024,
+        STRICT_TRANSPORT_SECURITY="max-age=31536000" if s.production else None,
         TESTING=s.env == "testing",
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -87,6 +106,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     _init_errors(app)
     for bp in discover_blueprints():
         app.register_blueprint(bp)
+    api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
     discover_modules("jobs", "subscribers")  # sweeps and event receivers register on import
     return app
 
@@ -120,6 +140,12 @@ def _init_request_cycle(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("STRICT_TRANSPORT_SECURITY"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"]
+            )
         return response
 
     @app.teardown_appcontext
@@ -136,17 +162,32 @@ def _wants_json() -> bool:
 def _init_errors(app: Flask) -> None:
     from core.themes import render
 
-    def error_page(status: int, title: str, message: str):
-        if _wants_json():
-            return jsonify(error=title, message=message), status
+    def error_page(
+        status: int, title: str, message: str, *, code=None, problems=None, headers=None
+    ):
+        if _wants_json():  # the one JSON error shape (core.api.errors)
+            return api_errors.response(
+                status, message or title, code=code, problems=problems, headers=headers
+            )
         return render("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):
+        if _wants_json():
+            return error_page(
+                exc.status, "", exc.message, code=getattr(exc, "code", None),
+                problems=exc.problems, headers=getattr(exc, "headers", None),
+            )  # fmt: skip
         return error_page(exc.status, gettext("Request refused"), str(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        if request.path.startswith("/api/"):
+            return error_page(
+                400, "", gettext("A signed-in browser session must send its CSRF token "
+                                 "(header X-CSRFToken); API clients send a Bearer token."),
+                code="csrf_failed",
+            )  # fmt: skip
         return error_page(
             400,
             gettext("The form has expired"),
@@ -168,11 +209,20 @@ def _init_errors(app: Flask) -> None:
                 "There is no page at this address. Check the address or go to the home page."
             ),
             403: gettext("You are not allowed to see this page."),
+            413: gettext(
+                "The form or file sent is larger than the %(size)s allowed. Nothing was saved; "
+                "go back and send something smaller.",
+                size=request_limit_text(),
+            ),
             429: gettext("You have sent too many requests. Please wait a while and try again."),
         }
         status = exc.code or 500
+        allowed = getattr(exc, "valid_methods", None)
         return error_page(
-            status, titles.get(status, exc.name), messages.get(status, exc.description or "")
+            status,
+            titles.get(status, exc.name),
+            messages.get(status, exc.description or ""),
+            headers={"Allow": ", ".join(allowed)} if allowed else None,
         )
 
     @app.errorhandler(Exception)

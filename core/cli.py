@@ -196,17 +196,21 @@ def register_commands() -> None:
 
     for group in tenants.cli.COMMANDS:
         main.add_command(group)
+    import core.api.cli
     import core.catalogue.cli
     import core.params.cli
     import core.plugin_cli
     import core.register.cli
     import core.search.cli
+    import core.sso.cli
 
+    main.add_command(core.api.cli.tokens_group)
     main.add_command(core.catalogue.cli.catalogue_group)
     main.add_command(core.params.cli.params_group)
     main.add_command(core.plugin_cli.plugins_group)
     main.add_command(core.register.cli.register_group)
     main.add_command(core.search.cli.search_group)
+    main.add_command(core.sso.cli.sso_group)
 
 
 register_commands()

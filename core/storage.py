@@ -51,3 +51,9 @@ def storage() -> LocalStorage:
         store = LocalStorage(Path(current_app.instance_path) / "uploads")
         current_app.extensions["gongkai.storage"] = store
     return store
+
+
+def request_limit_text() -> str:
+    """The largest request the application reads (``MAX_CONTENT_LENGTH``), for messages."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit // 1048576} MB" if limit >= 1048576 else f"{max(1, limit // 1024)} KB"

@@ -713,7 +713,7 @@ def test_items_api_refuses_bad_parameters(w, client):
     response = client.get("/api/v1/orgs/it-unit/items?from=soon&per_page=1000")
     assert response.status_code == 400
     body = response.get_json()
-    assert body["error"] == "bad_request" and len(body["problems"]) == 2
+    assert body["error"]["code"] == "bad_request" and len(body["error"]["problems"]) == 2
     assert client.get("/api/v1/orgs/no-such/items").status_code == 404
 
 
@@ -756,7 +756,7 @@ def test_item_api_detail_has_body_versions_attachments_and_revocation(w, client,
 def test_item_api_detail_is_404_json_when_not_visible(w, client, login):
     internal = published(w, **texts("党内"))
     response = client.get(f"/api/v1/items/{internal.id}")
-    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/items/999999").status_code == 404
     login("it-member", PASSWORD)
     assert client.get(f"/api/v1/items/{internal.id}").status_code == 200

@@ -1,9 +1,9 @@
 """JSON API of the catalogue: ``GET /api/v1/orgs/<code>/catalogue`` (the effective catalogue).
 
-Anonymous callers get the public fields of each entry; callers signed in with a role in the
-organisation or a superior (``catalogue.view_internal``) also get ``responsible``, ``mandatory``,
-``item_type`` and ``notice_days``. ``?lang=`` picks the language of titles and labels (else the
-request's language), falling back to Chinese.
+Anonymous callers get the public fields of each entry; callers signed in (or with a token)
+with a role in the organisation or a superior (``catalogue.view_internal``) also get
+``responsible``, ``mandatory``, ``item_type`` and ``notice_days``. ``?lang=`` picks the
+language of titles and labels (else the request's language), falling back to Chinese.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from core import db, permissions
+from core.api import errors
+from core.api import spec as api
+from core.api.inputs import preprocess_url
 from core.catalogue import labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue.models import CatalogueVersion, Entry
-from core.i18n import normalise
-from tenants import resolution
+from core.i18n import _, normalise
 from tenants.models import User
 
 bp = Blueprint("catalogue_api", __name__, url_prefix="/api/v1/orgs/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
+bp.url_value_preprocessor(preprocess_url)
 
 
 def entry_json(entry: Entry, org, loc: str, channel_labels: dict[str, str], internal: bool):
@@ -74,15 +76,23 @@ def approver_name(version: CatalogueVersion) -> str | None:
 
 
 @bp.route("/catalogue")
+@api.operation(
+    _("The effective catalogue of an organisation"),
+    tag="catalogue",
+    description=_(
+        "Categories and entries of the approved catalogue in force; internal fields for the "
+        "organisation's people and its superiors."
+    ),
+    params=(api.ORG_CODE, api.LANG),
+    responses={200: "Catalogue"},
+)
 def catalogue():
     org = g.org
     version = cat.effective_version(org)
     if version is None:
-        return jsonify(
-            error="not_found", message="This organisation has no effective catalogue."
-        ), 404
+        raise errors.not_found("This organisation has no effective catalogue.")
     loc = normalise(request.args.get("lang")) or str(get_locale())
-    internal = permissions.may(current_user, "catalogue.view_internal", org)
+    internal = permissions.may(current_user, "catalogue.view_internal", org)  # token-aware
     with force_locale(loc):
         channel_labels = cat.channel_labels(loc)
         body = {

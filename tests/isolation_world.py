@@ -1,0 +1,709 @@
+"""The world of the isolation and scope suites (tests/test_isolation.py, test_scope_suite.py),
+and the machinery that sends every route of the URL map to it.
+
+Two counties. In county 1 a superior (``iso-sup``) with two sibling units ``iso-a`` and
+``iso-b``; county 2 with the unit ``iso-c``. The actors are the people of ``iso-a`` (one per role)
+and an anonymous visitor; the targets are the objects of ``iso-b`` (a sibling unit) and of
+``iso-c`` (another county): items in every state and scope, attachments, an objection, register
+entries (written by the workflow), catalogue drafts with categories and entries, county 2's
+template draft, memberships, invitations, county 2's sign-in provider and API tokens.
+
+Every object carries a **marker**: ``zx`` and six lower-case letters, unique, in its title, body,
+file name, note or text. Who may see a marker on a public surface is :data:`EXPECTED`; an answer
+that shows a marker its reader may not see is a leak.
+
+:func:`build` returns plain data (codes, ids, user names), since the objects' session ends with
+the first request. Its ``bundles`` fill the URL arguments of a route: each one a set of arguments
+that belong together (an organisation's code with one of its items and, when it has one, an
+attachment of that item; a catalogue version's number with one of its categories and entries).
+:func:`calls` turns every rule of the URL map into requests with them (an argument no bundle
+provides raises :class:`UnknownArgument`, naming the rule), :func:`readers` signs the readers in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import func, inspect, select
+from werkzeug.routing import AnyConverter, Rule
+
+from core import db
+from core.catalogue import operations as cat
+from core.items import operations as items
+from core.items.models import Item
+from tenants import operations as tenants
+
+PASSWORD = "long-enough-pw"
+MARKER = re.compile(r"zx[a-z]{6}")
+
+A, B, C = "iso-a", "iso-b", "iso-c"
+SUPERIOR, COUNTY, COUNTY2 = "iso-sup", "iso-county", "iso-county2"
+ROLES = ("admin", "editor", "reviewer", "supervisor", "member")
+ANONYMOUS = "anonymous"
+
+# The viewers of the scope suite: the first two are the isolation suite's actors too (every role of
+# iso-a sees what its member sees: nothing of iso-b is in their subtree).
+A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER = (
+    "iso-a-member",
+    "iso-c-member",
+    "iso-b-member",
+    "iso-sup-reviewer",
+)
+VIEWERS = (ANONYMOUS, A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER)
+EVERYONE = frozenset(VIEWERS)
+NOBODY: frozenset[str] = frozenset()
+
+# marker: who may see it on a public surface (portal, item page, search, feed, API ...)
+EXPECTED: dict[str, frozenset[str]] = {
+    # iso-b (county 1)
+    "zxbpubli": EVERYONE,  # public, published
+    "zxbpubat": EVERYONE,  # ... its attachment
+    "zxbnotic": EVERYONE,  # a public notice in its period
+    "zxbobjec": NOBODY,  # ... an objection to it (the console's business)
+    "zxbobjnm": NOBODY,  # ... the objector's name
+    "zxbamdor": EVERYONE,  # public, published, an amendment waits
+    "zxbamdnw": NOBODY,  # ... the amendment's new text
+    "zxbamdex": NOBODY,  # ... its explanation (published only once approved)
+    "zxbparty": frozenset({A_MEMBER, B_MEMBER, SUP_REVIEWER}),  # party_wide: county 1's members
+    "zxbunitp": frozenset({B_MEMBER, SUP_REVIEWER}),  # unit: the unit and its superiors
+    "zxbunita": frozenset({B_MEMBER, SUP_REVIEWER}),  # ... its attachment
+    "zxbspeci": frozenset({B_MEMBER, SUP_REVIEWER}),  # specific: names iso-b
+    "zxbdraft": NOBODY,  # a draft
+    "zxbdrfat": NOBODY,  # ... its attachment
+    "zxbpropo": NOBODY,  # proposed: waits for the review
+    "zxbsupre": NOBODY,  # off-catalogue, waits for the superior
+    "zxbwithh": NOBODY,  # withheld
+    "zxbreasn": NOBODY,  # ... the reason, filed with the superior
+    "zxbsched": NOBODY,  # scheduled for later
+    "zxbcatdr": NOBODY,  # a category of the catalogue draft
+    "zxbentdr": NOBODY,  # an entry of the catalogue draft
+    # iso-c (county 2)
+    "zxcpubli": EVERYONE,  # public, published
+    "zxcparty": frozenset({C_MEMBER}),  # party_wide: county 2's members
+    "zxcunitp": frozenset({C_MEMBER}),  # unit
+    "zxcunita": frozenset({C_MEMBER}),  # ... its attachment
+    "zxcdraft": NOBODY,
+    "zxcdrfat": NOBODY,
+    "zxcpropo": NOBODY,
+    "zxcwithh": NOBODY,
+    "zxcreasn": NOBODY,
+    "zxccatdr": NOBODY,
+    "zxccentr": NOBODY,
+    "zxttmpca": NOBODY,  # a category of county 2's template draft
+    "zxttmpen": NOBODY,  # an entry of county 2's template draft
+    # memberships, invitations, sign-in providers, API tokens
+    "zxbinvnt": NOBODY,  # the note of a pending invitation to iso-b
+    "zxcinvnt": NOBODY,  # the note of a pending invitation to iso-c
+    "zxbtoken": NOBODY,  # the name of an iso-b staff member's API token
+    "zxctoken": NOBODY,  # the name of iso-c's service token
+    "zxtsecrt": NOBODY,  # county 2's sign-in provider's client secret
+}
+
+
+def visible_to(viewer: str) -> frozenset[str]:
+    """The markers ``viewer`` may see on public surfaces (every role of iso-a: as its member)."""
+    if viewer.startswith("iso-a-"):
+        viewer = A_MEMBER
+    return frozenset(m for m, who in EXPECTED.items() if viewer in who)
+
+
+def markers(text: str) -> set[str]:
+    return set(MARKER.findall(text))
+
+
+@dataclass
+class World:
+    orgs: dict[str, int] = field(default_factory=dict)  # code: id
+    items: dict[str, tuple[str, int]] = field(default_factory=dict)  # marker: (code, id)
+    attachments: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # (code, item, id)
+    versions: dict[str, dict[str, Any]] = field(default_factory=dict)  # name: numbers, ids
+    bundles: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def item_marker(self, item_id: int) -> str | None:
+        return next((m for m, (_c, i) in self.items.items() if i == item_id), None)
+
+
+def pdf(marker: str) -> bytes:
+    return f"%PDF-1.4\n% {marker}\n%%EOF\n".encode()
+
+
+def person(username: str, *grants) -> Any:
+    user = tenants.create_user(username, password=PASSWORD, display_name=username)
+    for role, org in grants:
+        tenants.grant_membership(user, org, role)
+    return user
+
+
+def org(code: str, *, parent=None, type_code: str = "branch"):
+    names = {"zh_Hans_CN": {"full": f"{code} 党组织", "short": code}}
+    return tenants.create_organisation(
+        code, parent=parent, type_code=type_code, sector="agency", names=names
+    )
+
+
+ENTRIES = (
+    ("org.fees", "党费收缴、使用和管理情况", "party_wide", ["meeting", "notice_board"]),
+    ("org.election", "换届选举情况", "public", ["notice_board", "website"]),
+)
+
+
+def template(county, admin, *, marker: tuple[str, str] | None = None):
+    """County ``county``'s published template (and, with ``marker``, a draft of the next one)."""
+    version = cat.start_draft(county, "template", actor=admin)
+    category = cat.add_category(version, key="org", titles={"zh_Hans_CN": "组织管理"})
+    for key, title, scope, channels in ENTRIES:
+        cat.add_entry(
+            version,
+            category,
+            {
+                "titles": {"zh_Hans_CN": title},
+                "content": {"zh_Hans_CN": title + "的内容"},
+                "scope": scope,
+                "channels": channels,
+                "cadence": "quarterly" if scope == "party_wide" else "immediate",
+                "responsible": "组织委员",
+            },
+            key=key,
+        )
+    cat.transition(version, "publish", actor=admin)
+    if marker is None:
+        return version, None
+    return version, catalogue_draft(county, "template", admin, marker)
+
+
+def catalogue_draft(unit, kind: str, actor, marker: tuple[str, str]) -> dict[str, Any]:
+    """A new draft of ``unit``'s catalogue with a marked category and entry."""
+    draft = cat.start_draft(unit, kind, actor=actor)
+    category = cat.add_category(
+        draft, key="secret-cat", titles={"zh_Hans_CN": f"内部类目 {marker[0]}"}
+    )
+    entry = cat.add_entry(
+        draft,
+        category,
+        {
+            "titles": {"zh_Hans_CN": f"内部条目 {marker[1]}"},
+            "content": {"zh_Hans_CN": f"{marker[1]} 的公开内容"},
+            "scope": "unit",
+            "channels": ["meeting"],
+            "cadence": "quarterly",
+            "responsible": "组织委员",
+        },
+        key="secret-entry",
+    )
+    return {"number": draft.number, "category_id": category.id, "entry_id": entry.id}
+
+
+def approved_catalogue(unit, admin, approver) -> int:
+    version = cat.start_draft(unit, actor=admin)
+    cat.transition(version, "submit", actor=admin)
+    cat.transition(version, "approve", actor=approver)
+    categories = cat.categories(version)
+    entries = cat.entries(version)
+    return {"number": version.number, "category_id": categories[0].id, "entry_id": entries[0].id}
+
+
+def plan(marker: str, **overrides) -> dict[str, Any]:
+    data = {
+        "titles": {"zh_Hans_CN": f"事项 {marker}"},
+        "bodies": {"zh_Hans_CN": f"{marker} 的正文，涉及党费。"},
+        "entry_key": "org.fees",
+        "scope": "party_wide",
+        "channels": ["meeting", "notice_board"],
+        "planned_at": datetime.now(UTC) - timedelta(minutes=1),
+        "decision_date": datetime.now(UTC).date(),
+    }
+    data.update(overrides)
+    return data
+
+
+PUBLIC = {"entry_key": "org.election", "scope": "public", "channels": ["website"]}
+
+
+class Unit:
+    """Drafts and runs items of one unit through its workflow (one staff account does it all)."""
+
+    def __init__(self, unit, staff, superior_reviewer):
+        self.unit, self.staff, self.superior = unit, staff, superior_reviewer
+
+    def draft(self, marker: str, **overrides) -> Item:
+        return items.create(self.unit, plan(marker, **overrides), actor=self.staff)
+
+    def review(self, item: Item) -> Item:
+        items.propose(item, actor=self.staff)
+        items.review(
+            item,
+            actor=self.staff,
+            secrecy_passed=True,
+            secrecy_basis="《党务公开条例》第十条",
+            necessity_ok=True,
+            accuracy_ok=True,
+        )
+        return item
+
+    def run(self, item: Item, *, until: str = "published") -> Item:
+        if item.state == "draft":
+            self.review(item)
+        items.approve(item, actor=self.staff)
+        if item.state == "superior_review":
+            if until == "superior_review":
+                return item
+            items.superior_decide(item, actor=self.superior, approve=True)
+        items.schedule_publication(item, actor=self.staff)
+        if until == "published":
+            items.publish(item)
+        return item
+
+
+def build() -> World:
+    """Create the world (in the current database, committed) and return its plain facts."""
+    w = World()
+    county = org(COUNTY, type_code="county_committee")
+    superior = org(SUPERIOR, parent=county, type_code="party_committee")
+    unit_a = org(A, parent=superior)
+    unit_b = org(B, parent=superior)
+    county2 = org(COUNTY2, type_code="county_committee")
+    unit_c = org(C, parent=county2)
+    for o in (county, superior, unit_a, unit_b, county2, unit_c):
+        w.orgs[o.code] = o.id
+
+    county_admin = person("iso-county-admin", ("admin", county))
+    county2_admin = person("iso-county2-admin", ("admin", county2), ("reviewer", county2))
+    sup_reviewer = person(SUP_REVIEWER, ("reviewer", superior))
+    for role in ROLES:
+        person(f"iso-a-{role}", (role, unit_a))
+    a_staff = person("iso-a-staff", ("admin", unit_a))
+    b_staff = person("iso-b-staff", *[(r, unit_b) for r in ("admin", "editor", "reviewer")])
+    person(B_MEMBER, ("member", unit_b))
+    c_staff = person("iso-c-staff", *[(r, unit_c) for r in ("admin", "editor", "reviewer")])
+    person(C_MEMBER, ("member", unit_c))
+
+    # catalogues: the counties' templates, every unit's approved catalogue and a draft of the next
+    template(county, county_admin)
+    w.versions["county2-template"] = template(
+        county2, county2_admin, marker=("zxttmpca", "zxttmpen")
+    )[1]
+    w.versions["a-approved"] = approved_catalogue(unit_a, a_staff, sup_reviewer)
+    w.versions["a-draft"] = catalogue_draft(unit_a, "unit", a_staff, ("zxacatdr", "zxaentdr"))
+    w.versions["b-approved"] = approved_catalogue(unit_b, b_staff, sup_reviewer)
+    w.versions["b-draft"] = catalogue_draft(unit_b, "unit", b_staff, ("zxbcatdr", "zxbentdr"))
+    w.versions["c-approved"] = approved_catalogue(unit_c, c_staff, county2_admin)
+    w.versions["c-draft"] = catalogue_draft(unit_c, "unit", c_staff, ("zxccatdr", "zxccentr"))
+
+    made: dict[str, Item] = {}
+    attached: dict[str, tuple[Item, Any]] = {}
+
+    b = Unit(unit_b, b_staff, sup_reviewer)
+    public = b.draft("zxbpubli", **PUBLIC)
+    attached["zxbpubat"] = (
+        public,
+        items.add_attachment(public, "zxbpubat.pdf", pdf("zxbpubat"), actor=b_staff),
+    )
+    made["zxbpubli"] = b.run(public)
+    notice = made["zxbnotic"] = b.run(b.draft("zxbnotic", **PUBLIC, is_notice=True))
+    items.lodge_objection(notice, text="异议 zxbobjec", name="zxbobjnm", contact="13800000000")
+    amended = made["zxbamdor"] = b.run(b.draft("zxbamdor", **PUBLIC))
+    items.request_amendment(
+        amended,
+        actor=b_staff,
+        titles={"zh_Hans_CN": "事项 zxbamdnw"},
+        bodies={"zh_Hans_CN": "zxbamdnw 的新正文"},
+        explanation="更正 zxbamdex",
+    )
+    made["zxbparty"] = b.run(b.draft("zxbparty"))
+    unit_item = b.draft("zxbunitp", scope="unit")
+    attached["zxbunita"] = (
+        unit_item,
+        items.add_attachment(unit_item, "zxbunita.pdf", pdf("zxbunita"), actor=b_staff),
+    )
+    made["zxbunitp"] = b.run(unit_item)
+    made["zxbspeci"] = b.run(b.draft("zxbspeci", scope="specific", audience={"orgs": [B]}))
+    drafted = made["zxbdraft"] = b.draft("zxbdraft", **PUBLIC)
+    attached["zxbdrfat"] = (
+        drafted,
+        items.add_attachment(drafted, "zxbdrfat.pdf", pdf("zxbdrfat"), actor=b_staff),
+    )
+    made["zxbpropo"] = items.propose(b.draft("zxbpropo", **PUBLIC), actor=b_staff)
+    made["zxbsupre"] = b.run(
+        b.draft("zxbsupre", **{**PUBLIC, "entry_key": None}), until="superior_review"
+    )
+    made["zxbwithh"] = items.withhold(
+        b.draft("zxbwithh", **PUBLIC), actor=b_staff, reason="理由 zxbreasn"
+    )
+    later = datetime.now(UTC) + timedelta(days=3)
+    made["zxbsched"] = b.run(b.draft("zxbsched", **PUBLIC, planned_at=later), until="scheduled")
+
+    c = Unit(unit_c, c_staff, county2_admin)
+    made["zxcpubli"] = c.run(c.draft("zxcpubli", **PUBLIC))
+    made["zxcparty"] = c.run(c.draft("zxcparty"))
+    c_unit = c.draft("zxcunitp", scope="unit")
+    attached["zxcunita"] = (
+        c_unit,
+        items.add_attachment(c_unit, "zxcunita.pdf", pdf("zxcunita"), actor=c_staff),
+    )
+    made["zxcunitp"] = c.run(c_unit)
+    c_draft = made["zxcdraft"] = c.draft("zxcdraft", **PUBLIC)
+    attached["zxcdrfat"] = (
+        c_draft,
+        items.add_attachment(c_draft, "zxcdrfat.pdf", pdf("zxcdrfat"), actor=c_staff),
+    )
+    made["zxcpropo"] = items.propose(c.draft("zxcpropo", **PUBLIC), actor=c_staff)
+    made["zxcwithh"] = items.withhold(
+        c.draft("zxcwithh", **PUBLIC), actor=c_staff, reason="理由 zxcreasn"
+    )
+    people_and_access(w, unit_b=unit_b, unit_c=unit_c, county2=county2,
+                      b_staff=b_staff, c_staff=c_staff)  # fmt: skip
+    db.session.commit()
+
+    expected_states = {
+        "zxbamdor": "amendment_pending",
+        "zxbsupre": "superior_review",
+        "zxbsched": "scheduled",
+        "zxbwithh": "withheld",
+        "zxbpropo": "proposed",
+        "zxbdraft": "draft",
+        "zxbunitp": "published",
+    }
+    for marker, state in expected_states.items():
+        assert made[marker].state == state, (marker, made[marker].state)
+    w.items = {m: (i.organisation.code, i.id) for m, i in made.items()}
+    w.attachments = {m: (i.organisation.code, i.id, a.id) for m, (i, a) in attached.items()}
+    w.bundles = bundles(w)
+    return w
+
+
+def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) -> None:
+    """Memberships, invitations, county 2's sign-in provider and API tokens (iso-a's people get
+    a personal token each, to call the API as themselves)."""
+    from core.api import operations as api_tokens
+    from core.sso import operations as sso
+    from tenants.models import Invitation, Membership, User
+    from tests.services import free_port
+
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.org_id.in_([unit_b.id, unit_c.id]))
+    ).all()
+    w.extra["memberships"] = [(m.organisation.code, m.id) for m in memberships]
+    invitations, tokens = [], []
+    for unit, staff, marker in ((unit_b, b_staff, "zxbinvnt"), (unit_c, c_staff, "zxcinvnt")):
+        pending, secret = tenants.create_invitation(unit, "admin", actor=staff, note=marker)
+        invitations.append((unit.code, pending.id))
+        # the stored hash of a pending invitation is not a token
+        tokens.append(tenants.token_hash(secret))
+        withdrawn, withdrawn_secret = tenants.create_invitation(unit, "editor", actor=staff)
+        tenants.revoke_invitation(withdrawn, actor=staff)
+        tokens.append(withdrawn_secret)
+        expired, expired_secret = tenants.create_invitation(unit, "reviewer", actor=staff)
+        expired.expires_at = db.utcnow() - timedelta(days=1)
+        tokens.append(expired_secret)
+        w.extra.setdefault("secrets", []).append(secret)
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 6
+    w.extra["invitations"], w.extra["invitation_tokens"] = invitations, tokens
+
+    provider = sso.create_provider(
+        "iso-county2-portal",
+        # a closed loopback port: a sign-in through it fails at once (a designed 502 page)
+        issuer=f"http://127.0.0.1:{free_port()}/iso-county2",
+        client_id="iso-county2-client",
+        client_secret="zxtsecrt-client-secret",
+        root=county2,
+    )
+    w.extra["providers"] = [provider.name]
+
+    _row, b_secret = api_tokens.create(b_staff, name="zxbtoken", scopes=["register:read"])
+    _row, c_secret = api_tokens.create(c_staff, org=unit_c, name="zxctoken", scopes=["items:write"])
+    w.extra["secrets"] += [b_secret, c_secret, "zxtsecrt-client-secret"]
+    w.extra["tokens"] = {}
+    for role in ROLES:
+        user = db.session.scalar(select(User).where(User.username == f"iso-a-{role}"))
+        _row, secret = api_tokens.create(user, scopes=["register:read", "items:write"])
+        w.extra["tokens"][user.username] = secret
+
+
+def bundles(w: World) -> list[dict[str, Any]]:
+    """The argument values of iso-b's and iso-c's objects (and of the organisations above them)."""
+    found: list[dict[str, Any]] = []
+    for code in (B, C, SUPERIOR, COUNTY, COUNTY2):
+        found.append({"org_code": code})
+    attached = {item_id: att_id for _m, (_c, item_id, att_id) in w.attachments.items()}
+    for marker, (code, item_id) in w.items.items():
+        bundle = {"org_code": code, "item_id": item_id, "marker": marker}
+        if item_id in attached:
+            bundle["attachment_id"] = attached[item_id]
+        found.append(bundle)
+    for name, code in (
+        ("b-approved", B),
+        ("b-draft", B),
+        ("c-approved", C),
+        ("c-draft", C),
+        ("county2-template", COUNTY2),
+    ):
+        found.append({"org_code": code, **w.versions[name]})
+    for code, membership_id in w.extra["memberships"]:
+        found.append({"org_code": code, "membership_id": membership_id})
+    for code, invitation_id in w.extra["invitations"]:
+        found.append({"org_code": code, "invitation_id": invitation_id})
+    for token in w.extra["invitation_tokens"]:
+        found.append({"token": token})
+    for name in w.extra["providers"]:
+        found.append({"provider": name, "name": name})
+    return found
+
+
+# --- requests: every rule of the URL map, filled with the world's objects ----------------------
+
+# Endpoints the suite does not request, and why.
+SKIPPED = {
+    "static": "files of the application (not tenant data)",
+    "themes.static": "theme files (CSS, images): the same for every tenant",
+    "core.healthz": "liveness probe: no data",
+    "core.readyz": "readiness probe: no data",
+}
+
+# Arguments that name an object by a global id: requested under iso-a's own code too.
+OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
+               "invitation_id"}  # fmt: skip
+# Columns that a reader's own request may change (the reader's API token records its use).
+OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
+NOT_ARGS = {"marker"}
+
+# Sent with every POST, PUT, PATCH and DELETE: the fields of the console's forms, filled so that
+# the operation would run if the permission check let the request through.
+FORM = {
+    "decision": "approve",
+    "transition": "submit",
+    "comment": "isolation suite",
+    "reason": "isolation suite",
+    "return_comment": "isolation suite",
+    "explanation": "isolation suite",
+    "direction": "up",
+    "secrecy_passed": "yes",
+    "secrecy_basis": "isolation suite",
+    "necessity_ok": "yes",
+    "accuracy_ok": "yes",
+    "outcome": "pass",
+    "title_zh_Hans_CN": "isolation suite",
+    "body_zh_Hans_CN": "isolation suite",
+    "content_zh_Hans_CN": "isolation suite",
+    "key": "isolation-suite",
+    "value": "1",
+}
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class UnknownArgument(Exception):
+    pass
+
+
+@dataclass
+class Call:
+    rule: Rule
+    method: str
+    path: str
+    bundle: dict[str, Any]
+    variant: str  # "own": the object under its organisation's code; "a": under iso-a's code
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
+
+
+def routes(app) -> list[Rule]:
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint not in SKIPPED),
+        key=lambda r: (r.rule, r.endpoint),
+    )
+
+
+def methods(rule: Rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def arguments(rule: Rule) -> set[str]:
+    return set(rule.arguments) - set(rule.defaults or {})
+
+
+def fillings(rule: Rule, bundles: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """Every way to fill ``rule``'s arguments with the world's objects: ``(values, variant)``.
+
+    Raises :class:`UnknownArgument` for an argument no bundle provides."""
+    args = arguments(rule)
+    choices = {
+        name: sorted(conv.items)
+        for name, conv in rule._converters.items()
+        if name in args and isinstance(conv, AnyConverter)
+    }
+    needed = args - set(choices)
+    known = {k for b in bundles for k in b} - NOT_ARGS
+    unknown = needed - known
+    if unknown:
+        raise UnknownArgument(
+            f"{rule.rule} ({rule.endpoint}): the isolation suite cannot fill "
+            f"{', '.join(sorted(unknown))}; add objects for it to tests/isolation_world.py"
+        )
+    seen, filled = set(), []
+    for bundle in bundles:
+        if not needed <= set(bundle):
+            continue
+        values = {k: bundle[k] for k in needed}
+        if "marker" in bundle and needed - {"org_code"}:
+            values["marker"] = bundle["marker"]
+        variants = ["own"]
+        if "org_code" in needed and needed & OBJECT_ARGS:
+            variants.append("a")
+        for variant in variants:
+            v = dict(values)
+            if variant == "a":
+                v["org_code"] = A
+            for combo in combinations(choices):
+                key = (variant, tuple(sorted({**v, **combo}.items())))
+                if key not in seen:
+                    seen.add(key)
+                    filled.append(({**v, **combo}, variant))
+    if choices:
+        filled = cover(filled, list(combinations(choices)))
+    if not filled:
+        raise UnknownArgument(f"{rule.rule} ({rule.endpoint}): no object of the world fits it")
+    return filled
+
+
+def cover(filled: list[tuple[dict[str, Any], str]], combos: list[dict[str, str]]):
+    """Fewer requests for a route with a choice (``<any(propose, approve, ...):step>``): every
+    object with one choice each, every choice with some object (in each variant), instead of
+    every object with every choice."""
+    kept = []
+    for variant in ("own", "a"):
+        rows = [(v, var) for v, var in filled if var == variant]
+        objects: dict[tuple, dict[str, Any]] = {}
+        for values, _var in rows:
+            base = {k: v for k, v in values.items() if k not in combos[0]}
+            objects.setdefault(tuple(sorted(base.items())), base)
+        bases = list(objects.values())
+        for n in range(max(len(bases), len(combos)) if bases else 0):
+            kept.append(({**bases[n % len(bases)], **combos[n % len(combos)]}, variant))
+    return kept
+
+
+def combinations(choices: dict[str, list[str]]) -> Iterable[dict[str, str]]:
+    result: list[dict[str, str]] = [{}]
+    for name, values in choices.items():
+        result = [{**r, name: v} for r in result for v in values]
+    return result
+
+
+def calls(app, world: World, *, only: Callable[[Rule], bool] | None = None) -> list[Call]:
+    """Every request of the suite (raises :class:`UnknownArgument` for a route it cannot fill)."""
+    found = []
+    for rule in routes(app):
+        if only is not None and not only(rule):
+            continue
+        for values, variant in fillings(rule, world.bundles):
+            args = {k: v for k, v in values.items() if k not in NOT_ARGS}
+            _domain, path = rule.build(args, append_unknown=False)
+            for method in methods(rule):
+                found.append(Call(rule, method, path, values, variant))
+    return found
+
+
+# --- the readers ------------------------------------------------------------------------------
+
+
+def set_csrf(app, client) -> str:
+    """Put a CSRF token in ``client``'s session and return the form value that matches it
+    (what Flask-WTF's ``generate_csrf`` does)."""
+    raw = secrets.token_hex(20)
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@dataclass
+class Reader:
+    name: str
+    client: Any
+    csrf: str
+    bearer: str | None = None  # an API token: sent instead of the session (API paths only)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.name == ANONYMOUS
+
+    @property
+    def label(self) -> str:
+        return self.name + (" (API token)" if self.bearer else "")
+
+
+def readers(app, names: Iterable[str], world: World | None = None) -> list[Reader]:
+    """A signed-in client for each of ``names``; with ``world``, also each one's API token."""
+    from core.testing import csrf_token
+
+    found = []
+    for name in names:
+        if world is not None and name in world.extra.get("tokens", {}):
+            found.append(Reader(name, app.test_client(), "", world.extra["tokens"][name]))
+        client = app.test_client()
+        if name != ANONYMOUS:
+            response = client.post(
+                "/auth/login",
+                data={
+                    "username": name,
+                    "password": PASSWORD,
+                    "csrf_token": csrf_token(client),
+                },
+            )
+            assert response.status_code in (302, 303), f"{name} could not sign in"
+        found.append(Reader(name, client, set_csrf(app, client)))
+    return found
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def snapshot() -> dict[str, str]:
+    """A digest of every table's rows (to see that a refused request changed nothing)."""
+    digests = {}
+    existing = set(inspect(db.session.get_bind()).get_table_names())
+    for table in db.Base.metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        columns = [c for c in table.columns if c.name not in OWN_COLUMNS.get(table.name, ())]
+        rows = db.session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    db.session.rollback()
+    db.session.remove()
+    return digests
+
+
+def send(reader: Reader, call: Call):
+    if reader.bearer:
+        return reader.client.open(
+            call.path,
+            method=call.method,
+            json={"text": "isolation suite", "comment": "isolation suite"}
+            if call.method in WRITES
+            else None,
+            headers={"Authorization": f"Bearer {reader.bearer}"},
+        )
+    if call.method in WRITES:
+        return reader.client.open(
+            call.path,
+            method=call.method,
+            data={**FORM, "csrf_token": reader.csrf},
+            headers={"X-CSRFToken": reader.csrf},
+        )
+    return reader.client.open(call.path, method=call.method)
+
+
+def to_sign_in(response) -> bool:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return False
+    return urlsplit(response.headers.get("Location", "")).path == "/auth/login"

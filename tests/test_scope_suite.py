@@ -1,0 +1,174 @@
+"""The scope suite (SCOPE-1), generated from the URL map: nobody sees a non-public item anywhere
+unless its scope lets them.
+
+The world is the isolation suite's (:mod:`tests.isolation_world`): iso-b holds items of every
+scope (public, party_wide, unit, specific) in every state worth showing (published, a notice, an
+amendment waiting, a draft, proposed, waiting for the superior, withheld, scheduled), with
+attachments and an objection; iso-c in the other county a few more. Every **public surface** —
+every GET route of the URL map outside the console: portals, item pages, attachments, search,
+feeds, the sitemap, the catalogue, every API read — is filled with their organisations and items
+and read by:
+
+* an anonymous visitor, a member of iso-a (the wrong unit) and a member of iso-c (the other
+  county), who must never see a marker their scope does not allow;
+* a member of iso-b and a reviewer of iso-b's superior: the positive controls, who must see what
+  the scopes give them (so that a suite that shows nothing to anyone fails too).
+
+Feeds and the sitemap are shared (cached) and always have the anonymous view, whoever asks.
+The last test removes the visibility rule and expects the suite to report leaks.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests import isolation_world as iw
+
+pytestmark = pytest.mark.rule("SCOPE-1")
+
+# Console business (core.permissions decides who works on what; the isolation suite checks it),
+# not public surfaces.
+NOT_SURFACES = {
+    "api.transition_item": "the workflow view of an item, for those who may work on it",
+    "api.register": "the register: the unit's admins and its superiors",
+}
+# Query strings a surface is read with (besides none): what fills its list.
+QUERIES = {
+    "portal.search": ("q=zx",),
+    "portal_api.items": ("per_page=100", "q=zx&per_page=100"),
+}
+# A sign-in portal that cannot be reached (the world's is on a closed loopback port): a 502 page.
+UPSTREAM = {"sso.start", "sso.callback"}
+SHARED = {"portal.feed", "portal_site.sitemap"}  # the anonymous view, whoever asks
+ANONYMOUS_VIEW = iw.visible_to(iw.ANONYMOUS)
+
+
+def is_surface(rule) -> bool:
+    return (
+        "GET" in rule.methods
+        and not rule.rule.startswith("/admin/")
+        and rule.endpoint not in NOT_SURFACES
+    )
+
+
+@dataclass
+class Reading:
+    viewer: str
+    seen: dict[str, set[str]] = field(default_factory=dict)  # path: markers
+    endpoints: dict[str, str] = field(default_factory=dict)  # path: endpoint
+    status: dict[str, int] = field(default_factory=dict)
+
+    def union(self) -> set[str]:
+        return set().union(*self.seen.values())
+
+
+def shown(world: iw.World, endpoint: str, response) -> set[str]:
+    text = response.get_data().decode("utf-8", "replace")
+    found = iw.markers(text) & set(iw.EXPECTED)
+    if endpoint == "portal_site.sitemap" and response.status_code == 200:
+        root = ET.fromstring(response.data)
+        for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
+            match = re.search(r"/items/(\d+)$", loc.text or "")
+            if match:
+                found.add(world.item_marker(int(match.group(1))) or f"item {match.group(1)}")
+    return found
+
+
+def read(app, world: iw.World, viewer: str, *, only=None) -> Reading:
+    """Every public surface, as ``viewer`` sees it."""
+    (reader,) = [r for r in iw.readers(app, [viewer]) if not r.bearer]
+    reading = Reading(viewer)
+    for call in iw.calls(app, world, only=lambda r: is_surface(r) and (only is None or only(r))):
+        if call.method != "GET":
+            continue
+        for query in ("", *QUERIES.get(call.endpoint, ())):
+            path = call.path + (f"?{query}" if query else "")
+            response = reader.client.get(path)
+            reading.seen[path] = shown(world, call.endpoint, response)
+            reading.endpoints[path] = call.endpoint
+            reading.status[path] = response.status_code
+    return reading
+
+
+def leaks(reading: Reading) -> list[str]:
+    """Every surface that shows a marker its viewer may not see."""
+    allowed = iw.visible_to(reading.viewer)
+    found = []
+    for path, markers in sorted(reading.seen.items()):
+        endpoint = reading.endpoints[path]
+        limit = ANONYMOUS_VIEW if endpoint in SHARED else allowed
+        leaked = markers - limit
+        if leaked:
+            found.append(f"{path} ({endpoint}) shows {reading.viewer}: {', '.join(sorted(leaked))}")
+        if reading.status[path] >= 500 and endpoint not in UPSTREAM:
+            found.append(f"{path} ({endpoint}): status {reading.status[path]}")
+    return found
+
+
+@pytest.fixture
+def world(app):
+    return iw.build()
+
+
+def item_markers(world: iw.World, code: str, viewer: str) -> set[str]:
+    """The markers of ``code``'s items (their titles) that ``viewer`` may see."""
+    return {m for m, (c, _id) in world.items.items() if c == code and m in iw.visible_to(viewer)}
+
+
+@pytest.mark.parametrize("viewer", iw.VIEWERS)
+def test_every_public_surface_shows_each_viewer_what_the_scopes_allow(app, world, viewer):
+    reading = read(app, world, viewer)
+    assert len(reading.seen) > 100, len(reading.seen)
+    found = leaks(reading)
+    assert not found, f"{len(found)} scope violations:\n" + "\n".join(found[:80])
+    # everything the viewer may see is on some surface (the suite can tell "shown" from "hidden")
+    missing = iw.visible_to(viewer) - reading.union()
+    assert not missing, f"{viewer} does not see {sorted(missing)} anywhere"
+    # each item's page and API detail: there exactly when the viewer may see the item
+    for marker, (code, item_id) in world.items.items():
+        expected = 200 if marker in iw.visible_to(viewer) else 404
+        for path in (f"/o/{code}/items/{item_id}", f"/api/v1/items/{item_id}"):
+            assert reading.status[path] == expected, (viewer, marker, path)
+    # the full lists: the county's search and the API list show exactly the visible items
+    for code in (iw.COUNTY, iw.COUNTY2):
+        expected = item_markers(world, iw.B if code == iw.COUNTY else iw.C, viewer)
+        for path in (f"/o/{code}/search?q=zx", f"/api/v1/orgs/{code}/items?q=zx&per_page=100"):
+            assert reading.seen[path] == expected, (viewer, path)
+        listed = reading.seen[f"/api/v1/orgs/{code}/items?per_page=100"]
+        assert listed == expected, (viewer, code)
+    # feeds and the sitemap: the anonymous view, whoever asks
+    public_b = item_markers(world, iw.B, iw.ANONYMOUS)
+    assert reading.seen[f"/o/{iw.COUNTY}/feed.atom"] == public_b
+    assert reading.seen["/sitemap.xml"] >= public_b
+    assert reading.seen["/sitemap.xml"] <= ANONYMOUS_VIEW
+
+
+def test_the_positive_controls_see_more_than_the_public(app, world):
+    """iso-b's member and its superior's reviewer see the intra-Party items: a suite in which
+    nobody saw anything would prove nothing."""
+    public = iw.visible_to(iw.ANONYMOUS)
+    assert {"zxbparty", "zxbunitp", "zxbspeci"} <= iw.visible_to(iw.B_MEMBER) - public
+    assert {"zxbparty", "zxbunitp", "zxbspeci"} <= iw.visible_to(iw.SUP_REVIEWER) - public
+    member = read(app, world, iw.B_MEMBER)
+    assert {"zxbunitp", "zxbunita", "zxbspeci", "zxbparty"} <= member.seen[
+        f"/o/{iw.COUNTY}/search?q=zx"
+    ] | member.union()
+    assert member.seen[f"/api/v1/orgs/{iw.B}/items?per_page=100"] >= {"zxbunitp", "zxbspeci"}
+
+
+def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeypatch):
+    from sqlalchemy import true
+
+    from core.items import visibility
+
+    monkeypatch.setattr(visibility, "scope_condition", lambda viewer: true())
+    reading = read(app, world, iw.ANONYMOUS)
+    found = "\n".join(leaks(reading))
+    for marker in ("zxbparty", "zxbunitp", "zxbspeci", "zxcparty", "zxcunitp"):
+        assert marker in found, f"{marker} not reported:\n{found}"
+    assert re.search(r"/o/iso-county/search\?q=zx \(portal.search\) shows .*zxbunitp", found)
+    assert re.search(r"/api/v1/orgs/iso-county/items\?per_page=100 .* shows .*zxbspeci", found)
