@@ -29,3 +29,34 @@ user_signed_in = events.signal("user-signed-in")
 """``sender``: the User who just signed in; ``method`` ("password", "oidc", ...), ``provider``
 (the sign-in provider's name or None), ``carried``: a dict of the values the pre-sign-in session
 held under :data:`core.auth.signin.CARRY_OVER` keys (e.g. a pending invitation token)."""
+
+# --- disclosure requests (依申请公开) -----------------------------------------------------------
+request_submitted = events.signal("request-submitted")
+"""``sender``: the DisclosureRequest (filed online or recorded by staff); ``actor``."""
+request_extended = events.signal("request-extended")
+"""``sender``: the DisclosureRequest; ``actor``, ``reason``; its new deadline is on the request."""
+request_decided = events.signal("request-decided")
+"""``sender``: the DisclosureRequest; ``actor``, ``outcome`` (a REQ-3 outcome code),
+``filed_with``: the superior Organisation when the decision is filed with it (REQ-5), else None."""
+request_escalated = events.signal("request-escalated")
+"""``sender``: the DisclosureRequest; ``actor`` (the applicant), ``to_org``: the next level."""
+
+# --- feedback ledger (意见建议台账) --------------------------------------------------------------
+feedback_received = events.signal("feedback-received")
+"""``sender``: the FeedbackEntry (online, or recorded by staff); ``actor`` (None if anonymous)."""
+feedback_assigned = events.signal("feedback-assigned")
+"""``sender``: the FeedbackEntry; ``actor``, ``handler``: the User, ``due``: a date."""
+feedback_closed = events.signal("feedback-closed")
+"""``sender``: the FeedbackEntry; ``actor``. Its answer (and rectification) are on the entry."""
+
+# --- member evaluation (评议) -----------------------------------------------------------------
+evaluation_opened = events.signal("evaluation-opened")
+"""``sender``: the EvaluationRound; ``actor``."""
+evaluation_published = events.signal("evaluation-published")
+"""``sender``: the EvaluationRound; ``actor``."""
+
+# --- the working-day calendar ----------------------------------------------------------------
+workdays_year_missing = events.signal("workdays-year-missing")
+"""``sender``: the year (int) a deadline reached that the calendar does not hold yet."""
+workdays_year_loaded = events.signal("workdays-year-loaded")
+"""``sender``: the year (int) whose official schedule was just loaded; ``actor``."""
