@@ -21,6 +21,7 @@ from core.api import errors as api_errors
 from core.config import load_settings
 from core.errors import UserError
 from core.plugins import Plugins
+from core.plugins import init_app as init_plugins
 from core.storage import request_limit_text
 from tenants import resolution
 from tenants.models import User
@@ -106,6 +107,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     _init_errors(app)
     for bp in discover_blueprints():
         app.register_blueprint(bp)
+    init_plugins(app)  # plugins' blueprints (404 where not enabled), commands, periodic jobs
     api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
     discover_modules("jobs", "subscribers")  # sweeps and event receivers register on import
     return app

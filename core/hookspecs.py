@@ -8,12 +8,23 @@ Hook families and how they are called:
 * **Sectors and default plugins** (process-wide): :func:`register_sectors`,
   :func:`sector_default_plugins`. They decide which plugins an organisation enables, so they
   are called on every installed plugin.
-* **Template slots** (per organisation): :func:`portal_panels`.
+* **Template slots** (per organisation): :func:`portal_panels`. Templates and static files of
+  a plugin (its ``templates/`` and ``static/`` folders) need no hook.
 * **Catalogue template sections** (per organisation): :func:`catalogue_template_sections`.
+* **Item types with extra fields and validation** (per organisation): :func:`item_types`,
+  :func:`validate_item`.
 * **Workflow guards and reactions** (per organisation): :func:`workflow_guard`,
   :func:`workflow_transitioned`.
+* **Publication channels** (per organisation): :func:`publication_channels`.
+* **Blueprints and commands** (process-wide, read when the application is created):
+  :func:`register_blueprints`, :func:`register_commands`.
+* **Periodic jobs** (declared process-wide, run once per organisation that enables the
+  plugin): :func:`periodic_jobs`.
 * **Permission decisions** (per organisation): :func:`permission_decision`.
 * **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
+
+Assessment metrics and report sections arrive with the features that call them (assessment
+schemes, half-year reports); there is no hook without a caller.
 
 Per-organisation hooks are called through the organisation's relay: a plugin not enabled for the
 organisation is never called for it.
@@ -37,6 +48,9 @@ TENANT_HOOKS = frozenset(
         "workflow_guard",
         "workflow_transitioned",
         "permission_decision",
+        "item_types",
+        "validate_item",
+        "publication_channels",
     }
 )
 """Hooks that are only ever called through an organisation's relay."""
@@ -71,6 +85,19 @@ def catalogue_template_sections(org):
     """Sections a sector adds to catalogue drafts of ``org``: ``{"key", "titles", "entries"}``."""
 
 
+# --- item types with extra fields and validation (per organisation) --------------------------
+
+
+@hookspec
+def item_types(org):
+    """Item types for ``org``: ``{"code", "labels", "fields"}`` (the fields extend the item)."""
+
+
+@hookspec
+def validate_item(org, item, data):
+    """Problems (``"field: text"``) that refuse saving or proposing an item of ``org`` (a list)."""
+
+
 # --- workflow guards and reactions (per organisation) ----------------------------------------
 
 
@@ -82,6 +109,35 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
 @hookspec
 def workflow_transitioned(org, workflow, transition, obj, actor):
     """React to a transition that just ran (same transaction; raise to undo it); returns None."""
+
+
+# --- publication channels (per organisation) -------------------------------------------------
+
+
+@hookspec
+def publication_channels(org):
+    """Extra channels for the entries and items of ``org``: ``{"code", "labels", "audience"}``."""
+
+
+# --- blueprints and commands (process-wide, read when the application is created) -------------
+
+
+@hookspec
+def register_blueprints():
+    """Flask blueprints of this plugin; its ``<org_code>`` routes 404 where it is not enabled."""
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands to ``gongkai`` (``cli`` is the application's command group)."""
+
+
+# --- periodic jobs (declared process-wide, run per enabling organisation) ---------------------
+
+
+@hookspec
+def periodic_jobs():
+    """Jobs run for each organisation that enables the plugin: ``{"name", "interval", "func"}``."""
 
 
 # --- permission decisions (per organisation) -------------------------------------------------

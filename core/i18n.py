@@ -3,15 +3,24 @@
 Locale order: the signed-in user's setting, then ``?lang=`` (remembered in a cookie), then the
 ``lang`` cookie, then ``Accept-Language``, then the organisation's default, then the platform's.
 Catalogs live in ``i18n/<locale>/LC_MESSAGES/messages.po``; ``make i18n`` compiles them.
+
+Plugins have their own domain: a plugin package's ``translations/<locale>/LC_MESSAGES/<plugin
+name>.po`` (or its compiled ``.mo``). A message is looked up (:class:`PluginDomain`) in the domains
+of the plugins that the organisation of the page (``g.org``) enables, then in core's. Without an
+organisation (platform pages, commands) only core's counts, except inside :func:`as_plugin` (the
+routes of a plugin, the descriptions of plugins in the console), which puts one plugin first.
 """
 
 from __future__ import annotations
 
+import io
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, support
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, get_locale, lazy_gettext
+from flask_babel import Babel, Domain, get_locale, lazy_gettext
 from flask_login import current_user
 
 from core.config import SUPPORTED_LOCALES
@@ -20,7 +29,91 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "i18n"
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
-babel = Babel()
+
+def plugin_catalog(folder: Path, locale: str, domain: str) -> support.Translations | None:
+    """A plugin's catalog for ``locale`` (or a more general locale: ``zh_Hans_CN`` → ``zh``):
+    ``<folder>/<locale>/LC_MESSAGES/<domain>.mo``, or its ``.po`` compiled in memory when there
+    is no ``.mo`` or the ``.po`` is newer (no build step for plugin authors)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    parts = str(locale).split("_")
+    for size in range(len(parts), 0, -1):
+        loc = "_".join(parts[:size])
+        stem = folder / loc / "LC_MESSAGES" / domain
+        mo, po = Path(f"{stem}.mo"), Path(f"{stem}.po")
+        if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+            with mo.open("rb") as fp:
+                return support.Translations(fp, domain=domain)
+        if po.is_file():
+            with po.open("rb") as fp:
+                catalog = read_po(fp, locale=loc, domain=domain)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return support.Translations(buffer, domain=domain)
+    return None
+
+
+class PluginDomain(Domain):
+    """Core's domain with the domains of the enabled plugins in front of it (plugin → core)."""
+
+    def get_translations(self):
+        base = super().get_translations()
+        if not has_app_context():
+            return base
+        plugins = current_app.extensions.get("gongkai.plugins")
+        folders = plugins.folders("translations") if plugins is not None else {}
+        if not folders:
+            return base
+        org = g.get("org")
+        locale = str(get_locale())
+        forced = g.get("_translate_as_plugin")
+        # memo for the request: the organisation, its settings, the locale and the installed set
+        key = (locale, getattr(org, "plugin_settings", None), tuple(folders), forced)
+        memo = g.get("_plugin_translations")
+        if memo is not None and memo[0] is org and memo[1] == key:
+            return memo[2]
+        wanted = set(plugins.enabled_for(org)) if org is not None else set()
+        if forced:
+            wanted.add(forced)
+        first = tuple(name for name in folders if name in wanted)
+        translations = base
+        if first:
+            cache = current_app.extensions.setdefault("gongkai.plugin_translations", {})
+            translations = cache.get((locale, first))
+            if translations is None:
+                translations = support.Translations()
+                translations.merge(base)
+                if hasattr(base, "plural"):
+                    translations.plural = base.plural
+                for name in first:  # merge() overrides: the plugins' messages win
+                    catalog = plugin_catalog(folders[name], locale, name)
+                    if catalog is not None:
+                        translations.merge(catalog)
+                cache[(locale, first)] = translations
+        g._plugin_translations = (org, key, translations)
+        return translations
+
+
+@contextmanager
+def as_plugin(name: str | None):
+    """Translate with the domain of the plugin ``name`` first, whatever the organisation."""
+    before = g.get("_translate_as_plugin")
+    g._translate_as_plugin = name
+    try:
+        yield
+    finally:
+        g._translate_as_plugin = before
+
+
+class GongkaiBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return PluginDomain(domain=self.domain)
+
+
+babel = GongkaiBabel()
 _ = lazy_gettext
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English", "ug": "ئۇيغۇرچە"}

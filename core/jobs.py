@@ -73,6 +73,7 @@ class Sweep:
     name: str
     func: str
     interval: int
+    args: tuple = ()  # plain JSON values (a plugin's periodic job: its plugin and job names)
 
 
 _sweeps: dict[str, Sweep] = {}
@@ -106,6 +107,12 @@ def periodic(interval: int, name: str | None = None):
         return func
 
     return decorator
+
+
+def register_sweep(name: str, func: Callable | str, interval: int, *, args: tuple = ()) -> Sweep:
+    """Register a sweep run every ``interval`` seconds as ``func(*args)`` (plugins' jobs)."""
+    sweep = _sweeps[name] = Sweep(name, func_path(func), interval, tuple(args))
+    return sweep
 
 
 def sweeps() -> list[Sweep]:
@@ -356,7 +363,7 @@ def _own_session() -> Iterator[None]:
 def run_sweep(name: str) -> Any:
     """Run the sweep ``name`` now, in this process (used by tests and ``gongkai sweep``)."""
     sweep = _sweeps[name]
-    return run_job(sweep.func, [], {})
+    return run_job(sweep.func, list(sweep.args), {})
 
 
 class _ThreadWorkerMixin:
@@ -412,7 +419,7 @@ class EmbeddedRunner:
         for sweep in sweeps():
             if now - self._last.get(sweep.name, -1e9) >= sweep.interval:
                 self._last[sweep.name] = now
-                queue("default").enqueue(run_job, sweep.func, [], {}, None)
+                queue("default").enqueue(run_job, sweep.func, list(sweep.args), {}, None)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -471,7 +478,7 @@ def run_scheduler(*, lock_ttl: int = 60) -> None:
 
     cron = CronScheduler(connection=conn)
     for sweep in sweeps():
-        cron.register(run_job, queue_name="default", args=(sweep.func, [], {}, None),
+        cron.register(run_job, queue_name="default", args=(sweep.func, list(sweep.args), {}, None),
                       interval=sweep.interval, name=sweep.name)  # fmt: skip
     threading.Thread(target=keep_lock, name="gongkai-scheduler-lock", daemon=True).start()
     try:

@@ -1,6 +1,10 @@
-"""``gongkai plugins ...``: what is installed and where it is enabled."""
+"""``gongkai plugins ...``: what is installed and where it is enabled; enable a plugin for an
+organisation; scaffold a new plugin package; generate a plugin's migration."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -8,7 +12,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import db
+from core.cliutil import operation
+from core.errors import UserError
 from tenants.models import Organisation
+
+SCAFFOLD = Path(__file__).resolve().parent / "plugin_scaffold"
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 @click.group("plugins")
@@ -32,3 +41,123 @@ def plugins_list():
         click.echo(f"{info.name} {info.version or ''} ({info.distribution or 'not packaged'})")
         click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
         click.echo(f"  enabled for: {', '.join(where) if where else 'no organisation'}")
+
+
+# --- enablement per organisation -------------------------------------------------------------
+
+
+def _set_choice(name: str, org_code: str, choice: str) -> None:
+    from core.plugin_console import operations
+    from tenants.operations import get_org
+
+    org = get_org(org_code)
+    if org is None:
+        raise UserError(f"No organisation with the code {org_code!r}.")
+    changed = operations.set_choice(org, name, choice)
+    state = (
+        "enabled"
+        if current_app.extensions["gongkai.plugins"].is_enabled(org, name)
+        else ("not enabled")
+    )
+    click.echo(f"{name} for {org.code}: {choice} ({state}){'' if changed else ', unchanged'}.")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@click.option("--org", "org_code", required=True, help="The organisation's code.")
+@operation
+def plugins_enable(name: str, org_code: str):
+    """Enable the plugin NAME for an organisation (whatever its sector's defaults)."""
+    _set_choice(name, org_code, "enabled")
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@click.option("--org", "org_code", required=True, help="The organisation's code.")
+@operation
+def plugins_disable(name: str, org_code: str):
+    """Disable the plugin NAME for an organisation (even if its sector enables it)."""
+    _set_choice(name, org_code, "disabled")
+
+
+@plugins_group.command("default")
+@click.argument("name")
+@click.option("--org", "org_code", required=True, help="The organisation's code.")
+@operation
+def plugins_default(name: str, org_code: str):
+    """Let the organisation's sector decide again whether the plugin NAME is enabled."""
+    _set_choice(name, org_code, "default")
+
+
+# --- developing plugins ----------------------------------------------------------------------
+
+
+def core_head() -> str:
+    """Core's latest schema revision (a new plugin's migration branch depends on it)."""
+    from alembic.script import ScriptDirectory
+
+    from core import migrate
+
+    return ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+
+
+def scaffold(name: str, target: Path, *, title: str | None = None) -> Path:
+    """Write a new plugin package ``gongkai-<name>`` into ``target``; return its folder."""
+    if not NAME.match(name):
+        raise UserError(
+            f"{name!r} is not a plugin name: lower-case letters, digits and _, starting with a "
+            "letter (2 to 40 characters)."
+        )
+    values = {
+        "__PACKAGE__": f"gongkai_{name}",
+        "__DIST__": f"gongkai-{name.replace('_', '-')}",
+        "__NAME__": name,
+        "__TITLE__": title or name.replace("_", " ").capitalize(),
+        "__CORE_HEAD__": core_head(),
+    }
+    root = target / values["__DIST__"]
+    if root.exists():
+        raise UserError(f"{root} exists already; choose another folder or name.")
+
+    def fill(text: str) -> str:
+        for key, value in values.items():
+            text = text.replace(key, value)
+        return text
+
+    for source in sorted(SCAFFOLD.rglob("*.tmpl")):
+        relative = fill(str(source.relative_to(SCAFFOLD)).removesuffix(".tmpl"))
+        destination = root / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(fill(source.read_text(encoding="utf-8")), encoding="utf-8")
+    return root
+
+
+@plugins_group.command("new")
+@click.argument("name")
+@click.option("--dir", "target", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the package into.")  # fmt: skip
+@click.option("--title", default=None, help="A human name for the plugin.")
+def plugins_new(name: str, target: Path, title: str | None):
+    """Scaffold a plugin package NAME: pyproject with its entry point, a hook, a test, its
+    translation domain and migration branch."""
+    import sys
+
+    try:
+        root = scaffold(name, target, title=title)
+    except UserError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Created {root}")
+    click.echo(f"Next: pip install -e {root} && (cd {root} && pytest)")
+
+
+@plugins_group.command("revision")
+@click.argument("name")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def plugins_revision(name: str, message: str):
+    """Autogenerate a migration of the plugin NAME's own branch from its models."""
+    from core import migrate
+
+    migrate.plugin_revision(current_app.config["DATABASE_URL"], name, message)

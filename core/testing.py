@@ -10,6 +10,9 @@ Fixtures:
 * ``make_org`` — factory: ``make_org("code", parent=None, type_code="branch", sector="agency")``.
 * ``org`` — a county with one branch under it (``org`` is the branch).
 * ``with_plugins`` — ``with_plugins(name=plugin_object, ...)`` registers plugins for one test.
+
+They are documented for plugin authors in ``plugins/README.md`` ("Test it"; a meta-test checks
+that every fixture is listed there).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Precedence (tested): the organisation's theme → enabled plugins → ``themes/base``. A theme is a
 folder ``themes/<name>/`` with a ``theme.toml``, ``templates/`` and ``static/``. Templates
-extend ``theme_template("layout.html")`` so a theme may override the layout alone.
+extend ``theme_template("layout.html")`` so a theme may override the layout alone. A plugin
+package's ``templates/`` and ``static/`` folders take part for the organisations that enable it
+(its static files are served at ``/static/p/<plugin>/<file>``).
 """
 
 from __future__ import annotations
@@ -30,14 +32,7 @@ def available() -> dict[str, dict]:
 
 
 def _plugin_folders(app, kind: str) -> dict[str, Path]:
-    folders = {}
-    for name, plugin in app.extensions["gongkai.plugins"].installed().items():
-        module_file = getattr(plugin, "__file__", None)
-        if module_file:
-            folder = Path(module_file).parent / kind
-            if folder.is_dir():
-                folders[name] = folder
-    return folders
+    return app.extensions["gongkai.plugins"].folders(kind)
 
 
 def init_app(app) -> None:
@@ -84,10 +79,15 @@ def render(template: str, **context) -> str:
 
 def theme_static(filename: str) -> str:
     org = g.get("org")
-    themes = [org.theme] if org is not None and org.theme != BASE else []
-    for theme in [*themes, BASE]:
-        if (THEMES_DIR / theme / "static" / filename).is_file():
-            return url_for("themes.static", theme=theme, filename=filename)
+    theme = org.theme if org is not None and org.theme and org.theme != BASE else None
+    if theme and (THEMES_DIR / theme / "static" / filename).is_file():
+        return url_for("themes.static", theme=theme, filename=filename)
+    if org is not None:
+        plugins = current_app.extensions["gongkai.plugins"]
+        folders = plugins.folders("static")
+        for name in sorted(plugins.enabled_for(org)):
+            if name in folders and (folders[name] / filename).is_file():
+                return url_for("themes.plugin_static", plugin=name, filename=filename)
     return url_for("themes.static", theme=BASE, filename=filename)
 
 
@@ -96,3 +96,11 @@ def static(theme: str, filename: str):
     if theme not in available():
         abort(404)
     return send_from_directory(THEMES_DIR / theme / "static", filename, max_age=3600)
+
+
+@bp.route("/static/p/<plugin>/<path:filename>")
+def plugin_static(plugin: str, filename: str):
+    folder = current_app.extensions["gongkai.plugins"].folders("static").get(plugin)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, filename, max_age=3600)

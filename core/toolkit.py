@@ -1,7 +1,9 @@
-"""The plugins' one import surface: everything a Gongkai plugin may use.
+"""The plugins' one import surface: everything a Gongkai plugin may use of the project.
 
-A plugin imports from this module (and nothing else of the project); every other module is
-private and may change without notice. Documented in ``plugins/README.md``::
+A plugin imports from this module (and nothing else of the project; libraries such as Flask,
+click and SQLAlchemy are its own business); every other module is private and may change without
+notice. Every name is documented in the toolkit table of ``plugins/README.md`` (a meta-test
+checks it)::
 
     from core.toolkit import Markup, _, force_locale, hookimpl
 
@@ -14,16 +16,24 @@ What is here:
 
 * ``hookimpl`` — the marker for hook implementations (project ``gongkai``).
 * ``register_action(name, roles, where, plugin_grant=...)`` — register a plugin's own action
-  for the permission function (hook ``permission_decision``).
-* ``Organisation``, ``User``, ``Membership`` — the tenant models (read them; change them only
-  through operations).
-* ``subtree``, ``ancestors``, ``children`` — tree queries over the organisation hierarchy.
+  for the permission function; ``may(actor, action, obj)`` asks it.
+* ``Organisation``, ``User``, ``Membership``, ``Item`` — models (read them; change them only
+  through operations); ``get_org(code)``; ``subtree``, ``ancestors``, ``children`` — tree queries.
+* ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job.
+* ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
+* ``create_item(org, data, actor=...)``, ``SYSTEM`` — draft a disclosure item (it then goes
+  through the normal workflow); the actor of scheduled jobs.
 * ``session`` — the database session of the current request, command or job. Flush if you
-  must; never commit (the request, command or job commits once).
+  must; never commit (the request, command or job commits once). ``Base``, ``utcnow``,
+  ``UTCDateTime`` — for a plugin's own models and migrations.
+* ``audit_log(...)`` — write an audit entry; ``enqueue(func, *args, org_id=...)`` — a
+  background job after the commit; ``operation`` — a command as one unit of work.
+* ``render(template, **context)`` — render a template through the organisation's theme chain;
+  ``require_sign_in`` — ``before_request`` of a console blueprint.
 * ``UserError``, ``NotFound``, ``Forbidden`` — errors whose message is shown to the user.
-* ``_``/``gettext``, ``ngettext`` (translate now, at request time) and ``_l``/``lazy_gettext``
-  (for module-level text: labels, form fields, permission titles); ``force_locale(locale)``
-  to translate in the ``locale`` a hook was given (it also works outside a request: jobs, CLI).
+* ``_``/``gettext``, ``ngettext`` (translate now) and ``_l``/``lazy_gettext`` (module-level
+  text); ``force_locale(locale)``; ``localised(texts, locale)`` — pick a text of a
+  ``{locale: text}`` dict.
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
@@ -31,41 +41,89 @@ What is here:
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app, g
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
-from core.db import session
+from core.audit import log as audit_log
+from core.catalogue.models import localised
+from core.cliutil import operation
+from core.console import require_sign_in
+from core.db import Base, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
 from core.hookspecs import hookimpl
+from core.items.models import Item
+from core.jobs import enqueue
+from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
+from core.themes import render
+from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User
+from tenants.operations import get_org
 
 _ = gettext
 _l = lazy_gettext
 
+
+def current_org() -> Organisation | None:
+    """The organisation of the current request (routes with ``<org_code>``) or job."""
+    return g.get("org")
+
+
+def is_enabled(org: Organisation, name: str) -> bool:
+    """Whether ``org`` enables the plugin ``name`` (sector defaults and its settings)."""
+    return current_app.extensions["gongkai.plugins"].is_enabled(org, name)
+
+
+def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
+    """Draft a disclosure item of ``org`` (see ``core.items.operations.create``); it then goes
+    through the normal workflow. ``actor`` is a user, or ``SYSTEM`` in jobs."""
+    from core.items import operations
+
+    return operations.create(org, data, actor=actor, attachments=attachments)
+
+
 __all__ = [
+    "SYSTEM",
+    "Base",
     "Forbidden",
+    "Item",
     "Markup",
     "Membership",
     "NotFound",
     "Organisation",
     "SigninError",
     "SigninProvider",
+    "UTCDateTime",
     "User",
     "UserError",
     "_",
     "_l",
     "ancestors",
+    "audit_log",
     "children",
+    "create_item",
+    "current_org",
+    "enqueue",
     "escape",
     "force_locale",
+    "get_org",
     "gettext",
     "hookimpl",
+    "is_enabled",
     "lazy_gettext",
+    "localised",
+    "may",
     "ngettext",
+    "operation",
     "register_action",
+    "render",
+    "require_sign_in",
     "session",
     "subtree",
+    "utcnow",
 ]

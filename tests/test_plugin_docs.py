@@ -118,7 +118,7 @@ def test_documented_hooks_exist():
 
 @pytest.mark.parametrize("name", sorted(toolkit.__all__))
 def test_toolkit_name_is_documented(name):
-    section = readme().split("### The one import surface: `core.toolkit`", 1)[1].split("\n#", 1)[0]
+    section = readme().split("## The one import surface: `core.toolkit`", 1)[1].split("\n#", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("| `")]
     assert any(re.search(rf"`{re.escape(name)}[`(]", line) for line in table), (
         f"core.toolkit.{name} is not in the toolkit table of plugins/README.md"
@@ -128,3 +128,38 @@ def test_toolkit_name_is_documented(name):
 def test_toolkit_exports_exist():
     for name in toolkit.__all__:
         assert hasattr(toolkit, name), name
+
+
+def fixtures_of_core_testing() -> set[str]:
+    """The fixtures of core.testing (functions decorated with ``pytest.fixture``)."""
+    tree = ast.parse((ROOT / "core" / "testing.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                if isinstance(target, ast.Attribute) and target.attr == "fixture":
+                    names.add(node.name)
+    return names
+
+
+def test_testing_fixtures_are_discovered():
+    assert {"app", "client", "org", "with_plugins", "make_org"} <= fixtures_of_core_testing()
+
+
+@pytest.mark.parametrize("name", sorted(fixtures_of_core_testing()))
+def test_testing_fixture_is_documented(name):
+    section = readme().split("## Test it", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    assert any(f"`{name}`" in line for line in table), (
+        f"the fixture {name} of core.testing is not in the table of 'Test it' in plugins/README.md"
+    )
+
+
+def test_readme_commands_exist():
+    """Every ``gongkai plugins ...`` command the guide shows exists."""
+    from core.plugin_cli import plugins_group
+
+    shown = set(re.findall(r"`gongkai plugins (\w+)", readme()))
+    assert shown <= set(plugins_group.commands), shown - set(plugins_group.commands)
+    assert {"list", "new", "enable", "disable", "default", "revision"} <= shown

@@ -9,14 +9,15 @@ checks it).
 from __future__ import annotations
 
 import ast
-import inspect
 import logging
+from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 
 from core.cli import main
 from core.plugins import Plugins
+from core.testing import csrf_token
 from core.toolkit import hookimpl
 
 try:
@@ -28,6 +29,11 @@ except ImportError as exc:  # pragma: no cover - environment problem, not a test
     ) from exc
 
 MARKER = gongkai_testplugin.PANEL_MARKER
+HOOKS_OF_THE_FIXTURE = (
+    "catalogue_template_sections", "item_types", "periodic_jobs", "portal_panels",
+    "publication_channels", "register_blueprints", "register_commands", "register_sectors",
+    "sector_default_plugins", "validate_item", "workflow_guard", "workflow_transitioned",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -72,10 +78,7 @@ def test_entry_point_plugin_is_installed(plugins):
     [info] = [i for i in plugins.info() if i.name == "testplugin"]
     assert info.version == "0.1.0"
     assert info.distribution == "gongkai-testplugin"
-    assert info.hooks == (
-        "catalogue_template_sections", "portal_panels", "register_sectors",
-        "sector_default_plugins", "workflow_guard", "workflow_transitioned",
-    )  # fmt: skip
+    assert info.hooks == HOOKS_OF_THE_FIXTURE
 
 
 def test_core_default_plugin_is_not_listed_as_installed(plugins):
@@ -84,10 +87,16 @@ def test_core_default_plugin_is_not_listed_as_installed(plugins):
 
 
 def test_fixture_plugin_imports_only_the_toolkit():
-    tree = ast.parse(inspect.getsource(gongkai_testplugin))
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert imported == {"__future__", "core.toolkit"}
+    """Of the project, the plugin (its module and its migrations) imports core.toolkit only."""
+    package = Path(gongkai_testplugin.__file__).parent
+    imported = set()
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    project = {m for m in imported if m.split(".")[0] in ("core", "tenants", "plugins")}
+    assert project == {"core.toolkit"}
+    assert len(list(package.rglob("*.py"))) == 2  # the module and its migration: both checked
 
 
 def test_without_entry_points_nothing_is_installed(app):
@@ -248,10 +257,7 @@ def test_plugins_list_command(app, test_branch, agency_branch, make_org, county)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "testplugin 0.1.0 (gongkai-testplugin)"
-    assert lines[1] == (
-        "  hooks: catalogue_template_sections, portal_panels, register_sectors, "
-        "sector_default_plugins, workflow_guard, workflow_transitioned"
-    )
+    assert lines[1] == f"  hooks: {', '.join(HOOKS_OF_THE_FIXTURE)}"
     assert lines[2].startswith("  enabled for: ")
     enabled_for = set(lines[2].removeprefix("  enabled for: ").split(", "))
     assert enabled_for == {"plug-test", "plug-in"}
@@ -264,3 +270,222 @@ def test_trace_env_var_logs_hook_calls(app, monkeypatch, caplog, test_branch, ca
         panels(traced, test_branch)
     messages = [r.getMessage() for r in caplog.records if r.name == "core.plugins"]
     assert any("portal_panels" in m for m in messages)
+
+
+# --- item types, validation, channels (tenant hooks used by items and catalogues) --------------
+
+
+@pytest.fixture
+def w(make_org):
+    """The items world of tests/items_helpers.py; ``it-unit`` enables the fixture plugin."""
+    from core import db
+    from tests.items_helpers import build_world, user
+
+    world = build_world(make_org)
+    world["unit"].plugin_settings = {"enabled": ["testplugin"]}
+    world["sibling_admin"] = user("it-sibling-admin", ("admin", world["sibling"]))
+    db.session.commit()
+    return world
+
+
+def grant(**overrides):
+    from tests.items_helpers import plan
+
+    defaults = {
+        "entry_key": None,
+        "item_type": "testplugin.grant",
+        "extra": {"amount": "8000.50", "recipients": "12"},
+        "scope": "public",
+        "channels": ["notice_board", "website"],
+    }
+    return plan(**{**defaults, **overrides})
+
+
+def test_hook_item_types(w):
+    from core.errors import UserError
+    from core.items import operations as items
+    from core.items import types
+
+    assert set(types.types_for(w["unit"])) == {"testplugin.grant"}
+    assert types.types_for(w["sibling"]) == {}  # not enabled there
+    item = items.create(w["unit"], grant(), actor=w["editor"])
+    assert item.item_type == "testplugin.grant"
+    assert item.extra == {"amount": "8000.50", "recipients": 12}  # cleaned per field type
+    with pytest.raises(UserError) as refused:
+        items.create(w["unit"], grant(extra={"recipients": "many"}), actor=w["editor"])
+    assert set(refused.value.problems) == {
+        "extra.amount: is required",
+        "extra.recipients: must be a whole number",
+    }
+    with pytest.raises(UserError) as refused:
+        items.create(w["sibling"], grant(), actor=w["sibling_admin"])
+    assert "item_type: 'testplugin.grant' is not an item type of this unit" in (
+        refused.value.problems
+    )
+
+
+def test_item_type_fields_are_in_the_console_form_of_enabling_units_only(w, client, login):
+    login("it-editor", "long-enough-pw")
+    html = client.get("/admin/o/it-unit/items/new?lang=en").get_data(as_text=True)
+    assert "Amount (yuan)" in html and 'name="x_testplugin_grant__amount"' in html
+    response = client.post(
+        "/admin/o/it-unit/items/new?lang=en",
+        data={
+            "csrf_token": csrf_token(client, "/admin/o/it-unit/items/new"),
+            "title_zh_Hans_CN": "补助发放情况",
+            "body_zh_Hans_CN": "发放补助。",
+            "scope": "public",
+            "channels": ["notice_board"],
+            "item_type": "testplugin.grant",
+            "x_testplugin_grant__recipients": "3",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="x_testplugin_grant__amount-error-1">is required<' in html  # under its field
+    login("it-sibling-admin", "long-enough-pw")
+    html = client.get("/admin/o/it-sibling/items/new?lang=en").get_data(as_text=True)
+    assert "Amount (yuan)" not in html
+
+
+def test_item_type_values_are_shown_on_the_items_page(w, client, login):
+    from core import db
+    from core.items import operations as items
+
+    item = items.create(w["unit"], grant(), actor=w["editor"])
+    db.session.commit()
+    login("it-editor", "long-enough-pw")
+    html = client.get(f"/admin/o/it-unit/items/{item.id}?lang=en").get_data(as_text=True)
+    assert "<dt>Amount (yuan)</dt><dd>8000.50</dd>" in html
+    assert "<dt>Recipients</dt><dd>12</dd>" in html
+
+
+def test_hook_validate_item(w):
+    from core.errors import UserError
+    from core.items import operations as items
+
+    problem = "scope: a grant of 10,000 yuan or more is disclosed to the public"
+    with pytest.raises(UserError) as refused:  # refuses saving
+        items.create(
+            w["unit"],
+            grant(extra={"amount": "12000"}, scope="unit", channels=["meeting"]),
+            actor=w["editor"],
+        )
+    assert refused.value.problems == [problem]
+    item = items.create(w["unit"], grant(extra={"amount": "12000"}), actor=w["editor"])
+    with pytest.raises(UserError) as refused:  # ... and updating
+        items.update(item, {"scope": "unit", "channels": ["meeting"]}, actor=w["editor"])
+    assert refused.value.problems == [problem]
+    item.scope = "unit"  # changed behind the operations' back: proposing checks again
+    with pytest.raises(UserError) as refused:
+        items.propose(item, actor=w["editor"])
+    assert refused.value.problems == [problem]
+    assert item.state == "draft"
+    item.scope = "public"
+    items.propose(item, actor=w["editor"])
+    assert item.state == "proposed"
+
+
+def test_validate_item_is_not_asked_where_the_plugin_is_disabled(w, with_plugins):
+    from core.items import operations as items
+    from tests.items_helpers import plan
+
+    calls = []
+
+    class Recorder:
+        @hookimpl
+        def validate_item(self, org, item, data):
+            calls.append((org.code, data["item_type"], item))
+            return []
+
+    with_plugins(recorder=Recorder())
+    w["unit"].plugin_settings = {"enabled": ["testplugin", "recorder"]}
+    items.create(w["unit"], grant(), actor=w["editor"])
+    items.create(w["sibling"], plan(entry_key=None), actor=w["sibling_admin"])
+    assert calls == [("it-unit", "testplugin.grant", None)]  # None: a new item
+
+
+def test_hook_publication_channels(w):
+    from core.catalogue import operations as cat
+    from core.errors import UserError
+    from core.items import operations as items
+
+    screen = ["notice_board", "testplugin_screen"]
+    item = items.create(w["unit"], grant(channels=screen), actor=w["editor"])
+    assert item.channels == screen
+    assert cat.channel_labels("en", w["unit"])["testplugin_screen"] == "Electronic screen"
+    assert "testplugin_screen" in cat.channels_for_scope("public", w["unit"])
+    assert "testplugin_screen" not in cat.channels_for_scope("unit", w["unit"])  # society only
+    with pytest.raises(UserError) as refused:
+        items.create(
+            w["sibling"],
+            grant(item_type=None, extra=None, channels=screen),
+            actor=w["sibling_admin"],
+        )
+    assert "channels: unknown channel 'testplugin_screen'" in refused.value.problems
+    assert "testplugin_screen" not in cat.channel_labels("en", w["sibling"])
+
+
+def test_publication_channel_is_offered_in_the_forms_of_enabling_units(w, client, login):
+    login("it-editor", "long-enough-pw")
+    html = client.get("/admin/o/it-unit/items/new?lang=en").get_data(as_text=True)
+    assert 'value="testplugin_screen"' in html and "Electronic screen" in html
+    login("it-sibling-admin", "long-enough-pw")
+    html = client.get("/admin/o/it-sibling/items/new?lang=en").get_data(as_text=True)
+    assert "testplugin_screen" not in html
+
+
+# --- blueprints, commands and periodic jobs (process-wide, read at app creation) ---------------
+
+
+def test_hook_register_blueprints(client, test_branch, agency_branch):
+    from core import db
+    from tenants.operations import get_org
+
+    page = client.get("/o/plug-test/testplugin/?lang=en")
+    assert page.status_code == 200
+    assert '<h1 class="testplugin-page">Notes of the test plugin</h1>' in page.get_data(True)
+    assert client.get("/o/plug-agency/testplugin/").status_code == 404  # not enabled there
+    assert client.get("/o/no-such-org/testplugin/").status_code == 404
+    get_org("plug-test").plugin_settings = {"disabled": ["testplugin"]}
+    db.session.commit()
+    assert client.get("/o/plug-test/testplugin/").status_code == 404  # disabled: gone at once
+
+
+def test_plugin_routes_are_guarded_by_core(app):
+    from core.plugins import guard_plugin_route
+
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("testplugin.")]
+    assert [r.rule for r in rules] == ["/o/<org_code>/testplugin/"]
+    assert app.extensions["gongkai.plugin_blueprints"] == {"testplugin": "testplugin"}
+    assert guard_plugin_route in app.url_value_preprocessors[None]
+
+
+def test_hook_register_commands(app, test_branch):
+    from core import db
+
+    db.session.add(gongkai_testplugin.Note(org_id=test_branch.id, text="one"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["testplugin-notes", "plug-test"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "plug-test: 1 notes\n"
+    assert "testplugin-notes" in runner.invoke(main, ["--help"]).output
+
+
+def test_hook_periodic_jobs(app, test_branch, agency_branch, make_org, county):
+    from sqlalchemy import select
+
+    from core import db, jobs
+
+    opted_in = make_org("plug-in", parent=county, plugin_settings={"enabled": ["testplugin"]})
+    [sweep] = [s for s in jobs.sweeps() if s.name == "plugin:testplugin:note"]
+    assert (sweep.interval, sweep.args) == (3600, ("testplugin", "note"))
+    jobs.reset_embedded()
+    assert jobs.run_sweep("plugin:testplugin:note") == 2  # one job per enabling organisation
+    jobs.work_burst()
+    notes = db.session.scalars(select(gongkai_testplugin.Note).order_by("text")).all()
+    assert [(n.org_id, n.text) for n in notes] == [
+        (opted_in.id, "tick for plug-in"),
+        (test_branch.id, "tick for plug-test"),
+    ]  # written with the organisation the job carried; none for plug-agency

@@ -44,7 +44,6 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES, SCOPES, Category, Entry
 from core.i18n import _
-from tenants import codelists
 
 KEY_MESSAGE = _("Use lower-case letters a–z, digits, “.”, “_” and “-” (at most 60 characters).")
 LOCALES = ("zh_Hans_CN", "en", "ug")
@@ -232,7 +231,7 @@ def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
 def entry_form(version, **kwargs) -> EntryForm:
     return EntryForm(
         categories=cat.categories(version),
-        channel_entries=codelists.entries(cat.CHANNEL_LIST),
+        channel_entries=cat.channel_entries(version.organisation),
         **kwargs,
     )
 

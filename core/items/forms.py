@@ -8,7 +8,7 @@ problems (``"scope: ..."``) are put under the fields they name (:func:`attach_pr
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,6 @@ from core.catalogue.forms import MultiCheckboxField, ScopeChannelsMixin, choice
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.models import REFUSAL_REASONS
-from tenants import codelists
 
 LOCALES = ("zh_Hans_CN", "en", "ug")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -205,10 +204,51 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "up to 20 MB each. You may choose several files."
         ),
     )
+    item_type = SelectField(
+        _("Item type"),
+        validators=[Optional()],
+        description=_(
+            "For an off-catalogue item: the kind of matter, which adds the fields of that type. "
+            "A catalogue entry brings its own type."
+        ),
+    )
+
+    item_types: dict = {}  # set per organisation by with_types()
+    type_fields: dict = {}  # {type code: [(field, form field name)]}
+
+    @classmethod
+    def with_types(cls, item_types: dict) -> type[ItemForm]:
+        """The form with the extra fields of the organisation's item types (plugins' hook
+        ``item_types``): one field ``x_<type>__<name>`` per field of each type."""
+        if not item_types:
+            return cls
+        attrs: dict[str, Any] = {"item_types": item_types, "type_fields": {}}
+        for code, item_type in item_types.items():
+            names = []
+            for f in item_type.fields:
+                name = f"x_{re.sub(r'[^a-z0-9]', '_', code.lower())}__{f.name}"
+                attrs[name] = _extra_field(f)
+                names.append((f, name))
+            attrs["type_fields"][code] = names
+        return type("ItemFormWithTypes", (cls,), attrs)
 
     def __init__(self, *args, org, version, min_notice_days: int, **kwargs):
         super().__init__(*args, **kwargs)
         loc = labels.locale()
+        self.item_type.choices = [
+            choice("", _("None")),
+            *(choice(code, t.label(loc)) for code, t in self.item_types.items()),
+        ]
+        for fields in self.type_fields.values():
+            for f, name in fields:
+                form_field = getattr(self, name)
+                form_field.label.text = f.label(loc)
+                form_field.description = f.hint(loc)
+                if f.type == "choice":
+                    form_field.choices = [
+                        choice("", _("Choose…")),
+                        *(choice(c, f.choice_label(c, loc)) for c, _l in f.choices),
+                    ]
         self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
         self.min_notice_days = min_notice_days
         self.planned_at.description = gettext(
@@ -227,7 +267,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             choice("", _("Choose…")),
             *(choice(s, labels.scope(s)) for s in SCOPES),
         ]
-        self.set_channel_choices(codelists.entries(cat.CHANNEL_LIST), loc)
+        self.set_channel_choices(cat.channel_entries(org), loc)
 
     def validate_notice_days(self, field):
         if self.is_notice.data and field.data is not None and field.data < self.min_notice_days:
@@ -260,9 +300,40 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "users": sorted(set(split_names(self.audience_users.data))),
         }
 
+    def type_fieldsets(self) -> list[tuple[Any, list]]:
+        """``(item type, [form fields])`` of each item type, for the template."""
+        return [
+            (self.item_types[code], [getattr(self, name) for _f, name in fields])
+            for code, fields in self.type_fields.items()
+        ]
+
+    def effective_type(self) -> str | None:
+        """The item's type: the chosen entry's, else the one chosen for an off-catalogue item."""
+        entry = next((e for e in self.entries if e.key == self.entry_key.data), None)
+        if entry is not None and entry.item_type:
+            return entry.item_type
+        return self.item_type.data or None
+
+    def extra_field(self, name: str):
+        """The form field of the effective type's extra field ``name`` (for its problems)."""
+        for f, field_name in self.type_fields.get(self.effective_type() or "", []):
+            if f.name == name:
+                return getattr(self, field_name)
+        return None
+
+    def extra(self) -> dict[str, Any]:
+        """The values of the effective type's extra fields (the operation cleans them)."""
+        out = {}
+        for f, name in self.type_fields.get(self.effective_type() or "", []):
+            value = getattr(self, name).data
+            out[f.name] = value.isoformat() if isinstance(value, date) else value
+        return out
+
     def to_data(self) -> dict[str, Any]:
         """The operation's input (the audience is added by the view when it changed)."""
         return {
+            "item_type": self.item_type.data or None,
+            "extra": self.extra(),
             "titles": texts(self, "title"),
             "bodies": texts(self, "body"),
             "entry_key": self.entry_key.data or None,
@@ -292,11 +363,29 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "involves_secrets": item.involves_secrets,
             "audience_orgs": ", ".join(audience.get("orgs", [])),
             "audience_users": ", ".join(audience.get("users", [])),
+            "item_type": item.item_type or "",
         }
+        slug = re.sub(r"[^a-z0-9]", "_", (item.item_type or "").lower())
+        for name, value in (item.extra or {}).items():
+            if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                value = date.fromisoformat(value)
+            data[f"x_{slug}__{name}"] = value
         for loc in LOCALES:
             data[f"title_{loc}"] = (version.titles or {}).get(loc, "") if version else ""
             data[f"body_{loc}"] = (version.bodies or {}).get(loc, "") if version else ""
         return data
+
+
+def _extra_field(f):
+    """The form field of an item type's extra field (the operation checks the values)."""
+    kinds = {
+        "textarea": lambda: TextAreaField(validators=[Optional()]),
+        "integer": lambda: IntegerField(validators=[Optional()]),
+        "date": lambda: DateField(validators=[Optional()]),
+        "boolean": lambda: BooleanField(),
+        "choice": lambda: SelectField(validators=[Optional()]),
+    }
+    return kinds.get(f.type, lambda: StringField(validators=[Optional(), Length(max=500)]))()
 
 
 # Problems of an operation ("scope: ...") → the form field they belong to.
@@ -313,6 +402,7 @@ PROBLEM_FIELDS = {
     "audience": "audience_orgs",
     "attachments": "attachments",
     "explanation": "explanation",
+    "item_type": "item_type",
 }
 
 
@@ -330,6 +420,8 @@ def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
         else:
             field_name = PROBLEM_FIELDS.get(head)
         field = getattr(form, field_name, None) if field_name else None
+        if head == "extra" and hasattr(form, "extra_field"):  # "extra.amount: ..." (item types)
+            field = form.extra_field(loc)
         if field is None or not message.strip():
             rest.append(problem)
             continue

@@ -75,6 +75,9 @@ class Item(db.Base):
     category_key: Mapped[str | None] = mapped_column(String(60))
     cadence: Mapped[str | None] = mapped_column(String(20))
     period_key: Mapped[str | None] = mapped_column(String(20))
+    # a plugin's item type (hook item_types) and the values of its extra fields
+    item_type: Mapped[str | None] = mapped_column(String(60))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     catalogue_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_versions.id"))
     scope: Mapped[str] = mapped_column(String(20), default="public")
     visible_scope: Mapped[str] = mapped_column(String(20), default="unit")

@@ -20,7 +20,7 @@ from core.catalogue import schedule
 from core.catalogue.models import SCOPES
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from core.items import content
+from core.items import content, types
 from core.items import workflow as wf
 from core.items.models import (
     REFUSAL_REASONS,
@@ -48,6 +48,8 @@ PLAN_FIELDS = (
     "is_notice",
     "notice_days",
     "involves_secrets",
+    "item_type",
+    "extra",
 )
 REPLAN_STATES = ("reviewed", "superior_review", "approved", "scheduled")
 
@@ -230,8 +232,10 @@ def clean_plan(
     channels = merged.get("channels") or []
     if isinstance(channels, str):
         channels = [c.strip() for c in channels.split(",") if c.strip()]
-    suitable = set(catalogue.channels_for_scope(scope)) if scope in SCOPES else set()
-    known = set(catalogue.channels_for_scope("public")) | set(catalogue.channels_for_scope("unit"))
+    suitable = set(catalogue.channels_for_scope(scope, org)) if scope in SCOPES else set()
+    known = set(catalogue.channels_for_scope("public", org)) | set(
+        catalogue.channels_for_scope("unit", org)
+    )
     if not channels:
         problems.append("channels: at least one channel is required")
     for channel in channels:
@@ -277,7 +281,37 @@ def clean_plan(
     out["period_key"] = (
         period_key if entry is not None and entry.cadence not in schedule.EVENT_CADENCES else None
     )
+    _clean_type(org, data, merged, entry, current, out, problems)
     return out, problems
+
+
+def _clean_type(org, data, merged, entry, current, out, problems) -> None:
+    """A plugin's item type (hook ``item_types``) and its extra fields: the type of the entry,
+    or the one chosen for an off-catalogue item; the values are cleaned for its fields."""
+    known = types.types_for(org)
+    entry_type = entry.item_type if entry is not None and entry.item_type else None
+    chosen = merged.get("item_type") or None
+    item_type = entry_type or chosen
+    if entry_type is None and chosen and chosen not in known:
+        problems.append(f"item_type: {chosen!r} is not an item type of this unit")
+    out["item_type"] = item_type
+    definition = known.get(item_type) if item_type else None
+    if definition is None and current is not None and current.item_type == item_type:
+        # the type is no longer offered (its plugin was disabled): keep the values as they are
+        if (data.get("extra") or {}) and data.get("extra") != current.extra:
+            problems.append("extra: this item type has no extra fields here")
+        out["extra"] = dict(current.extra or {})
+        return
+    extra, extra_problems = types.clean_extra(
+        definition, merged.get("extra"), strict="extra" in data
+    )
+    problems += extra_problems
+    out["extra"] = extra
+
+
+def validation_problems(org, item, plan: dict, titles: dict, bodies: dict) -> list[str]:
+    """What the enabled plugins refuse (hook ``validate_item``) in the cleaned ``plan``."""
+    return types.validate(org, item, {**plan, "titles": titles, "bodies": bodies})
 
 
 def plan_problems(item: Item) -> list[str]:
@@ -344,6 +378,8 @@ def create(org: Organisation, data: dict[str, Any], *, actor, attachments=()) ->
     bodies = _texts(data.get("bodies"), "content", problems)
     plan, plan_errors = clean_plan(org, data)
     problems += plan_errors + attachment_problems(attachments)
+    if not problems:
+        problems = validation_problems(org, None, plan, titles, bodies)
     if problems:
         raise UserError("The item was not saved.", problems=problems)
     item = Item(
@@ -396,6 +432,8 @@ def update(item: Item, data: dict[str, Any], *, actor, attachments=()) -> bool:
     bodies = _texts(data["bodies"], "content", problems) if "bodies" in data else version.bodies
     plan, plan_errors = clean_plan(item.organisation, data, current=item)
     problems += plan_errors + attachment_problems(attachments)
+    if not problems:
+        problems = validation_problems(item.organisation, item, plan, titles, bodies)
     if problems:
         raise UserError("The item was not saved.", problems=problems)
     before = {
@@ -490,6 +528,15 @@ def add_attachments(item: Item, files, *, actor) -> list[Attachment]:
 
 
 def propose(item: Item, *, actor) -> Item:
+    """Propose the plan for the review; the enabled plugins may refuse it (``validate_item``)."""
+    if not engine.check(wf.item, item, "propose", actor=actor):  # else run() says why not
+        version = item.current_version or pending_version(item)
+        plan = {f: getattr(item, f) for f in (*PLAN_FIELDS, "cadence", "category_key")}
+        titles = dict(version.titles) if version else {}
+        bodies = dict(version.bodies) if version else {}
+        problems = validation_problems(item.organisation, item, plan, titles, bodies)
+        if problems:
+            raise UserError("The item cannot be proposed.", problems=problems)
     engine.run(wf.item, item, "propose", actor=actor)
     return item
 

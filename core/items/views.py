@@ -43,6 +43,7 @@ from core.errors import UserError
 from core.i18n import LANGUAGE_NAMES
 from core.items import content, forms, timeliness
 from core.items import operations as items
+from core.items import types as item_types
 from core.items import workflow as wf
 from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
@@ -165,6 +166,7 @@ def base_context() -> dict[str, Any]:
         "render_markdown": content.render,
         "locales": SUPPORTED_LOCALES,
         "may_edit": may("items.edit"),
+        "extra_facts": lambda item: item_types.display(item, loc),
     }
 
 
@@ -236,7 +238,8 @@ def index():
 
 def item_form(**kwargs) -> forms.ItemForm:
     org = g.org
-    return forms.ItemForm(
+    form_class = forms.ItemForm.with_types(item_types.types_for(org))  # plugins' extra fields
+    return form_class(
         org=org,
         version=cat.effective_version(org),
         min_notice_days=params.value(org, "notice.min_days"),

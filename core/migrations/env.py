@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from core import db
-from core.migrate import include_name
+from core.migrate import include_name, include_object
 from core.models import import_all_models
 
 import_all_models()
@@ -20,6 +20,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -42,6 +43,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
