@@ -52,6 +52,8 @@ demo: install i18n-compile
 	@echo "Gongkai demo on http://127.0.0.1:5000 — sign in with any demo account, password gongkai-demo:"
 	@echo "  platform-admin, and for every organisation code X: X-admin, X-reviewer, X-member"
 	@echo "  (e.g. kashgar-kg3-admin, hongjiang-agri-reviewer, hengdong-tts-member)"
+	@echo "Mail the platform sends is written to $(GONGKAI_INSTANCE_PATH)/mail/ (or set GONGKAI_SMTP_URL;"
+	@echo "  \`$(BIN)/gongkai mail-debug\` is a local SMTP server that writes there too)."
 	@echo
 	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
 

@@ -177,7 +177,11 @@ def demo_group():
 def demo_load():
     """Load the demo counties, accounts and catalogues; running it again changes nothing."""
     import core.catalogue.demo
+    import core.disclosure_requests.demo
+    import core.evaluation.demo
+    import core.feedback.demo
     import core.items.demo
+    import core.workdays.demo
     import tenants.demo
 
     plugins = current_app.extensions["gongkai.plugins"]
@@ -188,6 +192,10 @@ def demo_load():
     click.echo(tenants.demo.load(**known))
     click.echo(core.catalogue.demo.load())
     click.echo(core.items.demo.load())
+    click.echo(core.workdays.demo.load())  # before anything that computes a deadline
+    click.echo(core.disclosure_requests.demo.load())
+    click.echo(core.feedback.demo.load())
+    click.echo(core.evaluation.demo.load())
 
 
 def register_commands() -> None:
@@ -211,6 +219,13 @@ def register_commands() -> None:
     main.add_command(core.register.cli.register_group)
     main.add_command(core.search.cli.search_group)
     main.add_command(core.sso.cli.sso_group)
+    import core.workdays.cli
+
+    main.add_command(core.workdays.cli.calendar_group)
+    import core.notifications.cli
+
+    main.add_command(core.notifications.cli.notifications_group)
+    main.add_command(core.notifications.cli.mail_debug_command)
 
 
 register_commands()

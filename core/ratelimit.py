@@ -10,6 +10,11 @@ Behind reverse proxies the peer address is the proxy's: set ``GONGKAI_TRUSTED_PR
 client is the address that many hops from the right of ``X-Forwarded-For`` (the hops a client
 cannot forge).
 
+When Redis is unreachable the limiter falls back to counters in memory
+(``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``) and retries Redis now and then; a storage error never
+refuses a request (``RATELIMIT_SWALLOW_ERRORS``). So a visitor's submission (feedback, an
+objection) is accepted and stored while Redis is down — its notification waits in the job outbox.
+
 Views limit a block, not a whole route, so that they can answer a breach themselves (and keep
 what the visitor wrote)::
 
@@ -50,6 +55,14 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "gongkai-rl")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: count in this process's memory until it is back (checked again now and then),
+    # and never turn a storage error into a refused submission (tests/test_feedback.py)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2}
+        )
     limiter = Limiter(client_address, app=app)
     app.extensions["gongkai.limiter"] = limiter
     return limiter

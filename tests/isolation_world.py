@@ -105,6 +105,30 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbtoken": NOBODY,  # the name of an iso-b staff member's API token
     "zxctoken": NOBODY,  # the name of iso-c's service token
     "zxtsecrt": NOBODY,  # county 2's sign-in provider's client secret
+    # disclosure requests (依申请公开): each read by its applicant only (the console aside)
+    "zxbreqst": frozenset({B_MEMBER}),  # iso-b's request, filed by its member, granted
+    "zxbreqat": frozenset({B_MEMBER}),  # ... the document given with the decision
+    "zxcreqst": frozenset({C_MEMBER}),  # iso-c's request, declined (filed with county 2)
+    # feedback ledger (意见建议台账): an entry of iso-b closed with a published answer and
+    # rectification, one just received; one of iso-c published
+    "zxbfbpbq": EVERYONE,  # the published summary of iso-b's feedback
+    "zxbfbans": EVERYONE,  # ... its published answer
+    "zxbfbrec": EVERYONE,  # ... its published rectification result
+    "zxbfbcon": NOBODY,  # ... the submitter's own words (the console's business)
+    "zxbfbnam": NOBODY,  # ... the submitter's name
+    "zxbfbnot": NOBODY,  # ... a handling note
+    "zxbfbmea": NOBODY,  # ... the rectification measures
+    "zxbfbunp": NOBODY,  # feedback to iso-b, not answered
+    "zxcfbpbq": EVERYONE,  # the published summary of iso-c's feedback
+    "zxcfbcon": NOBODY,  # ... the submitter's own words
+    # member evaluation (评议): rounds of iso-sup for iso-b, of county 2 for iso-c
+    "zxbevdrf": NOBODY,  # a draft round
+    "zxbevopn": frozenset({B_MEMBER}),  # an open round: its title, for iso-b's voters
+    "zxbevcmo": NOBODY,  # ... a comment in it
+    "zxbevuni": frozenset({A_MEMBER, B_MEMBER, SUP_REVIEWER}),  # published, scope unit (iso-sup)
+    "zxbevcmu": NOBODY,  # ... a comment in it (never published)
+    "zxcevpty": frozenset({C_MEMBER}),  # county 2's round, published party_wide
+    "zxcevcmt": NOBODY,  # ... a comment in it
 }
 
 
@@ -361,6 +385,10 @@ def build() -> World:
     )
     people_and_access(w, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       b_staff=b_staff, c_staff=c_staff)  # fmt: skip
+    feedback_entries(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
+                      county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     db.session.commit()
 
     expected_states = {
@@ -429,6 +457,107 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
         w.extra["tokens"][user.username] = secret
 
 
+def evaluation_rounds(w: World, *, superior, unit_b, unit_c, county2, county2_admin, b_staff,
+                      c_staff) -> None:  # fmt: skip
+    """Member evaluation: iso-sup's rounds for iso-b (a draft, an open one, one published for
+    its subtree) and county 2's round for iso-c (published party-wide), with comments."""
+    from core.evaluation import operations as ev
+
+    sup_admin = person("iso-sup-admin", ("admin", superior))
+    today = ev.today(superior)
+
+    def make(org, unit, actor, marker, scope, *, voter=None, comment=None, until="published"):
+        round_ = ev.create(
+            org,
+            {"titles": {"zh_Hans_CN": f"评议 {marker}"}, "opens_on": today,
+             "closes_on": today + timedelta(days=7), "result_scope": scope,
+             "units": [unit.code]},  # never iso-a: its people are the suite's readers
+            actor=actor,
+        )  # fmt: skip
+        if until != "draft":
+            ev.open_round(round_, actor=actor)
+            answers = {k: "satisfied" for k in [*round_.criterion_keys(), "overall"]}
+            ev.cast(round_, unit, actor=voter, answers=answers, comment=f"意见 {comment}")
+        if until == "published":
+            ev.close(round_, actor=actor)
+            ev.publish(round_, actor=actor)
+        return round_.id
+
+    b_rounds = [
+        make(superior, unit_b, sup_admin, "zxbevdrf", "unit", until="draft"),
+        make(superior, unit_b, sup_admin, "zxbevopn", "unit", voter=b_staff, comment="zxbevcmo",
+             until="open"),
+        make(superior, unit_b, sup_admin, "zxbevuni", "unit", voter=b_staff, comment="zxbevcmu"),
+    ]  # fmt: skip
+    c_round = make(county2, unit_c, county2_admin, "zxcevpty", "party_wide", voter=c_staff,
+                   comment="zxcevcmt")  # fmt: skip
+    w.extra["evaluation_rounds"] = [(code, i) for i in b_rounds for code in (SUPERIOR, B)] + [
+        (COUNTY2, c_round),
+        (C, c_round),
+    ]
+
+
+def feedback_entries(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """The feedback ledgers of iso-b (an entry closed with its answer and rectification
+    published, one just received) and iso-c (a published answer)."""
+    from core.feedback import operations as fb
+
+    done = fb.submit_online(unit_b, content="意见 zxbfbcon", name="zxbfbnam").entry
+    fb.assign(done, actor=b_staff, handler=b_staff)
+    fb.add_note(done, actor=b_staff, text="办理 zxbfbnot")
+    fb.start_rectification(done, actor=b_staff, measures="整改 zxbfbmea",
+                           deadline=done.received_on)  # fmt: skip
+    fb.record_rectification(done, actor=b_staff, result="整改结果 zxbfbrec")
+    fb.answer(done, actor=b_staff, text="答复 zxbfbans")
+    fb.publish(done, actor=b_staff, public_question="问题 zxbfbpbq")
+    fb.close(done, actor=b_staff)
+    waiting = fb.submit_online(unit_b, content="意见 zxbfbunp", contact="13800000000").entry
+    answered = fb.submit_online(unit_c, content="意见 zxcfbcon").entry
+    fb.assign(answered, actor=c_staff, handler=c_staff)
+    fb.answer(answered, actor=c_staff, text="答复")
+    fb.publish(answered, actor=c_staff, public_question="问题 zxcfbpbq")
+    w.extra["feedback"] = [(B, done.id), (B, waiting.id), (C, answered.id)]
+
+
+def disclosure_requests(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """A request of iso-b's member, granted with a document; one of iso-c's member, declined
+    (and so filed with county 2)."""
+    from core.disclosure_requests import operations as requests
+    from tenants.models import User
+
+    found = []
+    for unit, staff, username, marker in (
+        (unit_b, b_staff, B_MEMBER, "zxbreqst"),
+        (unit_c, c_staff, C_MEMBER, "zxcreqst"),
+    ):
+        applicant = db.session.scalar(select(User).where(User.username == username))
+        req = requests.file(
+            unit,
+            {"content": f"申请公开 {marker} 的党费明细", "purpose": "了解情况",
+             "contact_email": "applicant@example.org", "delivery": "electronic"},
+            applicant=applicant,
+        )  # fmt: skip
+        requests.accept(req, actor=staff)
+        if unit is unit_b:
+            decision = requests.decide(
+                req, "granted", {"answer": "见附件"}, actor=staff,
+                files=[("zxbreqat.pdf", pdf("zxbreqat"))],
+            )  # fmt: skip
+            (att,) = requests.attachments(req, decision)
+            bundle = {"attachment_id": att.id}
+        else:
+            decision = requests.decide(
+                req, "declined", {"reason_code": "party_secret", "explanation": "涉及党的秘密"},
+                actor=staff,
+            )  # fmt: skip
+            bundle = {}
+        found.append(
+            {"org_code": unit.code, "request_id": req.id, "decision_id": decision.id,
+             "marker": marker, **bundle}
+        )  # fmt: skip
+    w.extra["requests"] = found
+
+
 def bundles(w: World) -> list[dict[str, Any]]:
     """The argument values of iso-b's and iso-c's objects (and of the organisations above them)."""
     found: list[dict[str, Any]] = []
@@ -456,6 +585,13 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append({"token": token})
     for name in w.extra["providers"]:
         found.append({"provider": name, "name": name})
+    for bundle in w.extra.get("requests", []):
+        found.append(dict(bundle))
+    for code, feedback_id in w.extra.get("feedback", []):
+        found.append({"org_code": code, "feedback_id": feedback_id})
+    found.append({"year": 2026})  # the working-day calendar: platform data, no tenant's
+    for code, round_id in w.extra.get("evaluation_rounds", []):
+        found.append({"org_code": code, "round_id": round_id})
     return found
 
 
@@ -465,13 +601,15 @@ def bundles(w: World) -> list[dict[str, Any]]:
 SKIPPED = {
     "static": "files of the application (not tenant data)",
     "themes.static": "theme files (CSS, images): the same for every tenant",
+    "themes.plugin_static": "plugins' static files (CSS, images): the same for every tenant",
     "core.healthz": "liveness probe: no data",
     "core.readyz": "readiness probe: no data",
 }
 
 # Arguments that name an object by a global id: requested under iso-a's own code too.
 OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
-               "invitation_id"}  # fmt: skip
+               "invitation_id", "round_id", "feedback_id", "request_id",
+               "decision_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -58,6 +58,17 @@ PUBLIC_BY_DESIGN = {
     "api.organisations": "the hosted organisations (public directory)",
     "api.organisation": "one organisation's public details",
     "api.tree": "an organisation's public subtree",
+    "requests.new": "any signed-in person may request disclosure from any unit (REQ-1); a "
+    "form that does not validate changes nothing",
+    "requests_api.file_request": "(the same through the API, with a token)",
+    "feedback.give": "feedback from anyone, no account needed (FB-1); rate-limited",
+    "feedback.received": "the confirmation of the visitor's own submission (from the session)",
+    "feedback.lookup": "a submission's page, for whoever holds its receipt and lookup code",
+    "feedback.answers": "an organisation's published answers to feedback",
+    "feedback_api.submit": "feedback through the API, no account needed; rate-limited",
+    "feedback_api.answers": "an organisation's published answers as JSON",
+    "evaluation.results": "a published evaluation round's results, in the scope its superior "
+    "chose (SUP-3; 404 for anyone outside it)",
 }
 # A provider that cannot be reached is a designed 502/503 page, not a server error.
 UPSTREAM = {"sso.start", "sso.callback"}
@@ -76,6 +87,9 @@ PUBLIC_ITEM_PAGES = {
 MAY_CHANGE = {
     "portal.objection": {"item_objections", "audit_entries"},  # an objection to a public notice
     "portal_api.objections": {"item_objections", "audit_entries"},
+    # feedback from anyone (its notification jobs wait in the outbox)
+    "feedback.give": {"feedback_entries", "audit_entries", "job_outbox"},
+    "feedback_api.submit": {"feedback_entries", "audit_entries", "job_outbox"},
     "sso.start": {"audit_entries"},  # a failed sign-in is audited
     "sso.callback": {"audit_entries"},
     "invitations.show": {"audit_entries"},  # a refused invitation is audited

@@ -98,11 +98,37 @@ class Isolated:
             self.outer.push()
 
 
+def seed_feedback(w) -> None:
+    """Published answers to feedback (one about an item), and an entry not answered yet."""
+    from core.feedback import operations as feedback
+
+    for n, item_id in enumerate((None, w["public_id"])):
+        entry = feedback.submit_online(w["unit"], content=f"意见{n}", item_id=item_id).entry
+        feedback.assign(entry, actor=w["admin"], handler=w["member"])
+        feedback.answer(entry, actor=w["member"], text=f"答复{n}")
+        feedback.publish(entry, actor=w["admin"], public_question=f"问题{n}")
+    feedback.submit_online(w["unit"], content="未答复", contact="13800000000")
+
+
+def seed_requests(w) -> list[int]:
+    """Disclosure requests of the token's user: one decided with a document, one just filed."""
+    from core.disclosure_requests import operations as requests
+
+    filing = {"content": "党费明细", "purpose": "了解情况", "contact_email": "a@example.org"}
+    decided = requests.file(w["unit"], filing, applicant=w["admin"])
+    requests.accept(decided, actor=w["editor"])
+    requests.decide(decided, "granted", {"answer": "见附件"}, actor=w["editor"],
+                    files=[("明细.pdf", b"%PDF-1.4\n%%EOF\n")])  # fmt: skip
+    waiting = requests.file(w["unit"], filing, applicant=w["member"])
+    return [decided.id, waiting.id]
+
+
 @pytest.fixture
 def seeded(make_org) -> dict:
     """A county with units, public and non-public items, a notice, a draft and a token."""
     w = build_world(make_org)
     public = published(w, **PUBLIC, **texts("公开"))
+    w["public_id"] = public.id
     notice = published(w, **PUBLIC, **texts("公示"), is_notice=True)
     internal = published(w, **texts("党内"))
     items.request_amendment(
@@ -110,12 +136,15 @@ def seeded(make_org) -> dict:
     )
     items.decide_amendment(public, actor=w["bureau_reviewer"], approve=True)
     draft = items.create(w["unit"], plan(**texts("草稿")), actor=w["editor"])
+    seed_feedback(w)
+    request_ids = seed_requests(w)
     _row, secret = tokens.create(w["admin"], scopes=["register:read", "items:write"])
     db.session.commit()
     return {
         "headers": {"Authorization": f"Bearer {secret}"},
         "org_codes": ["it-unit", "it-county"],
         "item_ids": [public.id, notice.id, internal.id, draft.id],
+        "request_ids": request_ids,
     }
 
 
@@ -139,6 +168,8 @@ def test_the_api_answers_as_its_schema_says(app, seeded, subtests):
             params["org_code"] = seeded["org_codes"][len(str(case.query or "")) % 2]
         if "item_id" in params:
             params["item_id"] = seeded["item_ids"][len(str(case.body or "")) % 4]
+        if "request_id" in params:
+            params["request_id"] = seeded["request_ids"][len(str(case.body or "")) % 2]
         case.path_parameters = params
         for headers in ({}, seeded["headers"]):
             case.call_and_validate(headers=headers, checks=CHECKS)

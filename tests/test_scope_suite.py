@@ -35,6 +35,8 @@ pytestmark = pytest.mark.rule("SCOPE-1")
 NOT_SURFACES = {
     "api.transition_item": "the workflow view of an item, for those who may work on it",
     "api.register": "the register: the unit's admins and its superiors",
+    "notifications.inbox": "a person's own notifications: console business they were told of "
+    "(a filing with its reason); the isolation suite checks nobody reads another's",
 }
 # Query strings a surface is read with (besides none): what fills its list.
 QUERIES = {

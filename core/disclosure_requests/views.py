@@ -1,0 +1,739 @@
+"""Pages of the disclosure requests.
+
+The applicant (``/o/<code>/requests/...``, signed in): file a request, read it with its deadline
+(and how it was computed), the decision and the documents given, amend an unclear request,
+escalate a refusal or an overdue request; "My requests" (``/requests``) across units. Nobody but
+the applicant reads these pages: those who read the unit's requests in the console are sent
+there, anyone else gets a 404 (which says nothing of what exists).
+
+The unit console (``/admin/o/<code>/requests/...``): the requests of the unit and its subtree
+(superiors and supervisors read them, SUP-1), a request with its history and the form of each
+step, recording an oral or paper request, and the superior's pages — filed decisions (REQ-5) with
+their acknowledgement and the escalations waiting for a review.
+
+Views parse, authorise (:func:`core.permissions.may` with the ``requests.*`` actions), call one
+operation, then render or redirect; a refused operation shows the same page with the input kept
+and a 4xx status (the app then rolls back).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core import db, permissions, ratelimit
+from core.catalogue import labels
+from core.console import display_names, refusal, require_sign_in
+from core.disclosure_requests import forms
+from core.disclosure_requests import operations as ops
+from core.disclosure_requests import workflow as wf
+from core.disclosure_requests.models import (
+    OPEN_STATES,
+    DisclosureRequest,
+    RequestDecision,
+)
+from core.errors import UserError
+from core.i18n import _
+from core.items.models import VISIBLE_STATES, Item
+from core.storage import storage
+from core.themes import render
+from core.workflow import allowed_transitions
+from tenants import hierarchy, resolution
+from tenants.models import Organisation
+
+ADDRESS_LIMIT = "30 per hour;5 per minute"
+"""Requests one address may file (a shared office address files for many people)."""
+USER_LIMIT = "10 per day;3 per minute"
+"""Requests one applicant may file."""
+PER_PAGE = 25
+
+portal = Blueprint("requests", __name__, url_prefix="/o/<org_code>/requests")
+portal.url_value_preprocessor(resolution.pull_org)
+portal.url_defaults(resolution.add_org_code)
+
+mine = Blueprint("requests_mine", __name__)
+
+admin = Blueprint("requests_admin", __name__, url_prefix="/admin/o/<org_code>/requests")
+admin.url_value_preprocessor(resolution.pull_org)
+admin.url_defaults(resolution.add_org_code)
+admin.before_request(require_sign_in)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def zone(org: Organisation | None = None) -> ZoneInfo:
+    org = org or g.get("org")
+    return ZoneInfo((org.timezone if org else None) or "Asia/Shanghai")
+
+
+def when(value: datetime | None, fmt: str = "short", org=None) -> str:
+    """A UTC time in the organisation's time zone, in the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt, tzinfo=zone(org), locale=labels.locale())
+
+
+def helpers() -> dict[str, Any]:
+    return {
+        "locale": labels.locale(),
+        "request_labels": forms,
+        "when": when,
+        "transition_label": wf.transition_label,
+        "today": ops.today,
+        "overdue": ops.overdue,
+    }
+
+
+def limited() -> str | None:
+    """Count one filing against the address and the user; a message when over a limit."""
+    limiter = current_app.extensions.get("gongkai.limiter")
+    try:
+        with ratelimit.limit(ADDRESS_LIMIT, scope="requests-address"):
+            pass
+        if limiter is not None and limiter.enabled and current_user.is_authenticated:
+            key = f"user:{current_user.id}"
+            with limiter.limit(USER_LIMIT, key_func=lambda: key, scope="requests-user"):
+                pass
+    except ratelimit.RateLimitExceeded:
+        return gettext(
+            "Too many requests were filed from your account or address. Your text is kept "
+            "below: please try again later."
+        )
+    return None
+
+
+def request_view(req: DisclosureRequest) -> dict[str, Any]:
+    """What the applicant's page and the console's detail page both show."""
+    decision = ops.current_decision(req)
+    all_decisions = ops.decisions(req)
+    files = ops.attachments(req)
+    by_decision: dict[int, list] = {}
+    for att in files:
+        by_decision.setdefault(att.decision_id, []).append(att)
+    ids = {d.public_item_id for d in all_decisions} | {d.item_id for d in all_decisions}
+    ids.discard(None)
+    linked = (
+        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+    )
+    org_ids = {d.referred_org_id for d in all_decisions} | {
+        e.to_org_id for e in ops.escalations(req)
+    }
+    org_ids.discard(None)
+    orgs = (
+        {
+            o.id: o
+            for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
+        }
+        if org_ids
+        else {}
+    )
+    duplicates = {d.duplicate_of_id for d in all_decisions} - {None}
+    earlier = (
+        {
+            r.id: r
+            for r in db.session.scalars(
+                select(DisclosureRequest).where(DisclosureRequest.id.in_(duplicates))
+            )
+        }
+        if duplicates
+        else {}
+    )
+    return {
+        "req": req,
+        "decision": decision,
+        "decisions": all_decisions,
+        "files": by_decision,
+        "linked_items": linked,
+        "orgs": orgs,
+        "earlier": earlier,
+        "consultations": ops.consultations(req),
+        "escalations": ops.escalations(req),
+        "explanation": ops.explain(req),
+        "is_overdue": ops.overdue(req),
+        "parent": ops.parent_of(req.organisation),
+    }
+
+
+def item_link(item: Item) -> str:
+    return url_for("portal.item", org_code=item.organisation.code, item_id=item.id)
+
+
+# --- the applicant ---------------------------------------------------------------------------
+
+
+def applicant_request(request_id: int) -> DisclosureRequest:
+    """The request of the URL's unit when the signed-in user filed it; staff who read it in
+    the console are sent there; anyone else gets a 404."""
+    req = ops.get(g.org, request_id)
+    if req is None:
+        abort(404)
+    if ops.is_applicant(current_user, req):
+        return req
+    if permissions.may(current_user, "requests.view", req):
+        abort(redirect(url_for("requests_admin.detail", request_id=req.id)))
+    abort(404)
+
+
+def applicant_page(req: DisclosureRequest, *, status: int = 200, **extra):
+    context = {
+        "org": g.org,
+        "ancestors": hierarchy.ancestors(g.org),
+        "amend_form": forms.AmendForm(formdata=None),
+        "escalate_form": forms.EscalateForm(formdata=None),
+        "escalation_refusal": ops.escalation_refusal(req),
+        "errors": [],
+        "item_link": item_link,
+        "file_url": lambda a: url_for(
+            "requests.attachment", request_id=a.request_id, attachment_id=a.id
+        ),
+        **request_view(req),
+        **helpers(),
+    }
+    context.update(extra)
+    return render("requests/detail.html", **context), status
+
+
+def new_page(form, *, status: int = 200, errors=()):
+    org = g.org
+    return render(
+        "requests/new.html",
+        org=org,
+        ancestors=hierarchy.ancestors(org),
+        form=form,
+        errors=list(errors),
+        decision_days=ops.params.value(org, "request.decision_working_days"),
+        **helpers(),
+    ), status
+
+
+@portal.route("/new", methods=["GET", "POST"], endpoint="new")
+def file_request():
+    """File a request (REQ-1): signed in, at the real-name level the unit requires (IAM-2)."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    problem = ops.realname_problem(current_user, g.org)
+    if problem:
+        from core.sso import operations as sso
+
+        return render(
+            "requests/realname.html",
+            org=g.org,
+            ancestors=hierarchy.ancestors(g.org),
+            required=ops.params.value(g.org, "request.min_realname_level"),
+            level=sso.realname_level(current_user),
+            **helpers(),
+        ), 403
+    form = forms.RequestForm()
+    if request.method == "GET":
+        if current_user.email and not form.contact_email.data:
+            form.contact_email.data = current_user.email
+        return new_page(form)
+    message = limited()
+    if message:
+        return new_page(form, status=429, errors=[message])
+    if not form.validate_on_submit():
+        return new_page(form, status=400)
+    try:
+        req = ops.file(g.org, form.to_data(), applicant=current_user)
+    except UserError as exc:
+        return new_page(form, status=exc.status, errors=forms.attach_problems(form, refusal(exc)))
+    flash(gettext("Your request was received: number %(number)s.", number=req.number), "success")
+    return redirect(url_for(".detail", request_id=req.id, received=1), code=303)
+
+
+@portal.route("/<int:request_id>", endpoint="detail")
+def applicant_detail(request_id: int):
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    req = applicant_request(request_id)
+    return applicant_page(req, received=request.args.get("received") == "1")
+
+
+@portal.route("/<int:request_id>/amend", methods=["POST"], endpoint="amend")
+def applicant_amend(request_id: int):
+    if not current_user.is_authenticated:
+        abort(404)
+    req = applicant_request(request_id)
+    form = forms.AmendForm()
+    if not form.validate_on_submit():
+        return applicant_page(req, status=400, amend_form=form)
+    try:
+        ops.amend(req, user=current_user, amendment=forms.text(form.amendment))
+    except UserError as exc:
+        return applicant_page(req, status=exc.status, amend_form=form, errors=refusal(exc))
+    flash(gettext("Your amendment was sent; the deadline is counted again."), "success")
+    return redirect(url_for(".detail", request_id=req.id), code=303)
+
+
+@portal.route("/<int:request_id>/escalate", methods=["POST"], endpoint="escalate")
+def applicant_escalate(request_id: int):
+    if not current_user.is_authenticated:
+        abort(404)
+    req = applicant_request(request_id)
+    form = forms.EscalateForm()
+    if not form.validate_on_submit():
+        return applicant_page(req, status=400, escalate_form=form)
+    try:
+        ops.escalate(req, user=current_user, grounds=forms.text(form.grounds))
+    except UserError as exc:
+        return applicant_page(req, status=exc.status, escalate_form=form, errors=refusal(exc))
+    flash(gettext("Your request was sent to the superior organisation for review."), "success")
+    return redirect(url_for(".detail", request_id=req.id), code=303)
+
+
+def send_attachment(req: DisclosureRequest, attachment_id: int):
+    found = ops.attachment(req, attachment_id)
+    if found is None:
+        abort(404)
+    try:
+        data = storage().open(found.storage_key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.filename,
+    )
+
+
+@portal.route("/<int:request_id>/attachments/<int:attachment_id>", endpoint="attachment")
+def applicant_attachment(request_id: int, attachment_id: int):
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return send_attachment(applicant_request(request_id), attachment_id)
+
+
+@mine.route("/requests")
+def my_requests():
+    """Every request of the signed-in user, across units."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    rows = ops.of_applicant(current_user)
+    return render("requests/mine.html", requests=rows, **helpers())
+
+
+# --- the console: helpers --------------------------------------------------------------------
+
+
+def require(action: str, obj=None) -> None:
+    if not permissions.may(current_user, action, g.org if obj is None else obj):
+        abort(403)
+
+
+def may(action: str, obj=None) -> bool:
+    return permissions.may(current_user, action, g.org if obj is None else obj)
+
+
+def request_or_404(request_id: int) -> DisclosureRequest:
+    req = ops.get(g.org, request_id)
+    if req is None:
+        abort(404)
+    return req
+
+
+def base_context() -> dict[str, Any]:
+    return {
+        "org": g.org,
+        "may_handle": may("requests.handle"),
+        "labels": labels,
+        **helpers(),
+    }
+
+
+# --- the console: the list -------------------------------------------------------------------
+
+GROUPS = {
+    "open": (_("Open"), OPEN_STATES),
+    "submitted": (_("To accept"), ("submitted",)),
+    "awaiting_amendment": (_("Waiting for the applicant"), ("awaiting_amendment",)),
+    "escalated": (_("Escalated"), ("escalated",)),
+    "closed": (_("Closed"), ("decided", "rejected_invalid", "lapsed")),
+    "all": (_("All"), None),
+}
+
+
+def subtree_condition():
+    return Organisation.path.startswith(g.org.path, autoescape=True)
+
+
+@admin.route("")
+def index():
+    require("requests.view")
+    group = request.args.get("state", "open")
+    if group not in GROUPS:
+        group = "open"
+    only_overdue = request.args.get("overdue") == "1"
+    only_provisional = request.args.get("provisional") == "1"
+    states = GROUPS[group][1]
+    conditions = [subtree_condition()]
+    if states is not None:
+        conditions.append(DisclosureRequest.state.in_(states))
+    if only_overdue:
+        conditions += [
+            DisclosureRequest.state.in_(("submitted", "accepted")),
+            DisclosureRequest.deadline < ops.today(g.org),
+        ]
+    if only_provisional:
+        conditions += [
+            DisclosureRequest.deadline_provisional.is_(True),
+            DisclosureRequest.state.in_(OPEN_STATES),
+        ]
+    base = (
+        select(DisclosureRequest)
+        .join(Organisation, Organisation.id == DisclosureRequest.org_id)
+        .where(*conditions)
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.session.scalars(
+        base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    by_state = dict(
+        db.session.execute(
+            select(DisclosureRequest.state, func.count())
+            .join(Organisation, Organisation.id == DisclosureRequest.org_id)
+            .where(subtree_condition())
+            .group_by(DisclosureRequest.state)
+        ).all()
+    )
+    counts = {
+        key: sum(n for s, n in by_state.items() if states_ is None or s in states_)
+        for key, (_label, states_) in GROUPS.items()
+    }
+
+    def page_url(**changes) -> str:
+        args = {
+            "state": group,
+            "overdue": "1" if only_overdue else None,
+            "provisional": "1" if only_provisional else None,
+            "page": page,
+        }
+        args.update(changes)
+        return url_for(".index", **{k: v for k, v in args.items() if v})
+
+    return render(
+        "admin/requests.html",
+        requests=rows,
+        groups=GROUPS,
+        group=group,
+        counts=counts,
+        only_overdue=only_overdue,
+        only_provisional=only_provisional,
+        page=page,
+        pages=pages,
+        page_url=page_url,
+        **base_context(),
+    )
+
+
+# --- the console: recording a request --------------------------------------------------------
+
+
+@admin.route("/new", methods=["GET", "POST"])
+def record():
+    require("requests.handle")
+    form = forms.RecordForm()
+    status, errors = 200, []
+    if request.method == "GET":
+        form.received_on.data = ops.today(g.org)
+    elif form.validate_on_submit():
+        try:
+            req = ops.record(g.org, form.to_data(), actor=current_user)
+        except UserError as exc:
+            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+        else:
+            flash(gettext("The request was recorded: number %(number)s.", number=req.number),
+                  "success")  # fmt: skip
+            return redirect(url_for(".detail", request_id=req.id))
+    else:
+        status = 400
+    return render("admin/requests_record.html", form=form, errors=errors, **base_context()), status
+
+
+# --- the console: one request ----------------------------------------------------------------
+
+
+def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
+    """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
+    org = g.org
+    loc = labels.locale()
+    published = [
+        forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
+        for item in db.session.scalars(
+            select(Item)
+            .where(Item.org_id == org.id, Item.state.in_(VISIBLE_STATES))
+            .order_by(Item.published_at.desc())
+            .limit(100)
+        )
+    ]
+    organisations = [
+        forms.choice(o.code, o.name(loc))
+        for o in db.session.scalars(
+            select(Organisation)
+            .where(Organisation.root_id == org.root_id, Organisation.id != org.id)
+            .order_by(Organisation.path)
+            .limit(500)
+        )
+    ]
+    kwargs = {"formdata": None} if blank else {}
+    return forms.DecisionForm(
+        prefix=outcome, published=published, organisations=organisations, **kwargs
+    )
+
+
+def detail_page(req: DisclosureRequest, *, status: int = 200, **extra):
+    names = {t.name for t in allowed_transitions(wf.request, req, actor=current_user)}
+    steps = ops.history(req)
+    view = request_view(req)
+    context = base_context()
+    outcomes = [o for o in forms.OUTCOME_FIELDS if o == "unclear" or f"decide_{o}" in names]
+    if "ask_amendment" not in names:
+        outcomes = [o for o in outcomes if o != "unclear"]
+    open_outcome = extra.pop("open_outcome", None)
+    decision_forms = {
+        o: extra.pop("decision_form") if o == open_outcome else decision_form(o) for o in outcomes
+    }
+    context.update(
+        can=names,
+        steps=steps,
+        names=display_names(
+            [s.actor_id for s in steps]
+            + [d.decided_by_id for d in view["decisions"]]
+            + [req.recorded_by_id]
+        ),
+        extend_form=forms.ExtendForm(
+            formdata=None,
+            data={"days": ops.params.value(req.organisation, "request.extension_working_days")},
+        ),
+        reject_form=forms.RejectForm(formdata=None),
+        consult_form=forms.ConsultForm(formdata=None),
+        end_form=forms.EndConsultForm(formdata=None),
+        review_form=forms.ReviewForm(formdata=None),
+        decision_forms=decision_forms,
+        open_outcome=open_outcome,
+        may_review=may("requests.review_escalation", req),
+        pending=ops.pending_escalation(req),
+        extension_limit=ops.params.value(req.organisation, "request.extension_working_days"),
+        item_link=item_link,
+        file_url=lambda a: url_for(".attachment_file", request_id=a.request_id, attachment_id=a.id),
+        errors=[],
+        failed=None,
+        **view,
+    )
+    context.update(extra)
+    return render("admin/requests_detail.html", **context), status
+
+
+@admin.route("/<int:request_id>")
+def detail(request_id: int):
+    require("requests.view")
+    req = request_or_404(request_id)
+    return detail_page(req)
+
+
+def handle_step(request_id: int):
+    require("requests.handle")
+    return request_or_404(request_id)
+
+
+def step_form(request_id: int, form_cls, form_name: str, call, done: str):
+    """A console step with one small form: check it, run the operation, and on a refusal show
+    the detail page again with the input kept."""
+    req = handle_step(request_id)
+    form = form_cls()
+    if not form.validate_on_submit():
+        return detail_page(req, status=400, failed=form_name, **{form_name: form})
+    try:
+        call(req, form)
+    except UserError as exc:
+        rest = forms.attach_problems(form, refusal(exc))
+        return detail_page(
+            req, status=exc.status, errors=rest, failed=form_name, **{form_name: form}
+        )
+    flash(done, "success")
+    return redirect(url_for(".detail", request_id=req.id))
+
+
+@admin.route("/<int:request_id>/accept", methods=["POST"])
+def accept(request_id: int):
+    return step_form(
+        request_id, forms.ConfirmForm, "confirm_form",
+        lambda req, form: ops.accept(req, actor=current_user),
+        gettext("The request is accepted."),
+    )  # fmt: skip
+
+
+@admin.route("/<int:request_id>/reject", methods=["POST"])
+def reject(request_id: int):
+    return step_form(
+        request_id, forms.RejectForm, "reject_form",
+        lambda req, form: ops.reject_invalid(
+            req, actor=current_user, reason=forms.text(form.reason)
+        ),
+        gettext("The request was rejected and filed with the superior organisation."),
+    )  # fmt: skip
+
+
+@admin.route("/<int:request_id>/extend", methods=["POST"])
+def extend(request_id: int):
+    return step_form(
+        request_id, forms.ExtendForm, "extend_form",
+        lambda req, form: ops.extend(
+            req, actor=current_user, reason=forms.text(form.reason), days=form.days.data
+        ),
+        gettext("The deadline is extended; the applicant is told."),
+    )  # fmt: skip
+
+
+@admin.route("/<int:request_id>/consultation", methods=["POST"])
+def consult(request_id: int):
+    return step_form(
+        request_id, forms.ConsultForm, "consult_form",
+        lambda req, form: ops.start_consultation(
+            req, actor=current_user, third_party=forms.text(form.third_party),
+            question=forms.text(form.question),
+        ),
+        gettext("The consultation started: the clock is paused."),
+    )  # fmt: skip
+
+
+@admin.route("/<int:request_id>/consultation/end", methods=["POST"])
+def end_consultation(request_id: int):
+    return step_form(
+        request_id, forms.EndConsultForm, "end_form",
+        lambda req, form: ops.end_consultation(
+            req, actor=current_user, opinion=forms.text(form.opinion)
+        ),
+        gettext("The consultation ended: the clock runs again."),
+    )  # fmt: skip
+
+
+@admin.route(
+    "/<int:request_id>/decide/<any({}):outcome>".format(", ".join(forms.OUTCOME_FIELDS)),
+    methods=["POST"],
+)
+def decide(request_id: int, outcome: str):
+    req = handle_step(request_id)
+    form = decision_form(outcome, blank=False)
+    if not form.validate_on_submit():
+        return detail_page(req, status=400, open_outcome=outcome, decision_form=form)
+    with_files = "attachments" in forms.OUTCOME_FIELDS[outcome]
+    files = forms.uploads(form.attachments) if with_files else []
+    try:
+        ops.decide(req, outcome, form.to_data(), actor=current_user, files=files)
+    except UserError as exc:
+        rest = forms.attach_problems(form, refusal(exc))
+        return detail_page(
+            req, status=exc.status, errors=rest, open_outcome=outcome, decision_form=form
+        )
+    flash(
+        gettext("Decided: %(outcome)s.", outcome=forms.outcome(outcome)),
+        "success",
+    )
+    return redirect(url_for(".detail", request_id=req.id))
+
+
+@admin.route("/<int:request_id>/review", methods=["POST"])
+def review(request_id: int):
+    """The superior's decision on an escalation."""
+    require("requests.review_escalation")  # before the lookup: a refusal says nothing
+    req = request_or_404(request_id)
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        return detail_page(req, status=400, review_form=form, failed="review_form")
+    try:
+        ops.decide_escalation(
+            req,
+            actor=current_user,
+            uphold=form.decision.data == "uphold",
+            comment=forms.text(form.comment),
+        )
+    except UserError as exc:
+        return detail_page(
+            req, status=exc.status, errors=refusal(exc), review_form=form, failed="review_form"
+        )
+    if form.decision.data == "uphold":
+        flash(gettext("The decision is upheld."), "success")
+    else:
+        flash(gettext("The unit must reconsider the request by its new deadline."), "success")
+    return redirect(url_for(".detail", request_id=req.id))
+
+
+@admin.route("/<int:request_id>/attachments/<int:attachment_id>")
+def attachment_file(request_id: int, attachment_id: int):
+    require("requests.view")
+    return send_attachment(request_or_404(request_id), attachment_id)
+
+
+# --- the console: the superior ---------------------------------------------------------------
+
+
+@admin.route("/filings")
+def filings():
+    """Decisions of the units below that were filed with their superior (REQ-5)."""
+    require("requests.view")
+    rows = ops.filings(g.org)
+    return render(
+        "admin/requests_filings.html",
+        filings=rows,
+        names=display_names([d.decided_by_id for d in rows] + [d.acknowledged_by_id for d in rows]),
+        may_acknowledge=may("requests.receive_filing")
+        or bool(permissions.orgs_holding(current_user, "requests.receive_filing")),
+        ack_form=forms.AcknowledgeForm(formdata=None),
+        **base_context(),
+    )
+
+
+@admin.route("/filings/<int:decision_id>/acknowledge", methods=["POST"])
+def acknowledge(decision_id: int):
+    require("requests.view")
+    decision = db.session.get(RequestDecision, decision_id)
+    below = decision is not None and decision.filed_with_id is not None
+    if below:
+        unit = decision.request.organisation
+        below = unit.id != g.org.id and unit.path.startswith(g.org.path)
+    if not below:
+        abort(404)
+    if not permissions.may(current_user, "requests.receive_filing", decision.request):
+        abort(403)
+    form = forms.AcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.acknowledge_filing(decision, actor=current_user, note=forms.text(form.note))
+    except UserError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".filings"))
+    flash(gettext("The filing is acknowledged."), "success")
+    return redirect(url_for(".filings") + f"#filing-{decision.id}")
+
+
+@admin.route("/escalations")
+def escalations():
+    """Escalations of requests of the units below, waiting for the superior's review."""
+    require("requests.view")
+    rows = ops.waiting_escalations(g.org)
+    return render("admin/requests_escalations.html", escalations=rows, **base_context())

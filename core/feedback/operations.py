@@ -1,0 +1,935 @@
+"""Feedback operations: the only code that changes the ledger.
+
+Each function validates, runs at most one workflow transition (:mod:`core.feedback.workflow`),
+writes the audit entry and sends the domain event (``core.events.feedback_*``) in the caller's
+unit of work. Nothing here commits: a submission is committed by its request *before* anything
+reacting to the event leaves (notifications are jobs, sent from the outbox after the commit), so
+a submission is never lost because Redis or the mail server is down.
+
+Texts from visitors are plain text: :func:`clean_text` keeps line breaks and tabs, drops other
+control and direction-override characters; pages escape them (Jinja autoescape) and exports
+neutralise spreadsheet formulas (:mod:`core.feedback.export`).
+
+The honeypot: a form field that people never see (hidden by the style sheet) and bots fill. A
+submission with it filled is answered like any other (the bot learns nothing) and stored flagged
+``spam``: it has no due date, sends no event, stays out of the ledger's default view and the
+statistics, and an admin can take the flag off (:func:`set_spam`) — nothing a person submitted is
+ever silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
+from sqlalchemy import Select, case, func, select
+
+from core import audit, db, events, permissions
+from core.errors import UserError
+from core.feedback import workflow as wf
+from core.feedback.models import (
+    ANSWER_CHANNELS,
+    CHANNELS,
+    CONTACT_MAX,
+    CONTENT_MAX,
+    NAME_MAX,
+    OPEN_STATES,
+    STAFF_CHANNELS,
+    STATES,
+    TEXT_MAX,
+    FeedbackEntry,
+    FeedbackNote,
+)
+from core.items.models import Item
+from core.params import operations as params
+from core.workflow import engine
+from core.workflow.engine import SYSTEM
+from tenants.models import Membership, Organisation, User
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
+LOOKUP_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+ANONYMOUS = "anonymous"  # the audit label of a visitor without an account
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def zone(org: Organisation) -> ZoneInfo:
+    return ZoneInfo(org.timezone or "Asia/Shanghai")
+
+
+def today_for(org: Organisation) -> date:
+    """The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
+    return db.utcnow().astimezone(zone(org)).date()
+
+
+_DIRECTION = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(value: Any) -> str:
+    """Plain text as stored: line ends made ``\\n``, control characters other than new lines and
+    tabs and the bidirectional overrides removed, outer blank space stripped."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    kept = [
+        ch
+        for ch in text
+        if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _DIRECTION)
+    ]
+    return "".join(kept).strip()
+
+
+def _line(value: Any) -> str:
+    """One line of plain text (a name, contact details)."""
+    return re.sub(r"\s+", " ", clean_text(value)).strip()
+
+
+def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append(f"{field}: " + gettext("not a date (YYYY-MM-DD)."))
+        return None
+
+
+def _new_receipt() -> str:
+    while True:
+        raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+        receipt = f"FK-{raw[:4]}-{raw[4:]}"
+        taken = db.session.scalar(select(FeedbackEntry.id).where(FeedbackEntry.receipt == receipt))
+        if taken is None:
+            return receipt
+
+
+def _lookup_digest(receipt: str, code: str) -> str:
+    return hashlib.sha256(f"{receipt}:{code.strip().lower()}".encode()).hexdigest()
+
+
+def normalise_receipt(value: str | None) -> str:
+    """What a person types (lower case, spaces, no dashes) as the stored form ``FK-XXXX-XXXX``."""
+    raw = re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
+    if raw.startswith("FK"):
+        raw = raw[2:]
+    return f"FK-{raw[:4]}-{raw[4:8]}" if len(raw) == 8 else (value or "").strip().upper()
+
+
+def default_due(org: Organisation, start: date) -> tuple[date, bool]:
+    """The answer's due date: ``feedback.answer_days`` working days after ``start`` with the
+    working-day calendar (:mod:`core.workdays`) when it is installed, else calendar days.
+    Returns ``(due, provisional)``; provisional when the calendar lacks the year."""
+    days = params.value(org, "feedback.answer_days")
+    try:
+        from core.workdays.operations import add_working_days  # type: ignore[import-not-found]
+    except ImportError:
+        return start + timedelta(days=days), False
+    deadline = add_working_days(start, days)
+    return deadline.due, bool(getattr(deadline, "provisional", False))
+
+
+# --- who may do what (the object rules of core.permissions) ----------------------------------
+
+
+def can_view(actor, entry: FeedbackEntry) -> bool:
+    """``feedback.view`` on an entry: the unit's staff and its superiors' (SUP-1), and its
+    handler."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if entry.handler_id is not None and entry.handler_id == actor.id:
+        return True
+    return permissions.holds(actor, entry.organisation, wf.READERS, "unit_or_superior")
+
+
+def can_handle(actor, entry: FeedbackEntry) -> bool:
+    """``feedback.handle`` on an entry: its handler, or an admin or editor of the unit."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if entry.handler_id is not None and entry.handler_id == actor.id:
+        return True
+    return permissions.holds(actor, entry.organisation, wf.MANAGERS, "unit")
+
+
+def _require(actor, action: str, obj, message: str) -> None:
+    if actor is SYSTEM:
+        return
+    if not permissions.may(actor, action, obj):
+        raise UserError(message)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(org: Organisation, entry_id: int) -> FeedbackEntry | None:
+    """The entry ``entry_id`` if it belongs to ``org`` (views 404 otherwise)."""
+    found = db.session.get(FeedbackEntry, entry_id)
+    return found if found is not None and found.org_id == org.id else None
+
+
+def by_receipt(org: Organisation, receipt: str | None, code: str | None) -> FeedbackEntry | None:
+    """The online entry with this receipt and lookup code in ``org`` (None for any mismatch)."""
+    receipt = normalise_receipt(receipt)
+    code = (code or "").strip()
+    if not receipt or not code or len(receipt) > 20 or len(code) > 40:
+        return None
+    entry = db.session.scalar(
+        select(FeedbackEntry).where(
+            FeedbackEntry.org_id == org.id, FeedbackEntry.receipt == receipt
+        )
+    )
+    if entry is None or not entry.lookup_hash:
+        _lookup_digest(receipt, code)  # the same work either way
+        return None
+    if not hmac.compare_digest(entry.lookup_hash, _lookup_digest(receipt, code)):
+        return None
+    return entry
+
+
+def notes(entry: FeedbackEntry) -> list[FeedbackNote]:
+    return list(
+        db.session.scalars(
+            select(FeedbackNote).where(FeedbackNote.entry_id == entry.id).order_by(FeedbackNote.id)
+        )
+    )
+
+
+def history(entry: FeedbackEntry):
+    return engine.history(wf.feedback, entry)
+
+
+def handlers(org: Organisation) -> list[User]:
+    """The people who may be assigned an entry of ``org``: anyone with a role in it."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(select(Membership.user_id).where(Membership.org_id == org.id)),
+                User.active.is_(True),
+            )
+            .order_by(User.display_name, User.username)
+        )
+    )
+
+
+def items_to_choose(user, org: Organisation, limit: int = 50) -> list[Item]:
+    """The newest disclosed items of ``org`` itself that ``user`` may see (the form's choice)."""
+    from core.items.visibility import visible_items
+
+    query = (
+        visible_items(user)
+        .where(Item.org_id == org.id)
+        .order_by(Item.published_at.desc(), Item.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def _item(org: Organisation, item_id: Any, user, problems: list[str]) -> Item | None:
+    """The item the feedback is about: one of ``org``'s disclosed items that ``user`` may see."""
+    if item_id in (None, ""):
+        return None
+    try:
+        number = int(item_id)
+    except (TypeError, ValueError):
+        number = 0
+    found = db.session.get(Item, number) if 0 < number <= 2**31 - 1 else None
+    if found is None or found.org_id != org.id or not permissions.may(user, "items.view", found):
+        problems.append("item: " + gettext("no such disclosed item of this organisation."))
+        return None
+    return found
+
+
+def _texts(
+    content: Any, name: Any, contact: Any, problems: list[str]
+) -> tuple[str, str | None, str | None]:
+    text = clean_text(content)
+    if not text:
+        problems.append("content: " + gettext("please write your opinion or suggestion."))
+    elif len(text) > CONTENT_MAX:
+        problems.append("content: " + gettext("at most %(n)d characters.", n=CONTENT_MAX))
+    name_text = _line(name)
+    if len(name_text) > NAME_MAX:
+        problems.append("name: " + gettext("at most %(n)d characters.", n=NAME_MAX))
+    contact_text = _line(contact)
+    if len(contact_text) > CONTACT_MAX:
+        problems.append("contact: " + gettext("at most %(n)d characters.", n=CONTACT_MAX))
+    return text, name_text or None, contact_text or None
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    entry: FeedbackEntry
+    lookup_code: str
+
+
+def submit_online(
+    org: Organisation,
+    *,
+    content: Any,
+    name: Any = None,
+    contact: Any = None,
+    item_id: Any = None,
+    user=None,
+    honeypot: Any = None,
+) -> Submission:
+    """Feedback given online, by anyone (FB-1): stored in ``received`` with a receipt number
+    and a lookup code (returned once; only its digest is kept). A signed-in ``user`` is
+    recorded as the submitter. ``honeypot``: the hidden field's value (see the module)."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    problems: list[str] = []
+    text, name_text, contact_text = _texts(content, name, contact, problems)
+    item = _item(org, item_id, user, problems)
+    if problems:
+        raise UserError(gettext("Your feedback was not sent."), problems=problems)
+    spam = bool(str(honeypot or "").strip())
+    code = "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(8))
+    receipt = _new_receipt()
+    received_on = today_for(org)
+    due, provisional = (None, False) if spam else default_due(org, received_on)
+    entry = FeedbackEntry(
+        org_id=org.id,
+        receipt=receipt,
+        lookup_hash=_lookup_digest(receipt, code),
+        channel="online",
+        state="received",
+        spam=spam,
+        item_id=item.id if item else None,
+        content=text,
+        submitter_name=name_text,
+        submitter_contact=contact_text,
+        user_id=getattr(user, "id", None),
+        received_on=received_on,
+        due_on=due,
+        due_provisional=provisional,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.log(
+        "feedback.receive",
+        "feedback",
+        entry.id,
+        org_id=org.id,
+        actor=user or ANONYMOUS,
+        changes={"channel": [None, "online"], "receipt": [None, receipt], "spam": [None, spam]},
+    )
+    if not spam:
+        events.feedback_received.send(entry, actor=user)
+    return Submission(entry, code)
+
+
+def record(
+    org: Organisation,
+    *,
+    actor,
+    channel: str,
+    content: Any,
+    received_on: Any = None,
+    name: Any = None,
+    contact: Any = None,
+    item_id: Any = None,
+) -> FeedbackEntry:
+    """Feedback received by the hotline, the suggestion box, a reception day, letters and
+    visits or a meeting, recorded by the unit's staff (FB-1); the submitter is optional."""
+    _require(
+        actor,
+        "feedback.record",
+        org,
+        gettext("Only an admin or editor of this unit may record feedback."),
+    )
+    problems: list[str] = []
+    if channel not in STAFF_CHANNELS:
+        problems.append("channel: " + gettext("choose how the feedback arrived."))
+    text, name_text, contact_text = _texts(content, name, contact, problems)
+    today = today_for(org)
+    day = _as_date(received_on, "received_on", problems) or today
+    if day > today:
+        problems.append("received_on: " + gettext("the date is in the future."))
+    item = _item(org, item_id, actor, problems)
+    if problems:
+        raise UserError(gettext("The feedback was not recorded."), problems=problems)
+    due, provisional = default_due(org, day)
+    entry = FeedbackEntry(
+        org_id=org.id,
+        receipt=_new_receipt(),
+        channel=channel,
+        state="received",
+        item_id=item.id if item else None,
+        content=text,
+        submitter_name=name_text,
+        submitter_contact=contact_text,
+        received_on=day,
+        recorded_by_id=getattr(actor, "id", None),
+        due_on=due,
+        due_provisional=provisional,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.log(
+        "feedback.record",
+        "feedback",
+        entry.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"channel": [None, channel], "receipt": [None, entry.receipt]},
+    )
+    events.feedback_received.send(entry, actor=actor)
+    return entry
+
+
+def set_spam(entry: FeedbackEntry, *, actor, spam: bool) -> FeedbackEntry:
+    """Flag an entry as spam, or take the flag off (then it is due and announced as received)."""
+    _require(
+        actor,
+        "feedback.assign",
+        entry.organisation,
+        gettext("Only an admin or editor of this unit may do this."),
+    )
+    if entry.spam == spam:
+        return entry
+    if spam and entry.state != "received":
+        raise UserError(gettext("Only an entry that nobody handles yet can be marked as spam."))
+    entry.spam = spam
+    if spam:
+        entry.due_on, entry.due_provisional = None, False
+    elif entry.due_on is None:
+        entry.due_on, entry.due_provisional = default_due(entry.organisation, entry.received_on)
+    db.session.flush()
+    audit.log(
+        "feedback.spam",
+        "feedback",
+        entry.id,
+        org_id=entry.org_id,
+        actor=actor,
+        changes={"spam": [not spam, spam]},
+    )
+    if not spam:
+        events.feedback_received.send(entry, actor=actor)
+    return entry
+
+
+# --- handling --------------------------------------------------------------------------------
+
+
+def _handler(org: Organisation, handler: Any) -> User:
+    user = handler if isinstance(handler, User) else None
+    if user is None and handler not in (None, ""):
+        try:
+            user = db.session.get(User, int(handler))
+        except (TypeError, ValueError):
+            user = None
+    if user is None or not user.active or not permissions.roles_by_org(user).get(org.id):
+        raise UserError(
+            gettext("The entry was not assigned."),
+            problems=["handler: " + gettext("choose a person with a role in this unit.")],
+        )
+    return user
+
+
+def assign(entry: FeedbackEntry, *, actor, handler: Any, due_on: Any = None) -> FeedbackEntry:
+    """Assign the entry to a handler (anyone with a role in the unit) with a due date (default:
+    the parameter ``feedback.answer_days`` from receipt). An assigned entry may be reassigned."""
+    org = entry.organisation
+    _require(
+        actor,
+        "feedback.assign",
+        org,
+        gettext("Only an admin or editor of this unit may assign feedback."),
+    )
+    if entry.spam:
+        raise UserError(gettext("This entry is marked as spam: take the mark off first."))
+    person = _handler(org, handler)
+    problems: list[str] = []
+    due = _as_date(due_on, "due_on", problems)
+    if due is not None and due < entry.received_on:
+        problems.append("due_on: " + gettext("before the day the feedback was received."))
+    if problems:
+        raise UserError(gettext("The entry was not assigned."), problems=problems)
+    provisional = entry.due_provisional
+    if due is None:
+        due, provisional = entry.due_on, entry.due_provisional
+        if due is None:
+            due, provisional = default_due(org, entry.received_on)
+    elif due != entry.due_on:
+        provisional = False
+    before = {"handler_id": entry.handler_id, "due_on": entry.due_on}
+
+    def effect(e: FeedbackEntry) -> None:
+        e.handler_id, e.due_on, e.due_provisional = person.id, due, provisional
+        e.assigned_at = db.utcnow()
+
+    if entry.state == "received":
+        engine.run(
+            wf.feedback,
+            entry,
+            "assign",
+            actor=actor,
+            inputs={"handler": person.username, "due_on": due.isoformat()},
+            effect=effect,
+        )
+    elif entry.state in ("assigned", "rectifying"):
+        effect(entry)
+        db.session.flush()
+        audit.log(
+            "feedback.reassign",
+            "feedback",
+            entry.id,
+            org_id=entry.org_id,
+            actor=actor,
+            changes=audit.diff(
+                {k: str(v) for k, v in before.items()},
+                {"handler_id": str(person.id), "due_on": str(due)},
+            ),
+        )
+    else:
+        raise UserError(gettext("An answered or closed entry is not reassigned."))
+    events.feedback_assigned.send(entry, actor=actor, handler=person, due=due)
+    return entry
+
+
+def _require_handling(entry: FeedbackEntry, actor) -> None:
+    if actor is not SYSTEM and not permissions.may(actor, "feedback.handle", entry):
+        raise UserError(
+            gettext("Only the entry's handler, or an admin or editor of the unit, may do this.")
+        )
+
+
+def _staff_text(value: Any, field: str, problems: list[str], *, required: bool = True) -> str:
+    text = clean_text(value)
+    if required and not text:
+        problems.append(f"{field}: " + gettext("is required."))
+    if len(text) > TEXT_MAX:
+        problems.append(f"{field}: " + gettext("at most %(n)d characters.", n=TEXT_MAX))
+    return text
+
+
+def add_note(entry: FeedbackEntry, *, actor, text: Any) -> FeedbackNote:
+    """A handling note (办理情况), timestamped; notes are kept as written."""
+    _require_handling(entry, actor)
+    if entry.state == "closed":
+        raise UserError(gettext("A closed entry takes no more notes."))
+    problems: list[str] = []
+    body = _staff_text(text, "note", problems)
+    if problems:
+        raise UserError(gettext("The note was not saved."), problems=problems)
+    note = FeedbackNote(
+        entry_id=entry.id,
+        org_id=entry.org_id,
+        text=body,
+        author_id=getattr(actor, "id", None),
+        author_label=getattr(actor, "display_name", None) or getattr(actor, "username", "system"),
+    )
+    db.session.add(note)
+    db.session.flush()
+    audit.log(
+        "feedback.note",
+        "feedback",
+        entry.id,
+        org_id=entry.org_id,
+        actor=actor,
+        changes={"note": [None, note.id]},
+    )
+    return note
+
+
+def start_rectification(
+    entry: FeedbackEntry, *, actor, measures: Any, deadline: Any
+) -> FeedbackEntry:
+    """The feedback needs a rectification (整改): its measures and deadline."""
+    _require_handling(entry, actor)
+    problems: list[str] = []
+    text = _staff_text(measures, "measures", problems)
+    day = _as_date(deadline, "deadline", problems)
+    if day is None and not problems:
+        problems.append("deadline: " + gettext("is required."))
+    elif day is not None and day < entry.received_on:
+        problems.append("deadline: " + gettext("before the feedback was received."))
+    if problems:
+        raise UserError(gettext("The rectification was not started."), problems=problems)
+
+    def effect(e: FeedbackEntry) -> None:
+        e.rectification_measures, e.rectification_deadline = text, day
+
+    engine.run(
+        wf.feedback,
+        entry,
+        "start_rectification",
+        actor=actor,
+        inputs={"measures": text, "deadline": day.isoformat()},
+        effect=effect,
+    )
+    return entry
+
+
+def record_rectification(
+    entry: FeedbackEntry,
+    *,
+    actor,
+    result: Any,
+    done_on: Any = None,
+    public: bool = True,
+    reason: Any = None,
+) -> FeedbackEntry:
+    """The rectification's result and the day it was done. The result is published with the
+    entry unless the unit decides otherwise and records why (FB-2)."""
+    _require_handling(entry, actor)
+    if not entry.has_rectification:
+        raise UserError(gettext("This entry has no rectification."))
+    if entry.state == "closed":
+        raise UserError(gettext("A closed entry is not changed."))
+    problems: list[str] = []
+    text = _staff_text(result, "result", problems)
+    day = _as_date(done_on, "done_on", problems) or today_for(entry.organisation)
+    if day > today_for(entry.organisation):
+        problems.append("done_on: " + gettext("the date is in the future."))
+    why = _staff_text(reason, "reason", problems, required=not public)
+    if problems:
+        raise UserError(gettext("The rectification result was not saved."), problems=problems)
+    before = {
+        "result": entry.rectification_result,
+        "done_on": entry.rectification_done_on,
+        "public": entry.rectification_public,
+        "reason": entry.rectification_private_reason,
+    }
+    entry.rectification_result, entry.rectification_done_on = text, day
+    entry.rectification_public = bool(public)
+    entry.rectification_private_reason = None if public else why
+    db.session.flush()
+    after = {
+        "result": text,
+        "done_on": day,
+        "public": bool(public),
+        "reason": None if public else why,
+    }
+    audit.log(
+        "feedback.rectification",
+        "feedback",
+        entry.id,
+        org_id=entry.org_id,
+        actor=actor,
+        changes=audit.diff(
+            {k: str(v) for k, v in before.items()}, {k: str(v) for k, v in after.items()}
+        ),
+    )
+    return entry
+
+
+def answer(
+    entry: FeedbackEntry,
+    *,
+    actor,
+    text: Any,
+    channel: str | None = None,
+    answered_on: Any = None,
+) -> FeedbackEntry:
+    """The answer to the submitter and how it reached them (for an entry with contact details or
+    a signed-in submitter the channel is required; an anonymous entry's answer reaches the public
+    when it is published). An answered entry's answer may be corrected until it is closed."""
+    _require_handling(entry, actor)
+    problems: list[str] = []
+    body = _staff_text(text, "answer", problems)
+    if channel in (None, ""):
+        channel = None
+        if not entry.anonymous:
+            problems.append(
+                "answer_channel: " + gettext("say how the answer reached the submitter.")
+            )
+    elif channel not in ANSWER_CHANNELS:
+        problems.append("answer_channel: " + gettext("not a known way."))
+    today = today_for(entry.organisation)
+    day = _as_date(answered_on, "answered_on", problems) or today
+    if day > today:
+        problems.append("answered_on: " + gettext("the date is in the future."))
+    elif day < entry.received_on:
+        problems.append("answered_on: " + gettext("before the feedback was received."))
+    if problems:
+        raise UserError(gettext("The answer was not saved."), problems=problems)
+
+    def effect(e: FeedbackEntry) -> None:
+        e.answer, e.answer_channel, e.answered_on = body, channel, day
+        e.answered_by_id = getattr(actor, "id", None)
+
+    if entry.state == "answered":
+        before = {"answer": entry.answer, "channel": entry.answer_channel, "on": entry.answered_on}
+        effect(entry)
+        db.session.flush()
+        audit.log(
+            "feedback.answer_update",
+            "feedback",
+            entry.id,
+            org_id=entry.org_id,
+            actor=actor,
+            changes=audit.diff(
+                {k: str(v) for k, v in before.items()},
+                {"answer": body, "channel": str(channel), "on": str(day)},
+            ),
+        )
+        return entry
+    engine.run(
+        wf.feedback,
+        entry,
+        "answer",
+        actor=actor,
+        inputs={"channel": channel or "", "answered_on": day.isoformat()},
+        effect=effect,
+    )
+    return entry
+
+
+def publish(
+    entry: FeedbackEntry, *, actor, public_question: Any, include_answer: bool = True
+) -> FeedbackEntry:
+    """Publish the entry on the unit's answers page: a public summary of the feedback (never the
+    submitter's name or contact), the answer (``include_answer``) and, unless the unit decided
+    otherwise, the rectification's result. Publishing again updates what is shown."""
+    _require(
+        actor,
+        "feedback.publish",
+        entry.organisation,
+        gettext("Only an admin or editor of this unit may publish answers."),
+    )
+    if entry.state not in ("answered", "closed"):
+        raise UserError(gettext("Only an answered entry can be published."))
+    problems: list[str] = []
+    question = clean_text(public_question)
+    if not question:
+        problems.append(
+            "public_question: "
+            + gettext("write what the feedback was about, without personal details.")
+        )
+    elif len(question) > CONTENT_MAX:
+        problems.append("public_question: " + gettext("at most %(n)d characters.", n=CONTENT_MAX))
+    shows_rectification = bool(entry.rectification_result) and entry.rectification_public
+    if not include_answer and not shows_rectification:
+        problems.append(
+            gettext("Publish the answer, or a rectification result: there is nothing else to show.")
+        )
+    if problems:
+        raise UserError(gettext("Nothing was published."), problems=problems)
+    before = {
+        "question": entry.public_question,
+        "answer": entry.answer_published,
+        "published": entry.published_at,
+    }
+    entry.public_question = question
+    entry.answer_published = bool(include_answer)
+    entry.published_at = entry.published_at or db.utcnow()
+    db.session.flush()
+    audit.log(
+        "feedback.publish",
+        "feedback",
+        entry.id,
+        org_id=entry.org_id,
+        actor=actor,
+        changes=audit.diff(
+            {k: str(v) for k, v in before.items()},
+            {
+                "question": question,
+                "answer": str(bool(include_answer)),
+                "published": str(entry.published_at),
+            },
+        ),
+    )
+    return entry
+
+
+def withdraw_publication(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
+    """Take an entry off the answers page (before it is closed)."""
+    _require(
+        actor,
+        "feedback.publish",
+        entry.organisation,
+        gettext("Only an admin or editor of this unit may publish answers."),
+    )
+    if entry.state == "closed":
+        raise UserError(gettext("A closed entry's publication stays: it closed on it (FB-2)."))
+    if not entry.published:
+        return entry
+    entry.published_at, entry.answer_published = None, False
+    db.session.flush()
+    audit.log(
+        "feedback.unpublish",
+        "feedback",
+        entry.id,
+        org_id=entry.org_id,
+        actor=actor,
+        changes={"published": ["True", "False"]},
+    )
+    return entry
+
+
+def closing_problems(entry: FeedbackEntry) -> list[str]:
+    """Why ``entry`` cannot close now (FB-2); empty when it can."""
+    problems = []
+    if not (entry.answer or "").strip():
+        problems.append(gettext("There is no answer yet."))
+    elif entry.anonymous:
+        if not (entry.published and entry.answer_published):
+            problems.append(
+                gettext(
+                    "The submitter left no contact details: an anonymous entry closes only "
+                    "with a published answer."
+                )
+            )
+    elif not entry.answer_channel or entry.answered_on is None:
+        problems.append(gettext("Record how and when the answer reached the submitter."))
+    if entry.has_rectification:
+        if not (entry.rectification_result or "").strip() or not entry.rectification_done:
+            problems.append(gettext("The rectification has no result yet."))
+        elif entry.rectification_public and not entry.published:
+            problems.append(
+                gettext(
+                    "Rectification results are published: publish the entry, or record why "
+                    "the result is not published."
+                )
+            )
+        elif (
+            not entry.rectification_public
+            and not (entry.rectification_private_reason or "").strip()
+        ):
+            problems.append(gettext("Record why the rectification result is not published."))
+    return problems
+
+
+def close(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
+    """Close an answered entry (FB-2); the register records it (ARC-1)."""
+
+    def effect(e: FeedbackEntry) -> None:
+        e.closed_at = db.utcnow()
+
+    engine.run(wf.feedback, entry, "close", actor=actor, effect=effect)
+    events.feedback_closed.send(entry, actor=actor)
+    return entry
+
+
+# --- the ledger: lists, filters, overdue -----------------------------------------------------
+
+
+@dataclass
+class Filters:
+    """The ledger's filters (also the export's): received dates are the unit's local dates."""
+
+    state: str | None = None
+    channel: str | None = None
+    overdue: bool = False
+    handler_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    subtree: bool = False
+    spam: bool = False
+    only_handler_id: int | None = None  # a handler without a reading role sees their entries
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.state is not None and self.state not in STATES:
+            found.append(gettext("Unknown state."))
+        if self.channel is not None and self.channel not in CHANNELS:
+            found.append(gettext("Unknown channel."))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            found.append(gettext("The start date is after the end date."))
+        return found
+
+
+def ledger_query(org: Organisation, filters: Filters, *, today: date | None = None) -> Select:
+    """``select(FeedbackEntry)`` of ``org``'s ledger (its subtree's with ``filters.subtree``),
+    newest first. The caller decides who may read it (``feedback.view``)."""
+    query = select(FeedbackEntry)
+    if filters.subtree:
+        query = query.join(Organisation, Organisation.id == FeedbackEntry.org_id).where(
+            Organisation.path.startswith(org.path, autoescape=True)
+        )
+    else:
+        query = query.where(FeedbackEntry.org_id == org.id)
+    query = query.where(FeedbackEntry.spam.is_(filters.spam))
+    if filters.only_handler_id is not None:
+        query = query.where(FeedbackEntry.handler_id == filters.only_handler_id)
+    if filters.state:
+        query = query.where(FeedbackEntry.state == filters.state)
+    if filters.channel:
+        query = query.where(FeedbackEntry.channel == filters.channel)
+    if filters.handler_id:
+        query = query.where(FeedbackEntry.handler_id == filters.handler_id)
+    if filters.date_from:
+        query = query.where(FeedbackEntry.received_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(FeedbackEntry.received_on <= filters.date_to)
+    if filters.overdue:
+        query = query.where(*overdue_conditions(today or today_for(org)))
+    return query.order_by(FeedbackEntry.received_on.desc(), FeedbackEntry.id.desc())
+
+
+def overdue_conditions(today: date) -> list:
+    """SQL conditions of an overdue entry: open, not spam, due before ``today``."""
+    return [
+        FeedbackEntry.state.in_(OPEN_STATES),
+        FeedbackEntry.spam.is_(False),
+        FeedbackEntry.due_on.is_not(None),
+        FeedbackEntry.due_on < today,
+    ]
+
+
+def overdue(org: Organisation | None = None, today: date | None = None) -> list[FeedbackEntry]:
+    """Open entries past their due date (of ``org`` alone, or everywhere), oldest due first."""
+    query = select(FeedbackEntry).where(*overdue_conditions(today or date.today()))
+    if org is not None:
+        query = query.where(FeedbackEntry.org_id == org.id)
+    return list(db.session.scalars(query.order_by(FeedbackEntry.due_on, FeedbackEntry.id)))
+
+
+def handles_any(user, org: Organisation) -> bool:
+    """Is ``user`` the handler of some entry of ``org`` (the ledger of their own entries)?"""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(FeedbackEntry.id)
+            .where(FeedbackEntry.org_id == org.id, FeedbackEntry.handler_id == user.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+# --- the public answers ----------------------------------------------------------------------
+
+
+def published_query(org: Organisation) -> Select:
+    """Published entries of ``org`` (newest publication first): what the answers page shows."""
+    return (
+        select(FeedbackEntry)
+        .where(
+            FeedbackEntry.org_id == org.id,
+            FeedbackEntry.published_at.is_not(None),
+            FeedbackEntry.spam.is_(False),
+        )
+        .order_by(FeedbackEntry.published_at.desc(), FeedbackEntry.id.desc())
+    )
+
+
+def count(query: Select) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(
+                query.order_by(None).with_only_columns(FeedbackEntry.id).subquery()
+            )
+        )
+        or 0
+    )
+
+
+def on_time_case():
+    return case((FeedbackEntry.answered_on <= FeedbackEntry.due_on, 1), else_=0)

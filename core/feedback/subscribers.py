@@ -1,0 +1,100 @@
+"""The register listens to the feedback ledger (ARC-1): a closed entry is registered.
+
+The entry written in the closing transaction holds the channel, the dates (received, due,
+answered, closed), the workflow's steps (who assigned, answered, closed, when), whether the answer
+and the rectification's result were published (and, if not, why) — never the submitter's words,
+name or contact details.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core import db, events
+from core.register import operations as register
+from core.workflow.models import WorkflowStep
+
+TITLE_CHARS = 60
+
+
+def _approvals(entry) -> list[dict]:
+    steps = db.session.scalars(
+        select(WorkflowStep)
+        .where(WorkflowStep.object_type == "feedback", WorkflowStep.object_id == entry.id)
+        .order_by(WorkflowStep.id)
+    )
+    return [{"step": s.transition, "by": s.actor_label, "at": s.at.isoformat()} for s in steps]
+
+
+def _title(entry) -> str:
+    """The receipt number and, when published, the unit's public summary: the register keeps no
+    submitter's words (they may name people, and the register is never edited)."""
+    if not entry.published:
+        return entry.receipt
+    text = " ".join((entry.public_question or "").split())
+    if len(text) > TITLE_CHARS:
+        text = text[: TITLE_CHARS - 1] + "…"
+    return f"{entry.receipt} {text}".strip()
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+@events.feedback_closed.connect
+def on_closed(entry, *, actor, **_kw) -> None:
+    register.append(
+        entry.organisation,
+        "feedback_closed",
+        object_type="feedback",
+        object_id=entry.id,
+        title=_title(entry),
+        scope="public" if entry.published else None,
+        channels=["website"] if entry.published else [],  # the answers page
+        approvals=_approvals(entry),
+        data={
+            "receipt": entry.receipt,
+            "channel": entry.channel,
+            "received_on": _iso(entry.received_on),
+            "due_on": _iso(entry.due_on),
+            "answered_on": _iso(entry.answered_on),
+            "answer_channel": entry.answer_channel,
+            "anonymous": entry.anonymous,
+            "published_at": _iso(entry.published_at),
+            "answer_published": entry.answer_published,
+            "rectification": entry.has_rectification,
+            "rectification_done_on": _iso(entry.rectification_done_on),
+            "rectification_public": entry.rectification_public if entry.has_rectification else None,
+            "rectification_private_reason": entry.rectification_private_reason,
+            "item_id": entry.item_id,
+        },
+        actor=actor,
+    )
+
+
+@events.workdays_year_loaded.connect
+def on_year_loaded(year, *, actor=None, **_kw) -> None:
+    """A year of the holiday calendar was loaded: recompute the provisional due dates of open
+    entries (a due date set by hand is never provisional, so it is kept)."""
+    from core import audit
+    from core.feedback import operations as feedback
+    from core.feedback.models import OPEN_STATES, FeedbackEntry
+
+    query = select(FeedbackEntry).where(
+        FeedbackEntry.due_provisional.is_(True), FeedbackEntry.state.in_(OPEN_STATES)
+    )
+    for entry in db.session.scalars(query):
+        before = entry.due_on
+        entry.due_on, entry.due_provisional = feedback.default_due(
+            entry.organisation, entry.received_on
+        )
+        if entry.due_on != before:
+            audit.log(
+                "feedback.due_recomputed",
+                "feedback",
+                entry.id,
+                org_id=entry.org_id,
+                actor=actor,
+                changes={"due_on": [str(before), str(entry.due_on)], "year": [None, year]},
+            )
+    db.session.flush()

@@ -1,0 +1,82 @@
+"""The feedback workflow (DESIGN.md "Workflows"): received → assigned → rectifying → answered →
+closed, and the permission actions of the ledger.
+
+received --assign--> assigned --start_rectification--> rectifying --answer--> answered
+--close--> closed; an entry that needs no rectification goes assigned --answer--> answered.
+The unit's admins and editors assign and close; the assigned handler (any member of the unit)
+or an admin or editor handles: notes, rectification, the answer. Closing follows FB-2
+(:func:`core.feedback.operations.closing_problems`): an answer to the submitter, or for an
+anonymous entry a published answer; a rectification's result is published unless the unit
+records why not.
+"""
+
+from __future__ import annotations
+
+from core import permissions
+from core.feedback.models import STATES
+from core.i18n import _
+from core.params import registry
+from core.workflow import Workflow
+from tenants.models import ROLES
+
+MANAGERS = frozenset({"admin", "editor"})
+"""Who assigns, records, publishes and closes (and may handle any entry of the unit)."""
+READERS = frozenset({"admin", "editor", "reviewer", "supervisor"})
+"""Who reads a unit's ledger: these roles in the unit or in a superior (SUP-1)."""
+
+
+def _may_handle(entry, *, actor, **_kwargs) -> str | None:
+    from core.feedback import operations
+
+    if operations.can_handle(actor, entry):
+        return None
+    return "Only the entry's handler, or an admin or editor of the unit, may do this."
+
+
+def _closable(entry, **_kwargs) -> str | None:
+    from core.feedback import operations
+
+    problems = operations.closing_problems(entry)
+    return "The entry cannot be closed yet (FB-2): " + " ".join(problems) if problems else None
+
+
+feedback = Workflow("feedback", "feedback", STATES, "received")
+feedback.add("assign", "received", "assigned", MANAGERS, label=_("Assign"))
+feedback.add(
+    "start_rectification",
+    "assigned",
+    "rectifying",
+    set(ROLES),
+    guards=(_may_handle,),
+    label=_("Start a rectification"),
+)
+feedback.add(
+    "answer",
+    ("assigned", "rectifying"),
+    "answered",
+    set(ROLES),
+    guards=(_may_handle,),
+    label=_("Answer"),
+)
+feedback.add("close", "answered", "closed", MANAGERS, guards=(_closable,), label=_("Close"))
+
+permissions.register(
+    "feedback.view", READERS, "unit_or_superior", rule="core.feedback.operations:can_view"
+)
+permissions.register("feedback.record", MANAGERS, "unit")
+permissions.register("feedback.assign", MANAGERS, "unit")
+permissions.register(
+    "feedback.handle", MANAGERS, "unit", rule="core.feedback.operations:can_handle"
+)
+permissions.register("feedback.publish", MANAGERS, "unit")
+permissions.register("feedback.close", MANAGERS, "unit")
+
+registry.define(
+    "feedback.answer_days",
+    "int",
+    15,
+    _("Feedback: answer within working days of receipt"),
+    rule="FB-2",
+    minimum=1,
+    maximum=90,
+)

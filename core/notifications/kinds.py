@@ -1,0 +1,259 @@
+"""The registry of notification kinds: what a user can be told, in which words, mailed how.
+
+A kind has a translated ``label`` (the preferences page), a ``group`` (its heading there), the
+``title`` and ``body`` templates of its notifications (lazy strings with ``%(name)s``
+placeholders, rendered in the reader's language from the notification's ``params``) and its
+default e-mail ``channel`` (``off``, ``immediate`` or ``daily``; a user may choose another one).
+
+Engine kinds are registered below; a plugin adds its own with :func:`register` at import time
+(names ``<plugin>.<what>``) and calls :func:`core.notifications.operations.notify` with it.
+
+Params are plain JSON values. A dict is a text per locale (``{"zh_Hans_CN": ..., "en": ...}``);
+a key ending in ``_on`` holds an ISO date and one ending in ``_at`` an ISO datetime, both
+formatted in the reader's language; anything else is shown as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask_babel import force_locale
+
+from core.catalogue.models import localised
+from core.i18n import _
+
+GROUPS = {
+    "items": _("Items and catalogues"),
+    "requests": _("Disclosure requests"),
+    "feedback": _("Feedback ledger"),
+    "evaluation": _("Member evaluation"),
+    "platform": _("Platform"),
+}
+DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: Any  # lazy string
+    title: Any  # lazy string with %(name)s placeholders
+    body: Any = None
+    default: str = "daily"
+    group: str = "items"
+    platform_only: bool = False  # offered on the preferences page to platform admins only
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register(
+    name: str,
+    label,
+    title,
+    *,
+    body=None,
+    default: str = "daily",
+    group: str = "items",
+    platform_only: bool = False,
+) -> Kind:
+    """Register a kind (engine packages and plugins, at import time)."""
+    from core.notifications.models import CHANNELS
+
+    if default not in CHANNELS:
+        raise ValueError(f"default must be one of {CHANNELS}")
+    kind = Kind(name, label, title, body, default, group, platform_only)
+    _kinds[name] = kind
+    return kind
+
+
+def get(name: str) -> Kind | None:
+    return _kinds.get(name)
+
+
+def all_kinds() -> list[Kind]:
+    return list(_kinds.values())
+
+
+class _Params(dict):
+    """Rendering values; a placeholder without a value renders empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def format_moment(moment: datetime, locale: str, tz: str = DISPLAY_TIMEZONE) -> str:
+    """A date and time for people: the long date and the hour and minute, in ``tz``."""
+    moment = moment.astimezone(ZoneInfo(tz))
+    day = format_date(moment.date(), "long", locale=locale)
+    return f"{day} {format_time(moment.time(), 'short', locale=locale)}"
+
+
+def _value(key: str, value: Any, locale: str, tz: str) -> Any:
+    if isinstance(value, dict):
+        return localised(value, locale)
+    if isinstance(value, str) and value:
+        try:
+            if key.endswith("_on"):
+                return format_date(date.fromisoformat(value), "long", locale=locale)
+            if key.endswith("_at"):
+                return format_moment(datetime.fromisoformat(value), locale, tz)
+        except ValueError:
+            return value
+    return value
+
+
+def values(params: dict[str, Any], locale: str, tz: str = DISPLAY_TIMEZONE) -> _Params:
+    return _Params({k: _value(k, v, locale, tz) for k, v in (params or {}).items()})
+
+
+def render(name: str, params: dict[str, Any], locale: str) -> tuple[str, str]:
+    """``(title, body)`` of a notification of kind ``name`` in ``locale``."""
+    kind = _kinds.get(name)
+    with force_locale(locale):
+        if kind is None:  # a plugin's kind whose plugin is gone: still readable
+            return name, ""
+        v = values(params, locale)
+        return str(kind.title) % v, (str(kind.body) % v if kind.body is not None else "")
+
+
+def label(name: str) -> str:
+    kind = _kinds.get(name)
+    return str(kind.label) if kind is not None else name
+
+
+# --- the engine's kinds ----------------------------------------------------------------------
+
+# items and catalogues
+register(
+    "items.awaiting_decision",
+    _("Items awaiting my decision"),
+    _("Items awaiting your decision: %(count)s"),
+    body=_("Items of %(org)s and the units below it wait for your decision as the superior."),
+)
+register(
+    "catalogue.awaiting_decision",
+    _("Catalogues awaiting my decision"),
+    _("Catalogues awaiting your decision: %(count)s"),
+    body=_("Catalogues submitted by units below %(org)s wait for your approval."),
+)
+register(
+    "items.filed",
+    _("Withheld items filed with my organisation"),
+    _("Filed with %(org)s: “%(title)s” is withheld"),
+    body=_("%(unit)s withholds this item for now (暂不公开). Reason: %(reason)s"),
+)
+register(
+    "items.notice_ending",
+    _("Notice periods ending"),
+    _("The notice period of “%(title)s” ends at %(ends_at)s"),
+    body=_("The notice of %(org)s closes by itself when its period is over."),
+    default="immediate",
+)
+# disclosure requests
+register(
+    "requests.submitted",
+    _("New disclosure requests to handle"),
+    _("New disclosure request to %(org)s: %(subject)s"),
+    body=_("Decide by %(deadline_on)s."),
+    group="requests",
+)
+register(
+    "requests.extended",
+    _("My disclosure request was extended"),
+    _("Your disclosure request to %(org)s was extended to %(deadline_on)s"),
+    body=_("Reason: %(reason)s"),
+    default="immediate",
+    group="requests",
+)
+register(
+    "requests.decided",
+    _("My disclosure request was decided"),
+    _("Your disclosure request to %(org)s was decided: %(outcome)s"),
+    body=_("Open the request to read the decision."),
+    default="immediate",
+    group="requests",
+)
+register(
+    "requests.filed",
+    _("Request decisions filed with my organisation"),
+    _("Filed with %(org)s: a disclosure request decision of %(unit)s"),
+    body=_("Outcome: %(outcome)s"),
+    group="requests",
+)
+register(
+    "requests.escalated",
+    _("Disclosure requests escalated to my organisation"),
+    _("A disclosure request to %(unit)s was escalated to %(org)s"),
+    body=_("Subject: %(subject)s"),
+    group="requests",
+)
+register(
+    "requests.deadline_approaching",
+    _("Disclosure request deadlines approaching"),
+    _("Disclosure request due on %(deadline_on)s: %(subject)s"),
+    body=_("%(org)s: working days left: %(days)s."),
+    group="requests",
+)
+register(
+    "requests.deadline_passed",
+    _("Disclosure request deadlines passed"),
+    _("Disclosure request overdue since %(deadline_on)s: %(subject)s"),
+    body=_("%(org)s has not decided this request within its deadline."),
+    default="immediate",
+    group="requests",
+)
+# feedback ledger
+register(
+    "feedback.received",
+    _("New feedback"),
+    _("New feedback for %(org)s"),
+    body=_("“%(excerpt)s”"),
+    group="feedback",
+)
+register(
+    "feedback.assigned",
+    _("Feedback assigned to me"),
+    _("Feedback of %(org)s assigned to you, due on %(due_on)s"),
+    body=_("“%(excerpt)s”"),
+    default="immediate",
+    group="feedback",
+)
+register(
+    "feedback.overdue",
+    _("Feedback overdue"),
+    _("Feedback of %(org)s overdue since %(due_on)s"),
+    body=_("“%(excerpt)s”"),
+    group="feedback",
+)
+# member evaluation
+register(
+    "evaluation.opened",
+    _("Member evaluation rounds opened"),
+    _("Member evaluation open: %(title)s"),
+    body=_("Rate %(org)s and comment until %(closes_on)s."),
+    group="evaluation",
+)
+register(
+    "evaluation.published",
+    _("Member evaluation results published"),
+    _("Member evaluation results published: %(title)s"),
+    body=_("The results for %(org)s can be read now."),
+    group="evaluation",
+)
+# platform
+register(
+    "workdays.year_missing",
+    _("Working-day calendar year missing"),
+    _("The working-day calendar has no official schedule for %(year)s"),
+    body=_(
+        "Deadlines in %(year)s count weekends only and are provisional until the year's "
+        "official schedule is loaded."
+    ),
+    default="immediate",
+    group="platform",
+    platform_only=True,
+)

@@ -1,0 +1,532 @@
+"""Notifications: who is told (:func:`recipients`), telling them (:func:`notify`), reading, choices
+and the daily digest. The only code that changes notification state.
+
+:func:`notify` runs inside the caller's unit of work (an event receiver: the notifications commit
+with their cause, or roll back with it) and queues one mail job per immediate notification through
+the outbox of :mod:`core.jobs`: sent to the ``mail`` queue only after the commit, kept and re-sent
+while Redis is down.
+
+The daily digest (:func:`build_digests`, a sweep) gathers, once per user and day, the pending
+notifications of the kinds a user gets by ``daily`` e-mail: the :class:`NotificationDigest` row of
+the day is the marker that makes the sweep idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BuildError
+
+from core import audit, db, jobs, permissions
+from core.config import SUPPORTED_LOCALES
+from core.errors import NotFound, UserError
+from core.i18n import normalise
+from core.notifications import kinds
+from core.notifications.models import (
+    CHANNELS,
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+)
+from tenants.models import Membership, Organisation, User
+
+PER_PAGE = 50
+DIGEST_HOUR = 7
+"""Local hour (platform time zone) from which the day's digests are sent."""
+RETRY_AFTER = timedelta(minutes=10)
+"""A mail that failed is tried again after this long ..."""
+LOST_AFTER = timedelta(hours=1)
+"""... and one that never ran (its job lost with an in-process queue) after this long."""
+GIVE_UP_AFTER = timedelta(days=3)
+MAX_ATTEMPTS = 5
+
+
+# --- helpers for senders ---------------------------------------------------------------------
+
+
+def locale_of(user) -> str:
+    return normalise(getattr(user, "locale", None)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def texts(value) -> dict[str, str]:
+    """A lazy string (a label) rendered in every shipped language: a ``params`` value."""
+    out = {}
+    for loc in SUPPORTED_LOCALES:
+        with force_locale(loc):
+            out[loc] = str(value)
+    return out
+
+
+def org_names(org: Organisation | None, form: str = "full") -> dict[str, str]:
+    """An organisation's name in every shipped language (a ``params`` value)."""
+    if org is None:
+        return {}
+    return {loc: org.name(loc, form) for loc in SUPPORTED_LOCALES}
+
+
+def excerpt(text: str | None, length: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def path_for(endpoint: str, **values) -> str | None:
+    """The path of ``endpoint`` (works in jobs, without a request); None if it does not exist."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        return adapter.build(endpoint, values)
+    except (BuildError, ValueError):
+        return None
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or kinds.DISPLAY_TIMEZONE)
+
+
+def local_day(now: datetime | None = None) -> date:
+    return (now or db.utcnow()).astimezone(timezone()).date()
+
+
+# --- who is told -----------------------------------------------------------------------------
+
+
+def _plugins_allow(users: list[User], action: str, org: Organisation | None) -> list[User]:
+    """Drop the users a plugin's ``permission_decision`` vetoes (as :func:`permissions.may`)."""
+    plugins = current_app.extensions.get("gongkai.plugins")
+    if org is None or plugins is None or not users:
+        return users
+    relay = plugins.relay(org)
+    return [
+        u
+        for u in users
+        if not any(
+            a is False for a in relay.permission_decision(actor=u, action=action, org=org, obj=org)
+        )
+    ]
+
+
+def recipients(
+    action: str,
+    org: Organisation | None,
+    *,
+    nearest: bool = False,
+    at: Organisation | None = None,
+    exclude=(),
+) -> list[User]:
+    """Active users who may run ``action`` in ``org`` (:mod:`core.permissions`), by id.
+
+    The roles the action was registered with, held where it says (``unit``, ``superior``:
+    in a strict ancestor, ``unit_or_superior``), plus the platform admins for platform actions;
+    plugins may veto as they do in :func:`core.permissions.may`. ``nearest``: only the holders of
+    the nearest level that has any (the organisation itself, else its parent, and so on up) —
+    "the superior" rather than every superior up to the county; ``at``: only the holders in that
+    organisation (the superior a filing or an escalation goes to). ``exclude``: users (or ids)
+    left out, typically the actor. Two queries at most.
+    """
+    act = permissions.action(action)
+    found: dict[int, User] = {}
+    if org is not None and act.roles:
+        own = [org.id] if act.where in ("unit", "unit_or_superior") else []
+        above = list(org.ancestor_ids) if act.where in ("superior", "unit_or_superior") else []
+        if at is not None:
+            own, above = [i for i in own if i == at.id], [i for i in above if i == at.id]
+        rows = db.session.execute(
+            select(Membership.org_id, User)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.org_id.in_(own + above),
+                Membership.role.in_(act.roles),
+                User.active.is_(True),
+            )
+        )
+        by_org: dict[int, dict[int, User]] = {}
+        for org_id, user in rows:
+            by_org.setdefault(org_id, {})[user.id] = user
+        if nearest:
+            for org_id in own + list(reversed(above)):
+                if by_org.get(org_id):
+                    found = dict(by_org[org_id])
+                    break
+        else:
+            for users in by_org.values():
+                found.update(users)
+    if act.platform:
+        for user in db.session.scalars(
+            select(User).where(User.is_platform_admin.is_(True), User.active.is_(True))
+        ):
+            found.setdefault(user.id, user)
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    users = [u for uid, u in sorted(found.items()) if uid not in skip]
+    return _plugins_allow(users, action, org)
+
+
+def holders(roles: Iterable[str], org_ids: Iterable[int]) -> list[tuple[int, User]]:
+    """``(org_id, user)`` for every active user holding one of ``roles`` in ``org_ids``."""
+    org_ids = list(set(org_ids))
+    if not org_ids:
+        return []
+    rows = db.session.execute(
+        select(Membership.org_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.org_id.in_(org_ids),
+            Membership.role.in_(set(roles)),
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    )
+    return list(dict.fromkeys((org_id, user) for org_id, user in rows))
+
+
+# --- telling ---------------------------------------------------------------------------------
+
+
+def _channels(user_ids: list[int], kind: str) -> dict[int, str]:
+    rows = db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.channel).where(
+            NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind == kind
+        )
+    )
+    return dict(rows.all())
+
+
+def _already(user_ids: list[int], dedup: str) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.user_id.in_(user_ids), Notification.dedup_key == dedup
+            )
+        )
+    )
+
+
+def notify(
+    users: Iterable[User | None],
+    kind: str,
+    *,
+    org: Organisation | None = None,
+    params: dict[str, Any] | None = None,
+    link: str | None = None,
+    about: tuple[str, Any] | None = None,
+    dedup: str | None = None,
+    exclude=(),
+) -> list[Notification]:
+    """Tell ``users`` (each once; inactive ones and ``exclude`` — the actor — left out).
+
+    ``params`` are the values the kind's texts are rendered from in each reader's language (see
+    :mod:`core.notifications.kinds`); ``about`` is ``(object type, id)``; ``dedup`` a key that a
+    user gets one notification for at most (reminders: kind, object and day). Returns the new
+    rows; the immediate e-mails leave after the caller's commit.
+    """
+    spec = kinds.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown notification kind {kind!r}; register it in kinds")
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    targets: dict[int, User] = {}
+    for user in users:
+        if user is not None and user.active and user.id not in skip:
+            targets.setdefault(user.id, user)
+    if dedup and targets:
+        for user_id in _already(list(targets), dedup):
+            targets.pop(user_id)
+    if not targets:
+        return []
+    chosen = _channels(list(targets), kind)
+    object_type, object_id = about if about else (None, None)
+    created: list[Notification] = []
+    for user_id, user in sorted(targets.items()):
+        channel = chosen.get(user_id, spec.default)
+        note = Notification(
+            user_id=user_id,
+            org_id=org.id if org is not None else None,
+            kind=kind,
+            params=params or {},
+            link=link,
+            object_type=object_type,
+            object_id=str(object_id) if object_id is not None else None,
+            dedup_key=dedup,
+            email=channel if channel != "off" and user.email else "none",
+        )
+        if dedup:  # two sweeps at once: the unique key keeps one; the other one skips it
+            try:
+                with db.session.begin_nested():
+                    db.session.add(note)
+            except IntegrityError:
+                continue
+        else:
+            db.session.add(note)
+        created.append(note)
+    db.session.flush()
+    from core.notifications import mail
+
+    for note in created:
+        if note.email == "immediate":
+            jobs.enqueue(mail.send_notification, note.id, queue="mail", org_id=note.org_id)
+    return created
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def render(note: Notification, locale: str) -> tuple[str, str]:
+    """``(title, body)`` of ``note`` in ``locale``."""
+    return kinds.render(note.kind, note.params, locale)
+
+
+def inbox(user, *, unread_only: bool = False, page: int = 1) -> tuple[list[Notification], bool]:
+    """A page of ``user``'s notifications, newest first, and whether there is a next page."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = list(
+        db.session.scalars(
+            query.order_by(Notification.created_at.desc(), Notification.id.desc())
+            .offset((max(page, 1) - 1) * PER_PAGE)
+            .limit(PER_PAGE + 1)
+        )
+    )
+    return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def get_for(user, notification_id: int) -> Notification:
+    """``user``'s notification ``notification_id``; someone else's does not exist (404)."""
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("There is no such notification.")
+    return note
+
+
+def mark_read(user, notification_id: int) -> Notification:
+    note = get_for(user, notification_id)
+    if note.read_at is None:
+        note.read_at = db.utcnow()
+        db.session.flush()
+    return note
+
+
+def mark_all_read(user) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=db.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+
+def offered(user) -> list[kinds.Kind]:
+    """The kinds a user chooses for on the preferences page."""
+    admin = bool(getattr(user, "is_platform_admin", False))
+    return [k for k in kinds.all_kinds() if admin or not k.platform_only]
+
+
+def preferences(user) -> dict[str, str]:
+    """``{kind: channel}`` for every registered kind (the user's choice, else the default)."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {k.name: chosen.get(k.name, k.default) for k in kinds.all_kinds()}
+
+
+def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, list[str]]:
+    """Set ``user``'s e-mail channel per kind; returns the changes ``{kind: [old, new]}``."""
+    problems = []
+    for kind, channel in choices.items():
+        if kinds.get(kind) is None:
+            problems.append(f"Unknown kind {kind!r}.")
+        elif channel not in CHANNELS:
+            problems.append(f"{kinds.label(kind)}: choose one of {', '.join(CHANNELS)}.")
+    if problems:
+        raise UserError("The notification settings were not saved.", problems=problems)
+    rows = {
+        p.kind: p
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    before = preferences(user)
+    changes: dict[str, list[str]] = {}
+    for kind, channel in sorted(choices.items()):
+        if before[kind] == channel:
+            continue
+        changes[kind] = [before[kind], channel]
+        row = rows.get(kind)
+        if row is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, channel=channel))
+        else:
+            row.channel = channel
+    if changes:
+        db.session.flush()
+        audit.log(
+            "notifications.preferences", "user", user.id, actor=actor or user, changes=changes
+        )
+    return changes
+
+
+# --- the daily digest ------------------------------------------------------------------------
+
+
+def _pending_daily(user_id=None):
+    conditions = [
+        Notification.email == "daily",
+        Notification.emailed_at.is_(None),
+        Notification.digest_id.is_(None),
+        Notification.read_at.is_(None),
+    ]
+    if user_id is not None:
+        conditions.append(Notification.user_id == user_id)
+    return and_(*conditions)
+
+
+def build_digests(now: datetime | None = None) -> int:
+    """Make today's digest of every user with pending daily notifications, once per day.
+
+    Before :data:`DIGEST_HOUR` (platform time) nothing happens. A user with a digest for today
+    already waits for tomorrow's: running this again sends nothing twice. Kinds the user has
+    turned ``off`` since are left out. Returns the number of digests made (each a mail job).
+    """
+    now = now or db.utcnow()
+    local = now.astimezone(timezone())
+    if local.hour < DIGEST_HOUR:
+        return 0
+    day = local.date()
+    done_today = exists().where(
+        NotificationDigest.user_id == Notification.user_id, NotificationDigest.day == day
+    )
+    user_ids = db.session.scalars(
+        select(Notification.user_id)
+        .where(_pending_daily(), Notification.created_at <= now, ~done_today)
+        .distinct()
+        .order_by(Notification.user_id)
+    ).all()
+    made = 0
+    for user_id in user_ids:
+        off = [
+            kind
+            for kind, channel in db.session.execute(
+                select(NotificationPreference.kind, NotificationPreference.channel).where(
+                    NotificationPreference.user_id == user_id
+                )
+            )
+            if channel == "off"
+        ]
+        if off:
+            db.session.execute(
+                update(Notification)
+                .where(_pending_daily(user_id), Notification.kind.in_(off))
+                .values(email="none")
+                .execution_options(synchronize_session=False)
+            )
+        digest = NotificationDigest(user_id=user_id, day=day)
+        try:
+            with db.session.begin_nested():
+                db.session.add(digest)
+        except IntegrityError:  # another sweep made it just now
+            continue
+        count = db.session.execute(
+            update(Notification)
+            .where(_pending_daily(user_id), Notification.created_at <= now)
+            .values(digest_id=digest.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not count:
+            db.session.delete(digest)
+            continue
+        from core.notifications import mail
+
+        jobs.enqueue(mail.send_digest, digest.id, queue="mail")
+        made += 1
+    db.session.flush()
+    return made
+
+
+def digest_notifications(digest: NotificationDigest) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.digest_id == digest.id)
+            .order_by(Notification.created_at, Notification.id)
+        )
+    )
+
+
+# --- mail that did not go ----------------------------------------------------------------------
+
+
+def _queued_ids(func_path: str) -> set[int]:
+    """Ids waiting in the outbox for ``func_path`` (not sent yet: Redis is down)."""
+    rows = db.session.scalars(
+        select(jobs.OutboxEntry.args).where(
+            jobs.OutboxEntry.sent_at.is_(None), jobs.OutboxEntry.func == func_path
+        )
+    )
+    return {int(args[0]) for args in rows if args}
+
+
+def retry_mail(now: datetime | None = None) -> int:
+    """Queue again the mails that failed (after :data:`RETRY_AFTER`) or whose job never ran
+    (after :data:`LOST_AFTER`), up to :data:`MAX_ATTEMPTS`, for :data:`GIVE_UP_AFTER`. Jobs
+    still waiting in the outbox are left to it. Returns the number of jobs queued."""
+    from core.notifications import mail
+
+    now = now or db.utcnow()
+    due = or_(
+        and_(Notification.mail_attempts > 0, Notification.created_at <= now - RETRY_AFTER),
+        Notification.created_at <= now - LOST_AFTER,
+    )
+    notes = db.session.scalars(
+        select(Notification.id).where(
+            Notification.email == "immediate",
+            Notification.emailed_at.is_(None),
+            Notification.mail_attempts < MAX_ATTEMPTS,
+            Notification.created_at >= now - GIVE_UP_AFTER,
+            due,
+        )
+    ).all()
+    digests = db.session.scalars(
+        select(NotificationDigest.id).where(
+            NotificationDigest.sent_at.is_(None),
+            NotificationDigest.attempts < MAX_ATTEMPTS,
+            NotificationDigest.created_at >= now - GIVE_UP_AFTER,
+            or_(
+                and_(
+                    NotificationDigest.attempts > 0,
+                    NotificationDigest.created_at <= now - RETRY_AFTER,
+                ),
+                NotificationDigest.created_at <= now - LOST_AFTER,
+            ),
+        )
+    ).all()
+    queued = 0
+    waiting = _queued_ids(jobs.func_path(mail.send_notification))
+    for note_id in notes:
+        if note_id not in waiting:
+            jobs.enqueue(mail.send_notification, note_id, queue="mail")
+            queued += 1
+    waiting = _queued_ids(jobs.func_path(mail.send_digest))
+    for digest_id in digests:
+        if digest_id not in waiting:
+            jobs.enqueue(mail.send_digest, digest_id, queue="mail")
+            queued += 1
+    return queued
