@@ -873,9 +873,12 @@ def test_demo_load_twice(app, cli, client, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "28 organisations created" in result.stdout and "85 demo accounts" in result.stdout
     first = table_counts()
-    assert first["organisations"] == 28
-    # the 85 accounts, plus the applicant of the disclosure-request demo (no membership)
-    assert first["users"] == 1 + 28 * 3 + 1 and first["memberships"] == 28 * 3
+    # + 3: the village affairs demo's township and two villages under hongjiang
+    assert first["organisations"] == 28 + 3
+    # the 85 accounts, plus the applicant of the disclosure-request demo (no membership),
+    # plus the village affairs demo's 3 accounts (admin, reviewer, member) in each of its 3 orgs
+    assert first["users"] == 1 + 28 * 3 + 1 + 3 * 3
+    assert first["memberships"] == 28 * 3 + 3 * 3
     orgs_before = snapshot()
 
     result = cli("demo", "load")
