@@ -196,6 +196,15 @@ def demo_load():
     click.echo(core.disclosure_requests.demo.load())
     click.echo(core.feedback.demo.load())
     click.echo(core.evaluation.demo.load())
+    from plugins.school_affairs import demo as school_affairs_demo
+
+    click.echo(school_affairs_demo.load())
+    from plugins.three_important import demo as three_important_demo
+
+    click.echo(three_important_demo.load())
+    from plugins.village_affairs import demo as village_affairs_demo
+
+    click.echo(village_affairs_demo.load())
 
 
 def register_commands() -> None:

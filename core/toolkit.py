@@ -53,6 +53,8 @@ from core.cliutil import operation
 from core.console import require_sign_in
 from core.db import Base, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
+from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
+from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
 from core.items.models import Item
 from core.jobs import enqueue
@@ -63,7 +65,7 @@ from core.themes import render
 from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User
-from tenants.operations import get_org
+from tenants.operations import create_organisation, create_user, get_org, grant_membership
 
 _ = gettext
 _l = lazy_gettext
@@ -79,6 +81,58 @@ def is_enabled(org: Organisation, name: str) -> bool:
     return current_app.extensions["gongkai.plugins"].is_enabled(org, name)
 
 
+def catalogue_tree(version):
+    """The categories of a catalogue version, nested, each with its entries (``CategoryNode``s:
+    ``category``, ``children``, ``entries``)."""
+    from core.catalogue import operations
+
+    return operations.tree(version)
+
+
+def define_param(key: str, kind: str, default: Any, label, **kwargs):
+    """Define a parameter (``<plugin>.<name>``; kinds ``int``, ``bool`` ...) that organisations
+    may set and that their subtree inherits (``gongkai params set``). Call it at import time."""
+    from core.params.registry import define
+
+    return define(key, kind, default, label, **kwargs)
+
+
+def param_value(org: Organisation, key: str) -> Any:
+    """The value of the parameter ``key`` for ``org`` (its own, inherited, or the default)."""
+    from core.params.operations import value
+
+    return value(org, key)
+
+
+def set_param(org: Organisation, key: str, value: Any, *, actor=None) -> Any:
+    """Set ``key`` for ``org`` (audited); ``UserError`` if invalid or locked above."""
+    from core.params import operations
+
+    return operations.set_value(org, key, value, actor=actor).value
+
+
+def clear_param(org: Organisation, key: str, *, actor=None) -> bool:
+    """Remove ``org``'s own value of ``key`` (audited): it inherits again."""
+    from core.params import operations
+
+    return operations.clear_value(org, key, actor=actor)
+
+
+def add_working_days(start, n: int):
+    """The ``n``-th working day after the date ``start`` on the official calendar (a
+    ``Deadline``: ``.due`` is the date); ``workday_today()`` is today in Beijing."""
+    from core.workdays import operations
+
+    return operations.add_working_days(start, n)
+
+
+def workday_today():
+    """Today's date in Beijing (the calendar of working-day deadlines)."""
+    from core.workdays import operations
+
+    return operations.today()
+
+
 def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
     """Draft a disclosure item of ``org`` (see ``core.items.operations.create``); it then goes
     through the normal workflow. ``actor`` is a user, or ``SYSTEM`` in jobs."""
@@ -88,8 +142,10 @@ def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=(
 
 
 __all__ = [
+    "FEEDBACK_OPEN_STATES",
     "SYSTEM",
     "Base",
+    "FeedbackEntry",
     "Forbidden",
     "Item",
     "Markup",
@@ -103,16 +159,23 @@ __all__ = [
     "UserError",
     "_",
     "_l",
+    "add_working_days",
     "ancestors",
     "audit_log",
+    "catalogue_tree",
     "children",
+    "clear_param",
     "create_item",
+    "create_organisation",
+    "create_user",
     "current_org",
+    "define_param",
     "enqueue",
     "escape",
     "force_locale",
     "get_org",
     "gettext",
+    "grant_membership",
     "hookimpl",
     "is_enabled",
     "lazy_gettext",
@@ -120,10 +183,13 @@ __all__ = [
     "may",
     "ngettext",
     "operation",
+    "param_value",
     "register_action",
     "render",
     "require_sign_in",
     "session",
+    "set_param",
     "subtree",
     "utcnow",
+    "workday_today",
 ]

@@ -129,6 +129,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbevcmu": NOBODY,  # ... a comment in it (never published)
     "zxcevpty": frozenset({C_MEMBER}),  # county 2's round, published party_wide
     "zxcevcmt": NOBODY,  # ... a comment in it
+    # 三重一大 (plugin three_important, enabled for iso-b and iso-c): the console's business
+    "zxbtimtg": NOBODY,  # the place of a meeting of iso-b
+    "zxbtidec": NOBODY,  # ... a decision taken at it
+    "zxctimtg": NOBODY,  # the place of a meeting of iso-c
+    # 村务公开 (plugin village_affairs, enabled for iso-b and iso-c): its console's committees
+    "zxbvasup": NOBODY,  # a supervision committee member of iso-b
+    "zxbvacom": NOBODY,  # a village committee member of iso-b
+    "zxcvasup": NOBODY,  # a supervision committee member of iso-c
 }
 
 
@@ -389,6 +397,9 @@ def build() -> World:
     disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
+    three_important_meetings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    village_affairs_committees(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    school_affairs_deliveries(w, units=(unit_b, unit_c), made=made)
     db.session.commit()
 
     expected_states = {
@@ -519,6 +530,79 @@ def feedback_entries(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     w.extra["feedback"] = [(B, done.id), (B, waiting.id), (C, answered.id)]
 
 
+def three_important_meetings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """iso-b and iso-c enable the plugin three_important; each records a meeting (iso-b's with
+    a decision)."""
+    from plugins.three_important import operations as ti
+
+    found = []
+    for unit, staff, marker in ((unit_b, b_staff, "zxbtimtg"), (unit_c, c_staff, "zxctimtg")):
+        unit.plugin_settings = {"enabled": ["three_important"]}
+        meeting = ti.record_meeting(
+            unit,
+            {"body": "party_committee", "held_at": datetime(2026, 3, 2, 1, tzinfo=UTC),
+             "place": f"会议室 {marker}", "chair": "甲", "expected_members": ["甲", "乙", "丙"],
+             "present_members": ["乙", "甲"], "absentees": [{"name": "丙", "reason": "病假"}],
+             "note_taker": "丁"},
+            actor=staff,
+        )  # fmt: skip
+        if unit is unit_b:
+            ti.record_decision(
+                meeting,
+                {"category": "major_decision", "title": "决策 zxbtidec",
+                 "opinions": [{"member": "乙", "opinion": "agree"},
+                              {"member": "甲", "opinion": "agree"}]},
+                actor=staff,
+            )  # fmt: skip
+        emergency = ti.record_emergency(
+            unit,
+            {"category": "large_funds", "title": "紧急", "amount": "1", "decided_by": "甲",
+             "decided_at": datetime(2026, 3, 1, 1, tzinfo=UTC)},
+            actor=staff,
+        )  # fmt: skip
+        draft = ti.draft_item_list(unit, {"large_funds": "300000"}, actor=staff, year=2026)
+        found.append({"org_code": unit.code, "meeting_id": meeting.id, "matter_id": emergency.id,
+                      "list_id": draft.id, "marker": marker})  # fmt: skip
+    w.extra["three_important"] = found
+
+
+def school_affairs_deliveries(w: World, *, units, made) -> None:
+    """iso-b and iso-c also enable the plugin school_affairs; each has a failed delivery of one of
+    its items to a school affairs system (replayable from its console)."""
+    from plugins.school_affairs.models import Delivery
+
+    found = []
+    for unit in units:
+        settings = dict(unit.plugin_settings or {})
+        settings["enabled"] = sorted({*settings.get("enabled", []), "school_affairs"})
+        unit.plugin_settings = settings
+        item = next(i for i in made.values() if i.org_id == unit.id)
+        delivery = Delivery(org_id=unit.id, item_id=item.id, event="item.published",
+                            url="http://127.0.0.1:9/hook", payload={}, status="failed",
+                            attempts=5, last_error="HTTP 500")  # fmt: skip
+        db.session.add(delivery)
+        db.session.flush()
+        found.append({"org_code": unit.code, "delivery_id": delivery.id})
+    w.extra["school_affairs"] = found
+
+
+def village_affairs_committees(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """iso-b and iso-c enable the plugin village_affairs (after their items were published:
+    its sign-off guard would hold them); each has a supervision committee member, iso-b a
+    village committee member too."""
+    from plugins.village_affairs import operations as va
+
+    found = []
+    for unit, staff, marker in ((unit_b, b_staff, "zxbvasup"), (unit_c, c_staff, "zxcvasup")):
+        settings = dict(unit.plugin_settings or {})
+        settings["enabled"] = [*settings.get("enabled", []), "village_affairs"]
+        unit.plugin_settings = settings
+        sup = va.add_supervisor(unit, f"监督 {marker}", role="chair", actor=staff)
+        found.append({"org_code": unit.code, "supervisor_id": sup.id, "marker": marker})
+    va.add_committee_member(unit_b, "村委 zxbvacom", actor=b_staff)
+    w.extra["village_affairs"] = found
+
+
 def disclosure_requests(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     """A request of iso-b's member, granted with a document; one of iso-c's member, declined
     (and so filed with county 2)."""
@@ -592,6 +676,12 @@ def bundles(w: World) -> list[dict[str, Any]]:
     found.append({"year": 2026})  # the working-day calendar: platform data, no tenant's
     for code, round_id in w.extra.get("evaluation_rounds", []):
         found.append({"org_code": code, "round_id": round_id})
+    for bundle in w.extra.get("three_important", []):
+        found.append(dict(bundle))
+    for bundle in w.extra.get("village_affairs", []):
+        found.append(dict(bundle))
+    for bundle in w.extra.get("school_affairs", []):
+        found.append(dict(bundle))
     return found
 
 
@@ -609,7 +699,8 @@ SKIPPED = {
 # Arguments that name an object by a global id: requested under iso-a's own code too.
 OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
                "invitation_id", "round_id", "feedback_id", "request_id",
-               "decision_id"}  # fmt: skip
+               "decision_id", "meeting_id", "matter_id", "list_id",
+               "delivery_id", "supervisor_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -69,6 +69,8 @@ PUBLIC_BY_DESIGN = {
     "feedback_api.answers": "an organisation's published answers as JSON",
     "evaluation.results": "a published evaluation round's results, in the scope its superior "
     "chose (SUP-3; 404 for anyone outside it)",
+    "village_affairs_portal.notice_board": "a village's notice board: its published public "
+    "items (VIL-5)",
 }
 # A provider that cannot be reached is a designed 502/503 page, not a server error.
 UPSTREAM = {"sso.start", "sso.callback"}

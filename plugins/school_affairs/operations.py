@@ -1,0 +1,364 @@
+"""School affairs operations: the only code of the plugin that changes state (all audited)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from core.toolkit import (
+    SYSTEM,
+    Item,
+    NotFound,
+    UserError,
+    add_working_days,
+    audit_log,
+    clear_param,
+    enqueue,
+    param_value,
+    session,
+    set_param,
+    utcnow,
+    workday_today,
+)
+from plugins.school_affairs.models import Deliberation, Delivery, OverdueFlag, SchoolSettings
+
+NAME = "school_affairs"
+ITEM_TYPE = "school_affairs.item"
+ZONE = ZoneInfo("Asia/Shanghai")
+
+# SCH-3: request deadline profiles (decision days, extension days); None: the Party default.
+PROFILES: dict[str, tuple[int, int] | None] = {
+    "party": None,
+    "higher_education": (15, 15),
+    "government": (20, 20),
+}
+BODIES = ("committee", "staff_congress")
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+PENDING_STATES = ("draft", "proposed", "reviewed", "superior_review", "approved", "scheduled")
+SIGNATURE_HEADER = "X-Gongkai-Signature"
+TIMEOUT = 10
+
+
+# --- settings and the request deadline profile (SCH-3) -----------------------------------------
+
+
+def settings_of(org, *, create: bool = False) -> SchoolSettings | None:
+    row = session.scalar(select(SchoolSettings).where(SchoolSettings.org_id == org.id))
+    if row is None and create:
+        row = SchoolSettings(org_id=org.id, school_type="party")
+        session.add(row)
+        session.flush()
+    return row
+
+
+def set_school_type(org, school_type: str, *, actor=None) -> SchoolSettings:
+    """Choose the school type: its profile sets the organisation's request deadline params."""
+    if school_type not in PROFILES:
+        raise UserError(
+            f"Unknown school type {school_type!r}.", problems=["school_type: unknown type"]
+        )
+    row = settings_of(org, create=True)
+    before = row.school_type
+    row.school_type = school_type
+    row.updated_at = utcnow()
+    profile = PROFILES[school_type]
+    if profile is None:
+        clear_param(org, "request.decision_working_days", actor=actor)
+        clear_param(org, "request.extension_working_days", actor=actor)
+    else:
+        set_param(org, "request.decision_working_days", profile[0], actor=actor)
+        set_param(org, "request.extension_working_days", profile[1], actor=actor)
+    audit_log(
+        "school_affairs.school_type",
+        "organisation",
+        org.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"school_type": [before, school_type]},
+    )
+    return row
+
+
+def configure_sync(org, url: str, *, actor=None, new_secret: bool = False) -> SchoolSettings:
+    """Set the school affairs system's webhook URL; a secret is made on first use (or anew)."""
+    url = (url or "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise UserError("The address must start with http:// or https://.", problems=["url"])
+    row = settings_of(org, create=True)
+    before = row.sync_url
+    row.sync_url = url or None
+    if url and (new_secret or not row.sync_secret):
+        row.sync_secret = secrets.token_hex(32)
+    row.updated_at = utcnow()
+    audit_log(
+        "school_affairs.sync",
+        "organisation",
+        org.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"sync_url": [before, row.sync_url]},
+    )
+    return row
+
+
+# --- proactive disclosure deadline (SCH-2) ------------------------------------------------------
+
+
+def due_on(org, changed_on: date) -> date:
+    """The last day to publish: ``school_affairs.proactive_days`` working days after the change."""
+    return add_working_days(changed_on, param_value(org, "school_affairs.proactive_days")).due
+
+
+def item_due_on(item) -> date | None:
+    value = (item.extra or {}).get("changed_on")
+    if item.item_type != ITEM_TYPE or not value:
+        return None
+    return due_on(item.organisation, date.fromisoformat(value))
+
+
+def flag_overdue(org) -> int:
+    """Flag the school affairs items of ``org`` not published by their due date (periodic job)."""
+    today = workday_today()
+    flagged = {
+        f.item_id for f in session.scalars(select(OverdueFlag).where(OverdueFlag.org_id == org.id))
+    }
+    query = select(Item).where(
+        Item.org_id == org.id,
+        Item.item_type == ITEM_TYPE,
+        Item.published_at.is_(None),
+        Item.state.in_(
+            ("draft", "proposed", "reviewed", "superior_review", "approved", "scheduled")
+        ),
+    )
+    count = 0
+    for item in session.scalars(query):
+        due = item_due_on(item)
+        if item.id in flagged or due is None or due >= today:
+            continue
+        session.add(OverdueFlag(org_id=org.id, item_id=item.id, due_on=due))
+        audit_log(
+            "school_affairs.overdue",
+            "item",
+            item.id,
+            org_id=org.id,
+            actor=SYSTEM,
+            changes={"due_on": [None, due.isoformat()]},
+        )
+        count += 1
+    session.flush()
+    return count
+
+
+def overdue_items(org) -> dict[int, date]:
+    rows = session.scalars(select(OverdueFlag).where(OverdueFlag.org_id == org.id))
+    return {r.item_id: r.due_on for r in rows}
+
+
+# --- deliberation (SCH-4) -----------------------------------------------------------------------
+
+
+def school_items(org) -> list:
+    query = select(Item).where(Item.org_id == org.id, Item.item_type == ITEM_TYPE)
+    return list(session.scalars(query.order_by(Item.id.desc())))
+
+
+def get_item(org, item_id: int):
+    item = session.get(Item, item_id)
+    if item is None or item.org_id != org.id or item.item_type != ITEM_TYPE:
+        raise NotFound("No such school affairs item.")
+    return item
+
+
+def deliberations(item) -> list[Deliberation]:
+    query = select(Deliberation).where(Deliberation.item_id == item.id)
+    return list(session.scalars(query.order_by(Deliberation.id)))
+
+
+def is_major(item) -> bool:
+    return item.item_type == ITEM_TYPE and bool((item.extra or {}).get("major"))
+
+
+def record_deliberation(item, data: dict, *, actor) -> Deliberation:
+    """Record the deliberation of a major matter (date, body, minutes reference)."""
+    problems = []
+    body = data.get("body")
+    if body not in BODIES:
+        problems.append("body: choose the school affairs committee or the staff congress")
+    held_on = data.get("held_on")
+    if isinstance(held_on, str):
+        try:
+            held_on = date.fromisoformat(held_on)
+        except ValueError:
+            held_on = None
+    if not isinstance(held_on, date):
+        problems.append("held_on: a date is required")
+    elif held_on > workday_today():
+        problems.append("held_on: a deliberation cannot be in the future")
+    minutes_ref = str(data.get("minutes_ref") or "").strip()
+    if not minutes_ref:
+        problems.append("minutes_ref: the reference of the minutes is required")
+    elif len(minutes_ref) > 200:
+        problems.append("minutes_ref: at most 200 characters")
+    if problems:
+        raise UserError("The deliberation was not recorded.", problems=problems)
+    row = Deliberation(
+        org_id=item.org_id,
+        item_id=item.id,
+        body=body,
+        held_on=held_on,
+        minutes_ref=minutes_ref,
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    session.add(row)
+    session.flush()
+    audit_log(
+        "school_affairs.deliberation",
+        "item",
+        item.id,
+        org_id=item.org_id,
+        actor=actor,
+        changes={"body": [None, body], "held_on": [None, held_on.isoformat()]},
+    )
+    return row
+
+
+# --- outbound sync (SCH-5) ----------------------------------------------------------------------
+
+
+def is_joint(item) -> bool:
+    return item.item_type == ITEM_TYPE and bool((item.extra or {}).get("joint"))
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _payload(item, event: str) -> dict:
+    return {
+        "event": event,
+        "organisation": item.organisation.code,
+        "item": {
+            "id": item.id,
+            "titles": dict(item.current_version.titles) if item.current_version else {},
+            "scope": item.scope,
+            "changed_on": (item.extra or {}).get("changed_on"),
+            "published_at": item.published_at.isoformat() if item.published_at else None,
+        },
+    }
+
+
+def queue_delivery(item, event: str = "item.published") -> Delivery | None:
+    """Log a delivery of a joint item and queue its first attempt (after the commit)."""
+    settings = settings_of(item.organisation)
+    if settings is None or not settings.sync_url:
+        return None
+    row = Delivery(
+        org_id=item.org_id,
+        item_id=item.id,
+        event=event,
+        url=settings.sync_url,
+        payload=_payload(item, event),
+        status="pending",
+    )
+    session.add(row)
+    session.flush()
+    audit_log("school_affairs.delivery", "item", item.id, org_id=item.org_id, actor=SYSTEM)
+    enqueue(attempt_delivery, row.id, org_id=item.org_id)
+    return row
+
+
+def _post(url: str, body: bytes, signature: str) -> int:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) address: {url!r}")
+    request = urllib.request.Request(  # noqa: S310 (http and https only, checked above)
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def attempt_delivery(delivery_id: int) -> str:
+    """One attempt (a queued job): sign and POST; on failure schedule the next with backoff."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.status in ("delivered", "failed"):
+        return row.status if row else "missing"
+    settings = session.scalar(select(SchoolSettings).where(SchoolSettings.org_id == row.org_id))
+    body = json.dumps(row.payload, ensure_ascii=False, sort_keys=True).encode()
+    now = utcnow()
+    row.attempts += 1
+    row.updated_at = now
+    try:
+        if settings is None or not settings.sync_secret:
+            raise RuntimeError("no signing secret configured")
+        code = _post(row.url, body, sign(settings.sync_secret, body))
+        row.response_code = code
+        ok = 200 <= code < 300
+        row.last_error = None if ok else f"HTTP {code}"
+    except (OSError, RuntimeError, ValueError) as exc:
+        ok = False
+        row.response_code = None
+        row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if ok:
+        row.status, row.next_attempt_at = "delivered", None
+    elif row.attempts >= MAX_ATTEMPTS:
+        row.status, row.next_attempt_at = "failed", None
+    else:
+        row.status = "retrying"
+        row.next_attempt_at = now + BACKOFF[row.attempts - 1]
+        enqueue(attempt_delivery, row.id, org_id=row.org_id, at=row.next_attempt_at)
+    audit_log(
+        "school_affairs.delivery_attempt",
+        "delivery",
+        row.id,
+        org_id=row.org_id,
+        actor=SYSTEM,
+        changes={"status": [None, row.status], "attempts": [None, row.attempts]},
+    )
+    session.flush()
+    return row.status
+
+
+def deliveries(org, limit: int = 100) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.org_id == org.id).order_by(Delivery.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def replay(org, delivery_id: int, *, actor) -> Delivery:
+    """Send a delivery again from the console: its attempts start over."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.org_id != org.id:
+        raise NotFound("No such delivery.")
+    if row.status in ("pending", "retrying"):
+        raise UserError("This delivery is still being attempted.")
+    before = row.status
+    row.status, row.attempts, row.next_attempt_at = "pending", 0, None
+    row.updated_at = utcnow()
+    audit_log(
+        "school_affairs.replay",
+        "delivery",
+        row.id,
+        org_id=org.id,
+        actor=actor,
+        changes={"status": [before, "pending"]},
+    )
+    enqueue(attempt_delivery, row.id, org_id=org.id)
+    return row
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()

@@ -1,0 +1,327 @@
+"""Operations of the village affairs plugin: the only code that changes its tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.toolkit import (
+    FEEDBACK_OPEN_STATES,
+    FeedbackEntry,
+    Item,
+    Membership,
+    Organisation,
+    UserError,
+    audit_log,
+    children,
+    is_enabled,
+    session,
+)
+from plugins.village_affairs.models import (
+    RELATIONS,
+    SUPERVISOR_ROLES,
+    CommitteeMember,
+    Relative,
+    SignOff,
+    Supervisor,
+)
+
+NAME = "village_affairs"
+
+# VIL-1: the cadences that are at least as frequent as the minimum of each class of entries.
+GENERAL_CADENCES = ("immediate", "on_progress", "monthly", "quarterly")
+FINANCE_MANY_CADENCES = ("immediate", "on_progress", "monthly")
+MAJOR_CADENCES = ("immediate", "on_progress")
+ARCHIVE_CLASSES = {
+    "village.archive.elections": "major",
+    "village.archive.minutes": "general",
+    "village.archive.contracts": "major",
+    "village.archive.accounts": "finance",
+    "village.archive.assets": "general",
+    "village.archive.land_use": "major",
+}
+CATEGORY_CLASSES = {
+    "village_general": "general",
+    "village_finance": "finance",
+    "village_major": "major",
+    "village_archive": "general",
+}
+
+
+def settings(org: Organisation) -> dict:
+    return dict((org.plugin_settings or {}).get(NAME) or {})
+
+
+def many_transactions(org: Organisation) -> bool:
+    """The plugin setting: finances are disclosed monthly where transactions are many (VIL-1)."""
+    return bool(settings(org).get("many_transactions"))
+
+
+def entry_class(category_key: str, entry_key: str, template_key: str | None) -> str | None:
+    for key in (template_key, entry_key):
+        if key in ARCHIVE_CLASSES:
+            return ARCHIVE_CLASSES[key]
+    return CATEGORY_CLASSES.get(category_key)
+
+
+def allowed_cadences(org: Organisation, klass: str) -> tuple[str, ...]:
+    if klass == "major":
+        return MAJOR_CADENCES
+    if klass == "finance" and many_transactions(org):
+        return FINANCE_MANY_CADENCES
+    return GENERAL_CADENCES
+
+
+def cadence_problems(org: Organisation, nodes) -> list[str]:
+    """Entries of the village sections whose cadence is below the minimum (VIL-1)."""
+    problems: list[str] = []
+
+    def walk(nodes, top_key=None):
+        for node in nodes:
+            key = top_key or node.category.key
+            for entry in node.entries:
+                klass = entry_class(key, entry.key, entry.template_key)
+                if klass is None:
+                    continue
+                allowed = allowed_cadences(org, klass)
+                if entry.cadence not in allowed:
+                    problems.append(
+                        f"{entry.key}: the cadence {entry.cadence} is below the minimum for "
+                        f"village {klass} items ({', '.join(allowed)}) (VIL-1)"
+                    )
+            walk(node.children, key)
+
+    walk(nodes)
+    return problems
+
+
+# --- the village committee and the supervision committee (VIL-3) -----------------------------
+
+
+def _name(value: str, what: str) -> str:
+    name = " ".join((value or "").split())
+    if not name or len(name) > 100:
+        raise UserError(f"{what}: give a name of 1 to 100 characters.")
+    return name
+
+
+def committee_members(org: Organisation) -> list[CommitteeMember]:
+    return list(
+        session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.org_id == org.id)
+            .order_by(CommitteeMember.id)
+        )
+    )
+
+
+def relatives(org: Organisation) -> list[Relative]:
+    return list(
+        session.scalars(select(Relative).where(Relative.org_id == org.id).order_by(Relative.id))
+    )
+
+
+def supervisors(org: Organisation) -> list[Supervisor]:
+    return list(
+        session.scalars(
+            select(Supervisor).where(Supervisor.org_id == org.id).order_by(Supervisor.id)
+        )
+    )
+
+
+def add_committee_member(org: Organisation, name: str, *, user=None, actor) -> CommitteeMember:
+    name = _name(name, "Village committee member")
+    for s in supervisors(org):
+        if s.name == name or (user is not None and s.user_id == user.id):
+            raise UserError(
+                f"{name} sits on the supervision committee and cannot also be on the village "
+                "committee (VIL-3)."
+            )
+    if any(m.name == name for m in committee_members(org)):
+        raise UserError(f"{name} is already a village committee member.")
+    member = CommitteeMember(org_id=org.id, name=name, user_id=user.id if user else None)
+    session.add(member)
+    session.flush()
+    audit_log(
+        "village_affairs.committee.add", "village_affairs_committee_member", member.id,
+        org_id=org.id, actor=actor, changes={"name": [None, name]},
+    )  # fmt: skip
+    return member
+
+
+def declare_relative(member: CommitteeMember, name: str, relation: str, *, actor) -> Relative:
+    name = _name(name, "Relative")
+    if relation not in RELATIONS:
+        raise UserError(f"Relation: choose one of {', '.join(RELATIONS)}.")
+    relative = Relative(org_id=member.org_id, member_id=member.id, name=name, relation=relation)
+    session.add(relative)
+    session.flush()
+    audit_log(
+        "village_affairs.relative.declare", "village_affairs_relative", relative.id,
+        org_id=member.org_id, actor=actor,
+        changes={"member": [None, member.name], "name": [None, name], "relation": [None, relation]},
+    )  # fmt: skip
+    return relative
+
+
+def membership_problem(org: Organisation, name: str, user=None) -> str | None:
+    """Why ``name`` (or ``user``) may not sit on the supervision committee (VIL-3), or None."""
+    members = committee_members(org)
+    for m in members:
+        if m.name == name or (user is not None and m.user_id == user.id):
+            return f"{name} is a village committee member (VIL-3)."
+    by_id = {m.id: m for m in members}
+    for r in relatives(org):
+        if r.name == name:
+            return (
+                f"{name} is a close relative ({r.relation}) of the village committee member "
+                f"{by_id[r.member_id].name} (VIL-3)."
+            )
+    return None
+
+
+def add_supervisor(org: Organisation, name: str, *, role="member", user=None, actor) -> Supervisor:
+    name = _name(name, "Supervision committee member")
+    if role not in SUPERVISOR_ROLES:
+        raise UserError(f"Role: choose one of {', '.join(SUPERVISOR_ROLES)}.")
+    if user is not None and not session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id, Membership.org_id == org.id)
+    ):
+        raise UserError(f"{user.username} is not a member of this village: invite them first.")
+    problem = membership_problem(org, name, user)
+    if problem:
+        raise UserError("This person may not sit on the supervision committee.", problems=[problem])
+    current = supervisors(org)
+    if any(s.name == name for s in current):
+        raise UserError(f"{name} is already on the supervision committee.")
+    if role == "chair" and any(s.role == "chair" for s in current):
+        raise UserError("The supervision committee already has a chair.")
+    sup = Supervisor(org_id=org.id, name=name, role=role, user_id=user.id if user else None)
+    session.add(sup)
+    session.flush()
+    audit_log(
+        "village_affairs.supervisor.add", "village_affairs_supervisor", sup.id,
+        org_id=org.id, actor=actor, changes={"name": [None, name], "role": [None, role]},
+    )  # fmt: skip
+    return sup
+
+
+def remove_supervisor(sup: Supervisor, *, actor) -> None:
+    audit_log(
+        "village_affairs.supervisor.remove", "village_affairs_supervisor", sup.id,
+        org_id=sup.org_id, actor=actor, changes={"name": [sup.name, None]},
+    )  # fmt: skip
+    session.delete(sup)
+    session.flush()
+
+
+# --- sign-off (VIL-2) -------------------------------------------------------------------------
+
+SIGNABLE_STATES = ("proposed", "reviewed", "superior_review", "approved", "scheduled")
+
+
+def supervisor_of(org: Organisation, user) -> Supervisor | None:
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    return session.scalar(
+        select(Supervisor).where(Supervisor.org_id == org.id, Supervisor.user_id == user.id)
+    )
+
+
+def signoff(item: Item) -> SignOff | None:
+    """The sign-off of the item's current version, if the committee signed it."""
+    return session.scalar(
+        select(SignOff)
+        .where(SignOff.item_id == item.id, SignOff.version_id == item.current_version_id)
+        .order_by(SignOff.id.desc())
+        .limit(1)
+    )
+
+
+def awaiting_signoff(org: Organisation) -> list[Item]:
+    signed = select(SignOff.version_id).where(SignOff.org_id == org.id)
+    return list(
+        session.scalars(
+            select(Item)
+            .where(
+                Item.org_id == org.id,
+                Item.state.in_(SIGNABLE_STATES),
+                Item.current_version_id.not_in(signed),
+            )
+            .order_by(Item.id)
+        )
+    )
+
+
+def sign(item: Item, *, actor, opinion: str = "") -> SignOff:
+    org_id = item.org_id
+    sup = session.scalar(
+        select(Supervisor).where(Supervisor.org_id == org_id, Supervisor.user_id == actor.id)
+    )
+    if sup is None:
+        raise UserError("Only a member of the village's supervision committee signs (VIL-2).")
+    if item.state not in SIGNABLE_STATES:
+        raise UserError("Only an item on its way to publication can be signed.")
+    if signoff(item) is not None:
+        raise UserError("The supervision committee has already signed this version.")
+    opinion = (opinion or "").strip()
+    if len(opinion) > 2000:
+        raise UserError("Opinion: at most 2000 characters.")
+    record = SignOff(
+        org_id=org_id,
+        item_id=item.id,
+        version_id=item.current_version_id,
+        supervisor_id=sup.id,
+        user_id=actor.id,
+        signer_name=sup.name,
+        opinion=opinion,
+    )
+    session.add(record)
+    session.flush()
+    audit_log(
+        "village_affairs.signoff", "item", item.id, org_id=org_id, actor=actor,
+        changes={"signed_by": [None, sup.name], "version_id": [None, item.current_version_id],
+                 "opinion": [None, opinion]},
+    )  # fmt: skip
+    return record
+
+
+# --- villagers' queries and complaints (VIL-4) ------------------------------------------------
+
+
+def supervised_villages(township: Organisation) -> list[Organisation]:
+    """The villages directly under ``township`` that enable the plugin."""
+    return [o for o in children(township) if is_enabled(o, NAME)]
+
+
+def open_feedback(township: Organisation) -> list[tuple[Organisation, FeedbackEntry]]:
+    villages = {o.id: o for o in supervised_villages(township)}
+    if not villages:
+        return []
+    rows = session.scalars(
+        select(FeedbackEntry)
+        .where(
+            FeedbackEntry.org_id.in_(villages),
+            FeedbackEntry.state.in_(FEEDBACK_OPEN_STATES),
+            FeedbackEntry.spam.is_(False),
+        )
+        .order_by(FeedbackEntry.received_on, FeedbackEntry.id)
+    )
+    return [(villages[e.org_id], e) for e in rows]
+
+
+BOARD_STATES = ("published", "amendment_pending", "revocation_pending")
+
+
+def public_items(org: Organisation) -> list[Item]:
+    """The village's published public items: the content of every channel (VIL-5)."""
+    return list(
+        session.scalars(
+            select(Item)
+            .where(
+                Item.org_id == org.id,
+                Item.state.in_(BOARD_STATES),
+                Item.visible_scope == "public",  # not before an internal-first period ends
+            )
+            .order_by(Item.published_at.desc(), Item.id.desc())
+        )
+    )
