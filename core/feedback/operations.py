@@ -301,35 +301,38 @@ def submit_online(
     receipt = _new_receipt()
     received_on = today_for(org)
     due, provisional = (None, False) if spam else default_due(org, received_on)
+    entry = _store(
+        org, "feedback.receive", audit_actor=user or ANONYMOUS, event_actor=user,
+        receipt=receipt, lookup_hash=_lookup_digest(receipt, code), channel="online", spam=spam,
+        item=item, texts=(text, name_text, contact_text), user_id=getattr(user, "id", None),
+        received_on=received_on, due=(due, provisional),
+    )  # fmt: skip
+    return Submission(entry, code)
+
+
+def _store(org, action: str, *, audit_actor, event_actor, item, texts, due, **fields):
+    """Add a received entry (online or recorded), audit it and announce it unless it is spam."""
+    text, name_text, contact_text = texts
     entry = FeedbackEntry(
         org_id=org.id,
-        receipt=receipt,
-        lookup_hash=_lookup_digest(receipt, code),
-        channel="online",
         state="received",
-        spam=spam,
         item_id=item.id if item else None,
         content=text,
         submitter_name=name_text,
         submitter_contact=contact_text,
-        user_id=getattr(user, "id", None),
-        received_on=received_on,
-        due_on=due,
-        due_provisional=provisional,
+        due_on=due[0],
+        due_provisional=due[1],
+        **fields,
     )
     db.session.add(entry)
     db.session.flush()
-    audit.log(
-        "feedback.receive",
-        "feedback",
-        entry.id,
-        org_id=org.id,
-        actor=user or ANONYMOUS,
-        changes={"channel": [None, "online"], "receipt": [None, receipt], "spam": [None, spam]},
-    )
-    if not spam:
-        events.feedback_received.send(entry, actor=user)
-    return Submission(entry, code)
+    changes = {"channel": [None, entry.channel], "receipt": [None, entry.receipt]}
+    if action == "feedback.receive":
+        changes["spam"] = [None, entry.spam]
+    audit.log(action, "feedback", entry.id, org_id=org.id, actor=audit_actor, changes=changes)
+    if not entry.spam:
+        events.feedback_received.send(entry, actor=event_actor)
+    return entry
 
 
 def record(
@@ -363,32 +366,12 @@ def record(
     if problems:
         raise UserError(gettext("The feedback was not recorded."), problems=problems)
     due, provisional = default_due(org, day)
-    entry = FeedbackEntry(
-        org_id=org.id,
-        receipt=_new_receipt(),
-        channel=channel,
-        state="received",
-        item_id=item.id if item else None,
-        content=text,
-        submitter_name=name_text,
-        submitter_contact=contact_text,
-        received_on=day,
-        recorded_by_id=getattr(actor, "id", None),
-        due_on=due,
-        due_provisional=provisional,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    audit.log(
-        "feedback.record",
-        "feedback",
-        entry.id,
-        org_id=org.id,
-        actor=actor,
-        changes={"channel": [None, channel], "receipt": [None, entry.receipt]},
-    )
-    events.feedback_received.send(entry, actor=actor)
-    return entry
+    return _store(
+        org, "feedback.record", audit_actor=actor, event_actor=actor,
+        receipt=_new_receipt(), channel=channel, spam=False, item=item,
+        texts=(text, name_text, contact_text), received_on=day,
+        recorded_by_id=getattr(actor, "id", None), due=(due, provisional),
+    )  # fmt: skip
 
 
 def set_spam(entry: FeedbackEntry, *, actor, spam: bool) -> FeedbackEntry:
