@@ -268,36 +268,39 @@ def applicant_detail(request_id: int):
     return applicant_page(req, received=request.args.get("received") == "1")
 
 
-@portal.route("/<int:request_id>/amend", methods=["POST"], endpoint="amend")
-def applicant_amend(request_id: int):
+def applicant_step(request_id: int, form_cls, form_name: str, run, done: str):
+    """One of the applicant's own steps on their request page: the form, the operation, the
+    page again with the refusal (input kept) or a redirect with ``done``."""
     if not current_user.is_authenticated:
         abort(404)
     req = applicant_request(request_id)
-    form = forms.AmendForm()
+    form = form_cls()
     if not form.validate_on_submit():
-        return applicant_page(req, status=400, amend_form=form)
+        return applicant_page(req, status=400, **{form_name: form})
     try:
-        ops.amend(req, user=current_user, amendment=forms.text(form.amendment))
+        run(req, form)
     except UserError as exc:
-        return applicant_page(req, status=exc.status, amend_form=form, errors=refusal(exc))
-    flash(gettext("Your amendment was sent; the deadline is counted again."), "success")
+        return applicant_page(req, status=exc.status, errors=refusal(exc), **{form_name: form})
+    flash(done, "success")
     return redirect(url_for(".detail", request_id=req.id), code=303)
+
+
+@portal.route("/<int:request_id>/amend", methods=["POST"], endpoint="amend")
+def applicant_amend(request_id: int):
+    return applicant_step(
+        request_id, forms.AmendForm, "amend_form",
+        lambda req, f: ops.amend(req, user=current_user, amendment=forms.text(f.amendment)),
+        gettext("Your amendment was sent; the deadline is counted again."),
+    )  # fmt: skip
 
 
 @portal.route("/<int:request_id>/escalate", methods=["POST"], endpoint="escalate")
 def applicant_escalate(request_id: int):
-    if not current_user.is_authenticated:
-        abort(404)
-    req = applicant_request(request_id)
-    form = forms.EscalateForm()
-    if not form.validate_on_submit():
-        return applicant_page(req, status=400, escalate_form=form)
-    try:
-        ops.escalate(req, user=current_user, grounds=forms.text(form.grounds))
-    except UserError as exc:
-        return applicant_page(req, status=exc.status, escalate_form=form, errors=refusal(exc))
-    flash(gettext("Your request was sent to the superior organisation for review."), "success")
-    return redirect(url_for(".detail", request_id=req.id), code=303)
+    return applicant_step(
+        request_id, forms.EscalateForm, "escalate_form",
+        lambda req, f: ops.escalate(req, user=current_user, grounds=forms.text(f.grounds)),
+        gettext("Your request was sent to the superior organisation for review."),
+    )  # fmt: skip
 
 
 def send_attachment(req: DisclosureRequest, attachment_id: int):
