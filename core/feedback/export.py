@@ -3,13 +3,11 @@
 Rows come from :func:`core.feedback.operations.ledger_query` with the ledger page's filters, so
 an export holds exactly what its reader may see on the page. Every text cell that a spreadsheet
 would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is
-prefixed with an apostrophe (OWASP "CSV injection"): visitors write these texts.
+prefixed with an apostrophe (OWASP "CSV injection") by :mod:`core.spreadsheets`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -17,22 +15,14 @@ from typing import Any
 from flask_babel import force_locale, gettext
 from sqlalchemy import Select, select
 
-from core import db
+from core import db, spreadsheets
 from core.console import display_names
 from core.feedback import labels
 from core.feedback.models import FeedbackNote
 from core.feedback.operations import zone
 from tenants.models import Organisation
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 50_000
-
-
-def neutralise(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula, made plain text (prefixed with ``'``)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def headers() -> list[str]:
@@ -59,9 +49,6 @@ def headers() -> list[str]:
         gettext("Published on"),
         gettext("Closed on"),
     ]
-
-
-DATE_COLUMNS = {3, 9, 12, 14, 17, 19, 20}  # zero-based positions of date cells
 
 
 def rows(query: Select, locale: str) -> list[list[Any]]:
@@ -125,61 +112,18 @@ def rows(query: Select, locale: str) -> list[list[Any]]:
 
 
 def export_csv(query: Select, *, locale: str) -> str:
-    """The ledger as CSV, with a UTF-8 byte order mark so that Excel reads Chinese."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
+    """The ledger as CSV (UTF-8 with a byte order mark, formulas neutralised)."""
     with force_locale(locale):
-        writer.writerow(headers())
-        for row in rows(query, locale):
-            writer.writerow(
-                [
-                    "" if v is None else v.isoformat() if isinstance(v, date) else neutralise(v)
-                    for v in row
-                ]
-            )
-    return buf.getvalue()
-
-
-def _width(value: Any) -> int:
-    text = str(value or "").split("\n", 1)[0]
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+        return spreadsheets.csv_text(headers(), rows(query, locale))
 
 
 def export_xlsx(query: Select, *, locale: str, title: str = "") -> bytes:
     """The ledger as an XLSX workbook (one sheet, frozen header row, dates as dates)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
     with force_locale(locale):
         head = headers()
         data = rows(query, locale)
         sheet_title = gettext("Feedback ledger")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet_title[:31]
-    ws.append(head)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in data:
-        ws.append([neutralise(v) for v in row])
-        for cell in ws[ws.max_row]:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula (neutralised above as well)
-        for position in DATE_COLUMNS:
-            ws.cell(row=ws.max_row, column=position + 1).number_format = "yyyy-mm-dd"
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(head, start=1):
-        sample = [name, *(r[i - 1] for r in data)]
-        widest = max(_width(v) for v in sample)
-        ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), 60)
-    wb.properties.creator = "Gongkai"
-    wb.properties.title = title
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return spreadsheets.xlsx_bytes(head, data, sheet_title=sheet_title, title=title)
 
 
 def filename(org: Organisation, fmt: str, today: date) -> str:

@@ -8,7 +8,7 @@ a submission is never lost because Redis or the mail server is down.
 
 Texts from visitors are plain text: :func:`clean_text` keeps line breaks and tabs, drops other
 control and direction-override characters; pages escape them (Jinja autoescape) and exports
-neutralise spreadsheet formulas (:mod:`core.feedback.export`).
+neutralise spreadsheet formulas (:mod:`core.spreadsheets`).
 
 The honeypot: a form field that people never see (hidden by the style sheet) and bots fill. A
 submission with it filled is answered like any other (the bot learns nothing) and stored flagged
