@@ -72,6 +72,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
         DATABASE_URL=s.database_url,
         REDIS_URL=s.redis_url,
         BABEL_DEFAULT_LOCALE=s.default_locale,
+        OUTBOUND_ALLOW=s.outbound_allow,  # core.outbound: inside addresses calls may reach
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         # cookies: never read by scripts, not sent on cross-site posts, HTTPS only in
         # production, where the __Host- prefix also pins the session to this host and path /

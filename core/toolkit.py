@@ -35,6 +35,10 @@ What is here:
   text); ``force_locale(locale)``; ``localised(texts, locale)`` — pick a text of a
   ``{locale: text}`` dict.
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
+* ``http_request(method, url, **kwargs)`` — call another system (a webhook …) through the
+  platform's guarded client (public addresses only, timeouts, size limit); ``OutboundError`` /
+  ``AddressRefused`` when it fails (show their ``public`` text, log the rest); ``url_allowed(url)``
+  — check an address a person typed before saving it.
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 """
@@ -58,6 +62,8 @@ from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
 from core.items.models import Item
 from core.jobs import enqueue
+from core.outbound import AddressRefused, OutboundError, url_allowed
+from core.outbound import request as http_request
 from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
@@ -144,6 +150,7 @@ def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=(
 __all__ = [
     "FEEDBACK_OPEN_STATES",
     "SYSTEM",
+    "AddressRefused",
     "Base",
     "FeedbackEntry",
     "Forbidden",
@@ -152,6 +159,7 @@ __all__ = [
     "Membership",
     "NotFound",
     "Organisation",
+    "OutboundError",
     "SigninError",
     "SigninProvider",
     "UTCDateTime",
@@ -177,6 +185,7 @@ __all__ = [
     "gettext",
     "grant_membership",
     "hookimpl",
+    "http_request",
     "is_enabled",
     "lazy_gettext",
     "localised",
@@ -190,6 +199,7 @@ __all__ = [
     "session",
     "set_param",
     "subtree",
+    "url_allowed",
     "utcnow",
     "workday_today",
 ]

@@ -45,6 +45,12 @@ from tests.services import free_port
 SECRET = "s3cret-client-value"
 
 
+@pytest.fixture
+def app_settings(app_settings):
+    """The provider processes run on loopback: the operator's allow-list names it."""
+    return {**app_settings, "outbound_allow": "127.0.0.1"}
+
+
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory):
     """The OIDC provider process shared by the tests of this module."""

@@ -28,10 +28,12 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
+from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from flask import Response, current_app, request, session, url_for
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
+from core import outbound
 from core.sso import crypto
 from core.sso.models import SsoProvider
 
@@ -49,6 +51,7 @@ REASONS = {
     "provider": 400,  # the portal answered with another error
     "account": 403,  # the account linked to this identity is disabled
     "unreachable": 502,  # the portal cannot be reached (discovery, keys or token endpoint)
+    "refused": 502,  # the portal's address (or an endpoint it names) is not a public address
     "config": 502,  # the portal's configuration does not match ours (issuer, endpoints)
     "secret": 503,  # the stored client secret cannot be decrypted
 }
@@ -138,10 +141,12 @@ def discovery(issuer: str) -> dict[str, Any]:
         return cached
     url = issuer + "/.well-known/openid-configuration"
     try:
-        response = requests.get(url, timeout=float(current_app.config.get("SSO_TIMEOUT", 10)))
+        response = outbound.get(url, timeout=float(current_app.config.get("SSO_TIMEOUT", 10)))
         response.raise_for_status()
         metadata = response.json()
-    except requests.RequestException as exc:
+    except outbound.AddressRefused as exc:
+        raise SigninError("refused", f"discovery {url}: {exc}") from None
+    except (outbound.OutboundError, requests.RequestException) as exc:
         raise SigninError("unreachable", f"discovery {url}: {exc}") from None
     except ValueError:
         raise SigninError("config", f"discovery {url} is not JSON") from None
@@ -165,6 +170,19 @@ class _IDToken(CodeIDToken):
 
     def validate(self, now=None, leeway=0):
         super().validate(now=int(clock()) if now is None else now, leeway=leeway)
+
+
+class _GuardedSession(OAuth2Session):
+    """Authlib's session with the outbound guard (:mod:`core.outbound`): the token, keys and
+    UserInfo endpoints a discovery document names are called only at permitted addresses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        outbound.guard(self)
+
+
+class _GuardedApp(FlaskOAuth2App):
+    client_cls = _GuardedSession
 
 
 class OidcProvider(SigninProvider):
@@ -191,7 +209,7 @@ class OidcProvider(SigninProvider):
             if "client_secret_post" in offered and "client_secret_basic" not in offered
             else "client_secret_basic"
         )
-        client = FlaskOAuth2App(
+        client = _GuardedApp(
             FlaskIntegration(name),
             name=name,
             client_id=row.client_id,
@@ -210,7 +228,9 @@ class OidcProvider(SigninProvider):
     def start(self, next_url: str) -> Response:
         try:
             return self._client().authorize_redirect(self.callback_url)
-        except requests.RequestException as exc:
+        except outbound.AddressRefused as exc:
+            raise SigninError("refused", str(exc)) from None
+        except (outbound.OutboundError, requests.RequestException) as exc:
             raise SigninError("unreachable", str(exc)) from None
 
     def finish(self) -> dict[str, Any]:
@@ -245,7 +265,9 @@ class OidcProvider(SigninProvider):
             raise SigninError(reason, str(exc)) from None
         except JoseError as exc:
             raise SigninError("token", f"{type(exc).__name__}: {exc}") from None
-        except requests.RequestException as exc:
+        except outbound.AddressRefused as exc:
+            raise SigninError("refused", str(exc)) from None
+        except (outbound.OutboundError, requests.RequestException) as exc:
             raise SigninError("unreachable", str(exc)) from None
         finally:
             jwks = client.server_metadata.get("jwks")

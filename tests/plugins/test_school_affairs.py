@@ -46,6 +46,12 @@ def _approved_catalogue(org, admin, reviewer):
 
 
 @pytest.fixture
+def app_settings(app_settings):
+    """The receiving server of the tests runs on loopback: the operator's allow-list names it."""
+    return {**app_settings, "outbound_allow": "127.0.0.1"}
+
+
+@pytest.fixture
 def w(make_org):
     county = make_org("sa-county", type_code="county_committee")
     bureau = make_org("sa-bureau", parent=county, type_code="party_committee")
