@@ -52,7 +52,7 @@ from core.disclosure_requests.models import (
 )
 from core.errors import UserError
 from core.i18n import _
-from core.items.models import VISIBLE_STATES, Item
+from core.items.models import Item
 from core.storage import storage
 from core.themes import render
 from core.workflow import allowed_transitions
@@ -121,8 +121,9 @@ def limited() -> str | None:
     return None
 
 
-def request_view(req: DisclosureRequest) -> dict[str, Any]:
-    """What the applicant's page and the console's detail page both show."""
+def request_view(req: DisclosureRequest, *, reader=None) -> dict[str, Any]:
+    """What the applicant's page and the console's detail page both show; with ``reader`` (the
+    applicant), only the linked items that reader may see."""
     decision = ops.current_decision(req)
     all_decisions = ops.decisions(req)
     files = ops.attachments(req)
@@ -131,9 +132,14 @@ def request_view(req: DisclosureRequest) -> dict[str, Any]:
         by_decision.setdefault(att.decision_id, []).append(att)
     ids = {d.public_item_id for d in all_decisions} | {d.item_id for d in all_decisions}
     ids.discard(None)
-    linked = (
-        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
-    )
+    if reader is not None:
+        linked = ops.linkable_items(reader, ids)
+    else:
+        linked = (
+            {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+            if ids
+            else {}
+        )
     org_ids = {d.referred_org_id for d in all_decisions} | {
         e.to_org_id for e in ops.escalations(req)
     }
@@ -205,7 +211,7 @@ def applicant_page(req: DisclosureRequest, *, status: int = 200, **extra):
         "file_url": lambda a: url_for(
             "requests.attachment", request_id=a.request_id, attachment_id=a.id
         ),
-        **request_view(req),
+        **request_view(req, reader=current_user),
         **helpers(),
     }
     context.update(extra)
@@ -483,11 +489,11 @@ def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
     """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
     org = g.org
     loc = labels.locale()
-    published = [
+    published = [  # only what the applicant may open: public items (SCOPE-1)
         forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
         for item in db.session.scalars(
-            select(Item)
-            .where(Item.org_id == org.id, Item.state.in_(VISIBLE_STATES))
+            ops.public_items(org)
+            .where(Item.org_id == org.id)
             .order_by(Item.published_at.desc())
             .limit(100)
         )
