@@ -1,4 +1,5 @@
-"""The register listens to the items (ARC-1): publication, withholding, amendment, revocation.
+"""The register listens to the items (ARC-1): publication, withholding, amendment, revocation,
+closure.
 
 Each receiver appends one entry in the sender's transaction, with the approvals taken from the
 item's workflow history and the attachments' names and digests.
@@ -100,3 +101,13 @@ def on_amended(item, *, actor, version, explanation, **_kw) -> None:
 @events.item_revoked.connect
 def on_revoked(item, *, actor, explanation, **_kw) -> None:
     _append(item, "revoke", actor=actor, data={"explanation": explanation})
+
+
+@events.item_closed.connect
+def on_closed(item, *, actor, **_kw) -> None:
+    """Closing a published item (its disclosure period, or a notice's, is over) is a recorded
+    fact of ARC-1, written with its approvals like the publication."""
+    closed_at = getattr(item, "closed_at", None)
+    _append(
+        item, "close", actor=actor, data={"closed_at": closed_at.isoformat() if closed_at else None}
+    )
