@@ -278,7 +278,49 @@ class OidcProvider(SigninProvider):
         if not userinfo:
             raise SigninError("token", "the answer has no ID token")
         self.logout_hint = token.get("id_token")
-        return dict(userinfo)
+        return self._with_userinfo(client, token, dict(userinfo))
+
+    def wanted_claims(self) -> set[str]:
+        """The claim names this provider is configured to read (display name, e-mail, real-name
+        level, account type, the organisation claim)."""
+        from core.sso.models import CLAIM_FIELDS
+
+        row = self.config
+        wanted = {row.claim(field) for field in CLAIM_FIELDS}
+        if row.org_claim:
+            wanted.add(row.org_claim)
+        return wanted
+
+    def _with_userinfo(self, client, token, claims: dict[str, Any]) -> dict[str, Any]:
+        """The ID token's claims, completed from the UserInfo endpoint when configured claims
+        are missing: a provider that follows OpenID Connect Core releases the claims of the
+        scopes asked for (profile, email, the organisation …) there in the code flow, not in
+        the ID token (Core 5.4). The UserInfo answer must be about the same subject (Core
+        5.3.2); the ID token's claims win where both have one."""
+        missing = self.wanted_claims() - set(claims)
+        endpoint = client.server_metadata.get("userinfo_endpoint")
+        if not missing or not endpoint:
+            return claims
+        try:
+            response = client.get(endpoint, token=token)
+            response.raise_for_status()
+            info = response.json()
+        except outbound.AddressRefused as exc:
+            raise SigninError("refused", f"userinfo: {exc}") from None
+        except (outbound.OutboundError, requests.RequestException) as exc:
+            raise SigninError("unreachable", f"userinfo {endpoint}: {exc}") from None
+        except ValueError:
+            raise SigninError(
+                "config", f"userinfo {endpoint} is not JSON (signed answers are not supported)"
+            ) from None
+        if not isinstance(info, dict):
+            raise SigninError("config", f"userinfo {endpoint} is not a JSON object")
+        if str(info.get("sub", "")) != str(claims.get("sub", "")):
+            raise SigninError(
+                "token",
+                f"userinfo names subject {info.get('sub')!r}, the ID token {claims.get('sub')!r}",
+            )
+        return {**info, **claims}
 
     def logout_url(self, *, hint: str | None, return_to: str) -> str | None:
         try:
