@@ -259,6 +259,7 @@ def _filing_data(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     body="DisclosureRequestInput",
     responses={201: "DisclosureRequest", 403: None, 429: None},
     auth="required",
+    scope="requests:write",
 )
 def file_request():
     token = auth.require_bearer()
