@@ -122,8 +122,20 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        from flask import session
+
+        from core.auth.signin import GENERATION_KEY
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if user is None or not user.active:
+            return None
+        # ended on the server (sign-out, new password, deactivation, a role removed)
+        if session.get(GENERATION_KEY) != (user.session_generation or 0):
+            return None
+        return user
 
 
 def _init_request_cycle(app: Flask) -> None:

@@ -197,6 +197,30 @@ def users_set_password(username, password_stdin):
     click.echo(f"Password of {username} changed.")
 
 
+@users_group.command("deactivate")
+@click.argument("username")
+@operation
+def users_deactivate(username):
+    """Deactivate USERNAME: no sign-in, sessions ended, API tokens refused."""
+    user = operations.get_user(username)
+    if user is None:
+        raise UserError(f"No user {username!r}.")
+    changed = operations.set_active(user, False)
+    click.echo(f"{username} is deactivated." if changed else f"{username} was deactivated already.")
+
+
+@users_group.command("activate")
+@click.argument("username")
+@operation
+def users_activate(username):
+    """Activate USERNAME again (sessions ended at deactivation stay ended)."""
+    user = operations.get_user(username)
+    if user is None:
+        raise UserError(f"No user {username!r}.")
+    changed = operations.set_active(user, True)
+    click.echo(f"{username} is active." if changed else f"{username} was active already.")
+
+
 @users_group.command("list")
 @operation
 def users_list():
