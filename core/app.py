@@ -97,6 +97,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     app.config.update(config or {})
 
     db.bind(app.config["DATABASE_URL"])
+    app.after_request(_no_shared_cookies)  # registered first: runs after every other one
     app.extensions["gongkai.plugins"] = plugins or Plugins()
     jobs.init_app(app)
     i18n.init_app(app)
@@ -112,6 +113,16 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
     discover_modules("jobs", "subscribers")  # sweeps and event receivers register on import
     return app
+
+
+def _no_shared_cookies(response):
+    """An answer that sets a cookie (the language chosen with ``?lang=``, …) is never publicly
+    cacheable: a shared cache would hand the cookie to everyone (OWASP ASVS 8.1.1)."""
+    if response.headers.getlist("Set-Cookie") and "public" in (
+        response.headers.get("Cache-Control") or ""
+    ):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _init_login(app: Flask) -> None:
