@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 import core
 import tenants
-from core import db, i18n, jobs, ratelimit, themes
+from core import db, i18n, jobs, ratelimit, text, themes
 from core.api import auth as api_auth
 from core.api import errors as api_errors
 from core.config import load_settings
@@ -97,6 +97,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     app.config.update(config or {})
 
     db.bind(app.config["DATABASE_URL"])
+    text.install(db.session.session_factory)  # user texts cleaned of bidi controls on flush
     app.after_request(_no_shared_cookies)  # registered first: runs after every other one
     app.extensions["gongkai.plugins"] = plugins or Plugins()
     jobs.init_app(app)

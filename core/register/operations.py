@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import force_locale, gettext
 from sqlalchemy import distinct, func, select
 
-from core import db, spreadsheets
+from core import db, spreadsheets, text
 from core.i18n import _
 from core.register.models import GENESIS_HASH, RegisterEntry, entry_hash, plain
 from tenants.models import Organisation
@@ -141,10 +141,10 @@ def append(
     fields = {
         "object_version": None if object_version is None else int(object_version),
         "channels": [str(c) for c in channels],
-        "approvals": _approvals(approvals),
-        "attachments": _attachments(attachments),
-        "data": plain(dict(data or {})),
-        "actor_label": _actor_label(actor),
+        "approvals": text.clean_values(_approvals(approvals)),
+        "attachments": text.clean_values(_attachments(attachments)),
+        "data": plain(text.clean_values(dict(data or {}))),
+        "actor_label": text.clean(_actor_label(actor)),
     }
 
     _lock(org)
@@ -165,7 +165,7 @@ def append(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        title=str(title or ""),
+        title=text.clean(str(title or "")),
         scope=scope,
         prev_hash=last.hash if last else GENESIS_HASH,
         **fields,
