@@ -108,13 +108,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbtoken": NOBODY,  # the name of an iso-b staff member's API token
     "zxctoken": NOBODY,  # the name of iso-c's service token
     "zxtsecrt": NOBODY,  # county 2's sign-in provider's client secret
-    # disclosure requests (依申请公开): each read by its applicant only (the console aside)
-    "zxbreqst": frozenset({B_MEMBER}),  # iso-b's request, filed by its member, granted
-    "zxbreqat": frozenset({B_MEMBER}),  # ... the document given with the decision
+    # disclosure requests (依申请公开): each read by its applicant only (the console aside) — and,
+    # through the API (GET /api/v1/requests/<id>), by the superior's reviewer (SUP-1)
+    "zxbreqst": frozenset({B_MEMBER, SUP_REVIEWER}),  # iso-b's request, by its member, granted
+    "zxbreqat": frozenset({B_MEMBER, SUP_REVIEWER}),  # ... the document given with the decision
     "zxcreqst": frozenset({C_MEMBER}),  # iso-c's request, declined (filed with county 2)
-    "zxbreqap": frozenset({APPLICANT}),  # an outsider's request to iso-b, "already public" …
-    "zxbreqan": frozenset({APPLICANT}),  # ... its answer
-    "zxbreqgp": frozenset({APPLICANT}),  # an outsider's request, granted and published: the
+    "zxbreqap": frozenset({APPLICANT, SUP_REVIEWER}),  # an outsider's request, "already public"
+    "zxbreqan": frozenset({APPLICANT, SUP_REVIEWER}),  # ... its answer
+    "zxbreqgp": frozenset({APPLICANT, SUP_REVIEWER}),  # an outsider's, granted and published: the
     "zxbgrpub": NOBODY,  # ... item it drafted (a draft until published)
     # feedback ledger (意见建议台账): an entry of iso-b closed with a published answer and
     # rectification, one just received; one of iso-c published
