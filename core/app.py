@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 import core
 import tenants
@@ -27,6 +28,7 @@ from tenants import resolution
 from tenants.models import User
 
 log = logging.getLogger(__name__)
+DB_INT_MAX = 2**31 - 1
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -39,6 +41,16 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
     "display-capture=(), browsing-topics=(), fullscreen=(self)"
 )
+
+
+class DatabaseInteger(IntegerConverter):
+    """``<int:...>`` of every route: at most the largest integer key of the databases
+    (PostgreSQL ``integer``, 2³¹ − 1), so that a larger number in an address is a 404 page, not
+    a database error. Routes may still give their own ``min``/``max``."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def discover_blueprints():
@@ -66,6 +78,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     """Build the application; ``settings`` override environment variables (see core.config)."""
     s = load_settings(**settings)
     app = Flask(__name__, instance_path=str(s.instance_path), static_folder=None)
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
     app.config.update(
         SECRET_KEY=s.secret_key,
         GONGKAI_ENV=s.env,
@@ -150,7 +163,47 @@ def _init_login(app: Flask) -> None:
         return user
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_unreadable_input(_endpoint, values) -> None:
+    """Before anything reads the request (the first URL value preprocessor): what no view can
+    use is refused with a translated 404/400 instead of a database error — a NUL character in
+    the address, a query string or a form (PostgreSQL refuses it in text), and a JSON body
+    nested too deeply to be read."""
+    if any(_has_nul(v) for v in (values or {}).values()):
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    sources = [request.args]
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data",
+    ):  # fmt: skip
+        sources.append(request.form)
+    for source in sources:
+        if any("\x00" in k or "\x00" in v for k, v in source.items(multi=True)):
+            raise UserError(gettext("The address or the form contains a character that is not "
+                                    "allowed (NUL). Nothing was saved."))  # fmt: skip
+    if request.is_json and request.content_length:
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            raise UserError(gettext("The JSON body is nested too deeply.")) from None
+        if _has_nul(data):
+            raise UserError(gettext("The JSON body contains a character that is not allowed "
+                                    "(NUL). Nothing was saved."))  # fmt: skip
+
+
 def _init_request_cycle(app: Flask) -> None:
+    app.url_value_preprocessor(_refuse_unreadable_input)
+
     @app.before_request
     def resolve_host():
         if "host_org" not in g:

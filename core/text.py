@@ -101,3 +101,31 @@ def install(session_factory) -> None:
     """Clean on every flush of sessions made by ``session_factory`` (once)."""
     if not event.contains(session_factory, "before_flush", clean_on_flush):
         event.listen(session_factory, "before_flush", clean_on_flush)
+
+
+DB_INT_MAX = 2**31 - 1
+"""The largest integer key of the databases (PostgreSQL ``integer``)."""
+
+
+def ascii_int(value: Any, *, minimum: int | None = 0, maximum: int | None = DB_INT_MAX):
+    """``value`` as an integer when it is written with the digits 0–9 only (an optional minus
+    sign) and lies within the bounds, else None. Unlike ``str.isdigit()`` followed by ``int()``,
+    it never raises: ``²`` and ``①`` are "digits" to ``isdigit`` but not to ``int``, and digits of
+    other scripts or numbers beyond the database's range are refused alike."""
+    text = str(value if value is not None else "").strip()
+    body = text[1:] if text.startswith("-") else text
+    if not body or len(body) > 20 or not all("0" <= ch <= "9" for ch in body):
+        return None
+    number = int(text)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        return None
+    return number
+
+
+def db_int(value: Any) -> int:
+    """:func:`ascii_int` for werkzeug's ``request.args.get(name, type=db_int)``: raises
+    ``ValueError`` (so that the default is used) for what is no number in the databases' range."""
+    number = ascii_int(value, minimum=None)
+    if number is None or number < -DB_INT_MAX:
+        raise ValueError(f"not a number in range: {value!r}")
+    return number

@@ -39,6 +39,9 @@ What is here:
   platform's guarded client (public addresses only, timeouts, size limit); ``OutboundError`` /
   ``AddressRefused`` when it fails (show their ``public`` text, log the rest); ``url_allowed(url)``
   — check an address a person typed before saving it.
+* ``ascii_int(value, minimum=0, maximum=2**31 - 1)`` — a number typed in a form or a URL, or
+  None (never raises: ``²`` is no number); ``clean(value, strip=False)`` — a text without
+  bidirectional controls (every text is cleaned on flush anyway).
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 """
@@ -67,6 +70,7 @@ from core.outbound import request as http_request
 from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
+from core.text import ascii_int, clean
 from core.themes import render
 from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
@@ -169,9 +173,11 @@ __all__ = [
     "_l",
     "add_working_days",
     "ancestors",
+    "ascii_int",
     "audit_log",
     "catalogue_tree",
     "children",
+    "clean",
     "clear_param",
     "create_item",
     "create_organisation",

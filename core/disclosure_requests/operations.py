@@ -25,6 +25,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from core import audit, db, events, permissions
+from core import text as text_cleaning
 from core.disclosure_requests import workflow as wf
 from core.disclosure_requests.models import (
     DECISIONS,
@@ -667,9 +668,8 @@ def _request_ref(org: Organisation, value: Any) -> DisclosureRequest | None:
                 DisclosureRequest.seq == int(match[2]),
             )
         )
-    if text.isdigit() and int(text) < 2**31:
-        return get(org, int(text))
-    return None
+    number = text_cleaning.ascii_int(text, minimum=1)
+    return get(org, number) if number is not None else None
 
 
 def _org_ref(org: Organisation, value: Any) -> Organisation | None:
@@ -678,8 +678,9 @@ def _org_ref(org: Organisation, value: Any) -> Organisation | None:
         return None
     text = str(value).strip()
     query = select(Organisation).where(Organisation.root_id == org.root_id)
-    if text.isdigit() and int(text) < 2**31:
-        return db.session.scalar(query.where(Organisation.id == int(text)))
+    number = text_cleaning.ascii_int(text, minimum=1)
+    if number is not None:
+        return db.session.scalar(query.where(Organisation.id == number))
     return db.session.scalar(query.where(Organisation.code == text))
 
 
@@ -703,11 +704,8 @@ def linkable_items(reader, ids) -> dict[int, Item]:
 def _public_item(org: Organisation, value: Any) -> Item | None:
     if value in (None, ""):
         return None
-    try:
-        item_id = int(value)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < item_id < 2**31:
+    item_id = text_cleaning.ascii_int(value, minimum=1)
+    if item_id is None:
         return None
     return db.session.scalar(public_items(org).where(Item.id == item_id))
 

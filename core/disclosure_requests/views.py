@@ -39,7 +39,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import db, permissions, ratelimit
+from core import db, permissions, ratelimit, text
 from core.catalogue import labels
 from core.console import display_names, refusal, require_sign_in
 from core.disclosure_requests import forms
@@ -414,7 +414,7 @@ def index():
     )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     pages = max(1, -(-total // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(request.args.get("page", 1, type=text.db_int), 1), pages)
     rows = db.session.scalars(
         base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc())
         .limit(PER_PAGE)

@@ -15,6 +15,7 @@ from core.toolkit import (
     UserError,
     _,
     _l,
+    ascii_int,
     current_org,
     may,
     render,
@@ -102,7 +103,7 @@ def add_committee_member():
 @console.post("/relatives")
 def declare_relative():
     org = _require("village_affairs.manage")
-    member = session.get(CommitteeMember, request.form.get("member_id", type=int) or 0)
+    member = session.get(CommitteeMember, ascii_int(request.form.get("member_id"), minimum=1) or 0)
     if member is None or member.org_id != org.id:
         raise NotFound(_("Not found."))
     try:
