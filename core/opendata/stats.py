@@ -291,19 +291,27 @@ def _feedback(org: Organisation, figures: dict[int, UnitFigures], year: int) -> 
             f.feedback_published = s.published
 
 
-def _evaluations(org: Organisation, figures: dict[int, UnitFigures], year: int) -> None:
-    ids = list(figures)
-    rounds = db.session.scalars(
-        visible_rounds(None)
-        .where(
-            EvaluationRound.closes_on >= date(year, 1, 1),
-            EvaluationRound.closes_on <= date(year, 12, 31),
-            EvaluationRound.id.in_(
-                select(EvaluationUnit.round_id).where(EvaluationUnit.org_id.in_(ids))
-            ),
+def public_rounds(unit_ids: list[int], year: int, *, newest_first: bool = False) -> list:
+    """Member evaluation rounds with public results, for any of ``unit_ids``, whose last day
+    falls in ``year``."""
+    order = EvaluationRound.closes_on.desc() if newest_first else EvaluationRound.closes_on
+    return list(
+        db.session.scalars(
+            visible_rounds(None)
+            .where(
+                EvaluationRound.closes_on >= date(year, 1, 1),
+                EvaluationRound.closes_on <= date(year, 12, 31),
+                EvaluationRound.id.in_(
+                    select(EvaluationUnit.round_id).where(EvaluationUnit.org_id.in_(unit_ids))
+                ),
+            )
+            .order_by(order, EvaluationRound.id)
         )
-        .order_by(EvaluationRound.closes_on, EvaluationRound.id)
-    ).all()
+    )
+
+
+def _evaluations(org: Organisation, figures: dict[int, UnitFigures], year: int) -> None:
+    rounds = public_rounds(list(figures), year)
     for round_ in rounds:
         for result in evaluation.results(round_):
             f = figures.get(result.unit.id)

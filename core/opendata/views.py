@@ -10,7 +10,6 @@ once per data version (:mod:`core.opendata.cache`), but even reading it costs.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Blueprint, Response, abort, g, request, send_file, url_for
 from flask_babel import get_locale, gettext
@@ -19,8 +18,6 @@ from sqlalchemy import select
 from core import db, ratelimit
 from core.catalogue.operations import today_for
 from core.disclosure_requests import labels as request_labels
-from core.evaluation.models import EvaluationRound, EvaluationUnit
-from core.evaluation.visibility import visible_rounds
 from core.i18n import _
 from core.opendata import cache, dcat, stats
 from core.opendata.datasets import DATASETS, FORMATS, OUTCOME_FIELDS
@@ -51,11 +48,7 @@ TYPE_LABELS = {
 
 
 def _limited(scope: str) -> None:
-    try:
-        with ratelimit.limit(DOWNLOAD_LIMIT, scope=scope):
-            pass
-    except ratelimit.RateLimitExceeded:
-        abort(429)
+    ratelimit.refuse_beyond(DOWNLOAD_LIMIT, scope=scope)
 
 
 def base_context(**extra) -> dict:
@@ -152,20 +145,7 @@ def statistics():
         for name in units[0]
         if units and isinstance(units[0][name], int) and name != "year"
     } if units else {}  # fmt: skip
-    ids = [o.id for o in stats.units(org)]
-    rounds = list(
-        db.session.scalars(
-            visible_rounds(None)
-            .where(
-                EvaluationRound.closes_on >= date(year, 1, 1),
-                EvaluationRound.closes_on <= date(year, 12, 31),
-                EvaluationRound.id.in_(
-                    select(EvaluationUnit.round_id).where(EvaluationUnit.org_id.in_(ids))
-                ),
-            )
-            .order_by(EvaluationRound.closes_on.desc())
-        )
-    )
+    rounds = stats.public_rounds([o.id for o in stats.units(org)], year, newest_first=True)
     return render(
         "opendata/statistics.html",
         **base_context(

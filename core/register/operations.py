@@ -300,70 +300,55 @@ def _heads(org: Organisation | None) -> dict[int, Any]:
     return {row.org_id: row for row in db.session.execute(query)}
 
 
-def _check_head(org_code: str, last: Any | None, head: Any | None) -> list[Problem]:
-    """The end of a unit's chain (``last``: its last row, None when it has none) against the
-    unit's head (None when it has none)."""
+def _head_finding(last: Any | None, head: Any | None) -> tuple[int, int | None, str, str] | None:
+    """``(seq, entry id, kind, detail)`` when the end of a unit's chain (``last``: its last row)
+    does not match the unit's head (either may be None)."""
     if head is None:
         if last is None:
-            return []
-        return [
-            Problem(
-                org_code,
-                last.seq,
-                last.id,
-                "head",
-                "the unit has entries but no head: its head was removed",
-            )
-        ]
+            return None
+        return last.seq, last.id, "head", "the unit has entries but no head: its head was removed"
+    count = head.entry_count
     if last is None:
-        return [
-            Problem(
-                org_code,
-                1,
-                None,
-                "truncated",
-                f"all {head.entry_count} entries removed: the unit's head says it has "
-                f"{head.entry_count} and none is left",
-            )
-        ]
-    if last.seq < head.entry_count:
-        gap = (
-            f"seq {head.entry_count}"
-            if last.seq + 1 == head.entry_count
-            else f"seq {last.seq + 1} to {head.entry_count}"
+        return (
+            1,
+            None,
+            "truncated",
+            (f"all {count} entries removed: the unit's head says it has {count} and none is left"),
         )
-        return [
-            Problem(
-                org_code,
-                last.seq + 1,
-                None,
-                "truncated",
-                f"{gap} removed: the unit's head says it has {head.entry_count} entries, the "
-                f"chain ends at seq {last.seq} (entry {last.id})",
-            )
-        ]
-    if last.seq > head.entry_count:
-        return [
-            Problem(
-                org_code,
-                last.seq,
-                last.id,
-                "head",
-                f"the chain goes on after the unit's head (seq {head.entry_count}): "
-                "entries added behind the register's back",
-            )
-        ]
+    if last.seq < count:
+        gap = f"seq {count}" if last.seq + 1 == count else f"seq {last.seq + 1} to {count}"
+        return (
+            last.seq + 1,
+            None,
+            "truncated",
+            (
+                f"{gap} removed: the unit's head says it has {count} entries, the chain ends at "
+                f"seq {last.seq} (entry {last.id})"
+            ),
+        )
+    if last.seq > count:
+        return (
+            last.seq,
+            last.id,
+            "head",
+            (
+                f"the chain goes on after the unit's head (seq {count}): entries added behind the "
+                "register's back"
+            ),
+        )
     if last.hash != head.last_hash:
-        return [
-            Problem(
-                org_code,
-                last.seq,
-                last.id,
-                "head",
-                "its hash is not the one the unit's head names: the last entry was replaced",
-            )
-        ]
-    return []
+        return (
+            last.seq,
+            last.id,
+            "head",
+            ("its hash is not the one the unit's head names: the last entry was replaced"),
+        )
+    return None
+
+
+def _check_head(org_code: str, last: Any | None, head: Any | None) -> list[Problem]:
+    found = _head_finding(last, head)
+    return [Problem(org_code, *found)] if found else []
 
 
 def verify(org: Organisation | None = None) -> list[Problem]:

@@ -119,11 +119,7 @@ def _int_arg(name: str, default: int, *, low: int = 0, high: int = MAX_INT) -> i
 
 
 def _limited(scope: str) -> None:
-    try:
-        with ratelimit.limit(JSON_RATE, scope=scope):
-            pass
-    except ratelimit.RateLimitExceeded:
-        abort(429)
+    ratelimit.refuse_beyond(JSON_RATE, scope=scope)
 
 
 def local_time(org: Organisation, value) -> str:
