@@ -358,3 +358,46 @@ def test_an_unreachable_deployment_is_a_refusal_not_a_crash(app):
     assert run_remote("ftp://example", iw.B).exit_code == 2
     bad = remote_cli(["register", "verify", "--remote", "http://127.0.0.1:1"])
     assert bad.exit_code == 2 and "--org" in bad.output
+
+
+@pytest.mark.rule("SCOPE-2")
+@pytest.mark.rule("ARC-1")
+def test_an_item_published_inside_the_party_first_enters_the_public_register_when_it_widens(
+    app, make_org
+):
+    """Internal first: the publication entry is not public while the item is seen inside the
+    Party only; widening it to the public writes a public entry with its titles."""
+    from core.items import operations as items
+    from core.items.models import Item
+    from core.params import operations as params
+    from tests.items_helpers import build_world, published
+
+    w = build_world(make_org)
+    params.set_value(w["unit"], "scope.internal_first_days", "3")
+    item = published(w, entry_key="org.election", scope="public", channels=["website"],
+                     titles={"zh_Hans_CN": "换届选举结果", "en": "Election results"})  # fmt: skip
+    assert item.visible_scope == "party_wide"
+    first = entries_of("it-unit")[-1]
+    assert first.action == "publish" and first.disclosed is None
+    db.session.execute(update(Item).where(Item.id == item.id).values(widen_at=db.utcnow()))
+    assert items.widen_scopes() == 1
+    db.session.commit()
+    widened = entries_of("it-unit")[-1]
+    assert widened.action == "widen" and widened.seq == first.seq + 1
+    assert widened.disclosed["titles"] == {"zh_Hans_CN": "换届选举结果", "en": "Election results"}
+    assert widened.disclosed["action"] == "widen" and widened.disclosed["scope"] == "public"
+    assert "actor" not in json.dumps(widened.disclosed) and widened.disclosed["channels"] == [
+        "website"
+    ]
+    client = app.test_client()
+    page = client.get("/o/it-unit/register?lang=en").get_data(as_text=True)
+    assert "Election results" in page and "Opened to the public" in page
+    assert client.get(f"/o/it-unit/items/{item.id}").status_code == 200
+    # revoked with a published explanation: public, with the explanation
+    items.request_revocation(item, actor=w["admin"], explanation="选举结果有误，已重新公示")
+    items.decide_revocation(item, actor=w["bureau_reviewer"], approve=True)
+    db.session.commit()
+    revoked = entries_of("it-unit")[-1]
+    assert revoked.action == "revoke"
+    assert revoked.disclosed["explanation"] == "选举结果有误，已重新公示"
+    assert "选举结果有误" in client.get("/o/it-unit/register").get_data(as_text=True)
