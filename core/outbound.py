@@ -208,9 +208,11 @@ class GuardedAdapter(HTTPAdapter):
         return response
 
 
-def guard(session: requests.Session, *, max_bytes: int = MAX_BYTES) -> requests.Session:
+def guard(
+    session: requests.Session, *, max_bytes: int = MAX_BYTES, extra: Iterable[Network] = ()
+) -> requests.Session:
     """Put the guard on ``session`` (for libraries that make their own, e.g. Authlib)."""
-    adapter = GuardedAdapter(allow=allowed_networks(), max_bytes=max_bytes)
+    adapter = GuardedAdapter(allow=(*allowed_networks(), *extra), max_bytes=max_bytes)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.trust_env = False  # no proxies or .netrc from the environment
@@ -218,17 +220,36 @@ def guard(session: requests.Session, *, max_bytes: int = MAX_BYTES) -> requests.
     return session
 
 
-def session(*, max_bytes: int = MAX_BYTES) -> requests.Session:
+def session(*, max_bytes: int = MAX_BYTES, extra: Iterable[Network] = ()) -> requests.Session:
     """A new guarded session (close it after use)."""
-    return guard(requests.Session(), max_bytes=max_bytes)
+    return guard(requests.Session(), max_bytes=max_bytes, extra=extra)
 
 
-def request(method: str, url: str, *, max_bytes: int = MAX_BYTES, **kwargs: Any):
-    """Make one guarded call; :class:`OutboundError` unless an answer (of any status) came."""
+def host_networks(url: str) -> tuple[Network, ...]:
+    """The addresses the host of ``url`` resolves to, as networks of one address each."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+        found = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (ValueError, UnicodeError, OSError):
+        return ()
+    return tuple(ipaddress.ip_network(a.split("%", 1)[0]) for a in sorted(found))
+
+
+def request(
+    method: str, url: str, *, max_bytes: int = MAX_BYTES, operator_url: bool = False, **kwargs
+):
+    """Make one guarded call; :class:`OutboundError` unless an answer (of any status) came.
+
+    ``operator_url``: the address was given by the platform's operator on a command line (not
+    typed by a user of the web application), so its own host may be inside the network; where
+    it redirects to is guarded as usual."""
     if not url.lower().startswith(("http://", "https://")):
         raise OutboundError(f"not an http(s) address: {url!r}")
     kwargs.setdefault("timeout", TIMEOUT)
-    with session(max_bytes=max_bytes) as s:
+    extra = host_networks(url) if operator_url else ()
+    with session(max_bytes=max_bytes, extra=extra) as s:
         try:
             return s.request(method, url, **kwargs)
         except OutboundError as exc:

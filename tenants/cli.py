@@ -197,16 +197,21 @@ def users_set_password(username, password_stdin):
     click.echo(f"Password of {username} changed.")
 
 
+def _set_active(username: str, active: bool) -> None:
+    user = operations.get_user(username)
+    if user is None:
+        raise UserError(f"No user {username!r}.")
+    changed = operations.set_active(user, active)
+    state = "active" if active else "deactivated"
+    click.echo(f"{username} is {state}." if changed else f"{username} was {state} already.")
+
+
 @users_group.command("deactivate")
 @click.argument("username")
 @operation
 def users_deactivate(username):
     """Deactivate USERNAME: no sign-in, sessions ended, API tokens refused."""
-    user = operations.get_user(username)
-    if user is None:
-        raise UserError(f"No user {username!r}.")
-    changed = operations.set_active(user, False)
-    click.echo(f"{username} is deactivated." if changed else f"{username} was deactivated already.")
+    _set_active(username, False)
 
 
 @users_group.command("activate")
@@ -214,11 +219,7 @@ def users_deactivate(username):
 @operation
 def users_activate(username):
     """Activate USERNAME again (sessions ended at deactivation stay ended)."""
-    user = operations.get_user(username)
-    if user is None:
-        raise UserError(f"No user {username!r}.")
-    changed = operations.set_active(user, True)
-    click.echo(f"{username} is active." if changed else f"{username} was active already.")
+    _set_active(username, True)
 
 
 @users_group.command("list")

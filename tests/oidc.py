@@ -36,15 +36,21 @@ class OidcProvider:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> OidcProvider:
+    def command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        """The provider's command line, working directory and environment."""
         if not BINARY.exists():
             raise RuntimeError(f"{BINARY} is missing: pip install oidc-provider-mock")
+        command = [str(BINARY), "-p", str(self.port), "--require-nonce", "true", *self.extra]
+        return command, None, None
+
+    def start(self, timeout: float = 30.0):
+        command, cwd, env = self.command()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.workdir / f"oidc-{self.port}.log", "w")  # noqa: SIM115
+        log_path = self.workdir / f"oidc-{self.port}.log"
+        self.log = open(log_path, "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(BINARY), "-p", str(self.port), "--require-nonce", "true", *self.extra],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -55,8 +61,7 @@ class OidcProvider:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                log = (self.workdir / f"oidc-{self.port}.log").read_text()
-                raise RuntimeError(f"oidc-provider-mock did not start:\n{log}")
+                raise RuntimeError(f"{command[0]} did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -122,7 +127,7 @@ def node_provider_installed() -> bool:
     return True
 
 
-class ConformantOidcProvider:
+class ConformantOidcProvider(OidcProvider):
     """panva's ``oidc-provider`` (node) on loopback, configured as OpenID Connect Core has it
     for the code flow: the ID token carries ``sub`` (and the protocol claims) only; the claims of
     the scopes asked for — ``profile`` (name), ``email``, ``org`` (``org_code``,
@@ -132,52 +137,17 @@ class ConformantOidcProvider:
 
     def __init__(self, workdir: Path, *, users: dict, client_id: str, client_secret: str,
                  redirect_uri: str):  # fmt: skip
-        self.port = free_port()
-        self.workdir = workdir
+        super().__init__(workdir)
         self.env = {
             "PORT": str(self.port), "CLIENT_ID": client_id, "CLIENT_SECRET": client_secret,
             "REDIRECT_URI": redirect_uri, "USERS": json.dumps(users, ensure_ascii=False),
         }  # fmt: skip
         self.redirect_uri = redirect_uri
-        self.proc: subprocess.Popen | None = None
 
-    @property
-    def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> ConformantOidcProvider:
+    def command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
         import os
 
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.workdir / f"node-oidc-{self.port}.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            ["node", "server.mjs"], cwd=NODE_PROVIDER, env={**os.environ, **self.env},
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                url = self.issuer + "/.well-known/openid-configuration"
-                if requests.get(url, timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                log = (self.workdir / f"node-oidc-{self.port}.log").read_text()
-                raise RuntimeError(f"the node oidc-provider did not start:\n{log}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-            self.proc = None
-            self.log.close()
+        return ["node", "server.mjs"], NODE_PROVIDER, {**os.environ, **self.env}
 
     def login(self, authorize_url: str, sub: str) -> str:
         """Sign ``sub`` in (any password) and consent; the redirect back to our callback."""

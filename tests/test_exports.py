@@ -62,11 +62,15 @@ SHOWS = {
     "feedback": {"orgname", "fbcontent", "fbname", "fbcontact", "fbmeasures", "fbresult",
                  "fbanswer", "person"},
     "catalogue": {"cattitle", "enttitle", "entcontent", "responsible"},
+    "open data": set(),
+    "open data items": {"itemtitle"},
+    "open data register": {"itemtitle"},
 }  # fmt: skip
 # Every route that answers a spreadsheet: endpoint -> what it exports.
 ROUTES = {
     "items_admin.register_export": "register",
     "feedback_admin.ledger_export": "feedback",
+    "opendata.download": "open data",  # public datasets: CSV (and JSON, not a spreadsheet)
 }
 # Every command that writes one: the arguments, and what it exports.
 COMMANDS = {
@@ -166,12 +170,25 @@ def problems_of(name: str, kind: str, data: bytes, shows: set[str]) -> list[str]
     return problems
 
 
+def fillings(rule) -> list[tuple[dict, str]]:
+    """Every choice of the route's ``any(...)`` arguments that gives a spreadsheet:
+    ``(values, "csv" | "xlsx")``."""
+    from werkzeug.routing import AnyConverter
+
+    from tests.isolation_world import combinations
+
+    choices = {n: sorted(c.items) for n, c in rule._converters.items()
+               if isinstance(c, AnyConverter)}  # fmt: skip
+    return [(combo, combo["fmt"]) for combo in combinations(choices)
+            if combo.get("fmt") in ("csv", "xlsx")]  # fmt: skip
+
+
 def spreadsheet_routes(app) -> set[str]:
     """Every rule of the URL map that answers a CSV or XLSX file (by its address)."""
     found = set()
     for rule in app.url_map.iter_rules():
         text = rule.rule.lower()
-        if any(mark in text for mark in ("csv", "xlsx", "export")):
+        if any(mark in text for mark in ("csv", "xlsx", "export", "spreadsheet")):
             found.add(rule.endpoint)
     return found
 
@@ -187,12 +204,13 @@ def test_every_export_neutralises_formulas(app, world, client, tmp_path):
         if rule.endpoint not in ROUTES:
             continue
         export = ROUTES[rule.endpoint]
-        for fmt in ("csv", "xlsx"):
-            path = rule.build({"org_code": "ex-unit", "fmt": fmt}, append_unknown=False)[1]
+        for values, fmt in fillings(rule):
+            path = rule.build({"org_code": "ex-unit", **values}, append_unknown=False)[1]
+            shows = SHOWS.get(f"{export} {values.get('dataset')}", SHOWS[export])
             for lang in ("zh_Hans_CN", "en", "ug"):
                 response = client.get(f"{path}?year={world['year']}&lang={lang}")
                 assert response.status_code == 200, (path, response.status_code)
-                problems += problems_of(f"{path} ({lang})", fmt, response.data, SHOWS[export])
+                problems += problems_of(f"{path} ({lang})", fmt, response.data, shows)
                 opened += 1
     runner = app.test_cli_runner()
     for (group, command), (export, args) in COMMANDS.items():
@@ -204,7 +222,8 @@ def test_every_export_neutralises_formulas(app, world, client, tmp_path):
             assert result.exit_code == 0, result.output
             problems += problems_of(" ".join(argv[:3]), fmt, out.read_bytes(), SHOWS[export])
             opened += 1
-    assert opened == len(ROUTES) * 6 + 3
+    assert opened == sum(len(fillings(r)) * 3 for r in app.url_map.iter_rules()
+                         if r.endpoint in ROUTES) + 3  # fmt: skip
     assert not problems, "\n".join(problems)
 
 

@@ -13,19 +13,19 @@ from __future__ import annotations
 import ast
 import ipaddress
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from core import db, outbound
 from core.config import ConfigError, load_settings, parse_outbound_allow
+from tests.services import LoopbackHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Receiver:
+class Receiver(LoopbackHTTPServer):
     """An HTTP server on ``host`` that records what reaches it. ``/ok`` answers JSON,
     ``/to?url=…`` redirects there, ``/big`` answers 2 MiB."""
 
@@ -56,17 +56,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.base = f"http://{host}:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, host)
 
 
 def allow(app, text: str) -> None:
@@ -172,7 +162,7 @@ def test_a_provider_issuer_inside_the_network_is_refused_when_saved(app):
     with pytest.raises(UserError) as refused:
         sso.create_provider("inside", issuer="http://127.0.0.1:8080", client_id="x",
                             client_secret="y")  # fmt: skip
-    assert any("not a public internet address" in p for p in refused.value.problems)
+    assert any("GONGKAI_OUTBOUND_ALLOW" in p for p in refused.value.problems)
     allow(app, "127.0.0.0/8")
     assert sso.create_provider("inside", issuer="http://127.0.0.1:8080", client_id="x",
                                client_secret="y")  # fmt: skip
@@ -273,3 +263,15 @@ def test_no_module_calls_out_without_the_guard():
     assert json.dumps(sorted(EXEMPT)) and all((ROOT / path).exists() for path, _module in EXEMPT), (
         "an exemption names a file that is gone"
     )
+
+
+def test_an_address_the_operator_typed_may_be_inside_but_not_its_redirects(app):
+    """``gongkai register verify --remote URL``: the operator names the deployment on the command
+    line (it may be on the intranet); where it redirects to is guarded as usual."""
+    with Receiver("127.0.0.1") as typed, Receiver("127.0.0.2") as elsewhere:
+        assert outbound.get(f"{typed.base}/ok", operator_url=True).status_code == 200
+        with pytest.raises(outbound.AddressRefused):
+            outbound.get(f"{typed.base}/to?url={elsewhere.base}/ok", operator_url=True)
+        with pytest.raises(outbound.AddressRefused):
+            outbound.get(f"{typed.base}/ok")  # not typed by the operator: refused
+        assert elsewhere.hits == []

@@ -140,18 +140,8 @@ def discovery(issuer: str) -> dict[str, Any]:
     if cached is not None and clock() - cached["_loaded_at"] < ttl:
         return cached
     url = issuer + "/.well-known/openid-configuration"
-    try:
-        response = outbound.get(url, timeout=float(current_app.config.get("SSO_TIMEOUT", 10)))
-        response.raise_for_status()
-        metadata = response.json()
-    except outbound.AddressRefused as exc:
-        raise SigninError("refused", f"discovery {url}: {exc}") from None
-    except (outbound.OutboundError, requests.RequestException) as exc:
-        raise SigninError("unreachable", f"discovery {url}: {exc}") from None
-    except ValueError:
-        raise SigninError("config", f"discovery {url} is not JSON") from None
-    if not isinstance(metadata, dict):
-        raise SigninError("config", f"discovery {url} is not a JSON object")
+    timeout = float(current_app.config.get("SSO_TIMEOUT", 10))
+    metadata = fetch_json("discovery", url, lambda: outbound.get(url, timeout=timeout))
     if _normalise_issuer(metadata.get("issuer", "")) != issuer:
         raise SigninError(
             "config", f"discovery names issuer {metadata.get('issuer')!r}, expected {issuer!r}"
@@ -163,6 +153,24 @@ def discovery(issuer: str) -> dict[str, Any]:
     metadata["_loaded_at"] = clock()
     _discovery[issuer] = metadata
     return metadata
+
+
+def fetch_json(what: str, url: str, call) -> dict[str, Any]:
+    """The JSON object ``call()`` answers (a response of ``url``), or :class:`SigninError`:
+    ``refused`` (the outbound guard), ``unreachable`` or ``config`` (not a JSON object)."""
+    try:
+        response = call()
+        response.raise_for_status()
+        data = response.json()
+    except outbound.AddressRefused as exc:
+        raise SigninError("refused", f"{what} {url}: {exc}") from None
+    except (outbound.OutboundError, requests.RequestException) as exc:
+        raise SigninError("unreachable", f"{what} {url}: {exc}") from None
+    except ValueError:
+        raise SigninError("config", f"{what} {url} is not JSON") from None
+    if not isinstance(data, dict):
+        raise SigninError("config", f"{what} {url} is not a JSON object")
+    return data
 
 
 class _IDToken(CodeIDToken):
@@ -301,20 +309,7 @@ class OidcProvider(SigninProvider):
         endpoint = client.server_metadata.get("userinfo_endpoint")
         if not missing or not endpoint:
             return claims
-        try:
-            response = client.get(endpoint, token=token)
-            response.raise_for_status()
-            info = response.json()
-        except outbound.AddressRefused as exc:
-            raise SigninError("refused", f"userinfo: {exc}") from None
-        except (outbound.OutboundError, requests.RequestException) as exc:
-            raise SigninError("unreachable", f"userinfo {endpoint}: {exc}") from None
-        except ValueError:
-            raise SigninError(
-                "config", f"userinfo {endpoint} is not JSON (signed answers are not supported)"
-            ) from None
-        if not isinstance(info, dict):
-            raise SigninError("config", f"userinfo {endpoint} is not a JSON object")
+        info = fetch_json("userinfo", endpoint, lambda: client.get(endpoint, token=token))
         if str(info.get("sub", "")) != str(claims.get("sub", "")):
             raise SigninError(
                 "token",

@@ -8,9 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from plugins.school_affairs import operations as ops
 from plugins.school_affairs.models import Deliberation, Delivery, OverdueFlag
 from tenants.models import User
 from tests.items_helpers import ENTRY, through_review, user
+from tests.services import LoopbackHTTPServer
 
 PASSWORD = "long-enough-pw"
 FILING = {
@@ -312,7 +312,7 @@ def test_ordinary_item_needs_no_deliberation(app, w):
 # --- SCH-5: joint items and the signed sync -----------------------------------------------------
 
 
-class Receiver:
+class Receiver(LoopbackHTTPServer):
     """A small school affairs system: answers with the next code of ``codes`` (then 200)."""
 
     def __init__(self, codes):
@@ -332,17 +332,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base}/hook"
 
 
 def _run_next_attempt(delivery):
