@@ -7,7 +7,7 @@ import logging
 import pkgutil
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -184,15 +184,19 @@ def _refuse_unreadable_input(_endpoint, values) -> None:
 
         raise NotFound()
     sources = [request.args]
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
-        "application/x-www-form-urlencoded", "multipart/form-data",
-    ):  # fmt: skip
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    too_large = limit is not None and (request.content_length or 0) > limit
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and not too_large  # the view answers that with its own page (413)
+    ):
         sources.append(request.form)
     for source in sources:
         if any("\x00" in k or "\x00" in v for k, v in source.items(multi=True)):
             raise UserError(gettext("The address or the form contains a character that is not "
                                     "allowed (NUL). Nothing was saved."))  # fmt: skip
-    if request.is_json and request.content_length:
+    if request.is_json and request.content_length and not too_large:
         try:
             data = request.get_json(silent=True)
         except RecursionError:
