@@ -118,6 +118,31 @@ def heads(url: str) -> tuple[str, ...]:
         return MigrationContext.configure(conn).get_current_heads()
 
 
+def expected_heads(url: str) -> tuple[str, ...]:
+    """The revisions this code's migrations end at: core's head and each plugin branch's."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(ScriptDirectory.from_config(alembic_config(url, plugins=True)).get_heads())
+
+
+def pending(url: str) -> list[str]:
+    """The heads this code expects that the database has not reached (empty: up to date).
+
+    A database that is *ahead* of the code (an older process after ``db upgrade``) counts as
+    up to date only when every head of the code is at or below the database's."""
+    from alembic.script import ScriptDirectory
+
+    at = heads(url)
+    if not at:
+        return list(expected_heads(url))
+    script = ScriptDirectory.from_config(alembic_config(url, plugins=True))
+    try:
+        reached = {r.revision for r in script.revision_map.iterate_revisions(at, "base")}
+    except Exception:  # the database is at a revision this code does not know (newer code ran)
+        return []
+    return [head for head in script.get_heads() if head not in reached]
+
+
 def current(url: str) -> str | None:
     """Core's revision of the database (plugin branches left out; see :func:`heads`).
 
