@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from tests.services import PostgresServer, RedisServer
+from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRedis, worker_number
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -14,7 +16,9 @@ collect_ignore = ["bench"]
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    server = PostgresServer()
+    """The run's cluster (``make test`` starts one for all workers), else a cluster of our own."""
+    shared = os.environ.get("GONGKAI_TEST_POSTGRES")
+    server = SharedPostgres(shared) if shared else PostgresServer()
     server.start()
     yield server
     server.stop()
@@ -26,18 +30,30 @@ def gongkai_database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'gongkai-test.sqlite'}"
     server = request.getfixturevalue("postgres_server")
-    return server.create_database("gongkai_test")
+    return server.create_database(f"gongkai_test_{worker_number()}")
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    """The run's redis-server (each worker in its own database number), else one of our own."""
+    shared = os.environ.get("GONGKAI_TEST_REDIS")
+    if shared:
+        server = SharedRedis(shared, worker_number())
+    else:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
     server.stop()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
+    grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
         for marker in item.iter_markers("rule"):
             item.user_properties.append(("rule", marker.args[0]))
+        # `make test` runs the suite on parallel workers (pytest-xdist, --dist loadgroup): all
+        # tests of one database backend go to one worker, so that its session fixtures (the
+        # migrated database) are built once; the others are spread over the free workers.
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("gongkai_database_url")
+        if grouped and backend is not None:
+            item.add_marker(pytest.mark.xdist_group(backend))
