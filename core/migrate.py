@@ -101,9 +101,35 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     return name not in hidden.get(type_, set())
 
 
+UPGRADE_LOCK = 0x676F6E676B6169  # "gongkai": the advisory lock one upgrade holds on PostgreSQL
+
+
+@contextmanager
+def _one_at_a_time(url: str):
+    """On PostgreSQL, hold an advisory lock for the duration: a second ``db upgrade`` started
+    meanwhile (a retried migration Job, an operator) waits, then finds nothing left to do."""
+    from sqlalchemy import text
+
+    engine = db.get_engine(url)
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            conn.commit()
+
+
 def upgrade(url: str, revision: str = "heads") -> None:
     """Upgrade core and every plugin branch (``heads``), or to one ``revision``."""
-    command.upgrade(alembic_config(url, plugins=True), "heads" if revision == "head" else revision)
+    with _one_at_a_time(url):
+        command.upgrade(
+            alembic_config(url, plugins=True), "heads" if revision == "head" else revision
+        )
 
 
 def downgrade(url: str, revision: str) -> None:

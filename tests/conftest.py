@@ -46,14 +46,32 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
-def pytest_collection_modifyitems(config, items):
-    grouped = config.pluginmanager.hasplugin("xdist")
+def pytest_collection_modifyitems(items):
     for item in items:
         for marker in item.iter_markers("rule"):
             item.user_properties.append(("rule", marker.args[0]))
-        # `make test` runs the suite on parallel workers (pytest-xdist, --dist loadgroup): all
-        # tests of one database backend go to one worker, so that its session fixtures (the
-        # migrated database) are built once; the others are spread over the free workers.
-        backend = getattr(getattr(item, "callspec", None), "params", {}).get("gongkai_database_url")
-        if grouped and backend is not None:
-            item.add_marker(pytest.mark.xdist_group(backend))
+
+
+def backend_of(nodeid: str) -> str | None:
+    """The database backend a test runs on, from its id (``test_x[postgresql]``,
+    ``test_y[sqlite-admin]``), or None for a test that uses no database."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    ids = nodeid[nodeid.rindex("[") + 1 : -1].split("-")
+    return next((b for b in BACKENDS if b in ids), None)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` (pytest-xdist, ``--dist loadgroup``): all tests of one database backend go to
+    one worker, so that its session fixtures (the migrated database) are built once, and the
+    tests without a database are spread over the free workers. xdist's own loadgroup cannot do
+    it under pytest 9 (it renames node ids through an attribute pytest 9 no longer has)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByBackend(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return backend_of(nodeid) or nodeid
+
+    return ByBackend(config, log)

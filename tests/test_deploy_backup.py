@@ -172,3 +172,19 @@ def test_the_documented_upgrade_brings_an_older_schema_to_this_release(pg, tmp_p
     assert "Database schema is up to date" in done.stdout.splitlines()[-1]
     assert not migrate.pending(url)
     db.get_engine(url).dispose()
+
+
+def test_two_upgrades_at_once_apply_the_migrations_once(pg, tmp_path):
+    """A retried migration Job or an operator running ``db upgrade`` beside it: the second waits
+    for the first (an advisory lock) and both end with the schema at its head."""
+    suffix = _worker_suffix()
+    url = pg.create_database(f"upgrade_twice_{suffix}")
+    env = _environment(pg, f"upgrade_twice_{suffix}", tmp_path / "instance")
+    both = [subprocess.Popen(["gongkai", "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+    results = [(p.wait(timeout=300), *p.communicate()) for p in both]
+    for code, out, err in results:
+        assert code == 0, out + err
+        assert "Database at revision" in out
+    assert not migrate.pending(url)
+    db.get_engine(url).dispose()
