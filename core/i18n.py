@@ -120,7 +120,7 @@ def check_catalogs(app) -> None:
         for locale in SUPPORTED_LOCALES
         if locale != "en"  # English is the source language: its messages are the msgids
         and not any(
-            _current(mo, po) or po.is_file()
+            mo.is_file() or po.is_file()
             for folder in folders
             for _loc, mo, po in _catalog_files(folder, locale, "messages")
         )
@@ -128,9 +128,8 @@ def check_catalogs(app) -> None:
     if missing:
         raise ConfigError(
             f"No translation catalog for {', '.join(missing)} in "
-            f"{', '.join(str(f) for f in folders)}: the installation is incomplete "
-            "(install the gongkai wheel, which carries i18n/, or set "
-            "BABEL_TRANSLATION_DIRECTORIES)."
+            f"{', '.join(str(f) for f in folders)}: the installation is incomplete; "
+            "reinstall the gongkai wheel, which carries i18n/."
         )
 
 

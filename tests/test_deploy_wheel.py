@@ -282,3 +282,43 @@ def test_production_refuses_to_start_without_the_catalogs(installed, tmp_path):
     assert refused.returncode == 2
     assert "Error: No translation catalog for zh_Hans_CN, ug" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def _catalogs_without_mo(folder: Path) -> Path:
+    shutil.copytree(files.ROOT / "i18n", folder, ignore=shutil.ignore_patterns("*.mo"))
+    return folder
+
+
+def test_core_compiles_a_catalog_in_memory_where_no_mo_exists(app_settings, tmp_path):
+    from core.app import create_app
+    from core.testing import migrate_once
+
+    folder = _catalogs_without_mo(tmp_path / "i18n")
+    po = folder / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace(
+            'msgid "Party affairs disclosure"\nmsgstr "党务公开"',
+            'msgid "Party affairs disclosure"\nmsgstr "党务公开（未编译目录）"',
+        ),
+        encoding="utf-8",
+    )
+    migrate_once(app_settings["database_url"])
+    app = create_app(config={"BABEL_TRANSLATION_DIRECTORIES": str(folder)}, **app_settings)
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="zh-Hans-CN"' in html
+    assert "党务公开（未编译目录）" in html
+    assert not list(folder.glob("*/LC_MESSAGES/*.mo"))
+
+
+def test_production_refuses_an_installation_without_core_catalogs(app_settings, tmp_path):
+    from core.app import create_app
+    from core.config import ConfigError
+
+    folder = _catalogs_without_mo(tmp_path / "i18n")
+    shutil.rmtree(folder / "ug")
+    settings = {**app_settings, "env": "production"}
+    with pytest.raises(ConfigError, match="No translation catalog for ug in"):
+        create_app(config={"BABEL_TRANSLATION_DIRECTORIES": str(folder)}, **settings)
+    # with the catalog back it starts
+    shutil.copytree(files.ROOT / "i18n" / "ug", folder / "ug")
+    assert create_app(config={"BABEL_TRANSLATION_DIRECTORIES": str(folder)}, **settings)
