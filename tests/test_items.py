@@ -124,7 +124,7 @@ def test_only_the_units_reviewer_reviews(w):
 
 
 @pytest.mark.rule("SEC-1")
-def test_an_item_involving_secrets_can_never_be_published(w):
+def test_a_failed_secrecy_review_refuses_with_a_reason_from_the_code_list(w):
     item = items.create(w["unit"], plan(), actor=w["editor"])
     items.propose(item, actor=w["editor"])
     items.review(
@@ -152,11 +152,45 @@ def test_an_item_involving_secrets_can_never_be_published(w):
 
 
 @pytest.mark.rule("SEC-1")
-def test_marked_secret_blocks_approval(w):
-    item = items.create(w["unit"], plan(involves_secrets=True), actor=w["editor"])
-    through_review(w, item)
-    with pytest.raises(TransitionRefused, match="secrets"):
+def test_an_item_marked_as_involving_secrets_is_refused_at_every_step_despite_a_passed_review(w):
+    """The mark alone refuses publication: the secrecy review of this item passed."""
+    item = through_review(
+        w, items.create(w["unit"], plan(involves_secrets=True), actor=w["editor"])
+    )
+    assert items.latest_review(item).secrecy_passed
+    with pytest.raises(TransitionRefused, match="SEC-1"):
         items.approve(item, actor=w["admin"])
+    assert item.state == "reviewed"
+    # even forced past approval, neither scheduling nor publication goes through
+    item.state = "approved"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.schedule_publication(item, actor=w["editor"])
+    item.state = "scheduled"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.publish(item, actor=w["admin"])
+    assert item.state == "scheduled" and item.published_at is None
+    # the same item unmarked goes through: the mark is what refused it
+    item.involves_secrets = False
+    items.publish(item, actor=w["admin"])
+    assert item.state == "published"
+
+
+@pytest.mark.rule("SEC-1")
+def test_an_off_catalogue_item_involving_secrets_is_refused_by_the_superior_too(w):
+    item = through_review(
+        w,
+        items.create(
+            w["unit"],
+            plan(entry_key=None, scope="public", channels=["website"], involves_secrets=True),
+            actor=w["editor"],
+        ),
+    )
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.approve(item, actor=w["admin"])  # the submission to the superior
+    item.state = "superior_review"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.superior_decide(item, actor=w["bureau_reviewer"], approve=True)
+    assert item.state == "superior_review"
 
 
 @pytest.mark.rule("PUB-3")
@@ -241,6 +275,58 @@ def test_a_notice_lasts_at_least_the_parameter_days_and_cannot_close_early(w):
     item.notice_ends_at = datetime.now(UTC) - timedelta(seconds=1)
     assert items.close_notices() == 1
     assert item.state == "closed"
+
+
+@pytest.mark.rule("PUB-5")
+@pytest.mark.parametrize("minimum", [7, 15])
+def test_a_notice_one_day_shorter_than_the_parameter_is_refused(w, minimum):
+    params.set_value(w["county"], "notice.min_days", minimum)
+    with pytest.raises(UserError) as refused:
+        items.create(
+            w["unit"],
+            plan(
+                entry_key="org.election",
+                scope="public",
+                channels=["website"],
+                is_notice=True,
+                notice_days=minimum - 1,
+            ),
+            actor=w["editor"],
+        )
+    assert any(f"at least {minimum} days" in p for p in refused.value.problems)
+    item = items.create(
+        w["unit"],
+        plan(
+            entry_key="org.election",
+            scope="public",
+            channels=["website"],
+            is_notice=True,
+            notice_days=minimum,
+        ),
+        actor=w["editor"],
+    )
+    assert item.notice_days == minimum
+    # a change of the plan is checked the same way
+    with pytest.raises(UserError):
+        items.update(item, {"notice_days": minimum - 1}, actor=w["editor"])
+    assert item.notice_days == minimum
+
+
+@pytest.mark.rule("PUB-5")
+def test_a_notice_closes_at_the_end_of_its_period_not_a_second_before(w, monkeypatch):
+    item = published(
+        w, entry_key="org.election", scope="public", channels=["website"], is_notice=True
+    )
+    ends = item.notice_ends_at
+    monkeypatch.setattr(db, "utcnow", lambda: ends - timedelta(seconds=1))
+    with pytest.raises(TransitionRefused, match="notice period"):
+        items.close(item, actor=w["admin"])
+    assert items.close_notices() == 0 and item.state == "published"
+    items.lodge_objection(item, text="最后一刻的异议")  # still inside the period
+    monkeypatch.setattr(db, "utcnow", lambda: ends)
+    with pytest.raises(UserError, match="notice period"):
+        items.lodge_objection(item, text="期满之后的异议")
+    assert items.close_notices() == 1 and item.state == "closed"
 
 
 @pytest.mark.rule("PUB-5")
