@@ -284,7 +284,8 @@ def test_console_asks_before_a_declaration_ends_a_seat(app, world, client, login
     done = client.post(page + "relatives", data={**form, "end_seat": "1"}, follow_redirects=True)
     text = done.get_data(as_text=True)
     assert "王小明 的村务监督委员会成员职务已终止" in text
-    assert "已终止的职务" in text and "终止：系村民委员会成员 王村长 的近亲属（子女）（VIL-3）" in text
+    assert "已终止的职务" in text
+    assert "终止：系村民委员会成员 王村长 的近亲属（子女）（VIL-3）" in text
     db.session.expire_all()
     assert va.supervisors(village) == [] and len(va.relatives(village)) == 1
 
