@@ -336,6 +336,10 @@ def test_schedule_of_every_cadence(world):
     assert len(by_entry["org.fees"]) == 2  # half-yearly
     assert "c.immediate" not in by_entry
     assert [e.key for e in schedule.event_driven(draft)] == ["c.immediate"]
+    # the standing entries' due day is a parameter too
+    params.set_value(world["county"], "catalogue.standing_due", "02-15")
+    standing = [e.due for e in schedule.expected(draft, 2026) if e.entry_key == "c.standing"]
+    assert standing == [date(2026, 2, 15)]
 
 
 class TestParameters:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from core import db
 from core.errors import UserError
 from core.items import operations as items
-from core.items import visibility
+from core.items import timeliness, visibility
 from core.items.models import Item, ItemReview
 from core.params import operations as params
 from core.workflow import TransitionRefused
@@ -392,6 +393,65 @@ def test_decided_and_published_are_separate_facts_and_timeliness_is_measured(w):
     assert item.period_key == "2026-Q1"
     assert item.due_on == date(2026, 4, 10)
     assert item.late is (items.local_date(w["unit"], item.published_at) > date(2026, 4, 10))
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def published_at(w, monkeypatch, moment: datetime, **overrides):
+    """An item published at ``moment`` (the clock set there for its whole workflow)."""
+    monkeypatch.setattr(db, "utcnow", lambda: moment.astimezone(UTC))
+    item = published(w, planned_at=moment - timedelta(minutes=1), **overrides)
+    monkeypatch.undo()
+    return item
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.parametrize(("days", "due"), [(None, date(2026, 4, 10)), (11, date(2026, 4, 11))])
+def test_a_periodic_item_published_on_its_due_day_is_on_time_and_the_day_after_late(
+    w, monkeypatch, days, due
+):
+    """Q1 2026 ends on 03-31; the item is due ``catalogue.period_due_days`` (10) days later."""
+    if days is not None:
+        params.set_value(w["county"], "catalogue.period_due_days", days)
+    last = datetime.combine(due, time(23, 59), BEIJING)
+    on_time = published_at(w, monkeypatch, last, decision_date=date(2026, 3, 20))
+    assert (on_time.period_key, on_time.due_on, on_time.late) == ("2026-Q1", due, False)
+    late = published_at(
+        w, monkeypatch, last + timedelta(minutes=1), decision_date=date(2026, 3, 20)
+    )
+    assert (late.due_on, late.late) == (due, True)
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.parametrize(("days", "due"), [(None, date(2026, 3, 27)), (0, date(2026, 3, 20))])
+def test_an_immediate_item_is_due_the_parameters_days_after_its_decision(w, monkeypatch, days, due):
+    if days is not None:
+        params.set_value(w["county"], "catalogue.immediate_due_days", days)
+    public = {"entry_key": "org.election", "scope": "public", "channels": ["website"]}
+    last = datetime.combine(due, time(23, 59), BEIJING)
+    on_time = published_at(w, monkeypatch, last, decision_date=date(2026, 3, 20), **public)
+    assert (on_time.due_on, on_time.late) == (due, False)
+    late = published_at(
+        w, monkeypatch, last + timedelta(minutes=1), decision_date=date(2026, 3, 20), **public
+    )
+    assert (late.due_on, late.late) == (due, True)
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.rule("SUP-2")
+def test_an_expected_disclosure_unmet_is_overdue_the_day_after_its_due_day(w):
+    def q1(today):
+        (status,) = [
+            s
+            for s in timeliness.status(w["unit"], 2026, today=today)
+            if (s.expected.entry_key, s.expected.period_key) == ("org.fees", "2026-Q1")
+        ]
+        return status
+
+    assert q1(date(2026, 4, 10)).expected.due == date(2026, 4, 10)
+    assert not q1(date(2026, 4, 10)).overdue
+    assert q1(date(2026, 4, 11)).overdue
 
 
 @pytest.mark.rule("SCOPE-2")
