@@ -479,6 +479,20 @@ def test_internal_first_can_be_waived_and_zero_days_is_same_day(w):
     assert same_day.visible_scope == "public"
 
 
+@pytest.mark.rule("SCOPE-2")
+def test_an_item_widens_when_its_days_inside_the_party_are_over_not_a_second_before(w, monkeypatch):
+    params.set_value(w["county"], "scope.internal_first_days", 1)
+    item = published(w, entry_key="org.election", scope="public", channels=["website"])
+    assert item.widen_at - item.published_at == timedelta(days=1)
+    assert item.visible_scope == "party_wide"
+    widen_at = item.widen_at
+    monkeypatch.setattr(db, "utcnow", lambda: widen_at - timedelta(seconds=1))
+    assert items.widen_scopes() == 0 and not visibility.can_see(None, item)
+    monkeypatch.setattr(db, "utcnow", lambda: widen_at)
+    assert items.widen_scopes() == 1
+    assert item.visible_scope == "public" and visibility.can_see(None, item)
+
+
 @pytest.mark.rule("CAT-6")
 def test_channels_must_suit_the_scope(w):
     with pytest.raises(UserError) as refused:
