@@ -238,6 +238,38 @@ def test_one_extension_with_a_reason_from_the_original_due_date(w):
 
 
 @pytest.mark.rule("REQ-2")
+@pytest.mark.parametrize(
+    ("days", "due", "extended"),
+    [
+        (None, date(2026, 11, 16), date(2026, 12, 7)),  # the defaults: 15 + 15
+        (20, date(2026, 11, 23), date(2026, 12, 21)),  # set on the county: 20 + 20
+    ],
+)
+def test_the_deadline_and_the_longest_extension_follow_the_parameters(w, days, due, extended):
+    """Received Monday 2026-10-26: the decision is due ``request.decision_working_days`` working
+    days later; the one extension may add up to ``request.extension_working_days``, not one
+    more (and not none)."""
+    if days is not None:
+        params.set_value(w["county"], "request.decision_working_days", days)
+        params.set_value(w["county"], "request.extension_working_days", days)
+    limit = days or 15
+    with on_day(date(2026, 10, 26)):
+        req = accepted(w)
+        assert req.deadline == due
+        for refused_days in (limit + 1, 0):
+            with pytest.raises(UserError) as refused:
+                ops.extend(req, actor=w["editor"], reason="需调阅档案", days=refused_days)
+            assert f"days: from 1 to {limit} working days" in refused.value.problems
+            assert req.deadline == due and req.extension_days is None
+        ops.extend(req, actor=w["editor"], reason="需调阅档案", days=limit)
+    assert (req.extension_days, req.deadline) == (limit, extended)
+    with on_day(extended):
+        assert not ops.overdue(req)
+    with on_day(date.fromordinal(extended.toordinal() + 1)):
+        assert ops.overdue(req)
+
+
+@pytest.mark.rule("REQ-2")
 def test_a_deadline_in_a_year_not_loaded_is_provisional_until_the_year_is_loaded(w):
     """Received on Friday 18 December 2026: the deadline falls in 2027, whose schedule is announced
     in November; until it is loaded only weekends are skipped. Loading it recomputes the open
