@@ -450,6 +450,19 @@ def test_an_unclear_request_is_amended_or_lapses(w):
     assert other.state == "lapsed" and req.state == "accepted"
 
 
+@pytest.mark.rule("REQ-3")
+def test_an_unclear_request_lapses_after_the_parameters_days_not_before(w):
+    params.set_value(w["county"], "request.amend_lapse_days", 1)
+    with on_day(date(2026, 10, 12)):
+        req = accepted(w)
+        ops.decide(req, "unclear", {"explanation": "请说明年份"}, actor=w["editor"])
+    assert req.amend_due == date(2026, 10, 13)
+    with on_day(date(2026, 10, 13), hour=23):
+        assert jobs.lapse_unclear_requests() == 0 and req.state == "awaiting_amendment"
+    with on_day(date(2026, 10, 14), hour=0):
+        assert jobs.lapse_unclear_requests() == 1 and req.state == "lapsed"
+
+
 # --- REQ-5: filing with the superior and escalation --------------------------------------------
 
 
