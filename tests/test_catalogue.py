@@ -380,6 +380,44 @@ class TestParameters:
         assert params.set_value(world["branch"], "report.months", "12, 6").value == [6, 12]
 
 
+# (parameter, its rule, the lowest and the highest value accepted; None: no bound)
+BOUNDS = [
+    ("catalogue.period_due_days", "CAT-5", 0, 90),
+    ("catalogue.immediate_due_days", "CAT-5", 0, 60),
+    ("notice.min_days", "PUB-5", 7, 90),
+    ("scope.internal_first_days", "SCOPE-2", 0, 90),
+    ("request.decision_working_days", "REQ-2", 1, 60),
+    ("request.extension_working_days", "REQ-2", 0, 60),
+    ("request.amend_lapse_days", "REQ-3", 1, 90),
+    ("request.min_realname_level", "IAM-2", 0, 10),
+    ("archive.retention_years", "ARC-2", 5, 100),
+    ("feedback.answer_days", "FB-2", 1, 90),
+    ("school_affairs.proactive_days", "SCH-2", 1, 60),
+    ("three_important.quorum", "SOE-4", 50, 99),
+    ("three_important.personnel_quorum", "SOE-4", 50, 99),
+    ("three_important.funds_threshold", "SOE-2", 1, None),
+    ("three_important.project_threshold", "SOE-2", 1, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "lowest", "highest"),
+    [pytest.param(k, lo, hi, marks=pytest.mark.rule(r), id=k) for k, r, lo, hi in BOUNDS],
+)
+def test_a_parameter_refuses_one_past_each_bound(world, key, lowest, highest):
+    """Each parameter of a rule accepts its lowest and highest value and refuses one past them:
+    e.g. the register is kept at least five years (ARC-2), a notice lasts at least seven days."""
+    branch = world["branch"]
+    with pytest.raises(UserError, match="at least"):
+        params.set_value(branch, key, lowest - 1)
+    assert params.set_value(branch, key, lowest).value == lowest
+    if highest is not None:
+        assert params.set_value(branch, key, highest).value == highest
+        with pytest.raises(UserError, match="at most"):
+            params.set_value(branch, key, highest + 1)
+    assert params.resolve(branch, key).value == (highest if highest is not None else lowest)
+
+
 # --- the plugin hooks of this family (the fixture plugin gongkai-testplugin) ------------------
 
 
