@@ -230,6 +230,11 @@ def test_escalation_by_parameter(w):
         item, actor=w["bureau_reviewer"], approve=False, comment="请补充候选人简历"
     )
     assert item.state == "draft"
+    # a scope the parameter does not name is approved within the unit
+    inside = through_review(w, items.create(w["unit"], plan(), actor=w["editor"]))
+    assert inside.scope == "party_wide"
+    items.approve(inside, actor=w["admin"])
+    assert inside.state == "approved"
 
 
 @pytest.mark.rule("PUB-4")
