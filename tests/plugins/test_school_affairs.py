@@ -174,6 +174,8 @@ def test_school_channels(app, w):
 @pytest.mark.rule("SCH-3")
 @pytest.mark.parametrize(("school_type", "days"), [("government", 20), ("higher_education", 15)])
 def test_request_deadline_profile(app, w, school_type, days):
+    # the county's own value applies to its units; the school type's profile overrides it
+    params.set_value(w["county"], "request.decision_working_days", 10)
     ops.set_school_type(w["school"], school_type, actor=w["admin"])
     db.session.commit()
     req = requests_ops.file(w["school"], FILING, applicant=w["applicant"])
@@ -181,7 +183,7 @@ def test_request_deadline_profile(app, w, school_type, days):
     assert req.deadline == workdays.add_working_days(req.received_on, days).due
     assert params.value(w["school"], "request.extension_working_days") == days
     other = requests_ops.file(w["agency"], FILING, applicant=w["applicant"])
-    assert other.decision_days == 15  # the Party default, for an organisation without the plugin
+    assert other.decision_days == 10  # the county's value, for an organisation without the plugin
 
 
 @pytest.mark.rule("SCH-3")
