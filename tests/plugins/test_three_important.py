@@ -373,8 +373,8 @@ def test_item_list_versions_are_approved_by_the_superior(w):
         o.approve_item_list(draft, actor=w["admin"])  # the unit does not approve its own
     o.approve_item_list(draft, actor=w["county_reviewer"])
     assert o.threshold(w["farm"], "large_funds") == Decimal(300000)
-    assert not o.list_is_due(w["farm"], today=datetime(2026, 6, 1).date())
-    assert o.list_is_due(w["farm"], today=datetime(2027, 1, 2).date())  # reviewed yearly
+    assert not o.list_is_due(w["farm"], today=datetime(2026, 12, 31).date())
+    assert o.list_is_due(w["farm"], today=datetime(2027, 1, 1).date())  # reviewed yearly
     second = o.draft_item_list(w["farm"], {"large_funds": "200000"}, actor=w["admin"], year=2027)
     assert second.version == 2
 
