@@ -262,6 +262,20 @@ def test_publication_waits_for_the_planned_time(w):
     assert item.state == "published"
 
 
+@pytest.mark.rule("PUB-4")
+def test_publication_comes_at_the_planned_time_not_a_second_before(w, monkeypatch):
+    planned = datetime.now(UTC) + timedelta(hours=1)
+    item = through_review(w, items.create(w["unit"], plan(planned_at=planned), actor=w["editor"]))
+    items.approve(item, actor=w["admin"])
+    items.schedule_publication(item, actor=w["editor"])
+    monkeypatch.setattr(db, "utcnow", lambda: planned - timedelta(seconds=1))
+    with pytest.raises(TransitionRefused, match="planned publication time"):
+        items.publish(item)
+    assert items.publish_due() == 0 and item.state == "scheduled"
+    monkeypatch.setattr(db, "utcnow", lambda: planned)
+    assert items.publish_due() == 1 and item.published_at == planned
+
+
 @pytest.mark.rule("PUB-5")
 def test_a_notice_lasts_at_least_the_parameter_days_and_cannot_close_early(w):
     with pytest.raises(UserError, match="at least 7 days"):
