@@ -297,34 +297,24 @@ def test_a_notice_lasts_at_least_the_parameter_days_and_cannot_close_early(w):
     assert item.state == "closed"
 
 
+def notice_plan(days: int) -> dict:
+    return plan(
+        entry_key="org.election",
+        scope="public",
+        channels=["website"],
+        is_notice=True,
+        notice_days=days,
+    )
+
+
 @pytest.mark.rule("PUB-5")
 @pytest.mark.parametrize("minimum", [7, 15])
 def test_a_notice_one_day_shorter_than_the_parameter_is_refused(w, minimum):
     params.set_value(w["county"], "notice.min_days", minimum)
     with pytest.raises(UserError) as refused:
-        items.create(
-            w["unit"],
-            plan(
-                entry_key="org.election",
-                scope="public",
-                channels=["website"],
-                is_notice=True,
-                notice_days=minimum - 1,
-            ),
-            actor=w["editor"],
-        )
+        items.create(w["unit"], notice_plan(minimum - 1), actor=w["editor"])
     assert any(f"at least {minimum} days" in p for p in refused.value.problems)
-    item = items.create(
-        w["unit"],
-        plan(
-            entry_key="org.election",
-            scope="public",
-            channels=["website"],
-            is_notice=True,
-            notice_days=minimum,
-        ),
-        actor=w["editor"],
-    )
+    item = items.create(w["unit"], notice_plan(minimum), actor=w["editor"])
     assert item.notice_days == minimum
     # a change of the plan is checked the same way
     with pytest.raises(UserError):
