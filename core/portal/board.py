@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import segno
+from babel import Locale
+from babel.dates import format_date, format_skeleton
 from flask import Blueprint, Response, abort, g, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
@@ -39,6 +41,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from core import db, ratelimit
+from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import Category, Entry
 from core.i18n import html_lang, text_direction
@@ -162,6 +165,18 @@ def build(org: Organisation, now: datetime | None = None) -> Board:
     shown.update(i.id for i in others)
     others += [i for i in reading.recent(None, org) if i.id not in shown]
     return Board(org, groups, others, notice_ids, edition(org, now), now)
+
+
+def minute(moment: datetime | None, org: Organisation | None) -> str:
+    """A moment to the minute, with the month in words (a notice period on paper or a screen:
+    seconds are noise there), in the organisation's time zone and the reader's language."""
+    if moment is None:
+        return ""
+    loc = Locale.parse(labels.locale())
+    local = moment.astimezone(reading.zone(org))
+    day_text = format_date(local.date(), "long", locale=loc)
+    time_text = format_skeleton("Hm", local, locale=loc)
+    return loc.datetime_formats["medium"].format(time_text, day_text)
 
 
 # --- QR codes ----------------------------------------------------------------------------------
@@ -292,6 +307,7 @@ def print_context(board: Board, size: str, orientation: str) -> dict:
         "qr_src": lambda item: qr_codes[item.id],
         "item_urls": item_urls,
         "page_counter": Markup(page_counter()),  # noqa: S704 - quoted by css_string
+        "minute": minute,
         "portal_url": portal_url(org),
         "portal_qr": qr_data_uri(portal_url(org)),
         "feedback_url": feedback_url(org),
@@ -430,6 +446,7 @@ def page_context(org: Organisation) -> dict:
     board = build(org)
     return {
         **helpers(board.now),
+        "minute": minute,
         "board": board,
         "links": links(org),
         "localised": localised,

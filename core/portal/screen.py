@@ -26,6 +26,7 @@ from core.i18n import html_lang, text_direction
 from core.items import content
 from core.items.models import Item
 from core.portal import reading
+from core.portal.board import minute
 from core.themes import render
 from tenants import resolution
 from tenants.models import Organisation
@@ -83,7 +84,7 @@ def slide(item: Item, org: Organisation, now: datetime, *, notice: bool) -> dict
     if notice:
         data.update(
             ends_at=item.notice_ends_at.isoformat(),
-            ends=reading.when(item.notice_ends_at, item.organisation),
+            ends=minute(item.notice_ends_at, item.organisation),
             countdown=reading.countdown(item.notice_ends_at, now),
         )
     return data
@@ -139,7 +140,7 @@ def data(org: Organisation, now: datetime) -> dict:
         "lang": html_lang(),
         "dir": text_direction(),
         "generated_at": now.isoformat(),
-        "generated": reading.when(now, org, "short"),
+        "generated": minute(now, org),
         "slides": slides(org, now),
         "refresh_seconds": REFRESH_SECONDS,
         "rotate_seconds": ROTATE_SECONDS,
