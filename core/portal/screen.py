@@ -108,7 +108,9 @@ def words() -> dict:
         "days": [ngettext("%(n)s day", "%(n)s days", c, n="{n}") for c in (1, 2)],
         "hours": [ngettext("%(n)s hour", "%(n)s hours", c, n="{n}") for c in (1, 2)],
         "minutes": [ngettext("%(n)s minute", "%(n)s minutes", c, n="{n}") for c in (1, 2)],
-        "left": gettext("%(time)s left", time="{time}"),
+        "left_days": gettext("%(days)s %(hours)s left", days="{days}", hours="{hours}"),
+        "left_hours": gettext("%(hours)s left", hours="{hours}"),
+        "left_minutes": gettext("%(minutes)s left", minutes="{minutes}"),
         "ended": gettext("The notice period has ended."),
         "updated": gettext("Updated at %(time)s", time="{time}"),
         "offline": gettext(

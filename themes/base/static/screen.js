@@ -34,13 +34,19 @@
     return fill(forms[n === 1 ? 0 : 1], { n: String(n) });
   }
 
-  function duration(seconds) {
-    var days = Math.floor(seconds / 86400);
-    var hours = Math.floor((seconds % 86400) / 3600);
-    var minutes = Math.max(1, Math.floor((seconds % 3600) / 60));
-    if (days) { return counted(words.days, days) + " " + counted(words.hours, hours); }
-    if (hours) { return counted(words.hours, hours); }
-    return counted(words.minutes, minutes);
+  function parts(seconds) {
+    return {
+      days: Math.floor(seconds / 86400),
+      hours: Math.floor((seconds % 86400) / 3600),
+      minutes: Math.max(1, Math.floor((seconds % 3600) / 60))
+    };
+  }
+
+  /* How old the content is: minutes, or hours past the first one. */
+  function age(seconds) {
+    var p = parts(seconds);
+    var hours = p.days * 24 + p.hours;
+    return hours ? counted(words.hours, hours) : counted(words.minutes, p.minutes);
   }
 
   function el(tag, className, text) {
@@ -58,9 +64,16 @@
     return node;
   }
 
+  /* What is left of a notice period, in the words of the server's countdown (PUB-5). */
   function countdownText(endsAt) {
     var left = Math.floor((Date.parse(endsAt) - (Date.now() + clockOffset)) / 1000);
-    return left <= 0 ? words.ended : fill(words.left, { time: duration(left) });
+    if (left <= 0) { return words.ended; }
+    var p = parts(left);
+    if (p.days) {
+      return fill(words.left_days, { days: counted(words.days, p.days), hours: counted(words.hours, p.hours) });
+    }
+    if (p.hours) { return fill(words.left_hours, { hours: counted(words.hours, p.hours) }); }
+    return fill(words.left_minutes, { minutes: counted(words.minutes, p.minutes) });
   }
 
   /* Slides built from the JSON with text nodes only (never HTML from the network). */
@@ -173,15 +186,16 @@
     for (var i = 0; i < nodes.length; i++) {
       nodes[i].textContent = countdownText(nodes[i].dataset.endsAt);
     }
-    var age = (performance.now() - lastOk) / 1000;
-    var stale = age > data.stale_after_seconds;
+    var seconds = (performance.now() - lastOk) / 1000;
+    var stale = seconds > data.stale_after_seconds;
     slidesBox.hidden = stale;
     controls.hidden = stale;
     expired.hidden = !stale;
     expired.textContent = stale ? words.expired : "";
-    root.classList.toggle("screen-offline", age > data.refresh_seconds * 2);
-    if (age > data.refresh_seconds * 2) {
-      status.textContent = fill(words.offline, { time: data.generated, age: duration(age) });
+    var offline = seconds > data.refresh_seconds * 2;
+    root.classList.toggle("screen-offline", offline);
+    if (offline) {
+      status.textContent = fill(words.offline, { time: data.generated, age: age(seconds) });
     } else {
       status.textContent = fill(words.updated, { time: data.generated });
     }
