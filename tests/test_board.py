@@ -21,8 +21,9 @@ from core.catalogue import operations as cat
 from core.items import operations as items
 from core.portal import board as board_module
 from tenants.models import Organisation
+from tests import items_helpers
 from tests.browser.world import NAMES, UNIT_DETAILS
-from tests.items_helpers import ENTRY, PUBLIC_ENTRY, through_review, user
+from tests.items_helpers import PUBLIC_ENTRY, build_world, plan
 from tests.printed import pdf_info, pdf_page_size, pdf_qr_codes, pdf_text, pdf_words, png_qr_codes
 
 HOST = "http://localhost"
@@ -38,60 +39,37 @@ DRAFT_TITLE = "尚未公开的换届方案"
 
 @pytest.fixture
 def w(make_org):
-    """A county with a two-category template, a bureau and a unit (Kashgar's names, in Chinese,
-    Uyghur and English, with contact channels) with an approved catalogue."""
+    """The items tests' world, with Kashgar's names (Chinese, Uyghur, English) and the unit's
+    contact channels, and a second category in the catalogue."""
 
-    def org(code, parent=None, type_code="branch", **fields):
-        return make_org(code, parent=parent, type_code=type_code, names=NAMES[code],
-                        locales=["zh_Hans_CN", "ug", "en"], **fields)  # fmt: skip
+    def named(code, **fields):
+        if code in NAMES:
+            fields = {"names": NAMES[code], "locales": ["zh_Hans_CN", "ug", "en"], **fields}
+        if code == "it-unit":
+            fields.update(UNIT_DETAILS)
+        return make_org(code, **fields)
 
-    county = org("it-county", type_code="county_committee")
-    bureau = org("it-bureau", county, "party_committee")
-    unit = org("it-unit", bureau, **UNIT_DETAILS)
-    w = {"county": county, "bureau": bureau, "unit": unit}
-    w["county_admin"] = user("it-county-admin", ("admin", county))
-    w["bureau_reviewer"] = user("it-bureau-reviewer", ("reviewer", bureau))
-    w["admin"] = user("it-admin", ("admin", unit))
-    w["editor"] = user("it-editor", ("editor", unit))
-    w["reviewer"] = user("it-reviewer", ("reviewer", unit))
-    w["member"] = user("it-member", ("member", unit))
-    template = cat.start_draft(county, "template", actor=w["county_admin"])
-    organisation = cat.add_category(template, key="org", titles={"zh_Hans_CN": "组织管理"})
-    cat.add_entry(template, organisation, ENTRY, key="org.fees")
-    cat.add_entry(template, organisation, PUBLIC_ENTRY, key="org.election")
-    clean = cat.add_category(
-        template, key="clean", titles={"zh_Hans_CN": "党风廉政建设", "ug": "پارتىيە ئىستىلى"}
-    )
-    cat.add_entry(
-        template, clean, {**PUBLIC_ENTRY, "titles": {"zh_Hans_CN": "党风廉政建设情况"}},
-        key="clean.duty",
-    )  # fmt: skip
-    cat.transition(template, "publish", actor=w["county_admin"])
-    draft = cat.start_draft(unit, actor=w["admin"])
-    cat.transition(draft, "submit", actor=w["admin"])
-    cat.transition(draft, "approve", actor=w["bureau_reviewer"])
-    db.session.commit()
-    return w
+    def clean_category(template):
+        titles = {"zh_Hans_CN": "党风廉政建设", "ug": "پارتىيە ئىستىلى"}
+        clean = cat.add_category(template, key="clean", titles=titles)
+        entry = {**PUBLIC_ENTRY, "titles": {"zh_Hans_CN": "党风廉政建设情况"}}
+        cat.add_entry(template, clean, entry, key="clean.duty")
+
+    return build_world(named, template_extra=clean_category)
 
 
 def publish(w, title: str, *, entry="org.election", scope="public", run=True, **fields):
-    now = datetime.now(UTC)
     data = {
         "titles": {"zh_Hans_CN": title},
         "bodies": {"zh_Hans_CN": f"{title}的正文。\n\n公示期间如有异议，请在本页提出。"},
         "entry_key": entry,
         "scope": scope,
         "channels": ["notice_board", "website"] if scope == "public" else ["meeting"],
-        "planned_at": now - timedelta(minutes=1),
-        "decision_date": now.date(),
         **fields,
     }
-    item = items.create(w["unit"], data, actor=w["editor"])
     if run:
-        through_review(w, item)
-        items.approve(item, actor=w["admin"])
-        items.schedule_publication(item, actor=w["editor"])
-        items.publish(item)
+        return items_helpers.published(w, **data)
+    item = items.create(w["unit"], plan(**data), actor=w["editor"])
     db.session.commit()
     return item
 
@@ -365,16 +343,13 @@ def test_the_qr_codes_of_the_unit_and_of_a_public_item(client, w, published):
 
 
 @pytest.mark.rule("SCOPE-1")
-def test_no_qr_code_for_an_item_that_is_not_public_or_not_this_units(
-    client, login, w, published, make_org
-):
+def test_no_qr_code_for_an_item_that_is_not_public_or_not_this_units(client, login, w, published):
     login("it-member", "long-enough-pw")  # who may read the intra-Party item on the web
     for key in ("party", "draft"):
         for kind in ("svg", "png"):
             path = f"/o/it-unit/items/{published[key].id}/qr.{kind}"
             assert client.get(path).status_code == 404, path
-    make_org("it-other", parent=w["bureau"])
-    other = client.get(f"/o/it-other/items/{published['public'].id}/qr.svg")
+    other = client.get(f"/o/it-sibling/items/{published['public'].id}/qr.svg")  # another unit
     assert other.status_code == 404
     assert client.get(f"/o/it-unit/items/{published['public'].id}/qr.gif").status_code == 404
 
