@@ -72,6 +72,19 @@ def pdf_info(data: bytes) -> dict[str, str]:
     return dict(re.findall(r"^([^:\n]+):\s+(.*)$", info, re.M))
 
 
+def pdf_fonts(data: bytes) -> list[tuple[str, bool]]:
+    """The fonts of a PDF (pdffonts): ``(name, embedded)``."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(data)
+        out = subprocess.run(
+            ["pdffonts", str(source)], capture_output=True, check=True, text=True, timeout=60
+        ).stdout
+    rows = [row.split() for row in out.splitlines()[2:]]
+    # name type [type...] encoding emb sub uni object id: "emb" is the fifth column from the end
+    return [(row[0], row[-5] == "yes") for row in rows]
+
+
 def pdf_page_size(data: bytes) -> tuple[float, float]:
     """Width and height of the first page, in points."""
     found = re.match(r"([\d.]+) x ([\d.]+) pts", pdf_info(data)["Page size"])
