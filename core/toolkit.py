@@ -21,6 +21,8 @@ What is here:
   through operations); ``get_org(code)``; ``subtree``, ``ancestors``, ``children`` — tree queries.
 * ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job.
 * ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
+* ``notice_board(org)`` — the printed notice board's content (``/o/<code>/board.pdf``) as the
+  context of a page of the plugin's own (template ``portal/_board.html``).
 * ``create_item(org, data, actor=...)``, ``SYSTEM`` — draft a disclosure item (it then goes
   through the normal workflow); the actor of scheduled jobs.
 * ``session`` — the database session of the current request, command or job. Flush if you
@@ -183,6 +185,16 @@ def notify(users, kind: str, *, org: Organisation, params=None, link=None, about
     )
 
 
+def notice_board(org: Organisation) -> dict[str, Any]:
+    """The notice board of ``org`` for a page of its own: ``board`` (what ``/o/<code>/board.pdf``
+    prints — the portal's notices in their period and current items by catalogue category,
+    public ones only: VIL-5, SCOPE-1), ``links`` (its date and PDFs) and what the template
+    ``portal/_board.html`` (macro ``board_content``) needs; pass it to ``render``."""
+    from core.portal import board
+
+    return board.page_context(org)
+
+
 def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
     """Draft a disclosure item of ``org`` (see ``core.items.operations.create``); it then goes
     through the normal workflow. ``actor`` is a user, or ``SYSTEM`` in jobs."""
@@ -232,6 +244,7 @@ __all__ = [
     "localised",
     "may",
     "ngettext",
+    "notice_board",
     "notify",
     "operation",
     "param_value",
