@@ -66,6 +66,11 @@ def _set_up(state) -> None:
     app = state.app
     app.extensions[PORTAL_PAGE] = portal_page
     app.after_request(caching.cache_headers)
+    # the printed board, QR codes and screens: routes of their own modules, registered here
+    from core.portal import board, screen
+
+    board.init_app(app)
+    screen.init_app(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # the objection view checks the token itself, to keep the text
         csrf.exempt(objection)
