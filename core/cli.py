@@ -14,9 +14,22 @@ from flask.cli import FlaskGroup, with_appcontext
 from core import db, jobs, migrate
 from core.app import create_app
 from core.cliutil import operation
+from core.config import ConfigError
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+class ConfigurationRefused(click.ClickException):
+    exit_code = 2
+
+
+def _create_app():
+    """The application of a command; a configuration that cannot work is a message, exit 2."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise ConfigurationRefused(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
              load_dotenv=False, set_debug_flag=False)  # fmt: skip
 def main():
     """Gongkai (公开): Party affairs disclosure platform — operator commands."""
@@ -90,12 +103,61 @@ def db_current():
     click.echo(migrate.current(current_app.config["DATABASE_URL"]) or "empty database")
 
 
+@db_group.command("check")
+@click.option("--wait", "wait", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seconds to keep checking (every 2 s) before giving up.")  # fmt: skip
+@with_appcontext
+def db_check(wait: int):
+    """Exit 0 when the schema is the one this code needs, else 1 (what is pending).
+
+    Containers of a new release wait with it for the migration job (``--wait``)."""
+    import time
+
+    url = current_app.config["DATABASE_URL"]
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            missing = migrate.pending(url)
+            problem = f"the database lacks the revisions {', '.join(missing)}" if missing else ""
+        except Exception as exc:  # database not reachable yet
+            problem = f"the database is not reachable ({type(exc).__name__})"
+        if not problem:
+            click.echo(f"Database schema is up to date ({', '.join(migrate.heads(url))}).")
+            return
+        if time.monotonic() >= deadline:
+            click.echo(f"Not ready: {problem}; run `gongkai db upgrade`.", err=True)
+            sys.exit(1)
+        time.sleep(2)
+
+
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
 @with_appcontext
 def db_revision(message: str):
     """Autogenerate a migration from the models (for developers)."""
     migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+# --- translations --------------------------------------------------------------------------
+
+
+@main.group("i18n")
+def i18n_group():
+    """Translation catalogs."""
+
+
+@i18n_group.command("compile")
+@with_appcontext
+def i18n_compile():
+    """Compile the catalogs of core and the installed plugins (.po → .mo) where needed.
+
+    Optional: without it, catalogs are compiled in memory when first used."""
+    from core.i18n import compile_catalogs
+
+    written = compile_catalogs(current_app)
+    for path in written:
+        click.echo(f"compiled {path}")
+    click.echo(f"{len(written)} catalog(s) compiled; the others were current.")
 
 
 # --- jobs ----------------------------------------------------------------------------------
