@@ -135,6 +135,20 @@ def requested_locale() -> str | None:
     return normalise(request.args.get("lang"))
 
 
+def anonymous_locale(req) -> str | None:
+    """The locale a visitor who is not signed in asks for (``req``: any Werkzeug request):
+    ``?lang=``, the ``lang`` cookie, ``Accept-Language``; None: the organisation's or the
+    platform's default. The response cache (:mod:`core.portal.response_cache`) keys on it."""
+    for candidate in (normalise(req.args.get("lang")), normalise(req.cookies.get(COOKIE))):
+        if candidate:
+            return candidate
+    for tag, _quality in req.accept_languages:
+        candidate = normalise(tag)
+        if candidate:
+            return candidate
+    return None
+
+
 def select_locale() -> str:
     if not has_request_context():  # jobs and commands: the organisation's or platform's default
         org = g.get("org") if has_app_context() else None
@@ -143,17 +157,9 @@ def select_locale() -> str:
             or current_app.config["BABEL_DEFAULT_LOCALE"]
         )
     user_locale = getattr(current_user, "locale", None) if current_user else None
-    for candidate in (
-        normalise(user_locale),
-        requested_locale(),
-        normalise(request.cookies.get(COOKIE)),
-    ):
-        if candidate:
-            return candidate
-    for tag, _quality in request.accept_languages:
-        candidate = normalise(tag)
-        if candidate:
-            return candidate
+    candidate = normalise(user_locale) or anonymous_locale(request)
+    if candidate:
+        return candidate
     org = g.get("org")
     if org is not None and normalise(org.default_locale):
         return normalise(org.default_locale)

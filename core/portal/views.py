@@ -41,7 +41,7 @@ from core.i18n import _, html_lang
 from core.items import content
 from core.items import operations as items
 from core.items.models import Item, Objection
-from core.portal import caching, reading
+from core.portal import caching, reading, response_cache
 from core.search import operations as search_ops
 from core.search import tokens
 from core.storage import storage
@@ -66,6 +66,7 @@ def _set_up(state) -> None:
     app = state.app
     app.extensions[PORTAL_PAGE] = portal_page
     app.after_request(caching.cache_headers)
+    response_cache.init_app(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # the objection view checks the token itself, to keep the text
         csrf.exempt(objection)

@@ -1,0 +1,314 @@
+"""The response cache of the anonymous public pages (DESIGN.md "Budgets").
+
+A WSGI middleware in front of the application answers a repeated anonymous ``GET`` of a public
+page (portal, item, catalogue, search results, feeds, sitemap, the items API) from a store, without
+running the view or touching the database. What it stores and serves:
+
+* **Only anonymous requests without a personal cookie or credential.** A request that carries
+  the session cookie, the remember-me cookie or an ``Authorization`` header is never answered
+  from the store and its answer is never stored, so a signed-in member's page (or the session of
+  an anonymous visitor who filled in a form, with its flash messages) cannot reach anyone else.
+* **Only answers that are public anyway:** status 200, ``Cache-Control: public`` (set by
+  :mod:`core.portal.caching` for anonymous views of :data:`CACHED_ENDPOINTS` that embed no form
+  token), no ``Set-Cookie`` (a ``?lang=`` visit that sets the language cookie is not stored).
+* **Keyed on what the page depends on:** scheme, host (custom hosts show their county), path and
+  query string (``?lang=``, search words, filters, page), and the language an anonymous
+  visitor gets (:func:`core.i18n.anonymous_locale`: ``?lang=``, the ``lang`` cookie,
+  ``Accept-Language``). The answers keep ``Vary: Accept-Language, Cookie`` for caches further on.
+* **Invalidated by generation.** Every stored page records the *generation* of its county (and
+  pages outside a county, such as the platform home and the sitemap, of the site) read when the
+  request began; it is served only while that generation is current. The domain events that
+  change what a page shows (:mod:`core.portal.subscribers`: publication, amendment, revocation,
+  closing — notices close this way —, widening, catalogue approval, evaluations, changes of an
+  organisation) mark the county in the unit of work, and the commit bumps its generation and the
+  site's. A page rendered from data read before the commit carries the old generation and is
+  never served. :data:`TTL` bounds what no event announces (countdowns, a catalogue version
+  whose effective date arrives).
+
+Storage: Redis (``REDIS_URL``, shared by every process) through Flask-Caching's ``RedisCache``;
+without Redis the pages are kept in process memory (``SimpleCache``) and the generations in small
+files in the instance folder, so that a command or a second process on the same host (the
+scheduler's sweeps, ``gongkai`` commands) invalidates the pages of every process.
+
+``GONGKAI_RESPONSE_CACHE=0`` turns it off; the tests turn it on where they test it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_app_context, request
+from flask_caching import Cache
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Request, Response
+
+from core.i18n import anonymous_locale
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "gongkai.response_cache"
+ENVIRON = "gongkai.response_cache"
+DIRTY = "gongkai.response_cache.dirty"
+SITE = "site"
+TTL = 60
+"""Seconds a stored page lives at most (the ``max-age`` the answers carry as well)."""
+MAX_BODY = 512 * 1024
+"""Larger answers are not stored."""
+IN_PROCESS_PAGES = 2000
+"""Pages kept per process without Redis (the oldest go first)."""
+CACHED_ENDPOINTS = frozenset(
+    {
+        "core.home",
+        "tenants.portal",
+        "catalogue_public.catalogue",
+        "catalogue_api.catalogue",
+        "portal.item",
+        "portal.search",
+        "portal.feed",
+        "portal_site.sitemap",
+        "portal_api.items",
+        "portal_api.item",
+    }
+)
+"""The pages worth storing: :data:`core.portal.caching.PUBLIC_ENDPOINTS` less the attachments
+(files, streamed)."""
+_ORG_PATH = re.compile(r"^/(?:o|api/v1/orgs)/([^/]+)(?:/|$)")
+_STORED_HEADERS_SKIP = {"set-cookie", "content-length", "date"}
+
+
+@dataclass
+class Candidate:
+    """A request the middleware looked up and missed: stored after the answer if it may be."""
+
+    key: str
+    scope: str | None  # "root:<id>" or SITE; None: the county is not known yet (code → root)
+    generation: str
+    code: str | None
+
+
+class GenerationFiles:
+    """Generations without Redis: one small file per scope in the instance folder (host-wide)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, scope: str) -> str:
+        try:
+            return (self.folder / scope).read_text() or "0"
+        except FileNotFoundError:
+            return "0"
+
+    def bump(self, scope: str) -> None:
+        path = self.folder / scope
+        tmp = path.with_name(f".{scope}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(8))
+        os.replace(tmp, path)
+
+
+class ResponseCache:
+    """The store, the generations and the middleware (``app.wsgi_app`` is wrapped)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        redis_url = app.config.get("REDIS_URL")
+        prefix = app.config.get("GONGKAI_CACHE_PREFIX", "gongkai:rc:")
+        if redis_url:
+            config = {
+                "CACHE_TYPE": "RedisCache",
+                "CACHE_REDIS_URL": redis_url,
+                "CACHE_KEY_PREFIX": prefix,
+            }
+            self.files = None
+        else:
+            config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": IN_PROCESS_PAGES}
+            self.files = GenerationFiles(Path(app.instance_path) / "cache" / "generations")
+        config["CACHE_DEFAULT_TIMEOUT"] = TTL
+        self.store = Cache(config=config)
+        self.store.init_app(app)
+        self.roots: dict[str, int] = {}  # organisation code → county id (never changes)
+        self.session_cookies = {
+            app.config.get("SESSION_COOKIE_NAME", "session"),
+            app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        }
+
+    # --- generations -------------------------------------------------------------------------
+
+    def generation(self, scope: str) -> str:
+        if self.files is not None:
+            return self.files.get(scope)
+        return str(self.store.get(f"gen:{scope}") or "0")
+
+    def bump(self, scopes: set[str]) -> None:
+        try:
+            for scope in scopes:
+                if self.files is not None:
+                    self.files.bump(scope)
+                else:
+                    self.store.cache.inc(f"gen:{scope}")
+        except Exception:  # the data are committed: never fail the caller; TTL bounds the rest
+            log.exception("could not invalidate the response cache for %s", sorted(scopes))
+
+    # --- the middleware ----------------------------------------------------------------------
+
+    def personal(self, req: Request) -> bool:
+        return "Authorization" in req.headers or any(c in req.cookies for c in self.session_cookies)
+
+    def key(self, req: Request) -> str:
+        environ = req.environ
+        return "|".join(
+            (
+                "page",
+                environ.get("wsgi.url_scheme", "http"),
+                req.host.lower(),
+                req.path,
+                environ.get("QUERY_STRING", ""),
+                anonymous_locale(req) or "-",
+            )
+        )
+
+    def scope_of(self, req: Request) -> tuple[str | None, str | None]:
+        """(the generation scope of the path, the organisation code in it)."""
+        found = _ORG_PATH.match(req.path)
+        if found is None:
+            return SITE, None
+        code = found.group(1)
+        root = self.roots.get(code)
+        return (f"root:{root}" if root is not None else None), code
+
+    def __call__(self, environ, start_response):
+        if not self.app.config.get("GONGKAI_RESPONSE_CACHE", True):
+            return self.wsgi_app(environ, start_response)
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        req = Request(environ)
+        if self.personal(req):
+            return self.wsgi_app(environ, start_response)
+        try:
+            key = self.key(req)
+            scope, code = self.scope_of(req)
+            generation = self.generation(scope) if scope else "0"
+            hit = self.store.get(key) if scope else None
+        except Exception:  # the store is down: serve from the application
+            log.warning("response cache unavailable", exc_info=True)
+            return self.wsgi_app(environ, start_response)
+        if hit is not None and hit[0] == generation:
+            _gen, status, headers, body = hit
+            response = Response(body, status=status, headers=headers)
+            response.headers["X-Cache"] = "hit"
+            response.make_conditional(req)
+            return response(environ, start_response)
+        if environ["REQUEST_METHOD"] != "GET":
+            return self.wsgi_app(environ, start_response)
+        candidate = Candidate(key, scope, generation, code)
+        environ[ENVIRON] = candidate
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        if not self.storable(environ, captured):
+            return body
+        chunks = list(body)
+        if hasattr(body, "close"):
+            body.close()
+        self.keep(candidate, environ, captured, b"".join(chunks))
+        return chunks
+
+    def storable(self, environ, captured) -> bool:
+        marked = environ.get(f"{ENVIRON}.store")
+        if not marked or not captured.get("status", "").startswith("200"):
+            return False
+        headers = {name.lower(): value for name, value in captured["headers"]}
+        return (
+            "set-cookie" not in headers
+            and headers.get("cache-control", "").startswith("public")
+            and int(headers.get("content-length") or 0) <= MAX_BODY
+        )
+
+    def keep(self, candidate: Candidate, environ, captured, body: bytes) -> None:
+        root = environ.get(f"{ENVIRON}.store")
+        scope, generation = candidate.scope, candidate.generation
+        if len(body) > MAX_BODY:
+            return
+        try:
+            if scope is None:  # first page of this organisation: learn its county
+                if not isinstance(root, int) or candidate.code is None:
+                    return
+                self.roots[candidate.code] = root
+                return  # the generation was not read before the view ran: store next time
+            headers = [
+                (name, value)
+                for name, value in captured["headers"]
+                if name.lower() not in _STORED_HEADERS_SKIP
+            ]
+            self.store.set(candidate.key, (generation, captured["status"], headers, body))
+        except Exception:
+            log.warning("could not store a page in the response cache", exc_info=True)
+
+
+def mark_storable(response):
+    """``after_request``: tell the middleware that this answer may be stored (an anonymous
+    view of a cached endpoint), and the county it belongs to. The middleware still checks the
+    status and the headers."""
+    candidate = request.environ.get(ENVIRON)
+    if candidate is None or request.endpoint not in CACHED_ENDPOINTS:
+        return response
+    org = g.get("org")
+    request.environ[f"{ENVIRON}.store"] = (org.root_id or org.id) if org is not None else True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    if EXTENSION in app.extensions:
+        return
+    app.config.setdefault(
+        "GONGKAI_RESPONSE_CACHE",
+        os.environ.get("GONGKAI_RESPONSE_CACHE", "1" if not app.testing else "0") != "0",
+    )
+    cache = ResponseCache(app)
+    app.extensions[EXTENSION] = cache
+    app.wsgi_app = cache
+    app.after_request(mark_storable)
+
+
+# --- invalidation ----------------------------------------------------------------------------
+
+
+def invalidate(session: Session, root_id: int | None) -> None:
+    """Mark a county's pages (and the site's) stale when ``session`` commits."""
+    scopes = session.info.setdefault(DIRTY, set())
+    scopes.add(SITE)
+    if root_id is not None:
+        scopes.add(f"root:{root_id}")
+
+
+def bump_now(scopes: set[str]) -> None:
+    """Bump generations at once (outside a unit of work, e.g. a test or a command)."""
+    cache = current_app.extensions.get(EXTENSION) if has_app_context() else None
+    if cache is not None:
+        cache.bump(scopes)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    scopes = session.info.pop(DIRTY, None)
+    if scopes:
+        bump_now(scopes)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(DIRTY, None)
