@@ -14,6 +14,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from core import db, jobs, migrate
 from core.app import create_app
 from core.cliutil import operation
+from core.params import operations as params
+from core.progress import stages
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
@@ -189,22 +191,25 @@ def demo_load():
         "sectors": set(plugins.sectors()),
         "themes": set(current_app.extensions["gongkai.themes"]),
     }
-    click.echo(tenants.demo.load(**known))
-    click.echo(core.catalogue.demo.load())
-    click.echo(core.items.demo.load())
-    click.echo(core.workdays.demo.load())  # before anything that computes a deadline
-    click.echo(core.disclosure_requests.demo.load())
-    click.echo(core.feedback.demo.load())
-    click.echo(core.evaluation.demo.load())
     from plugins.school_affairs import demo as school_affairs_demo
-
-    click.echo(school_affairs_demo.load())
     from plugins.three_important import demo as three_important_demo
-
-    click.echo(three_important_demo.load())
     from plugins.village_affairs import demo as village_affairs_demo
 
-    click.echo(village_affairs_demo.load())
+    loaders = [
+        ("counties", lambda: tenants.demo.load(**known)),
+        ("catalogues", core.catalogue.demo.load),
+        ("items", core.items.demo.load),
+        ("calendar", core.workdays.demo.load),  # before anything that computes a deadline
+        ("requests", core.disclosure_requests.demo.load),
+        ("feedback", core.feedback.demo.load),
+        ("evaluation", core.evaluation.demo.load),
+        ("school affairs", school_affairs_demo.load),
+        ("three important", three_important_demo.load),
+        ("village affairs", village_affairs_demo.load),
+    ]
+    with params.cached():  # thousands of workflow steps read the same few parameters
+        for summary in stages(loaders):
+            click.echo(summary)
 
 
 def register_commands() -> None:
