@@ -366,6 +366,7 @@ def search():
                 date_to=date_to,
                 page=page,
                 per_page=SEARCH_PER_PAGE,
+                locale=loc,
             )
 
     def page_url(n: int) -> str:
@@ -395,6 +396,7 @@ def search():
         categories=category_choices(org, loc),
         cadences=[(c, labels.cadence(c)) for c in CADENCES],
         ancestors=hierarchy.ancestors(org),
+        highlight=search_ops.highlight,
         **helpers(),
     ), 400 if errors else 200
 

@@ -41,6 +41,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from markupsafe import Markup, escape
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -202,8 +203,10 @@ K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
 @dataclass
 class Results:
     """One page of results. ``items`` are :class:`Item` s (organisation and current version
-    loaded); ``snippets`` maps an item id to a short excerpt of its text around the match;
-    ``capped``: more than :data:`RESULT_WINDOW` items match (``total`` is then the window)."""
+    loaded); ``excerpts`` maps an item id to its :class:`Excerpt` around the match (in the
+    reader's language), ``snippets`` to the excerpt's plain text; ``runs`` are the query's
+    normalised runs (:func:`highlight` marks them in a title); ``capped``: more than
+    :data:`RESULT_WINDOW` items match (``total`` is then the window)."""
 
     total: int
     items: list[Item]
@@ -211,8 +214,13 @@ class Results:
     pages: int
     per_page: int = 20
     query: str = ""
-    snippets: dict[int, str] = field(default_factory=dict)
+    excerpts: dict[int, Excerpt] = field(default_factory=dict)
     capped: bool = False
+    runs: list[str] = field(default_factory=list)
+
+    @property
+    def snippets(self) -> dict[int, str]:
+        return {item_id: e.text for item_id, e in self.excerpts.items()}
 
 
 _fts = table(FTS_TABLE, column("rowid"))
@@ -376,6 +384,7 @@ def search(
     date_to: date | datetime | None = None,
     page: int = 1,
     per_page: int = 20,
+    locale: str | None = None,
 ) -> Results:
     """The items ``user`` may see (in ``within``'s subtree) whose text contains ``q``.
 
@@ -387,7 +396,7 @@ def search(
     any word character finds nothing (the view answers an empty query with 400 first).
 
     Two statements (three on PostgreSQL, see :func:`_windows`), whatever the number of matches:
-    the count and the page.
+    the count and the page. Snippets are in ``locale`` (default Chinese), see :func:`excerpt`.
     """
     page = max(1, int(page or 1))
     per_page = min(max(1, int(per_page or 20)), MAX_PER_PAGE)
@@ -419,31 +428,106 @@ def search(
         .offset((page - 1) * per_page)
         .subquery("hits")
     )
-    doc = SearchDocument
-    rows = db.session.execute(
-        select(Item, doc.text)
-        .join(hits, hits.c.id == Item.id)
-        .join(doc, doc.item_id == Item.id)
-        .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
-    ).all()
+    found = list(
+        db.session.scalars(
+            select(Item)
+            .join(hits, hits.c.id == Item.id)
+            .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
+        )
+    )
+    locale = locale or "zh_Hans_CN"
     return Results(
         total,
-        [item for item, _text in rows],
+        found,
         page,
         pages,
         per_page,
         q or "",
-        {item.id: snippet(content, runs) for item, content in rows},
+        {item.id: excerpt(item, runs, locale) for item in found},
         capped,
+        runs,
     )
 
 
-def snippet(content: str, runs: list[str], width: int = SNIPPET_CHARS) -> str:
-    """About ``width`` characters of ``content`` around the first match of a run."""
-    positions = [p for p in (content.find(run) for run in runs) if p >= 0]
-    at = min(positions) if positions else 0
+# --- snippets and highlighting ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A result's snippet: ``text`` (plain) and ``html`` (the matches in ``<mark>``), taken from
+    the item's text in the reader's language only — Chinese when the item has none in it, then
+    marked with ``lang`` (a BCP 47 tag) — with the text's own characters (full-width punctuation,
+    capitals: the index compares normalised text, the reader sees the original)."""
+
+    text: str
+    html: Markup
+    lang: str | None = None
+
+
+def _in_language(texts: dict[str, Any] | None, locale: str) -> tuple[str, str | None]:
+    texts = texts or {}
+    if texts.get(locale):
+        return str(texts[locale]), None
+    for fallback in ("zh_Hans_CN", *sorted(texts)):
+        if texts.get(fallback):
+            return str(texts[fallback]), fallback.replace("_", "-")
+    return "", None
+
+
+def match_spans(text: str, runs: list[str]) -> list[tuple[int, int]]:
+    """The ``(start, end)`` spans of ``text`` where a run matches, compared as the index does
+    (:func:`core.search.tokens.normalise`, character by character), merged and in order."""
+    if not text or not runs:
+        return []
+    pieces, source = [], []
+    for i, char in enumerate(text):
+        normal = tokens.normalise(char)
+        pieces.append(normal)
+        source.extend([i] * len(normal))
+    normal = "".join(pieces)
+    spans = []
+    for run in runs:
+        at = normal.find(run)
+        while at >= 0:
+            spans.append((source[at], source[at + len(run) - 1] + 1))
+            at = normal.find(run, at + len(run))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, runs: list[str], spans: list[tuple[int, int]] | None = None) -> Markup:
+    """``text`` escaped, with every match of ``runs`` in ``<mark>``."""
+    spans = match_spans(text, runs) if spans is None else spans
+    out, last = [], 0
+    for start, end in spans:
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>%s</mark>") % text[start:end])
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def excerpt(item: Item, runs: list[str], locale: str, width: int = SNIPPET_CHARS) -> Excerpt:
+    """About ``width`` characters of the item's body (in the reader's language) around its
+    first match, the matches highlighted (see :class:`Excerpt`)."""
+    version = item.current_version
+    body, lang = _in_language(version.bodies if version else {}, locale)
+    content = " ".join(html.unescape(plain_text(body)).split())
+    spans = match_spans(content, runs)
+    at = spans[0][0] if spans else 0
     start = max(0, at - width // 3)
     end = min(len(content), start + width)
     start = max(0, min(start, end - width))
-    excerpt = " ".join(content[start:end].split())
-    return ("…" if start > 0 else "") + excerpt + ("…" if end < len(content) else "")
+    inside = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
+    part = content[start:end]
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(content) else ""
+    marked = Markup("").join((escape(before), highlight(part, runs, inside), escape(after)))
+    return Excerpt(f"{before}{part}{after}", marked, lang)
