@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
 from sqlalchemy import (
     Select,
     case,
@@ -41,7 +42,6 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from markupsafe import Markup, escape
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
