@@ -360,6 +360,28 @@ def test_results_carry_a_snippet_and_the_loaded_item(w):
     assert found.items[0].title("zh_Hans_CN") == "党费收缴情况"
 
 
+@pytest.mark.rule("SCOPE-2")
+def test_an_item_widened_to_the_public_is_found_by_anonymous_searches_at_once(w):
+    """The documents carry a public token (the anonymous searches' pre-filter): widening an
+    internal-first item reindexes it, and the migration gave it to the existing documents."""
+    from core.params import operations as params
+
+    params.set_value(w["county"], "scope.internal_first_days", 3)
+    item = item_with(w, "先党内后党外的换届公告", internal_first=True)
+    assert item.visible_scope == "party_wide"
+    assert ids(search(None, "换届公告")) == set()
+    assert ids(search(w["member"], "换届公告")) == {item.id}
+    assert tokens.PUBLIC_TOKEN not in db.session.get(SearchDocument, item.id).tokens
+    item.widen_at = datetime.now(UTC) - timedelta(seconds=1)
+    assert items.widen_scopes() == 1
+    db.session.commit()
+    assert tokens.PUBLIC_TOKEN in db.session.get(SearchDocument, item.id).tokens
+    assert ids(search(None, "换届公告")) == {item.id}
+    assert ids(search(None, "换届公告", within=w["county"])) == {item.id}
+    # a signed-in person without a role sees what the public sees
+    assert ids(search(w["other_member"], "换届公告")) == {item.id}
+
+
 def test_snippets_keep_full_width_punctuation_and_mark_every_match(w):
     fees = item_with(
         w,
