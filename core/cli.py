@@ -212,6 +212,21 @@ def demo_load():
             click.echo(summary)
 
 
+@demo_group.command("synthesize")
+@click.option("--counties", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--units-per-county", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option("--items", type=click.IntRange(0, 10_000_000), default=300_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True, help="Of the random choices.")
+@operation
+def demo_synthesize(counties: int, units_per_county: int, items: int, seed: int):
+    """Build a synthetic province for load and scale work: COUNTIES county committees
+    (syn-c1, ...), each with UNITS-PER-COUNTY units, catalogues and people (password
+    gongkai-demo), and ITEMS items in the demo's mix of states, indexed and registered."""
+    from core import synthesize
+
+    synthesize.synthesize(counties, units_per_county, items, seed=seed, report=click.echo)
+
+
 def register_commands() -> None:
     """Attach the command groups of the other packages (found by name: ``cli.py`` modules)."""
     import tenants.cli

@@ -67,6 +67,12 @@ class Progress:
                 self._drawn = now
                 self._draw(self.line(now))
 
+    def set(self, count: int, total: int | None = None) -> None:
+        """Report where the work is (a callback for operations that count themselves)."""
+        if total is not None:
+            self.total = total
+        self.advance(count - self.count)
+
     def line(self, now: float | None = None, *, done: bool = False) -> str:
         elapsed = max((now or time.monotonic()) - self.started, 1e-9)
         rate = self.count / elapsed
