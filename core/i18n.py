@@ -59,6 +59,17 @@ class PluginDomain(Domain):
     """Core's domain with the domains of the enabled plugins in front of it (plugin → core)."""
 
     def get_translations(self):
+        if has_app_context():  # called for every message: the request's answer first
+            memo = g.get("_plugin_translations")
+            if memo is not None:
+                org = g.get("org")
+                if (
+                    memo[0] is org
+                    and memo[3] is get_locale()
+                    and memo[4] == g.get("_translate_as_plugin")
+                    and memo[5] == getattr(org, "plugin_settings", None)
+                ):
+                    return memo[2]
         base = super().get_translations()
         if not has_app_context():
             return base
@@ -92,7 +103,9 @@ class PluginDomain(Domain):
                     if catalog is not None:
                         translations.merge(catalog)
                 cache[(locale, first)] = translations
-        g._plugin_translations = (org, key, translations)
+        g._plugin_translations = (
+            org, key, translations, get_locale(), forced, getattr(org, "plugin_settings", None)
+        )  # fmt: skip
         return translations
 
 

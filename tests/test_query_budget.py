@@ -21,19 +21,12 @@ from core.feedback import operations as feedback
 from core.items.models import Item, ItemVersion
 from core.register import operations as register
 from core.search import operations as search_ops
-from core.testing import csrf_token
 from tenants import operations as tenants
+from tests.feedback_helpers import sign_in as signed_in
 from tests.items_helpers import build_world, user
+from tests.test_requests_console import FORM as REQUEST
 
 PASSWORD = "long-enough-pw"
-REQUEST = {
-    "content": "2026年上半年党费收缴、使用和管理明细",
-    "purpose": "了解党费使用情况",
-    "contact_phone": "13800000000",
-    "contact_email": "applicant@example.org",
-    "contact_address": "",
-    "delivery": "electronic",
-}
 
 
 @pytest.fixture
@@ -140,13 +133,9 @@ def count(app):
 
 
 def sign_in(app, username: str | None):
-    client = app.test_client()
     if username:
-        token = csrf_token(client)
-        response = client.post(
-            "/auth/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 302, username
+        return signed_in(app, username)
+    client = app.test_client()
     client.get("/?lang=en")
     return client
 
