@@ -13,6 +13,7 @@ routes of a plugin, the descriptions of plugins in the console), which puts one 
 
 from __future__ import annotations
 
+import functools
 import io
 from contextlib import contextmanager
 from functools import cached_property
@@ -22,6 +23,8 @@ from babel import Locale, support
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, lazy_gettext
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from core.config import SUPPORTED_LOCALES
 
@@ -148,14 +151,19 @@ def requested_locale() -> str | None:
     return normalise(request.args.get("lang"))
 
 
-def anonymous_locale(req) -> str | None:
-    """The locale a visitor who is not signed in asks for (``req``: any Werkzeug request):
-    ``?lang=``, the ``lang`` cookie, ``Accept-Language``; None: the organisation's or the
-    platform's default. The response cache (:mod:`core.portal.response_cache`) keys on it."""
-    for candidate in (normalise(req.args.get("lang")), normalise(req.cookies.get(COOKIE))):
-        if candidate:
-            return candidate
-    for tag, _quality in req.accept_languages:
+def anonymous_locale(
+    lang: str | None, cookie: str | None, accept_language: str | None
+) -> str | None:
+    """The locale a visitor who is not signed in asks for: ``?lang=``, the ``lang`` cookie,
+    ``Accept-Language`` (the raw values); None: the organisation's or the platform's default.
+    The response cache (:mod:`core.portal.response_cache`) keys on it."""
+    return normalise(lang) or normalise(cookie) or _accepted(accept_language or "")
+
+
+@functools.lru_cache(maxsize=512)
+def _accepted(header: str) -> str | None:
+    """The first shipped locale of an ``Accept-Language`` header (parsed once per header)."""
+    for tag, _quality in parse_accept_header(header, LanguageAccept):
         candidate = normalise(tag)
         if candidate:
             return candidate
@@ -170,7 +178,11 @@ def select_locale() -> str:
             or current_app.config["BABEL_DEFAULT_LOCALE"]
         )
     user_locale = getattr(current_user, "locale", None) if current_user else None
-    candidate = normalise(user_locale) or anonymous_locale(request)
+    candidate = normalise(user_locale) or anonymous_locale(
+        request.args.get("lang"),
+        request.cookies.get(COOKIE),
+        request.headers.get("Accept-Language"),
+    )
     if candidate:
         return candidate
     org = g.get("org")

@@ -5,6 +5,7 @@ reaches anyone else."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -70,7 +71,8 @@ def fresh(obj):
 
 
 def text(response) -> str:
-    return response.get_data(as_text=True)
+    """The page, without the marks of search matches."""
+    return re.sub(r"</?mark>", "", response.get_data(as_text=True))
 
 
 # --- served from the store -------------------------------------------------------------------

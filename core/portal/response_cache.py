@@ -41,14 +41,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from flask import Flask, current_app, g, has_app_context, request
 from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Request, Response
+from werkzeug.http import parse_cookie
 
-from core.i18n import anonymous_locale
+from core.i18n import COOKIE, anonymous_locale
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,19 @@ CACHED_ENDPOINTS = frozenset(
 """The pages worth storing: :data:`core.portal.caching.PUBLIC_ENDPOINTS` less the attachments
 (files, streamed)."""
 _ORG_PATH = re.compile(r"^/(?:o|api/v1/orgs)/([^/]+)(?:/|$)")
+_NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "expires", "content-location"}
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags of an ``ETag`` or ``If-None-Match`` header, without ``W/`` and quotes
+    (the weak comparison ``If-None-Match`` asks for)."""
+    tags = set()
+    for part in header.split(","):
+        tag = part.strip()
+        tags.add((tag[2:] if tag.startswith("W/") else tag).strip('"'))
+    return tags
+
+
 _STORED_HEADERS_SKIP = {"set-cookie", "content-length", "date"}
 
 
@@ -146,6 +160,13 @@ class ResponseCache:
             return self.files.get(scope)
         return str(self.store.get(f"gen:{scope}") or "0")
 
+    def lookup(self, scope: str, key: str) -> tuple[str, tuple | None]:
+        """(the scope's generation, the stored page or None): one round trip to Redis."""
+        if self.files is not None:
+            return self.files.get(scope), self.store.get(key)
+        generation, hit = self.store.get_many(f"gen:{scope}", key)
+        return str(generation or "0"), hit
+
     def bump(self, scopes: set[str]) -> None:
         try:
             for scope in scopes:
@@ -158,25 +179,34 @@ class ResponseCache:
 
     # --- the middleware ----------------------------------------------------------------------
 
-    def personal(self, req: Request) -> bool:
-        return "Authorization" in req.headers or any(c in req.cookies for c in self.session_cookies)
+    def personal(self, environ) -> bool:
+        if "HTTP_AUTHORIZATION" in environ:
+            return True
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return False
+        cookies = parse_cookie(header)
+        return any(name in cookies for name in self.session_cookies)
 
-    def key(self, req: Request) -> str:
-        environ = req.environ
+    def key(self, environ) -> str:
+        query = environ.get("QUERY_STRING", "")
+        lang = parse_qs(query).get("lang", [None])[0] if "lang=" in query else None
+        header = environ.get("HTTP_COOKIE")
+        cookie = parse_cookie(header).get(COOKIE) if header and "lang=" in header else None
         return "|".join(
             (
                 "page",
                 environ.get("wsgi.url_scheme", "http"),
-                req.host.lower(),
-                req.path,
-                environ.get("QUERY_STRING", ""),
-                anonymous_locale(req) or "-",
+                (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")).lower(),
+                environ.get("PATH_INFO", ""),
+                query,
+                anonymous_locale(lang, cookie, environ.get("HTTP_ACCEPT_LANGUAGE")) or "-",
             )
         )
 
-    def scope_of(self, req: Request) -> tuple[str | None, str | None]:
+    def scope_of(self, path: str) -> tuple[str | None, str | None]:
         """(the generation scope of the path, the organisation code in it)."""
-        found = _ORG_PATH.match(req.path)
+        found = _ORG_PATH.match(path)
         if found is None:
             return SITE, None
         code = found.group(1)
@@ -184,28 +214,23 @@ class ResponseCache:
         return (f"root:{root}" if root is not None else None), code
 
     def __call__(self, environ, start_response):
-        if not self.app.config.get("GONGKAI_RESPONSE_CACHE", True):
-            return self.wsgi_app(environ, start_response)
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return self.wsgi_app(environ, start_response)
-        req = Request(environ)
-        if self.personal(req):
+        method = environ.get("REQUEST_METHOD")
+        if (
+            method not in ("GET", "HEAD")
+            or not self.app.config.get("GONGKAI_RESPONSE_CACHE", True)
+            or self.personal(environ)
+        ):
             return self.wsgi_app(environ, start_response)
         try:
-            key = self.key(req)
-            scope, code = self.scope_of(req)
-            generation = self.generation(scope) if scope else "0"
-            hit = self.store.get(key) if scope else None
+            key = self.key(environ)
+            scope, code = self.scope_of(environ.get("PATH_INFO", ""))
+            generation, hit = self.lookup(scope, key) if scope else ("0", None)
         except Exception:  # the store is down: serve from the application
             log.warning("response cache unavailable", exc_info=True)
             return self.wsgi_app(environ, start_response)
         if hit is not None and hit[0] == generation:
-            _gen, status, headers, body = hit
-            response = Response(body, status=status, headers=headers)
-            response.headers["X-Cache"] = "hit"
-            response.make_conditional(req)
-            return response(environ, start_response)
-        if environ["REQUEST_METHOD"] != "GET":
+            return self.serve(environ, start_response, hit)
+        if method != "GET":
             return self.wsgi_app(environ, start_response)
         candidate = Candidate(key, scope, generation, code)
         environ[ENVIRON] = candidate
@@ -223,6 +248,19 @@ class ResponseCache:
             body.close()
         self.keep(candidate, environ, captured, b"".join(chunks))
         return chunks
+
+    @staticmethod
+    def serve(environ, start_response, hit):
+        """Answer from the store (a 304 when the client has this version)."""
+        _gen, status, headers, body = hit
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        asked = environ.get("HTTP_IF_NONE_MATCH")
+        if etag and asked and (asked.strip() == "*" or _etags(etag) & _etags(asked)):
+            kept = [(k, v) for k, v in headers if k.lower() in _NOT_MODIFIED_HEADERS]
+            start_response("304 Not Modified", [*kept, ("X-Cache", "hit")])
+            return [b""]
+        start_response(status, [*headers, ("Content-Length", str(len(body))), ("X-Cache", "hit")])
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def storable(self, environ, captured) -> bool:
         marked = environ.get(f"{ENVIRON}.store")
