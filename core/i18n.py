@@ -18,8 +18,10 @@ import io
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, support
+from babel.dates import format_date, format_datetime
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, lazy_gettext
 from flask_login import current_user
@@ -189,6 +191,19 @@ def select_locale() -> str:
     if org is not None and normalise(org.default_locale):
         return normalise(org.default_locale)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=8192)
+def format_moment(value, fmt: str, zone: str, locale: str) -> str:
+    """Babel's ``format_datetime`` of a moment in a time zone, remembered: a list page formats
+    the same few dozen moments on every request, and Babel takes some 0.2 ms for each."""
+    return format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def format_day(value, fmt: str, locale: str) -> str:
+    """Babel's ``format_date``, remembered (see :func:`format_moment`)."""
+    return format_date(value, fmt, locale=locale)
 
 
 def remember_locale(response):
