@@ -74,6 +74,9 @@ def db_group():
 def db_upgrade(revision: str):
     """Create or upgrade the schema to REVISION (default: the latest)."""
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    from core.portal import response_cache
+
+    response_cache.bump_now({response_cache.EVERYTHING})  # a migration may change any page
     click.echo(f"Database at revision {migrate.current(current_app.config['DATABASE_URL'])}.")
 
 

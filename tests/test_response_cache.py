@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import delete, inspect
 
 from core import db
 from core.catalogue import operations as cat
@@ -160,9 +160,10 @@ def test_a_notice_leaves_the_portal_when_its_period_closes(app, w):
     client = app.test_client()
     before = text(warm(client, "/o/it-unit/"))
     assert "候选人公示" in before.split('class="notices"')[1].split("</section>")[0]
-    notice = fresh(notice)
-    notice.notice_ends_at = db.utcnow() - timedelta(seconds=1)  # the period has ended ...
-    db.session.commit()
+    with app.test_request_context("/"):  # time passes: the period has ended ...
+        notice = fresh(notice)
+        notice.notice_ends_at = db.utcnow() - timedelta(seconds=1)
+        db.session.commit()
     assert get(client, "/o/it-unit/").headers.get("X-Cache") == "hit"  # ... no event yet
     assert items.close_notices() == 1  # the sweep closes it: the portal changes at once
     db.session.commit()
@@ -230,7 +231,34 @@ def test_another_county_keeps_its_pages(app, w, make_org):
     other_unit = make_org("it-other-unit", parent=w["other_county"])
     assert other_unit is not None
     warm(client, "/o/it-other/")
-    public(w, "本县的公告")
+    with app.test_request_context("/admin/o/it-unit/items"):  # published from a request
+        public(w, "本县的公告")
+    assert get(client, "/o/it-other/").headers.get("X-Cache") == "hit"
+    assert "本县的公告" in text(get(client, "/o/it-county/"))
+
+
+def test_commands_and_jobs_make_every_page_stale(app, w):
+    """What is written outside a web request (a command, a job, a sweep, a migration) is not
+    described by events: every stored page goes."""
+    from core.cli import main
+    from core.search.models import SearchDocument
+
+    client = app.test_client()
+    warm(client, "/o/it-other/")
+    warm(client, "/o/it-unit/")
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["search", "reindex"]).exit_code == 0
+    assert get(client, "/o/it-other/").headers.get("X-Cache") != "hit"
+    assert get(client, "/o/it-unit/").headers.get("X-Cache") != "hit"
+    warm(client, "/o/it-other/")
+    db.session.execute(delete(SearchDocument))  # a bulk statement outside a request
+    db.session.commit()
+    assert get(client, "/o/it-other/").headers.get("X-Cache") != "hit"
+    warm(client, "/o/it-other/")
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert get(client, "/o/it-other/").headers.get("X-Cache") != "hit"
+    warm(client, "/o/it-other/")
+    db.session.commit()  # nothing written: the pages stay
     assert get(client, "/o/it-other/").headers.get("X-Cache") == "hit"
 
 

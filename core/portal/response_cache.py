@@ -21,8 +21,10 @@ running the view or touching the database. What it stores and serves:
   change what a page shows (:mod:`core.portal.subscribers`: publication, amendment, revocation,
   closing — notices close this way —, widening, catalogue approval, evaluations, changes of an
   organisation) mark the county in the unit of work, and the commit bumps its generation and the
-  site's. A page rendered from data read before the commit carries the old generation and is
-  never served. :data:`TTL` bounds what no event announces (countdowns, a catalogue version
+  site's. Whatever a command, a job or a sweep writes (outside a web request) makes every page
+  stale at its commit, and so does ``gongkai db upgrade``: their changes need not be described
+  by an event. A page rendered from data read before the commit carries the old generation and
+  is never served. :data:`TTL` bounds what nothing announces (countdowns, a catalogue version
   whose effective date arrives).
 
 Storage: Redis (``REDIS_URL``, shared by every process) through Flask-Caching's ``RedisCache``;
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -57,6 +59,9 @@ EXTENSION = "gongkai.response_cache"
 ENVIRON = "gongkai.response_cache"
 DIRTY = "gongkai.response_cache.dirty"
 SITE = "site"
+EVERYTHING = "all"
+"""The generation every page carries: bumped by changes made outside a web request (commands,
+jobs and sweeps, migrations), which no county-level event may describe."""
 TTL = 60
 """Seconds a stored page lives at most (the ``max-age`` the answers carry as well)."""
 MAX_BODY = 512 * 1024
@@ -155,17 +160,15 @@ class ResponseCache:
 
     # --- generations -------------------------------------------------------------------------
 
-    def generation(self, scope: str) -> str:
-        if self.files is not None:
-            return self.files.get(scope)
-        return str(self.store.get(f"gen:{scope}") or "0")
-
     def lookup(self, scope: str, key: str) -> tuple[str, tuple | None]:
-        """(the scope's generation, the stored page or None): one round trip to Redis."""
+        """(the generation a page of ``scope`` must carry, the stored page or None): the
+        scope's generation and the one of everything (:data:`EVERYTHING`); one round trip to
+        Redis."""
         if self.files is not None:
-            return self.files.get(scope), self.store.get(key)
-        generation, hit = self.store.get_many(f"gen:{scope}", key)
-        return str(generation or "0"), hit
+            generation = f"{self.files.get(EVERYTHING)}.{self.files.get(scope)}"
+            return generation, self.store.get(key)
+        everything, own, hit = self.store.get_many(f"gen:{EVERYTHING}", f"gen:{scope}", key)
+        return f"{everything or 0}.{own or 0}", hit
 
     def bump(self, scopes: set[str]) -> None:
         try:
@@ -224,7 +227,7 @@ class ResponseCache:
         try:
             key = self.key(environ)
             scope, code = self.scope_of(environ.get("PATH_INFO", ""))
-            generation, hit = self.lookup(scope, key) if scope else ("0", None)
+            generation, hit = self.lookup(scope, key) if scope else ("", None)
         except Exception:  # the store is down: serve from the application
             log.warning("response cache unavailable", exc_info=True)
             return self.wsgi_app(environ, start_response)
@@ -330,6 +333,11 @@ def invalidate(session: Session, root_id: int | None) -> None:
         scopes.add(f"root:{root_id}")
 
 
+def invalidate_everything(session: Session) -> None:
+    """Mark every page stale when ``session`` commits."""
+    session.info.setdefault(DIRTY, set()).add(EVERYTHING)
+
+
 def bump_now(scopes: set[str]) -> None:
     """Bump generations at once (outside a unit of work, e.g. a test or a command)."""
     cache = current_app.extensions.get(EXTENSION) if has_app_context() else None
@@ -350,3 +358,15 @@ def _after_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(DIRTY, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _changed_outside_a_request(session: Session, _context, _instances) -> None:
+    if not has_request_context() and (session.new or session.dirty or session.deleted):
+        invalidate_everything(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _written_outside_a_request(state) -> None:
+    if not has_request_context() and (state.is_insert or state.is_update or state.is_delete):
+        invalidate_everything(state.session)
