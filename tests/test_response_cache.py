@@ -336,3 +336,61 @@ def test_language_and_host_are_part_of_the_key(app, w):
     mapped = text(warm(client, "/", headers={"Host": "dangwu.example.gov.cn"}))
     assert 'action="/o/it-county/search"' in mapped
     assert 'action="/o/it-county/search"' not in platform
+
+
+# --- the scope suite, through the cache ------------------------------------------------------
+
+
+def read_without_cookies(app, world):
+    """The scope suite's reading of every public surface, by an anonymous visitor whose client
+    never keeps a cookie (the suite's readers all carry a session: never answered from the
+    store)."""
+    from tests import isolation_world as iw
+    from tests.test_scope_suite import QUERIES, Reading, is_surface, shown
+
+    reading = Reading(iw.ANONYMOUS)
+    client = app.test_client(use_cookies=False)
+    for call in iw.calls(app, world, only=is_surface):
+        if call.method != "GET":
+            continue
+        for query in ("", *QUERIES.get(call.endpoint, ())):
+            path = call.path + (f"?{query}" if query else "")
+            response = client.get(path)
+            reading.seen[path] = shown(world, call.endpoint, response)
+            reading.endpoints[path] = call.endpoint
+            reading.status[path] = response.status_code
+    return reading
+
+
+@pytest.mark.rule("SCOPE-1")
+def test_every_public_surface_keeps_its_scope_through_the_cache(app, monkeypatch):
+    """The scope suite's world and surfaces (every public GET route), with the cache on: the
+    positive controls (a member, a superior's reviewer) read first, then an anonymous visitor
+    without cookies three times (the later readings largely from the store), then the members
+    again. Nobody sees a marker their scope does not allow, the members still see theirs, and
+    no signed-in reading is answered from the store."""
+    from core.portal.response_cache import ResponseCache
+    from tests import isolation_world as iw
+    from tests.test_scope_suite import leaks, read
+
+    served: list[str] = []
+    serve = ResponseCache.serve
+
+    def counted(environ, start_response, hit):
+        served.append(environ["PATH_INFO"])
+        return serve(environ, start_response, hit)
+
+    monkeypatch.setattr(ResponseCache, "serve", staticmethod(counted))
+    world = iw.build()
+    order = [iw.B_MEMBER, iw.SUP_REVIEWER, None, None, None, iw.C_MEMBER, iw.B_MEMBER]
+    for n, viewer in enumerate(order):
+        before = len(served)
+        reading = read(app, world, viewer) if viewer else read_without_cookies(app, world)
+        found = leaks(reading)
+        assert not found, f"{reading.viewer}: " + "\n".join(found[:40])
+        missing = iw.visible_to(reading.viewer) - reading.union()
+        assert not missing, f"{reading.viewer} does not see {sorted(missing)} anywhere"
+        if viewer is None and n == 4:  # the third anonymous reading: from the store
+            assert len(served) - before > 50, len(served) - before
+        elif viewer is not None:
+            assert len(served) == before, f"{viewer} got stored pages"
