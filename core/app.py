@@ -42,12 +42,13 @@ PERMISSIONS_POLICY = (
 
 
 def discover_blueprints():
-    """Every Blueprint of a ``views`` or ``api`` module in core and tenants (found, not listed)."""
+    """Every Blueprint of a ``views``, ``api`` or ``public`` module in core and tenants (found,
+    not listed)."""
     from flask import Blueprint
 
     for package in (core, tenants):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] in ("views", "api"):
+            if info.name.rsplit(".", 1)[-1] in ("views", "api", "public"):
                 module = importlib.import_module(info.name)
                 for value in vars(module).values():
                     if isinstance(value, Blueprint) and value.import_name == module.__name__:
