@@ -62,7 +62,12 @@ SCOPES = ["public"] * 6 + ["party_wide"] * 3 + ["unit"]
 def seed_clauses() -> list[str]:
     path = os.environ.get("GONGKAI_BENCH_SEED")
     candidates = (
-        [Path(path)] if path else [REPO.parent / "shared" / "reference" / "source-plans.txt"]
+        [Path(path)]
+        if path
+        else [
+            folder / "shared" / "reference" / "source-plans.txt"
+            for folder in (REPO.parent, REPO.parent.parent)
+        ]
     )
     for candidate in candidates:
         if candidate.exists():
@@ -239,12 +244,12 @@ def measure(label: str, public, env: dict, runs: int) -> dict:
                 if user is not None:
                     continue
                 # substring recall and precision of 1.0 (anonymous: the public items)
-                runs = tokens.query_runs(q)
+                words = tokens.query_runs(q)
                 truth = sorted(
                     (
                         i
                         for i, t, root in public
-                        if all(r in t for r in runs) and (within is None or root == within.id)
+                        if all(r in t for r in words) and (within is None or root == within.id)
                     ),
                     reverse=True,
                 )

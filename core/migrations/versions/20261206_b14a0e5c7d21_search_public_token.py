@@ -1,7 +1,7 @@
 """search documents: the public token (an anonymous search's pre-filter)
 
 Revision ID: b14a0e5c7d21
-Revises: c9d0e1f2a3b4
+Revises: 75c5df62d004
 Create Date: 2026-12-06 18:00:00
 
 Every document of an item visible to everyone gets the token ``§public``
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "b14a0e5c7d21"
-down_revision = "c9d0e1f2a3b4"
+down_revision = "75c5df62d004"
 branch_labels = None
 depends_on = None
 
