@@ -44,7 +44,15 @@ from core.catalogue.models import Catalogue, CatalogueVersion, Category, Entry
 from core.items.models import Item, ItemVersion
 from core.items.operations import period_for
 from core.progress import progress
-from core.register.models import GENESIS_HASH, RegisterEntry, canonical_json, entry_hash
+from core.register.models import (
+    CURRENT_FORMAT,
+    GENESIS_HASH,
+    RegisterEntry,
+    RegisterHead,
+    entry_hash,
+    new_salt,
+    plain,
+)
 from core.search import operations as search_ops
 from core.search import tokens
 from core.search.models import TSV_INDEX, SearchDocument
@@ -501,6 +509,19 @@ def _items(writer, rng, units: list[Unit], total: int, clauses, now: datetime) -
                     "period_key": item["period_key"],
                     "decision_date": item["decision_date"],
                 }
+                shown = None  # what the public register shows (core.register.subscribers)
+                if item["visible_scope"] == "public":
+                    shown = {
+                        "titles": titles,
+                        "scope": "public",
+                        "channels": channels,
+                        "entry_key": key,
+                        "category_key": category_key,
+                        "period_key": item["period_key"],
+                        "decision_date": item["decision_date"],
+                        "notice_ends_at": item["notice_ends_at"],
+                        "attachments": [],
+                    }
                 if disclosed or state == "withheld":
                     action = "withhold" if state == "withheld" else "publish"
                     extra = (
@@ -512,20 +533,25 @@ def _items(writer, rng, units: list[Unit], total: int, clauses, now: datetime) -
                             "late": False,
                         }
                     )
+                    public = shown if action == "publish" else ({} if scope == "public" else None)
                     entries.append(
                         {**base, "action": action, "object_version": 1, "at": moment,
-                         "data": {**data, **extra}}
+                         "data": {**data, **extra}, "public": public}
                     )  # fmt: skip
                 for _id, _v, later in amendments[-1:] if amended else []:
+                    explanation = "原公布内容有误，予以更正。"
                     entries.append(
                         {**base, "action": "amend", "object_version": 2, "at": later,
-                         "data": {**data, "explanation": "原公布内容有误，予以更正。"}}
+                         "data": {**data, "explanation": explanation},
+                         "public": {**shown, "explanation": explanation} if shown else None}
                     )  # fmt: skip
                 if state == "revoked":
+                    explanation = item["revocation_explanation"]
                     entries.append(
                         {**base, "action": "revoke", "object_version": 1,
                          "at": min(moment + timedelta(days=2), now),
-                         "data": {**data, "explanation": item["revocation_explanation"]}}
+                         "data": {**data, "explanation": explanation},
+                         "public": {**shown, "explanation": explanation} if shown else None}
                     )  # fmt: skip
                 item_id += 1
             current = {i["id"]: i.pop("_version") for i in items}
@@ -586,19 +612,34 @@ def _point_to_versions(current: dict[int, int]) -> None:
 
 
 def _register(writer: Writer, register, next_id: int, units: list[Unit]) -> int:
-    """Chain every unit's entries (in time order) and write them."""
+    """Chain every unit's entries (in time order, format 2 as
+    :func:`core.register.operations.append` makes them) and write them and the units' heads."""
     zone_hours = timedelta(hours=8)  # Asia/Shanghai, every synthetic unit's zone
     rows: list[dict[str, Any]] = []
+    heads: list[dict[str, Any]] = []
     count = 0
     with progress("register", total=len(register)) as bar:
         for org_id, entries in register.items():
-            prev = GENESIS_HASH
+            prev, seq, at = GENESIS_HASH, 0, None
             for seq, e in enumerate(sorted(entries, key=lambda e: e["at"]), start=1):
+                at = e["at"]
+                disclosed = None
+                if e["public"] is not None:
+                    disclosed = plain(
+                        {
+                            **e["public"],
+                            "action": e["action"],
+                            "object_type": e["object_type"],
+                            "object_id": e["object_id"],
+                            "object_version": e["object_version"],
+                            "recorded_at": at,
+                        }
+                    )
                 row = {
                     "org_id": org_id,
                     "seq": seq,
-                    "recorded_at": e["at"],
-                    "year": (e["at"] + zone_hours).year,
+                    "recorded_at": at,
+                    "year": (at + zone_hours).year,
                     "action": e["action"],
                     "object_type": e["object_type"],
                     "object_id": e["object_id"],
@@ -609,17 +650,26 @@ def _register(writer: Writer, register, next_id: int, units: list[Unit]) -> int:
                     "approvals": [],
                     "attachments": [],
                     "actor_label": ACTOR,
-                    "data": json.loads(canonical_json(e["data"])),
+                    "data": plain(e["data"]),
                     "prev_hash": prev,
+                    "format": CURRENT_FORMAT,
+                    "salt": new_salt(),
+                    "disclosed": disclosed,
                 }
                 row["hash"] = prev = entry_hash(row)
                 row["id"] = next_id
                 next_id += 1
                 rows.append(row)
+            if seq:
+                heads.append(
+                    {"org_id": org_id, "entry_count": seq, "last_hash": prev,
+                     "last_recorded_at": at, "updated_at": db.utcnow()}
+                )  # fmt: skip
             count += len(entries)
             bar.advance()
             if len(rows) >= BATCH:
                 writer.rows(RegisterEntry, rows)
                 rows = []
     writer.rows(RegisterEntry, rows)
+    writer.rows(RegisterHead, heads)
     return count

@@ -58,6 +58,8 @@ def test_synthesize_builds_a_consistent_province(app):
     assert db.session.scalar(select(User).where(User.username == "syn-c1-u5-admin")) is not None
     assert client.get("/o/syn-c1-u5/").status_code == 200
     assert client.get("/o/syn-c1/catalogue").status_code == 200
+    public_register = client.get("/o/syn-c1-u5/register")  # the entries' disclosed parts
+    assert public_register.status_code == 200 and "syn-c1-u5" in public_register.get_data(True)
     found = search_ops.search(None, "党员")
     assert found.total > 0
     # a second run adds another province beside it
