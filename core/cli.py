@@ -15,6 +15,8 @@ from core import db, jobs, migrate
 from core.app import create_app
 from core.cliutil import operation
 from core.config import ConfigError
+from core.params import operations as params
+from core.progress import stages
 
 
 class ConfigurationRefused(click.ClickException):
@@ -85,6 +87,9 @@ def db_group():
 def db_upgrade(revision: str):
     """Create or upgrade the schema to REVISION (default: the latest)."""
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    from core.portal import response_cache
+
+    response_cache.bump_now({response_cache.EVERYTHING})  # a migration may change any page
     click.echo(f"Database at revision {migrate.current(current_app.config['DATABASE_URL'])}.")
 
 
@@ -251,22 +256,40 @@ def demo_load():
         "sectors": set(plugins.sectors()),
         "themes": set(current_app.extensions["gongkai.themes"]),
     }
-    click.echo(tenants.demo.load(**known))
-    click.echo(core.catalogue.demo.load())
-    click.echo(core.items.demo.load())
-    click.echo(core.workdays.demo.load())  # before anything that computes a deadline
-    click.echo(core.disclosure_requests.demo.load())
-    click.echo(core.feedback.demo.load())
-    click.echo(core.evaluation.demo.load())
     from plugins.school_affairs import demo as school_affairs_demo
-
-    click.echo(school_affairs_demo.load())
     from plugins.three_important import demo as three_important_demo
-
-    click.echo(three_important_demo.load())
     from plugins.village_affairs import demo as village_affairs_demo
 
-    click.echo(village_affairs_demo.load())
+    loaders = [
+        ("counties", lambda: tenants.demo.load(**known)),
+        ("catalogues", core.catalogue.demo.load),
+        ("items", core.items.demo.load),
+        ("calendar", core.workdays.demo.load),  # before anything that computes a deadline
+        ("requests", core.disclosure_requests.demo.load),
+        ("feedback", core.feedback.demo.load),
+        ("evaluation", core.evaluation.demo.load),
+        ("school affairs", school_affairs_demo.load),
+        ("three important", three_important_demo.load),
+        ("village affairs", village_affairs_demo.load),
+    ]
+    with params.cached():  # thousands of workflow steps read the same few parameters
+        for summary in stages(loaders):
+            click.echo(summary)
+
+
+@demo_group.command("synthesize")
+@click.option("--counties", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--units-per-county", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option("--items", type=click.IntRange(0, 10_000_000), default=300_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True, help="Of the random choices.")
+@operation
+def demo_synthesize(counties: int, units_per_county: int, items: int, seed: int):
+    """Build a synthetic province for load and scale work: COUNTIES county committees
+    (syn-c1, ...), each with UNITS-PER-COUNTY units, catalogues and people (password
+    gongkai-demo), and ITEMS items in the demo's mix of states, indexed and registered."""
+    from core import synthesize
+
+    synthesize.synthesize(counties, units_per_county, items, seed=seed, report=click.echo)
 
 
 def register_commands() -> None:

@@ -17,16 +17,21 @@ routes of a plugin, the descriptions of plugins in the console), which puts one 
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, support
+from babel.dates import format_date, format_datetime
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, lazy_gettext
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from core.config import SUPPORTED_LOCALES, ConfigError
 
@@ -156,6 +161,17 @@ class PluginDomain(Domain):
         return translations
 
     def get_translations(self):
+        if has_app_context():  # called for every message: the request's answer first
+            memo = g.get("_plugin_translations")
+            if memo is not None:
+                org = g.get("org")
+                if (
+                    memo[0] is org
+                    and memo[3] is get_locale()
+                    and memo[4] == g.get("_translate_as_plugin")
+                    and memo[5] == getattr(org, "plugin_settings", None)
+                ):
+                    return memo[2]
         base = self.core_translations()
         if not has_app_context():
             return base
@@ -189,7 +205,9 @@ class PluginDomain(Domain):
                     if catalog is not None:
                         translations.merge(catalog)
                 cache[(locale, first)] = translations
-        g._plugin_translations = (org, key, translations)
+        g._plugin_translations = (
+            org, key, translations, get_locale(), forced, getattr(org, "plugin_settings", None)
+        )  # fmt: skip
         return translations
 
 
@@ -232,6 +250,25 @@ def requested_locale() -> str | None:
     return normalise(request.args.get("lang"))
 
 
+def anonymous_locale(
+    lang: str | None, cookie: str | None, accept_language: str | None
+) -> str | None:
+    """The locale a visitor who is not signed in asks for: ``?lang=``, the ``lang`` cookie,
+    ``Accept-Language`` (the raw values); None: the organisation's or the platform's default.
+    The response cache (:mod:`core.portal.response_cache`) keys on it."""
+    return normalise(lang) or normalise(cookie) or _accepted(accept_language or "")
+
+
+@functools.lru_cache(maxsize=512)
+def _accepted(header: str) -> str | None:
+    """The first shipped locale of an ``Accept-Language`` header (parsed once per header)."""
+    for tag, _quality in parse_accept_header(header, LanguageAccept):
+        candidate = normalise(tag)
+        if candidate:
+            return candidate
+    return None
+
+
 def select_locale() -> str:
     if not has_request_context():  # jobs and commands: the organisation's or platform's default
         org = g.get("org") if has_app_context() else None
@@ -240,21 +277,30 @@ def select_locale() -> str:
             or current_app.config["BABEL_DEFAULT_LOCALE"]
         )
     user_locale = getattr(current_user, "locale", None) if current_user else None
-    for candidate in (
-        normalise(user_locale),
-        requested_locale(),
-        normalise(request.cookies.get(COOKIE)),
-    ):
-        if candidate:
-            return candidate
-    for tag, _quality in request.accept_languages:
-        candidate = normalise(tag)
-        if candidate:
-            return candidate
+    candidate = normalise(user_locale) or anonymous_locale(
+        request.args.get("lang"),
+        request.cookies.get(COOKIE),
+        request.headers.get("Accept-Language"),
+    )
+    if candidate:
+        return candidate
     org = g.get("org")
     if org is not None and normalise(org.default_locale):
         return normalise(org.default_locale)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=8192)
+def format_moment(value, fmt: str, zone: str, locale: str) -> str:
+    """Babel's ``format_datetime`` of a moment in a time zone, remembered: a list page formats
+    the same few dozen moments on every request, and Babel takes some 0.2 ms for each."""
+    return format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def format_day(value, fmt: str, locale: str) -> str:
+    """Babel's ``format_date``, remembered (see :func:`format_moment`)."""
+    return format_date(value, fmt, locale=locale)
 
 
 def remember_locale(response):
