@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, has_app_context
 from sqlalchemy import func, select
 
-from core import audit, db
+from core import audit, db, events
 from core.catalogue import workflow as wf
 from core.catalogue.models import (
     CADENCES,
@@ -858,6 +858,8 @@ def transition(version: CatalogueVersion, name: str, *, actor, comment: str | No
         "effective_from": effective_from.isoformat() if effective_from else None,
     }
     engine.run(flow, version, name, actor=actor, inputs=inputs, effect=effect)
+    if name in ("approve", "publish"):
+        events.catalogue_approved.send(version, actor=actor)
     return version
 
 

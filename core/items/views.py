@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import (
     Blueprint,
     Response,
@@ -40,7 +39,7 @@ from core.catalogue.views import period_label
 from core.config import SUPPORTED_LOCALES
 from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, format_moment
 from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
@@ -135,16 +134,27 @@ def when(value: datetime | None, fmt: str = "short") -> str:
     """A UTC time in the organisation's time zone, in the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo=zone(), locale=labels.locale())
+    return format_moment(value, fmt, g.org.timezone or "Asia/Shanghai", labels.locale())
+
+
+_ENTRY_TITLES: dict[tuple, dict[str, str]] = {}
 
 
 def entry_titles(org: Organisation) -> dict[str, str]:
-    """``{entry key: title}`` of the catalogue in force (two queries)."""
+    """``{entry key: title}`` of the catalogue in force (one query; an approved version's
+    entries never change, so they are read once per process)."""
     version = cat.effective_version(org)
     if version is None:
         return {}
     loc = labels.locale()
-    return {e.key: e.title(loc) for e in cat.entries(version)}
+    key = (version.id, version.decided_at, loc)
+    titles = _ENTRY_TITLES.get(key)
+    if titles is None:
+        titles = {e.key: e.title(loc) for e in cat.entries(version)}
+        if len(_ENTRY_TITLES) > 2000:
+            _ENTRY_TITLES.clear()
+        _ENTRY_TITLES[key] = titles
+    return titles
 
 
 def transition_label(name: str) -> str:

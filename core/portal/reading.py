@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_skeleton
 from flask_babel import gettext, ngettext
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from core import db, text
 from core.catalogue import labels
 from core.catalogue.models import Category, Entry
+from core.i18n import format_day, format_moment
 from core.items.models import Attachment, Item, ItemVersion
 from core.items.visibility import visible_items
 from core.workflow.models import WorkflowStep
@@ -54,7 +55,8 @@ def when(moment: datetime | None, org: Organisation | None, fmt: str = "medium")
     """A moment in the organisation's time zone, in the visitor's language."""
     if moment is None:
         return ""
-    return format_datetime(moment, fmt, tzinfo=zone(org), locale=labels.locale())
+    tz = (org.timezone if org is not None else None) or "Asia/Shanghai"
+    return format_moment(moment, fmt, tz, labels.locale())
 
 
 def day(value: date | datetime | None, org: Organisation | None = None, fmt: str = "medium") -> str:
@@ -63,7 +65,7 @@ def day(value: date | datetime | None, org: Organisation | None = None, fmt: str
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(zone(org)).date()
-    return format_date(value, fmt, locale=labels.locale())
+    return format_day(value, fmt, labels.locale())
 
 
 def countdown(ends_at: datetime, now: datetime) -> str:

@@ -41,7 +41,7 @@ from core.i18n import _, html_lang
 from core.items import content
 from core.items import operations as items
 from core.items.models import Item, Objection
-from core.portal import caching, reading
+from core.portal import caching, reading, response_cache
 from core.search import operations as search_ops
 from core.search import tokens
 from core.storage import storage
@@ -66,6 +66,12 @@ def _set_up(state) -> None:
     app = state.app
     app.extensions[PORTAL_PAGE] = portal_page
     app.after_request(caching.cache_headers)
+    # the printed board, QR codes and screens: routes of their own modules, registered here
+    from core.portal import board, screen
+
+    board.init_app(app)
+    screen.init_app(app)
+    response_cache.init_app(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # the objection view checks the token itself, to keep the text
         csrf.exempt(objection)
@@ -365,6 +371,7 @@ def search():
                 date_to=date_to,
                 page=page,
                 per_page=SEARCH_PER_PAGE,
+                locale=loc,
             )
 
     def page_url(n: int) -> str:
@@ -394,6 +401,7 @@ def search():
         categories=category_choices(org, loc),
         cadences=[(c, labels.cadence(c)) for c in CADENCES],
         ancestors=hierarchy.ancestors(org),
+        highlight=search_ops.highlight,
         **helpers(),
     ), 400 if errors else 200
 

@@ -14,7 +14,6 @@ from core.toolkit import (
     User,
     UserError,
     _,
-    _l,
     ascii_int,
     current_org,
     may,
@@ -22,6 +21,7 @@ from core.toolkit import (
     require_sign_in,
     session,
 )
+from core.toolkit import notice_board as board_context
 from plugins.village_affairs import operations as ops
 from plugins.village_affairs.models import RELATIONS, SUPERVISOR_ROLES, CommitteeMember, Supervisor
 
@@ -29,16 +29,7 @@ console = Blueprint("village_affairs", __name__, url_prefix="/admin/o/<org_code>
 console.before_request(require_sign_in)
 portal = Blueprint("village_affairs_portal", __name__, url_prefix="/o/<org_code>/village_affairs")
 
-
-RELATION_LABELS = {
-    "spouse": _l("Spouse"),
-    "parent": _l("Parent"),
-    "child": _l("Child"),
-    "sibling": _l("Sibling"),
-    "grandparent": _l("Grandparent"),
-    "grandchild": _l("Grandchild"),
-    "in_law": _l("In-law"),
-}
+RELATION_LABELS = ops.RELATION_LABELS
 
 
 def _require(action: str):
@@ -77,6 +68,7 @@ def index():
         members=members,
         relatives=[(names.get(r.member_id, ""), r) for r in ops.relatives(org)],
         supervisors=ops.supervisors(org),
+        former=ops.former_supervisors(org),
         awaiting=ops.awaiting_signoff(org),
         may_manage=may(current_user, "village_affairs.manage", org),
         may_sign=is_supervisor,
@@ -106,14 +98,34 @@ def declare_relative():
     member = session.get(CommitteeMember, ascii_int(request.form.get("member_id"), minimum=1) or 0)
     if member is None or member.org_id != org.id:
         raise NotFound(_("Not found."))
+    name, relation = request.form.get("name", ""), request.form.get("relation", "")
+    seated = ops.seated_supervisor(org, name)
+    end_seat = request.form.get("end_seat") == "1"
+    if seated is not None and relation in RELATIONS and not end_seat:
+        # VIL-3: the declaration ends a seat on the supervision committee; ask first
+        return render(
+            "village_affairs/confirm_relative.html",
+            org=org,
+            member=member,
+            seated=seated,
+            relation=relation,
+            relation_labels=RELATION_LABELS,
+        )
     try:
-        ops.declare_relative(
-            member, request.form.get("name", ""), request.form.get("relation", ""),
-            actor=current_user,
-        )  # fmt: skip
-        flash(_("The relative was recorded."), "success")
+        ops.declare_relative(member, name, relation, actor=current_user, end_seat=end_seat)
     except UserError as exc:
         _refused(exc)
+    else:
+        flash(_("The relative was recorded."), "success")
+        if seated is not None:
+            flash(
+                _(
+                    "The seat of %(name)s on the supervision committee has ended (VIL-3); "
+                    "the reason is on record.",
+                    name=seated.name,
+                ),
+                "success",
+            )
     return redirect(url_for(".index"))
 
 
@@ -135,7 +147,7 @@ def add_supervisor():
 def remove_supervisor(supervisor_id: int):
     org = _require("village_affairs.manage")
     sup = session.get(Supervisor, supervisor_id)
-    if sup is None or sup.org_id != org.id:
+    if sup is None or sup.org_id != org.id or sup.ended_at is not None:
         raise NotFound(_("Not found."))
     ops.remove_supervisor(sup, actor=current_user)
     flash(_("The supervision committee member was removed."), "success")
@@ -172,4 +184,5 @@ def villages_feedback():
 @portal.get("/notice-board")
 def notice_board():
     org = current_org()
-    return render("village_affairs/notice_board.html", org=org, items=ops.public_items(org))
+    # the printed board's content (core's board.pdf, the same as the portal: VIL-5)
+    return render("village_affairs/notice_board.html", org=org, **board_context(org))

@@ -2,7 +2,7 @@
 a role removed)
 
 Revision ID: d0e1f2a3b4c5
-Revises: 75c5df62d004
+Revises: b14a0e5c7d21
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d0e1f2a3b4c5"
-down_revision = "75c5df62d004"
+down_revision = "b14a0e5c7d21"
 branch_labels = None
 depends_on = None
 
