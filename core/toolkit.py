@@ -37,6 +37,13 @@ What is here:
   text); ``force_locale(locale)``; ``localised(texts, locale)`` — pick a text of a
   ``{locale: text}`` dict.
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
+* ``http_request(method, url, **kwargs)`` — call another system (a webhook …) through the
+  platform's guarded client (public addresses only, timeouts, size limit); ``OutboundError`` /
+  ``AddressRefused`` when it fails (show their ``public`` text, log the rest); ``url_allowed(url)``
+  — check an address a person typed before saving it.
+* ``ascii_int(value, minimum=0, maximum=2**31 - 1)`` — a number typed in a form or a URL, or
+  None (never raises: ``²`` is no number); ``clean(value, strip=False)`` — a text without
+  bidirectional controls (every text is cleaned on flush anyway).
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 * ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
@@ -63,9 +70,12 @@ from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
 from core.items.models import Item
 from core.jobs import enqueue
+from core.outbound import AddressRefused, OutboundError, url_allowed
+from core.outbound import request as http_request
 from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
+from core.text import ascii_int, clean
 from core.themes import render
 from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
@@ -206,6 +216,7 @@ def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=(
 __all__ = [
     "FEEDBACK_OPEN_STATES",
     "SYSTEM",
+    "AddressRefused",
     "Base",
     "FeedbackEntry",
     "Forbidden",
@@ -214,6 +225,7 @@ __all__ = [
     "Membership",
     "NotFound",
     "Organisation",
+    "OutboundError",
     "SigninError",
     "SigninProvider",
     "UTCDateTime",
@@ -223,9 +235,11 @@ __all__ = [
     "_l",
     "add_working_days",
     "ancestors",
+    "ascii_int",
     "audit_log",
     "catalogue_tree",
     "children",
+    "clean",
     "clear_param",
     "create_item",
     "create_organisation",
@@ -239,6 +253,7 @@ __all__ = [
     "gettext",
     "grant_membership",
     "hookimpl",
+    "http_request",
     "is_enabled",
     "lazy_gettext",
     "localised",
@@ -255,6 +270,7 @@ __all__ = [
     "session",
     "set_param",
     "subtree",
+    "url_allowed",
     "utcnow",
     "workday_today",
 ]

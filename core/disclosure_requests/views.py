@@ -39,7 +39,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import db, permissions, ratelimit
+from core import db, permissions, ratelimit, text
 from core.catalogue import labels
 from core.console import display_names, refusal, require_sign_in
 from core.disclosure_requests import forms
@@ -52,7 +52,7 @@ from core.disclosure_requests.models import (
 )
 from core.errors import UserError
 from core.i18n import _
-from core.items.models import VISIBLE_STATES, Item
+from core.items.models import Item
 from core.storage import storage
 from core.themes import render
 from core.workflow import allowed_transitions
@@ -121,8 +121,9 @@ def limited() -> str | None:
     return None
 
 
-def request_view(req: DisclosureRequest) -> dict[str, Any]:
-    """What the applicant's page and the console's detail page both show."""
+def request_view(req: DisclosureRequest, *, reader=None) -> dict[str, Any]:
+    """What the applicant's page and the console's detail page both show; with ``reader`` (the
+    applicant), only the linked items that reader may see."""
     decision = ops.current_decision(req)
     all_decisions = ops.decisions(req)
     files = ops.attachments(req)
@@ -131,9 +132,14 @@ def request_view(req: DisclosureRequest) -> dict[str, Any]:
         by_decision.setdefault(att.decision_id, []).append(att)
     ids = {d.public_item_id for d in all_decisions} | {d.item_id for d in all_decisions}
     ids.discard(None)
-    linked = (
-        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
-    )
+    if reader is not None:
+        linked = ops.linkable_items(reader, ids)
+    else:
+        linked = (
+            {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+            if ids
+            else {}
+        )
     org_ids = {d.referred_org_id for d in all_decisions} | {
         e.to_org_id for e in ops.escalations(req)
     }
@@ -205,7 +211,7 @@ def applicant_page(req: DisclosureRequest, *, status: int = 200, **extra):
         "file_url": lambda a: url_for(
             "requests.attachment", request_id=a.request_id, attachment_id=a.id
         ),
-        **request_view(req),
+        **request_view(req, reader=current_user),
         **helpers(),
     }
     context.update(extra)
@@ -408,7 +414,7 @@ def index():
     )
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     pages = max(1, -(-total // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(request.args.get("page", 1, type=text.db_int), 1), pages)
     rows = db.session.scalars(
         base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc())
         .limit(PER_PAGE)
@@ -483,11 +489,11 @@ def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
     """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
     org = g.org
     loc = labels.locale()
-    published = [
+    published = [  # only what the applicant may open: public items (SCOPE-1)
         forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
         for item in db.session.scalars(
-            select(Item)
-            .where(Item.org_id == org.id, Item.state.in_(VISIBLE_STATES))
+            ops.public_items(org)
+            .where(Item.org_id == org.id)
             .order_by(Item.published_at.desc())
             .limit(100)
         )

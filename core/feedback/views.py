@@ -38,7 +38,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from core import db, permissions, ratelimit
+from core import db, permissions, ratelimit, text
 from core.catalogue import labels as cat_labels
 from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
@@ -100,14 +100,13 @@ def chosen_items(user, org: Organisation, wanted: str | None) -> list[Item]:
     """The items the form offers: the unit's newest disclosed ones the visitor may see, and the
     one asked for (``?item=``) when the visitor may see it."""
     found = feedback.items_to_choose(user, org)
-    if wanted and wanted.isdigit() and all(str(i.id) != wanted for i in found):
-        number = int(wanted)
-        if number <= 2**31 - 1:
-            extra = db.session.scalar(
-                visible_items(user).where(Item.org_id == org.id, Item.id == number)
-            )
-            if extra is not None:
-                found.append(extra)
+    number = text.ascii_int(wanted, minimum=1)
+    if number is not None and all(i.id != number for i in found):
+        extra = db.session.scalar(
+            visible_items(user).where(Item.org_id == org.id, Item.id == number)
+        )
+        if extra is not None:
+            found.append(extra)
     return found
 
 
@@ -230,7 +229,7 @@ def answers():
     query = feedback.published_query(g.org)
     total = feedback.count(query)
     pages = max(1, -(-total // ANSWERS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(max(request.args.get("page", 1, type=text.db_int) or 1, 1), pages)
     rows = list(
         db.session.scalars(query.limit(ANSWERS_PER_PAGE).offset((page - 1) * ANSWERS_PER_PAGE))
     )
@@ -301,7 +300,7 @@ def parse_day(value: str | None, what: str, errors: list[str]) -> date | None:
 
 def ledger_filters(only_handler_id: int | None, errors: list[str]) -> feedback.Filters:
     args = request.args
-    handler = args.get("handler", type=int)
+    handler = args.get("handler", type=text.db_int)
     filters = feedback.Filters(
         state=args.get("state") or None,
         channel=args.get("channel") or None,
@@ -343,7 +342,7 @@ def ledger():
     query = feedback.ledger_query(g.org, filters)
     total = feedback.count(query)
     pages = max(1, -(-total // LEDGER_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(max(request.args.get("page", 1, type=text.db_int) or 1, 1), pages)
     rows = list(
         db.session.scalars(query.limit(LEDGER_PER_PAGE).offset((page - 1) * LEDGER_PER_PAGE))
     )

@@ -32,7 +32,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import db, permissions
+from core import db, permissions, text
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.views import period_label
@@ -182,7 +182,7 @@ def base_context() -> dict[str, Any]:
 
 def year_arg() -> int:
     today = cat.today_for(g.org)
-    year = request.args.get("year", today.year, type=int)
+    year = request.args.get("year", today.year, type=text.db_int)
     return year if 2000 <= year <= 2100 else today.year
 
 
@@ -223,7 +223,7 @@ def index():
         group = "all"
     counts = group_counts()
     pages = max(1, -(-counts[group] // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(request.args.get("page", 1, type=text.db_int), 1), pages)
     rows = db.session.scalars(
         select(Item)
         .where(*group_conditions(group))

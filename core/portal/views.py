@@ -33,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, permissions, ratelimit
+from core import db, permissions, ratelimit, text
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
@@ -91,9 +91,9 @@ def localised(texts: dict | None, loc: str) -> tuple[str, str | None]:
         return texts[loc], None
     if texts.get("zh_Hans_CN"):
         return texts["zh_Hans_CN"], "zh-Hans-CN"
-    for code, text in texts.items():
-        if text:
-            return text, code.replace("_", "-")
+    for code, value in texts.items():
+        if value:
+            return value, code.replace("_", "-")
     return "", None
 
 
@@ -346,7 +346,7 @@ def search():
     date_to = parse_day(args.get("to"), gettext("Published until"), errors)
     if date_from and date_to and date_from > date_to:
         errors.append(gettext("The start date is after the end date."))
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = max(1, args.get("page", 1, type=text.db_int) or 1)
     if len(q) > tokens.MAX_QUERY_CHARS:
         errors.append(
             gettext(

@@ -15,6 +15,7 @@ from core.toolkit import (
     NotFound,
     UserError,
     _,
+    ascii_int,
     current_org,
     localised,
     may,
@@ -262,10 +263,10 @@ def ratify(matter_id: int):
     """Ratify an emergency decision at a meeting held after it (SOE-7)."""
     org = _gate("three_important.record")
     decision = _matter(org, matter_id)
-    meeting_id = request.form.get("meeting_id", "")
-    if not meeting_id.isdigit():
+    meeting_id = ascii_int(request.form.get("meeting_id", ""), minimum=1)
+    if meeting_id is None:
         raise UserError("Choose the meeting that ratifies the decision.")
-    ops.ratify(decision, _meeting(org, int(meeting_id)), actor=current_user)
+    ops.ratify(decision, _meeting(org, meeting_id), actor=current_user)
     return redirect(url_for(".index"))
 
 
@@ -287,10 +288,8 @@ def add_list():
     thresholds = {
         code: request.form[code] for code in ops.THRESHOLD_PARAMS if request.form.get(code)
     }
-    year = request.form.get("year", "")
-    ops.draft_item_list(
-        org, thresholds, actor=current_user, year=int(year) if year.isdigit() else None
-    )
+    year = ascii_int(request.form.get("year", ""), minimum=1, maximum=9999)
+    ops.draft_item_list(org, thresholds, actor=current_user, year=year)
     return redirect(url_for(".lists"))
 
 
