@@ -233,12 +233,26 @@ def test_the_positive_controls_see_more_than_the_public(app, world):
     assert member.seen[f"/api/v1/orgs/{iw.B}/items?per_page=100"] >= {"zxbunitp", "zxbspeci"}
 
 
+def _without_public_prefilter(monkeypatch) -> None:
+    """Anonymous search also narrows its full-text match to documents indexed as public (a
+    pre-filter of the index, core.search.tokens.PUBLIC_TOKEN) before the visibility rule
+    decides: take that second guard away too, so the suite can see what the rule alone holds."""
+    from core.search import tokens
+
+    for name in ("fts5_query", "tsquery"):
+        original = getattr(tokens, name)
+        monkeypatch.setattr(
+            tokens, name, lambda runs, root_id=None, public=False, _f=original: _f(runs, root_id)
+        )
+
+
 def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeypatch):
     from sqlalchemy import true
 
     from core.items import visibility
 
     monkeypatch.setattr(visibility, "scope_condition", lambda viewer: true())
+    _without_public_prefilter(monkeypatch)
     reading = read(app, world, iw.ANONYMOUS)
     found = "\n".join(leaks(reading))
     for marker in ("zxbparty", "zxbunitp", "zxbspeci", "zxcparty", "zxcunitp"):
@@ -253,6 +267,14 @@ def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeyp
     for path in ("/o/iso-county/data/items.csv", "/o/iso-b/data/items.json",
                  "/o/iso-sup/data/items.csv", "/o/iso-c/data/items.csv"):  # fmt: skip
         assert re.search(re.escape(path) + r" \(opendata\.download\) shows .*zx", found), path
+
+
+def test_without_the_search_prefilter_the_visibility_rule_alone_holds(app, world, monkeypatch):
+    """Without the index's public pre-filter the visibility rule still holds on every surface
+    (the pre-filter is a second guard for anonymous search, not the rule)."""
+    _without_public_prefilter(monkeypatch)
+    reading = read(app, world, iw.ANONYMOUS)
+    assert not leaks(reading), "\n".join(leaks(reading))
 
 
 def test_the_open_data_channels_show_the_public_view_whoever_asks(app, world):
