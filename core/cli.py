@@ -194,12 +194,19 @@ def worker_command(queues, burst: bool):
 
 
 @main.command("scheduler")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="While another scheduler runs: wait to take over (a standby), or exit 2.",
+)
 @with_appcontext
-def scheduler_command():
-    """Run the periodic sweeps (RQ cron). Run exactly one; a second one refuses to start."""
+def scheduler_command(wait: bool):
+    """Run the periodic sweeps (RQ cron), one scheduler at a time: a second one waits and takes
+    over when the first one stops, or 30 s after it died."""
     _require_redis("sweeps")
     try:
-        jobs.run_scheduler()
+        jobs.run_scheduler(wait=wait)
     except jobs.SchedulerAlreadyRunning as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
@@ -222,13 +229,22 @@ def sweep_command(name: str | None):
 @main.command("outbox")
 @with_appcontext
 def outbox_command():
-    """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep)."""
+    """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep), and
+    jobs sent long ago that have not finished (failing, or waiting for a retry)."""
     rows = jobs.pending()
     for e in rows:
         fields = (e.id, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.queue, e.func, e.org_id or "",
                   e.attempts, e.last_error or "")  # fmt: skip
         click.echo("\t".join(str(f) for f in fields))
     click.echo(f"{len(rows)} unsent job(s).")
+    stuck = jobs.unfinished()
+    for e in stuck:
+        fields = (e.id, f"{e.sent_at:%Y-%m-%d %H:%M:%S}", e.queue, e.func, e.org_id or "",
+                  f"runs {e.runs}", e.job_id or "")  # fmt: skip
+        click.echo("\t".join(str(f) for f in fields))
+    if stuck:
+        click.echo(f"{len(stuck)} job(s) sent more than {jobs.LOST_AFTER} ago and not finished "
+                   "(see RQ's failed job registry of their queue).")  # fmt: skip
 
 
 # --- demo ------------------------------------------------------------------------------------
