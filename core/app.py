@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import pkgutil
@@ -254,7 +255,23 @@ def _init_errors(app: Flask) -> None:
             return api_errors.response(
                 status, message or title, code=code, problems=problems, headers=headers
             )
-        return render("error.html", status=status, title=title, message=message), status
+        return render("error.html", status=status, title=title, message=message), status, headers
+
+    def database_unavailable(exc: Exception):
+        """The database cannot be reached (restarting, failing over): a 503 that says so, in
+        the visitor's language, rendered without it (the visitor is shown as signed out)."""
+        log.warning("database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # loading the user needs the database
+        return error_page(
+            503,
+            gettext("Temporarily unavailable"),
+            gettext("The service cannot reach its database just now. Nothing was saved. "
+                    "Please try again in a minute."),
+            code="unavailable",
+            headers={"Retry-After": "30"},
+        )  # fmt: skip
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):
@@ -314,9 +331,11 @@ def _init_errors(app: Flask) -> None:
     def server_error(exc: Exception):
         if app.testing and not app.config.get("GONGKAI_ERROR_PAGES"):
             raise exc
+        g.pop("org", None)
+        if db.unavailable(exc):
+            return database_unavailable(exc)
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
-        g.pop("org", None)
         return error_page(
             500,
             gettext("Something went wrong"),

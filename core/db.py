@@ -156,6 +156,20 @@ def bind(url: str) -> Engine:
     return engine
 
 
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached just now (down, restarting, the
+    connection cut), rather than that a statement was wrong."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):  # a busy or unreadable file, not SQL
+        return any(s in str(exc.orig) for s in ("locked", "unable to open", "disk I/O"))
+    return True
+
+
 def commit() -> None:
     """Commit the unit of work; roll back and re-raise when it fails."""
     try:

@@ -28,10 +28,12 @@
 from __future__ import annotations
 
 import _thread
+import contextlib
 import importlib
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -431,7 +433,7 @@ def run_job(
         if outbox_id is not None:
             if not _count_run(outbox_id):
                 return None
-            entry = db.session.get(OutboxEntry, outbox_id, with_for_update=True)
+            entry = db.session.get(OutboxEntry, outbox_id, with_for_update={"of": OutboxEntry})
             if entry is None or entry.finished_at is not None:  # a twin finished meanwhile
                 db.session.rollback()
                 return None
@@ -646,10 +648,36 @@ def run_scheduler(*, lock_ttl: int = SCHEDULER_LOCK_TTL, wait: bool = True,
             log.warning("scheduler: could not release the lock; it expires in %s s", lock_ttl)
 
 
-def run_worker(queues=QUEUES, *, burst: bool = False) -> bool:
-    """``gongkai worker``: an RQ worker with its scheduler, in the app's context."""
+def run_worker(queues=QUEUES, *, burst: bool = False, poll: float = 2.0) -> bool:
+    """``gongkai worker``: an RQ worker with its scheduler, in the app's context.
+
+    RQ's worker quits when Redis goes away under it (a restart, a failover); this one waits
+    for Redis and starts working again, so that a Redis restart needs no restart of the
+    workers. It stops on SIGTERM or SIGINT (warm shutdown: the current job finishes first)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Worker
 
-    worker = Worker([queue(q) for q in queues], connection=redis_connection(),
-                    **WORKER_SETTINGS)  # fmt: skip
-    return worker.work(burst=burst, with_scheduler=True)
+    worked = False
+    while True:
+        worker = Worker([queue(q) for q in queues], connection=redis_connection(),
+                        **WORKER_SETTINGS)  # fmt: skip
+        with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # (its teardown)
+            worked = worker.work(burst=burst, with_scheduler=True) or worked
+        if burst or getattr(worker, "_shutdown_requested_date", None) is not None:
+            return worked
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stop at once while waiting for Redis
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        log.warning("worker %s stopped without being asked to (Redis unreachable?): "
+                    "starting again once Redis answers", worker.name)  # fmt: skip
+        _wait_for_redis(poll)
+
+
+def _wait_for_redis(poll: float) -> None:
+    while True:
+        try:
+            redis_connection().ping()
+            return
+        except Exception as exc:
+            log.warning("Redis unreachable (%s): trying again in %s s", exc, poll)
+            time.sleep(poll)

@@ -216,6 +216,7 @@ def topology(tmp_path):
         # locust stands for a CDN in front of nginx that passes each visitor's address
         "GONGKAI_TRUSTED_PROXIES": "2",
         "GUNICORN_WORKERS": "2",
+        "PYTHONUNBUFFERED": "1",  # the logs up to the moment a process is killed
         "GUNICORN_THREADS": "4",
     }
     procs = Processes(tmp_path, env)
@@ -333,15 +334,24 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
     records = [json.loads(line) for line in records_file.read_text(encoding="utf-8").splitlines()]
 
     # every job done: the queues and the outbox empty, the killed worker's job run again
-    engine = create_engine(t["env"]["GONGKAI_DATABASE_URL"].replace("postgresql://",
-                                                                    "postgresql+psycopg://"))  # fmt: skip
+    from core.db import normalise_url
+
+    engine = create_engine(normalise_url(t["env"]["GONGKAI_DATABASE_URL"]))
     with engine.connect() as db:
-        _wait(lambda: _drained(db, redis), DRAIN_SECONDS, step=2, what="every job to finish")
+        _drain(db, redis, DRAIN_SECONDS)
         # the second scheduler took over from the killed one
         holder = _wait(lambda: redis.get("gongkai:scheduler:lock"), 10, what="a scheduler lock")
         assert holder.decode().endswith(f":{procs.running[second_scheduler].pid}"), holder
         assert procs.alive(second_scheduler), procs.log(second_scheduler)
-        counts = _check_everything(db, records, sink, pg_down, pg_up, t)
+        counts = _check_everything(db, records, sink, pg_down, pg_up, redis)
+        # the job whose worker was killed ran again, to completion, once in effect
+        outbox_id = int(killed_job.removeprefix("outbox-"))
+        runs, finished = db.execute(
+            text("SELECT runs, finished_at IS NOT NULL FROM job_outbox WHERE id = :id"),
+            {"id": outbox_id},
+        ).one()
+        assert runs >= 2 and finished, (killed_job, runs, finished)
+        counts["faults"] = faults
     engine.dispose()
 
     verified = subprocess.run([str(BIN / "gongkai"), "register", "verify"], env=t["env"],
@@ -357,9 +367,8 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
     assert "系统正在维护" in html and 'dir="rtl"' in html  # Chinese, English and Uyghur
     counts["nginx while both web servers are down"] = f"{status}, its maintenance page"
     print("\n" + json.dumps(counts, ensure_ascii=False, indent=1))
-    for name in procs.running:
-        if name.startswith(("web", "worker", "scheduler")):
-            assert "Traceback" not in procs.log(name) or name in ("web-1",), procs.log(name)
+    for name in ("web-1", "web-2"):  # the database's absence was no error of the application
+        assert "unhandled error" not in procs.log(name), procs.log(name)
 
 
 def _kill_the_worker_running_a_mail_job(procs: Processes, redis) -> str:
@@ -377,27 +386,43 @@ def _kill_the_worker_running_a_mail_job(procs: Processes, redis) -> str:
     return job.id
 
 
-def _drained(db, redis) -> bool:
+def _not_drained(db, redis) -> dict:
+    """What is still to do (empty once every job has run and every mail has gone)."""
     from rq import Queue
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
     db.rollback()
-    unfinished = db.execute(text("SELECT count(*) FROM job_outbox WHERE finished_at IS NULL"))
-    if unfinished.scalar():
-        return False
+    left: dict[str, object] = {}
+    unfinished = db.execute(text(
+        "SELECT id, func, runs, sent_at IS NOT NULL FROM job_outbox WHERE finished_at IS NULL"
+    )).all()  # fmt: skip
+    if unfinished:
+        left["outbox rows not finished"] = [tuple(r) for r in unfinished[:10]]
     for name in ("default", "mail", "render"):
         queue = Queue(name, connection=redis)
-        if queue.count or StartedJobRegistry(queue=queue).count:
-            return False
+        if queue.count:
+            left[f"queued in {name}"] = queue.count
+        if StartedJobRegistry(queue=queue).count:
+            left[f"started in {name}"] = StartedJobRegistry(queue=queue).get_job_ids()
         if ScheduledJobRegistry(queue=queue).get_jobs_to_schedule(int(time.time())):
-            return False
+            left[f"due in {name}"] = True
     mails = db.execute(text(
         "SELECT count(*) FROM notifications WHERE email = 'immediate' AND emailed_at IS NULL"
-    ))  # fmt: skip
-    return not mails.scalar()
+    )).scalar()  # fmt: skip
+    if mails:
+        left["notifications not mailed"] = mails
+    return left
 
 
-def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, t) -> dict:
+def _drain(db, redis, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while left := _not_drained(db, redis):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not every job finished within {timeout} s: {left}")
+        time.sleep(2)
+
+
+def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, redis) -> dict:
     counts: dict[str, object] = {"requests": len(records)}
     ok = [r for r in records if 200 <= r["status"] < 400]
     counts["successes"] = len(ok)
@@ -413,13 +438,14 @@ def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, t) 
     server_errors = [r for r in records if r["status"] >= 500]
     outside = [r for r in server_errors if r["t1"] < pg_down or r["t0"] > pg_up]
     assert not outside, outside[:5]
-    for r in server_errors:
+    for r in server_errors:  # "temporarily unavailable", in Chinese (or the API's JSON)
+        assert r["status"] == 503, r
         if r.get("json"):
-            assert '"error"' in r["json"], r
+            assert '"unavailable"' in r["json"], r
         else:
             assert r["lang"] and not r["maintenance"], r
-            assert r["title"] and r["title"].isascii() is False, r
-    counts["5xx while PostgreSQL was down"] = len(server_errors)
+            assert r["title"] == "服务暂时不可用", r
+    counts["5xx while PostgreSQL was down (503, translated)"] = len(server_errors)
 
     # every submission answered with a success is stored exactly once (and none twice)
     stored = {
@@ -482,14 +508,21 @@ def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, t) 
     assert set(ids) >= expected, sorted(expected - set(ids))[:5]
     counts["mails (one per notification)"] = len(messages)
 
-    jobs = db.execute(text(
-        "SELECT count(*), count(*) FILTER (WHERE finished_at IS NULL), "
-        "count(*) FILTER (WHERE runs > 1) FROM job_outbox"
-    )).one()  # fmt: skip
-    counts["jobs"] = jobs[0]
-    counts["jobs retried"] = jobs[2]
-    counts["jobs lost"] = jobs[1]
-    assert jobs[1] == 0
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    rows = db.execute(text("SELECT job_id, runs, finished_at FROM job_outbox")).all()
+    retried = 0
+    for job_id, runs, _finished in rows:
+        try:  # RQ counts the retries of a job that raised or was abandoned
+            failed_before = bool(Job.fetch(job_id, connection=redis).number_of_retries)
+        except NoSuchJobError:
+            failed_before = False
+        retried += runs > 1 or failed_before
+    counts["jobs"] = len(rows)
+    counts["jobs retried"] = retried
+    counts["jobs lost"] = sum(1 for r in rows if r.finished_at is None)
+    assert counts["jobs lost"] == 0
     return counts
 
 

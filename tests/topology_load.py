@@ -71,20 +71,26 @@ def _address() -> str:
     """A visitor's own address, as a CDN in front of nginx passes it (X-Forwarded-For): the
     limits per address count each simulated visitor, not the load generator."""
     n = next(_addresses)
-    return f"198.51.100.{n % 250 + 1}"
+    return f"198.51.{100 + n // 250 % 50}.{n % 250 + 1}"
 
 
 class _Base(HttpUser):
     abstract = True
 
     def on_start(self):
-        self.client.verify = CA
+        self.setup(self.client)
+
+    def setup(self, client: HttpSession) -> HttpSession:
+        client.verify = CA
+        # a browser's Referer on the forms it sends (Flask-WTF checks it against the host on
+        # HTTPS). nginx passes the host without the port (deploy/nginx: Host $host), as for the
+        # standard port of a deployment; the test's nginx listens on another one.
+        client.headers["Referer"] = "https://127.0.0.1/"
+        return client
 
     def session(self) -> HttpSession:
-        extra = HttpSession(base_url=self.host, request_event=self.environment.events.request,
-                            user=self)  # fmt: skip
-        extra.verify = CA
-        return extra
+        return self.setup(HttpSession(base_url=self.host, user=self,
+                                      request_event=self.environment.events.request))  # fmt: skip
 
     def sign_in(self, client: HttpSession, username: str) -> bool:
         page = client.get("/auth/login", name="sign-in form")
@@ -108,7 +114,7 @@ class Reader(_Base):
     wait_time = between(0.2, 1.0)
 
     def unit(self) -> tuple[str, dict]:
-        code = random.choice([UNIT_A, UNIT_B])  # noqa: S311
+        code = random.choice([UNIT_A, UNIT_B])
         return code, WORLD["units"][code]
 
     @task(3)
@@ -119,13 +125,13 @@ class Reader(_Base):
     @task(3)
     def item(self):
         code, unit = self.unit()
-        item = random.choice(unit["public_items"] + unit["notices"])  # noqa: S311
+        item = random.choice(unit["public_items"] + unit["notices"])
         self.client.get(f"/o/{code}/items/{item}", name="/o/[unit]/items/[id]")
 
     @task(2)
     def search(self):
         code, _ = self.unit()
-        q = random.choice(SEARCHES)  # noqa: S311
+        q = random.choice(SEARCHES)
         self.client.get(f"/o/{code}/search", params={"q": q}, name="/o/[unit]/search")
 
     @task(1)
@@ -145,14 +151,16 @@ class Visitor(_Base):
     weight = 2
     wait_time = between(0.5, 1.5)
 
-    def on_start(self):
-        super().on_start()
-        self.client.headers["X-Forwarded-For"] = _address()
+    def visitor(self) -> dict:
+        """A new visitor's address for each submission (the limits per address are not what
+        this load is about)."""
+        return {"X-Forwarded-For": _address()}
 
     @task(2)
     def feedback(self):
-        code = random.choice([UNIT_A, UNIT_B])  # noqa: S311
-        form = self.client.get(f"/o/{code}/feedback", name="/o/[unit]/feedback")
+        code = random.choice([UNIT_A, UNIT_B])
+        headers = self.visitor()
+        form = self.client.get(f"/o/{code}/feedback", name="/o/[unit]/feedback", headers=headers)
         token = _token(form)
         if token is None:
             return
@@ -163,14 +171,17 @@ class Visitor(_Base):
                   "name": "", "contact": "", "website": ""},
             allow_redirects=False,
             name="POST /o/[unit]/feedback",
+            headers=headers,
             context={"kind": "feedback", "mark": mark},
         )  # fmt: skip
 
     @task(1)
     def objection(self):
-        code = random.choice([UNIT_A, UNIT_B])  # noqa: S311
-        item = random.choice(WORLD["units"][code]["notices"])  # noqa: S311
-        page = self.client.get(f"/o/{code}/items/{item}", name="/o/[unit]/items/[id]")
+        code = random.choice([UNIT_A, UNIT_B])
+        item = random.choice(WORLD["units"][code]["notices"])
+        headers = self.visitor()
+        page = self.client.get(f"/o/{code}/items/{item}", name="/o/[unit]/items/[id]",
+                               headers=headers)  # fmt: skip
         token = _token(page)
         if token is None:
             return
@@ -181,6 +192,7 @@ class Visitor(_Base):
                   "contact": ""},
             allow_redirects=False,
             name="POST /o/[unit]/items/[id]/objections",
+            headers=headers,
             context={"kind": "objection", "mark": mark},
         )  # fmt: skip
 

@@ -14,7 +14,7 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-PASSWORD = "topology-password-1"  # noqa: S105 (a test account's)
+PASSWORD = "topology-password-1"
 UNITS = ("tp-unit-a", "tp-unit-b")
 DRAFTS_PER_UNIT = 40
 ENTRY = {
@@ -55,6 +55,7 @@ def build() -> dict:
     from core.api import operations as tokens
     from core.catalogue import operations as cat
     from core.items import operations as items
+    from core.notifications import operations as notifications
     from tenants import operations as tenants
 
     def org(code, parent=None, type_code="branch"):
@@ -63,8 +64,10 @@ def build() -> dict:
                                            sector="agency", names=names)  # fmt: skip
 
     def person(username, role, unit):
-        user = tenants.create_user(username, password=PASSWORD, display_name=username,
-                                   email=f"{username}@example.org", locale="zh_Hans_CN")  # fmt: skip
+        user = tenants.create_user(
+            username, password=PASSWORD, display_name=username,
+            email=f"{username}@example.org", locale="zh_Hans_CN",
+        )  # fmt: skip
         tenants.grant_membership(user, unit, role)
         return user
 
@@ -82,6 +85,8 @@ def build() -> dict:
     for unit in units:
         staff = {role: person(f"{unit.code}-{role}", role, unit)
                  for role in ("admin", "editor", "reviewer")}  # fmt: skip
+        # the admins want each visitor's feedback by mail at once (a mail job per feedback)
+        notifications.set_preferences(staff["admin"], {"feedback.received": "immediate"})
         draft = cat.start_draft(unit, actor=staff["admin"])
         cat.transition(draft, "submit", actor=staff["admin"])
         cat.transition(draft, "approve", actor=bureau_reviewer)
@@ -102,8 +107,11 @@ def build() -> dict:
 
         reading = [published(f"{unit.code} 换届选举结果公开第{n}号") for n in range(1, 4)]
         notices = [published(f"{unit.code} 党员发展公示第{n}号", notice=True) for n in (1, 2)]
-        drafts = [items.create(unit, _plan(f"{unit.code} 第{n}季度党费收缴情况"),
-                               actor=staff["editor"]).id for n in range(1, DRAFTS_PER_UNIT + 1)]  # fmt: skip
+        editor = staff["editor"]
+        drafts = [
+            items.create(unit, _plan(f"{unit.code} 第{n}季度党费收缴情况"), actor=editor).id
+            for n in range(1, DRAFTS_PER_UNIT + 1)
+        ]
         db.session.flush()
         world["units"][unit.code] = {
             "people": {role: user.username for role, user in staff.items()},

@@ -216,7 +216,7 @@ def send_notification(notification_id: int) -> bool:
 
     The notification's row stays locked until the job commits, so two deliveries of its job
     (or the job and the retry sweep's) send it once."""
-    note = db.session.get(Notification, notification_id, with_for_update=True)
+    note = db.session.get(Notification, notification_id, with_for_update={"of": Notification})
     if note is None or note.emailed_at is not None or note.email != "immediate":
         return False
     user = db.session.get(User, note.user_id)
@@ -239,7 +239,9 @@ def send_notification(notification_id: int) -> bool:
 
 def send_digest(digest_id: int) -> bool:
     """Mail one user's digest of the day (at most once); True when it went."""
-    digest = db.session.get(NotificationDigest, digest_id, with_for_update=True)
+    digest = db.session.get(
+        NotificationDigest, digest_id, with_for_update={"of": NotificationDigest}
+    )
     if digest is None or digest.sent_at is not None:
         return False
     user = db.session.get(User, digest.user_id)

@@ -172,7 +172,7 @@ def _lock(workflow: Workflow, obj) -> None:
     column = getattr(type(obj), workflow.state_attr)
     key = state.mapper.primary_key[0]
     stored = db.session.execute(
-        select(column).where(key == state.identity[0]).with_for_update()
+        select(column).where(key == state.identity[0]).with_for_update(of=state.mapper.local_table)
     ).scalar_one_or_none()
     current = getattr(obj, workflow.state_attr)
     if stored != current:

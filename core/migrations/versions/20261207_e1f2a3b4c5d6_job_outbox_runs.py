@@ -22,8 +22,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("job_outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("runs", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("started_at", core.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("finished_at", core.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("started_at", core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("finished_at", core.db.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.create_index("ix_job_outbox_finished_at", ["finished_at"], unique=False)
     # the jobs sent before this release ran (or will run) without being marked: count them as
     # finished, so that nothing takes them for lost
