@@ -52,7 +52,7 @@ def _record(request_type, name, response_time, response, context, exception, sta
     if exception is not None and not status:
         line["error"] = f"{type(exception).__name__}: {exception}"[:300]
     if status >= 500:
-        text = response.text or ""
+        text = response.content.decode("utf-8", "replace")
         title = TITLE.search(text)
         line["title"] = title.group(1).strip() if title else ""
         line["maintenance"] = "系统正在维护" in text  # nginx's page (deploy/nginx)
