@@ -75,12 +75,13 @@ WORKER_SETTINGS = {
 _OUTBOX_KEY = "gongkai_outbox"  # Session.info: ids enqueued in the current transaction
 
 
-class OutboxEntry(db.Base):
+class OutboxEntry(db.CountyKey, db.Base):
     """A job enqueued inside a transaction; ``sent_at`` is set once RQ accepted it,
     ``finished_at`` in the transaction of the job's own work (see :func:`run_job`); ``runs``
     counts the times a worker started it."""
 
     __tablename__ = "job_outbox"
+    __county_optional__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)

@@ -44,7 +44,7 @@ def localised(texts: dict[str, str] | None, locale: str) -> str:
     return texts.get(locale) or texts.get("zh_Hans_CN") or next(iter(texts.values()), "")
 
 
-class Catalogue(db.Base):
+class Catalogue(db.CountyKey, db.Base):
     __tablename__ = "catalogues"
     __table_args__ = (
         UniqueConstraint("org_id", "kind"),
@@ -56,10 +56,10 @@ class Catalogue(db.Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class CatalogueVersion(db.Base):
+class CatalogueVersion(db.CountyKey, db.Base):
     __tablename__ = "catalogue_versions"
     __table_args__ = (
         UniqueConstraint("catalogue_id", "number"),
@@ -83,7 +83,7 @@ class CatalogueVersion(db.Base):
     decision_comment: Mapped[str | None] = mapped_column(Text)
 
     catalogue: Mapped[Catalogue] = relationship(lazy="joined")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
     @property
     def kind(self) -> str:
@@ -98,8 +98,9 @@ class CatalogueVersion(db.Base):
         return self.state == "draft"
 
 
-class Category(db.Base):
+class Category(db.CountyKey, db.Base):
     __tablename__ = "catalogue_categories"
+    __county_from__ = ("version_id", "catalogue_versions")
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,8 +120,9 @@ class Category(db.Base):
         return localised(self.titles, locale)
 
 
-class Entry(db.Base):
+class Entry(db.CountyKey, db.Base):
     __tablename__ = "catalogue_entries"
+    __county_from__ = ("version_id", "catalogue_versions")
     __table_args__ = (
         UniqueConstraint("version_id", "key"),
         CheckConstraint(_in("scope", SCOPES), name="scope"),
