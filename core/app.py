@@ -44,6 +44,17 @@ PERMISSIONS_POLICY = (
 )
 
 
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-Hans-CN"><head><meta charset="utf-8"><title>服务暂时不可用</title></head>
+<body><h1>服务暂时不可用</h1>
+<p>系统暂时无法连接数据库，本次操作未保存任何内容。请一分钟后再试。</p>
+<p lang="en">The service cannot reach its database just now. Nothing was saved. Please try again
+in a minute.</p>
+<p lang="ug" dir="rtl">سىستېما ھازىرچە ساندانغا ئۇلىنالمىدى، ھېچنېمە ساقلانمىدى. بىر مىنۇتتىن كېيىن
+قايتا سىناڭ.</p></body></html>"""
+"""What a visitor reads while the database is unreachable, should even the error page need it."""
+
+
 class DatabaseInteger(IntegerConverter):
     """``<int:...>`` of every route: at most the largest integer key of the databases
     (PostgreSQL ``integer``, 2³¹ − 1), so that a larger number in an address is a 404 page, not
@@ -263,15 +274,24 @@ def _init_errors(app: Flask) -> None:
         log.warning("database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
         with contextlib.suppress(Exception):
             db.session.rollback()
-        g._login_user = login_manager.anonymous_user()  # loading the user needs the database
-        return error_page(
-            503,
-            gettext("Temporarily unavailable"),
-            gettext("The service cannot reach its database just now. Nothing was saved. "
-                    "Please try again in a minute."),
-            code="unavailable",
-            headers={"Retry-After": "30"},
-        )  # fmt: skip
+        # nothing the page draws may load a row: the user, the organisation (and what the
+        # translations remember of it) were read from the database
+        g._login_user = login_manager.anonymous_user()
+        for name in ("org", "host_org", "_plugin_translations"):
+            g.pop(name, None)
+        headers = {"Retry-After": "30"}
+        try:
+            return error_page(
+                503,
+                gettext("Temporarily unavailable"),
+                gettext("The service cannot reach its database just now. Nothing was saved. "
+                        "Please try again in a minute."),
+                code="unavailable",
+                headers=headers,
+            )  # fmt: skip
+        except Exception:  # the page itself needed the database: the words without the layout
+            log.warning("database unavailable: the plain page instead", exc_info=True)
+            return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):

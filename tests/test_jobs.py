@@ -393,9 +393,11 @@ def test_worker_and_scheduler_need_redis(app, app_settings):
 
     unreachable = create_app(**{**app_settings, "redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     for command in (["worker", "--burst"], ["scheduler"]):
-        result = unreachable.test_cli_runner().invoke(gongkai_cli, command)
+        started = time.monotonic()
+        result = unreachable.test_cli_runner().invoke(gongkai_cli, [*command, "--redis-wait", "3"])
         assert result.exit_code == 1, result.output
         assert "cannot reach Redis" in result.output
+        assert time.monotonic() - started >= 3  # it waited for Redis (restarting) first
 
 
 # --- 7: jobs carry the organisation ----------------------------------------------------------

@@ -56,7 +56,7 @@ from tests.services import PostgresServer, RedisServer, free_port, unavailable, 
 pytestmark = pytest.mark.topology
 
 BIN = Path(sys.executable).parent
-LOAD_SECONDS = int(os.environ.get("GONGKAI_TOPOLOGY_SECONDS", "70"))
+LOAD_SECONDS = int(os.environ.get("GONGKAI_TOPOLOGY_SECONDS", "60"))
 USERS = 10
 DRAIN_SECONDS = 150
 
@@ -86,6 +86,7 @@ class StallingHandler(_Handler):
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self._stall:
             self._stall = False
+            self.peer = session.peer  # the client's (address, port): the job's connection
             self.stalled.set()
             deadline = time.monotonic() + 60
             while not self._released.is_set() and time.monotonic() < deadline:
@@ -298,25 +299,25 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
     at(5)
     sink.handler.stall_next()
     assert sink.handler.stalled.wait(40), "no mail job reached the SMTP server"
-    killed_job = _kill_the_worker_running_a_mail_job(procs, redis)
+    killed_job = _kill_the_worker_running_a_mail_job(procs, redis, sink.handler.peer)
     faults["worker killed in job"] = killed_job
     sink.handler.release()
     time.sleep(2)
     procs.start("worker")
 
     # 2. the scheduler killed, a second one started
-    at(20)
+    at(15)
     procs.kill("scheduler-1")
     second_scheduler = procs.start("scheduler")
 
     # 3. Redis stopped and started again
-    at(28)
+    at(22)
     redis_server.stop()
     time.sleep(5)
     redis_server.start()
 
     # 4. PostgreSQL stopped and started again
-    at(42)
+    at(32)
     pg_down = time.time()
     postgres.halt()
     time.sleep(5)
@@ -324,9 +325,10 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
     pg_up = time.time()
 
     # 5. a gunicorn worker killed with SIGKILL
-    at(56)
+    at(45)
     master = procs.running["web-1"].pid
     victim = _children(master)[0]
+    web_killed = time.time()
     os.kill(victim, signal.SIGKILL)
     faults["gunicorn worker killed"] = victim
 
@@ -343,7 +345,7 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
         holder = _wait(lambda: redis.get("gongkai:scheduler:lock"), 10, what="a scheduler lock")
         assert holder.decode().endswith(f":{procs.running[second_scheduler].pid}"), holder
         assert procs.alive(second_scheduler), procs.log(second_scheduler)
-        counts = _check_everything(db, records, sink, pg_down, pg_up, redis)
+        counts = _check_everything(db, records, sink, (pg_down, pg_up), web_killed, redis)
         # the job whose worker was killed ran again, to completion, once in effect
         outbox_id = int(killed_job.removeprefix("outbox-"))
         runs, finished = db.execute(
@@ -371,19 +373,37 @@ def test_the_production_topology_survives_its_faults_and_loses_nothing(topology)
         assert "unhandled error" not in procs.log(name), procs.log(name)
 
 
-def _kill_the_worker_running_a_mail_job(procs: Processes, redis) -> str:
+def _kill_the_worker_running_a_mail_job(procs: Processes, redis, peer) -> str:
+    """SIGKILL the worker whose mail job the SMTP server holds: the process that owns the
+    client end of the held connection is its work horse, a child of the worker."""
     from rq import Worker
 
-    def running_mail():
-        for worker in Worker.all(connection=redis):
-            job = worker.get_current_job()
-            if job is not None and "send_notification" in str(job.args[:1]):
-                return worker, job
-        return None
+    port = f"{peer[1]:04X}"
+    inode = next(
+        line.split()[9]
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+        if line.split()[1].endswith(f":{port}")
+    )
+    horse = next(
+        int(fd.parts[2])
+        for fd in Path("/proc").glob("[0-9]*/fd/*")
+        if _link(fd) == f"socket:[{inode}]"
+    )
+    status = Path(f"/proc/{horse}/status").read_text()
+    parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid")))
+    name = procs.by_pid(parent)  # `gongkai worker`; RQ gives the horse a session of its own
+    worker = next(w for w in Worker.all(connection=redis) if w.pid == parent)
+    job_id = worker.get_current_job_id()
+    os.kill(horse, signal.SIGKILL)  # the worker and its horse, as a container's end kills both
+    procs.kill(name)
+    return job_id
 
-    worker, job = _wait(running_mail, 10, step=0.1, what="a worker running the mail job")
-    procs.kill(procs.by_pid(worker.pid))
-    return job.id
+
+def _link(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _not_drained(db, redis) -> dict:
@@ -422,7 +442,7 @@ def _drain(db, redis, timeout: float) -> None:
         time.sleep(2)
 
 
-def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, redis) -> dict:
+def _check_everything(db, records, sink: Sink, pg_window, web_killed: float, redis) -> dict:
     counts: dict[str, object] = {"requests": len(records)}
     ok = [r for r in records if 200 <= r["status"] < 400]
     counts["successes"] = len(ok)
@@ -434,8 +454,16 @@ def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, red
             kinds[f"HTTP {r['status']}"] += 1
     counts["errors by kind"] = dict(kinds)
 
-    # no 5xx except while PostgreSQL was down, and those are the translated error page
-    server_errors = [r for r in records if r["status"] >= 500]
+    # no 5xx except while PostgreSQL was down, and those are the translated error page; and
+    # the requests in flight in the web worker process killed with SIGKILL: nginx sends a GET
+    # on to the other server, but not a form (it may have been stored before the process
+    # died): that visitor sees nginx's maintenance page
+    pg_down, pg_up = pg_window
+    cut_off = [r for r in records if r["status"] == 502 and r["maintenance"]
+               and r["method"] == "POST" and r["t0"] <= web_killed <= r["t1"]]  # fmt: skip
+    assert len(cut_off) <= 4, cut_off  # GUNICORN_THREADS: at most one per thread
+    counts["forms cut off by the killed web worker (nginx's 502 page)"] = len(cut_off)
+    server_errors = [r for r in records if r["status"] >= 500 and r not in cut_off]
     outside = [r for r in server_errors if r["t1"] < pg_down or r["t0"] > pg_up]
     assert not outside, outside[:5]
     for r in server_errors:  # "temporarily unavailable", in Chinese (or the API's JSON)
@@ -444,7 +472,7 @@ def _check_everything(db, records, sink: Sink, pg_down: float, pg_up: float, red
             assert '"unavailable"' in r["json"], r
         else:
             assert r["lang"] and not r["maintenance"], r
-            assert r["title"] == "服务暂时不可用", r
+            assert r["title"].startswith("服务暂时不可用"), r
     counts["5xx while PostgreSQL was down (503, translated)"] = len(server_errors)
 
     # every submission answered with a success is stored exactly once (and none twice)
