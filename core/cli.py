@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from core import db, jobs, migrate
+from core import db, jobs, migrations
 from core.app import create_app
 from core.cliutil import operation
 
@@ -71,8 +71,8 @@ def db_group():
 @with_appcontext
 def db_upgrade(revision: str):
     """Create or upgrade the schema to REVISION (default: the latest)."""
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
-    click.echo(f"Database at revision {migrate.current(current_app.config['DATABASE_URL'])}.")
+    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {migrations.current(current_app.config['DATABASE_URL'])}.")
 
 
 @db_group.command("downgrade")
@@ -80,14 +80,14 @@ def db_upgrade(revision: str):
 @with_appcontext
 def db_downgrade(revision: str):
     """Downgrade the schema to REVISION."""
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrations.downgrade(current_app.config["DATABASE_URL"], revision)
 
 
 @db_group.command("current")
 @with_appcontext
 def db_current():
     """Show the schema revision of the database."""
-    click.echo(migrate.current(current_app.config["DATABASE_URL"]) or "empty database")
+    click.echo(migrations.current(current_app.config["DATABASE_URL"]) or "empty database")
 
 
 @db_group.command("revision")
@@ -95,7 +95,7 @@ def db_current():
 @with_appcontext
 def db_revision(message: str):
     """Autogenerate a migration from the models (for developers)."""
-    migrate.revision(current_app.config["DATABASE_URL"], message)
+    migrations.revision(current_app.config["DATABASE_URL"], message)
 
 
 # --- jobs ----------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def register_commands() -> None:
     import core.api.cli
     import core.catalogue.cli
     import core.params.cli
-    import core.plugin_cli
+    import core.plugins.cli
     import core.register.cli
     import core.search.cli
     import core.sso.cli
@@ -224,7 +224,7 @@ def register_commands() -> None:
     main.add_command(core.api.cli.tokens_group)
     main.add_command(core.catalogue.cli.catalogue_group)
     main.add_command(core.params.cli.params_group)
-    main.add_command(core.plugin_cli.plugins_group)
+    main.add_command(core.plugins.cli.plugins_group)
     main.add_command(core.register.cli.register_group)
     main.add_command(core.search.cli.search_group)
     main.add_command(core.sso.cli.sso_group)

@@ -50,7 +50,6 @@ from markupsafe import Markup, escape
 from core.audit import log as audit_log
 from core.catalogue.models import localised
 from core.cliutil import operation
-from core.console import require_sign_in
 from core.db import Base, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
@@ -62,6 +61,7 @@ from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
 from core.themes import render
+from core.web import require_sign_in
 from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User

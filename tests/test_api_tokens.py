@@ -15,7 +15,7 @@ from core.api import operations as tokens
 from core.api.models import ApiToken
 from core.audit import AuditEntry
 from core.cli import main
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tenants import operations as tenants
 from tests.items_helpers import build_world, published
 

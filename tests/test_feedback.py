@@ -13,8 +13,8 @@ from core.errors import UserError
 from core.feedback import operations as feedback
 from core.feedback.models import STAFF_CHANNELS, FeedbackEntry
 from core.params import operations as params
+from core.plugins.testing import csrf_token
 from core.register.models import RegisterEntry
-from core.testing import csrf_token
 from core.workflow import TransitionRefused
 from tests.feedback_helpers import (
     answered,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from core import db
 from core.feedback import operations as feedback
 from core.feedback.models import FeedbackEntry
+from core.plugins.testing import csrf_token
 from core.register.models import RegisterEntry
-from core.testing import csrf_token
 from tests.feedback_helpers import (
     answered,
     closed,

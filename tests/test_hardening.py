@@ -13,7 +13,7 @@ from core import db
 from core.app import create_app
 from core.audit import AuditEntry
 from core.items.models import Attachment
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests import isolation_world as iw
 
 HEADERS = {

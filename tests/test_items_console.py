@@ -15,7 +15,7 @@ from core import db
 from core.items import operations as items
 from core.items import timeliness
 from core.items.models import Attachment, Item
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workflow.engine import SYSTEM
 from tests.items_helpers import build_world, plan, published, through_review
 

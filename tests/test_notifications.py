@@ -20,7 +20,7 @@ from core.items import operations as items
 from core.notifications import operations as ops
 from core.notifications import reminders
 from core.notifications.models import Notification, NotificationDigest, NotificationPreference
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests.items_helpers import PUBLIC_ENTRY, plan, through_review, user
 from tests.notification_helpers import (
     debug_smtp,

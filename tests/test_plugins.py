@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from core.cli import main
 from core.plugins import Plugins
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.toolkit import hookimpl
 
 try:

@@ -22,11 +22,11 @@ from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.params import operations as params
 from core.params import registry
 from core.themes import render
+from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from tenants import codelists, hierarchy, resolution
 from tenants.models import Organisation

@@ -41,7 +41,6 @@ from sqlalchemy import func, select
 
 from core import db, permissions, ratelimit
 from core.catalogue import labels
-from core.console import display_names, refusal, require_sign_in
 from core.disclosure_requests import forms
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests import workflow as wf
@@ -55,6 +54,7 @@ from core.i18n import _
 from core.items.models import VISIBLE_STATES, Item
 from core.storage import storage
 from core.themes import render
+from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from tenants import hierarchy, resolution
 from tenants.models import Organisation

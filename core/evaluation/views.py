@@ -27,7 +27,6 @@ from sqlalchemy import or_, select
 
 from core import db, permissions
 from core.catalogue import labels
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.evaluation import forms, visibility
 from core.evaluation import operations as ops
@@ -41,6 +40,7 @@ from core.evaluation.models import (
     EvaluationUnit,
 )
 from core.themes import render
+from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from tenants import hierarchy, resolution
 

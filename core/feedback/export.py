@@ -16,10 +16,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import Select, select
 
 from core import db, spreadsheets
-from core.console import display_names
 from core.feedback import labels
 from core.feedback.models import FeedbackNote
 from core.feedback.operations import zone
+from core.web import display_names
 from tenants.models import Organisation
 
 MAX_ROWS = 50_000

@@ -40,7 +40,6 @@ from sqlalchemy import select
 
 from core import db, permissions, ratelimit
 from core.catalogue import labels as cat_labels
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.feedback import export, forms, labels, stats
 from core.feedback import operations as feedback
@@ -50,6 +49,7 @@ from core.items.models import Item
 from core.items.visibility import visible_items
 from core.portal import reading
 from core.themes import render
+from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from tenants import hierarchy, resolution
 from tenants.models import Organisation

@@ -38,7 +38,6 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.views import period_label
 from core.config import SUPPORTED_LOCALES
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.i18n import LANGUAGE_NAMES
 from core.items import content, forms, timeliness
@@ -50,6 +49,7 @@ from core.params import operations as params
 from core.register import operations as register_ops
 from core.storage import request_limit_text, storage
 from core.themes import render
+from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
 from tenants import resolution

@@ -22,12 +22,12 @@ from flask_login import current_user
 from core import audit, db, permissions, ratelimit
 from core.auth.signin import complete_sign_in
 from core.auth.views import safe_next
-from core.console import refusal, require_sign_in
 from core.errors import UserError
 from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
+from core.web import refusal, require_sign_in
 from tenants.models import Organisation
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import permissions
-from core.console import refusal, require_sign_in
 from core.errors import UserError
 from core.themes import render
+from core.web import refusal, require_sign_in
 from core.workdays import forms, schedule, seed
 from core.workdays import operations as workdays
 

@@ -12,7 +12,7 @@ from core.errors import UserError
 from core.feedback import operations as feedback
 from core.items import operations as items
 from core.items.models import Item
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workflow.engine import TransitionRefused
 from plugins.village_affairs import operations as va
 from tenants.operations import get_org

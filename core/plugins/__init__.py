@@ -13,7 +13,7 @@ What a plugin brings besides hook answers is read here too, when the application
 have not enabled it: one guard, :func:`guard_plugin_route`), its commands, its periodic jobs (run
 once per enabling organisation, :func:`dispatch_periodic_job`), and the folders of its package
 (:func:`plugin_folder`): ``templates/`` and ``static/`` (``core.themes``), ``translations/``
-(``core.i18n``) and ``migrations/`` (``core.migrate``).
+(``core.i18n``) and ``migrations/`` (``core.migrations``).
 
 Set ``GONGKAI_TRACE_HOOKS=1`` to log every hook call.
 """
@@ -29,7 +29,8 @@ from typing import Any
 import pluggy
 from flask import abort, current_app, g
 
-from core import defaults, hookspecs
+from core import hookspecs
+from core.plugins import defaults
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from core.cliutil import operation
 from core.errors import UserError
 from tenants.models import Organisation
 
-SCAFFOLD = Path(__file__).resolve().parent / "plugin_scaffold"
+SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -47,7 +47,7 @@ def plugins_list():
 
 
 def _set_choice(name: str, org_code: str, choice: str) -> None:
-    from core.plugin_console import operations
+    from core.plugins import operations
     from tenants.operations import get_org
 
     org = get_org(org_code)
@@ -96,9 +96,9 @@ def core_head() -> str:
     """Core's latest schema revision (a new plugin's migration branch depends on it)."""
     from alembic.script import ScriptDirectory
 
-    from core import migrate
+    from core import migrations
 
-    return ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+    return ScriptDirectory.from_config(migrations.alembic_config("sqlite://")).get_current_head()
 
 
 def scaffold(name: str, target: Path, *, title: str | None = None) -> Path:
@@ -158,6 +158,6 @@ def plugins_new(name: str, target: Path, title: str | None):
 @with_appcontext
 def plugins_revision(name: str, message: str):
     """Autogenerate a migration of the plugin NAME's own branch from its models."""
-    from core import migrate
+    from core import migrations
 
-    migrate.plugin_revision(current_app.config["DATABASE_URL"], name, message)
+    migrations.plugin_revision(current_app.config["DATABASE_URL"], name, message)

@@ -24,7 +24,7 @@ from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import delete, inspect
 
-from core import db, migrate
+from core import db, migrations
 
 KEEP_TABLES = {"code_list_entries", "alembic_version"}
 _migrated: set[str] = set()
@@ -50,7 +50,7 @@ def empty_database() -> None:
 
 def migrate_once(url: str) -> None:
     if url not in _migrated:
-        migrate.upgrade(url)
+        migrations.upgrade(url)
         _migrated.add(url)
 
 

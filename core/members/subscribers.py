@@ -13,9 +13,9 @@ from flask import flash, has_request_context, request
 from flask_babel import get_locale, gettext
 
 from core import events
+from core.members.forms import ROLE_LABELS
+from core.members.views import PENDING_KEY, gone_message
 from tenants import operations
-from tenants.members.forms import ROLE_LABELS
-from tenants.members.views import PENDING_KEY, gone_message
 
 
 def _tell(message: str, category: str) -> None:

@@ -21,11 +21,11 @@ from wtforms.validators import DataRequired, Length
 from core import permissions
 from core.catalogue.forms import choice
 from core.catalogue.models import localised
-from core.console import refusal, require_sign_in
 from core.errors import UserError
 from core.i18n import _
-from core.plugin_console import operations
+from core.plugins import operations
 from core.themes import render
+from core.web import refusal, require_sign_in
 from tenants import resolution
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/o/<org_code>")

@@ -11,6 +11,7 @@ from core.themes import render
 from tenants import hierarchy
 from tenants.views import render_portal
 
+# Named "core": its endpoints (``core.home``) are linked from every template.
 bp = Blueprint("core", __name__)
 
 

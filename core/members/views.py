@@ -5,7 +5,7 @@
   confirmation page), invite, withdraw an invitation (``members.manage``).
 * ``/auth/invitations/<token>`` — the link an invitation hands over: a signed-in visitor accepts
   it with a button; an anonymous one is asked to sign in first and the invitation is redeemed
-  right after the sign-in (:mod:`tenants.members.subscribers`), whatever way they signed in.
+  right after the sign-in (:mod:`core.members.subscribers`), whatever way they signed in.
 
 As elsewhere in the console: views parse, authorise with :func:`core.permissions.may`, call one
 operation, then render or redirect; a refused operation is shown on the page with the user's
@@ -23,10 +23,10 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from core import db, permissions
-from core.console import display_names, require_sign_in
+from core.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from core.themes import render
+from core.web import display_names, require_sign_in
 from tenants import operations, resolution
-from tenants.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from tenants.models import Invitation, Membership, Organisation
 
 bp = Blueprint("members_admin", __name__, url_prefix="/admin/o/<org_code>")
@@ -292,7 +292,7 @@ def show(token: str):
     if invitation is None or invitation.status() != "pending":
         return gone_page(invitation.status() if invitation else None)
     if not current_user.is_authenticated:
-        session[PENDING_KEY] = token  # redeemed by the sign-in (tenants.members.subscribers)
+        session[PENDING_KEY] = token  # redeemed by the sign-in (core.members.subscribers)
     return invitation_page(invitation, token)
 
 

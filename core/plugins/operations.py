@@ -4,6 +4,10 @@
 An organisation's choice for one plugin is one of :data:`CHOICES`: ``enabled`` (listed in
 ``enabled``), ``disabled`` (listed in ``disabled``) or ``default`` (in neither list: the sector
 decides). Every change is audited (``organisation.plugins``).
+
+The action ``plugins.manage`` (the console page ``/admin/o/<code>/plugins`` and the commands
+``gongkai plugins enable/disable/default NAME --org CODE``): admins of the organisation or of an
+ancestor, and platform admins.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from core.errors import Forbidden, UserError
 from tenants.models import Organisation
 
 CHOICES = ("enabled", "disabled", "default")
+
+permissions.register("plugins.manage", {"admin"}, "unit_or_superior", platform=True)
 
 
 @dataclass(frozen=True)
