@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 import core
 import tenants
-from core import db, i18n, jobs, ratelimit, themes
+from core import db, i18n, jobs, ratelimit, themes, web
 from core.api import auth as api_auth
 from core.api import errors as api_errors
 from core.config import load_settings
@@ -100,6 +100,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     jobs.init_app(app)
     i18n.init_app(app)
     themes.init_app(app)
+    web.init_app(app)  # template globals of every page (console_may, when, day)
     csrf.init_app(app)
     ratelimit.init_app(app)
     _init_login(app)

@@ -48,13 +48,13 @@ from flask_babel import force_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
-from core.catalogue.models import localised
 from core.cliutil import operation
 from core.db import Base, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
+from core.i18n import localised
 from core.items.models import Item
 from core.jobs import enqueue
 from core.permissions import may

@@ -17,7 +17,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -30,28 +29,16 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-try:  # WTForms 3.3 deprecates (value, label) tuples
-    from wtforms.fields.choices import SelectChoice as choice
-except ImportError:  # pragma: no cover - older WTForms
-
-    def choice(value, label):
-        return (value, label)
-
-
+from core import i18n
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES, SCOPES, Category, Entry
 from core.i18n import _
+from core.web.forms import MultiCheckboxField, choice
 
 KEY_MESSAGE = _("Use lower-case letters a–z, digits, “.”, “_” and “-” (at most 60 characters).")
 LOCALES = ("zh_Hans_CN", "en", "ug")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ScopeChannelsMixin:
@@ -152,7 +139,7 @@ class EntryForm(ScopeChannelsMixin, FlaskForm):
 
     def __init__(self, *args, categories: list[Category], channel_entries, **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.category.choices = [choice(c.id, c.title(loc)) for c in categories]
         self.scope.choices = [
             choice("", _("Choose…")),
@@ -263,7 +250,7 @@ class CategoryForm(FlaskForm):
         self, *args, categories: list[Category] | None = None, editing: bool = False, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.parent.choices = [
             choice(0, _("(top level)")),
             *(choice(c.id, c.title(loc)) for c in categories or []),
@@ -300,9 +287,3 @@ class DecisionForm(FlaskForm):
             "Leave empty for today. A later date keeps the current version in force until then."
         ),
     )
-
-
-class ParameterForm(FlaskForm):
-    key = HiddenField(validators=[DataRequired()])
-    value = StringField(_("Value"), validators=[Optional(), Length(max=200)])
-    locked = BooleanField(_("Lock for the subordinate units"))

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import db
+from core.i18n import localised
 from tenants.models import Organisation
 
 KINDS = ("template", "unit")
@@ -37,11 +38,6 @@ CADENCES = ("standing", "monthly", "quarterly", "half_yearly", "yearly", "on_pro
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def localised(texts: dict[str, str] | None, locale: str) -> str:
-    texts = texts or {}
-    return texts.get(locale) or texts.get("zh_Hans_CN") or next(iter(texts.values()), "")
 
 
 class Catalogue(db.Base):

@@ -9,22 +9,18 @@ transaction is then rolled back by the app).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, permissions
+from core import db, i18n, permissions
 from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.errors import UserError
-from core.params import operations as params
-from core.params import registry
 from core.themes import render
 from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
@@ -145,12 +141,8 @@ def version_context(kind: str, version: CatalogueVersion | None) -> dict[str, An
 
 def base_context(kind: str) -> dict[str, Any]:
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     flow = wf.template if kind == "template" else wf.unit_catalogue
-
-    def transition_label(name: str) -> str:
-        t = flow.transitions.get(name)
-        return str(t.label) if t is not None and t.label else name
 
     return {
         "org": org,
@@ -159,7 +151,7 @@ def base_context(kind: str) -> dict[str, Any]:
         "labels": labels,
         "channel_labels": cat.channel_labels(loc),
         "may_edit": may(EDIT_ACTION[kind]),
-        "transition_label": transition_label,
+        "transition_label": flow.label,
     }
 
 
@@ -327,9 +319,7 @@ def category_new(kind: str, number: int):
             status, errors = exc.status, refusal(exc)
         else:
             flash(
-                gettext(
-                    "The category “%(title)s” was added.", title=category.title(labels.locale())
-                ),
+                gettext("The category “%(title)s” was added.", title=category.title(i18n.locale())),
                 "success",
             )
             return to_version(kind, version)
@@ -409,7 +399,7 @@ def category_remove(kind: str, number: int, category_id: int):
         form=form,
         version=version,
         what="category",
-        title=category.title(labels.locale()),
+        title=category.title(i18n.locale()),
         inside=inside,
         errors=errors,
         action=url_for(".category_remove", kind=kind, number=number, category_id=category.id),
@@ -474,7 +464,7 @@ def entry_new(kind: str, number: int):
             status, errors = exc.status, forms.attach_problems(form, refusal(exc))
         else:
             flash(
-                gettext("The entry “%(title)s” was added.", title=entry.title(labels.locale())),
+                gettext("The entry “%(title)s” was added.", title=entry.title(i18n.locale())),
                 "success",
             )
             return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
@@ -558,7 +548,7 @@ def entry_remove(kind: str, number: int, entry_id: int):
         form=form,
         version=version,
         what="entry",
-        title=entry.title(labels.locale()),
+        title=entry.title(i18n.locale()),
         inside=[],
         errors=errors,
         mandatory=entry.mandatory and kind == "unit",
@@ -588,7 +578,7 @@ def inbox():
         for v in cat.inbox(current_user)
         if v.org_id != org.id and v.organisation.path.startswith(org.path)
     ]
-    return render("admin/inbox.html", org=org, kind="unit", waiting=waiting, locale=labels.locale())
+    return render("admin/inbox.html", org=org, kind="unit", waiting=waiting, locale=i18n.locale())
 
 
 def reviewer_home(org) -> str | None:
@@ -627,7 +617,7 @@ def decide(number: int):
                 except UserError as exc:
                     status, errors = exc.status, refusal(exc)
                 else:
-                    names = {"number": version.number, "org": g.org.name(labels.locale())}
+                    names = {"number": version.number, "org": g.org.name(i18n.locale())}
                     if decision == "approve":
                         flash(
                             gettext("Version %(number)s of %(org)s is approved.", **names),
@@ -656,33 +646,14 @@ def decide(number: int):
     return render("admin/decide.html", **context), status
 
 
-# --- schedule and parameters -----------------------------------------------------------------
-
-
-def month_heading(day: date, loc: str) -> str:
-    return format_skeleton("yMMMM", day, locale=loc)
-
-
-def period_label(item: schedule.ExpectedDisclosure, loc: str) -> str:
-    year = item.period_start.year
-    if item.cadence == "monthly":
-        return month_heading(item.period_start, loc)
-    if item.cadence == "quarterly":
-        return gettext(
-            "Quarter %(n)s of %(year)s", n=(item.period_start.month - 1) // 3 + 1, year=year
-        )
-    if item.cadence == "half_yearly":
-        return gettext(
-            "Half year %(n)s of %(year)s", n=1 if item.period_start.month < 7 else 2, year=year
-        )
-    return gettext("Year %(year)s", year=year)
+# --- schedule -----------------------------------------------------------------
 
 
 @bp.route("/catalogue/schedule")
 def schedule_page():
     require("catalogue.view_console")
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     today = cat.today_for(org)
     year = request.args.get("year", today.year, type=int)
     if not 2000 <= year <= 2100:
@@ -694,9 +665,11 @@ def schedule_page():
         for item in schedule.expected(version, year):
             key = (item.due.year, item.due.month)
             if not months or months[-1]["key"] != key:
-                months.append({"key": key, "title": month_heading(item.due, loc), "items": []})
+                months.append(
+                    {"key": key, "title": labels.month_heading(item.due, loc), "items": []}
+                )
             months[-1]["items"].append(
-                {"item": item, "period": period_label(item, loc), "overdue": item.due < today}
+                {"item": item, "period": labels.period(item, loc), "overdue": item.due < today}
             )
         events = schedule.event_driven(version)
     return render(
@@ -714,88 +687,6 @@ def schedule_page():
     )
 
 
-def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[dict[str, Any]]:
-    org = g.org
-    rows = []
-    for resolved in params.all_for(org):
-        param = registry.get(resolved.key)
-        locked_above = (
-            resolved.locked and resolved.source is not None and resolved.source.id != org.id
-        )
-        rows.append(
-            {
-                "param": param,
-                "resolved": resolved,
-                "shown": show_value(param, resolved.value),
-                "own": resolved.source is not None and resolved.source.id == org.id,
-                "locked_above": locked_above,
-                "errors": errors.get(param.key, []),
-                "kept": kept.get(param.key),
-                "input": input_value(param, resolved.value),
-                "id": param.key.replace(".", "-"),
-            }
-        )
-    return rows
-
-
-def show_value(param: registry.Parameter, value: Any) -> str:
-    if param.kind == "bool":
-        return labels.yes_no(value)
-    if param.kind == "months":
-        return ", ".join(str(m) for m in value)
-    return str(value)
-
-
-def input_value(param: registry.Parameter, value: Any) -> str:
-    if param.kind == "bool":
-        return "yes" if value else "no"
-    if param.kind == "months":
-        return ", ".join(str(m) for m in value)
-    return str(value)
-
-
-@bp.route("/parameters", methods=["GET", "POST"])
-def parameters():
-    require("parameters.view")
-    status, errors, kept = 200, {}, {}
-    if request.method == "POST":
-        require("parameters.edit")
-        form = forms.ParameterForm()
-        clear = request.form.get("action") == "clear"
-        if not form.validate_on_submit() or form.key.data not in registry.PARAMETERS:
-            abort(400)
-        key = form.key.data
-        try:
-            if clear:
-                params.clear_value(g.org, key, actor=current_user)
-            else:
-                params.set_value(
-                    g.org, key, form.value.data or "", locked=form.locked.data, actor=current_user
-                )
-        except UserError as exc:
-            status = exc.status
-            errors[key] = refusal(exc)
-            kept[key] = {"value": form.value.data or "", "locked": form.locked.data}
-        else:
-            flash(
-                gettext("The parameter was saved.")
-                if not clear
-                else gettext(
-                    "The organisation's own value was removed; the inherited value applies."
-                ),
-                "success",
-            )
-            return redirect(url_for(".parameters") + f"#param-{key.replace('.', '-')}")
-    return render(
-        "admin/parameters.html",
-        org=g.org,
-        kind="unit",
-        rows=parameter_rows(errors, kept),
-        may_edit=may("parameters.edit"),
-        locale=labels.locale(),
-    ), status
-
-
 # --- public ----------------------------------------------------------------------------------
 
 
@@ -811,7 +702,7 @@ def entry_words(entry: Entry, org, channel_labels: dict[str, str]) -> dict[str, 
 @public_bp.route("/catalogue")
 def catalogue():
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     version = cat.effective_version(org)
     nodes = cat.tree(version) if version else []
     channel_labels = cat.channel_labels(loc)

@@ -22,7 +22,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.catalogue.forms import choice
 from core.disclosure_requests.labels import (  # noqa: F401 - the templates read them here
     CHANNEL_LABELS,
     DECLINE_LABELS,
@@ -45,6 +44,7 @@ from core.disclosure_requests.models import (
 )
 from core.disclosure_requests.operations import EMAIL, MAX, PHONE
 from core.i18n import _
+from core.web.forms import choice
 
 # which fields each outcome's form shows (besides the always-present csrf token)
 OUTCOME_FIELDS = {

@@ -39,7 +39,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import db, permissions, ratelimit
+from core import db, i18n, permissions, ratelimit
 from core.catalogue import labels
 from core.disclosure_requests import forms
 from core.disclosure_requests import operations as ops
@@ -89,12 +89,12 @@ def when(value: datetime | None, fmt: str = "short", org=None) -> str:
     """A UTC time in the organisation's time zone, in the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo=zone(org), locale=labels.locale())
+    return format_datetime(value, fmt, tzinfo=zone(org), locale=i18n.locale())
 
 
 def helpers() -> dict[str, Any]:
     return {
-        "locale": labels.locale(),
+        "locale": i18n.locale(),
         "request_labels": forms,
         "when": when,
         "transition_label": wf.transition_label,
@@ -482,7 +482,7 @@ def record():
 def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
     """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     published = [
         forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
         for item in db.session.scalars(

@@ -15,11 +15,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from core.catalogue import labels
-from core.catalogue.forms import MultiCheckboxField, choice
+from core import i18n
 from core.evaluation.models import ANSWERS, OVERALL, RESULT_SCOPES
 from core.evaluation.operations import MAX_COMMENT, MAX_CRITERIA, MAX_CRITERION, MAX_NOTE
 from core.i18n import _
+from core.web.forms import MultiCheckboxField, choice
 
 LOCALES = ("zh_Hans_CN", "en", "ug")
 
@@ -126,7 +126,7 @@ class RoundForm(FlaskForm):
 
     def __init__(self, *args, candidates, criterion_keys=(), **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.criterion_keys = list(criterion_keys)
         self.result_scope.choices = [choice(s, RESULT_SCOPE_LABELS[s]) for s in RESULT_SCOPES]
         self.units.choices = [choice(o.code, o.name(loc)) for o in candidates]

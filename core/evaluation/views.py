@@ -25,7 +25,7 @@ from flask_babel import format_percent, gettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core import db, permissions
+from core import db, i18n, permissions
 from core.catalogue import labels
 from core.errors import UserError
 from core.evaluation import forms, visibility
@@ -80,7 +80,7 @@ def percent(value: float | None) -> str:
 
 
 def base_context() -> dict[str, Any]:
-    loc = labels.locale()
+    loc = i18n.locale()
     return {
         "org": g.org,
         "locale": loc,
@@ -305,7 +305,7 @@ def rate_target(round_id: int) -> tuple[EvaluationRound, EvaluationUnit]:
 
 def rate_page(round_: EvaluationRound, form, *, status: int = 200, errors=()):
     voter = ops.roll_entry(round_, g.org, current_user)
-    loc = labels.locale()
+    loc = i18n.locale()
     context = base_context()
     context.update(
         round=round_,
@@ -329,7 +329,7 @@ def rate(round_id: int):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     round_, _entry = rate_target(round_id)
-    loc = labels.locale()
+    loc = i18n.locale()
     if request.method == "GET":
         return rate_page(round_, forms.rate_form(round_, loc, formdata=None))
     form = forms.rate_form(round_, loc)

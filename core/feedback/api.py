@@ -24,13 +24,13 @@ from core.api import pagination, schemas
 from core.api import spec as api
 from core.api.auth import reader
 from core.api.errors import ApiError
-from core.api.inputs import json_body, preprocess_url, text_field
+from core.api.inputs import json_body, language, preprocess_url, text_field
 from core.errors import UserError
 from core.feedback import labels
 from core.feedback import operations as feedback
 from core.feedback.models import CHANNELS, CONTACT_MAX, CONTENT_MAX, NAME_MAX, FeedbackEntry
 from core.feedback.views import FEEDBACK_LIMIT
-from core.i18n import _, normalise
+from core.i18n import _
 from core.items.models import Item
 from core.items.visibility import visible_items
 
@@ -250,7 +250,7 @@ def answers():
     if len(rows) > limit:
         rows = rows[:limit]
         next_position = [rows[-1].published_at.isoformat(), rows[-1].id]
-    loc = normalise(request.args.get("lang")) or str(get_locale())
+    loc = language()
     ids = {e.item_id for e in rows if e.item_id}
     user = reader(org)
     items = (

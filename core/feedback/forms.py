@@ -21,7 +21,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.catalogue.forms import choice
 from core.feedback import labels
 from core.feedback.models import (
     ANSWER_CHANNELS,
@@ -32,6 +31,7 @@ from core.feedback.models import (
     TEXT_MAX,
 )
 from core.i18n import _
+from core.web.forms import choice
 
 HONEYPOT = "website"
 

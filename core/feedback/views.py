@@ -38,16 +38,15 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from core import db, permissions, ratelimit
-from core.catalogue import labels as cat_labels
+from core import db, i18n, permissions, ratelimit
 from core.errors import UserError
 from core.feedback import export, forms, labels, stats
 from core.feedback import operations as feedback
 from core.feedback import workflow as wf
 from core.feedback.models import CHANNELS, STATES, FeedbackEntry
+from core.items import reading
 from core.items.models import Item
 from core.items.visibility import visible_items
-from core.portal import reading
 from core.themes import render
 from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
@@ -87,7 +86,7 @@ def visitor_context(**extra) -> dict[str, Any]:
     org = g.org
     return {
         "org": org,
-        "locale": cat_labels.locale(),
+        "locale": i18n.locale(),
         "ancestors": hierarchy.ancestors(org),
         "when": reading.when,
         "day": reading.day,
@@ -113,7 +112,7 @@ def chosen_items(user, org: Organisation, wanted: str | None) -> list[Item]:
 
 def form_page(form: forms.FeedbackForm, *, status: int = 200, errors=()):
     user = current_user if current_user.is_authenticated else None
-    locale = cat_labels.locale()
+    locale = i18n.locale()
     form.set_items(chosen_items(user, g.org, form.item.data), locale)
     return render("feedback/give.html", form=form, errors=list(errors), **visitor_context()), status
 
@@ -276,7 +275,7 @@ def console_context(**extra) -> dict[str, Any]:
     today = feedback.today_for(g.org)
     return {
         "org": g.org,
-        "locale": cat_labels.locale(),
+        "locale": i18n.locale(),
         "feedback_labels": labels,
         "when": reading.when,
         "day": reading.day,
@@ -390,7 +389,7 @@ def ledger_export(fmt: str):
     if errors:
         abort(400)
     query = feedback.ledger_query(g.org, filters)
-    locale = cat_labels.locale()
+    locale = i18n.locale()
     name = export.filename(g.org, fmt, feedback.today_for(g.org))
     if fmt == "csv":
         body: str | bytes = export.export_csv(query, locale=locale)
@@ -450,7 +449,7 @@ def statistics():
 
 def record_form(**kwargs) -> forms.RecordForm:
     form = forms.RecordForm(**kwargs)
-    form.set_items(feedback.items_to_choose(current_user, g.org), cat_labels.locale())
+    form.set_items(feedback.items_to_choose(current_user, g.org), i18n.locale())
     return form
 
 
@@ -556,15 +555,10 @@ def detail_context(entry: FeedbackEntry, **extra) -> dict[str, Any]:
         confirm_form=forms.ConfirmForm(formdata=None),
         errors=[],
         failed=None,
-        transition_label=transition_label,
+        transition_label=wf.feedback.label,
     )
     context.update(extra)
     return context
-
-
-def transition_label(name: str) -> str:
-    t = wf.feedback.transitions.get(name)
-    return str(t.label) if t is not None and t.label else name
 
 
 def detail_page(entry: FeedbackEntry, *, status: int = 200, **extra):

@@ -27,12 +27,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from core import i18n
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.catalogue.forms import MultiCheckboxField, ScopeChannelsMixin, choice
+from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.models import REFUSAL_REASONS
+from core.web.forms import MultiCheckboxField, choice
 
 LOCALES = ("zh_Hans_CN", "en", "ug")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -234,7 +236,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
 
     def __init__(self, *args, org, version, min_notice_days: int, **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.item_type.choices = [
             choice("", _("None")),
             *(choice(code, t.label(loc)) for code, t in self.item_types.items()),

@@ -52,6 +52,9 @@ PLAN_FIELDS = (
     "extra",
 )
 REPLAN_STATES = ("reviewed", "superior_review", "approved", "scheduled")
+OBJECTION_LIMIT = "10 per hour;3 per minute"
+"""Objections one address may lodge (no account is needed, so the address is what we have)."""
+OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
 
 
 def local_date(org: Organisation, moment: datetime) -> date:
@@ -808,7 +811,7 @@ def lodge_objection(
     text = (text or "").strip()
     if not text:
         raise UserError("Please write your objection.")
-    if len(text) > 5000:
+    if len(text) > OBJECTION_MAX["text"]:
         raise UserError("An objection has at most 5000 characters.")
     objection = Objection(
         item_id=item.id,

@@ -1,6 +1,6 @@
 """Item pages of the unit console (``/admin/o/<code>/...``): the items of a unit, the item form,
-an item with its workflow steps, the superior's inbox, decisions and filings, timeliness and the
-register.
+an item with its workflow steps, the superior's inbox, decisions and filings, timeliness. (The
+register's page is :mod:`core.register.views`.)
 
 As in the catalogue console: pages need a signed-in user (else the sign-in page) with a role that
 the action allows (else 403); items are looked up inside the organisation of the URL (else 404).
@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -33,10 +32,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import db, permissions
+from core import db, i18n, permissions
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.catalogue.views import period_label
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
 from core.i18n import LANGUAGE_NAMES
@@ -46,7 +44,6 @@ from core.items import types as item_types
 from core.items import workflow as wf
 from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
-from core.register import operations as register_ops
 from core.storage import request_limit_text, storage
 from core.themes import render
 from core.web import display_names, refusal, require_sign_in
@@ -58,10 +55,6 @@ from tenants.models import Organisation
 bp = Blueprint("items_admin", __name__, url_prefix="/admin/o/<org_code>")
 bp.url_value_preprocessor(resolution.pull_org)
 bp.url_defaults(resolution.add_org_code)
-
-# Who reads a unit's register in the console: its admins, reviewers and supervisors, and those of
-# its superiors (ARC-1). Registered here, next to the only page that needs it.
-permissions.register("register.view", {"admin", "reviewer", "supervisor"}, "unit_or_superior")
 
 PER_PAGE = 25
 EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
@@ -84,17 +77,6 @@ STEP_TRANSITIONS = {"approve": ("approve", "escalate")}
 
 
 bp.before_request(require_sign_in)
-
-
-@bp.app_context_processor
-def console_permissions():
-    return {"console_may": console_may}
-
-
-def console_may(action: str) -> bool:
-    """For the console tabs: may the signed-in user do ``action`` in the page's organisation?"""
-    org = g.get("org")
-    return org is not None and permissions.may(current_user, action, org)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -135,7 +117,7 @@ def when(value: datetime | None, fmt: str = "short") -> str:
     """A UTC time in the organisation's time zone, in the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo=zone(), locale=labels.locale())
+    return format_datetime(value, fmt, tzinfo=zone(), locale=i18n.locale())
 
 
 def entry_titles(org: Organisation) -> dict[str, str]:
@@ -143,17 +125,12 @@ def entry_titles(org: Organisation) -> dict[str, str]:
     version = cat.effective_version(org)
     if version is None:
         return {}
-    loc = labels.locale()
+    loc = i18n.locale()
     return {e.key: e.title(loc) for e in cat.entries(version)}
 
 
-def transition_label(name: str) -> str:
-    t = wf.item.transitions.get(name)
-    return str(t.label) if t is not None and t.label else name
-
-
 def base_context() -> dict[str, Any]:
-    loc = labels.locale()
+    loc = i18n.locale()
     return {
         "org": g.org,
         "locale": loc,
@@ -161,7 +138,7 @@ def base_context() -> dict[str, Any]:
         "item_labels": forms,
         "channel_labels": cat.channel_labels(loc),
         "when": when,
-        "transition_label": transition_label,
+        "transition_label": wf.item.label,
         "language_names": LANGUAGE_NAMES,
         "render_markdown": content.render,
         "locales": SUPPORTED_LOCALES,
@@ -716,7 +693,7 @@ def decide_item(item: Item, *, approve: bool, comment: str | None) -> None:
 
 
 def decision_message(item: Item, decision: str) -> str:
-    title = item.title(labels.locale())
+    title = item.title(i18n.locale())
     if decision == "approve":
         return gettext("Approved: “%(title)s”.", title=title)
     return gettext("Returned to the unit: “%(title)s”.", title=title)
@@ -741,7 +718,7 @@ def filings():
     return render("admin/items_filings.html", withheld=withheld, steps=steps, **base_context())
 
 
-# --- timeliness and register -----------------------------------------------------------------
+# --- timeliness -----------------------------------------------------------------
 
 
 @bp.route("/timeliness")
@@ -749,9 +726,13 @@ def timeliness_page():
     require("items.view_console")
     org = g.org
     year = year_arg()
-    loc = labels.locale()
+    loc = i18n.locale()
     rows = [
-        {"status": s, "period": period_label(s.expected, loc), "title": s.expected.entry.title(loc)}
+        {
+            "status": s,
+            "period": labels.period(s.expected, loc),
+            "title": s.expected.entry.title(loc),
+        }
         for s in timeliness.status(org, year)
     ]
     flags = [f for f in timeliness.flags(org) if f.org_id != org.id]
@@ -771,42 +752,4 @@ def timeliness_page():
         flag_orgs=flag_orgs,
         today=cat.today_for(org),
         **base_context(),
-    )
-
-
-@bp.route("/register")
-def register():
-    require("register.view")
-    org = g.org
-    year = year_arg()
-    entries = register_ops.entries(org, year)
-    problems = register_ops.verify(org)
-    total, _orgs = register_ops.count(org)
-    return render(
-        "admin/items_register.html",
-        year=year,
-        entries=entries,
-        problems=problems,
-        total=total,
-        actions=register_ops.ACTIONS,
-        **base_context(),
-    )
-
-
-@bp.route("/register/export.<any(csv, xlsx):fmt>")
-def register_export(fmt: str):
-    require("register.view")
-    org = g.org
-    year = year_arg()
-    name = f"register-{org.code}-{year}.{fmt}"
-    if fmt == "csv":
-        body: str | bytes = register_ops.export_csv(org, year, locale=labels.locale())
-        mimetype = "text/csv; charset=utf-8"
-    else:
-        body = register_ops.export_xlsx(org, year, locale=labels.locale())
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

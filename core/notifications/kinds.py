@@ -23,8 +23,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from flask_babel import force_locale
 
-from core.catalogue.models import localised
-from core.i18n import _
+from core.i18n import _, localised
 
 GROUPS = {
     "items": _("Items and catalogues"),

@@ -19,13 +19,12 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from core import permissions
-from core.catalogue.forms import choice
-from core.catalogue.models import localised
 from core.errors import UserError
-from core.i18n import _
+from core.i18n import _, localised
 from core.plugins import operations
 from core.themes import render
 from core.web import refusal, require_sign_in
+from core.web.forms import choice
 from tenants import resolution
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/o/<org_code>")

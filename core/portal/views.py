@@ -33,15 +33,16 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, permissions, ratelimit
+from core import db, i18n, permissions, ratelimit
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
 from core.i18n import _, html_lang
-from core.items import content
+from core.items import content, reading
 from core.items import operations as items
 from core.items.models import Item, Objection
-from core.portal import caching, reading
+from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
+from core.portal import caching
 from core.search import operations as search_ops
 from core.search import tokens
 from core.storage import storage
@@ -55,9 +56,6 @@ bp.url_defaults(resolution.add_org_code)
 
 site = Blueprint("portal_site", __name__)
 
-OBJECTION_LIMIT = "10 per hour;3 per minute"
-"""Objections one address may lodge (no account is needed, so the address is what we have)."""
-OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
 SEARCH_PER_PAGE = 20
 
 
@@ -156,7 +154,7 @@ def item_page(
     kept: dict[str, str] | None = None,
 ):
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     now = db.utcnow()
     version = item.current_version
     detail = reading.detail(item)
@@ -287,7 +285,7 @@ def objection_received(item_id: int):
         org=g.org,
         item=item,
         objection=lodged,
-        locale=labels.locale(),
+        locale=i18n.locale(),
         ancestors=hierarchy.ancestors(g.org),
         **helpers(),
     )
@@ -328,7 +326,7 @@ def category_choices(org, loc: str) -> list[tuple[str, str]]:
 @bp.route("/search")
 def search():
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     args = request.args
     q = (args.get("q") or "").strip()
     errors: list[str] = []
@@ -406,7 +404,7 @@ def feed():
     """Atom feed of the public items of the organisation and its subtree (the county's feed is
     the whole county's)."""
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     rows = reading.for_feed(org)
     feed_url = url_for(".feed", _external=True)
     fg = FeedGenerator()

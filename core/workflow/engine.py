@@ -76,6 +76,11 @@ class Workflow:
         self.transitions[name] = transition
         return transition
 
+    def label(self, name: str) -> str:
+        """The label of transition ``name`` in the reader's language (its name if it has none)."""
+        t = self.transitions.get(name)
+        return str(t.label) if t is not None and t.label else name
+
     def transition(self, name: str) -> Transition:
         try:
             return self.transitions[name]

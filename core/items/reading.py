@@ -22,8 +22,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from core import db
-from core.catalogue import labels
+from core import db, i18n
 from core.catalogue.models import Category, Entry
 from core.items.models import Attachment, Item, ItemVersion
 from core.items.visibility import visible_items
@@ -54,7 +53,7 @@ def when(moment: datetime | None, org: Organisation | None, fmt: str = "medium")
     """A moment in the organisation's time zone, in the visitor's language."""
     if moment is None:
         return ""
-    return format_datetime(moment, fmt, tzinfo=zone(org), locale=labels.locale())
+    return format_datetime(moment, fmt, tzinfo=zone(org), locale=i18n.locale())
 
 
 def day(value: date | datetime | None, org: Organisation | None = None, fmt: str = "medium") -> str:
@@ -63,7 +62,7 @@ def day(value: date | datetime | None, org: Organisation | None = None, fmt: str
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(zone(org)).date()
-    return format_date(value, fmt, locale=labels.locale())
+    return format_date(value, fmt, locale=i18n.locale())
 
 
 def countdown(ends_at: datetime, now: datetime) -> str:
@@ -102,7 +101,7 @@ def period_label(period_key: str | None) -> str:
     if part[0] == "H" and part[1:].isdigit():
         return gettext("Half year %(n)s of %(year)s", n=int(part[1:]), year=year)
     if part[0] == "M" and part[1:].isdigit() and 1 <= int(part[1:]) <= 12:
-        return format_skeleton("yMMMM", date(int(year), int(part[1:]), 1), locale=labels.locale())
+        return format_skeleton("yMMMM", date(int(year), int(part[1:]), 1), locale=i18n.locale())
     return period_key
 
 
