@@ -23,9 +23,11 @@ with the roles that may run them and where those roles must be held:
 
 The decision, in this order:
 
-1. **API token.** When the request is authenticated by an API token (``g.api_token``), the
-   token's scopes may forbid the action (``core.api.auth.token_permits``). A token only ever
-   restricts what its owner may do; it never grants.
+1. **Limits of the request.** Functions registered with :func:`register_limit` may forbid the
+   action for the current request: the API token's scopes (``core.api.auth`` registers
+   ``token_permits`` for requests authenticated by a token). A limit only ever restricts what
+   the actor may do; it never grants. (Like plugin decisions, limits come from the packages
+   that know them: this module imports none of them.)
 2. **The base answer.**
    * The system actor (scheduled jobs) may run the actions registered with ``system=True`` and
      nothing else (workflow transitions: those listing the role ``"system"``); it holds no
@@ -47,8 +49,9 @@ The decision, in this order:
    cannot change the outcome (a refusal of an action plugins cannot grant).
 
 Workflow transitions carry their own roles (``core.workflow``); the engine decides them with
-:func:`may_run`, which takes the same steps (system actor, roles, token, plugins) with the
-action name ``"<workflow>.<transition>"`` (e.g. ``"item.publish"``, ``"catalogue.approve"``).
+:func:`may_run`, which takes the same steps (system actor, roles, limits of the request,
+plugins) with the action name ``"<workflow>.<transition>"`` (e.g. ``"item.publish"``,
+``"catalogue.approve"``).
 
 Memberships are loaded once per request (one query); role decisions need no further query
 (ancestors come from the organisation's materialised path).
@@ -201,16 +204,23 @@ def org_of(obj) -> Organisation | None:
 # --- the decision ----------------------------------------------------------------------------
 
 
-def _token_permits(name: str, org: Organisation | None) -> bool:
-    """False when the request's API token does not allow ``name`` (a token only restricts)."""
-    if not has_request_context():
-        return True
-    token = g.get("api_token")
-    if token is None:
-        return True
-    from core.api.auth import token_permits  # a later package (it builds on this one)
+Limit = Callable[[str, Organisation | None], bool]
+"""``limit(action_name, org) -> bool``: False forbids the action for the current request."""
 
-    return bool(token_permits(token, name, org))
+_limits: list[Limit] = []
+
+
+def register_limit(limit: Limit) -> Limit:
+    """Register a limit of the request (e.g. an API token's scopes): every decision asks it
+    first, and a False refuses. A limit never grants. Registering the same function twice
+    keeps one."""
+    if limit not in _limits:
+        _limits.append(limit)
+    return limit
+
+
+def _within_limits(name: str, org: Organisation | None) -> bool:
+    return all(limit(name, org) for limit in _limits)
 
 
 def _plugin_answers(actor, name: str, org: Organisation | None, obj) -> list:
@@ -236,7 +246,7 @@ def may(actor, name: str, obj=None) -> bool:
     """May ``actor`` do ``name`` to ``obj`` (an organisation, an object of one, or None)?"""
     act = action(name)
     org = org_of(obj)
-    if not _token_permits(name, org):
+    if not _within_limits(name, org):
         return False
     if is_system(actor):
         base = act.system
@@ -251,6 +261,16 @@ def may(actor, name: str, obj=None) -> bool:
     return _decide(base, act.plugin_grant, actor, name, org, obj)
 
 
+def allowed(users: list, name: str, obj) -> list:
+    """Of ``users`` whose roles already answer yes (e.g. recipients found by their roles), those
+    no enabled plugin vetoes for ``name`` on ``obj`` (``permission_decision``, as :func:`may`
+    asks it)."""
+    org = org_of(obj)
+    if org is None or not users:
+        return list(users)
+    return [u for u in users if not any(a is False for a in _plugin_answers(u, name, org, obj))]
+
+
 def require(actor, name: str, obj=None) -> None:
     """:func:`may`, or :class:`core.errors.Forbidden` (403)."""
     if not may(actor, name, obj):
@@ -259,12 +279,12 @@ def require(actor, name: str, obj=None) -> None:
 
 def may_run(actor, workflow: str, transition, obj, *, org: Organisation | None = None) -> bool:
     """May ``actor`` run ``transition`` (a ``core.workflow.Transition``) of ``workflow`` on
-    ``obj``? Roles as the transition lists them (``"system"`` for jobs), then the API token and
-    the plugins' decisions for the action ``"<workflow>.<transition>"`` (plugins may veto, not
-    grant: a transition's roles are the workflow's rule)."""
+    ``obj``? Roles as the transition lists them (``"system"`` for jobs), then the limits of the
+    request and the plugins' decisions for the action ``"<workflow>.<transition>"`` (plugins
+    may veto, not grant: a transition's roles are the workflow's rule)."""
     org = org if org is not None else org_of(obj)
     name = f"{workflow}.{transition.name}"
-    if not _token_permits(name, org):
+    if not _within_limits(name, org):
         return False
     if is_system(actor):
         base = "system" in transition.roles

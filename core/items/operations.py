@@ -52,6 +52,8 @@ PLAN_FIELDS = (
     "extra",
 )
 REPLAN_STATES = ("reviewed", "superior_review", "approved", "scheduled")
+DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
+"""The states in which an item waits for the superior (its inbox)."""
 OBJECTION_LIMIT = "10 per hour;3 per minute"
 """Objections one address may lodge (no account is needed, so the address is what we have)."""
 OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}

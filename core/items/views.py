@@ -59,7 +59,7 @@ bp.url_defaults(resolution.add_org_code)
 PER_PAGE = 25
 EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
 UPLOAD_STATES = ("draft", "proposed", "amendment_pending")
-DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
+DECISION_STATES = items.DECISION_STATES
 SUPERIOR_STEPS = {
     "superior_review": ("superior_approve", "superior_return"),
     "amendment_pending": ("approve_amendment", "reject_amendment"),

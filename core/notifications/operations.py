@@ -96,21 +96,6 @@ def local_day(now: datetime | None = None) -> date:
 # --- who is told -----------------------------------------------------------------------------
 
 
-def _plugins_allow(users: list[User], action: str, org: Organisation | None) -> list[User]:
-    """Drop the users a plugin's ``permission_decision`` vetoes (as :func:`permissions.may`)."""
-    plugins = current_app.extensions.get("gongkai.plugins")
-    if org is None or plugins is None or not users:
-        return users
-    relay = plugins.relay(org)
-    return [
-        u
-        for u in users
-        if not any(
-            a is False for a in relay.permission_decision(actor=u, action=action, org=org, obj=org)
-        )
-    ]
-
-
 def recipients(
     action: str,
     org: Organisation | None,
@@ -163,7 +148,7 @@ def recipients(
             found.setdefault(user.id, user)
     skip = {getattr(u, "id", u) for u in exclude if u is not None}
     users = [u for uid, u in sorted(found.items()) if uid not in skip]
-    return _plugins_allow(users, action, org)
+    return permissions.allowed(users, action, org)
 
 
 def holders(roles: Iterable[str], org_ids: Iterable[int]) -> list[tuple[int, User]]:
