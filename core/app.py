@@ -24,7 +24,7 @@ from core.plugins import Plugins
 from core.plugins import init_app as init_plugins
 from core.storage import request_limit_text
 from tenants import resolution
-from tenants.models import User
+from tenants.models import Organisation, User
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,18 @@ PERMISSIONS_POLICY = (
 )
 
 
+PAGE_MODULES = ("views", "public", "api")
+"""The file roles that hold blueprints: ``views`` (the console), ``public`` (the public site's
+pages of a package that has both) and ``api`` (JSON)."""
+
+
 def discover_blueprints():
-    """Every Blueprint of a ``views`` or ``api`` module in core and tenants (found, not listed)."""
+    """Every Blueprint of a :data:`PAGE_MODULES` module in core and tenants (found, not listed)."""
     from flask import Blueprint
 
     for package in (core, tenants):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] in ("views", "api"):
+            if info.name.rsplit(".", 1)[-1] in PAGE_MODULES:
                 module = importlib.import_module(info.name)
                 for value in vars(module).values():
                     if isinstance(value, Blueprint) and value.import_name == module.__name__:
@@ -98,6 +103,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     db.bind(app.config["DATABASE_URL"])
     app.extensions["gongkai.plugins"] = plugins or Plugins()
     jobs.init_app(app)
+    jobs.set_org_loader(lambda org_id: db.session.get(Organisation, org_id))
     i18n.init_app(app)
     themes.init_app(app)
     web.init_app(app)  # template globals of every page (console_may, when, day)

@@ -5,6 +5,8 @@ A refused command prints why on standard error and exits with code 2; nothing is
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 import click
@@ -196,45 +198,33 @@ def demo_load():
     click.echo(core.disclosure_requests.demo.load())
     click.echo(core.feedback.demo.load())
     click.echo(core.evaluation.demo.load())
-    from plugins.school_affairs import demo as school_affairs_demo
+    for line in plugin_demos():
+        click.echo(line)
 
-    click.echo(school_affairs_demo.load())
-    from plugins.three_important import demo as three_important_demo
 
-    click.echo(three_important_demo.load())
-    from plugins.village_affairs import demo as village_affairs_demo
-
-    click.echo(village_affairs_demo.load())
+def plugin_demos() -> list[str]:
+    """Load the demo data of every installed plugin (hook ``demo_data``, by plugin name, after
+    core's demo): the lines they print."""
+    plugins = current_app.extensions["gongkai.plugins"]
+    lines = []
+    for _name, load in sorted(plugins.implementations("demo_data"), key=lambda pair: pair[0]):
+        line = load()
+        if line:
+            lines.append(str(line))
+    return lines
 
 
 def register_commands() -> None:
-    """Attach the command groups of the other packages (found by name: ``cli.py`` modules)."""
-    import tenants.cli
+    """Attach the commands of the other packages: every ``cli`` module of core and tenants (found
+    by name, not listed) hands its commands over in ``COMMANDS``."""
+    import core
+    import tenants
 
-    for group in tenants.cli.COMMANDS:
-        main.add_command(group)
-    import core.api.cli
-    import core.catalogue.cli
-    import core.params.cli
-    import core.plugins.cli
-    import core.register.cli
-    import core.search.cli
-    import core.sso.cli
-
-    main.add_command(core.api.cli.tokens_group)
-    main.add_command(core.catalogue.cli.catalogue_group)
-    main.add_command(core.params.cli.params_group)
-    main.add_command(core.plugins.cli.plugins_group)
-    main.add_command(core.register.cli.register_group)
-    main.add_command(core.search.cli.search_group)
-    main.add_command(core.sso.cli.sso_group)
-    import core.workdays.cli
-
-    main.add_command(core.workdays.cli.calendar_group)
-    import core.notifications.cli
-
-    main.add_command(core.notifications.cli.notifications_group)
-    main.add_command(core.notifications.cli.mail_debug_command)
+    for package in (core, tenants):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1] == "cli" and info.name != __name__:
+                for command in importlib.import_module(info.name).COMMANDS:
+                    main.add_command(command)
 
 
 register_commands()

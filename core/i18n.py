@@ -124,6 +124,13 @@ def locale() -> str:
     return str(get_locale() or "zh_Hans_CN")
 
 
+def yes_no(value) -> str:
+    """ "yes" or "no" in the reader's language."""
+    from flask_babel import gettext
+
+    return gettext("yes") if value else gettext("no")
+
+
 def localised(texts: dict[str, str] | None, locale: str) -> str:
     """The text of a ``{locale: text}`` dict in ``locale``, else Chinese, else any; "" if none."""
     texts = texts or {}

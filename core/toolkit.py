@@ -21,8 +21,10 @@ What is here:
   through operations); ``get_org(code)``; ``subtree``, ``ancestors``, ``children`` — tree queries.
 * ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job.
 * ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
-* ``create_item(org, data, actor=...)``, ``SYSTEM`` — draft a disclosure item (it then goes
-  through the normal workflow); the actor of scheduled jobs.
+* ``create_item(org, data, actor=...)``, ``item_step(item, step, actor=...)``, ``SYSTEM`` — draft
+  a disclosure item and run its workflow steps; the actor of scheduled jobs.
+* ``catalogue_version(org, which)``, ``start_catalogue_draft(org, actor=...)``,
+  ``catalogue_step(version, step, actor=...)`` — a unit catalogue and its workflow.
 * ``session`` — the database session of the current request, command or job. Flush if you
   must; never commit (the request, command or job commits once). ``Base``, ``utcnow``,
   ``UTCDateTime`` — for a plugin's own models and migrations.
@@ -141,6 +143,40 @@ def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=(
     return operations.create(org, data, actor=actor, attachments=attachments)
 
 
+def item_step(item: Item, step: str, *, actor=SYSTEM, **inputs) -> Item:
+    """Run a workflow step of an item as ``actor`` (``propose``, ``review``, ``approve``,
+    ``schedule``, ``publish`` ...; see ``core.items.operations.STEPS``), with its inputs (e.g.
+    ``reason="..."``); the workflow decides whether it may run (``UserError`` if not)."""
+    from core.items import operations
+
+    return operations.run_step(item, step, actor=actor, **inputs)
+
+
+def catalogue_version(org: Organisation, which: str = "effective"):
+    """The unit catalogue version of ``org`` that is ``effective`` (in force) or ``open`` (a
+    draft or a submitted version not yet decided), or None."""
+    from core.catalogue import operations
+
+    if which not in ("effective", "open"):
+        raise ValueError("which is 'effective' or 'open'")
+    find = operations.effective_version if which == "effective" else operations.open_version
+    return find(org)
+
+
+def start_catalogue_draft(org: Organisation, *, actor):
+    """Open a draft of ``org``'s catalogue (a copy of the one in force, else from the template)."""
+    from core.catalogue import operations
+
+    return operations.start_draft(org, actor=actor)
+
+
+def catalogue_step(version, step: str, *, actor, comment: str | None = None):
+    """Run a workflow step of a catalogue version (``submit``, ``approve``, ``return`` ...)."""
+    from core.catalogue import operations
+
+    return operations.transition(version, step, actor=actor, comment=comment)
+
+
 __all__ = [
     "FEEDBACK_OPEN_STATES",
     "SYSTEM",
@@ -162,7 +198,9 @@ __all__ = [
     "add_working_days",
     "ancestors",
     "audit_log",
+    "catalogue_step",
     "catalogue_tree",
+    "catalogue_version",
     "children",
     "clear_param",
     "create_item",
@@ -178,6 +216,7 @@ __all__ = [
     "grant_membership",
     "hookimpl",
     "is_enabled",
+    "item_step",
     "lazy_gettext",
     "localised",
     "may",
@@ -189,6 +228,7 @@ __all__ = [
     "require_sign_in",
     "session",
     "set_param",
+    "start_catalogue_draft",
     "subtree",
     "utcnow",
     "workday_today",

@@ -35,6 +35,7 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES, SCOPES, Category, Entry
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
 from core.web.forms import MultiCheckboxField, choice
 
 KEY_MESSAGE = _("Use lower-case letters a–z, digits, “.”, “_” and “-” (at most 60 characters).")
@@ -263,10 +264,6 @@ class CategoryForm(FlaskForm):
 
     def titles(self) -> dict[str, str]:
         return {loc: getattr(self, f"title_{loc}").data or "" for loc in LOCALES}
-
-
-class ConfirmForm(FlaskForm):
-    """A button that confirms a removal (the CSRF token is all it carries)."""
 
 
 class MoveForm(FlaskForm):

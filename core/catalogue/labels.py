@@ -12,7 +12,7 @@ from typing import Any
 from babel.dates import format_skeleton
 from flask_babel import gettext, ngettext
 
-from core.i18n import LANGUAGE_NAMES, _, locale
+from core.i18n import LANGUAGE_NAMES, _, locale, yes_no
 
 SCOPES = {
     "public": _("Public: everyone"),
@@ -109,10 +109,6 @@ def due(rule: dict) -> str:
     if c == "on_progress":
         return gettext("as each stage of the work is reached")
     return ""
-
-
-def yes_no(value: Any) -> str:
-    return gettext("yes") if value else gettext("no")
 
 
 def value(field: str, value: Any, channel_labels: dict[str, str], loc: str | None = None) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, url_for
+from flask import Blueprint, g, jsonify, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
@@ -24,10 +24,9 @@ from core.api import auth, errors, schemas, spec
 from core.api.errors import ApiError
 from core.api.inputs import json_body, language, preprocess_url
 from core.api.schemas import BOOLEAN, DATETIME, INTEGER, STRING, TEXT_OR_NULL, URL, nullable, obj
-from core.disclosure_requests import forms
+from core.disclosure_requests import forms, limits
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests.models import DELIVERIES, STATES, DisclosureRequest
-from core.disclosure_requests.views import ADDRESS_LIMIT, USER_LIMIT
 from core.errors import UserError
 from core.i18n import _
 
@@ -206,14 +205,8 @@ def request_json(req: DisclosureRequest, loc: str) -> dict[str, Any]:
 
 
 def _limit() -> None:
-    limiter = current_app.extensions.get("gongkai.limiter")
     try:
-        with ratelimit.limit(ADDRESS_LIMIT, scope="requests-address"):
-            pass
-        if limiter is not None and limiter.enabled:
-            key = f"user:{current_user.id}"
-            with limiter.limit(USER_LIMIT, key_func=lambda: key, scope="requests-user"):
-                pass
+        limits.count_filing(current_user)
     except ratelimit.RateLimitExceeded:
         raise ApiError(
             429, "Too many requests were filed from this account or address; try again later."

@@ -44,6 +44,7 @@ from core.disclosure_requests.models import (
 )
 from core.disclosure_requests.operations import EMAIL, MAX, PHONE
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
 from core.web.forms import choice
 
 # which fields each outcome's form shows (besides the always-present csrf token)
@@ -195,10 +196,6 @@ class RecordForm(RequestForm):
 
 
 # --- the unit's steps ------------------------------------------------------------------------
-
-
-class ConfirmForm(FlaskForm):
-    """A button that runs a step (the CSRF token is all it carries)."""
 
 
 class RejectForm(FlaskForm):

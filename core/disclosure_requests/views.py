@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 
 from core import db, i18n, permissions, ratelimit
 from core.catalogue import labels
-from core.disclosure_requests import forms
+from core.disclosure_requests import forms, limits
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests import workflow as wf
 from core.disclosure_requests.models import (
@@ -59,10 +59,6 @@ from core.workflow import allowed_transitions
 from tenants import hierarchy, resolution
 from tenants.models import Organisation
 
-ADDRESS_LIMIT = "30 per hour;5 per minute"
-"""Requests one address may file (a shared office address files for many people)."""
-USER_LIMIT = "10 per day;3 per minute"
-"""Requests one applicant may file."""
 PER_PAGE = 25
 
 portal = Blueprint("requests", __name__, url_prefix="/o/<org_code>/requests")
@@ -105,14 +101,8 @@ def helpers() -> dict[str, Any]:
 
 def limited() -> str | None:
     """Count one filing against the address and the user; a message when over a limit."""
-    limiter = current_app.extensions.get("gongkai.limiter")
     try:
-        with ratelimit.limit(ADDRESS_LIMIT, scope="requests-address"):
-            pass
-        if limiter is not None and limiter.enabled and current_user.is_authenticated:
-            key = f"user:{current_user.id}"
-            with limiter.limit(USER_LIMIT, key_func=lambda: key, scope="requests-user"):
-                pass
+        limits.count_filing(current_user)
     except ratelimit.RateLimitExceeded:
         return gettext(
             "Too many requests were filed from your account or address. Your text is kept "

@@ -19,6 +19,7 @@ from core import i18n
 from core.evaluation.models import ANSWERS, OVERALL, RESULT_SCOPES
 from core.evaluation.operations import MAX_COMMENT, MAX_CRITERIA, MAX_CRITERION, MAX_NOTE
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
 from core.web.forms import MultiCheckboxField, choice
 
 LOCALES = ("zh_Hans_CN", "en", "ug")
@@ -248,10 +249,6 @@ def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
             continue
         field.errors = [*field.errors, message.strip()]
     return rest
-
-
-class ConfirmForm(FlaskForm):
-    """A confirmed step (the CSRF token is all it carries)."""
 
 
 class RateForm(FlaskForm):

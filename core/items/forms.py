@@ -34,6 +34,7 @@ from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.models import REFUSAL_REASONS
+from core.web.forms import ConfirmForm as ConfirmForm
 from core.web.forms import MultiCheckboxField, choice
 
 LOCALES = ("zh_Hans_CN", "en", "ug")
@@ -439,10 +440,6 @@ class UploadForm(FlaskForm):
 
     def uploads(self) -> list[tuple[str, bytes]]:
         return uploads(self.attachments)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that runs a step (the CSRF token is all it carries)."""
 
 
 class ReviewForm(FlaskForm):

@@ -31,6 +31,10 @@ from core.items.models import (
     ItemVersion,
     Objection,
 )
+from core.items.rules import (  # the checks the workflow shares; callers read them here too
+    needs_superior,
+    pending_version,
+)
 from core.params import operations as params
 from core.storage import storage
 from core.workflow import engine
@@ -77,29 +81,6 @@ def get(org: Organisation, item_id: int) -> Item | None:
     return found if found is not None and found.org_id == org.id else None
 
 
-def versions(item: Item) -> list[ItemVersion]:
-    return list(
-        db.session.scalars(
-            select(ItemVersion).where(ItemVersion.item_id == item.id).order_by(ItemVersion.number)
-        )
-    )
-
-
-def pending_version(item: Item) -> ItemVersion | None:
-    """The newest version when it is not (yet) the current one (a draft amendment)."""
-    newest = versions(item)[-1:] or [None]
-    return newest[0] if newest[0] is not None and newest[0].id != item.current_version_id else None
-
-
-def latest_review(item: Item) -> ItemReview | None:
-    return db.session.scalar(
-        select(ItemReview)
-        .where(ItemReview.item_id == item.id)
-        .order_by(ItemReview.id.desc())
-        .limit(1)
-    )
-
-
 def reviews(item: Item) -> list[ItemReview]:
     return list(
         db.session.scalars(
@@ -129,13 +110,6 @@ def objections(item: Item) -> list[Objection]:
 
 def history(item: Item):
     return engine.history(wf.item, item)
-
-
-def needs_superior(item: Item) -> bool:
-    """Off-catalogue items always, and items whose scope the parameter escalates (PUB-3)."""
-    if item.off_catalogue or item.escalate:
-        return True
-    return item.scope in params.value(item.organisation, "items.escalate_scopes")
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -317,23 +291,6 @@ def _clean_type(org, data, merged, entry, current, out, problems) -> None:
 def validation_problems(org, item, plan: dict, titles: dict, bodies: dict) -> list[str]:
     """What the enabled plugins refuse (hook ``validate_item``) in the cleaned ``plan``."""
     return types.validate(org, item, {**plan, "titles": titles, "bodies": bodies})
-
-
-def plan_problems(item: Item) -> list[str]:
-    """What the plan still lacks (PUB-1: content, scope, time, channels)."""
-    problems = []
-    version = item.current_version or pending_version(item)
-    if version is None or not version.titles.get("zh_Hans_CN"):
-        problems.append("title")
-    if version is None or not version.bodies.get("zh_Hans_CN"):
-        problems.append("content")
-    if not item.channels:
-        problems.append("channels")
-    if item.planned_at is None:
-        problems.append("planned publication time")
-    if item.decision_date is None:
-        problems.append("decision date")
-    return problems
 
 
 def _set_audience(item: Item, audience: dict[str, list] | None) -> None:
@@ -788,6 +745,33 @@ def decide_revocation(item: Item, *, actor, approve: bool, comment: str | None =
     engine.run(wf.item, item, name, actor=actor, inputs={"comment": comment}, effect=effect)
     if approve:
         events.item_revoked.send(item, actor=actor, explanation=explanation)
+    return item
+
+
+STEPS = {
+    "propose": propose,
+    "review": review,
+    "return_to_draft": return_to_draft,
+    "approve": approve,
+    "superior_decide": superior_decide,
+    "schedule": schedule_publication,
+    "publish": publish,
+    "close": close,
+    "withhold": withhold,
+    "request_amendment": request_amendment,
+    "decide_amendment": decide_amendment,
+    "request_revocation": request_revocation,
+    "decide_revocation": decide_revocation,
+}
+"""The steps of an item by name, each the operation that runs it (``approve`` submits to the
+superior when the item needs it; the ``decide_*`` steps take ``approve`` and ``comment``)."""
+
+
+def run_step(item: Item, name: str, *, actor=SYSTEM, **inputs) -> Item:
+    """Run the step ``name`` of :data:`STEPS` on ``item`` with its inputs (e.g. ``reason``)."""
+    if name not in STEPS:
+        raise UserError(f"Unknown step {name!r}.")
+    STEPS[name](item, actor=actor, **inputs)
     return item
 
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_skeleton
 from flask_babel import gettext, ngettext
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from core import db, i18n
+from core import db, i18n, localtime
 from core.catalogue.models import Category, Entry
 from core.items.models import Attachment, Item, ItemVersion
 from core.items.visibility import visible_items
@@ -43,26 +42,6 @@ def public_state(item: Item) -> str:
     """``published``, ``closed`` or ``revoked``: pending amendments and revocations are
     still the published item to the reader."""
     return item.state if item.state in ("closed", "revoked") else "published"
-
-
-def zone(org: Organisation | None) -> ZoneInfo:
-    return ZoneInfo((org.timezone if org is not None else None) or "Asia/Shanghai")
-
-
-def when(moment: datetime | None, org: Organisation | None, fmt: str = "medium") -> str:
-    """A moment in the organisation's time zone, in the visitor's language."""
-    if moment is None:
-        return ""
-    return format_datetime(moment, fmt, tzinfo=zone(org), locale=i18n.locale())
-
-
-def day(value: date | datetime | None, org: Organisation | None = None, fmt: str = "medium") -> str:
-    """A date (a moment's date in the organisation's time zone) in the visitor's language."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(zone(org)).date()
-    return format_date(value, fmt, locale=i18n.locale())
 
 
 def countdown(ends_at: datetime, now: datetime) -> str:
@@ -103,13 +82,6 @@ def period_label(period_key: str | None) -> str:
     if part[0] == "M" and part[1:].isdigit() and 1 <= int(part[1:]) <= 12:
         return format_skeleton("yMMMM", date(int(year), int(part[1:]), 1), locale=i18n.locale())
     return period_key
-
-
-def utc_bound(value: date, org: Organisation | None, *, next_day: bool = False) -> datetime:
-    """The UTC start of ``value`` (or of the day after) in the organisation's time zone."""
-    if next_day:
-        value = value + timedelta(days=1)
-    return datetime.combine(value, time(0, 0), tzinfo=zone(org)).astimezone(UTC)
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -184,9 +156,9 @@ def filtered(
     if cadence:
         query = query.where(Item.cadence == cadence)
     if date_from:
-        query = query.where(Item.published_at >= utc_bound(date_from, org))
+        query = query.where(Item.published_at >= localtime.start_of(date_from, org))
     if date_to:
-        query = query.where(Item.published_at < utc_bound(date_to, org, next_day=True))
+        query = query.where(Item.published_at < localtime.start_of(date_to, org, next_day=True))
     return query
 
 

@@ -7,6 +7,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
 from tenants.models import ROLES
 from tenants.operations import INVITATION_DAYS, MAX_INVITATION_DAYS
 
@@ -55,7 +56,3 @@ class InviteForm(FlaskForm):
         default=INVITATION_DAYS,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_INVITATION_DAYS)],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something (revoke, withdraw, accept): only the CSRF token."""

@@ -1,6 +1,6 @@
 """Redeem the invitation a visitor opened before signing in (``carried["pending_invitation"]``).
 
-:func:`core.auth.signin.complete_sign_in` sends :data:`core.events.user_signed_in` for every
+:func:`tenants.signin.complete_sign_in` sends :data:`core.events.user_signed_in` for every
 sign-in method (password, OIDC, plugin providers) with the session values it carried over the
 renewal; the invitation is redeemed in the same transaction as the sign-in. An invitation that
 became unusable meanwhile (used, withdrawn, expired) is skipped: the sign-in goes on, the refusal

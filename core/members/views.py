@@ -36,7 +36,7 @@ bp.before_request(require_sign_in)
 
 invitations = Blueprint("invitations", __name__, url_prefix="/auth/invitations")
 
-PENDING_KEY = "pending_invitation"  # carried over the sign-in (core.auth.signin.CARRY_OVER)
+PENDING_KEY = "pending_invitation"  # carried over the sign-in (tenants.signin.CARRY_OVER)
 
 
 # --- helpers ---------------------------------------------------------------------------------

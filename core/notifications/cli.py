@@ -105,3 +105,7 @@ def mail_debug_command(host: str, port: int, directory: Path | None):
         pass
     finally:
         server.stop()
+
+
+COMMANDS = (notifications_group, mail_debug_command)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

@@ -16,9 +16,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import web
-from core.catalogue import labels
 from core.errors import UserError
-from core.i18n import locale
+from core.i18n import locale, yes_no
 from core.params import forms, registry
 from core.params import operations as params
 from core.themes import render
@@ -52,7 +51,7 @@ def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[
 
 def show_value(param: registry.Parameter, value: Any) -> str:
     if param.kind == "bool":
-        return labels.yes_no(value)
+        return yes_no(value)
     if param.kind == "months":
         return ", ".join(str(m) for m in value)
     return str(value)

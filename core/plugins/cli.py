@@ -161,3 +161,7 @@ def plugins_revision(name: str, message: str):
     from core import migrations
 
     migrations.plugin_revision(current_app.config["DATABASE_URL"], name, message)
+
+
+COMMANDS = (plugins_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

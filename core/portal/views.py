@@ -33,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, i18n, permissions, ratelimit
+from core import db, i18n, permissions, ratelimit, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
@@ -104,8 +104,6 @@ def helpers(now=None) -> dict[str, Any]:
     """Functions (and the time) the portal templates use."""
     return {
         "now": now or db.utcnow(),
-        "when": reading.when,
-        "day": reading.day,
         "countdown": reading.countdown,
         "public_state": reading.public_state,
         "state_label": state_label,
@@ -250,7 +248,7 @@ def objection(item_id: int):
             message = gettext(
                 "The notice period ended on %(end)s: objections are no longer accepted. "
                 "You can still send your view to the unit through its contact channels.",
-                end=reading.when(item.notice_ends_at, g.org),
+                end=web.when(item.notice_ends_at, "medium"),
             )
         else:
             message = gettext("This item is not a notice in its period: it takes no objections.")

@@ -90,3 +90,7 @@ def register_export(code: str, year: int, fmt: str | None, output: str | None, l
             return
         Path(output).write_text(text, encoding="utf-8", newline="")
     click.echo(f"Register of {code} for {year} written to {output}.")
+
+
+COMMANDS = (register_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

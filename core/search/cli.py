@@ -19,3 +19,7 @@ def search_reindex():
     """Rebuild the search documents (and SQLite's FTS index) from every disclosed item."""
     count = operations.reindex_all()
     click.echo(f"{count} item(s) indexed.")
+
+
+COMMANDS = (search_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

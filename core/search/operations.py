@@ -21,9 +21,8 @@ import html
 import itertools
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Select,
@@ -44,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import db
+from core import db, localtime
 from core.config import SUPPORTED_LOCALES
 from core.items.content import plain_text
 from core.items.models import VISIBLE_STATES, Item, ItemVersion
@@ -218,16 +217,6 @@ class Results:
 _fts = table(FTS_TABLE, column("rowid"))
 
 
-def _utc_bound(day: date | datetime, org: Organisation | None, *, next_day: bool) -> datetime:
-    """The UTC start of ``day`` (or of the day after) in the organisation's time zone."""
-    if isinstance(day, datetime):
-        day = day.date()
-    if next_day:
-        day = day + timedelta(days=1)
-    zone = ZoneInfo((org.timezone if org is not None else None) or "Asia/Shanghai")
-    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
-
-
 def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> list[ColumnElement]:
     """Conditions on ``source`` (Item, or the document's copies of its columns)."""
     conditions = []
@@ -241,9 +230,9 @@ def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> l
     if cadence:
         conditions.append(source.cadence == cadence)
     if date_from:
-        conditions.append(source.published_at >= _utc_bound(date_from, within, next_day=False))
+        conditions.append(source.published_at >= localtime.start_of(date_from, within))
     if date_to:
-        conditions.append(source.published_at < _utc_bound(date_to, within, next_day=True))
+        conditions.append(source.published_at < localtime.start_of(date_to, within, next_day=True))
     return conditions
 
 

@@ -3,7 +3,7 @@
 ``/auth/sso/<provider>`` starts a sign-in (rate limited per client address) and
 ``/auth/callback/<provider>`` completes it: the provider kind verifies the portal's answer, the
 identity is found or created (:func:`core.sso.operations.sign_in`) and the person is signed in
-(:func:`core.auth.signin.complete_sign_in`). Every failure ends on ``auth/sso_error.html`` with
+(:func:`tenants.signin.complete_sign_in`). Every failure ends on ``auth/sso_error.html`` with
 a translated explanation and a 4xx (502 when the portal cannot be reached); the transaction is
 rolled back, so nothing is half-created, and the failure is audited (``auth.sso_failed``).
 
@@ -20,15 +20,14 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from core import audit, db, permissions, ratelimit
-from core.auth.signin import complete_sign_in
-from core.auth.views import safe_next
 from core.errors import UserError
 from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
-from core.web import refusal, require_sign_in
+from core.web import refusal, require_sign_in, safe_next
 from tenants.models import Organisation
+from tenants.signin import complete_sign_in
 
 log = logging.getLogger(__name__)
 

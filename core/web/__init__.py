@@ -40,9 +40,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel.dates import format_date, format_datetime
-from flask import Blueprint, abort, current_app, flash, g, redirect, request
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
@@ -219,6 +220,21 @@ def day(value: date | datetime | None, fmt: str = "medium", org: Any = None) -> 
     if isinstance(value, datetime):
         value = localtime.date_of(value, org if org is not None else g.get("org"))
     return format_date(value, fmt, locale=locale())
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("core.home")
 
 
 def display_names(ids) -> dict[int, str]:

@@ -182,3 +182,10 @@ def register_blueprints():
     from .views import bp
 
     return [bp]
+
+
+@hookimpl
+def demo_data():
+    from . import demo
+
+    return demo.load()

@@ -1,4 +1,5 @@
-"""Completing a sign-in, the same way for every method (password, OIDC, plugin providers).
+"""Completing a sign-in, the same way for every method (password, OIDC, plugin providers): the
+sign-in pages (``core.auth``, ``core.sso``) call it once they know who the person is.
 
 :func:`complete_sign_in` renews the session (no fixation: nothing of the anonymous session is
 kept but the values under :data:`CARRY_OVER`), signs the user in with Flask-Login, records the
