@@ -6,6 +6,7 @@ does not know, it is :data:`DEFAULT_ZONE`. "Now" is :func:`core.db.utcnow`, so a
 that moves the application's clock moves every date below with it::
 
     localtime.today(org)                 # the organisation's date now
+    localtime.today(org, wall=True)      # ... by the real clock, whatever the application's
     localtime.now(org)                   # an aware datetime in its zone
     localtime.date_of(moment, org)       # the organisation's date of a stored UTC moment
     localtime.start_of(day, org)         # the UTC moment its day begins (for range queries)
@@ -40,14 +41,16 @@ def zone(org: Any = None) -> ZoneInfo:
     return _zone(getattr(org, "timezone", None) or DEFAULT_ZONE)
 
 
-def now(org: Any = None) -> datetime:
-    """The current moment in ``org``'s zone (by :func:`core.db.utcnow`)."""
-    return db.utcnow().astimezone(zone(org))
+def now(org: Any = None, *, wall: bool = False) -> datetime:
+    """The current moment in ``org``'s zone, by :func:`core.db.utcnow` (the application's clock,
+    which tests and the demo may move), or with ``wall`` by the real clock."""
+    moment = datetime.now(UTC) if wall else db.utcnow()
+    return moment.astimezone(zone(org))
 
 
-def today(org: Any = None) -> date:
-    """The organisation's date now (by :func:`core.db.utcnow`)."""
-    return now(org).date()
+def today(org: Any = None, *, wall: bool = False) -> date:
+    """The organisation's date now (``wall``: by the real clock, see :func:`now`)."""
+    return now(org, wall=wall).date()
 
 
 def date_of(moment: datetime, org: Any = None) -> date:

@@ -19,7 +19,10 @@ What is here:
   for the permission function; ``may(actor, action, obj)`` asks it.
 * ``Organisation``, ``User``, ``Membership``, ``Item`` — models (read them; change them only
   through operations); ``get_org(code)``; ``subtree``, ``ancestors``, ``children`` — tree queries.
-* ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job.
+* ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job;
+  ``require(action)`` — 403 unless the signed-in user may (returns the organisation);
+  ``object_or_404(Model, id)`` — a row of the request's organisation, else 404;
+  ``local_zone(org)``, ``local_date(moment, org)`` — the organisation's time zone and dates.
 * ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
 * ``create_item(org, data, actor=...)``, ``item_step(item, step, actor=...)``, ``SYSTEM`` — draft
   a disclosure item and run its workflow steps; the actor of scheduled jobs.
@@ -76,6 +79,38 @@ _l = lazy_gettext
 def current_org() -> Organisation | None:
     """The organisation of the current request (routes with ``<org_code>``) or job."""
     return g.get("org")
+
+
+def require(action: str, obj: Any = None) -> Organisation | None:
+    """In a view: 403 unless the signed-in user may do ``action`` to ``obj`` (default: the
+    request's organisation); returns the request's organisation."""
+    from core import web
+
+    web.require(action, obj if obj is not None else current_org())
+    return current_org()
+
+
+def object_or_404(model: type, ident: Any, **owner: Any) -> Any:
+    """In a view: the row ``ident`` of ``model`` (one of your models, with an ``org_id``) if it
+    belongs to the request's organisation, or to the ``owner`` given as attribute values; else
+    404."""
+    from core import web
+
+    return web.object_or_404(model, ident, **owner)
+
+
+def local_zone(org: Organisation | None = None):
+    """The time zone of ``org`` (its own, else Beijing: also the official calendar's)."""
+    from core import localtime
+
+    return localtime.zone(org)
+
+
+def local_date(moment, org: Organisation | None = None):
+    """The date of ``moment`` (an aware datetime) in ``org``'s time zone (default: Beijing)."""
+    from core import localtime
+
+    return localtime.date_of(moment, org)
 
 
 def is_enabled(org: Organisation, name: str) -> bool:
@@ -218,13 +253,17 @@ __all__ = [
     "is_enabled",
     "item_step",
     "lazy_gettext",
+    "local_date",
+    "local_zone",
     "localised",
     "may",
     "ngettext",
+    "object_or_404",
     "operation",
     "param_value",
     "register_action",
     "render",
+    "require",
     "require_sign_in",
     "session",
     "set_param",

@@ -9,6 +9,7 @@ and items) and ``template_key`` names the template entry they derive from.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +34,8 @@ KINDS = ("template", "unit")
 STATES = ("draft", "in_review", "submitted", "approved", "returned")
 OPEN_STATES = ("draft", "in_review", "submitted", "returned")
 SCOPES = ("public", "party_wide", "unit", "specific")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
+"""Keys of categories and entries (and codes of plugin channels): stable across versions."""
 CADENCES = ("standing", "monthly", "quarterly", "half_yearly", "yearly", "on_progress", "immediate")
 
 

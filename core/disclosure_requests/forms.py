@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from core.disclosure_requests.filing import EMAIL, MAX, PHONE
 from core.disclosure_requests.labels import (  # noqa: F401 - the templates read them here
     CHANNEL_LABELS,
     DECLINE_LABELS,
@@ -42,7 +43,6 @@ from core.disclosure_requests.models import (
     DELIVERIES,
     STAFF_CHANNELS,
 )
-from core.disclosure_requests.operations import EMAIL, MAX, PHONE
 from core.i18n import _
 from core.web.forms import ConfirmForm as ConfirmForm
 from core.web.forms import choice

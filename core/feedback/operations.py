@@ -27,12 +27,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core import audit, db, events, permissions
+from core import audit, db, events, localtime, permissions
 from core.errors import UserError
 from core.feedback import workflow as wf
 from core.feedback.models import (
@@ -63,13 +62,8 @@ LOOKUP_LIMIT = "60 per hour;10 per minute"
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def zone(org: Organisation) -> ZoneInfo:
-    return ZoneInfo(org.timezone or "Asia/Shanghai")
-
-
-def today_for(org: Organisation) -> date:
-    """The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
-    return db.utcnow().astimezone(zone(org)).date()
+today_for = localtime.today
+"""The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
 
 
 _DIRECTION = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

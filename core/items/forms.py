@@ -27,7 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from core import i18n
+from core import i18n, localtime
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.forms import ScopeChannelsMixin
@@ -252,7 +252,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
                         choice("", _("Choose…")),
                         *(choice(c, f.choice_label(c, loc)) for c, _l in f.choices),
                     ]
-        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
+        self.zone = localtime.zone(org)
         self.min_notice_days = min_notice_days
         self.planned_at.description = gettext(
             "In the organisation's time zone (%(zone)s). Needed before the item is proposed.",

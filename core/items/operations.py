@@ -8,13 +8,12 @@ work. Times are UTC; dates that users think in (decision date, due dates) are th
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import audit, db, events
+from core import audit, db, events, localtime
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
 from core.catalogue.models import SCOPES
@@ -61,15 +60,6 @@ DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
 OBJECTION_LIMIT = "10 per hour;3 per minute"
 """Objections one address may lodge (no account is needed, so the address is what we have)."""
 OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
-
-
-def local_date(org: Organisation, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(org.timezone or "Asia/Shanghai")).date()
-
-
-def local_midnight(org: Organisation, day: date) -> datetime:
-    tz = ZoneInfo(org.timezone or "Asia/Shanghai")
-    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -615,7 +605,7 @@ def publish(item: Item, *, actor=SYSTEM) -> Item:
             it.visible_scope, it.widen_at = it.scope, None
         if it.is_notice:
             it.notice_ends_at = now + timedelta(days=it.notice_days)
-        it.due_on, it.late = _due_and_late(it, local_date(org, now))
+        it.due_on, it.late = _due_and_late(it, localtime.date_of(now, org))
 
     engine.run(wf.item, item, "publish", actor=actor, effect=effect)
     events.item_published.send(item, actor=actor, version=item.current_version)

@@ -15,14 +15,13 @@ input kept and a 4xx status (the app then rolls back).
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, permissions
+from core import db, permissions, web
+from core.i18n import locale
 from core.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from core.themes import render
 from core.web import display_names, require_sign_in
@@ -42,23 +41,7 @@ PENDING_KEY = "pending_invitation"  # carried over the sign-in (tenants.signin.C
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def locale() -> str:
-    return str(get_locale())
-
-
-def when(value) -> str:
-    if value is None:
-        return ""
-    return format_datetime(value, "short", tzinfo=zone(g.org), locale=locale())
-
-
-def zone(org: Organisation) -> ZoneInfo:
-    return ZoneInfo(org.timezone or "Asia/Shanghai")
+require = web.require
 
 
 def role_label(role: str | None) -> str:
@@ -117,7 +100,6 @@ def page(*, status: int = 200, grant_form=None, invite_form=None, new_link=None,
         role_label=role_label,
         role_hints=ROLE_HINTS,
         audit_text=audit_text,
-        when=when,
     ), status
 
 
@@ -280,7 +262,7 @@ def invitation_page(invitation: Invitation, token: str, *, form=None, status: in
         form=form or ConfirmForm(formdata=None),
         accept_url=url_for(".accept", token=token),
         login_url=url_for("auth.login", next=url_for(".show", token=token)),
-        expires=format_datetime(invitation.expires_at, "short", tzinfo=zone(org), locale=locale()),
+        expires=web.when(invitation.expires_at, org=org),
     ), status
 
 

@@ -8,9 +8,6 @@ listed from the audit log.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -42,11 +39,6 @@ CHOICE_LABELS = {
 class ChoiceForm(FlaskForm):
     plugin = HiddenField(validators=[DataRequired(), Length(max=100)])
     choice = SelectField(choices=[choice(c, c) for c in operations.CHOICES])
-
-
-def when(value) -> str:
-    zone = ZoneInfo(g.org.timezone or "Asia/Shanghai")
-    return format_datetime(value, "short", tzinfo=zone, locale=str(get_locale())) if value else ""
 
 
 def history_text(entry) -> str:
@@ -97,7 +89,6 @@ def index():
         states=operations.states(org),
         history=operations.history(org),
         history_text=history_text,
-        when=when,
         sector=localised(sectors.get(org.sector), locale) or org.sector,
         choice_labels=CHOICE_LABELS,
         form=ChoiceForm(formdata=None),

@@ -31,7 +31,9 @@ from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from authlib.oidc.core import CodeIDToken
 from flask import Response, current_app, request, session, url_for
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
+from sqlalchemy import select
 
+from core import db
 from core.sso import crypto
 from core.sso.models import SsoProvider
 
@@ -298,9 +300,7 @@ def build(row: SsoProvider) -> SigninProvider:
 
 def end_session_url(name: str | None, hint: str | None, return_to: str) -> str | None:
     """Where the browser goes after a local sign-out to end the portal's session, or None."""
-    from core.sso import operations  # operations imports this module
-
-    row = operations.get_provider(name) if name else None
+    row = get_provider(name) if name else None
     if row is None or not row.enabled:
         return None
     try:
@@ -308,3 +308,7 @@ def end_session_url(name: str | None, hint: str | None, return_to: str) -> str |
     except (SigninError, crypto.SecretUnreadable) as exc:
         log.warning("sign-out at %s skipped: %s", name, exc)
         return None
+
+
+def get_provider(name: str) -> SsoProvider | None:
+    return db.session.scalar(select(SsoProvider).where(SsoProvider.name == name))

@@ -9,7 +9,6 @@ import secrets
 import urllib.error
 import urllib.request
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -28,11 +27,11 @@ from core.toolkit import (
     utcnow,
     workday_today,
 )
+from core.toolkit import local_date as toolkit_local_date
 from plugins.school_affairs.models import Deliberation, Delivery, OverdueFlag, SchoolSettings
 
 NAME = "school_affairs"
 ITEM_TYPE = "school_affairs.item"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 # SCH-3: request deadline profiles (decision days, extension days); None: the Party default.
 PROFILES: dict[str, tuple[int, int] | None] = {
@@ -361,4 +360,5 @@ def replay(org, delivery_id: int, *, actor) -> Delivery:
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
+    """The date of ``moment`` in Beijing (the official calendar's zone)."""
+    return toolkit_local_date(moment)
