@@ -11,29 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, i18n, permissions
+from core import db, i18n, permissions, web
 from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.errors import UserError
 from core.themes import render
-from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
-from tenants import codelists, hierarchy, resolution
+from tenants import codelists, hierarchy
 from tenants.models import Organisation
 
-bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-
-public_bp = Blueprint("catalogue_public", __name__, url_prefix="/o/<org_code>")
-public_bp.url_value_preprocessor(resolution.pull_org)
-public_bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("catalogue_admin", __name__, console=True)
+public_bp = web.org_blueprint("catalogue_public", __name__, console=False)
 
 EDIT_ACTION = {"unit": "catalogue.edit", "template": "catalogue.template"}
 PREFIX = {"unit": "/catalogue", "template": "/catalogue/template"}
@@ -48,9 +42,6 @@ def both_kinds(rule: str, **options):
         return view
 
     return decorator
-
-
-bp.before_request(require_sign_in)
 
 
 @bp.app_context_processor
@@ -71,14 +62,7 @@ def console_url() -> str | None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
+require, may = web.require, web.may
 
 
 def version_or_404(kind: str, number: int) -> CatalogueVersion:
@@ -89,17 +73,11 @@ def version_or_404(kind: str, number: int) -> CatalogueVersion:
 
 
 def category_or_404(version: CatalogueVersion, category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None or category.version_id != version.id:
-        abort(404)
-    return category
+    return web.object_or_404(Category, category_id, version_id=version.id)
 
 
 def entry_or_404(version: CatalogueVersion, entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.version_id != version.id:
-        abort(404)
-    return entry
+    return web.object_or_404(Entry, entry_id, version_id=version.id)
 
 
 def require_draft(version: CatalogueVersion) -> None:
@@ -124,7 +102,7 @@ def version_context(kind: str, version: CatalogueVersion | None) -> dict[str, An
     if version is None:
         return {"version": None}
     steps = cat.history(version)
-    names = display_names([s.actor_id for s in steps] + [version.decided_by_id])
+    names = web.display_names([s.actor_id for s in steps] + [version.decided_by_id])
     own, superior = [], []
     for t in allowed_transitions(wf.for_version(version), version, actor=current_user):
         (superior if t.where == "superior" else own).append(t)
@@ -167,7 +145,7 @@ def overview_page(kind: str, *, status: int = 200, **extra):
         open_version=open_version,
         versions=versions,
         version_states={v.id: state_label(v, effective) for v in versions},
-        effective_names=display_names([effective.decided_by_id] if effective else []),
+        effective_names=web.display_names([effective.decided_by_id] if effective else []),
         transition_form=forms.TransitionForm(formdata=None),
         errors=[],
     )
@@ -211,7 +189,7 @@ def start_draft(kind: str):
     try:
         draft = cat.start_draft(g.org, kind, actor=current_user)
     except UserError as exc:
-        return overview_page(kind, status=exc.status, errors=refusal(exc))
+        return overview_page(kind, status=exc.status, errors=web.refusal(exc))
     flash(gettext("Draft %(number)s is open for editing.", number=draft.number), "success")
     return to_version(kind, draft)
 
@@ -237,7 +215,12 @@ def transition(kind: str, number: int):
         cat.transition(version, name, actor=current_user, comment=form.comment.data or None)
     except UserError as exc:
         return version_page(
-            kind, version, status=exc.status, errors=refusal(exc), transition_form=form, failed=name
+            kind,
+            version,
+            status=exc.status,
+            errors=web.refusal(exc),
+            transition_form=form,
+            failed=name,
         )
     flash(
         gettext(
@@ -316,7 +299,7 @@ def category_new(kind: str, number: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(
                 gettext("The category “%(title)s” was added.", title=category.title(i18n.locale())),
@@ -355,7 +338,7 @@ def category_edit(kind: str, number: int, category_id: int):
         try:
             cat.update_category(category, titles=form.titles(), actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The category was saved."), "success")
             return to_version(kind, version)
@@ -387,7 +370,7 @@ def category_remove(kind: str, number: int, category_id: int):
         try:
             cat.remove_category(category, actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The category was removed."), "success")
             return to_version(kind, version)
@@ -426,7 +409,7 @@ def move(kind: str, version: CatalogueVersion, obj: Category | Entry):
     try:
         cat.move(obj, -1 if form.direction.data == "up" else 1, actor=current_user)
     except UserError as exc:
-        return version_page(kind, version, status=exc.status, errors=refusal(exc))
+        return version_page(kind, version, status=exc.status, errors=web.refusal(exc))
     return redirect(url_for(".version", kind=kind, number=version.number) + f"#{anchor(obj)}")
 
 
@@ -461,7 +444,7 @@ def entry_new(kind: str, number: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(
                 gettext("The entry “%(title)s” was added.", title=entry.title(i18n.locale())),
@@ -505,7 +488,7 @@ def entry_edit(kind: str, number: int, entry_id: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The entry was saved."), "success")
             return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
@@ -537,7 +520,7 @@ def entry_remove(kind: str, number: int, entry_id: int):
         try:
             cat.remove_entry(entry, actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The entry was removed."), "success")
             return to_version(kind, version)
@@ -615,7 +598,7 @@ def decide(number: int):
                         effective_from=form.effective_from.data if decision == "approve" else None,
                     )
                 except UserError as exc:
-                    status, errors = exc.status, refusal(exc)
+                    status, errors = exc.status, web.refusal(exc)
                 else:
                     names = {"number": version.number, "org": g.org.name(i18n.locale())}
                     if decision == "approve":

@@ -45,7 +45,10 @@ from core.disclosure_requests.models import (
 )
 from core.i18n import _
 from core.web.forms import ConfirmForm as ConfirmForm
+from core.web.forms import attach_problems as attach_problems
 from core.web.forms import choice
+from core.web.forms import text as text
+from core.web.forms import uploads as uploads
 
 # which fields each outcome's form shows (besides the always-present csrf token)
 OUTCOME_FIELDS = {
@@ -59,28 +62,6 @@ OUTCOME_FIELDS = {
     "unclear": ("explanation",),
     "duplicate": ("duplicate_of", "explanation"),
 }
-
-
-def uploads(field) -> list[tuple[str, bytes]]:
-    """The chosen files as ``(filename, bytes)`` (an empty file input sends nothing)."""
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", None)]
-
-
-def text(field) -> str:
-    return (field.data or "").replace("\r\n", "\n").strip()
-
-
-def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
-    """Put each operation problem (``"field: what"``) under its field; return the others."""
-    rest = []
-    for problem in problems:
-        name, _sep, message = problem.partition(":")
-        field = getattr(form, name.strip(), None) if name.strip().isidentifier() else None
-        if field is None or not message.strip() or not hasattr(field, "errors"):
-            rest.append(problem)
-            continue
-        field.errors = [*field.errors, message.strip()]
-    return rest
 
 
 # --- filing ----------------------------------------------------------------------------------

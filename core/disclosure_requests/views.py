@@ -99,14 +99,10 @@ def index():
         .join(Organisation, Organisation.id == DisclosureRequest.org_id)
         .where(*conditions)
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    rows = db.session.scalars(
-        base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    found = web.paginate(
+        base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc()), PER_PAGE
+    )
+    rows, page, pages = found.rows, found.number, found.pages
     by_state = dict(
         db.session.execute(
             select(DisclosureRequest.state, func.count())
@@ -120,15 +116,11 @@ def index():
         for key, (_label, states_) in GROUPS.items()
     }
 
-    def page_url(**changes) -> str:
-        args = {
-            "state": group,
-            "overdue": "1" if only_overdue else None,
-            "provisional": "1" if only_provisional else None,
-            "page": page,
-        }
-        args.update(changes)
-        return url_for(".index", **{k: v for k, v in args.items() if v})
+    page_args = {
+        "state": group,
+        "overdue": "1" if only_overdue else None,
+        "provisional": "1" if only_provisional else None,
+    }
 
     return render(
         "admin/requests.html",
@@ -140,7 +132,7 @@ def index():
         only_provisional=only_provisional,
         page=page,
         pages=pages,
-        page_url=page_url,
+        page_args={k: v for k, v in page_args.items() if v},
         **base_context(),
     )
 

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import difflib
 import io
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import (
-    Blueprint,
     abort,
     flash,
     g,
@@ -32,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import db, i18n, permissions
+from core import db, i18n, localtime, permissions, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.config import SUPPORTED_LOCALES
@@ -46,15 +42,11 @@ from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
 from core.storage import request_limit_text, storage
 from core.themes import render
-from core.web import display_names, refusal, require_sign_in
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
-from tenants import resolution
 from tenants.models import Organisation
 
-bp = Blueprint("items_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("items_admin", __name__, console=True)
 
 PER_PAGE = 25
 EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
@@ -76,27 +68,14 @@ STEPS = {
 STEP_TRANSITIONS = {"approve": ("approve", "escalate")}
 
 
-bp.before_request(require_sign_in)
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
+require, may = web.require, web.may
 
 
 def item_or_404(item_id: int) -> Item:
-    item = items.get(g.org, item_id)
-    if item is None:
-        abort(404)
-    return item
+    return web.object_or_404(Item, item_id)
 
 
 def require_step(item: Item, *names: str) -> None:
@@ -107,17 +86,6 @@ def require_step(item: Item, *names: str) -> None:
         if permissions.may_run(current_user, wf.item.name, t, item):
             return
     abort(403)
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(g.org.timezone or "Asia/Shanghai")
-
-
-def when(value: datetime | None, fmt: str = "short") -> str:
-    """A UTC time in the organisation's time zone, in the reader's language."""
-    if value is None:
-        return ""
-    return format_datetime(value, fmt, tzinfo=zone(), locale=i18n.locale())
 
 
 def entry_titles(org: Organisation) -> dict[str, str]:
@@ -137,7 +105,6 @@ def base_context() -> dict[str, Any]:
         "labels": labels,
         "item_labels": forms,
         "channel_labels": cat.channel_labels(loc),
-        "when": when,
         "transition_label": wf.item.label,
         "language_names": LANGUAGE_NAMES,
         "render_markdown": content.render,
@@ -145,12 +112,6 @@ def base_context() -> dict[str, Any]:
         "may_edit": may("items.edit"),
         "extra_facts": lambda item: item_types.display(item, loc),
     }
-
-
-def year_arg() -> int:
-    today = cat.today_for(g.org)
-    year = request.args.get("year", today.year, type=int)
-    return year if 2000 <= year <= 2100 else today.year
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -189,22 +150,19 @@ def index():
     if group not in forms.GROUPS:
         group = "all"
     counts = group_counts()
-    pages = max(1, -(-counts[group] // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    rows = db.session.scalars(
+    query = (
         select(Item)
         .where(*group_conditions(group))
         .order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    )
+    page = web.paginate(query, PER_PAGE, total=counts[group])
     return render(
         "admin/items.html",
-        items=rows,
+        items=page.rows,
         group=group,
         counts=counts,
-        page=page,
-        pages=pages,
+        page=page.number,
+        pages=page.pages,
         entries=entry_titles(g.org),
         **base_context(),
     )
@@ -246,7 +204,7 @@ def new():
         try:
             item = items.create(g.org, data, actor=current_user, attachments=form.uploads())
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The item was saved as a draft."), "success")
             return redirect(url_for(".detail", item_id=item.id))
@@ -287,17 +245,18 @@ def edit(item_id: int):
         flash(gettext("A published item is changed by an amendment."), "info")
         return redirect(url_for(".detail", item_id=item.id))
     current_audience = items.audience(item)
+    zone = localtime.zone(g.org)
     if request.method == "GET":
-        initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone())
+        initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone)
         form = item_form(data=initial)
     else:
         form = item_form()
     status, errors = 200, []
     if form.validate_on_submit():
         data = form.to_data()
-        if item.planned_at and data["planned_at"] == forms.local_input(
-            item.planned_at, zone()
-        ).replace(tzinfo=zone()):
+        if item.planned_at and data["planned_at"] == localtime.local_naive(
+            item.planned_at, g.org
+        ).replace(tzinfo=zone):
             data["planned_at"] = item.planned_at  # unchanged to the minute: keep the seconds
         if form.audience() != current_audience:
             data["audience"] = form.audience()
@@ -305,7 +264,7 @@ def edit(item_id: int):
         try:
             changed = items.update(item, data, actor=current_user, attachments=form.uploads())
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             if not changed:
                 flash(gettext("Nothing was changed."), "info")
@@ -346,7 +305,7 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         ),
         reviews=reviews,
         steps=steps,
-        names=display_names(
+        names=web.display_names(
             [s.actor_id for s in steps] + [r.reviewer_id for r in reviews] + [item.created_by_id]
         ),
         objections=items.objections(item) if item.is_notice else [],
@@ -409,7 +368,7 @@ def run_step(item_id: int, step: str):
     try:
         STEPS[step](item, actor=current_user)
     except UserError as exc:
-        return detail_page(item, status=exc.status, errors=refusal(exc), failed=step)
+        return detail_page(item, status=exc.status, errors=web.refusal(exc), failed=step)
     if step == "approve":
         if item.state == "superior_review":
             flash(gettext("The item was submitted to the superior organisation."), "success")
@@ -432,7 +391,7 @@ def review(item_id: int):
         record = items.review(item, actor=current_user, **form.to_kwargs())
     except UserError as exc:
         return detail_page(
-            item, status=exc.status, errors=refusal(exc), review_form=form, failed="review"
+            item, status=exc.status, errors=web.refusal(exc), review_form=form, failed="review"
         )
     if item.state == "reviewed":
         flash(gettext("The review is recorded: the item may be approved."), "success")
@@ -449,17 +408,16 @@ def form_step(item_id: int, step: str, form_cls, form_name: str, failed: str, ca
     require("items.view_console")
     item = item_or_404(item_id)
     require_step(item, step)
-    form = form_cls()
-    if not form.validate_on_submit():
-        return detail_page(item, status=400, failed=failed, **{form_name: form})
-    try:
-        call(item, form)
-    except UserError as exc:
-        return detail_page(
-            item, status=exc.status, errors=refusal(exc), failed=failed, **{form_name: form}
-        )
-    flash(done, "success")
-    return redirect(url_for(".detail", item_id=item.id))
+    return web.form_step(
+        form_cls(),
+        lambda form: call(item, form),
+        page=lambda **kw: detail_page(item, **kw),
+        done=done,
+        to=url_for(".detail", item_id=item.id),
+        name=form_name,
+        failed=failed,
+        attach=lambda form, lines: lines,
+    )
 
 
 @bp.route("/items/<int:item_id>/return", methods=["POST"])
@@ -505,7 +463,7 @@ def upload(item_id: int):
     try:
         added = items.add_attachments(item, form.uploads(), actor=current_user)
     except UserError as exc:
-        rest = forms.attach_problems(form, refusal(exc))
+        rest = forms.attach_problems(form, web.refusal(exc))
         return detail_page(item, status=exc.status, errors=rest, upload_form=form, failed="upload")
     flash(gettext("Attached: %(names)s.", names=", ".join(a.filename for a in added)), "success")
     return redirect(url_for(".detail", item_id=item.id) + "#item-attachments")
@@ -566,7 +524,7 @@ def amend(item_id: int):
                 explanation=form.explanation.data.strip(),
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(
                 gettext("The amendment waits for the superior organisation's approval."),
@@ -660,7 +618,7 @@ def decide(item_id: int):
                 try:
                     decide_item(item, approve=decision == "approve", comment=comment or None)
                 except UserError as exc:
-                    status, errors = exc.status, refusal(exc)
+                    status, errors = exc.status, web.refusal(exc)
                 else:
                     flash(decision_message(item, decision), "success")
                     home = reviewer_home(g.org)
@@ -725,7 +683,7 @@ def filings():
 def timeliness_page():
     require("items.view_console")
     org = g.org
-    year = year_arg()
+    year = web.year_arg()
     loc = i18n.locale()
     rows = [
         {

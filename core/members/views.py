@@ -20,18 +20,14 @@ from flask import Blueprint, abort, flash, g, redirect, request, session, url_fo
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, permissions, web
+from core import permissions, web
 from core.i18n import locale
 from core.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from core.themes import render
-from core.web import display_names, require_sign_in
-from tenants import operations, resolution
+from tenants import operations
 from tenants.models import Invitation, Membership, Organisation
 
-bp = Blueprint("members_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-bp.before_request(require_sign_in)
+bp = web.org_blueprint("members_admin", __name__, console=True)
 
 invitations = Blueprint("invitations", __name__, url_prefix="/auth/invitations")
 
@@ -90,7 +86,7 @@ def page(*, status: int = 200, grant_form=None, invite_form=None, new_link=None,
         members=members_by_user(org),
         pending=pending,
         history=history,
-        names=display_names([i.created_by_id for i in pending] + [e.actor_id for e in history]),
+        names=web.display_names([i.created_by_id for i in pending] + [e.actor_id for e in history]),
         may_manage=permissions.may(current_user, "members.manage", org),
         grant_form=grant_form or GrantForm(prefix="grant", formdata=None),
         invite_form=invite_form or InviteForm(prefix="invite", formdata=None),
@@ -104,10 +100,7 @@ def page(*, status: int = 200, grant_form=None, invite_form=None, new_link=None,
 
 
 def membership_or_404(membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.org_id != g.org.id:
-        abort(404)
-    return membership
+    return web.object_or_404(Membership, membership_id)
 
 
 # --- the members page ------------------------------------------------------------------------

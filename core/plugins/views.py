@@ -8,26 +8,21 @@ listed from the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
-from flask_babel import get_locale, gettext
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Length
 
-from core import permissions
+from core import i18n, web
 from core.errors import UserError
 from core.i18n import _, localised
 from core.plugins import operations
 from core.themes import render
-from core.web import refusal, require_sign_in
 from core.web.forms import choice
-from tenants import resolution
 
-bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-bp.before_request(require_sign_in)
+bp = web.org_blueprint("plugins_admin", __name__, console=True, access="plugins.manage")
 
 CHOICE_LABELS = {
     "enabled": _("Enabled by this organisation"),
@@ -60,8 +55,6 @@ def history_text(entry) -> str:
 @bp.route("/plugins", methods=["GET", "POST"])
 def index():
     org = g.org
-    if not permissions.may(current_user, "plugins.manage", org):
-        abort(403)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -73,7 +66,7 @@ def index():
                 org, form.plugin.data, form.choice.data, actor=current_user
             )
         except UserError as exc:
-            errors, status = refusal(exc), exc.status
+            errors, status = web.refusal(exc), exc.status
         else:
             if changed:
                 flash(gettext("The plugin settings were saved."), "success")
@@ -81,7 +74,7 @@ def index():
                 flash(gettext("Nothing was changed."), "info")
             return redirect(url_for(".index"))
     sectors = current_app.extensions["gongkai.plugins"].sectors()
-    locale = str(get_locale())
+    locale = i18n.locale()
     return render(
         "admin/plugins.html",
         org=org,

@@ -19,13 +19,13 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
-from core import audit, db, permissions, ratelimit
+from core import audit, db, ratelimit, web
 from core.errors import UserError
 from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
-from core.web import refusal, require_sign_in, safe_next
+from core.web import safe_next
 from tenants.models import Organisation
 from tenants.signin import complete_sign_in
 
@@ -155,14 +155,7 @@ def callback(provider: str):
 
 # --- the platform console: /admin/platform/sso -----------------------------------------------
 
-admin_bp = Blueprint("sso_admin", __name__, url_prefix="/admin/platform/sso")
-admin_bp.before_request(require_sign_in)
-
-
-@admin_bp.before_request
-def require_platform_admin():
-    if current_user.is_authenticated and not permissions.may(current_user, "platform.manage"):
-        abort(403)
+admin_bp = web.platform_blueprint("sso_admin", __name__, prefix="/sso")
 
 
 def _form(row=None) -> forms.ProviderForm:
@@ -217,7 +210,7 @@ def new():
             flash(gettext("Sign-in provider %(name)s added.", name=row.name), "success")
             return redirect(url_for(".index"))
         except UserError as exc:
-            errors = refusal(exc)
+            errors = web.refusal(exc)
     status = 400 if (errors or form.errors) else 200
     return render("admin/sso_form.html", form=form, row=None, errors=errors), status
 
@@ -254,6 +247,6 @@ def edit(name: str):
                 flash(gettext("Nothing changed."), "info")
             return redirect(url_for(".index"))
         except UserError as exc:
-            errors = refusal(exc)
+            errors = web.refusal(exc)
     status = 400 if (errors or form.errors) else 200
     return render("admin/sso_form.html", form=form, row=row, errors=errors), status

@@ -9,6 +9,9 @@ The organisation of the URL is ``g.org`` (404 for an unknown or disabled one, se
 anonymous visitors to the sign-in page; with ``access="items.view_console"`` every page of it
 also needs that action (else 403). A public blueprint only resolves the organisation.
 
+``platform_blueprint(name, __name__, prefix="/calendar")`` serves the platform console
+(``/admin/platform/...``), for platform admins only.
+
 **Access.** ``may(action, obj=None)`` and ``require(action, obj=None)`` (403) ask
 :func:`core.permissions.may` for the signed-in user on ``obj``, by default the page's
 organisation. Templates get ``console_may(action)``.
@@ -58,6 +61,7 @@ INT_MAX = 2**31 - 1
 
 CONSOLE_PREFIX = "/admin/o/<org_code>"
 PORTAL_PREFIX = "/o/<org_code>"
+PLATFORM_PREFIX = "/admin/platform"
 
 
 # --- organisation blueprints and access ------------------------------------------------------
@@ -86,6 +90,20 @@ def org_blueprint(
             bp.before_request(lambda: require(access))
     elif access is not None:
         raise ValueError("access applies to console blueprints (public pages decide per object)")
+    return bp
+
+
+def platform_blueprint(name: str, import_name: str, *, prefix: str = "") -> Blueprint:
+    """A blueprint of the platform console, ``/admin/platform<prefix>``: signed-in platform
+    admins only (``platform.manage``; others 403, anonymous visitors the sign-in page)."""
+    bp = Blueprint(name, import_name, url_prefix=PLATFORM_PREFIX + prefix)
+    bp.before_request(require_sign_in)
+
+    @bp.before_request
+    def require_platform_admin():
+        if not permissions.may(current_user, "platform.manage", None):
+            abort(403)
+
     return bp
 
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.config import SUPPORTED_LOCALES
+from core.i18n import _
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as choice
@@ -45,30 +46,37 @@ class ConfirmForm(FlaskForm):
     """A button that confirms a step (the CSRF token is all it carries)."""
 
 
+TITLES = {
+    "zh_Hans_CN": _("Title in Chinese"),
+    "en": _("Title in English"),
+    "ug": _("Title in Uyghur"),
+}
+"""The labels of a multilingual title."""
+
+
 def localised_fields(
     field_class,
     labels: Mapping[str, Any],
     *,
     required: Any = None,
     max_length: int | None = None,
-    **kwargs: Any,
+    descriptions: Mapping[str, Any] | None = None,
 ) -> tuple:
     """One unbound field per language of :data:`LOCALES`, in that order, to assign in a form's
     body: ``title_zh_Hans_CN, title_en, title_ug = localised_fields(StringField, TITLES, ...)``.
 
     ``labels``: ``{locale: label}``. ``required``: the message when the Chinese text is missing
     (the other languages are optional). ``max_length``: the most characters of each.
+    ``descriptions``: ``{locale: help text}`` where a field has one.
     """
     fields = []
     for loc in LOCALES:
-        validators: list = (
-            [DataRequired(message=required)] if required and loc == LOCALES[0] else []
-        )
-        if not validators:
-            validators.append(Optional())
+        first = loc == LOCALES[0]
+        validators: list = [DataRequired(message=required) if required and first else Optional()]
         if max_length is not None:
             validators.append(Length(max=max_length))
-        fields.append(field_class(labels[loc], validators=validators, **kwargs))
+        extra = {"description": descriptions[loc]} if descriptions and loc in descriptions else {}
+        fields.append(field_class(labels[loc], validators=validators, **extra))
     return tuple(fields)
 
 
