@@ -151,6 +151,15 @@ def test_every_module_is_read():
     assert GRAPH["core.items.views"], "the import reader found nothing"
 
 
+def test_cores_top_level_holds_the_kernel_and_the_composition_only():
+    """Every other module of core lives in a package (one per capability)."""
+    top = {
+        name for name, path in MODULES.items() if name.count(".") == 1 and name.startswith("core.")
+    }
+    top = {n for n in top if MODULES[n].name != "__init__.py"}
+    assert top <= KERNEL | COMPOSITION, sorted(top - KERNEL - COMPOSITION)
+
+
 def test_the_kernel_is_listed_and_exists():
     missing = sorted(k for k in KERNEL | COMPOSITION if k not in MODULES)
     assert not missing, f"listed but not found: {missing}"

@@ -582,12 +582,12 @@ def test_feedback_received_assigned_and_overdue(app, w):
     assert assigned.email == "immediate"
     assert assigned.params["due_on"] == entry.due_on.isoformat()
 
-    assert reminders.run("ledger.overdue", local(hour=10)) == 0
+    assert reminders.run("feedback.overdue", local(hour=10)) == 0
     late = local(days=(entry.due_on - ops.local_day()).days + 2, hour=10)
-    assert reminders.run("ledger.overdue", late) == 2
-    assert reminders.run("ledger.overdue", late + timedelta(days=1)) == 0  # weekly, not daily
+    assert reminders.run("feedback.overdue", late) == 2
+    assert reminders.run("feedback.overdue", late + timedelta(days=1)) == 0  # weekly, not daily
     db.session.commit()
-    assert told("ledger.overdue") == {"it-member", "it-admin"}
+    assert told("feedback.overdue") == {"it-member", "it-admin"}
 
 
 def test_evaluation_rounds_tell_the_people_on_the_roll(app, w):

@@ -253,7 +253,7 @@ def decide(
         raise UserError(f"Unknown outcome {outcome!r}.", problems=["outcome: unknown"])
     name = f"decide_{outcome}"
     _require_state(req, name)
-    if not permissions.may_run(actor, wf.request.name, wf.request.transitions[name], req):
+    if not engine.may_start(wf.request, req, name, actor=actor):
         raise TransitionRefused(
             "The action was refused.", problems=["Only the unit's handlers may decide."]
         )

@@ -122,6 +122,11 @@ def index():
         "provisional": "1" if only_provisional else None,
     }
 
+    def page_url(**changes) -> str:
+        """The list with other filters (the tabs)."""
+        args = {**page_args, "page": page, **changes}
+        return url_for(".index", **{k: v for k, v in args.items() if v})
+
     return render(
         "admin/requests.html",
         requests=rows,
@@ -133,6 +138,7 @@ def index():
         page=page,
         pages=pages,
         page_args={k: v for k, v in page_args.items() if v},
+        page_url=page_url,
         **base_context(),
     )
 

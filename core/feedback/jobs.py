@@ -13,7 +13,7 @@ from core.notifications import reminders
 from tenants.models import User
 
 
-@reminders.register("ledger.overdue")
+@reminders.register("feedback.overdue")
 def feedback_overdue(now: datetime | None = None) -> int:
     """Open feedback past its due date: its handler and the unit's admins, on the first day
     and every seventh day after while it stays open (spam is never due)."""
@@ -29,12 +29,12 @@ def feedback_overdue(now: datetime | None = None) -> int:
         made += len(
             notify.notify(
                 people,
-                "ledger.overdue",
+                "feedback.overdue",
                 org=org,
                 params=feedback_params(entry, org),
                 link=feedback_link(entry, org),
                 about=("feedback", entry.id),
-                dedup=f"ledger.overdue:{entry.id}:{week}",
+                dedup=f"feedback.overdue:{entry.id}:{week}",
             )
         )
     return made

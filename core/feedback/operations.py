@@ -34,6 +34,15 @@ from sqlalchemy import select
 from core import audit, db, events, localtime, permissions
 from core.errors import UserError
 from core.feedback import workflow as wf
+
+# The ledger's queries and the rules its workflow shares live in core.feedback.ledger and
+# core.feedback.rules; callers keep finding them here.
+from core.feedback.ledger import Filters as Filters
+from core.feedback.ledger import count as count
+from core.feedback.ledger import handles_any as handles_any
+from core.feedback.ledger import ledger_query as ledger_query
+from core.feedback.ledger import overdue as overdue
+from core.feedback.ledger import published_query as published_query
 from core.feedback.models import (
     ANSWER_CHANNELS,
     CONTACT_MAX,
@@ -44,6 +53,9 @@ from core.feedback.models import (
     FeedbackEntry,
     FeedbackNote,
 )
+from core.feedback.rules import can_handle as can_handle
+from core.feedback.rules import can_view as can_view
+from core.feedback.rules import closing_problems as closing_problems
 from core.items.models import Item
 from core.params import operations as params
 from core.workflow import engine

@@ -51,7 +51,7 @@ from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
 from core.items.visibility import can_see
 from core.search import operations as search_ops
 from core.search import tokens
-from core.workflow import allowed_transitions
+from core.workflow import allowed_transitions, may_start
 from tenants.models import Organisation
 
 bp = Blueprint("items_api", __name__, url_prefix="/api/v1")
@@ -648,8 +648,7 @@ def transition(item_id: int, name: str):
     org = found.organisation
     auth.require_scope(f"item.{name}", org)
     candidates, prepare = STEPS[name]
-    transitions = [wf.item.transitions[t] for t in candidates]
-    if not any(permissions.may_run(current_user, "item", t, found, org=org) for t in transitions):
+    if not any(may_start(wf.item, found, t, actor=current_user) for t in candidates):
         raise ApiError(403, "You hold no role that may run this step for this item.")
     data = inputs.json_body(optional=True)
     problems: list[str] = []

@@ -30,10 +30,12 @@ from core.items.models import (
     ItemVersion,
     Objection,
 )
-from core.items.rules import (  # the checks the workflow shares; callers read them here too
-    needs_superior,
-    pending_version,
-)
+
+# The checks the workflow shares live in core.items.rules; callers keep reading them here.
+from core.items.rules import latest_review as latest_review
+from core.items.rules import needs_superior, pending_version
+from core.items.rules import plan_problems as plan_problems
+from core.items.rules import versions as versions
 from core.params import operations as params
 from core.storage import storage
 from core.workflow import engine
@@ -480,16 +482,19 @@ def add_attachments(item: Item, files, *, actor) -> list[Attachment]:
 
 
 def propose(item: Item, *, actor) -> Item:
-    """Propose the plan for the review; the enabled plugins may refuse it (``validate_item``)."""
-    if not engine.check(wf.item, item, "propose", actor=actor):  # else run() says why not
-        version = item.current_version or pending_version(item)
-        plan = {f: getattr(item, f) for f in (*PLAN_FIELDS, "cadence", "category_key")}
+    """Propose the plan for the review; the enabled plugins may refuse it (``validate_item``,
+    asked once the workflow allows the step)."""
+
+    def validate(it: Item) -> None:
+        version = it.current_version or pending_version(it)
+        plan = {f: getattr(it, f) for f in (*PLAN_FIELDS, "cadence", "category_key")}
         titles = dict(version.titles) if version else {}
         bodies = dict(version.bodies) if version else {}
-        problems = validation_problems(item.organisation, item, plan, titles, bodies)
+        problems = validation_problems(it.organisation, it, plan, titles, bodies)
         if problems:
             raise UserError("The item cannot be proposed.", problems=problems)
-    engine.run(wf.item, item, "propose", actor=actor)
+
+    engine.run(wf.item, item, "propose", actor=actor, validate=validate)
     return item
 
 

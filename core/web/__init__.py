@@ -16,6 +16,9 @@ also needs that action (else 403). A public blueprint only resolves the organisa
 :func:`core.permissions.may` for the signed-in user on ``obj``, by default the page's
 organisation. Templates get ``console_may(action)``.
 
+``require_step(workflow, obj, *steps)`` answers 403 unless the user may start one of the steps
+(the workflow engine decides; the operation's run reuses that decision).
+
 **This object of this organisation, or 404.** ``object_or_404(Item, item_id)`` loads a row and
 answers 404 unless it belongs to ``g.org`` (or to the owner given: ``object_or_404(Entry, id,
 version_id=version.id)``); an id beyond the database's integer range is a 404 too.
@@ -115,6 +118,16 @@ def may(action: str, obj: Any = None) -> bool:
 def require(action: str, obj: Any = None) -> None:
     """403 unless the signed-in user may do ``action`` to ``obj`` (default: the organisation)."""
     if not may(action, obj):
+        abort(403)
+
+
+def require_step(workflow, obj, *names: str) -> None:
+    """403 unless the signed-in user may start one of the steps ``names`` of ``workflow`` on
+    ``obj`` (the workflow engine decides, once per request: :func:`core.workflow.may_start`); a
+    step refused for the object's state or inputs is explained by the operation instead."""
+    from core.workflow import may_start
+
+    if not any(may_start(workflow, obj, name, actor=current_user) for name in names):
         abort(403)
 
 

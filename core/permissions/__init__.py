@@ -64,7 +64,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import select
 
 from core import db
@@ -170,6 +170,7 @@ def forget_roles(user=None) -> None:
         viewers = g.get("_viewers")
         if viewers is not None:
             viewers.clear()
+        request.environ.pop("gongkai.workflow_decisions", None)  # core.workflow.may_start
 
 
 def holds(user, org: Organisation, roles, where: str = "unit") -> bool:
