@@ -1,4 +1,4 @@
-"""The feedback workflow (DESIGN.md "Workflows"): received → assigned → rectifying → answered →
+"""The feedback workflow (docs/architecture.md): received → assigned → rectifying → answered →
 closed, and the permission actions of the ledger.
 
 received --assign--> assigned --start_rectification--> rectifying --answer--> answered

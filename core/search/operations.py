@@ -193,7 +193,7 @@ RESULT_WINDOW = 1000
 """A search ranks (and counts) the newest this-many matching items the searcher may see. A query
 matching more (``Results.capped``) shows them as "more than 1,000"; its older matches are reached
 by narrowing: a date range, a category, a unit, another word. Bounding the window keeps the work
-of a search independent of how common its words are (DESIGN.md "Budgets")."""
+of a search independent of how common its words are (the budgets of the design)."""
 K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
 """The relevance score (see :func:`_ranked`)."""
 
