@@ -16,9 +16,8 @@ from core.items import workflow as item_workflow
 from core.plugins.testing import csrf_token
 from core.toolkit import hookimpl
 from core.workflow import TransitionRefused, may_start
-from tests.items_helpers import build_world, plan
+from tests.items_helpers import build_world, plan, sign_in
 
-PASSWORD = "long-enough-pw"
 UNIT = "/admin/o/it-unit"
 
 
@@ -50,16 +49,6 @@ def w(make_org, with_plugins):
     db.session.commit()
     world["counter"] = counter
     return world
-
-
-def sign_in(app, username):
-    client = app.test_client()
-    token = csrf_token(client)
-    response = client.post(
-        "/auth/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302, username
-    return client
 
 
 def click(client, path):

@@ -7,25 +7,19 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core import db
 from core.catalogue.models import Catalogue, CatalogueVersion
-from core.notifications import operations as notify
 from core.notifications import reminders
 from tenants.models import Organisation
 
 
 @reminders.register("catalogue.awaiting_decision")
 def awaiting_decision(now: datetime | None = None) -> int:
-    waiting = [
-        (version_id, org)
-        for version_id, org in db.session.execute(
-            select(CatalogueVersion.id, Organisation)
-            .join(Catalogue, Catalogue.id == CatalogueVersion.catalogue_id)
-            .join(Organisation, Organisation.id == CatalogueVersion.org_id)
-            .where(Catalogue.kind == "unit", CatalogueVersion.state == "submitted")
-        )
-    ]
-    day = notify.local_day(now)
+    query = (
+        select(CatalogueVersion.id, Organisation)
+        .join(Catalogue, Catalogue.id == CatalogueVersion.catalogue_id)
+        .join(Organisation, Organisation.id == CatalogueVersion.org_id)
+        .where(Catalogue.kind == "unit", CatalogueVersion.state == "submitted")
+    )
     return reminders.tell_waiting(
-        "catalogue.awaiting_decision", "catalogue.decide", "catalogue_admin.inbox", waiting, day
+        "catalogue.awaiting_decision", "catalogue.decide", "catalogue_admin.inbox", query, now
     )

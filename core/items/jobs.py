@@ -42,17 +42,13 @@ def flag_overdue_disclosures() -> tuple[int, int]:
 @reminders.register("items.awaiting_decision")
 def awaiting_decision(now: datetime | None = None) -> int:
     """Tell each superior reviewer, once a day, how many items wait for their decision."""
-    waiting = [
-        (item_id, org)
-        for item_id, org in db.session.execute(
-            select(Item.id, Organisation)
-            .join(Organisation, Organisation.id == Item.org_id)
-            .where(Item.state.in_(operations.DECISION_STATES))
-        )
-    ]
-    day = notify.local_day(now)
+    query = (
+        select(Item.id, Organisation)
+        .join(Organisation, Organisation.id == Item.org_id)
+        .where(Item.state.in_(operations.DECISION_STATES))
+    )
     return reminders.tell_waiting(
-        "items.awaiting_decision", "items.decide", "items_admin.inbox", waiting, day
+        "items.awaiting_decision", "items.decide", "items_admin.inbox", query, now
     )
 
 

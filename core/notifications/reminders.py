@@ -84,9 +84,11 @@ def waiting_by_reviewer(action: str, waiting: list[tuple[int, Organisation]]):
     return counts, users
 
 
-def tell_waiting(kind: str, action: str, endpoint: str, waiting, day: date) -> int:
-    """Tell each holder of ``action`` above the ``waiting`` objects (``(id, org)``), once a day,
-    how many wait in their inbox (``endpoint``)."""
+def tell_waiting(kind: str, action: str, endpoint: str, query, now: datetime | None) -> int:
+    """Tell each holder of ``action`` above the waiting objects (``query`` selects their
+    ``(id, Organisation)``), once a day, how many wait in their inbox (``endpoint``)."""
+    waiting = [(obj_id, org) for obj_id, org in db.session.execute(query)]
+    day = ops.local_day(now)
     counts, users = waiting_by_reviewer(action, waiting)
     if not counts:
         return 0
