@@ -33,7 +33,7 @@ import os
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 
-__all__ = ["RateLimitExceeded", "init_app", "limit"]
+__all__ = ["RateLimitExceeded", "init_app", "limit", "refuse_beyond"]
 
 
 def client_address() -> str:
@@ -78,3 +78,15 @@ def limit(value: str, *, scope: str, key: str | None = None):
     if key is not None:
         return limiter.limit(value, key_func=lambda: key, scope=scope)
     return limiter.limit(value, scope=scope)
+
+
+def refuse_beyond(value: str, *, scope: str) -> None:
+    """Count one hit of the current client; answer 429 (the translated error page) beyond
+    ``value``. For reads that keep nothing of the visitor's (downloads)."""
+    from flask import abort
+
+    try:
+        with limit(value, scope=scope):
+            pass
+    except RateLimitExceeded:
+        abort(429)

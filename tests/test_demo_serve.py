@@ -25,6 +25,9 @@ def fetch(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+SERVED: dict = {}  # the environment of the served demo (its instance folder)
+
+
 @pytest.fixture(scope="module")
 def served_demo(tmp_path_factory):
     instance = tmp_path_factory.mktemp("demo-instance")
@@ -54,6 +57,7 @@ def served_demo(tmp_path_factory):
         pytest.fail(
             "the demo server did not start: " + (server.stdout.read() if server.stdout else "")
         )
+    SERVED["env"] = env
     yield base
     server.terminate()
     server.wait(timeout=10)
@@ -97,3 +101,22 @@ def test_demo_readyz_reports_the_database(served_demo):
     status, body = fetch(served_demo + "/readyz")
     assert status == 200
     assert '"database":"ok"' in body.replace(" ", "")
+
+
+def test_the_outside_verifier_passes_on_the_demo(served_demo):
+    """Issue 13: the demo's registers, checked over HTTP only after their heads were signed."""
+    env = SERVED["env"]
+    signed = subprocess.run(
+        [GONGKAI, "register", "checkpoint"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert signed.returncode == 0, signed.stderr
+    assert "checkpoints signed" in signed.stdout
+    for code in ("hongjiang-agri", "kashgar-kg3", "hengdong-tts"):
+        done = subprocess.run(
+            [GONGKAI, "register", "verify", "--remote", served_demo, "--org", code],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.startswith("OK:") and "1 checkpoint" in done.stdout, done.stdout
+    status, body = fetch(served_demo + "/o/hongjiang-agri/data/items.csv")
+    assert status == 200 and body.startswith("\ufeffid,url,")

@@ -71,6 +71,18 @@ PUBLIC_BY_DESIGN = {
     "chose (SUP-3; 404 for anyone outside it)",
     "village_affairs_portal.notice_board": "a village's notice board: its published public "
     "items (VIL-5)",
+    "opendata.index": "an organisation's open data page: its public data's downloads",
+    "opendata.fields": "the description of the open datasets' fields",
+    "opendata.download": "an open dataset of an organisation's subtree: the anonymous view",
+    "opendata.statistics": "an organisation's public statistics (counts of public data)",
+    "opendata_site.catalog": "the DCAT-AP catalogue of every organisation's open datasets",
+    "opendata_site.schema": "the JSON Schemas of the open datasets and the catalogue",
+    "register_public.register": "an organisation's public register: public entries, and only "
+    "the sealed digest and hash of the others",
+    "register_public.register_json": "(the same as JSON, for the outside verifier)",
+    "register_public.checkpoints": "the signed checkpoints of an organisation's register",
+    "register_public.checkpoints_json": "(the same as JSON)",
+    "register_keys.keys": "the deployment's public keys of the register checkpoints",
 }
 # A provider that cannot be reached is a designed 502/503 page, not a server error.
 UPSTREAM = {"sso.start", "sso.callback"}

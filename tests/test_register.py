@@ -1,9 +1,7 @@
 """The register (党务公开工作登记簿): hash chains per unit, verify, export, append-only guards.
 
 Tampering goes around the database guards the way someone with database access would
-(:func:`unguarded`): PostgreSQL disables the table's triggers inside the transaction
-(``ALTER TABLE ... DISABLE TRIGGER USER``, enabled again before the commit); SQLite drops the
-triggers and creates them again from their stored SQL in the same transaction.
+(:func:`tests.register_helpers.unguarded`).
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,8 +19,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core import db
 from core.cli import main
 from core.register import operations as register
-from core.register.models import GENESIS_HASH, RegisterEntry, entry_hash, purge_allowed
+from core.register.models import (
+    GENESIS_HASH,
+    RegisterEntry,
+    RegisterHead,
+    entry_hash,
+    purge_allowed,
+)
 from tenants.models import Organisation
+from tests.register_helpers import unguarded
 
 SHA = "ab" * 32
 
@@ -55,28 +59,6 @@ def chain(org, n: int) -> list[RegisterEntry]:
     made = [publish(org, i) for i in range(1, n + 1)]
     db.session.commit()
     return made
-
-
-@contextmanager
-def unguarded():
-    """Raw SQL past the register's triggers, committed at the end (the triggers come back)."""
-    conn = db.session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ALTER TABLE register_entries DISABLE TRIGGER USER")
-        yield conn
-        conn.exec_driver_sql("ALTER TABLE register_entries ENABLE TRIGGER USER")
-    else:
-        triggers = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master"
-            " WHERE type = 'trigger' AND tbl_name = 'register_entries'"
-        ).all()
-        assert triggers, "the migration created no triggers"
-        for name, _sql in triggers:
-            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        yield conn
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
-    db.session.commit()
 
 
 def table():
@@ -122,20 +104,86 @@ def test_each_unit_has_its_own_chain(app, units):
     assert register.count() == (4, 2)
 
 
-@pytest.mark.rule("ARC-2")
-def test_hash_is_sha256_of_prev_hash_and_canonical_json(app, units):
-    import hashlib
+def _canonical(value) -> str:
     import json
 
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.rule("ARC-2")
+def test_hash_is_sha256_of_the_public_envelope_with_a_salted_seal(app, units):
+    """Format 2: hash = sha256(canonical {format, org_id, seq, prev_hash, disclosed, sealed}),
+    sealed = sha256(salt + canonical full record) — recomputed here from the stored row."""
+    import hashlib
+
     entry = publish(units[0], 1)
+    public = register.append(
+        units[0], "publish", object_type="item", object_id=2, title="公开事项",
+        public={"titles": {"zh_Hans_CN": "公开事项"}},
+    )  # fmt: skip
     db.session.commit()
-    stored = db.session.execute(select(table()).where(table().c.id == entry.id)).one()._mapping
-    fields = {k: v for k, v in stored.items() if k not in ("id", "hash")}
-    fields["recorded_at"] = fields["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert "党费收缴情况" in canonical
-    expected = hashlib.sha256((GENESIS_HASH + canonical).encode("utf-8")).hexdigest()
-    assert entry.hash == stored["hash"] == expected
+    for made in (entry, public):
+        stored = db.session.execute(select(table()).where(table().c.id == made.id)).one()._mapping
+        assert stored["format"] == 2 and len(stored["salt"]) == 32
+        content = {
+            k: v
+            for k, v in stored.items()
+            if k not in ("id", "hash", "prev_hash", "format", "salt", "disclosed")
+        }
+        content["recorded_at"] = content["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        sealed = hashlib.sha256((stored["salt"] + _canonical(content)).encode()).hexdigest()
+        envelope = {
+            "format": 2,
+            "org_id": stored["org_id"],
+            "seq": stored["seq"],
+            "prev_hash": stored["prev_hash"],
+            "disclosed": stored["disclosed"],
+            "sealed": sealed,
+        }
+        expected = hashlib.sha256(_canonical(envelope).encode()).hexdigest()
+        assert made.hash == stored["hash"] == expected
+    assert entry.disclosed is None
+    assert public.disclosed == {
+        "titles": {"zh_Hans_CN": "公开事项"},
+        "action": "publish",
+        "object_type": "item",
+        "object_id": "2",
+        "object_version": None,
+        "recorded_at": public.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    assert public.prev_hash == entry.hash
+
+
+@pytest.mark.rule("ARC-2")
+def test_format_1_entries_keep_their_hash_over_the_whole_record(app, units):
+    """Entries recorded before format 2 (the migration marks them format 1) still verify."""
+    import hashlib
+
+    a = units[0]
+    entry = publish(a, 1)
+    db.session.commit()
+    with unguarded("register_entries", "register_heads") as conn:  # as the first version wrote it
+        conn.execute(update(table()).where(table().c.id == entry.id).values(format=1, salt=None))
+        stored = conn.execute(select(table()).where(table().c.id == entry.id)).one()._mapping
+        fields = {
+            k: v
+            for k, v in stored.items()
+            if k not in ("id", "hash", "format", "salt", "disclosed")
+        }
+        fields["recorded_at"] = fields["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        old = hashlib.sha256((GENESIS_HASH + _canonical(fields)).encode("utf-8")).hexdigest()
+        conn.execute(update(table()).where(table().c.id == entry.id).values(hash=old))
+        conn.execute(
+            update(RegisterHead.__table__)
+            .where(RegisterHead.org_id == a.id)
+            .values(last_hash=old, entry_count=1)
+        )
+    assert entry_hash(db.session.execute(select(table())).one()) == old
+    assert register.verify(a) == []
+    second = publish(a, 2)  # a format 2 entry continues a format 1 chain
+    db.session.commit()
+    assert second.prev_hash == old and second.format == 2
+    assert register.verify(a) == []
 
 
 def test_year_is_the_year_in_the_units_timezone(app, units, monkeypatch):
@@ -245,7 +293,7 @@ def test_verify_runs_one_query_whatever_the_size(app, units, make_org):
     small = queries()
     chain(units[1], 5)
     chain(make_org("reg-c", parent=db.session.get(Organisation, units[0].parent_id)), 5)
-    assert queries() == small <= 2  # SQLite counts its BEGIN
+    assert queries() == small <= 3  # the chains, the heads (and SQLite counts its BEGIN)
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -296,12 +344,51 @@ def test_verify_names_a_deleted_first_entry(app, units):
     assert [(p.seq, p.kind) for p in register.verify()] == [(1, "missing")]
 
 
-def test_a_removed_tail_is_not_visible_in_the_chain(app, units):
-    """Documented limit: the last entries deleted leave a shorter intact chain."""
-    entries = chain(units[0], 3)
+@pytest.mark.rule("ARC-2")
+@pytest.mark.parametrize("removed", [1, 2, 3], ids=["last", "last-two", "all"])
+def test_verify_names_a_removed_tail_from_the_units_head(app, units, removed):
+    """Issue 16, finding 6: the last entries of a unit deleted, or all of them, leave an intact
+    shorter chain; the unit's head (count and last hash, written with every entry) names it."""
+    a, b = units
+    entries = chain(a, 3)
+    chain(b, 2)
+    gone = entries[3 - removed :]
     with unguarded() as conn:
-        conn.execute(delete(table()).where(table().c.id == entries[2].id))
-    assert register.verify() == []
+        conn.execute(delete(table()).where(table().c.id.in_([e.id for e in gone])))
+    problems = register.verify()
+    assert [(p.org_code, p.seq, p.entry_id, p.kind) for p in problems] == [
+        ("reg-a", gone[0].seq, None, "truncated")
+    ]
+    if removed == 3:
+        assert "all 3 entries removed" in str(problems[0])
+    else:
+        assert f"the chain ends at seq {3 - removed}" in str(problems[0])
+        assert (f"seq {gone[0].seq} removed" if removed == 1 else "seq 2 to 3 removed") in str(
+            problems[0]
+        )
+    assert register.verify(b) == []
+    # the next entry continues from the head: the gap stays visible after it
+    publish(a, 9)
+    db.session.commit()
+    kinds = {(p.seq, p.kind) for p in register.verify(a)}
+    assert (gone[0].seq, "missing") in kinds
+
+
+@pytest.mark.rule("ARC-2")
+def test_the_head_only_moves_forward_and_is_never_deleted(app, units):
+    a = units[0]
+    chain(a, 2)
+    heads = RegisterHead.__table__
+    for statement in (
+        update(heads).where(heads.c.org_id == a.id).values(entry_count=1),
+        update(heads).where(heads.c.org_id == a.id).values(last_hash=SHA),
+        delete(heads).where(heads.c.org_id == a.id),
+    ):
+        with pytest.raises(DBAPIError, match="register_heads"):
+            db.session.execute(statement)
+            db.session.flush()
+        db.session.rollback()
+    assert db.session.get(RegisterHead, a.id).entry_count == 2
 
 
 @pytest.mark.rule("ARC-2")
@@ -372,7 +459,10 @@ def test_verify_names_a_forged_entry_appended_with_a_made_up_hash(app, units):
                 attachments=[], actor_label="x", data={}, prev_hash=entries[1].hash, hash=SHA,
             ).returning(table().c.id)
         ).scalar_one()  # fmt: skip
-    assert [(p.seq, p.entry_id, p.kind) for p in register.verify()] == [(3, forged_id, "edited")]
+    assert [(p.seq, p.entry_id, p.kind) for p in register.verify()] == [
+        (3, forged_id, "edited"),
+        (3, forged_id, "head"),  # and the unit's head does not know it
+    ]
 
 
 # --- the database guards ---------------------------------------------------------------------

@@ -45,7 +45,16 @@ QUERIES = {
 }
 # A sign-in portal that cannot be reached (the world's is on a closed loopback port): a 502 page.
 UPSTREAM = {"sso.start", "sso.callback"}
-SHARED = {"portal.feed", "portal_site.sitemap"}  # the anonymous view, whoever asks
+# the anonymous view, whoever asks: feeds, the sitemap, and the open data channels (downloads,
+# statistics, the DCAT catalogue, the public register and its checkpoints)
+SHARED = {"portal.feed", "portal_site.sitemap"}
+OPEN_DATA = ("opendata.", "opendata_site.", "register_public.", "register_keys.")
+
+
+def shared(endpoint: str) -> bool:
+    return endpoint in SHARED or endpoint.startswith(OPEN_DATA)
+
+
 ANONYMOUS_VIEW = iw.visible_to(iw.ANONYMOUS)
 
 
@@ -80,19 +89,47 @@ def shown(world: iw.World, endpoint: str, response) -> set[str]:
     return found
 
 
+# Surfaces read with every choice of their URL (the suite's calls cover each choice once): every
+# open dataset in every format of every organisation.
+EVERY_CHOICE = {"opendata.download"}
+
+
+def every_choice(app, rule) -> list[str]:
+    from werkzeug.routing import AnyConverter
+
+    choices = {
+        name: sorted(conv.items)
+        for name, conv in rule._converters.items()
+        if isinstance(conv, AnyConverter)
+    }
+    return [
+        rule.build({"org_code": code, **combo}, append_unknown=False)[1]
+        for code in (iw.B, iw.C, iw.SUPERIOR, iw.COUNTY, iw.COUNTY2)
+        for combo in iw.combinations(choices)
+    ]
+
+
 def read(app, world: iw.World, viewer: str, *, only=None) -> Reading:
     """Every public surface, as ``viewer`` sees it."""
     (reader,) = [r for r in iw.readers(app, [viewer]) if not r.bearer]
     reading = Reading(viewer)
+
+    def get(path: str, endpoint: str) -> None:
+        response = reader.client.get(path)
+        reading.seen[path] = shown(world, endpoint, response)
+        reading.endpoints[path] = endpoint
+        reading.status[path] = response.status_code
+
     for call in iw.calls(app, world, only=lambda r: is_surface(r) and (only is None or only(r))):
         if call.method != "GET":
             continue
         for query in ("", *QUERIES.get(call.endpoint, ())):
-            path = call.path + (f"?{query}" if query else "")
-            response = reader.client.get(path)
-            reading.seen[path] = shown(world, call.endpoint, response)
-            reading.endpoints[path] = call.endpoint
-            reading.status[path] = response.status_code
+            get(call.path + (f"?{query}" if query else ""), call.endpoint)
+    for rule in iw.routes(app):
+        if rule.endpoint in EVERY_CHOICE and (only is None or only(rule)):
+            for path in every_choice(app, rule):
+                if path not in reading.seen:
+                    get(path, rule.endpoint)
     return reading
 
 
@@ -102,7 +139,7 @@ def leaks(reading: Reading) -> list[str]:
     found = []
     for path, markers in sorted(reading.seen.items()):
         endpoint = reading.endpoints[path]
-        limit = ANONYMOUS_VIEW if endpoint in SHARED else allowed
+        limit = ANONYMOUS_VIEW if shared(endpoint) else allowed
         leaked = markers - limit
         if leaked:
             found.append(f"{path} ({endpoint}) shows {reading.viewer}: {', '.join(sorted(leaked))}")
@@ -174,3 +211,38 @@ def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeyp
         assert marker in found, f"{marker} not reported:\n{found}"
     assert re.search(r"/o/iso-county/search\?q=zx \(portal.search\) shows .*zxbunitp", found)
     assert re.search(r"/api/v1/orgs/iso-county/items\?per_page=100 .* shows .*zxbspeci", found)
+    # the open data channels go through the same rule, and the suite sees them leak
+    for path in ("/o/iso-county/data/items.csv", "/o/iso-b/data/items.json",
+                 "/o/iso-sup/data/items.csv", "/o/iso-c/data/items.csv"):  # fmt: skip
+        assert re.search(re.escape(path) + r" \(opendata\.download\) shows .*zx", found), path
+
+
+def test_the_open_data_channels_show_the_public_view_whoever_asks(app, world):
+    """Downloads, statistics, the catalogue and the public register show a member of iso-b what
+    they show an anonymous visitor (they are shared and cached), and show it."""
+    member = read(app, world, iw.B_MEMBER, only=lambda r: shared(r.endpoint))
+    anonymous = read(app, world, iw.ANONYMOUS, only=lambda r: shared(r.endpoint))
+    assert member.seen == anonymous.seen
+    assert {"zxbpubli", "zxbnotic", "zxbfbpbq"} <= anonymous.seen["/o/iso-b/data/items.csv"] | (
+        anonymous.seen["/o/iso-b/data/feedback-answers.json"]
+    ) | anonymous.seen["/o/iso-b/data/notices.json"]
+    assert {"zxbpubli", "zxbfbpbq"} <= anonymous.seen["/o/iso-b/register"]
+    assert len([p for p in anonymous.seen if "/data/" in p]) > 50
+
+
+def test_the_suite_fails_when_the_register_discloses_a_non_public_entry(app, monkeypatch):
+    """The public register shows what its writer disclosed: a writer that disclosed every item's
+    titles (whatever its scope) would leak, and the suite reports it on the register's pages and
+    downloads."""
+    from core.register import subscribers
+
+    def everything(item, version, action, *, explanation=None):
+        return {"titles": dict(version.titles or {}) if version else {}}
+
+    monkeypatch.setattr(subscribers, "public_details", everything)
+    world = iw.build()
+    reading = read(app, world, iw.ANONYMOUS, only=lambda r: r.endpoint.startswith(OPEN_DATA))
+    found = "\n".join(leaks(reading))
+    for path in ("/o/iso-b/register", "/o/iso-b/register.json", "/o/iso-b/data/register.csv"):
+        assert re.search(re.escape(path) + r" \(\w+\.\w+\) shows .*zxbunitp", found), path
+    assert "zxbwithh" in found

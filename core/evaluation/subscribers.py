@@ -38,6 +38,18 @@ def on_published(round_, *, actor, **_kw) -> None:
             },
         },
         actor=actor,
+        # the public register: rounds whose results are public (participation, never a comment)
+        public=(
+            {
+                "titles": dict(round_.titles or {}),
+                "units": {
+                    r.unit.code: {"eligible": r.eligible, "voters": r.voters}
+                    for r in operations.results(round_)
+                },
+            }
+            if round_.result_scope == "public"
+            else None
+        ),
     )
 
 

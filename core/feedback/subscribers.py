@@ -74,6 +74,18 @@ def on_closed(entry, *, actor, **_kw) -> None:
             "item_id": entry.item_id,
         },
         actor=actor,
+        # the public register: the receipt and the unit's published summary, never the
+        # submitter's words or name, nor a reason kept from the public
+        public=(
+            {
+                "title": _title(entry),
+                "receipt": entry.receipt,
+                "answered_on": _iso(entry.answered_on),
+                "published_at": _iso(entry.published_at),
+            }
+            if entry.published
+            else None
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""``gongkai register``: verify the hash chains, export a year (CSV or XLSX)."""
+"""``gongkai register``: verify the hash chains (here, or a remote deployment through its public
+register), sign checkpoints, make a signing key, export a year (CSV or XLSX)."""
 
 from __future__ import annotations
 
@@ -35,9 +36,26 @@ def register_group():
 
 @register_group.command("verify")
 @click.option("--org", "code", help="Only this organisation (default: every organisation).")
+@click.option(
+    "--remote",
+    metavar="URL",
+    help="Check a deployment from the outside, over HTTP only (needs --org): its public "
+    "register, signed checkpoints and keys.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    help="With --remote: a file keeping what this check saw; the next check compares with it "
+    "(written only when nothing was found).",
+)
 @operation
-def register_verify(code: str | None):
-    """Check that no entry was edited, deleted or reordered; exit 1 naming every problem."""
+def register_verify(code: str | None, remote: str | None, state_file: str | None):
+    """Check that no entry was edited, deleted, reordered or cut off; exit 1 naming every
+    problem."""
+    if remote is not None or state_file is not None:
+        _verify_remote(remote, code, state_file)
+        return
     org = _org(code) if code else None
     problems = ops.verify(org)
     if problems:
@@ -90,6 +108,95 @@ def register_export(code: str, year: int, fmt: str | None, output: str | None, l
             return
         Path(output).write_text(text, encoding="utf-8", newline="")
     click.echo(f"Register of {code} for {year} written to {output}.")
+
+
+def _verify_remote(url: str | None, code: str | None, state_file: str | None) -> None:
+    from core.register import remote as rv
+
+    if not url or not code:
+        raise UserError("A remote check needs --remote URL and --org CODE.")
+    path = Path(state_file) if state_file else None
+    try:
+        state = rv.load_state(path) if path else None
+        report = rv.verify_remote(url, code, state=state)
+    except rv.RemoteError as exc:
+        raise UserError(f"Cannot read the remote register: {exc}") from exc
+    for finding in report.findings:
+        click.echo(f"{code} {finding}")
+    if report.findings:
+        click.echo(f"FAILED: {_plural(len(report.findings), 'problem', 'problems')}.", err=True)
+        sys.exit(1)
+    latest = report.latest
+    covered = (
+        f"the latest signed {latest.get('signed_at')} covers seq {latest.get('seq')}"
+        if latest
+        else "none signed yet"
+    )
+    opaque = f", {report.opaque} of format 1 (not checkable from outside)" if report.opaque else ""
+    click.echo(
+        f"OK: {_plural(report.entries, 'entry', 'entries')} of {code} "
+        f"({report.public} public{opaque}); "
+        f"{_plural(report.checkpoints, 'checkpoint', 'checkpoints')}, {covered}"
+    )
+    if path:
+        rv.save_state(path, report)
+        click.echo(f"State kept in {path}.")
+
+
+@register_group.command("checkpoint")
+@click.option("--org", "code", help="Only this organisation (default: every organisation).")
+@operation
+def register_checkpoint(code: str | None):
+    """Sign the head of the register now (of every unit whose head moved since its latest
+    checkpoint), with the deployment's key."""
+    from core.register import checkpoints
+
+    if code:
+        org = _org(code)
+        signed = checkpoints.sign(org)
+        if signed is None:
+            last = checkpoints.latest(org)
+            if last is None:
+                click.echo(f"{code}: the register has no entries yet; nothing to sign.")
+            else:
+                click.echo(
+                    f"{code}: nothing new; the checkpoint of {last.signed_at:%Y-%m-%d %H:%M} UTC "
+                    f"already covers seq {last.seq}."
+                )
+            return
+        done = [signed]
+    else:
+        done = checkpoints.sign_all()
+    for cp in done:
+        click.echo(
+            f"{cp.org_code}: signed seq {cp.seq} ({cp.head_hash[:16]}…) with key {cp.key_id}"
+        )
+    click.echo(f"{_plural(len(done), 'checkpoint', 'checkpoints')} signed.")
+
+
+@register_group.command("keygen")
+def register_keygen():
+    """Print a new Ed25519 signing key for GONGKAI_REGISTER_SIGNING_KEY (nothing is stored)."""
+    from core.register import signing
+
+    text = signing.generate()
+    kid = signing.key_id(signing.public_raw(signing.parse_private_key(text)))
+    click.echo(f"# key id {kid}: keep this secret; set it in the environment and restart.")
+    click.echo(f"{signing.ENV}={text}")
+
+
+@register_group.command("keys")
+@operation
+def register_keys():
+    """The public keys of the register checkpoints: the current one and the retired ones."""
+    from core.register import checkpoints
+
+    rows = checkpoints.signing_keys()
+    if not rows:
+        click.echo("No key has signed a checkpoint yet.")
+    for key in rows:
+        status = f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC" if key.retired_at else "current"
+        click.echo(f"{key.key_id}  {key.public_key}  since {key.created_at:%Y-%m-%d}  {status}")
 
 
 COMMANDS = (register_group,)

@@ -10,10 +10,14 @@ What :func:`verify` can and cannot see, entry by entry in ``seq`` order per orga
 * a **replaced, inserted or reordered** entry: its ``prev_hash`` is not the hash of the entry
   before it, or it has a lower id or an earlier time than the entry before it (ids and times grow
   with ``seq``: :func:`append` locks the organisation and never lets time go backwards);
-* not seen: a **removed tail** (the last entries deleted leave an intact, shorter chain) and a
-  **rewrite of everything from some entry on** with recomputed hashes, since the chain has no
-  secret. The yearly export lists every entry's hash; kept outside the database (filed with the
-  superior, ARC-2 archiving) it is the anchor that shows both.
+* a **removed tail** (the last entries deleted, or all of them): the chain no longer ends where
+  the unit's head (:class:`~core.register.models.RegisterHead`, written in the transaction of
+  every append) says it does;
+* not seen here: a **rewrite of everything from some entry on** with recomputed hashes and the
+  head rewritten to match, since the chain has no secret. The signed checkpoints
+  (:mod:`core.register.checkpoints`) are the anchor that shows it: the outside verifier
+  (:mod:`core.register.remote`) compares the public register with every checkpoint, and with what
+  it saw on its previous run. The yearly export lists every entry's hash too.
 
 When archiving comes to delete entries past the retention years, it must leave a checkpoint
 (the seq and hash of the last deleted entry) to start verification from; until then a chain
@@ -36,7 +40,15 @@ from sqlalchemy import distinct, func, select
 
 from core import db, localtime
 from core.i18n import _
-from core.register.models import GENESIS_HASH, RegisterEntry, entry_hash, plain
+from core.register.models import (
+    CURRENT_FORMAT,
+    GENESIS_HASH,
+    RegisterEntry,
+    RegisterHead,
+    entry_hash,
+    new_salt,
+    plain,
+)
 from tenants.models import Organisation
 
 ACTIONS = {
@@ -47,6 +59,7 @@ ACTIONS = {
     "close": _("Closed"),
     "request_decision": _("Request decided"),
     "feedback_closed": _("Feedback closed"),
+    "widen": _("Opened to the public"),
 }
 """The actions of ARC-1 with their labels; plugins may append others (same code pattern)."""
 
@@ -115,12 +128,17 @@ def append(
     attachments: Iterable[Mapping[str, Any]] = (),
     data: Mapping[str, Any] | None = None,
     actor: Any = None,
+    public: Mapping[str, Any] | None = None,
 ) -> RegisterEntry:
     """Add the next register entry of ``org`` to the current unit of work (flushed, not committed).
 
     ``approvals``: ``[{"step", "by", "at"}, ...]`` (``at`` a datetime or ISO text);
     ``attachments``: ``[{"name", "sha256"}, ...]``; ``data``: further facts (JSON values);
     ``actor``: a user, a label, or None for the system. Datetimes inside are stored as ISO 8601 UTC.
+    ``public``: None for an entry that is not public; else the details the public register shows
+    (JSON values, e.g. ``{"titles": {...}, "explanation": ...}``), to which the entry's action,
+    object, version and time are added: the entry's ``disclosed`` part, fixed by its hash.
+    Never put a person's name, contact or an internal reason there.
     """
     if not ACTION_PATTERN.match(action or ""):
         raise ValueError(f"not a register action: {action!r}")
@@ -133,6 +151,8 @@ def append(
         raise ValueError(f"not a scope: {scope!r}")
     if isinstance(channels, str):
         raise ValueError("channels is a list of channel codes")
+    if public is not None and not isinstance(public, Mapping):
+        raise ValueError("public is a mapping of the details the public register shows")
     fields = {
         "object_version": None if object_version is None else int(object_version),
         "channels": [str(c) for c in channels],
@@ -143,18 +163,27 @@ def append(
     }
 
     _lock(org)
-    last = db.session.execute(
-        select(RegisterEntry.seq, RegisterEntry.hash, RegisterEntry.recorded_at)
-        .where(RegisterEntry.org_id == org.id)
-        .order_by(RegisterEntry.seq.desc())
-        .limit(1)
-    ).first()
+    head = db.session.get(RegisterHead, org.id, populate_existing=True)
+    if head is None:
+        # no head yet: the unit's first entry (or a head lost before the migration made them)
+        last = db.session.execute(
+            select(RegisterEntry.seq, RegisterEntry.hash, RegisterEntry.recorded_at)
+            .where(RegisterEntry.org_id == org.id)
+            .order_by(RegisterEntry.seq.desc())
+            .limit(1)
+        ).first()
+        count, last_hash, last_at = (
+            (last.seq, last.hash, last.recorded_at) if last else (0, GENESIS_HASH, None)
+        )
+    else:
+        # continue from the head, not from the last row: a removed tail stays a visible gap
+        count, last_hash, last_at = head.entry_count, head.last_hash, head.last_recorded_at
     now = db.utcnow()
-    if last is not None and last.recorded_at > now:
-        now = last.recorded_at  # another server's clock ran ahead: time never goes back in a chain
+    if last_at is not None and last_at > now:
+        now = last_at  # another server's clock ran ahead: time never goes back in a chain
     entry = RegisterEntry(
         org_id=org.id,
-        seq=last.seq + 1 if last else 1,
+        seq=count + 1,
         recorded_at=now,
         year=now.astimezone(local_zone(org)).year,
         action=action,
@@ -162,11 +191,29 @@ def append(
         object_id=object_id,
         title=str(title or ""),
         scope=scope,
-        prev_hash=last.hash if last else GENESIS_HASH,
+        prev_hash=last_hash,
+        format=CURRENT_FORMAT,
+        salt=new_salt(),
         **fields,
     )
+    if public is not None:
+        entry.disclosed = plain(
+            {
+                **dict(public),
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_version": fields["object_version"],
+                "recorded_at": now,
+            }
+        )
     entry.hash = entry_hash(entry)
     db.session.add(entry)
+    if head is None:
+        head = RegisterHead(org_id=org.id)
+        db.session.add(head)
+    head.entry_count, head.last_hash = entry.seq, entry.hash
+    head.last_recorded_at, head.updated_at = now, db.utcnow()
     db.session.flush()
     return entry
 
@@ -181,7 +228,7 @@ class Problem:
     org_code: str
     seq: int
     entry_id: int | None  # None: the entry is missing
-    kind: str  # edited | missing | chain | order
+    kind: str  # edited | missing | chain | order | truncated | head
     detail: str
 
     def __str__(self) -> str:
@@ -234,10 +281,73 @@ def _check(row: Any, prev: Any | None) -> list[Problem]:
     return problems
 
 
+def _heads(org: Organisation | None) -> dict[int, Any]:
+    query = select(
+        RegisterHead.org_id,
+        RegisterHead.entry_count,
+        RegisterHead.last_hash,
+        Organisation.code.label("org_code"),
+    ).join(Organisation, Organisation.id == RegisterHead.org_id)
+    if org is not None:
+        query = query.where(RegisterHead.org_id == org.id)
+    return {row.org_id: row for row in db.session.execute(query)}
+
+
+def _head_finding(last: Any | None, head: Any | None) -> tuple[int, int | None, str, str] | None:
+    """``(seq, entry id, kind, detail)`` when the end of a unit's chain (``last``: its last row)
+    does not match the unit's head (either may be None)."""
+    if head is None:
+        if last is None:
+            return None
+        return last.seq, last.id, "head", "the unit has entries but no head: its head was removed"
+    count = head.entry_count
+    if last is None:
+        return (
+            1,
+            None,
+            "truncated",
+            (f"all {count} entries removed: the unit's head says it has {count} and none is left"),
+        )
+    if last.seq < count:
+        gap = f"seq {count}" if last.seq + 1 == count else f"seq {last.seq + 1} to {count}"
+        return (
+            last.seq + 1,
+            None,
+            "truncated",
+            (
+                f"{gap} removed: the unit's head says it has {count} entries, the chain ends at "
+                f"seq {last.seq} (entry {last.id})"
+            ),
+        )
+    if last.seq > count:
+        return (
+            last.seq,
+            last.id,
+            "head",
+            (
+                f"the chain goes on after the unit's head (seq {count}): entries added behind the "
+                "register's back"
+            ),
+        )
+    if last.hash != head.last_hash:
+        return (
+            last.seq,
+            last.id,
+            "head",
+            ("its hash is not the one the unit's head names: the last entry was replaced"),
+        )
+    return None
+
+
+def _check_head(org_code: str, last: Any | None, head: Any | None) -> list[Problem]:
+    found = _head_finding(last, head)
+    return [Problem(org_code, *found)] if found else []
+
+
 def verify(org: Organisation | None = None) -> list[Problem]:
     """Check the chain of ``org`` (every organisation when None); an empty list when intact.
 
-    One query for all, streamed in (organisation, seq) order.
+    One query for all, streamed in (organisation, seq) order, and one for the heads.
     """
     table = RegisterEntry.__table__
     query = (
@@ -248,13 +358,19 @@ def verify(org: Organisation | None = None) -> list[Problem]:
     )
     if org is not None:
         query = query.where(table.c.org_id == org.id)
+    heads = _heads(org)
     problems: list[Problem] = []
     prev = None
     for row in db.session.execute(query):
         if prev is not None and prev.org_id != row.org_id:
+            problems.extend(_check_head(prev.org_code, prev, heads.pop(prev.org_id, None)))
             prev = None
         problems.extend(_check(row, prev))
         prev = row
+    if prev is not None:
+        problems.extend(_check_head(prev.org_code, prev, heads.pop(prev.org_id, None)))
+    for head in heads.values():  # units whose every entry is gone
+        problems.extend(_check_head(head.org_code, None, head))
     return problems
 
 
