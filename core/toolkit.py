@@ -42,14 +42,17 @@ What is here:
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
+* ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
+  tell people (inbox, and mail by their preference), in their language.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
@@ -170,6 +173,53 @@ def workday_today():
     return operations.today()
 
 
+def _in_domain_of(plugin: str, text) -> str:
+    """``text`` (a lazy string) translated with the plugin's domain first."""
+    if not has_app_context():
+        return str(text)
+    from core.i18n import as_plugin
+
+    with as_plugin(plugin):
+        return str(text)
+
+
+def register_notification_kind(name: str, label, title, *, body=None, default: str = "daily"):
+    """Register a kind of notification of the plugin (``<plugin>.<what>``; call it at import
+    time): ``label`` names it on the preferences page; ``title`` and ``body`` are lazy strings
+    with ``%(name)s`` placeholders, rendered in each reader's language (the plugin's domain
+    first); ``default`` is its e-mail channel unless the reader chose (``off``, ``immediate``,
+    ``daily``)."""
+    from core.notifications import kinds
+
+    plugin = name.split(".", 1)[0]
+
+    def own(text):
+        return None if text is None else LazyString(_in_domain_of, plugin, text)
+
+    return kinds.register(
+        name, own(label), own(title), body=own(body), default=default, group="plugins"
+    )
+
+
+def notify(users, kind: str, *, org: Organisation, params=None, link=None, about=None, exclude=()):
+    """Tell ``users`` about ``org`` with a notification of ``kind`` (registered with
+    :func:`register_notification_kind`): in their inbox, and by mail as each one prefers, after
+    the commit. ``params`` fill the kind's placeholders (``org`` is the organisation's name
+    unless given; a lazy string becomes its text in every language); ``link`` is a path of the
+    site; ``about`` an ``(object type, id)``; ``exclude`` users left out (the actor)."""
+    from core.notifications import operations
+
+    plugin = kind.split(".", 1)[0]
+    values = {"org": operations.org_names(org)}
+    for key, value in (params or {}).items():
+        if isinstance(value, LazyString):
+            value = operations.texts(LazyString(_in_domain_of, plugin, value))
+        values[key] = value
+    return operations.notify(
+        users, kind, org=org, params=values, link=link, about=about, exclude=exclude
+    )
+
+
 def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
     """Draft a disclosure item of ``org`` (see ``core.items.operations.create``); it then goes
     through the normal workflow. ``actor`` is a user, or ``SYSTEM`` in jobs."""
@@ -258,10 +308,12 @@ __all__ = [
     "localised",
     "may",
     "ngettext",
+    "notify",
     "object_or_404",
     "operation",
     "param_value",
     "register_action",
+    "register_notification_kind",
     "render",
     "require",
     "require_sign_in",

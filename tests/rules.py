@@ -59,7 +59,7 @@ def marked_tests(folder: Path) -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    domain = Path(os.environ.get("GONGKAI_RULES", ROOT / "docs" / "rules.md"))
+    domain = Path(os.environ.get("GONGKAI_RULES") or ROOT / "docs" / "rules.md")
     if not domain.exists():
         print(f"the rules are not at {domain}; set GONGKAI_RULES", file=sys.stderr)
         return 2

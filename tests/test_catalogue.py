@@ -336,6 +336,10 @@ def test_schedule_of_every_cadence(world):
     assert len(by_entry["org.fees"]) == 2  # half-yearly
     assert "c.immediate" not in by_entry
     assert [e.key for e in schedule.event_driven(draft)] == ["c.immediate"]
+    # the standing entries' due day is a parameter too
+    params.set_value(world["county"], "catalogue.standing_due", "02-15")
+    standing = [e.due for e in schedule.expected(draft, 2026) if e.entry_key == "c.standing"]
+    assert standing == [date(2026, 2, 15)]
 
 
 class TestParameters:
@@ -374,6 +378,44 @@ class TestParameters:
         with pytest.raises(UserError):
             params.set_value(world["branch"], "no.such.parameter", 1)
         assert params.set_value(world["branch"], "report.months", "12, 6").value == [6, 12]
+
+
+# (parameter, its rule, the lowest and the highest value accepted; None: no bound)
+BOUNDS = [
+    ("catalogue.period_due_days", "CAT-5", 0, 90),
+    ("catalogue.immediate_due_days", "CAT-5", 0, 60),
+    ("notice.min_days", "PUB-5", 7, 90),
+    ("scope.internal_first_days", "SCOPE-2", 0, 90),
+    ("request.decision_working_days", "REQ-2", 1, 60),
+    ("request.extension_working_days", "REQ-2", 0, 60),
+    ("request.amend_lapse_days", "REQ-3", 1, 90),
+    ("request.min_realname_level", "IAM-2", 0, 10),
+    ("archive.retention_years", "ARC-2", 5, 100),
+    ("feedback.answer_days", "FB-2", 1, 90),
+    ("school_affairs.proactive_days", "SCH-2", 1, 60),
+    ("three_important.quorum", "SOE-4", 50, 99),
+    ("three_important.personnel_quorum", "SOE-4", 50, 99),
+    ("three_important.funds_threshold", "SOE-2", 1, None),
+    ("three_important.project_threshold", "SOE-2", 1, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "lowest", "highest"),
+    [pytest.param(k, lo, hi, marks=pytest.mark.rule(r), id=k) for k, r, lo, hi in BOUNDS],
+)
+def test_a_parameter_refuses_one_past_each_bound(world, key, lowest, highest):
+    """Each parameter of a rule accepts its lowest and highest value and refuses one past them:
+    e.g. the register is kept at least five years (ARC-2), a notice lasts at least seven days."""
+    branch = world["branch"]
+    with pytest.raises(UserError, match="at least"):
+        params.set_value(branch, key, lowest - 1)
+    assert params.set_value(branch, key, lowest).value == lowest
+    if highest is not None:
+        assert params.set_value(branch, key, highest).value == highest
+        with pytest.raises(UserError, match="at most"):
+            params.set_value(branch, key, highest + 1)
+    assert params.resolve(branch, key).value == (highest if highest is not None else lowest)
 
 
 # --- the plugin hooks of this family (the fixture plugin gongkai-testplugin) ------------------

@@ -269,6 +269,20 @@ def test_a_draft_or_closed_round_takes_no_ballot(app, w):
         ev.cast(round_, w["a"], actor=w["a1"], answers=answers(round_))
 
 
+def test_ballots_are_taken_from_the_first_to_the_last_day_of_the_round(app, w):
+    today = ev.today(w["bureau"])
+    last_day = opened(w, closes_on=today)  # today is its last day: still taken
+    ev.cast(last_day, w["a"], actor=w["a1"], answers=answers(last_day))
+    tomorrow = opened(w, opens_on=today + timedelta(days=1))
+    with pytest.raises(UserError, match="begins on the first day"):
+        ev.cast(tomorrow, w["a"], actor=w["a1"], answers=answers(tomorrow))
+    over = opened(w)
+    over.opens_on = over.closes_on = today - timedelta(days=1)  # the sweep has not closed it yet
+    with pytest.raises(UserError, match="rating has ended"):
+        ev.cast(over, w["a"], actor=w["a1"], answers=answers(over))
+    assert ev.participation(last_day)[w["a"].id][0] == 1
+
+
 def test_participation_counts_the_roll_of_the_opening(app, w):
     round_ = opened(w)
     late = user("ev-a-late", ("member", w["a"]))  # joins after the round opened

@@ -204,16 +204,20 @@ def test_only_the_units_admins_and_editors_record_feedback(app, w):
     assert any(p.startswith("content:") for p in refused.value.problems)
 
 
+@pytest.mark.rule("FB-2")
 def test_the_due_date_counts_the_parameters_working_days(app, w):
     from datetime import date
 
-    from core.workdays.operations import add_working_days
-
     params.set_value(w["county"], "feedback.answer_days", 10, actor=w["county_admin"])
-    entry = recorded(w, received_on="2026-09-28")  # the National Day holiday follows
-    expected = add_working_days(date(2026, 9, 28), 10)
-    assert entry.due_on == expected.due and entry.due_provisional == expected.provisional
-    assert (entry.due_on - entry.received_on).days > 14  # not calendar days
+    # received on Monday 2026-09-28: two working days, the National Day holiday (10-01 to
+    # 10-07), then 10-08, 10-09, Saturday 10-10 (worked) and 10-12 to 10-16
+    entry = recorded(w, received_on="2026-09-28")
+    assert entry.due_on == date(2026, 10, 16) and not entry.due_provisional
+    # unanswered, the entry is on time on its due day and overdue the day after
+    assert feedback.overdue(w["unit"], today=date(2026, 10, 16)) == []
+    assert feedback.overdue(w["unit"], today=date(2026, 10, 17)) == [entry]
+    params.set_value(w["county"], "feedback.answer_days", 11, actor=w["county_admin"])
+    assert recorded(w, received_on="2026-09-28").due_on == date(2026, 10, 19)
 
 
 # --- handling ---------------------------------------------------------------------------------
@@ -332,6 +336,33 @@ def test_a_published_rectification_result_lets_a_named_entry_close(app, w):
     )
     feedback.close(entry, actor=w["admin"])
     assert entry.state == "closed" and entry.published and not entry.answer_published
+
+
+@pytest.mark.rule("FB-2")
+def test_an_anonymous_entry_with_a_public_rectification_published_without_its_answer_stays_open(
+    app, w
+):
+    entry = online(w, content="匿名反映：党费公示栏字迹模糊")
+    assert entry.anonymous
+    feedback.assign(entry, actor=w["admin"], handler=w["member"])
+    feedback.start_rectification(
+        entry, actor=w["member"], measures="重新制作公示栏", deadline=entry.received_on + days(30)
+    )
+    feedback.record_rectification(entry, actor=w["member"], result="公示栏已重新制作")
+    feedback.answer(entry, actor=w["member"], text="已重新制作公示栏，感谢监督。")
+    # the rectification's result alone is public: the anonymous submitter has no answer
+    feedback.publish(
+        entry, actor=w["admin"], public_question="关于党费公示栏的意见", include_answer=False
+    )
+    assert entry.published and entry.rectification_public and not entry.answer_published
+    with force_locale("en"), pytest.raises(TransitionRefused) as refused:
+        feedback.close(entry, actor=w["admin"])
+    assert "published answer" in str(refused.value)
+    assert entry.state == "answered" and entry.closed_at is None
+    # published with its answer, the entry closes
+    feedback.publish(entry, actor=w["admin"], public_question="关于党费公示栏的意见")
+    feedback.close(entry, actor=w["admin"])
+    assert entry.state == "closed" and entry.answer_published
 
 
 # --- ARC-1: the register ----------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from core import db, localtime
 from core.errors import UserError
 from core.items import operations as items
-from core.items import visibility
+from core.items import timeliness, visibility
 from core.items.models import Item, ItemReview
 from core.params import operations as params
 from core.workflow import TransitionRefused
@@ -124,7 +125,7 @@ def test_only_the_units_reviewer_reviews(w):
 
 
 @pytest.mark.rule("SEC-1")
-def test_an_item_involving_secrets_can_never_be_published(w):
+def test_a_failed_secrecy_review_refuses_with_a_reason_from_the_code_list(w):
     item = items.create(w["unit"], plan(), actor=w["editor"])
     items.propose(item, actor=w["editor"])
     items.review(
@@ -152,11 +153,45 @@ def test_an_item_involving_secrets_can_never_be_published(w):
 
 
 @pytest.mark.rule("SEC-1")
-def test_marked_secret_blocks_approval(w):
-    item = items.create(w["unit"], plan(involves_secrets=True), actor=w["editor"])
-    through_review(w, item)
-    with pytest.raises(TransitionRefused, match="secrets"):
+def test_an_item_marked_as_involving_secrets_is_refused_at_every_step_despite_a_passed_review(w):
+    """The mark alone refuses publication: the secrecy review of this item passed."""
+    item = through_review(
+        w, items.create(w["unit"], plan(involves_secrets=True), actor=w["editor"])
+    )
+    assert items.latest_review(item).secrecy_passed
+    with pytest.raises(TransitionRefused, match="SEC-1"):
         items.approve(item, actor=w["admin"])
+    assert item.state == "reviewed"
+    # even forced past approval, neither scheduling nor publication goes through
+    item.state = "approved"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.schedule_publication(item, actor=w["editor"])
+    item.state = "scheduled"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.publish(item, actor=w["admin"])
+    assert item.state == "scheduled" and item.published_at is None
+    # the same item unmarked goes through: the mark is what refused it
+    item.involves_secrets = False
+    items.publish(item, actor=w["admin"])
+    assert item.state == "published"
+
+
+@pytest.mark.rule("SEC-1")
+def test_an_off_catalogue_item_involving_secrets_is_refused_by_the_superior_too(w):
+    item = through_review(
+        w,
+        items.create(
+            w["unit"],
+            plan(entry_key=None, scope="public", channels=["website"], involves_secrets=True),
+            actor=w["editor"],
+        ),
+    )
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.approve(item, actor=w["admin"])  # the submission to the superior
+    item.state = "superior_review"
+    with pytest.raises(TransitionRefused, match="SEC-1"):
+        items.superior_decide(item, actor=w["bureau_reviewer"], approve=True)
+    assert item.state == "superior_review"
 
 
 @pytest.mark.rule("PUB-3")
@@ -195,6 +230,11 @@ def test_escalation_by_parameter(w):
         item, actor=w["bureau_reviewer"], approve=False, comment="请补充候选人简历"
     )
     assert item.state == "draft"
+    # a scope the parameter does not name is approved within the unit
+    inside = through_review(w, items.create(w["unit"], plan(), actor=w["editor"]))
+    assert inside.scope == "party_wide"
+    items.approve(inside, actor=w["admin"])
+    assert inside.state == "approved"
 
 
 @pytest.mark.rule("PUB-4")
@@ -222,6 +262,20 @@ def test_publication_waits_for_the_planned_time(w):
     assert item.state == "published"
 
 
+@pytest.mark.rule("PUB-4")
+def test_publication_comes_at_the_planned_time_not_a_second_before(w, monkeypatch):
+    planned = datetime.now(UTC) + timedelta(hours=1)
+    item = through_review(w, items.create(w["unit"], plan(planned_at=planned), actor=w["editor"]))
+    items.approve(item, actor=w["admin"])
+    items.schedule_publication(item, actor=w["editor"])
+    monkeypatch.setattr(db, "utcnow", lambda: planned - timedelta(seconds=1))
+    with pytest.raises(TransitionRefused, match="planned publication time"):
+        items.publish(item)
+    assert items.publish_due() == 0 and item.state == "scheduled"
+    monkeypatch.setattr(db, "utcnow", lambda: planned)
+    assert items.publish_due() == 1 and item.published_at == planned
+
+
 @pytest.mark.rule("PUB-5")
 def test_a_notice_lasts_at_least_the_parameter_days_and_cannot_close_early(w):
     with pytest.raises(UserError, match="at least 7 days"):
@@ -241,6 +295,48 @@ def test_a_notice_lasts_at_least_the_parameter_days_and_cannot_close_early(w):
     item.notice_ends_at = datetime.now(UTC) - timedelta(seconds=1)
     assert items.close_notices() == 1
     assert item.state == "closed"
+
+
+def notice_plan(days: int) -> dict:
+    return plan(
+        entry_key="org.election",
+        scope="public",
+        channels=["website"],
+        is_notice=True,
+        notice_days=days,
+    )
+
+
+@pytest.mark.rule("PUB-5")
+@pytest.mark.parametrize("minimum", [7, 15])
+def test_a_notice_one_day_shorter_than_the_parameter_is_refused(w, minimum):
+    params.set_value(w["county"], "notice.min_days", minimum)
+    with pytest.raises(UserError) as refused:
+        items.create(w["unit"], notice_plan(minimum - 1), actor=w["editor"])
+    assert any(f"at least {minimum} days" in p for p in refused.value.problems)
+    item = items.create(w["unit"], notice_plan(minimum), actor=w["editor"])
+    assert item.notice_days == minimum
+    # a change of the plan is checked the same way
+    with pytest.raises(UserError):
+        items.update(item, {"notice_days": minimum - 1}, actor=w["editor"])
+    assert item.notice_days == minimum
+
+
+@pytest.mark.rule("PUB-5")
+def test_a_notice_closes_at_the_end_of_its_period_not_a_second_before(w, monkeypatch):
+    item = published(
+        w, entry_key="org.election", scope="public", channels=["website"], is_notice=True
+    )
+    ends = item.notice_ends_at
+    monkeypatch.setattr(db, "utcnow", lambda: ends - timedelta(seconds=1))
+    with pytest.raises(TransitionRefused, match="notice period"):
+        items.close(item, actor=w["admin"])
+    assert items.close_notices() == 0 and item.state == "published"
+    items.lodge_objection(item, text="最后一刻的异议")  # still inside the period
+    monkeypatch.setattr(db, "utcnow", lambda: ends)
+    with pytest.raises(UserError, match="notice period"):
+        items.lodge_objection(item, text="期满之后的异议")
+    assert items.close_notices() == 1 and item.state == "closed"
 
 
 @pytest.mark.rule("PUB-5")
@@ -308,6 +404,65 @@ def test_decided_and_published_are_separate_facts_and_timeliness_is_measured(w):
     assert item.late is (localtime.date_of(item.published_at, w["unit"]) > date(2026, 4, 10))
 
 
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def published_at(w, monkeypatch, moment: datetime, **overrides):
+    """An item published at ``moment`` (the clock set there for its whole workflow)."""
+    monkeypatch.setattr(db, "utcnow", lambda: moment.astimezone(UTC))
+    item = published(w, planned_at=moment - timedelta(minutes=1), **overrides)
+    monkeypatch.undo()
+    return item
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.parametrize(("days", "due"), [(None, date(2026, 4, 10)), (11, date(2026, 4, 11))])
+def test_a_periodic_item_published_on_its_due_day_is_on_time_and_the_day_after_late(
+    w, monkeypatch, days, due
+):
+    """Q1 2026 ends on 03-31; the item is due ``catalogue.period_due_days`` (10) days later."""
+    if days is not None:
+        params.set_value(w["county"], "catalogue.period_due_days", days)
+    last = datetime.combine(due, time(23, 59), BEIJING)
+    on_time = published_at(w, monkeypatch, last, decision_date=date(2026, 3, 20))
+    assert (on_time.period_key, on_time.due_on, on_time.late) == ("2026-Q1", due, False)
+    late = published_at(
+        w, monkeypatch, last + timedelta(minutes=1), decision_date=date(2026, 3, 20)
+    )
+    assert (late.due_on, late.late) == (due, True)
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.parametrize(("days", "due"), [(None, date(2026, 3, 27)), (0, date(2026, 3, 20))])
+def test_an_immediate_item_is_due_the_parameters_days_after_its_decision(w, monkeypatch, days, due):
+    if days is not None:
+        params.set_value(w["county"], "catalogue.immediate_due_days", days)
+    public = {"entry_key": "org.election", "scope": "public", "channels": ["website"]}
+    last = datetime.combine(due, time(23, 59), BEIJING)
+    on_time = published_at(w, monkeypatch, last, decision_date=date(2026, 3, 20), **public)
+    assert (on_time.due_on, on_time.late) == (due, False)
+    late = published_at(
+        w, monkeypatch, last + timedelta(minutes=1), decision_date=date(2026, 3, 20), **public
+    )
+    assert (late.due_on, late.late) == (due, True)
+
+
+@pytest.mark.rule("CAT-5")
+@pytest.mark.rule("SUP-2")
+def test_an_expected_disclosure_unmet_is_overdue_the_day_after_its_due_day(w):
+    def q1(today):
+        (status,) = [
+            s
+            for s in timeliness.status(w["unit"], 2026, today=today)
+            if (s.expected.entry_key, s.expected.period_key) == ("org.fees", "2026-Q1")
+        ]
+        return status
+
+    assert q1(date(2026, 4, 10)).expected.due == date(2026, 4, 10)
+    assert not q1(date(2026, 4, 10)).overdue
+    assert q1(date(2026, 4, 11)).overdue
+
+
 @pytest.mark.rule("SCOPE-2")
 def test_internal_first_then_widened_by_the_sweep(w):
     params.set_value(w["county"], "scope.internal_first_days", 3)
@@ -331,6 +486,20 @@ def test_internal_first_can_be_waived_and_zero_days_is_same_day(w):
     params.set_value(w["county"], "scope.internal_first_days", 0)
     same_day = published(w, entry_key="org.election", scope="public", channels=["website"])
     assert same_day.visible_scope == "public"
+
+
+@pytest.mark.rule("SCOPE-2")
+def test_an_item_widens_when_its_days_inside_the_party_are_over_not_a_second_before(w, monkeypatch):
+    params.set_value(w["county"], "scope.internal_first_days", 1)
+    item = published(w, entry_key="org.election", scope="public", channels=["website"])
+    assert item.widen_at - item.published_at == timedelta(days=1)
+    assert item.visible_scope == "party_wide"
+    widen_at = item.widen_at
+    monkeypatch.setattr(db, "utcnow", lambda: widen_at - timedelta(seconds=1))
+    assert items.widen_scopes() == 0 and not visibility.can_see(None, item)
+    monkeypatch.setattr(db, "utcnow", lambda: widen_at)
+    assert items.widen_scopes() == 1
+    assert item.visible_scope == "public" and visibility.can_see(None, item)
 
 
 @pytest.mark.rule("CAT-6")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -102,12 +105,44 @@ def test_installed_scaffold_answers_for_organisations_that_enable_it_only(
     assert "greeter-panel" not in client.get("/o/greet-off/").get_data(as_text=True)
 
 
-def test_scaffolded_package_passes_its_own_generated_tests(scaffolded, tmp_path):
-    root, target = scaffolded
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    result = run(sys.executable, "-m", "pytest", "-q", str(root / "tests"), cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+def developer_python(folder) -> str:
+    """A new virtual environment in which Gongkai is installed, as in a plugin developer's: it
+    sees this environment's packages (a ``.pth`` adds its site-packages as a site directory, so
+    Gongkai's own editable install and entry points count) and gets its own packages."""
+    made = run(sys.executable, "-m", "venv", "--without-pip", str(folder))
+    assert made.returncode == 0, made.stdout + made.stderr
+    python = str(folder / "bin" / "python")
+    site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    host = sysconfig.get_paths()["purelib"]
+    (Path(site.stdout.strip()) / "gongkai_host.pth").write_text(
+        f"import site; site.addsitedir({host!r})\n", encoding="utf-8"
+    )
+    return python
+
+
+@pytest.mark.parametrize("name", ["greeter", "zz_probe", "a1_b2_c3", "q_"])
+def test_a_scaffolded_plugin_installs_and_passes_its_own_tests(name, tmp_path):
+    """plugins/README.md's path: ``gongkai plugins new NAME``, ``pip install -e`` into Gongkai's
+    environment, ``cd`` into it and ``pytest``: the generated tests pass (the panel shows on
+    the portal of the organisation that enables the plugin only, translated), and Gongkai
+    discovers the plugin by its entry point with its hook."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGKAI_", "PYTHONPATH"))}
+    python = developer_python(tmp_path / "venv")
+    made = run(python, "-m", "core.cli", "plugins", "new", name, "--dir", str(tmp_path / "src"),
+               env=env, cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    [root] = (tmp_path / "src").iterdir()
+    pip = run(python, "-m", "pip", "install", "-e", str(root), env=env, cwd=tmp_path)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    assert "Package would be ignored" not in pip.stdout + pip.stderr
+    tests = run(python, "-m", "pytest", "-q", "-p", "no:randomly", env=env, cwd=root)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
+    found = run(python, "-c", "from core.plugins import Plugins\n"
+                f"[i] = [i for i in Plugins().info() if i.name == {name!r}]\n"
+                "print(i.distribution, i.hooks)", env=env, cwd=tmp_path)  # fmt: skip
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert found.stdout.split() == [root.name, "('portal_panels',)"]
 
 
 def test_scaffolded_plugin_gets_its_own_migration_branch(scaffolded, tmp_path):
@@ -144,6 +179,73 @@ def test_scaffolded_plugin_gets_its_own_migration_branch(scaffolded, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     tables = inspect(db.get_engine(url)).get_table_names()
     assert "greeter_greetings" in tables
+
+
+def string_constants(path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "human"),
+    [
+        ("ab", None, "Ab"),
+        ("a" * 40, None, "A" + "a" * 39),
+        ("x_", None, "X"),
+        ("a__b_9", None, "A b 9"),
+        ("zz_probe", 'Ma\'s "Z" \\ 探针', 'Ma\'s "Z" \\ 探针'),
+    ],
+)
+def test_the_scaffold_holds_for_the_edges_of_the_name_pattern_and_any_title(
+    name, title, human, tmp_path
+):
+    """Without installing: what the installed package and its tests rely on holds for the edges
+    of the name pattern (length, digits, ``_`` doubled or last) and a title with quotes."""
+    import tomllib
+
+    from babel.messages.pofile import read_po
+
+    from core.plugins.cli import scaffold
+    from tenants.models import CODE_PATTERN
+
+    root = scaffold(name, tmp_path, title=title)
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    dist = pyproject["project"]["name"]
+    assert re.fullmatch(r"gongkai(-[a-z0-9]+)+", dist) and dist == root.name  # PEP 508 names
+    assert pyproject["project"]["entry-points"]["gongkai.plugins"] == {name: f"gongkai_{name}"}
+    package = root / f"gongkai_{name}"
+    for source in root.rglob("*.py"):
+        compile(source.read_text(encoding="utf-8"), str(source), "exec")
+    test = root / "tests" / f"test_{name}.py"
+    codes = re.findall(r'make_org\(\s*"([^"]+)"', test.read_text(encoding="utf-8"))
+    assert len(codes) == 5 and all(re.match(CODE_PATTERN, code) for code in codes)
+    # the panel's text, its Chinese translation and the generated test's expectation agree
+    with (package / "translations/zh_Hans_CN/LC_MESSAGES" / f"{name}.po").open("rb") as fp:
+        catalog = read_po(fp)
+    assert f"Hello from {human}." in string_constants(package / "__init__.py")
+    assert catalog.get(f"Hello from {human}.").string == f"来自 {human} 的问候。"
+    assert f"来自 {human} 的问候。" in string_constants(test)
+
+
+@pytest.mark.parametrize("title", ["x" * 81, "bell\a", "   "])
+def test_scaffold_refuses_a_title_that_is_not_one_short_line(title, tmp_path):
+    from click.testing import CliRunner
+
+    bad = CliRunner().invoke(
+        main, ["plugins", "new", "greeter", "--dir", str(tmp_path), "--title", title]
+    )
+    assert bad.exit_code == 2 and "is not a title" in bad.output
+    assert list(tmp_path.iterdir()) == []
+    assert (
+        CliRunner()
+        .invoke(main, ["plugins", "new", "greeter", "--dir", str(tmp_path), "--title", "x" * 80])
+        .exit_code
+        == 0
+    )
 
 
 def test_scaffold_refuses_a_bad_name_and_an_existing_folder(tmp_path):

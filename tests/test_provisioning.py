@@ -424,9 +424,11 @@ def unit(type_code="branch", sector="agency", **fields) -> str:
         (unit(full_members=3), None),
         (unit(type_code="joint_branch", full_members=1), "at least 3 full members"),
         (unit(full_members=50), None),
+        (unit(full_members=51), "at most 50 full members (51 recorded)"),
         (unit(full_members=60), "at most 50 full members (60 recorded)"),
         (unit(type_code="general_branch", full_members=60), None),
         (unit(type_code="party_committee", full_members=5), "7 or more members (5 recorded)"),
+        (unit(type_code="party_committee", full_members=6), "7 or more members (6 recorded)"),
         (unit(type_code="party_committee", full_members=7), None),
     ],
     ids=[
@@ -434,9 +436,11 @@ def unit(type_code="branch", sector="agency", **fields) -> str:
         "branch-3",
         "joint-branch-1",
         "branch-50",
+        "branch-51",
         "branch-60",
         "general-branch-60",
         "committee-5",
+        "committee-6",
         "committee-7",
     ],
 )

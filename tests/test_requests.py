@@ -238,6 +238,38 @@ def test_one_extension_with_a_reason_from_the_original_due_date(w):
 
 
 @pytest.mark.rule("REQ-2")
+@pytest.mark.parametrize(
+    ("days", "due", "extended"),
+    [
+        (None, date(2026, 11, 16), date(2026, 12, 7)),  # the defaults: 15 + 15
+        (20, date(2026, 11, 23), date(2026, 12, 21)),  # set on the county: 20 + 20
+    ],
+)
+def test_the_deadline_and_the_longest_extension_follow_the_parameters(w, days, due, extended):
+    """Received Monday 2026-10-26: the decision is due ``request.decision_working_days`` working
+    days later; the one extension may add up to ``request.extension_working_days``, not one
+    more (and not none)."""
+    if days is not None:
+        params.set_value(w["county"], "request.decision_working_days", days)
+        params.set_value(w["county"], "request.extension_working_days", days)
+    limit = days or 15
+    with on_day(date(2026, 10, 26)):
+        req = accepted(w)
+        assert req.deadline == due
+        for refused_days in (limit + 1, 0):
+            with pytest.raises(UserError) as refused:
+                ops.extend(req, actor=w["editor"], reason="需调阅档案", days=refused_days)
+            assert f"days: from 1 to {limit} working days" in refused.value.problems
+            assert req.deadline == due and req.extension_days is None
+        ops.extend(req, actor=w["editor"], reason="需调阅档案", days=limit)
+    assert (req.extension_days, req.deadline) == (limit, extended)
+    with on_day(extended):
+        assert not ops.overdue(req)
+    with on_day(date.fromordinal(extended.toordinal() + 1)):
+        assert ops.overdue(req)
+
+
+@pytest.mark.rule("REQ-2")
 def test_a_deadline_in_a_year_not_loaded_is_provisional_until_the_year_is_loaded(w):
     """Received on Friday 18 December 2026: the deadline falls in 2027, whose schedule is announced
     in November; until it is loaded only weekends are skipped. Loading it recomputes the open
@@ -416,6 +448,19 @@ def test_an_unclear_request_is_amended_or_lapses(w):
     with on_day(date(2026, 10, 28)):
         assert jobs.lapse_unclear_requests() == 1
     assert other.state == "lapsed" and req.state == "accepted"
+
+
+@pytest.mark.rule("REQ-3")
+def test_an_unclear_request_lapses_after_the_parameters_days_not_before(w):
+    params.set_value(w["county"], "request.amend_lapse_days", 1)
+    with on_day(date(2026, 10, 12)):
+        req = accepted(w)
+        ops.decide(req, "unclear", {"explanation": "请说明年份"}, actor=w["editor"])
+    assert req.amend_due == date(2026, 10, 13)
+    with on_day(date(2026, 10, 13), hour=23):
+        assert jobs.lapse_unclear_requests() == 0 and req.state == "awaiting_amendment"
+    with on_day(date(2026, 10, 14), hour=0):
+        assert jobs.lapse_unclear_requests() == 1 and req.state == "lapsed"
 
 
 # --- REQ-5: filing with the superior and escalation --------------------------------------------

@@ -195,6 +195,48 @@ def test_identities_are_keyed_by_subject_never_by_email_phone_or_name(w):
 
 
 @pytest.mark.rule("IAM-2")
+def test_the_same_subject_from_two_issuers_is_two_people(w, tmp_path):
+    """Two portals (two provider processes, two issuers) each call their person ``zhang``."""
+    second = OidcProvider(tmp_path / "second").start()
+    try:
+        sso.create_provider(
+            "portal-b", root=w.county, issuer=second.issuer, client_id="gongkai-test-b",
+            client_secret=SECRET, org_claim="org_code", labels={"en": "Second portal"},
+        )  # fmt: skip
+        db.session.commit()
+        assert second.issuer != w.portal.issuer
+        w.portal.set_user("zhang", name="张伟（县政务网）", org_code="sso-branch")
+        second.set_user("zhang", name="张伟（第二门户）", org_code="sso-branch2")
+        assert sign_in(w, "zhang").status_code == 302
+        first_user = signed_in_as(w.client)
+        w.client.post("/auth/logout", data={"csrf_token": csrf_token(w.client, "/auth/logout")})
+        back = second.login(begin(w.client, "portal-b"), "zhang")
+        assert w.client.get(local_path(back)).status_code == 302
+        second_user = signed_in_as(w.client)
+
+        assert first_user and second_user and first_user != second_user
+        identities = db.session.scalars(select(Identity).order_by(Identity.id)).all()
+        assert [(i.issuer, i.subject) for i in identities] == [
+            (w.portal.issuer, "zhang"),
+            (second.issuer, "zhang"),
+        ]
+        assert counts() == (2, 2, 2)
+        people = {u.username: u for u in db.session.scalars(select(User))}
+        assert people[first_user].display_name == "张伟（县政务网）"
+        assert people[second_user].display_name == "张伟（第二门户）"
+        assert [m.organisation.code for m in tenants.memberships_of(people[second_user])] == [
+            "sso-branch2"
+        ]
+        # each portal's person comes back as themselves
+        w.client.post("/auth/logout", data={"csrf_token": csrf_token(w.client, "/auth/logout")})
+        assert sign_in(w, "zhang").status_code == 302
+        assert signed_in_as(w.client) == first_user
+        assert counts() == (2, 2, 2)
+    finally:
+        second.stop()
+
+
+@pytest.mark.rule("IAM-2")
 def test_an_organisation_claim_outside_the_providers_county_grants_nothing(w):
     w.portal.set_user("carol", name="Carol", org_code="sso-other-branch")
     assert sign_in(w, "carol").status_code == 302

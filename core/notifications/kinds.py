@@ -5,8 +5,9 @@ A kind has a translated ``label`` (the preferences page), a ``group`` (its headi
 placeholders, rendered in the reader's language from the notification's ``params``) and its
 default e-mail ``channel`` (``off``, ``immediate`` or ``daily``; a user may choose another one).
 
-Engine kinds are registered below; a plugin adds its own with :func:`register` at import time
-(names ``<plugin>.<what>``) and calls :func:`core.notifications.operations.notify` with it.
+Engine kinds are registered below; a plugin adds its own with
+``core.toolkit.register_notification_kind`` at import time (names ``<plugin>.<what>``, group
+``plugins``, texts in the plugin's domain) and sends them with ``core.toolkit.notify``.
 
 Params are plain JSON values. A dict is a text per locale (``{"zh_Hans_CN": ..., "en": ...}``);
 a key ending in ``_on`` holds an ISO date and one ending in ``_at`` an ISO datetime, both
@@ -32,6 +33,7 @@ GROUPS = {
     "feedback": _("Feedback ledger"),
     "evaluation": _("Member evaluation"),
     "platform": _("Platform"),
+    "plugins": _("Sector affairs"),
 }
 DISPLAY_TIMEZONE = "Asia/Shanghai"
 

@@ -4,6 +4,7 @@ organisation; scaffold a new plugin package; generate a plugin's migration."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import click
@@ -101,34 +102,58 @@ def core_head() -> str:
     return ScriptDirectory.from_config(migrations.alembic_config("sqlite://")).get_current_head()
 
 
+def _title(name: str, title: str | None) -> str:
+    """The plugin's human name: ``title``, or its name in words (``zz_probe`` → ``Zz probe``)."""
+    if title is None:
+        return " ".join(part for part in name.split("_") if part).capitalize()
+    title = " ".join(title.split())
+    if not title or len(title) > 80 or any(unicodedata.category(c) == "Cc" for c in title):
+        raise UserError(f"{title!r} is not a title: 1 to 80 characters on one line.")
+    return title
+
+
+def _quoted(text: str) -> str:
+    """``text`` inside a double-quoted Python, TOML or gettext string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def scaffold(name: str, target: Path, *, title: str | None = None) -> Path:
-    """Write a new plugin package ``gongkai-<name>`` into ``target``; return its folder."""
+    """Write a new plugin package ``gongkai-<name>`` into ``target``; return its folder.
+
+    Every name the pattern allows works: the distribution's name joins its words with ``-``
+    (``zz_probe`` → ``gongkai-zz-probe``), and the generated tests make organisations whose
+    codes spell the name with ``-`` (codes have no ``_``)."""
     if not NAME.match(name):
         raise UserError(
             f"{name!r} is not a plugin name: lower-case letters, digits and _, starting with a "
             "letter (2 to 40 characters)."
         )
+    human = _title(name, title)
     values = {
         "__PACKAGE__": f"gongkai_{name}",
-        "__DIST__": f"gongkai-{name.replace('_', '-')}",
+        "__DIST__": "gongkai-" + "-".join(part for part in name.split("_") if part),
+        "__ORG__": name.replace("_", "-"),
         "__NAME__": name,
-        "__TITLE__": title or name.replace("_", " ").capitalize(),
+        "__TITLE__": human,
         "__CORE_HEAD__": core_head(),
     }
     root = target / values["__DIST__"]
     if root.exists():
         raise UserError(f"{root} exists already; choose another folder or name.")
 
-    def fill(text: str) -> str:
+    def fill(text: str, *, quoted: bool = False) -> str:
         for key, value in values.items():
-            text = text.replace(key, value)
+            text = text.replace(key, _quoted(value) if quoted else value)
         return text
 
     for source in sorted(SCAFFOLD.rglob("*.tmpl")):
         relative = fill(str(source.relative_to(SCAFFOLD)).removesuffix(".tmpl"))
         destination = root / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(fill(source.read_text(encoding="utf-8")), encoding="utf-8")
+        quoted = destination.suffix in (".py", ".po", ".toml")
+        destination.write_text(
+            fill(source.read_text(encoding="utf-8"), quoted=quoted), encoding="utf-8"
+        )
     return root
 
 

@@ -4,6 +4,7 @@ relatives, the village affairs supervision committee (村务监督委员会), an
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,8 @@ from core.toolkit import Base, utcnow
 RELATIONS = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild", "in_law")
 """Close relatives (近亲属) that bar a person from the supervision committee (VIL-3)."""
 SUPERVISOR_ROLES = ("chair", "member")
+END_REASONS = ("relative_of_committee_member",)
+"""Why a seat on the supervision committee ended (VIL-3)."""
 
 
 class CommitteeMember(Base):
@@ -42,7 +45,9 @@ class Relative(Base):
 
 
 class Supervisor(Base):
-    """A member of the village affairs supervision committee."""
+    """A member of the village affairs supervision committee. A seat that ended (``ended_at``)
+    stays as the record of why: ``end_reason`` (one of :data:`END_REASONS`) and ``end_detail``
+    (the committee member and the relation, for a relative)."""
 
     __tablename__ = "village_affairs_supervisors"
 
@@ -52,6 +57,9 @@ class Supervisor(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(20), default="member")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    end_detail: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class SignOff(Base):

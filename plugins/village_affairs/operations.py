@@ -10,13 +10,20 @@ from core.toolkit import (
     Item,
     Membership,
     Organisation,
+    User,
     UserError,
+    _,
+    _l,
     audit_log,
     children,
     is_enabled,
+    notify,
+    register_notification_kind,
     session,
+    utcnow,
 )
 from plugins.village_affairs.models import (
+    END_REASONS,
     RELATIONS,
     SUPERVISOR_ROLES,
     CommitteeMember,
@@ -26,6 +33,27 @@ from plugins.village_affairs.models import (
 )
 
 NAME = "village_affairs"
+
+SEAT_ENDED = register_notification_kind(
+    "village_affairs.seat_ended",
+    _l("A seat on a village supervision committee ended"),
+    _l("%(name)s no longer sits on the village affairs supervision committee of %(org)s"),
+    body=_l(
+        "%(name)s was declared a close relative (%(relation)s) of the village committee member "
+        "%(member)s; village committee members and their close relatives may not sit on the "
+        "supervision committee (VIL-3). The seat ended on %(ended_on)s."
+    ),
+    default="immediate",
+)
+RELATION_LABELS = {
+    "spouse": _l("Spouse"),
+    "parent": _l("Parent"),
+    "child": _l("Child"),
+    "sibling": _l("Sibling"),
+    "grandparent": _l("Grandparent"),
+    "grandchild": _l("Grandchild"),
+    "in_law": _l("In-law"),
+}
 
 # VIL-1: the cadences that are at least as frequent as the minimum of each class of entries.
 GENERAL_CADENCES = ("immediate", "on_progress", "monthly", "quarterly")
@@ -123,7 +151,9 @@ def relatives(org: Organisation) -> list[Relative]:
 def supervisors(org: Organisation) -> list[Supervisor]:
     return list(
         session.scalars(
-            select(Supervisor).where(Supervisor.org_id == org.id).order_by(Supervisor.id)
+            select(Supervisor)
+            .where(Supervisor.org_id == org.id, Supervisor.ended_at.is_(None))
+            .order_by(Supervisor.id)
         )
     )
 
@@ -133,8 +163,11 @@ def add_committee_member(org: Organisation, name: str, *, user=None, actor) -> C
     for s in supervisors(org):
         if s.name == name or (user is not None and s.user_id == user.id):
             raise UserError(
-                f"{name} sits on the supervision committee and cannot also be on the village "
-                "committee (VIL-3)."
+                _(
+                    "%(name)s sits on the supervision committee and cannot also be on the "
+                    "village committee (VIL-3).",
+                    name=name,
+                )
             )
     if any(m.name == name for m in committee_members(org)):
         raise UserError(f"{name} is already a village committee member.")
@@ -148,10 +181,36 @@ def add_committee_member(org: Organisation, name: str, *, user=None, actor) -> C
     return member
 
 
-def declare_relative(member: CommitteeMember, name: str, relation: str, *, actor) -> Relative:
+def seated_supervisor(org: Organisation, name: str) -> Supervisor | None:
+    """The sitting member of the supervision committee called ``name``, if any."""
+    name = " ".join((name or "").split())
+    return next((s for s in supervisors(org) if s.name == name), None)
+
+
+def declare_relative(
+    member: CommitteeMember, name: str, relation: str, *, actor, end_seat: bool = False
+) -> Relative:
+    """Declare a close relative of a village committee member. A relative who sits on the
+    supervision committee may not (VIL-3): the declaration is refused unless ``end_seat``
+    confirms that it ends their seat, which then ends with its reason (audited, and the person
+    and the village's admins are told)."""
     name = _name(name, "Relative")
     if relation not in RELATIONS:
         raise UserError(f"Relation: choose one of {', '.join(RELATIONS)}.")
+    org = session.get(Organisation, member.org_id)
+    seated = seated_supervisor(org, name)
+    if seated is not None and not end_seat:
+        raise UserError(
+            _("The relative was not recorded."),
+            problems=[
+                _(
+                    "%(name)s sits on the village affairs supervision committee, where a close "
+                    "relative of a village committee member may not (VIL-3): declaring the "
+                    "relative ends the seat. Confirm to declare and end it.",
+                    name=name,
+                )
+            ],
+        )
     relative = Relative(org_id=member.org_id, member_id=member.id, name=name, relation=relation)
     session.add(relative)
     session.flush()
@@ -160,7 +219,49 @@ def declare_relative(member: CommitteeMember, name: str, relation: str, *, actor
         org_id=member.org_id, actor=actor,
         changes={"member": [None, member.name], "name": [None, name], "relation": [None, relation]},
     )  # fmt: skip
+    if seated is not None:
+        end_seat_of(seated, member=member, relation=relation, actor=actor)
     return relative
+
+
+def end_seat_of(sup: Supervisor, *, member: CommitteeMember, relation: str, actor) -> Supervisor:
+    """End ``sup``'s seat: they are a close relative of the village committee ``member``
+    (VIL-3). The seat stays on record with its reason; its signatures stay as signed."""
+    org = session.get(Organisation, sup.org_id)
+    sup.ended_at = utcnow()
+    sup.end_reason = END_REASONS[0]
+    sup.end_detail = {"member": member.name, "relation": relation}
+    session.flush()
+    audit_log(
+        "village_affairs.supervisor.seat_ended", "village_affairs_supervisor", sup.id,
+        org_id=sup.org_id, actor=actor,
+        changes={"seat": [sup.role, None], "reason": [None, sup.end_reason],
+                 "member": [None, member.name], "relation": [None, relation]},
+    )  # fmt: skip
+    admins = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org.id, Membership.role == "admin")
+    )
+    person = session.get(User, sup.user_id) if sup.user_id else None
+    notify(
+        [person, *admins], SEAT_ENDED.name, org=org, exclude=[actor],
+        params={"name": sup.name, "member": member.name, "relation": RELATION_LABELS[relation],
+                "ended_on": sup.ended_at.date().isoformat()},
+        link=f"/admin/o/{org.code}/{NAME}/", about=("village_affairs_supervisor", sup.id),
+    )  # fmt: skip
+    return sup
+
+
+def former_supervisors(org: Organisation) -> list[Supervisor]:
+    """The seats that ended, latest first, with their reasons."""
+    return list(
+        session.scalars(
+            select(Supervisor)
+            .where(Supervisor.org_id == org.id, Supervisor.ended_at.is_not(None))
+            .order_by(Supervisor.ended_at.desc(), Supervisor.id.desc())
+        )
+    )
 
 
 def membership_problem(org: Organisation, name: str, user=None) -> str | None:
@@ -168,13 +269,16 @@ def membership_problem(org: Organisation, name: str, user=None) -> str | None:
     members = committee_members(org)
     for m in members:
         if m.name == name or (user is not None and m.user_id == user.id):
-            return f"{name} is a village committee member (VIL-3)."
+            return _("%(name)s is a village committee member (VIL-3).", name=name)
     by_id = {m.id: m for m in members}
     for r in relatives(org):
         if r.name == name:
-            return (
-                f"{name} is a close relative ({r.relation}) of the village committee member "
-                f"{by_id[r.member_id].name} (VIL-3)."
+            return _(
+                "%(name)s is a close relative (%(relation)s) of the village committee member "
+                "%(member)s (VIL-3).",
+                name=name,
+                relation=RELATION_LABELS[r.relation],
+                member=by_id[r.member_id].name,
             )
     return None
 
@@ -189,7 +293,9 @@ def add_supervisor(org: Organisation, name: str, *, role="member", user=None, ac
         raise UserError(f"{user.username} is not a member of this village: invite them first.")
     problem = membership_problem(org, name, user)
     if problem:
-        raise UserError("This person may not sit on the supervision committee.", problems=[problem])
+        raise UserError(
+            _("This person may not sit on the supervision committee."), problems=[problem]
+        )
     current = supervisors(org)
     if any(s.name == name for s in current):
         raise UserError(f"{name} is already on the supervision committee.")
@@ -223,7 +329,11 @@ def supervisor_of(org: Organisation, user) -> Supervisor | None:
     if user is None or getattr(user, "id", None) is None:
         return None
     return session.scalar(
-        select(Supervisor).where(Supervisor.org_id == org.id, Supervisor.user_id == user.id)
+        select(Supervisor).where(
+            Supervisor.org_id == org.id,
+            Supervisor.user_id == user.id,
+            Supervisor.ended_at.is_(None),
+        )
     )
 
 
@@ -254,9 +364,7 @@ def awaiting_signoff(org: Organisation) -> list[Item]:
 
 def sign(item: Item, *, actor, opinion: str = "") -> SignOff:
     org_id = item.org_id
-    sup = session.scalar(
-        select(Supervisor).where(Supervisor.org_id == org_id, Supervisor.user_id == actor.id)
-    )
+    sup = supervisor_of(item.organisation, actor)
     if sup is None:
         raise UserError("Only a member of the village's supervision committee signs (VIL-2).")
     if item.state not in SIGNABLE_STATES:

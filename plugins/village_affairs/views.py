@@ -14,7 +14,6 @@ from core.toolkit import (
     User,
     UserError,
     _,
-    _l,
     current_org,
     may,
     render,
@@ -29,16 +28,7 @@ console = Blueprint("village_affairs", __name__, url_prefix="/admin/o/<org_code>
 console.before_request(require_sign_in)
 portal = Blueprint("village_affairs_portal", __name__, url_prefix="/o/<org_code>/village_affairs")
 
-
-RELATION_LABELS = {
-    "spouse": _l("Spouse"),
-    "parent": _l("Parent"),
-    "child": _l("Child"),
-    "sibling": _l("Sibling"),
-    "grandparent": _l("Grandparent"),
-    "grandchild": _l("Grandchild"),
-    "in_law": _l("In-law"),
-}
+RELATION_LABELS = ops.RELATION_LABELS
 
 
 def _user(username: str):
@@ -70,6 +60,7 @@ def index():
         members=members,
         relatives=[(names.get(r.member_id, ""), r) for r in ops.relatives(org)],
         supervisors=ops.supervisors(org),
+        former=ops.former_supervisors(org),
         awaiting=ops.awaiting_signoff(org),
         may_manage=may(current_user, "village_affairs.manage", org),
         may_sign=is_supervisor,
@@ -99,14 +90,34 @@ def declare_relative():
     member = session.get(CommitteeMember, request.form.get("member_id", type=int) or 0)
     if member is None or member.org_id != org.id:
         raise NotFound(_("Not found."))
+    name, relation = request.form.get("name", ""), request.form.get("relation", "")
+    seated = ops.seated_supervisor(org, name)
+    end_seat = request.form.get("end_seat") == "1"
+    if seated is not None and relation in RELATIONS and not end_seat:
+        # VIL-3: the declaration ends a seat on the supervision committee; ask first
+        return render(
+            "village_affairs/confirm_relative.html",
+            org=org,
+            member=member,
+            seated=seated,
+            relation=relation,
+            relation_labels=RELATION_LABELS,
+        )
     try:
-        ops.declare_relative(
-            member, request.form.get("name", ""), request.form.get("relation", ""),
-            actor=current_user,
-        )  # fmt: skip
-        flash(_("The relative was recorded."), "success")
+        ops.declare_relative(member, name, relation, actor=current_user, end_seat=end_seat)
     except UserError as exc:
         _refused(exc)
+    else:
+        flash(_("The relative was recorded."), "success")
+        if seated is not None:
+            flash(
+                _(
+                    "The seat of %(name)s on the supervision committee has ended (VIL-3); "
+                    "the reason is on record.",
+                    name=seated.name,
+                ),
+                "success",
+            )
     return redirect(url_for(".index"))
 
 
@@ -128,7 +139,7 @@ def add_supervisor():
 def remove_supervisor(supervisor_id: int):
     org = require("village_affairs.manage")
     sup = session.get(Supervisor, supervisor_id)
-    if sup is None or sup.org_id != org.id:
+    if sup is None or sup.org_id != org.id or sup.ended_at is not None:
         raise NotFound(_("Not found."))
     ops.remove_supervisor(sup, actor=current_user)
     flash(_("The supervision committee member was removed."), "success")

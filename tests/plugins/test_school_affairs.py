@@ -9,8 +9,9 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from core import db, jobs
 from core.catalogue import operations as cat
 from core.disclosure_requests import operations as requests_ops
+from core.errors import UserError
 from core.items import operations as items
 from core.items.models import Item
 from core.params import operations as params
@@ -172,6 +174,8 @@ def test_school_channels(app, w):
 @pytest.mark.rule("SCH-3")
 @pytest.mark.parametrize(("school_type", "days"), [("government", 20), ("higher_education", 15)])
 def test_request_deadline_profile(app, w, school_type, days):
+    # the county's own value applies to its units; the school type's profile overrides it
+    params.set_value(w["county"], "request.decision_working_days", 10)
     ops.set_school_type(w["school"], school_type, actor=w["admin"])
     db.session.commit()
     req = requests_ops.file(w["school"], FILING, applicant=w["applicant"])
@@ -179,7 +183,7 @@ def test_request_deadline_profile(app, w, school_type, days):
     assert req.deadline == workdays.add_working_days(req.received_on, days).due
     assert params.value(w["school"], "request.extension_working_days") == days
     other = requests_ops.file(w["agency"], FILING, applicant=w["applicant"])
-    assert other.decision_days == 15  # the Party default, for an organisation without the plugin
+    assert other.decision_days == 10  # the county's value, for an organisation without the plugin
 
 
 @pytest.mark.rule("SCH-3")
@@ -224,6 +228,41 @@ def test_item_planned_after_the_deadline_is_refused(app, w):
     params.set_value(w["school"], "school_affairs.proactive_days", 60)
     item = create(w, extra={"changed_on": changed.isoformat()})
     assert ops.item_due_on(item) == workdays.add_working_days(changed, 60).due
+
+
+@pytest.mark.rule("SCH-2")
+def test_planning_on_the_due_day_is_accepted_and_the_day_after_refused(app, w):
+    """Changed on Monday 2026-09-28: 20 working days (two, the National Day holiday 10-01 to
+    10-07, Saturday 10-10 worked, ...) end on Friday 2026-10-30, a day in Beijing."""
+    beijing = ZoneInfo("Asia/Shanghai")
+    extra = {"changed_on": "2026-09-28"}
+    last_moment = datetime(2026, 10, 30, 23, 59, tzinfo=beijing)
+    item = create(w, extra=extra, planned_at=last_moment)
+    assert ops.item_due_on(item) == date(2026, 10, 30)
+    with pytest.raises(UserError, match="SCH-2") as refused:
+        create(w, extra=extra, planned_at=datetime(2026, 10, 31, 0, 0, tzinfo=beijing))
+    assert any("by 2026-10-30" in p for p in refused.value.problems)
+    # moving the planned time of the accepted item past the due day is refused too
+    with pytest.raises(UserError, match="SCH-2"):
+        items.update(item, {"planned_at": last_moment + timedelta(minutes=1)}, actor=w["editor"])
+    # one working day more in the parameter moves the due day past the weekend
+    params.set_value(w["school"], "school_affairs.proactive_days", 21)
+    later = create(w, extra=extra, planned_at=datetime(2026, 11, 2, 9, 0, tzinfo=beijing))
+    assert ops.item_due_on(later) == date(2026, 11, 2)
+
+
+@pytest.mark.rule("SCH-2")
+def test_an_unpublished_item_is_flagged_the_day_after_its_due_day(app, w, monkeypatch):
+    item = create(
+        w,
+        extra={"changed_on": "2026-09-28"},  # due on 2026-10-30, as above
+        planned_at=datetime(2026, 10, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
+    monkeypatch.setattr(ops, "workday_today", lambda: date(2026, 10, 30))
+    assert ops.flag_overdue(w["school"]) == 0
+    monkeypatch.setattr(ops, "workday_today", lambda: date(2026, 10, 31))
+    assert ops.flag_overdue(w["school"]) == 1
+    assert ops.overdue_items(w["school"]) == {item.id: date(2026, 10, 30)}
 
 
 @pytest.mark.rule("SCH-2")

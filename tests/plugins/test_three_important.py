@@ -216,6 +216,38 @@ def test_personnel_matters_need_two_thirds_present(w):
     assert o.record_decision(five, appointment, actor=w["editor"]).passed  # 5 of 7 present
 
 
+@pytest.mark.rule("SOE-4")
+@pytest.mark.parametrize(("present", "accepted"), [(33, False), (34, True)])
+def test_personnel_quorum_at_its_edge_in_a_body_of_fifty(w, present, accepted):
+    """More than ``three_important.personnel_quorum`` (66) per cent: 33 of 50 are 66 % exactly
+    and not enough; 34 are."""
+    o = ops()
+    members = [f"成员{i:02d}" for i in range(1, 51)]  # 成员01 chairs
+    here = members[:present]
+    meeting = o.record_meeting(
+        w["farm"],
+        meeting_data(
+            chair="成员01",
+            expected_members=members,
+            present_members=here,
+            absentees=[{"name": n, "reason": "病假"} for n in members[present:]],
+        ),
+        actor=w["editor"],
+    )
+    appointment = decision_data(
+        category="appointment",
+        amount=None,
+        title="任命副场长",
+        opinions=[{"member": m, "opinion": "agree", "text": ""} for m in [*here[1:], here[0]]],
+    )
+    if accepted:
+        assert o.record_decision(meeting, appointment, actor=w["editor"]).passed
+    else:
+        with pytest.raises(UserError) as exc:
+            o.record_decision(meeting, appointment, actor=w["editor"])
+        assert any("personnel matter" in p for p in exc.value.problems)
+
+
 # --- votes (SOE-5) and prior study (SOE-3) ---------------------------------------------------
 @pytest.mark.rule("SOE-5")
 def test_a_matter_passes_with_more_than_half_of_the_expected_members(w):
@@ -341,8 +373,8 @@ def test_item_list_versions_are_approved_by_the_superior(w):
         o.approve_item_list(draft, actor=w["admin"])  # the unit does not approve its own
     o.approve_item_list(draft, actor=w["county_reviewer"])
     assert o.threshold(w["farm"], "large_funds") == Decimal(300000)
-    assert not o.list_is_due(w["farm"], today=datetime(2026, 6, 1).date())
-    assert o.list_is_due(w["farm"], today=datetime(2027, 1, 2).date())  # reviewed yearly
+    assert not o.list_is_due(w["farm"], today=datetime(2026, 12, 31).date())
+    assert o.list_is_due(w["farm"], today=datetime(2027, 1, 1).date())  # reviewed yearly
     second = o.draft_item_list(w["farm"], {"large_funds": "200000"}, actor=w["admin"], year=2027)
     assert second.version == 2
 

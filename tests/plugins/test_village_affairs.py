@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core import db
+from core.audit import AuditEntry
 from core.catalogue import operations as cat
 from core.errors import UserError
 from core.feedback import operations as feedback
 from core.items import operations as items
 from core.items.models import Item
+from core.notifications import operations as notifications
 from core.plugins.testing import csrf_token
 from core.workflow.engine import TransitionRefused
 from plugins.village_affairs import operations as va
@@ -208,6 +211,83 @@ def test_console_refuses_a_relative_on_the_supervision_committee(app, world, cli
     assert va.supervisors(village) == []
     client.post(page + "supervisors", data={"name": "钱监督", "role": "chair", "csrf_token": token})
     assert [s.name for s in va.supervisors(village)] == ["钱监督"]
+
+
+def seat_ended_notes():
+    from core.notifications.models import Notification
+
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.kind == "village_affairs.seat_ended")
+        .order_by(Notification.user_id)
+    ).all()
+
+
+@pytest.mark.rule("VIL-3")
+def test_declaring_a_supervisor_as_a_committee_members_relative_ends_the_seat(app, world):
+    village, admin = world["village"], world["village_admin"]
+    second_admin = user("va-village-admin2", ("admin", village))
+    head = va.add_committee_member(village, "王村长", actor=admin)
+    seat = va.add_supervisor(village, "李秀兰", role="chair", user=world["signer"], actor=admin)
+    va.add_supervisor(village, "赵监督", actor=admin)
+    db.session.commit()
+    # unconfirmed, the declaration is refused and nothing changes
+    with pytest.raises(UserError) as refused:
+        va.declare_relative(head, "李秀兰", "spouse", actor=admin)
+    assert "VIL-3" in refused.value.problems[0]
+    assert va.relatives(village) == []
+    assert [s.name for s in va.supervisors(village)] == ["李秀兰", "赵监督"]
+    assert seat_ended_notes() == []
+    # confirmed: the relative is on record and the seat ends with its reason
+    va.declare_relative(head, " 李秀兰 ", "spouse", actor=admin, end_seat=True)
+    db.session.commit()
+    assert [(r.name, r.relation) for r in va.relatives(village)] == [("李秀兰", "spouse")]
+    assert [s.name for s in va.supervisors(village)] == ["赵监督"]
+    (ended,) = va.former_supervisors(village)
+    assert ended.id == seat.id and ended.ended_at is not None
+    assert ended.end_reason == "relative_of_committee_member"
+    assert ended.end_detail == {"member": "王村长", "relation": "spouse"}
+    assert va.supervisor_of(village, world["signer"]) is None  # signs no more
+    (logged,) = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "village_affairs.supervisor.seat_ended")
+    ).all()
+    assert logged.changes["reason"] == [None, "relative_of_committee_member"]
+    assert logged.actor_id == admin.id
+    # the person and the village's other admins are told, in their language
+    notes = seat_ended_notes()
+    assert sorted(n.user_id for n in notes) == sorted([world["signer"].id, second_admin.id])
+    with app.test_request_context():
+        title, body = notifications.render(notes[0], "zh_Hans_CN")
+        assert title.startswith("李秀兰 不再担任") and "（配偶）" in body
+        title, body = notifications.render(notes[0], "en")
+        assert title.startswith("李秀兰 no longer sits") and "(Spouse)" in body
+    # and the relative is not seated again
+    with pytest.raises(UserError):
+        va.add_supervisor(village, "李秀兰", actor=admin)
+
+
+@pytest.mark.rule("VIL-3")
+def test_console_asks_before_a_declaration_ends_a_seat(app, world, client, login):
+    village, admin = world["village"], world["village_admin"]
+    head = va.add_committee_member(village, "王村长", actor=admin)
+    va.add_supervisor(village, "王小明", actor=admin)
+    db.session.commit()
+    login(admin.username, PW)
+    page = "/admin/o/va-village/village_affairs/"
+    token = csrf_token(client, page)
+    form = {"member_id": str(head.id), "name": "王小明", "relation": "child", "csrf_token": token}
+    asked = client.post(page + "relatives", data=form)
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "登记后其职务即行终止" in text and 'name="end_seat" value="1"' in text
+    assert va.relatives(village) == [] and [s.name for s in va.supervisors(village)] == ["王小明"]
+    done = client.post(page + "relatives", data={**form, "end_seat": "1"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "王小明 的村务监督委员会成员职务已终止" in text
+    assert "已终止的职务" in text
+    assert "终止：系村民委员会成员 王村长 的近亲属（子女）（VIL-3）" in text
+    db.session.expire_all()
+    assert va.supervisors(village) == [] and len(va.relatives(village)) == 1
 
 
 # --- sign-off before publication (VIL-2) -----------------------------------------------------
