@@ -222,7 +222,7 @@ def register_commands() -> None:
 
     for package in (core, tenants):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] == "cli" and info.name != __name__:
+            if info.name.rsplit(".", 1)[-1] == "cli" and info.name != "core.cli":
                 for command in importlib.import_module(info.name).COMMANDS:
                     main.add_command(command)
 
