@@ -6,7 +6,7 @@ INSTANCE ?= instance
 export GONGKAI_INSTANCE_PATH ?= $(abspath $(INSTANCE))
 LOCALES := zh_Hans_CN en ug
 
-.PHONY: help venv install i18n i18n-extract i18n-update i18n-compile demo demo-sso serve test test-sqlite lint format rules bench clean
+.PHONY: help venv install i18n i18n-extract i18n-update i18n-compile demo demo-sso serve test test-serial test-sqlite lint format rules bench clean
 
 help:
 	@echo "make demo    – virtualenv, install, migrate, load the demo counties, serve on http://127.0.0.1:5000"
@@ -75,8 +75,18 @@ demo-sso: install i18n-compile
 serve: install i18n-compile
 	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
 
+# The suite on TEST_WORKERS parallel pytest processes (pytest-xdist): all SQLite tests on one, all
+# PostgreSQL tests on another (tests/conftest.py groups them), the rest wherever a worker is free.
+# tests/services.py starts PostgreSQL and Redis once for all of them and stops them afterwards.
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test: install i18n-compile
-	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.services $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+		--durations=25 $(PYTEST_ARGS)
+
+# The same, in one process (slower; for debugging an interaction between tests).
+test-serial: install i18n-compile
+	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

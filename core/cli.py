@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -16,9 +17,24 @@ from flask.cli import FlaskGroup, with_appcontext
 from core import db, jobs, migrations
 from core.app import create_app
 from core.cliutil import operation
+from core.config import ConfigError
+from core.params import operations as params
+from core.progress import stages
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+class ConfigurationRefused(click.ClickException):
+    exit_code = 2
+
+
+def _create_app():
+    """The application of a command; a configuration that cannot work is a message, exit 2."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise ConfigurationRefused(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
              load_dotenv=False, set_debug_flag=False)  # fmt: skip
 def main():
     """Gongkai (公开): Party affairs disclosure platform — operator commands."""
@@ -74,6 +90,9 @@ def db_group():
 def db_upgrade(revision: str):
     """Create or upgrade the schema to REVISION (default: the latest)."""
     migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    from core.portal import response_cache
+
+    response_cache.bump_now({response_cache.EVERYTHING})  # a migration may change any page
     click.echo(f"Database at revision {migrations.current(current_app.config['DATABASE_URL'])}.")
 
 
@@ -92,12 +111,61 @@ def db_current():
     click.echo(migrations.current(current_app.config["DATABASE_URL"]) or "empty database")
 
 
+@db_group.command("check")
+@click.option("--wait", "wait", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seconds to keep checking (every 2 s) before giving up.")  # fmt: skip
+@with_appcontext
+def db_check(wait: int):
+    """Exit 0 when the schema is the one this code needs, else 1 (what is pending).
+
+    Containers of a new release wait with it for the migration job (``--wait``)."""
+    import time
+
+    url = current_app.config["DATABASE_URL"]
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            missing = migrations.pending(url)
+            problem = f"the database lacks the revisions {', '.join(missing)}" if missing else ""
+        except Exception as exc:  # database not reachable yet
+            problem = f"the database is not reachable ({type(exc).__name__})"
+        if not problem:
+            click.echo(f"Database schema is up to date ({', '.join(migrations.heads(url))}).")
+            return
+        if time.monotonic() >= deadline:
+            click.echo(f"Not ready: {problem}; run `gongkai db upgrade`.", err=True)
+            sys.exit(1)
+        time.sleep(2)
+
+
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
 @with_appcontext
 def db_revision(message: str):
     """Autogenerate a migration from the models (for developers)."""
     migrations.revision(current_app.config["DATABASE_URL"], message)
+
+
+# --- translations --------------------------------------------------------------------------
+
+
+@main.group("i18n")
+def i18n_group():
+    """Translation catalogs."""
+
+
+@i18n_group.command("compile")
+@with_appcontext
+def i18n_compile():
+    """Compile the catalogs of core and the installed plugins (.po → .mo) where needed.
+
+    Optional: without it, catalogs are compiled in memory when first used."""
+    from core.i18n import compile_catalogs
+
+    written = compile_catalogs(current_app)
+    for path in written:
+        click.echo(f"compiled {path}")
+    click.echo(f"{len(written)} catalog(s) compiled; the others were current.")
 
 
 # --- jobs ----------------------------------------------------------------------------------
@@ -191,27 +259,47 @@ def demo_load():
         "sectors": set(plugins.sectors()),
         "themes": set(current_app.extensions["gongkai.themes"]),
     }
-    click.echo(tenants.demo.load(**known))
-    click.echo(core.catalogue.demo.load())
-    click.echo(core.items.demo.load())
-    click.echo(core.workdays.demo.load())  # before anything that computes a deadline
-    click.echo(core.disclosure_requests.demo.load())
-    click.echo(core.feedback.demo.load())
-    click.echo(core.evaluation.demo.load())
-    for line in plugin_demos():
-        click.echo(line)
+    loaders = [
+        ("counties", lambda: tenants.demo.load(**known)),
+        ("catalogues", core.catalogue.demo.load),
+        ("items", core.items.demo.load),
+        ("calendar", core.workdays.demo.load),  # before anything that computes a deadline
+        ("requests", core.disclosure_requests.demo.load),
+        ("feedback", core.feedback.demo.load),
+        ("evaluation", core.evaluation.demo.load),
+        *plugin_demo_loaders(),  # after core's, through the hook demo_data
+    ]
+    with params.cached():  # thousands of workflow steps read the same few parameters
+        for summary in stages(loaders):
+            if summary:
+                click.echo(summary)
+
+
+def plugin_demo_loaders() -> list[tuple[str, Any]]:
+    """``(plugin name, load)`` of every installed plugin's demo data (hook ``demo_data``), in
+    the order of their names: core never imports a plugin."""
+    plugins = current_app.extensions["gongkai.plugins"]
+    return sorted(plugins.implementations("demo_data"), key=lambda pair: pair[0])
 
 
 def plugin_demos() -> list[str]:
-    """Load the demo data of every installed plugin (hook ``demo_data``, by plugin name, after
-    core's demo): the lines they print."""
-    plugins = current_app.extensions["gongkai.plugins"]
-    lines = []
-    for _name, load in sorted(plugins.implementations("demo_data"), key=lambda pair: pair[0]):
-        line = load()
-        if line:
-            lines.append(str(line))
-    return lines
+    """Load the demo data of every installed plugin: the lines they print."""
+    return [str(line) for _name, load in plugin_demo_loaders() if (line := load())]
+
+
+@demo_group.command("synthesize")
+@click.option("--counties", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option("--units-per-county", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option("--items", type=click.IntRange(0, 10_000_000), default=300_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True, help="Of the random choices.")
+@operation
+def demo_synthesize(counties: int, units_per_county: int, items: int, seed: int):
+    """Build a synthetic province for load and scale work: COUNTIES county committees
+    (syn-c1, ...), each with UNITS-PER-COUNTY units, catalogues and people (password
+    gongkai-demo), and ITEMS items in the demo's mix of states, indexed and registered."""
+    from core import synthesize
+
+    synthesize.synthesize(counties, units_per_county, items, seed=seed, report=click.echo)
 
 
 def register_commands() -> None:

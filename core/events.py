@@ -60,3 +60,8 @@ workdays_year_missing = events.signal("workdays-year-missing")
 """``sender``: the year (int) a deadline reached that the calendar does not hold yet."""
 workdays_year_loaded = events.signal("workdays-year-loaded")
 """``sender``: the year (int) whose official schedule was just loaded; ``actor``."""
+
+# --- catalogues -----------------------------------------------------------------------------
+catalogue_approved = events.signal("catalogue-approved")
+"""``sender``: the CatalogueVersion just approved (or published, for a template); ``actor``.
+It is effective from its ``effective_from`` day (CAT-1)."""

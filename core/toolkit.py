@@ -24,6 +24,8 @@ What is here:
   ``object_or_404(Model, id)`` — a row of the request's organisation, else 404;
   ``local_zone(org)``, ``local_date(moment, org)`` — the organisation's time zone and dates.
 * ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
+* ``notice_board(org)`` — the printed notice board's content (``/o/<code>/board.pdf``) as the
+  context of a page of the plugin's own (template ``portal/_board.html``).
 * ``create_item(org, data, actor=...)``, ``item_step(item, step, actor=...)``, ``SYSTEM`` — draft
   a disclosure item and run its workflow steps; the actor of scheduled jobs.
 * ``catalogue_version(org, which)``, ``start_catalogue_draft(org, actor=...)``,
@@ -220,6 +222,16 @@ def notify(users, kind: str, *, org: Organisation, params=None, link=None, about
     )
 
 
+def notice_board(org: Organisation) -> dict[str, Any]:
+    """The notice board of ``org`` for a page of its own: ``board`` (what ``/o/<code>/board.pdf``
+    prints — the portal's notices in their period and current items by catalogue category,
+    public ones only: VIL-5, SCOPE-1), ``links`` (its date and PDFs) and what the template
+    ``portal/_board.html`` (macro ``board_content``) needs; pass it to ``render``."""
+    from core.portal import board
+
+    return board.page_context(org)
+
+
 def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=()) -> Item:
     """Draft a disclosure item of ``org`` (see ``core.items.operations.create``); it then goes
     through the normal workflow. ``actor`` is a user, or ``SYSTEM`` in jobs."""
@@ -308,6 +320,7 @@ __all__ = [
     "localised",
     "may",
     "ngettext",
+    "notice_board",
     "notify",
     "object_or_404",
     "operation",

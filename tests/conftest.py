@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from tests.services import PostgresServer, RedisServer
+from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRedis, worker_number
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -14,7 +16,9 @@ collect_ignore = ["bench"]
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    server = PostgresServer()
+    """The run's cluster (``make test`` starts one for all workers), else a cluster of our own."""
+    shared = os.environ.get("GONGKAI_TEST_POSTGRES")
+    server = SharedPostgres(shared) if shared else PostgresServer()
     server.start()
     yield server
     server.stop()
@@ -26,12 +30,17 @@ def gongkai_database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'gongkai-test.sqlite'}"
     server = request.getfixturevalue("postgres_server")
-    return server.create_database("gongkai_test")
+    return server.create_database(f"gongkai_test_{worker_number()}")
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    """The run's redis-server (each worker in its own database number), else one of our own."""
+    shared = os.environ.get("GONGKAI_TEST_REDIS")
+    if shared:
+        server = SharedRedis(shared, worker_number())
+    else:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
     server.stop()
@@ -41,3 +50,28 @@ def pytest_collection_modifyitems(items):
     for item in items:
         for marker in item.iter_markers("rule"):
             item.user_properties.append(("rule", marker.args[0]))
+
+
+def backend_of(nodeid: str) -> str | None:
+    """The database backend a test runs on, from its id (``test_x[postgresql]``,
+    ``test_y[sqlite-admin]``), or None for a test that uses no database."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    ids = nodeid[nodeid.rindex("[") + 1 : -1].split("-")
+    return next((b for b in BACKENDS if b in ids), None)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` (pytest-xdist, ``--dist loadgroup``): all tests of one database backend go to
+    one worker, so that its session fixtures (the migrated database) are built once, and the
+    tests without a database are spread over the free workers. xdist's own loadgroup cannot do
+    it under pytest 9 (it renames node ids through an attribute pytest 9 no longer has)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByBackend(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return backend_of(nodeid) or nodeid
+
+    return ByBackend(config, log)

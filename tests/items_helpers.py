@@ -33,7 +33,9 @@ def user(username, *grants):
     return u
 
 
-def build_world(make_org) -> dict:
+def build_world(make_org, *, template_extra=None) -> dict:
+    """The items tests' world; ``template_extra(template)`` adds to the county's template
+    before it is published (and so to the unit's catalogue)."""
     county = make_org("it-county", type_code="county_committee")
     bureau = make_org("it-bureau", parent=county, type_code="party_committee")
     unit = make_org("it-unit", parent=bureau)
@@ -62,6 +64,8 @@ def build_world(make_org) -> dict:
     category = cat.add_category(template, key="org", titles={"zh_Hans_CN": "组织管理"})
     cat.add_entry(template, category, ENTRY, key="org.fees")
     cat.add_entry(template, category, PUBLIC_ENTRY, key="org.election")
+    if template_extra is not None:
+        template_extra(template)
     cat.transition(template, "publish", actor=w["county_admin"])
     draft = cat.start_draft(unit, actor=w["admin"])
     cat.transition(draft, "submit", actor=w["admin"])

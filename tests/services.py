@@ -2,6 +2,12 @@
 
 When a binary is missing the tests that need it are skipped, unless ``GONGKAI_REQUIRE_SERVICES=1``
 (CI), where a missing service is a failure.
+
+Started once per run: ``python -m tests.services COMMAND...`` (what ``make test`` does) starts one
+PostgreSQL cluster and one redis-server, runs COMMAND (pytest with its parallel workers) with
+their addresses in ``GONGKAI_TEST_POSTGRES`` and ``GONGKAI_TEST_REDIS``, and stops them. The
+session fixtures of tests/conftest.py use those servers when the variables are set — each pytest
+worker in its own database and its own Redis database number — and start their own otherwise.
 """
 
 from __future__ import annotations
@@ -115,10 +121,13 @@ class PostgresServer:
         return self
 
     def create_database(self, name: str) -> str:
+        """Create the database ``name`` unless it exists; its URL."""
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if exists.fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def url(self, name: str) -> str:
@@ -128,3 +137,82 @@ class PostgresServer:
         if self.datadir.exists():
             self._run(f"{self.bindir}/pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class SharedPostgres(PostgresServer):
+    """The cluster ``python -m tests.services`` started for the whole run (not stopped here)."""
+
+    def __init__(self, url: str):
+        from urllib.parse import urlsplit
+
+        self.port = urlsplit(url).port
+        self.datadir = None
+
+    def start(self) -> SharedPostgres:
+        return self
+
+    def stop(self) -> None:
+        pass
+
+
+class SharedRedis(RedisServer):
+    """The redis-server of the run; each pytest worker uses its own database number."""
+
+    def __init__(self, url: str, database: int):
+        from urllib.parse import urlsplit
+
+        self.port = urlsplit(url).port
+        self.database = database
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/{self.database}"
+
+    def start(self) -> SharedRedis:
+        return self
+
+    def stop(self) -> None:
+        pass
+
+
+def worker_number() -> int:
+    """0 without pytest-xdist, else 1 + the worker's number (gw0 → 1)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) + 1 if worker.startswith("gw") else 0
+
+
+def main(argv: list[str]) -> int:
+    """Start PostgreSQL and Redis (those whose binaries exist), run ``argv``, stop them."""
+    import signal
+
+    env = dict(os.environ)
+    started: list = []
+    try:
+        if _pg_bindir():
+            postgres = PostgresServer().start()
+            started.append(postgres)
+            env["GONGKAI_TEST_POSTGRES"] = postgres.url("postgres")
+        if shutil.which("redis-server"):
+            workdir = Path(tempfile.mkdtemp(prefix="gongkai-redis-"))
+            redis = RedisServer(workdir)
+            redis.start()
+            started.append(redis)
+            env["GONGKAI_TEST_REDIS"] = redis.url
+        child = subprocess.Popen(argv, env=env)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)
+            return child.wait()
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m tests.services COMMAND [ARG...]")
+    sys.exit(main(sys.argv[1:]))

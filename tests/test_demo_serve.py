@@ -36,7 +36,7 @@ def served_demo(tmp_path_factory):
     env.pop("REDIS_URL", None)
     for args in (["db", "upgrade"], ["demo", "load"]):
         done = subprocess.run(
-            [GONGKAI, *args], env=env, capture_output=True, text=True, timeout=120
+            [GONGKAI, *args], env=env, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, done.stderr
     port = free_port()
@@ -107,14 +107,14 @@ def test_the_outside_verifier_passes_on_the_demo(served_demo):
     """Issue 13: the demo's registers, checked over HTTP only after their heads were signed."""
     env = SERVED["env"]
     signed = subprocess.run(
-        [GONGKAI, "register", "checkpoint"], env=env, capture_output=True, text=True, timeout=120
+        [GONGKAI, "register", "checkpoint"], env=env, capture_output=True, text=True, timeout=300
     )
     assert signed.returncode == 0, signed.stderr
     assert "checkpoints signed" in signed.stdout
     for code in ("hongjiang-agri", "kashgar-kg3", "hengdong-tts"):
         done = subprocess.run(
             [GONGKAI, "register", "verify", "--remote", served_demo, "--org", code],
-            env=env, capture_output=True, text=True, timeout=120,
+            env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.startswith("OK:") and "1 checkpoint" in done.stdout, done.stdout

@@ -35,6 +35,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from tests import isolation_world as iw
+from tests.printed import readable
 
 # Public by design: may answer 200 to anyone for iso-b's and iso-c's own URLs; what they show is
 # still checked for markers (SCOPE-1 decides what is on them).
@@ -71,6 +72,10 @@ PUBLIC_BY_DESIGN = {
     "chose (SUP-3; 404 for anyone outside it)",
     "village_affairs_portal.notice_board": "a village's notice board: its published public "
     "items (VIL-5)",
+    "board.pdf": "the printed notice board of an organisation: its public items (SCOPE-1)",
+    "board.org_qr": "the QR code of an organisation's portal",
+    "screen.page": "an organisation's screen: its public notices and latest items",
+    "screen.json": "(what the screen refreshes itself with)",
     "opendata.index": "an organisation's open data page: its public data's downloads",
     "opendata.fields": "the description of the open datasets' fields",
     "opendata.download": "an open dataset of an organisation's subtree: the anonymous view",
@@ -96,6 +101,7 @@ PUBLIC_ITEM_PAGES = {
     "items_api.item": "a disclosed item as JSON",
     "items_api.versions": "the published versions of a disclosed item",
     "items_api.objections": "objections to a public notice through the API (no account needed)",
+    "board.item_qr": "the QR code of a public item's page (404 for any other item)",
 }
 # What a request may change, by design, on its own URL (else the database must stay the same).
 MAY_CHANGE = {
@@ -145,7 +151,7 @@ def judge(reader: iw.Reader, call: iw.Call, response) -> list[str]:
     """What is wrong with ``response`` (empty when nothing)."""
     problems = []
     status = response.status_code
-    text = response.get_data().decode("utf-8", "replace")
+    text = readable(response)  # a PDF's text, a QR code's address
     leaked = iw.markers(text) & (set(iw.EXPECTED) - iw.visible_to(reader.name))
     if leaked:
         problems.append(f"shows {', '.join(sorted(leaked))}")

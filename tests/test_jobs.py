@@ -91,7 +91,7 @@ def gongkai_env(app_settings: dict, redis_url: str | None) -> dict[str, str]:
     return env
 
 
-def run_gongkai(app_settings, redis_url, *args: str, timeout: float = 30):
+def run_gongkai(app_settings, redis_url, *args: str, timeout: float = 120):
     return subprocess.run(
         [*gongkai_command(), *args], env=gongkai_env(app_settings, redis_url), cwd=ROOT,
         capture_output=True, text=True, timeout=timeout,

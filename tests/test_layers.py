@@ -36,6 +36,7 @@ KERNEL = {
     "core.i18n",
     "core.jobs",
     "core.localtime",
+    "core.progress",
     "core.ratelimit",
     "core.spreadsheets",
     "core.storage",
@@ -43,9 +44,10 @@ KERNEL = {
 }
 """The kernel: small modules that import nothing of the project but each other."""
 
-COMPOSITION = {"core.app", "core.cli", "core.toolkit", "core.plugins.testing"}
-"""What wires everything: the application factory, the command, the plugins' one import surface
-and the pytest plugin (it builds applications). Nothing below imports them."""
+COMPOSITION = {"core.app", "core.cli", "core.toolkit", "core.plugins.testing", "core.synthesize"}
+"""What wires everything: the application factory, the command, the plugins' one import surface,
+the pytest plugin (it builds applications) and the synthetic province of the benchmarks (it
+builds data across every package). Nothing below imports them."""
 
 LAYERS = ("kernel", "tenants", "engine", "composition")
 

@@ -553,8 +553,34 @@ def test_search_finds_a_two_character_word(w, client):
     results = page.split('class="results"')[1].split("</section>")[0]
     assert "1 item found" in results
     assert f'href="/o/it-unit/items/{found.id}"' in results
-    assert "党费已全部收齐" in results  # the snippet
+    assert "本季度<mark>党费</mark>已全部收齐" in results  # the snippet, the match marked
+    assert 'class="snippet" lang="zh-Hans-CN"' in results  # Chinese text on an English page
     assert "无关事项" not in results
+
+
+def test_search_results_mark_the_words_in_titles_and_snippets_in_the_readers_language(w, client):
+    item = public_item(w, "党费收缴情况", body="本季度应缴党费１２００元，实缴１２００元。")
+    item = fresh(item)
+    items.request_amendment(
+        item,
+        actor=w["editor"],
+        titles={"zh_Hans_CN": "党费收缴情况", "en": "Party dues"},
+        bodies={
+            "zh_Hans_CN": "本季度应缴党费１２００元，实缴１２００元。",
+            "en": "Dues paid: 1200.",
+        },
+        explanation="增加英文文本",
+    )
+    items.decide_amendment(item, actor=w["bureau_reviewer"], approve=True)
+    db.session.commit()
+    results = html(client.get("/o/it-unit/search?q=党费"))
+    results = results.split('class="results"')[1].split("</section>")[0]
+    assert "<mark>党费</mark>收缴情况" in results
+    assert "应缴<mark>党费</mark>１２００元，实缴１２００元。" in results
+    assert "Dues" not in results and "Party" not in results
+    english = html(client.get("/o/it-unit/search?q=1200&lang=en"))
+    english = english.split('class="results"')[1].split("</section>")[0]
+    assert "Dues paid: <mark>1200</mark>." in english and "党费" not in english.split("<h3")[1]
 
 
 def test_search_within_the_county_finds_subtree_items_and_filters(w, client):

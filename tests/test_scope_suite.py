@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests import isolation_world as iw
+from tests.printed import readable
 
 pytestmark = pytest.mark.rule("SCOPE-1")
 
@@ -45,10 +46,22 @@ QUERIES = {
 }
 # A sign-in portal that cannot be reached (the world's is on a closed loopback port): a 502 page.
 UPSTREAM = {"sso.start", "sso.callback"}
-# the anonymous view, whoever asks: feeds, the sitemap, and the open data channels (downloads,
-# statistics, the DCAT catalogue, the public register and its checkpoints)
-SHARED = {"portal.feed", "portal_site.sitemap"}
+# the anonymous view, whoever asks: feeds, the sitemap, what hangs where anyone passes (the
+# printed board, its QR codes, the screen), and the open data channels (downloads, statistics,
+# the DCAT catalogue, the public register and its checkpoints)
+SHARED = {
+    "portal.feed",
+    "portal_site.sitemap",
+    "board.pdf",
+    "board.org_qr",
+    "board.item_qr",
+    "screen.page",
+    "screen.json",
+}
 OPEN_DATA = ("opendata.", "opendata_site.", "register_public.", "register_keys.")
+# Answers whose item links count as showing the item (the QR codes printed on the board, the
+# addresses a screen links to)
+LINKS_SHOW_ITEMS = {"board.pdf", "board.item_qr", "screen.page", "screen.json"}
 
 
 def shared(endpoint: str) -> bool:
@@ -78,8 +91,11 @@ class Reading:
 
 
 def shown(world: iw.World, endpoint: str, response) -> set[str]:
-    text = response.get_data().decode("utf-8", "replace")
+    text = readable(response, qr=True)  # a PDF's text and QR codes, a QR code's address
     found = iw.markers(text) & set(iw.EXPECTED)
+    if endpoint in LINKS_SHOW_ITEMS and response.status_code == 200:
+        for item_id in re.findall(r"/items/(\d+)", text):
+            found.add(world.item_marker(int(item_id)) or f"item {item_id}")
     if endpoint == "portal_site.sitemap" and response.status_code == 200:
         root = ET.fromstring(response.data)
         for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
@@ -211,6 +227,10 @@ def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeyp
         assert marker in found, f"{marker} not reported:\n{found}"
     assert re.search(r"/o/iso-county/search\?q=zx \(portal.search\) shows .*zxbunitp", found)
     assert re.search(r"/api/v1/orgs/iso-county/items\?per_page=100 .* shows .*zxbspeci", found)
+    # the printed board (its text and QR codes), the item's QR code, the screen and its JSON
+    for endpoint in ("board.pdf", "board.item_qr", "screen.page", "screen.json"):
+        pattern = rf"/o/iso-b/\S* \({re.escape(endpoint)}\) shows .*zxbunitp"
+        assert re.search(pattern, found), f"{endpoint} not reported:\n{found}"
     # the open data channels go through the same rule, and the suite sees them leak
     for path in ("/o/iso-county/data/items.csv", "/o/iso-b/data/items.json",
                  "/o/iso-sup/data/items.csv", "/o/iso-c/data/items.csv"):  # fmt: skip

@@ -360,6 +360,76 @@ def test_results_carry_a_snippet_and_the_loaded_item(w):
     assert found.items[0].title("zh_Hans_CN") == "党费收缴情况"
 
 
+@pytest.mark.rule("SCOPE-2")
+def test_an_item_widened_to_the_public_is_found_by_anonymous_searches_at_once(w):
+    """The documents carry a public token (the anonymous searches' pre-filter): widening an
+    internal-first item reindexes it, and the migration gave it to the existing documents."""
+    from core.params import operations as params
+
+    params.set_value(w["county"], "scope.internal_first_days", 3)
+    item = item_with(w, "先党内后党外的换届公告", internal_first=True)
+    assert item.visible_scope == "party_wide"
+    assert ids(search(None, "换届公告")) == set()
+    assert ids(search(w["member"], "换届公告")) == {item.id}
+    assert tokens.PUBLIC_TOKEN not in db.session.get(SearchDocument, item.id).tokens
+    item.widen_at = datetime.now(UTC) - timedelta(seconds=1)
+    assert items.widen_scopes() == 1
+    db.session.commit()
+    assert tokens.PUBLIC_TOKEN in db.session.get(SearchDocument, item.id).tokens
+    assert ids(search(None, "换届公告")) == {item.id}
+    assert ids(search(None, "换届公告", within=w["county"])) == {item.id}
+    # a signed-in person without a role sees what the public sees
+    assert ids(search(w["other_member"], "换届公告")) == {item.id}
+
+
+def test_snippets_keep_full_width_punctuation_and_mark_every_match(w):
+    fees = item_with(
+        w,
+        "根据《党章》规定，本季度应缴党费１２００元；实缴ＡＢＣ党费：１２００元（全额）。",
+        title="党费收缴情况",
+    )
+    found = search(None, "党费")
+    excerpt = found.excerpts[fees.id]
+    # the text as written: full-width punctuation and digits, not the index's normalised copy
+    assert "《党章》规定，" in excerpt.text and "；" in excerpt.text and "（全额）" in excerpt.text
+    assert "１２００" in excerpt.text and "1200" not in excerpt.text
+    assert str(excerpt.html).count("<mark>党费</mark>") == 2
+    assert found.snippets[fees.id] == excerpt.text  # the API's plain snippet
+    # a normalised match (half-width, lower case) marks the characters as written
+    assert "<mark>ＡＢＣ</mark>" in str(search(None, "abc").excerpts[fees.id].html)
+    assert "<mark>１２００元</mark>" in str(search(None, "1200元").excerpts[fees.id].html)
+    assert search_ops.highlight("党费收缴情况", found.runs) == "<mark>党费</mark>收缴情况"
+
+
+def test_snippets_are_escaped_around_the_marks(w):
+    item = item_with(w, "说明：a < b & 党费 > 0，见<附件>。")
+    html = str(search(None, "党费").excerpts[item.id].html)
+    assert "a &lt; b &amp; <mark>党费</mark> &gt; 0，见" in html and "<附件>" not in html
+
+
+def test_snippets_show_the_readers_language_only(w):
+    both = item_with(
+        w,
+        "本季度党费已全部收齐。",
+        title="党费收缴情况",
+        en="Party dues for the quarter were collected in full.",
+    )
+    chinese_only = item_with(w, "党费使用情况说明。", title="党费使用")
+    zh = search(None, "党费", locale="zh_Hans_CN").excerpts
+    assert zh[both.id].text == "本季度党费已全部收齐。" and zh[both.id].lang is None
+    assert "Party" not in zh[both.id].text  # no English inside a Chinese snippet
+    en = search(None, "dues", locale="en").excerpts
+    assert en[both.id].text == "Party dues for the quarter were collected in full."
+    assert "<mark>dues</mark>" in str(en[both.id].html) and "党费" not in en[both.id].text
+    # a Chinese word found by an English reader: the Chinese text, marked as Chinese
+    en_zh = search(None, "党费", locale="en").excerpts
+    assert en_zh[chinese_only.id].lang == "zh-Hans-CN"
+    assert en_zh[chinese_only.id].text == "党费使用情况说明。"
+    assert en_zh[both.id].text.startswith("Party dues") and en_zh[both.id].lang is None
+    # found through the other language's text: the reader's text, without marks
+    assert "<mark>" not in str(search(None, "dues", locale="zh_Hans_CN").excerpts[both.id].html)
+
+
 # --- keeping the index in step ---------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core import audit, db, localtime
+from core import audit, db, events, localtime
 from core.catalogue import workflow as wf
 
 # The catalogue's reading queries, channels, rules and diff live in modules of their own (so that
@@ -514,6 +514,8 @@ def transition(version: CatalogueVersion, name: str, *, actor, comment: str | No
         "effective_from": effective_from.isoformat() if effective_from else None,
     }
     engine.run(flow, version, name, actor=actor, inputs=inputs, effect=effect)
+    if name in ("approve", "publish"):
+        events.catalogue_approved.send(version, actor=actor)
     return version
 
 

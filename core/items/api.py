@@ -289,7 +289,9 @@ def items_list():
         number = page or (position[1] if isinstance(position, list) and len(position) == 2 else 1)
         if not isinstance(number, int) or number < 1:
             raise errors.bad_request(["cursor: not a cursor of this list"])
-        found = search_ops.search(user, q, within=org, page=number, per_page=limit, **filters)
+        found = search_ops.search(
+            user, q, within=org, page=number, per_page=limit, locale=language(), **filters
+        )
         total, rows, snippets = found.total, found.items, found.snippets
         if number * limit < total:
             next_position = ["q", number + 1]

@@ -83,13 +83,24 @@ def require_step(item: Item, *names: str) -> None:
     web.require_step(wf.item, item, *names)
 
 
+_ENTRY_TITLES: dict[tuple, dict[str, str]] = {}
+
+
 def entry_titles(org: Organisation) -> dict[str, str]:
-    """``{entry key: title}`` of the catalogue in force (two queries)."""
+    """``{entry key: title}`` of the catalogue in force (one query; an approved version's
+    entries never change, so they are read once per process)."""
     version = cat.effective_version(org)
     if version is None:
         return {}
     loc = i18n.locale()
-    return {e.key: e.title(loc) for e in cat.entries(version)}
+    key = (version.id, version.decided_at, loc)
+    titles = _ENTRY_TITLES.get(key)
+    if titles is None:
+        titles = {e.key: e.title(loc) for e in cat.entries(version)}
+        if len(_ENTRY_TITLES) > 2000:
+            _ENTRY_TITLES.clear()
+        _ENTRY_TITLES[key] = titles
+    return titles
 
 
 def base_context() -> dict[str, Any]:

@@ -121,9 +121,35 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     return name not in hidden.get(type_, set())
 
 
+UPGRADE_LOCK = 0x676F6E676B6169  # "gongkai": the advisory lock one upgrade holds on PostgreSQL
+
+
+@contextmanager
+def _one_at_a_time(url: str):
+    """On PostgreSQL, hold an advisory lock for the duration: a second ``db upgrade`` started
+    meanwhile (a retried migration Job, an operator) waits, then finds nothing left to do."""
+    from sqlalchemy import text
+
+    engine = db.get_engine(url)
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK})
+            conn.commit()
+
+
 def upgrade(url: str, revision: str = "heads") -> None:
     """Upgrade core and every plugin branch (``heads``), or to one ``revision``."""
-    command.upgrade(alembic_config(url, plugins=True), "heads" if revision == "head" else revision)
+    with _one_at_a_time(url):
+        command.upgrade(
+            alembic_config(url, plugins=True), "heads" if revision == "head" else revision
+        )
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -136,6 +162,31 @@ def heads(url: str) -> tuple[str, ...]:
 
     with db.get_engine(url).connect() as conn:
         return MigrationContext.configure(conn).get_current_heads()
+
+
+def expected_heads(url: str) -> tuple[str, ...]:
+    """The revisions this code's migrations end at: core's head and each plugin branch's."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(ScriptDirectory.from_config(alembic_config(url, plugins=True)).get_heads())
+
+
+def pending(url: str) -> list[str]:
+    """The heads this code expects that the database has not reached (empty: up to date).
+
+    A database that is *ahead* of the code (an older process after ``db upgrade``) counts as
+    up to date only when every head of the code is at or below the database's."""
+    from alembic.script import ScriptDirectory
+
+    at = heads(url)
+    if not at:
+        return list(expected_heads(url))
+    script = ScriptDirectory.from_config(alembic_config(url, plugins=True))
+    try:
+        reached = {r.revision for r in script.revision_map.iterate_revisions(at, "base")}
+    except Exception:  # the database is at a revision this code does not know (newer code ran)
+        return []
+    return [head for head in script.get_heads() if head not in reached]
 
 
 def current(url: str) -> str | None:

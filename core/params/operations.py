@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from core import audit, db
@@ -28,8 +29,10 @@ class Resolved:
 
 
 def _rows_for(org: Organisation) -> dict[int, dict[str, OrgParameter]]:
-    """Explicit values of ``org`` and its ancestors ``{org_id: {key: row}}`` (one query, cached)."""
-    cache = g.setdefault("_param_rows", {}) if has_request_context() else {}
+    """Explicit values of ``org`` and its ancestors ``{org_id: {key: row}}`` (one query, cached
+    for the request, or inside :func:`cached`)."""
+    caching = has_request_context() or (has_app_context() and g.get("_param_rows_batch"))
+    cache = g.setdefault("_param_rows", {}) if caching else {}
     if org.id in cache:
         return cache[org.id]
     ids = [*org.ancestor_ids, org.id]
@@ -41,7 +44,21 @@ def _rows_for(org: Organisation) -> dict[int, dict[str, OrgParameter]]:
 
 
 def _forget() -> None:
-    if has_request_context():
+    if has_app_context():
+        g.pop("_param_rows", None)
+
+
+@contextmanager
+def cached():
+    """Remember the parameters read inside the block, as a request does (long commands such as
+    ``gongkai demo load`` resolve the same few parameters thousands of times); setting one
+    forgets them."""
+    before = g.get("_param_rows_batch")
+    g._param_rows_batch = True
+    try:
+        yield
+    finally:
+        g._param_rows_batch = before
         g.pop("_param_rows", None)
 
 

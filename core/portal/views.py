@@ -37,12 +37,13 @@ from core import db, i18n, permissions, ratelimit, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
-from core.i18n import _, html_lang
+from core.i18n import html_lang
 from core.items import content, reading
 from core.items import operations as items
 from core.items.models import Item, Objection
 from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
-from core.portal import caching
+from core.portal import caching, response_cache
+from core.portal.pages import helpers, item_url, localised
 from core.search import operations as search_ops
 from core.search import tokens
 from core.storage import storage
@@ -64,53 +65,18 @@ def _set_up(state) -> None:
     app = state.app
     app.extensions[PORTAL_PAGE] = portal_page
     app.after_request(caching.cache_headers)
+    # the printed board, QR codes and screens: routes of their own modules, registered here
+    from core.portal import board, screen
+
+    board.init_app(app)
+    screen.init_app(app)
+    response_cache.init_app(app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:  # the objection view checks the token itself, to keep the text
         csrf.exempt(objection)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def item_url(item: Item, **kwargs) -> str:
-    return url_for("portal.item", org_code=item.organisation.code, item_id=item.id, **kwargs)
-
-
-def localised(texts: dict | None, loc: str) -> tuple[str, str | None]:
-    """``(text, lang)``: the text in ``loc``, else Chinese with its language tag for the page."""
-    texts = texts or {}
-    if texts.get(loc):
-        return texts[loc], None
-    if texts.get("zh_Hans_CN"):
-        return texts["zh_Hans_CN"], "zh-Hans-CN"
-    for code, text in texts.items():
-        if text:
-            return text, code.replace("_", "-")
-    return "", None
-
-
-STATE_LABELS = {
-    "published": _("Published"),
-    "closed": _("Closed"),
-    "revoked": _("Revoked"),
-}
-
-
-def state_label(item: Item) -> str:
-    return str(STATE_LABELS[reading.public_state(item)])
-
-
-def helpers(now=None) -> dict[str, Any]:
-    """Functions (and the time) the portal templates use."""
-    return {
-        "now": now or db.utcnow(),
-        "countdown": reading.countdown,
-        "public_state": reading.public_state,
-        "state_label": state_label,
-        "item_url": item_url,
-        "localised": localised,
-        "notice_open": items.notice_open,
-    }
 
 
 def visible_item_or_404(item_id: int) -> Item:
@@ -361,6 +327,7 @@ def search():
                 date_to=date_to,
                 page=page,
                 per_page=SEARCH_PER_PAGE,
+                locale=loc,
             )
 
     def page_url(n: int) -> str:
@@ -390,6 +357,7 @@ def search():
         categories=category_choices(org, loc),
         cadences=[(c, labels.cadence(c)) for c in CADENCES],
         ancestors=hierarchy.ancestors(org),
+        highlight=search_ops.highlight,
         **helpers(),
     ), 400 if errors else 200
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from core.cliutil import operation
+from core.progress import progress
 from core.search import operations
 
 
@@ -17,7 +18,8 @@ def search_group():
 @operation
 def search_reindex():
     """Rebuild the search documents (and SQLite's FTS index) from every disclosed item."""
-    count = operations.reindex_all()
+    with progress("search documents") as bar:
+        count = operations.reindex_all(progress=bar.set)
     click.echo(f"{count} item(s) indexed.")
 
 

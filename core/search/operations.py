@@ -4,11 +4,12 @@ Indexing runs in the caller's unit of work (the item events call :func:`index_it
 item and its search document commit or roll back together.
 
 A search is two statements whatever the number of matches (PostgreSQL: three, see
-:func:`_windows`): the count, and the page. Both contain
-:func:`core.items.visibility.visible_items` for the searcher, so nobody ever gets — or counts —
-an item they may not see. The matches are found by the full-text index (SQLite FTS5, PostgreSQL
-GIN over a ``tsvector``) with exact substring semantics; the newest :data:`RESULT_WINDOW` of
-them are ranked by relevance (:func:`_ranked`), ties by the newest publication.
+:func:`_window`): the ids of the newest matches (which counts them), and the page ranked among
+them. The first contains :func:`core.items.visibility.visible_items` for the searcher, so nobody
+ever gets — or counts — an item they may not see. The matches are found by the full-text index
+(SQLite FTS5, PostgreSQL GIN over a ``tsvector``) with exact substring semantics; the newest
+:data:`RESULT_WINDOW` of them are ranked by relevance (:func:`_ranked`), ties by the newest
+publication.
 
 Revoked items stay searchable: they stay readable with their revocation notice (PUB-7), and a
 search for them should lead to that notice. Items leave the index only when they are not in a
@@ -20,12 +21,16 @@ from __future__ import annotations
 import html
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup, escape
 from sqlalchemy import (
+    Integer,
     Select,
+    any_,
     case,
     cast,
     column,
@@ -40,7 +45,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import db, localtime
@@ -82,7 +87,15 @@ def document_text(titles: dict[str, Any] | None, bodies: dict[str, Any] | None) 
 
 
 def document_fields(
-    *, org_id: int, root_id: int, published_at, category_key, cadence, titles, bodies
+    *,
+    org_id: int,
+    root_id: int,
+    published_at,
+    category_key,
+    cadence,
+    titles,
+    bodies,
+    public: bool = False,
 ) -> dict[str, Any]:
     """The column values of a search document (shared by :func:`index_item` and reindexing)."""
     content = document_text(titles, bodies)
@@ -95,7 +108,7 @@ def document_fields(
         "title": str((titles or {}).get("zh_Hans_CN") or next(iter((titles or {}).values()), "")),
         "text": content,
         "chars": len(content),
-        "tokens": f"{tokens.document_tokens(content)} {tokens.root_token(root_id)}".lstrip(),
+        "tokens": f"{tokens.document_tokens(content)} {tokens.marks(root_id, public)}".lstrip(),
         "indexed_at": db.utcnow(),
     }
 
@@ -115,6 +128,7 @@ def index_item(item: Item) -> SearchDocument | None:
         cadence=item.cadence,
         titles=version.titles,
         bodies=version.bodies,
+        public=item.visible_scope == "public",
     )
     doc = db.session.get(SearchDocument, item.id)
     if doc is None:
@@ -132,13 +146,19 @@ def remove_item(item_id: int) -> None:
     db.session.execute(delete(SearchDocument).where(SearchDocument.item_id == item_id))
 
 
-def reindex_all(*, batch: int = REINDEX_BATCH) -> int:
+def reindex_all(
+    *, batch: int = REINDEX_BATCH, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Rebuild every document from the items (a repair and an upgrade tool); the number indexed.
 
     Reads plain rows in batches (no ORM objects pile up in the session); on SQLite it then
     rebuilds the FTS table from the documents, which also repairs an index that drifted.
+    ``progress(done, total)`` is told after each batch (a command shows it).
     """
     db.session.flush()
+    total = db.session.scalar(
+        select(func.count()).select_from(Item).where(Item.state.in_(VISIBLE_STATES))
+    )
     db.session.execute(delete(SearchDocument))
     query = (
         select(
@@ -148,6 +168,7 @@ def reindex_all(*, batch: int = REINDEX_BATCH) -> int:
             Item.published_at,
             Item.category_key,
             Item.cadence,
+            Item.visible_scope,
             ItemVersion.titles,
             ItemVersion.bodies,
         )
@@ -174,6 +195,7 @@ def reindex_all(*, batch: int = REINDEX_BATCH) -> int:
                         cadence=r.cadence,
                         titles=r.titles,
                         bodies=r.bodies,
+                        public=r.visible_scope == "public",
                     ),
                 }
                 for r in rows
@@ -181,6 +203,8 @@ def reindex_all(*, batch: int = REINDEX_BATCH) -> int:
         )
         count += len(rows)
         last = rows[-1].id
+        if progress is not None:
+            progress(count, max(total or 0, count))
     if db.session.get_bind().dialect.name == "sqlite":
         # the FTS5 'rebuild' command: re-read every document (repairs an index that drifted)
         db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))  # noqa: S608
@@ -201,8 +225,10 @@ K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
 @dataclass
 class Results:
     """One page of results. ``items`` are :class:`Item` s (organisation and current version
-    loaded); ``snippets`` maps an item id to a short excerpt of its text around the match;
-    ``capped``: more than :data:`RESULT_WINDOW` items match (``total`` is then the window)."""
+    loaded); ``excerpts`` maps an item id to its :class:`Excerpt` around the match (in the
+    reader's language), ``snippets`` to the excerpt's plain text; ``runs`` are the query's
+    normalised runs (:func:`highlight` marks them in a title); ``capped``: more than
+    :data:`RESULT_WINDOW` items match (``total`` is then the window)."""
 
     total: int
     items: list[Item]
@@ -210,8 +236,13 @@ class Results:
     pages: int
     per_page: int = 20
     query: str = ""
-    snippets: dict[int, str] = field(default_factory=dict)
+    excerpts: dict[int, Excerpt] = field(default_factory=dict)
     capped: bool = False
+    runs: list[str] = field(default_factory=list)
+
+    @property
+    def snippets(self) -> dict[int, str]:
+        return {item_id: e.text for item_id, e in self.excerpts.items()}
 
 
 _fts = table(FTS_TABLE, column("rowid"))
@@ -238,10 +269,21 @@ def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> l
 
 ID_RANGES = (5_000, 20_000, 80_000, 320_000, 1_280_000)
 """PostgreSQL: the newest matches are looked for in these ranges of item ids below the highest,
-newest first (see :func:`_windows`)."""
+newest first (see :func:`_window`)."""
+SCANNED_IDS = 20_000
+"""PostgreSQL: the ranges within this many ids of the highest are read in order, not through
+the GIN index (see :func:`_window`)."""
 
 
-def _matches(dialect: str, user, runs: list[str], filters: dict[str, Any]) -> Select:
+def _matches(
+    dialect: str,
+    user,
+    runs: list[str],
+    filters: dict[str, Any],
+    *,
+    index: bool = True,
+    visible: Select | None = None,
+) -> Select:
     """The ids (column ``id``) of the visible items containing every run, in no order.
 
     SQLite: the FTS table drives (its only table in FROM) and each match is checked by a
@@ -250,78 +292,83 @@ def _matches(dialect: str, user, runs: list[str], filters: dict[str, Any]) -> Se
     bigrams ended by a run marker are exact (see :mod:`core.search.tokens`).
     PostgreSQL: a join of :func:`visible_items` with the documents, the GIN index finding the
     candidates (every bigram of every run), a substring check per run of three or more
-    characters keeping the exact matches (a two-character run is one bigram: exact already).
+    characters keeping the exact matches (a two-character run is one bigram: exact already);
+    with ``index=False``, the substring checks alone (for a short range of ids read in order,
+    where reading the GIN posting lists of common bigrams would cost more than the rows).
+    ``visible``: :func:`visible_items` for the searcher, when the caller has it already.
     """
     within = filters["within"]
     root_id = within.root_id if within is not None else None  # a pre-filter: see root_token
+    # a pre-filter (PUBLIC_TOKEN): a visitor who is not signed in sees public items only
+    public = user is None or not getattr(user, "is_authenticated", False)
+    if visible is None:
+        visible = visible_items(user, within=within)
     if dialect == "sqlite":
-        visible = (
-            visible_items(user, within=within)
-            .with_only_columns(Item.id)
-            .where(Item.id == _fts.c.rowid, *_filters(Item, **filters))
+        visible = visible.with_only_columns(Item.id).where(
+            Item.id == _fts.c.rowid, *_filters(Item, **filters)
         )
-        match = literal_column(FTS_TABLE).op("MATCH")(tokens.fts5_query(runs, root_id))
+        match = literal_column(FTS_TABLE).op("MATCH")(tokens.fts5_query(runs, root_id, public))
         return select(_fts.c.rowid.label("id")).where(match, visible.exists())
-    if dialect == "postgresql":
+    if dialect == "postgresql" and index:
         tsv = literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}")
-        query = cast(tokens.tsquery(runs, root_id), TSQUERY)
+        query = cast(tokens.tsquery(runs, root_id, public), TSQUERY)
         conditions = [tsv.op("@@")(query)]
         conditions += [func.strpos(SearchDocument.text, run) > 0 for run in runs if len(run) > 2]
+    elif dialect == "postgresql":
+        conditions = [func.strpos(SearchDocument.text, run) > 0 for run in runs]
     else:  # any other database: a substring scan (correct, not fast)
         conditions = [SearchDocument.text.contains(run, autoescape=True) for run in runs]
     return (
-        visible_items(user, within=within)
-        .join(SearchDocument, SearchDocument.item_id == Item.id)
+        visible.join(SearchDocument, SearchDocument.item_id == Item.id)
         .with_only_columns(Item.id.label("id"))
         .where(*conditions, *_filters(SearchDocument, **filters))
     )
 
 
-def _windows(dialect: str, matches: Select) -> tuple[Select, Select]:
-    """(up to ``RESULT_WINDOW + 1`` matches to count, the newest ``RESULT_WINDOW`` matches).
+def _window(dialect: str, matches: Callable[..., Select]) -> Select:
+    """The ids of the newest ``RESULT_WINDOW + 1`` matches, newest first: one statement that
+    both counts (up to the window, and whether there are more) and bounds the ranking.
+    ``matches(index=...)`` is :func:`_matches` for the search.
 
     The work must not grow with the number of matches. SQLite's FTS5 table returns its matches
     newest first (rowid = item id, descending) and the LIMIT stops it. PostgreSQL's GIN index
     returns every match in no useful order, and its estimates for ANDed bigrams are poor, so the
-    query asks range by range: the newest 5,000 item ids, the 20,000 below them, … (a UNION ALL
-    that PostgreSQL runs child by child, stopping at the LIMIT): a common word is found in the
-    first range; a rare one costs a probe per range. The ranges are counted from the highest
-    indexed id, read first, so that the planner sees numbers (PostgreSQL: three statements).
-    This bounds the work for common words; it does not reach SQLite's latency (see the
-    benchmark, tests/bench/bench_search.py).
+    query asks range by range: the newest 5,000 item ids, the 15,000 below them, … (a UNION ALL
+    that PostgreSQL runs child by child, stopping at the LIMIT). The first ranges
+    (:data:`SCANNED_IDS`) are read in id order with substring checks — a common word fills the
+    window there at once, without reading its long GIN posting lists —, the older ones through
+    the GIN index, where a rarer word's short posting lists find its few matches. The ranges
+    are counted from the highest indexed id, read first, so that the planner sees numbers
+    (PostgreSQL: one more statement).
     """
     if dialect == "sqlite":
-        newest = matches.order_by(_fts.c.rowid.desc()).limit(RESULT_WINDOW)
-        return matches.limit(RESULT_WINDOW + 1), newest
+        return matches().order_by(_fts.c.rowid.desc()).limit(RESULT_WINDOW + 1)
     # On the documents' primary key, so that PostgreSQL can AND it with the GIN bitmap; as
     # numbers (one more, cheap statement) rather than a subquery, so that its planner sees them.
     doc_id = SearchDocument.item_id
     top = db.session.scalar(select(func.max(doc_id))) or 0
     bounds = [None, *ID_RANGES, None]
     parts = []
+    scanned, indexed = matches(index=False), matches(index=True)
     for upper, lower in itertools.pairwise(bounds):
-        part = matches
+        part = scanned if lower is not None and lower <= SCANNED_IDS else indexed
         if upper is not None:
             part = part.where(doc_id <= top - upper)
         if lower is not None:
             part = part.where(doc_id > top - lower)
-        parts.append(part)
-    counted = union_all(*(p.limit(RESULT_WINDOW + 1) for p in parts)).subquery("counted")
-    ordered = union_all(*(p.order_by(doc_id.desc()).limit(RESULT_WINDOW) for p in parts))
-    ordered = ordered.subquery("ordered")
+        parts.append(part.order_by(doc_id.desc()).limit(RESULT_WINDOW + 1))
     # no ORDER BY outside: the children come out in order (newest range first), each sorted
-    return (
-        select(counted.c.id).limit(RESULT_WINDOW + 1),
-        select(ordered.c.id).limit(RESULT_WINDOW),
-    )
+    ordered = union_all(*parts).subquery("ordered")
+    return select(ordered.c.id).limit(RESULT_WINDOW + 1)
 
 
 def _position(dialect: str, haystack, needle: str) -> ColumnElement:
     return func.instr(haystack, needle) if dialect == "sqlite" else func.strpos(haystack, needle)
 
 
-def _ranked(dialect: str, runs: list[str], window) -> Select:
-    """``window``'s ids with their relevance (``score``, higher is better) and publication time.
+def _ranked(dialect: str, runs: list[str], window: list[int]) -> Select:
+    """The ``window`` ids' documents with their relevance (``score``, higher is better) and
+    publication time.
 
     Per run: BM25's term-frequency saturation with length normalisation, the occurrences counted
     in SQL as ``(chars - length(replace(text, run, ''))) / length(run)``, plus a bonus when the
@@ -332,19 +379,18 @@ def _ranked(dialect: str, runs: list[str], window) -> Select:
     (its LIMIT keeps SQLite from inlining it, which would compute each ``replace()`` twice).
     """
     doc = SearchDocument
-    measures = [window.c.id, doc.published_at, doc.chars]
+    measures = [doc.item_id.label("id"), doc.published_at, doc.chars]
     for i, run in enumerate(runs):
         measures.append(func.length(func.replace(doc.text, run, "")).label(f"rest{i}"))
         in_title = _position(dialect, func.lower(doc.title), run) > 0
         measures.append(
             case((in_title, literal(TITLE_WEIGHT)), else_=literal(0.0)).label(f"title{i}")
         )
-    measured = (
-        select(*measures)
-        .join(doc, doc.item_id == window.c.id)
-        .limit(RESULT_WINDOW)
-        .subquery("measured")
-    )
+    if dialect == "postgresql":  # one array parameter: nothing to plan per id
+        among = doc.item_id == any_(cast(literal(window, ARRAY(Integer)), ARRAY(Integer)))
+    else:
+        among = doc.item_id.in_(window)
+    measured = select(*measures).where(among).limit(RESULT_WINDOW).subquery("measured")
     m = measured.c
     norm = literal(K1) * (literal(1.0 - B) + literal(B) * m.chars / literal(AVERAGE_CHARS))
     score: ColumnElement = literal(0.0)
@@ -365,6 +411,7 @@ def search(
     date_to: date | datetime | None = None,
     page: int = 1,
     per_page: int = 20,
+    locale: str | None = None,
 ) -> Results:
     """The items ``user`` may see (in ``within``'s subtree) whose text contains ``q``.
 
@@ -375,8 +422,9 @@ def search(
     the most relevant come first (:func:`_ranked`), then the newest publication. A query without
     any word character finds nothing (the view answers an empty query with 400 first).
 
-    Two statements (three on PostgreSQL, see :func:`_windows`), whatever the number of matches:
-    the count and the page.
+    Two statements (three on PostgreSQL, see :func:`_window`), whatever the number of matches:
+    the newest matches' ids (up to the window: the count) and the ranked page among them.
+    Snippets are in ``locale`` (default Chinese), see :func:`excerpt`.
     """
     page = max(1, int(page or 1))
     per_page = min(max(1, int(per_page or 20)), MAX_PER_PAGE)
@@ -391,15 +439,21 @@ def search(
         "date_from": date_from,
         "date_to": date_to,
     }
-    counted, newest = _windows(dialect, _matches(dialect, user, runs, filters))
 
-    found = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    total, capped = min(found, RESULT_WINDOW), found > RESULT_WINDOW
+    visible = visible_items(user, within=within)
+
+    def matches(index: bool = True) -> Select:
+        return _matches(dialect, user, runs, filters, index=index, visible=visible)
+
+    window = list(db.session.scalars(_window(dialect, matches)))
+    capped = len(window) > RESULT_WINDOW
+    window = window[:RESULT_WINDOW]
+    total = len(window)
     pages = math.ceil(total / per_page)
     if not total or (page - 1) * per_page >= total:
-        return Results(total, [], page, pages, per_page, q or "", capped=capped)
+        return Results(total, [], page, pages, per_page, q or "", capped=capped, runs=runs)
 
-    ranked = _ranked(dialect, runs, newest.subquery("window")).subquery("ranked")
+    ranked = _ranked(dialect, runs, window).subquery("ranked")
     order = (ranked.c.score.desc(), ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc())
     hits = (
         select(ranked)
@@ -408,31 +462,106 @@ def search(
         .offset((page - 1) * per_page)
         .subquery("hits")
     )
-    doc = SearchDocument
-    rows = db.session.execute(
-        select(Item, doc.text)
-        .join(hits, hits.c.id == Item.id)
-        .join(doc, doc.item_id == Item.id)
-        .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
-    ).all()
+    found = list(
+        db.session.scalars(
+            select(Item)
+            .join(hits, hits.c.id == Item.id)
+            .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
+        )
+    )
+    locale = locale or "zh_Hans_CN"
     return Results(
         total,
-        [item for item, _text in rows],
+        found,
         page,
         pages,
         per_page,
         q or "",
-        {item.id: snippet(content, runs) for item, content in rows},
+        {item.id: excerpt(item, runs, locale) for item in found},
         capped,
+        runs,
     )
 
 
-def snippet(content: str, runs: list[str], width: int = SNIPPET_CHARS) -> str:
-    """About ``width`` characters of ``content`` around the first match of a run."""
-    positions = [p for p in (content.find(run) for run in runs) if p >= 0]
-    at = min(positions) if positions else 0
+# --- snippets and highlighting ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A result's snippet: ``text`` (plain) and ``html`` (the matches in ``<mark>``), taken from
+    the item's text in the reader's language only — Chinese when the item has none in it, then
+    marked with ``lang`` (a BCP 47 tag) — with the text's own characters (full-width punctuation,
+    capitals: the index compares normalised text, the reader sees the original)."""
+
+    text: str
+    html: Markup
+    lang: str | None = None
+
+
+def _in_language(texts: dict[str, Any] | None, locale: str) -> tuple[str, str | None]:
+    texts = texts or {}
+    if texts.get(locale):
+        return str(texts[locale]), None
+    for fallback in ("zh_Hans_CN", *sorted(texts)):
+        if texts.get(fallback):
+            return str(texts[fallback]), fallback.replace("_", "-")
+    return "", None
+
+
+def match_spans(text: str, runs: list[str]) -> list[tuple[int, int]]:
+    """The ``(start, end)`` spans of ``text`` where a run matches, compared as the index does
+    (:func:`core.search.tokens.normalise`, character by character), merged and in order."""
+    if not text or not runs:
+        return []
+    pieces, source = [], []
+    for i, char in enumerate(text):
+        normal = tokens.normalise(char)
+        pieces.append(normal)
+        source.extend([i] * len(normal))
+    normal = "".join(pieces)
+    spans = []
+    for run in runs:
+        at = normal.find(run)
+        while at >= 0:
+            spans.append((source[at], source[at + len(run) - 1] + 1))
+            at = normal.find(run, at + len(run))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, runs: list[str], spans: list[tuple[int, int]] | None = None) -> Markup:
+    """``text`` escaped, with every match of ``runs`` in ``<mark>``."""
+    spans = match_spans(text, runs) if spans is None else spans
+    out, last = [], 0
+    for start, end in spans:
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>%s</mark>") % text[start:end])
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def excerpt(item: Item, runs: list[str], locale: str, width: int = SNIPPET_CHARS) -> Excerpt:
+    """About ``width`` characters of the item's body (in the reader's language) around its
+    first match, the matches highlighted (see :class:`Excerpt`)."""
+    version = item.current_version
+    body, lang = _in_language(version.bodies if version else {}, locale)
+    content = " ".join(html.unescape(plain_text(body)).split())
+    spans = match_spans(content, runs)
+    at = spans[0][0] if spans else 0
     start = max(0, at - width // 3)
     end = min(len(content), start + width)
     start = max(0, min(start, end - width))
-    excerpt = " ".join(content[start:end].split())
-    return ("…" if start > 0 else "") + excerpt + ("…" if end < len(content) else "")
+    inside = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
+    part = content[start:end]
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(content) else ""
+    marked = Markup("").join((escape(before), highlight(part, runs, inside), escape(after)))
+    return Excerpt(f"{before}{part}{after}", marked, lang)

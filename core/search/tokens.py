@@ -77,6 +77,18 @@ def root_token(root_id: int) -> str:
     return f"{ROOT_MARK}{int(root_id)}"
 
 
+PUBLIC_TOKEN = f"{ROOT_MARK}public"
+"""The one token of a document whose item is visible to everyone (``visible_scope`` public):
+anonymous searches AND it to their query, so that the index enumerates only what they may see
+(the visibility layer still decides; this only narrows the candidates). The item events that
+change an item's visible scope (publication, widening) reindex it."""
+
+
+def marks(root_id: int, public: bool) -> str:
+    """The marker tokens of a document (county, public)."""
+    return f"{root_token(root_id)} {PUBLIC_TOKEN}" if public else root_token(root_id)
+
+
 def _checked(token: str) -> str:
     # by construction; asserted because the query syntax below relies on it
     if not token.isalnum():
@@ -84,9 +96,9 @@ def _checked(token: str) -> str:
     return token
 
 
-def fts5_query(query_runs: list[str], root_id: int | None = None) -> str:
+def fts5_query(query_runs: list[str], root_id: int | None = None, public: bool = False) -> str:
     """SQLite FTS5 MATCH expression: each run a phrase of its bigrams (or a prefix), ANDed
-    (and the county's token when ``root_id`` is given)."""
+    (and the county's token when ``root_id`` is given, the public token when ``public``)."""
     parts = []
     for run in query_runs:
         if len(run) == 1:
@@ -95,10 +107,12 @@ def fts5_query(query_runs: list[str], root_id: int | None = None) -> str:
             parts.append('"' + " ".join(_checked(b) for b in bigrams(run)) + '"')
     if root_id is not None:
         parts.append(f'"{root_token(root_id)}"')
+    if public:
+        parts.append(f'"{PUBLIC_TOKEN}"')
     return " AND ".join(parts)
 
 
-def tsquery(query_runs: list[str], root_id: int | None = None) -> str:
+def tsquery(query_runs: list[str], root_id: int | None = None, public: bool = False) -> str:
     """PostgreSQL ``tsquery`` text (cast, not parsed): every bigram of every run ANDed (or a
     prefix). The ``tsvector`` it is matched against is the *set* of a document's tokens, so the
     query finds candidates; ``core.search.operations`` confirms each run of three or more
@@ -112,4 +126,6 @@ def tsquery(query_runs: list[str], root_id: int | None = None) -> str:
             parts.extend(f"'{_checked(b)}'" for b in dict.fromkeys(bigrams(run)))
     if root_id is not None:
         parts.append(f"'{root_token(root_id)}'")
+    if public:
+        parts.append(f"'{PUBLIC_TOKEN}'")
     return " & ".join(parts)

@@ -48,14 +48,13 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel.dates import format_date, format_datetime
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
 from core import db, localtime, permissions
 from core.errors import UserError
-from core.i18n import locale
+from core.i18n import format_day, format_moment, locale
 from tenants import resolution
 from tenants.models import User
 
@@ -241,7 +240,7 @@ def when(moment: datetime | None, fmt: str = "short", org: Any = None) -> str:
     if moment is None:
         return ""
     zone = localtime.zone(org if org is not None else g.get("org"))
-    return format_datetime(moment, fmt, tzinfo=zone, locale=locale())
+    return format_moment(moment, fmt, zone.key, locale())
 
 
 def day(value: date | datetime | None, fmt: str = "medium", org: Any = None) -> str:
@@ -250,7 +249,7 @@ def day(value: date | datetime | None, fmt: str = "medium", org: Any = None) -> 
         return ""
     if isinstance(value, datetime):
         value = localtime.date_of(value, org if org is not None else g.get("org"))
-    return format_date(value, fmt, locale=locale())
+    return format_day(value, fmt, locale())
 
 
 def safe_next(target: str | None) -> str:

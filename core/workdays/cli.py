@@ -9,6 +9,7 @@ import click
 
 from core.cliutil import operation
 from core.errors import UserError
+from core.progress import progress
 from core.workdays import operations as workdays
 from core.workdays import schedule, seed
 
@@ -76,7 +77,8 @@ def calendar_seed(years: tuple[int, ...]):
             f"chinese-calendar {seed.package_version()} does not know "
             f"{', '.join(map(str, unknown))}; import the official schedule instead."
         )
-    loaded = workdays.seed_from_package(years or None)
+    with progress("calendar years") as bar:
+        loaded = workdays.seed_from_package(years or None, progress=bar.set)
     if loaded:
         click.echo(f"Loaded from chinese-calendar: {', '.join(map(str, loaded))}.")
     else:

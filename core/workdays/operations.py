@@ -32,7 +32,7 @@ computation on an empty calendar seeds it from the ``chinese-calendar`` package
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -531,15 +531,23 @@ def import_schedule(
     )
 
 
-def seed_from_package(years: Iterable[int] | None = None, *, actor: Any = None) -> list[int]:
+def seed_from_package(
+    years: Iterable[int] | None = None,
+    *,
+    actor: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
     """Load every year the ``chinese-calendar`` package knows (or those of ``years``) that the
-    calendar does not hold yet; a loaded year is left as it is. Returns the years loaded."""
+    calendar does not hold yet; a loaded year is left as it is. Returns the years loaded.
+    ``progress(done, total)`` is told after each year (a command shows it)."""
     known = set(seed.package_years())
     wanted = sorted(known if years is None else known & set(years))
     have = set(db.session.scalars(select(WorkdayYear.year)))
     note = f"chinese-calendar {seed.package_version()}"
     loaded = []
-    for year in wanted:
+    for done, year in enumerate(wanted, start=1):
+        if progress is not None:
+            progress(done, len(wanted))
         if year in have:
             continue
         try:

@@ -415,21 +415,3 @@ def open_feedback(township: Organisation) -> list[tuple[Organisation, FeedbackEn
         .order_by(FeedbackEntry.received_on, FeedbackEntry.id)
     )
     return [(villages[e.org_id], e) for e in rows]
-
-
-BOARD_STATES = ("published", "amendment_pending", "revocation_pending")
-
-
-def public_items(org: Organisation) -> list[Item]:
-    """The village's published public items: the content of every channel (VIL-5)."""
-    return list(
-        session.scalars(
-            select(Item)
-            .where(
-                Item.org_id == org.id,
-                Item.state.in_(BOARD_STATES),
-                Item.visible_scope == "public",  # not before an internal-first period ends
-            )
-            .order_by(Item.published_at.desc(), Item.id.desc())
-        )
-    )

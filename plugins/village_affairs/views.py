@@ -21,6 +21,7 @@ from core.toolkit import (
     require_sign_in,
     session,
 )
+from core.toolkit import notice_board as board_context
 from plugins.village_affairs import operations as ops
 from plugins.village_affairs.models import RELATIONS, SUPERVISOR_ROLES, CommitteeMember, Supervisor
 
@@ -176,4 +177,5 @@ def villages_feedback():
 @portal.get("/notice-board")
 def notice_board():
     org = current_org()
-    return render("village_affairs/notice_board.html", org=org, items=ops.public_items(org))
+    # the printed board's content (core's board.pdf, the same as the portal: VIL-5)
+    return render("village_affairs/notice_board.html", org=org, **board_context(org))

@@ -1,4 +1,5 @@
-"""Search latency at scale (DESIGN.md "Budgets": p95 under 20 ms at 300,000 items, full recall).
+"""Search latency at scale (DESIGN.md "Budgets": at 300,000 items, p95 under 20 ms on SQLite and
+under 50 ms on PostgreSQL for two-character and mixed queries, with full substring recall).
 
 Not part of the default test run (``tests/conftest.py`` ignores ``tests/bench``). Run it with::
 
@@ -8,9 +9,9 @@ Not part of the default test run (``tests/conftest.py`` ignores ``tests/bench``)
 
 Settings (environment variables):
 
-* ``GONGKAI_BENCH_ITEMS`` — number of items (default 100000; the budget is stated for 300000);
-* ``GONGKAI_BENCH_POSTGRES`` — a PostgreSQL URL of an *empty* database to measure as well, or
-  ``auto`` for a throwaway cluster (``tests.services.PostgresServer``, needs the server binaries);
+* ``GONGKAI_BENCH_ITEMS`` — number of items (default 300000, the budget's size);
+* ``GONGKAI_BENCH_POSTGRES`` — a PostgreSQL URL of an *empty* database to measure, ``auto``
+  (the default) for a throwaway cluster (``tests.services.PostgresServer``), or ``no``;
 * ``GONGKAI_BENCH_SEED`` — a UTF-8 text file whose clauses make up the synthetic items (default:
   ``shared/reference/source-plans.txt`` beside the repository when it exists, else the Chinese
   texts of the demo catalogues);
@@ -44,6 +45,16 @@ QUERIES_2 = "党费 党员 支部 公开 监督 民主 幼儿 群众 廉政 制�
 QUERIES_4 = "党务公开 基层组织 党风廉政 领导班子 科学发展 党内民主 民主生活 思想政治".split()  # noqa: SIM905
 QUERIES_4 += ["广大党员", "创先争优"]
 QUERIES_1 = ["党", "费"]
+QUERIES_MIXED = [
+    "党费 公开",
+    "党员 监督",
+    "支部 换届",
+    "2011年 党员",
+    "组织 制度 公开",
+    "党风廉政 建设",
+]
+BUDGETS = {"sqlite": 20.0, "postgresql": 50.0}
+"""p95 in ms for the two-character and the mixed queries, every searcher."""
 REPO = Path(__file__).resolve().parents[2]
 SCOPES = ["public"] * 6 + ["party_wide"] * 3 + ["unit"]
 
@@ -51,7 +62,12 @@ SCOPES = ["public"] * 6 + ["party_wide"] * 3 + ["unit"]
 def seed_clauses() -> list[str]:
     path = os.environ.get("GONGKAI_BENCH_SEED")
     candidates = (
-        [Path(path)] if path else [REPO.parent / "shared" / "reference" / "source-plans.txt"]
+        [Path(path)]
+        if path
+        else [
+            folder / "shared" / "reference" / "source-plans.txt"
+            for folder in (REPO.parent, REPO.parent.parent)
+        ]
     )
     for candidate in candidates:
         if candidate.exists():
@@ -157,6 +173,7 @@ def build(url: str, n: int, instance: Path) -> tuple[list[tuple[int, str, int]],
                 cadence=cadence,
                 titles={"zh_Hans_CN": title},
                 bodies={"zh_Hans_CN": body},
+                public=scope == "public",
             )
             docs.append({"item_id": item_id, **fields})
             if scope == "public":
@@ -207,7 +224,13 @@ def measure(label: str, public, env: dict, runs: int) -> dict:
         "county portal": (None, county),
         "member": (member, None),
     }
-    for name, queries in (("1-char", QUERIES_1), ("2-char", QUERIES_2), ("4-char", QUERIES_4)):
+    groups = (
+        ("1-char", QUERIES_1),
+        ("2-char", QUERIES_2),
+        ("4-char", QUERIES_4),
+        ("mixed", QUERIES_MIXED),
+    )
+    for name, queries in groups:
         for who, (user, within) in searchers.items():
             times: list[float] = []
             for q in queries:
@@ -221,11 +244,12 @@ def measure(label: str, public, env: dict, runs: int) -> dict:
                 if user is not None:
                     continue
                 # substring recall and precision of 1.0 (anonymous: the public items)
+                words = tokens.query_runs(q)
                 truth = sorted(
                     (
                         i
                         for i, t, root in public
-                        if q in t and (within is None or root == within.id)
+                        if all(r in t for r in words) and (within is None or root == within.id)
                     ),
                     reverse=True,
                 )
@@ -247,7 +271,10 @@ def bench_database(label: str, url: str, n: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as instance:
         public, env = build(url, n, Path(instance))
         try:
-            hits = {q: sum(q in t for _, t, _ in public) for q in QUERIES_2 + QUERIES_4}
+            hits = {
+                q: sum(all(r in t for r in q.split()) for _, t, _ in public)
+                for q in QUERIES_2 + QUERIES_4 + QUERIES_MIXED
+            }
             print(f"  public hits per query: min {min(hits.values())}, max {max(hits.values())}")
             return measure(label, public, env, runs)
         finally:
@@ -258,14 +285,16 @@ def bench_database(label: str, url: str, n: int, runs: int) -> dict:
 
 
 def run() -> dict:
-    n = int(os.environ.get("GONGKAI_BENCH_ITEMS", "100000"))
+    n = int(os.environ.get("GONGKAI_BENCH_ITEMS", "300000"))
     runs = int(os.environ.get("GONGKAI_BENCH_RUNS", "5"))
     reports = {}
     with tempfile.TemporaryDirectory() as folder:
         print(f"\nsearch benchmark, {n} items")
         reports["sqlite"] = bench_database("SQLite", f"sqlite:///{folder}/bench.sqlite", n, runs)
-    pg = os.environ.get("GONGKAI_BENCH_POSTGRES")
-    if pg == "auto":
+    pg = os.environ.get("GONGKAI_BENCH_POSTGRES", "auto")
+    if pg == "no":
+        pass
+    elif pg == "auto":
         from tests.services import PostgresServer
 
         server = PostgresServer().start()
@@ -280,8 +309,22 @@ def run() -> dict:
     return reports
 
 
+def over_budget(reports: dict) -> list[str]:
+    """The (database, queries, searcher) whose p95 misses its budget."""
+    missed = []
+    for database, report in reports.items():
+        for (name, who), (_p50, p95, _max) in report.items():
+            if name in ("2-char", "mixed") and p95 >= BUDGETS[database]:
+                missed.append(f"{database} {name} {who}: p95 {p95:.1f} ms >= {BUDGETS[database]}")
+    return missed
+
+
 def test_search_latency():
-    run()
+    reports = run()
+    missed = over_budget(reports)
+    for line in missed:
+        print("  MISSED:", line)
+    assert not missed
 
 
 if __name__ == "__main__":

@@ -8,5 +8,7 @@ import pytest
 
 def pytest_collect_file(parent, file_path):
     if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        if parent.session.isinitpath(file_path):  # named on the command line: pytest collects it
+            return None
         return pytest.Module.from_parent(parent, path=file_path)
     return None

@@ -16,6 +16,7 @@ from core.items import operations as items
 from core.items.models import Item
 from core.notifications import operations as notifications
 from core.plugins.testing import csrf_token
+from core.portal.board import build as board_of
 from core.workflow.engine import TransitionRefused
 from plugins.village_affairs import operations as va
 from tenants.operations import get_org
@@ -500,7 +501,7 @@ def test_demo_is_idempotent(app, make_org, client):
     assert "0 organisations created" in again and "0 village items" in again
     village = get_org("hongjiang-qiancheng-village1")
     assert [s.role for s in va.supervisors(village)] == ["chair", "member"]
-    assert len(va.public_items(village)) == 1 and len(va.awaiting_signoff(village)) == 1
+    assert len(board_of(village).items()) == 1 and len(va.awaiting_signoff(village)) == 1
     board = client.get("/o/hongjiang-qiancheng-village1/village_affairs/notice-board")
     assert "2026年第三季度村级重要工作进展" in board.get_data(as_text=True)
 

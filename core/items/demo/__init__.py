@@ -52,6 +52,7 @@ from core.items.demo import content
 from core.items.demo.content import Period, Text
 from core.items.models import DisclosureFlag, Item
 from core.params import operations as params
+from core.progress import progress
 from tenants import operations as tenants
 
 SHOWCASE = {  # county: the unit that shows every kind of item
@@ -552,8 +553,10 @@ def load(today: date | None = None) -> str:
     (default: today). Returns a one-line summary."""
     real_now = db.utcnow()
     loaded = kept = 0
-    with simulated_clock() as clock:
-        for code, parent_code in demo_codes():
+    codes = list(demo_codes())
+    with simulated_clock() as clock, progress("items (units)", total=len(codes)) as bar:
+        for code, parent_code in codes:
+            bar.advance()
             org = tenants.get_org(code)
             if org is None:
                 raise UserError(f"The demo organisation {code} is missing: load the demo first.")
