@@ -1,7 +1,7 @@
 """Public pages: the unit and county portal, item pages, attachments, objections, search, Atom
 feeds and the sitemap.
 
-Every list and item goes through :mod:`core.portal.reading` (the visibility layer): an anonymous
+Every list and item goes through :mod:`core.items.reading` (the visibility layer): an anonymous
 visitor sees ``public`` items only, on every page, feed, search result and in the sitemap
 (SCOPE-1); an item the visitor may not see, or of another organisation than the URL's, is a 404
 (never a 403, which would confirm that it exists). Feeds and the sitemap always have the anonymous
