@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core import audit, db, events, localtime
+from core import text as text_cleaning
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
 from core.catalogue.models import SCOPES
@@ -241,7 +242,7 @@ def clean_plan(
     if entry is not None and out["decision_date"] and not period_key:
         period_key = period_for(entry.cadence, out["decision_date"])
     if period_key and entry is not None:
-        year = int(str(period_key)[:4]) if str(period_key)[:4].isdigit() else None
+        year = text_cleaning.ascii_int(str(period_key)[:4], minimum=1, maximum=9999)
         expected = (
             {e.period_key for e in schedule.expected(effective, year) if e.entry_key == entry.key}
             if year
