@@ -5,7 +5,6 @@ with its documents; a grant that publishes an item; the filing of declines with 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +29,6 @@ from core.items import content as item_content
 from core.items import operations as items
 from core.items.models import Item
 from core.params import operations as params
-from core.storage import storage
 from core.workflow import engine
 from core.workflow.engine import SYSTEM, TransitionRefused
 from tenants.models import Organisation
@@ -220,19 +218,11 @@ def _decide(req, outcome, transition, fields, files, actor) -> RequestDecision:
 
 
 def _store(req, decision, filename: str, data: bytes, actor) -> RequestAttachment:
-    suffix, content_type = item_content.check_attachment(filename, data)
-    key = storage().put(data, suffix)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
     att = RequestAttachment(
         request_id=req.id,
         decision_id=decision.id,
         org_id=req.org_id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        uploaded_by_id=getattr(actor, "id", None),
+        **item_content.store_attachment(filename, data, actor),
     )
     db.session.add(att)
     db.session.flush()
