@@ -122,6 +122,12 @@ def sweeps() -> list[Sweep]:
 # --- connection and queues -------------------------------------------------------------------
 
 
+def set_org_loader(load: Callable[[int], Any]) -> None:
+    """How a job finds its organisation from its id (the composition passes the tenants' model;
+    the kernel knows no model of a later layer)."""
+    _state["load_org"] = load
+
+
 def init_app(app) -> None:
     """Remember the app (jobs run in its context) and connect to Redis or fakeredis."""
     _state["app"] = app
@@ -334,10 +340,9 @@ def run_job(func: str, args: list, kwargs: dict, org_id: int | None = None) -> A
         raise RuntimeError("core.jobs.init_app() was not called in this process")
     with _own_session(), db.writing(), app.app_context():
         g.org = None
-        if org_id is not None:
-            from tenants.models import Organisation
-
-            g.org = db.session.get(Organisation, org_id)
+        load_org = _state.get("load_org")
+        if org_id is not None and load_org is not None:
+            g.org = load_org(org_id)
         result = resolve(func)(*args, **kwargs)
         db.commit()
         return result
