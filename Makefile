@@ -13,7 +13,7 @@ help:
 	@echo "make demo-sso – the demo with a local government portal (OIDC) on http://127.0.0.1:9400"
 	@echo "make test    – the whole test suite (SQLite and PostgreSQL, real Redis)"
 	@echo "make lint    – ruff check and format check"
-	@echo "make rules   – each DOMAIN.md rule with the tests that enforce it"
+	@echo "make rules   – each rule of docs/rules.md with its tests (fails while one has none)"
 	@echo "make i18n    – extract, update and compile the translation catalogs"
 
 $(BIN)/python:

@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 import core
 import tenants
-from core import db, i18n, jobs, ratelimit, text, themes
+from core import db, i18n, jobs, ratelimit, text, themes, web
 from core.api import auth as api_auth
 from core.api import errors as api_errors
 from core.config import load_settings
@@ -26,7 +26,7 @@ from core.plugins import Plugins
 from core.plugins import init_app as init_plugins
 from core.storage import request_limit_text
 from tenants import resolution
-from tenants.models import User
+from tenants.models import Organisation, User
 
 log = logging.getLogger(__name__)
 DB_INT_MAX = 2**31 - 1
@@ -54,6 +54,10 @@ in a minute.</p>
 قايتا سىناڭ.</p></body></html>"""
 """What a visitor reads while the database is unreachable, should even the error page need it."""
 
+PAGE_MODULES = ("views", "public", "api")
+"""The file roles that hold blueprints: ``views`` (the console), ``public`` (the public site's
+pages of a package that has both) and ``api`` (JSON)."""
+
 
 class DatabaseInteger(IntegerConverter):
     """``<int:...>`` of every route: at most the largest integer key of the databases
@@ -66,13 +70,12 @@ class DatabaseInteger(IntegerConverter):
 
 
 def discover_blueprints():
-    """Every Blueprint of a ``views``, ``api`` or ``public`` module in core and tenants (found,
-    not listed)."""
+    """Every Blueprint of a :data:`PAGE_MODULES` module in core and tenants (found, not listed)."""
     from flask import Blueprint
 
     for package in (core, tenants):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] in ("views", "api", "public"):
+            if info.name.rsplit(".", 1)[-1] in PAGE_MODULES:
                 module = importlib.import_module(info.name)
                 for value in vars(module).values():
                     if isinstance(value, Blueprint) and value.import_name == module.__name__:
@@ -127,8 +130,10 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     app.after_request(_no_shared_cookies)  # registered first: runs after every other one
     app.extensions["gongkai.plugins"] = plugins or Plugins()
     jobs.init_app(app)
+    jobs.set_org_loader(lambda org_id: db.session.get(Organisation, org_id))
     i18n.init_app(app)
     themes.init_app(app)
+    web.init_app(app)  # template globals of every page (console_may, when, day)
     csrf.init_app(app)
     ratelimit.init_app(app)
     _init_login(app)
@@ -162,7 +167,7 @@ def _init_login(app: Flask) -> None:
     def load_user(user_id: str):
         from flask import session
 
-        from core.auth.signin import GENERATION_KEY
+        from tenants.signin import GENERATION_KEY
 
         try:
             user = db.session.get(User, int(user_id))

@@ -5,15 +5,18 @@ A refused command prints why on standard error and exits with code 2; nothing is
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import sys
 import time
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from core import db, jobs, migrate
+from core import db, jobs, migrations
 from core.app import create_app
 from core.cliutil import operation
 from core.config import ConfigError
@@ -90,11 +93,11 @@ def db_group():
 @with_appcontext
 def db_upgrade(revision: str):
     """Create or upgrade the schema to REVISION (default: the latest)."""
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
     from core.portal import response_cache
 
     response_cache.bump_now({response_cache.EVERYTHING})  # a migration may change any page
-    click.echo(f"Database at revision {migrate.current(current_app.config['DATABASE_URL'])}.")
+    click.echo(f"Database at revision {migrations.current(current_app.config['DATABASE_URL'])}.")
 
 
 @db_group.command("downgrade")
@@ -102,14 +105,14 @@ def db_upgrade(revision: str):
 @with_appcontext
 def db_downgrade(revision: str):
     """Downgrade the schema to REVISION."""
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrations.downgrade(current_app.config["DATABASE_URL"], revision)
 
 
 @db_group.command("current")
 @with_appcontext
 def db_current():
     """Show the schema revision of the database."""
-    click.echo(migrate.current(current_app.config["DATABASE_URL"]) or "empty database")
+    click.echo(migrations.current(current_app.config["DATABASE_URL"]) or "empty database")
 
 
 @db_group.command("check")
@@ -126,12 +129,12 @@ def db_check(wait: int):
     deadline = time.monotonic() + wait
     while True:
         try:
-            missing = migrate.pending(url)
+            missing = migrations.pending(url)
             problem = f"the database lacks the revisions {', '.join(missing)}" if missing else ""
         except Exception as exc:  # database not reachable yet
             problem = f"the database is not reachable ({type(exc).__name__})"
         if not problem:
-            click.echo(f"Database schema is up to date ({', '.join(migrate.heads(url))}).")
+            click.echo(f"Database schema is up to date ({', '.join(migrations.heads(url))}).")
             return
         if time.monotonic() >= deadline:
             click.echo(f"Not ready: {problem}; run `gongkai db upgrade`.", err=True)
@@ -144,7 +147,7 @@ def db_check(wait: int):
 @with_appcontext
 def db_revision(message: str):
     """Autogenerate a migration from the models (for developers)."""
-    migrate.revision(current_app.config["DATABASE_URL"], message)
+    migrations.revision(current_app.config["DATABASE_URL"], message)
 
 
 # --- translations --------------------------------------------------------------------------
@@ -294,10 +297,6 @@ def demo_load():
         "sectors": set(plugins.sectors()),
         "themes": set(current_app.extensions["gongkai.themes"]),
     }
-    from plugins.school_affairs import demo as school_affairs_demo
-    from plugins.three_important import demo as three_important_demo
-    from plugins.village_affairs import demo as village_affairs_demo
-
     loaders = [
         ("counties", lambda: tenants.demo.load(**known)),
         ("catalogues", core.catalogue.demo.load),
@@ -306,13 +305,24 @@ def demo_load():
         ("requests", core.disclosure_requests.demo.load),
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
-        ("school affairs", school_affairs_demo.load),
-        ("three important", three_important_demo.load),
-        ("village affairs", village_affairs_demo.load),
+        *plugin_demo_loaders(),  # after core's, through the hook demo_data
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters
         for summary in stages(loaders):
-            click.echo(summary)
+            if summary:
+                click.echo(summary)
+
+
+def plugin_demo_loaders() -> list[tuple[str, Any]]:
+    """``(plugin name, load)`` of every installed plugin's demo data (hook ``demo_data``), in
+    the order of their names: core never imports a plugin."""
+    plugins = current_app.extensions["gongkai.plugins"]
+    return sorted(plugins.implementations("demo_data"), key=lambda pair: pair[0])
+
+
+def plugin_demos() -> list[str]:
+    """Load the demo data of every installed plugin: the lines they print."""
+    return [str(line) for _name, load in plugin_demo_loaders() if (line := load())]
 
 
 @demo_group.command("synthesize")
@@ -331,33 +341,16 @@ def demo_synthesize(counties: int, units_per_county: int, items: int, seed: int)
 
 
 def register_commands() -> None:
-    """Attach the command groups of the other packages (found by name: ``cli.py`` modules)."""
-    import tenants.cli
+    """Attach the commands of the other packages: every ``cli`` module of core and tenants (found
+    by name, not listed) hands its commands over in ``COMMANDS``."""
+    import core
+    import tenants
 
-    for group in tenants.cli.COMMANDS:
-        main.add_command(group)
-    import core.api.cli
-    import core.catalogue.cli
-    import core.params.cli
-    import core.plugin_cli
-    import core.register.cli
-    import core.search.cli
-    import core.sso.cli
-
-    main.add_command(core.api.cli.tokens_group)
-    main.add_command(core.catalogue.cli.catalogue_group)
-    main.add_command(core.params.cli.params_group)
-    main.add_command(core.plugin_cli.plugins_group)
-    main.add_command(core.register.cli.register_group)
-    main.add_command(core.search.cli.search_group)
-    main.add_command(core.sso.cli.sso_group)
-    import core.workdays.cli
-
-    main.add_command(core.workdays.cli.calendar_group)
-    import core.notifications.cli
-
-    main.add_command(core.notifications.cli.notifications_group)
-    main.add_command(core.notifications.cli.mail_debug_command)
+    for package in (core, tenants):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1] == "cli" and info.name != "core.cli":
+                for command in importlib.import_module(info.name).COMMANDS:
+                    main.add_command(command)
 
 
 register_commands()

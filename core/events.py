@@ -28,7 +28,7 @@ item_widened = events.signal("item-widened")
 user_signed_in = events.signal("user-signed-in")
 """``sender``: the User who just signed in; ``method`` ("password", "oidc", ...), ``provider``
 (the sign-in provider's name or None), ``carried``: a dict of the values the pre-sign-in session
-held under :data:`core.auth.signin.CARRY_OVER` keys (e.g. a pending invitation token)."""
+held under :data:`tenants.signin.CARRY_OVER` keys (e.g. a pending invitation token)."""
 
 # --- disclosure requests (依申请公开) -----------------------------------------------------------
 request_submitted = events.signal("request-submitted")

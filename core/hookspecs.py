@@ -22,6 +22,7 @@ Hook families and how they are called:
   plugin): :func:`periodic_jobs`.
 * **Permission decisions** (per organisation): :func:`permission_decision`.
 * **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
+* **Demo data** (process-wide, ``gongkai demo load``): :func:`demo_data`.
 
 Assessment metrics and report sections arrive with the features that call them (assessment
 schemes, half-year reports); there is no hook without a caller.
@@ -154,3 +155,11 @@ def permission_decision(actor, action, org, obj):
 @hookspec
 def signin_provider_kinds():
     """Sign-in provider kinds this plugin offers: ``{kind: SigninProvider subclass}``."""
+
+
+# --- demo data (process-wide) ----------------------------------------------------------------
+
+
+@hookspec
+def demo_data():
+    """Load the plugin's demo data (``gongkai demo load``, idempotent): a line to print or None."""

@@ -234,6 +234,24 @@ _ = lazy_gettext
 LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English", "ug": "ئۇيغۇرچە"}
 
 
+def locale() -> str:
+    """The locale of the current request (or of ``force_locale``), as a string."""
+    return str(get_locale() or "zh_Hans_CN")
+
+
+def yes_no(value) -> str:
+    """ "yes" or "no" in the reader's language."""
+    from flask_babel import gettext
+
+    return gettext("yes") if value else gettext("no")
+
+
+def localised(texts: dict[str, str] | None, locale: str) -> str:
+    """The text of a ``{locale: text}`` dict in ``locale``, else Chinese, else any; "" if none."""
+    texts = texts or {}
+    return texts.get(locale) or texts.get("zh_Hans_CN") or next(iter(texts.values()), "")
+
+
 def normalise(value: str | None) -> str | None:
     """Map a language tag (``zh-CN``, ``zh_Hans``, ``en-GB``, ``ug-CN`` ...) to a shipped locale."""
     if not value:

@@ -156,6 +156,12 @@ def sweeps() -> list[Sweep]:
 # --- connection and queues -------------------------------------------------------------------
 
 
+def set_org_loader(load: Callable[[int], Any]) -> None:
+    """How a job finds its organisation from its id (the composition passes the tenants' model;
+    the kernel knows no model of a later layer)."""
+    _state["load_org"] = load
+
+
 def init_app(app) -> None:
     """Remember the app (jobs run in its context) and connect to Redis or fakeredis."""
     _state["app"] = app
@@ -439,10 +445,9 @@ def run_job(
                 db.session.rollback()
                 return None
         g.org = None
-        if org_id is not None:
-            from tenants.models import Organisation
-
-            g.org = db.session.get(Organisation, org_id)
+        load_org = _state.get("load_org")
+        if org_id is not None and load_org is not None:
+            g.org = load_org(org_id)
         result = resolve(func)(*args, **kwargs)
         if entry is not None:
             entry.finished_at = db.utcnow()

@@ -68,12 +68,15 @@ def init_app(app: Flask) -> Limiter:
     return limiter
 
 
-def limit(value: str, *, scope: str):
-    """A context manager counting one hit of the current client against ``value``
-    (``"10 per hour;3 per minute"``); raises :class:`RateLimitExceeded` beyond it."""
+def limit(value: str, *, scope: str, key: str | None = None):
+    """A context manager counting one hit of the current client (or of ``key``, e.g. a user)
+    against ``value`` (``"10 per hour;3 per minute"``); raises :class:`RateLimitExceeded` beyond
+    it."""
     limiter: Limiter | None = current_app.extensions.get("gongkai.limiter")
     if limiter is None or not limiter.enabled:
         return contextlib.nullcontext()
+    if key is not None:
+        return limiter.limit(value, key_func=lambda: key, scope=scope)
     return limiter.limit(value, scope=scope)
 
 

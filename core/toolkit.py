@@ -19,17 +19,23 @@ What is here:
   for the permission function; ``may(actor, action, obj)`` asks it.
 * ``Organisation``, ``User``, ``Membership``, ``Item`` — models (read them; change them only
   through operations); ``get_org(code)``; ``subtree``, ``ancestors``, ``children`` — tree queries.
-* ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job.
+* ``current_org()`` — the organisation of the request (``/o/<code>/...`` routes) or job;
+  ``require(action)`` — 403 unless the signed-in user may (returns the organisation);
+  ``object_or_404(Model, id)`` — a row of the request's organisation, else 404;
+  ``local_zone(org)``, ``local_date(moment, org)`` — the organisation's time zone and dates.
 * ``is_enabled(org, name)`` — whether ``org`` enables the plugin ``name``.
 * ``notice_board(org)`` — the printed notice board's content (``/o/<code>/board.pdf``) as the
   context of a page of the plugin's own (template ``portal/_board.html``).
-* ``create_item(org, data, actor=...)``, ``SYSTEM`` — draft a disclosure item (it then goes
-  through the normal workflow); the actor of scheduled jobs.
+* ``create_item(org, data, actor=...)``, ``item_step(item, step, actor=...)``, ``SYSTEM`` — draft
+  a disclosure item and run its workflow steps; the actor of scheduled jobs.
+* ``catalogue_version(org, which)``, ``start_catalogue_draft(org, actor=...)``,
+  ``catalogue_step(version, step, actor=...)`` — a unit catalogue and its workflow.
 * ``session`` — the database session of the current request, command or job. Flush if you
   must; never commit (the request, command or job commits once). ``Base``, ``utcnow``,
   ``UTCDateTime`` — for a plugin's own models and migrations; ``CountyKey`` — the mixin every
   model of an organisation's data carries (its ``county_id``, set on insert), and
-  ``add_county_key(op, tables)`` — the migration step that adds and fills it.
+  ``add_county_key(tables)``, ``drop_county_key(tables)`` — the migration steps that add
+  and fill it (and remove it).
 * ``audit_log(...)`` — write an audit entry; ``enqueue(func, *args, org_id=...)`` — a
   background job after the commit; ``operation`` — a command as one unit of work.
 * ``render(template, **context)`` — render a template through the organisation's theme chain;
@@ -62,14 +68,13 @@ from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
-from core.catalogue.models import localised
 from core.cliutil import operation
-from core.console import require_sign_in
 from core.db import Base, CountyKey, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
+from core.i18n import localised
 from core.items.models import Item
 from core.jobs import enqueue
 from core.migrations.county_key import add_county_key, drop_county_key
@@ -80,6 +85,7 @@ from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
 from core.text import ascii_int, clean
 from core.themes import render
+from core.web import require_sign_in
 from core.workflow.engine import SYSTEM
 from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User
@@ -92,6 +98,38 @@ _l = lazy_gettext
 def current_org() -> Organisation | None:
     """The organisation of the current request (routes with ``<org_code>``) or job."""
     return g.get("org")
+
+
+def require(action: str, obj: Any = None) -> Organisation | None:
+    """In a view: 403 unless the signed-in user may do ``action`` to ``obj`` (default: the
+    request's organisation); returns the request's organisation."""
+    from core import web
+
+    web.require(action, obj if obj is not None else current_org())
+    return current_org()
+
+
+def object_or_404(model: type, ident: Any, **owner: Any) -> Any:
+    """In a view: the row ``ident`` of ``model`` (one of your models, with an ``org_id``) if it
+    belongs to the request's organisation, or to the ``owner`` given as attribute values; else
+    404."""
+    from core import web
+
+    return web.object_or_404(model, ident, **owner)
+
+
+def local_zone(org: Organisation | None = None):
+    """The time zone of ``org`` (its own, else Beijing: also the official calendar's)."""
+    from core import localtime
+
+    return localtime.zone(org)
+
+
+def local_date(moment, org: Organisation | None = None):
+    """The date of ``moment`` (an aware datetime) in ``org``'s time zone (default: Beijing)."""
+    from core import localtime
+
+    return localtime.date_of(moment, org)
 
 
 def is_enabled(org: Organisation, name: str) -> bool:
@@ -216,6 +254,40 @@ def create_item(org: Organisation, data: dict[str, Any], *, actor, attachments=(
     return operations.create(org, data, actor=actor, attachments=attachments)
 
 
+def item_step(item: Item, step: str, *, actor=SYSTEM, **inputs) -> Item:
+    """Run a workflow step of an item as ``actor`` (``propose``, ``review``, ``approve``,
+    ``schedule``, ``publish`` ...; see ``core.items.operations.STEPS``), with its inputs (e.g.
+    ``reason="..."``); the workflow decides whether it may run (``UserError`` if not)."""
+    from core.items import operations
+
+    return operations.run_step(item, step, actor=actor, **inputs)
+
+
+def catalogue_version(org: Organisation, which: str = "effective"):
+    """The unit catalogue version of ``org`` that is ``effective`` (in force) or ``open`` (a
+    draft or a submitted version not yet decided), or None."""
+    from core.catalogue import operations
+
+    if which not in ("effective", "open"):
+        raise ValueError("which is 'effective' or 'open'")
+    find = operations.effective_version if which == "effective" else operations.open_version
+    return find(org)
+
+
+def start_catalogue_draft(org: Organisation, *, actor):
+    """Open a draft of ``org``'s catalogue (a copy of the one in force, else from the template)."""
+    from core.catalogue import operations
+
+    return operations.start_draft(org, actor=actor)
+
+
+def catalogue_step(version, step: str, *, actor, comment: str | None = None):
+    """Run a workflow step of a catalogue version (``submit``, ``approve``, ``return`` ...)."""
+    from core.catalogue import operations
+
+    return operations.transition(version, step, actor=actor, comment=comment)
+
+
 __all__ = [
     "FEEDBACK_OPEN_STATES",
     "SYSTEM",
@@ -242,7 +314,9 @@ __all__ = [
     "ancestors",
     "ascii_int",
     "audit_log",
+    "catalogue_step",
     "catalogue_tree",
+    "catalogue_version",
     "children",
     "clean",
     "clear_param",
@@ -261,20 +335,26 @@ __all__ = [
     "hookimpl",
     "http_request",
     "is_enabled",
+    "item_step",
     "lazy_gettext",
+    "local_date",
+    "local_zone",
     "localised",
     "may",
     "ngettext",
     "notice_board",
     "notify",
+    "object_or_404",
     "operation",
     "param_value",
     "register_action",
     "register_notification_kind",
     "render",
+    "require",
     "require_sign_in",
     "session",
     "set_param",
+    "start_catalogue_draft",
     "subtree",
     "url_allowed",
     "utcnow",

@@ -4,7 +4,7 @@ An :class:`Organisation` is a tenant node. The tree is an adjacency list (``pare
 by the database (no self-parent; ``root_id`` names the hosted county) plus a materialised
 ``path`` of ids (``/1/5/12/``) for one-statement subtree and ancestor queries (see
 :mod:`tenants.hierarchy`). Organisation types and sectors are code lists (rows of
-:class:`CodeListEntry`), not enums in code (DOMAIN.md ORG-1).
+:class:`CodeListEntry`), not enums in code (docs/rules.md ORG-1).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def postgres_server():
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def gongkai_database_url(request, tmp_path_factory):
-    """Overrides core.testing's fixture: the whole suite runs on both databases."""
+    """Overrides core.plugins.testing's fixture: the whole suite runs on both databases."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'gongkai-test.sqlite'}"
     server = request.getfixturevalue("postgres_server")

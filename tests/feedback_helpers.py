@@ -8,7 +8,7 @@ from datetime import timedelta
 from core import db
 from core.feedback import operations as feedback
 from core.feedback.models import FeedbackEntry
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests.items_helpers import build_world, published
 
 PASSWORD = "long-enough-pw"

@@ -929,7 +929,7 @@ class Reader:
 
 def readers(app, names: Iterable[str], world: World | None = None) -> list[Reader]:
     """A signed-in client for each of ``names``; with ``world``, also each one's API token."""
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
 
     found = []
     for name in names:

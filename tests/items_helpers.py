@@ -115,3 +115,17 @@ def published(w, **overrides):
     items.publish(item)
     db.session.commit()
     return item
+
+
+def sign_in(app, username, password="long-enough-pw"):
+    """A fresh client signed in as ``username``, reading the pages in English."""
+    from core.plugins.testing import csrf_token
+
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/auth/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, username
+    client.get("/?lang=en")  # remembered in the lang cookie
+    return client

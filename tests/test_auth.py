@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import db
 from core.audit import AuditEntry
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tenants import operations
 
 

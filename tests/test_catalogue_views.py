@@ -11,7 +11,7 @@ from core import db
 from core.catalogue import operations as cat
 from core.catalogue.models import CatalogueVersion
 from core.params import operations as params
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tenants import operations as tenants
 
 PASSWORD = "long-enough-pw"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, text
 
-from core import db, migrate
+from core import db, migrations
 from tests import isolation_world as iw
 
 PLATFORM_TABLES = {
@@ -159,12 +159,12 @@ def test_the_migration_fills_the_key_from_the_data(app):
         plugins = ("school_affairs_0001", "three_important_0001", "village_affairs_0002",
                    "testplugin_0001")  # fmt: skip
         for branch in plugins:
-            migrate.downgrade(url, branch)  # the plugins' county keys depend on core's
-        migrate.downgrade(url, BEFORE_COUNTY_KEY)
+            migrations.downgrade(url, branch)  # the plugins' county keys depend on core's
+        migrations.downgrade(url, BEFORE_COUNTY_KEY)
         columns = {c["name"] for c in inspect(db.get_engine(url)).get_columns("items")}
         assert "county_id" not in columns
     finally:
-        migrate.upgrade(url)
+        migrations.upgrade(url)
     db.session.remove()
     assert _wrong_keys() == {}
     assert _counts() == before

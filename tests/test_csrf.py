@@ -16,7 +16,7 @@ from tests import isolation_world as iw
 STAFF = "iso-b-staff"
 # Writes that a browser session may send without a token, and why.
 EXEMPT = {
-    "portal_api.objections": "anonymous JSON objections: no session to ride; rate-limited",
+    "items_api.objections": "anonymous JSON objections: no session to ride; rate-limited",
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core import db, migrate
+from core import db, migrations
 from tests import deploy_files as files
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -63,7 +63,7 @@ def _populate(url: str, instance: Path) -> dict:
     from tenants import operations as tenants
     from tests.items_helpers import build_world, plan, through_review
 
-    migrate.upgrade(url)
+    migrations.upgrade(url)
     app = create_app(env="testing", database_url=url, instance_path=str(instance),
                      secret_key="backup-test", redis_url=None)  # fmt: skip
     app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"
@@ -170,7 +170,7 @@ def test_the_documented_upgrade_brings_an_older_schema_to_this_release(pg, tmp_p
     done = _run_block("upgrade", env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Database schema is up to date" in done.stdout.splitlines()[-1]
-    assert not migrate.pending(url)
+    assert not migrations.pending(url)
     db.get_engine(url).dispose()
 
 
@@ -186,5 +186,5 @@ def test_two_upgrades_at_once_apply_the_migrations_once(pg, tmp_path):
     for code, out, err in results:
         assert code == 0, out + err
         assert "Database at revision" in out
-    assert not migrate.pending(url)
+    assert not migrations.pending(url)
     db.get_engine(url).dispose()

@@ -19,7 +19,7 @@ from core.evaluation.models import (
     EvaluationUnit,
     EvaluationVoter,
 )
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workflow.engine import SYSTEM
 from core.workflow.models import WorkflowStep
 from tenants import operations as tenants

@@ -27,8 +27,8 @@ from core.catalogue import operations as cat
 from core.cli import main
 from core.feedback import operations as fb
 from core.items import operations as items
+from core.plugins.testing import csrf_token
 from core.spreadsheets import FORMULA_STARTS
-from core.testing import csrf_token
 from tenants import operations as tenants
 from tenants.models import Organisation
 
@@ -68,7 +68,7 @@ SHOWS = {
 }  # fmt: skip
 # Every route that answers a spreadsheet: endpoint -> what it exports.
 ROUTES = {
-    "items_admin.register_export": "register",
+    "register_admin.register_export": "register",
     "feedback_admin.ledger_export": "feedback",
     "opendata.download": "open data",  # public datasets: CSV (and JSON, not a spreadsheet)
 }

@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 
 from core import db, events
 from core.errors import UserError
+from core.feedback import ledger
 from core.feedback import operations as feedback
+from core.feedback import rules as feedback_rules
 from core.feedback.models import STAFF_CHANNELS, FeedbackEntry
 from core.params import operations as params
+from core.plugins.testing import csrf_token
 from core.register.models import RegisterEntry
-from core.testing import csrf_token
 from core.workflow import TransitionRefused
 from tests.feedback_helpers import (
     answered,
@@ -166,7 +168,7 @@ def test_the_honeypot_answers_like_a_success_and_stores_the_entry_as_spam(app, c
     (entry,) = entries()
     assert entry.spam and entry.due_on is None
     assert received == []  # nobody is notified
-    assert feedback.overdue(today=entry.received_on + days(365)) == []
+    assert ledger.overdue(today=entry.received_on + days(365)) == []
     # an admin can take the mark off: then it is due and announced
     feedback.set_spam(entry, actor=w["admin"], spam=False)
     assert not entry.spam and entry.due_on is not None
@@ -302,20 +304,20 @@ def test_a_rectification_result_is_published_unless_the_unit_records_why_not(app
     assert entry.state == "rectifying"
     feedback.answer(entry, actor=w["member"], text="正在整改", channel="phone")
     with force_locale("en"):
-        problems = feedback.closing_problems(entry)
+        problems = feedback_rules.closing_problems(entry)
     assert any("no result" in p for p in problems)
     with pytest.raises(UserError) as refused:
         feedback.record_rectification(entry, actor=w["member"], result="已完成", public=False)
     assert any(p.startswith("reason:") for p in refused.value.problems)
     feedback.record_rectification(entry, actor=w["member"], result="公开栏已更换")
     with force_locale("en"):
-        assert any("publish" in p for p in feedback.closing_problems(entry))
+        assert any("publish" in p for p in feedback_rules.closing_problems(entry))
     with pytest.raises(TransitionRefused):
         feedback.close(entry, actor=w["admin"])
     feedback.record_rectification(
         entry, actor=w["member"], result="公开栏已更换", public=False, reason="涉及个人隐私"
     )
-    assert feedback.closing_problems(entry) == []
+    assert feedback_rules.closing_problems(entry) == []
     feedback.close(entry, actor=w["admin"])
     assert entry.rectification_private_reason == "涉及个人隐私"
 
@@ -485,7 +487,7 @@ def test_the_demo_has_feedback_in_every_state_and_channel_and_loads_once(app, ma
     assert any(e.published and e.answer_published for e in rows)
     assert any(e.rectification_result and e.rectification_public for e in rows)
     assert any(e.rectification_private_reason for e in rows)
-    assert all(feedback.closing_problems(e) == [] for e in rows if e.state == "closed")
+    assert all(feedback_rules.closing_problems(e) == [] for e in rows if e.state == "closed")
     assert register.verify() == []
     assert "0 units loaded, 2 had feedback already" in demo.load()
     assert len(entries()) == len(rows)

@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core import db
+from core import db, localtime
 from core.feedback import operations as feedback
 from core.feedback.models import FeedbackEntry
+from core.plugins.testing import csrf_token
 from core.register.models import RegisterEntry
-from core.testing import csrf_token
 from tests.feedback_helpers import (
     answered,
     closed,
@@ -334,7 +334,7 @@ def test_an_export_follows_the_ledgers_access_rules(app, w):
 
 
 def test_statistics_per_unit_and_per_subtree(app, w):
-    today = feedback.today_for(w["unit"])
+    today = localtime.today(w["unit"])
     late = recorded(w, "hotline", received_on=today - days(40))  # due long ago
     feedback.assign(late, actor=w["admin"], handler=w["member"])
     feedback.answer(late, actor=w["member"], text="迟到的答复", channel="phone")  # late

@@ -13,7 +13,7 @@ from core import db
 from core.app import create_app
 from core.audit import AuditEntry
 from core.items.models import Attachment
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests import isolation_world as iw
 
 HEADERS = {
@@ -345,7 +345,7 @@ class TestRateLimits:
         world = iw.build()
         writes = anonymous_writes(app, world)
         endpoints = {c.endpoint for c in writes}
-        assert {"portal.objection", "portal_api.objections", "auth.login"} <= endpoints, endpoints
+        assert {"portal.objection", "items_api.objections", "auth.login"} <= endpoints, endpoints
         problems = limit_problems(app, writes)
         assert not problems, "\n".join(problems)
 

@@ -48,7 +48,7 @@ PUBLIC_BY_DESIGN = {
     "portal.search": "search of an organisation's disclosed items",
     "portal.feed": "the Atom feed of public items",
     "portal_site.sitemap": "every public item's URL",
-    "portal_api.items": "the disclosed items of an organisation as JSON",
+    "items_api.items": "the disclosed items of an organisation as JSON",
     "auth.login": "the sign-in page",
     "auth.logout": "the sign-out page",
     "sso.start": "sign-in through a county's portal: open to every visitor",
@@ -56,9 +56,9 @@ PUBLIC_BY_DESIGN = {
     "invitations.show": "an invitation link works for whoever holds it; the suite fills it "
     "with withdrawn, expired and forged tokens, which must show and change nothing",
     "invitations.accept": "(the same link's button)",
-    "api.organisations": "the hosted organisations (public directory)",
-    "api.organisation": "one organisation's public details",
-    "api.tree": "an organisation's public subtree",
+    "portal_api.organisations": "the hosted organisations (public directory)",
+    "portal_api.organisation": "one organisation's public details",
+    "portal_api.tree": "an organisation's public subtree",
     "requests.new": "any signed-in person may request disclosure from any unit (REQ-1); a "
     "form that does not validate changes nothing",
     "requests_api.file_request": "(the same through the API, with a token)",
@@ -98,15 +98,15 @@ PUBLIC_ITEM_PAGES = {
     "portal.attachment": "an attachment of a disclosed item",
     "portal.objection": "objections to a public notice (no account needed)",
     "portal.objection_received": "the confirmation of an objection",
-    "portal_api.item": "a disclosed item as JSON",
-    "portal_api.versions": "the published versions of a disclosed item",
-    "portal_api.objections": "objections to a public notice through the API (no account needed)",
+    "items_api.item": "a disclosed item as JSON",
+    "items_api.versions": "the published versions of a disclosed item",
+    "items_api.objections": "objections to a public notice through the API (no account needed)",
     "board.item_qr": "the QR code of a public item's page (404 for any other item)",
 }
 # What a request may change, by design, on its own URL (else the database must stay the same).
 MAY_CHANGE = {
     "portal.objection": {"item_objections", "audit_entries"},  # an objection to a public notice
-    "portal_api.objections": {"item_objections", "audit_entries"},
+    "items_api.objections": {"item_objections", "audit_entries"},
     # feedback from anyone (its notification jobs wait in the outbox)
     "feedback.give": {"feedback_entries", "audit_entries", "job_outbox"},
     "feedback_api.submit": {"feedback_entries", "audit_entries", "job_outbox"},

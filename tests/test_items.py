@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core import db
+from core import db, localtime
 from core.errors import UserError
 from core.items import operations as items
 from core.items import timeliness, visibility
@@ -401,7 +401,7 @@ def test_decided_and_published_are_separate_facts_and_timeliness_is_measured(w):
     assert item.decision_date == date(2026, 3, 20)
     assert item.period_key == "2026-Q1"
     assert item.due_on == date(2026, 4, 10)
-    assert item.late is (items.local_date(w["unit"], item.published_at) > date(2026, 4, 10))
+    assert item.late is (localtime.date_of(item.published_at, w["unit"]) > date(2026, 4, 10))
 
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -15,9 +15,9 @@ from core import db
 from core.items import operations as items
 from core.items import timeliness
 from core.items.models import Attachment, Item
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workflow.engine import SYSTEM
-from tests.items_helpers import build_world, plan, published, through_review
+from tests.items_helpers import build_world, plan, published, sign_in, through_review
 
 PASSWORD = "long-enough-pw"
 UNIT = "/admin/o/it-unit"
@@ -28,18 +28,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 @pytest.fixture
 def w(make_org):
     return build_world(make_org)
-
-
-def sign_in(app, username):
-    """A fresh client signed in as ``username``, reading the pages in English."""
-    client = app.test_client()
-    token = csrf_token(client)
-    response = client.post(
-        "/auth/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302, username
-    client.get("/?lang=en")  # remembered in the lang cookie
-    return client
 
 
 def html(response) -> str:

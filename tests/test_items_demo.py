@@ -26,9 +26,9 @@ from core.items.models import (
     Objection,
 )
 from core.params import operations as params
+from core.plugins.testing import empty_database, migrate_once
 from core.register import operations as register
 from core.register.models import RegisterEntry
-from core.testing import empty_database, migrate_once
 from core.workflow.models import WorkflowStep
 from tenants import operations as tenants
 

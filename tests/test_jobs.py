@@ -451,7 +451,7 @@ def test_a_sign_in_racing_a_sweep_is_answered_not_refused(app, client):
 
     from sqlalchemy import text
 
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
     from tenants import operations as tenants
 
     app.config["GONGKAI_ERROR_PAGES"] = True

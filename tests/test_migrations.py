@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from core import db, migrate
-from core.models import import_all_models
+from core import db, migrations
+from core.migrations import import_all_models
 from tenants import codelists
 from tenants.models import CodeListEntry
 
@@ -17,7 +17,7 @@ def test_models_and_migrations_agree(app):
     import_all_models()
     with db.get_engine(app.config["DATABASE_URL"]).connect() as conn:
         # the same filter as core/migrations/env.py: database-only objects (full-text index)
-        opts = {"compare_type": True, "include_name": migrate.include_name}
+        opts = {"compare_type": True, "include_name": migrations.include_name}
         context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.Base.metadata)
     assert diff == [], "a model changed without a migration: run `gongkai db revision -m ...`"
@@ -27,9 +27,9 @@ def test_database_is_at_the_head_revision(app):
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(
-        migrate.alembic_config(app.config["DATABASE_URL"])
+        migrations.alembic_config(app.config["DATABASE_URL"])
     ).get_current_head()
-    assert migrate.current(app.config["DATABASE_URL"]) == head
+    assert migrations.current(app.config["DATABASE_URL"]) == head
 
 
 @pytest.mark.rule("ORG-1")
@@ -47,9 +47,9 @@ def test_organisation_types_are_the_national_code_list(app):
 
 def test_upgrade_from_empty_and_downgrade(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    migrate.upgrade(url)
-    assert migrate.current(url) is not None
-    migrate.downgrade(url, "base")
-    assert migrate.current(url) is None
-    migrate.upgrade(url)
-    assert migrate.current(url) is not None
+    migrations.upgrade(url)
+    assert migrations.current(url) is not None
+    migrations.downgrade(url, "base")
+    assert migrations.current(url) is None
+    migrations.upgrade(url)
+    assert migrations.current(url) is not None

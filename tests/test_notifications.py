@@ -16,11 +16,12 @@ from sqlalchemy import event, select
 
 from core import audit, db, jobs
 from core.audit import AuditEntry
+from core.disclosure_requests import jobs as request_jobs
 from core.items import operations as items
 from core.notifications import operations as ops
 from core.notifications import reminders
 from core.notifications.models import Notification, NotificationDigest, NotificationPreference
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests.items_helpers import PUBLIC_ENTRY, plan, through_review, user
 from tests.notification_helpers import (
     debug_smtp,
@@ -89,6 +90,13 @@ def off_catalogue(w):
 
 
 # --- who is told ------------------------------------------------------------------------------
+
+
+def awaiting(now) -> int:
+    """The reminders of the superiors' inboxes: items and catalogues awaiting a decision."""
+    return reminders.run("items.awaiting_decision", now) + reminders.run(
+        "catalogue.awaiting_decision", now
+    )
 
 
 def test_recipients_are_who_may_run_the_action_in_bounded_queries(app, w):
@@ -295,7 +303,7 @@ def test_superiors_are_reminded_daily_of_what_waits_for_their_decision(app, w):
     db.session.commit()
 
     today = local(hour=10)
-    assert reminders.awaiting_decisions(today) == 4
+    assert awaiting(today) == 4
     db.session.commit()
     assert told("items.awaiting_decision") == {"it-bureau-reviewer", "it-county-reviewer"}
     assert told("catalogue.awaiting_decision") == {"it-bureau-reviewer", "it-county-reviewer"}
@@ -305,8 +313,8 @@ def test_superiors_are_reminded_daily_of_what_waits_for_their_decision(app, w):
     [cat_note] = notes_of(w["bureau_reviewer"], "catalogue.awaiting_decision")
     assert cat_note.link == "/admin/o/it-bureau/catalogue/inbox"
 
-    assert reminders.awaiting_decisions(today + timedelta(hours=2)) == 0  # once a day
-    assert reminders.awaiting_decisions(local(days=1, hour=10)) == 4
+    assert awaiting(today + timedelta(hours=2)) == 0  # once a day
+    assert awaiting(local(days=1, hour=10)) == 4
     db.session.commit()
     assert len(notes_of(w["bureau_reviewer"], "items.awaiting_decision")) == 2
     for name in ("it-other-reviewer", "it-sibling-admin", "it-reviewer", "it-admin"):
@@ -329,9 +337,9 @@ def test_editors_are_told_when_a_notice_period_ends_within_a_day(app, w):
     db.session.commit()
     assert item.notice_ends_at is not None
 
-    assert reminders.notice_periods_ending(item.notice_ends_at - timedelta(days=3)) == 0
-    assert reminders.notice_periods_ending(item.notice_ends_at - timedelta(hours=20)) == 2
-    assert reminders.notice_periods_ending(item.notice_ends_at - timedelta(hours=2)) == 0
+    assert reminders.run("items.notice_ending", item.notice_ends_at - timedelta(days=3)) == 0
+    assert reminders.run("items.notice_ending", item.notice_ends_at - timedelta(hours=20)) == 2
+    assert reminders.run("items.notice_ending", item.notice_ends_at - timedelta(hours=2)) == 0
     db.session.commit()
     assert told("items.notice_ending") == {"it-admin", "it-editor"}
     [note] = notes_of(w["editor"], "items.notice_ending")
@@ -532,25 +540,27 @@ def test_request_deadline_reminders_approaching_and_passed(app, w, calendar):
     db.session.commit()
     deadline = req.deadline
     today = workdays.today()
-    assert workdays.working_days_between(today, deadline) > reminders.APPROACHING_WORKING_DAYS
-    assert reminders.request_deadlines(local(hour=10)) == 0
+    assert workdays.working_days_between(today, deadline) > request_jobs.APPROACHING_WORKING_DAYS
+    assert reminders.run("requests.deadlines", local(hour=10)) == 0
 
     day_before = local(days=(deadline - today).days - 1, hour=10)
-    assert reminders.request_deadlines(day_before) == 3
-    assert reminders.request_deadlines(day_before + timedelta(hours=3)) == 0  # once a day
+    assert reminders.run("requests.deadlines", day_before) == 3
+    assert reminders.run("requests.deadlines", day_before + timedelta(hours=3)) == 0  # once a day
     db.session.commit()
     assert told("requests.deadline_approaching") == {"it-admin", "it-editor", "it-reviewer"}
     [note] = notes_of(w["editor"], "requests.deadline_approaching")
     assert note.params["days"] == workdays.working_days_between(ops.local_day(day_before), deadline)
 
     passed = local(days=(deadline - today).days + 1, hour=10)
-    assert reminders.request_deadlines(passed) == 4
-    assert reminders.request_deadlines(passed + timedelta(hours=5)) == 0
+    assert reminders.run("requests.deadlines", passed) == 4
+    assert reminders.run("requests.deadlines", passed + timedelta(hours=5)) == 0
     db.session.commit()
     assert told("requests.deadline_passed") == {
         "it-admin", "it-editor", "it-reviewer", "it-bureau-reviewer",
     }  # fmt: skip
-    assert reminders.request_deadlines(passed + timedelta(days=7)) == 4  # a week later, again
+    assert (
+        reminders.run("requests.deadlines", passed + timedelta(days=7)) == 4
+    )  # a week later, again
 
 
 def test_feedback_received_assigned_and_overdue(app, w):
@@ -572,10 +582,10 @@ def test_feedback_received_assigned_and_overdue(app, w):
     assert assigned.email == "immediate"
     assert assigned.params["due_on"] == entry.due_on.isoformat()
 
-    assert reminders.feedback_overdue(local(hour=10)) == 0
+    assert reminders.run("feedback.overdue", local(hour=10)) == 0
     late = local(days=(entry.due_on - ops.local_day()).days + 2, hour=10)
-    assert reminders.feedback_overdue(late) == 2
-    assert reminders.feedback_overdue(late + timedelta(days=1)) == 0  # weekly, not daily
+    assert reminders.run("feedback.overdue", late) == 2
+    assert reminders.run("feedback.overdue", late + timedelta(days=1)) == 0  # weekly, not daily
     db.session.commit()
     assert told("feedback.overdue") == {"it-member", "it-admin"}
 

@@ -84,7 +84,7 @@ def test_the_reference_page_renders_without_scripts_or_inline_styles(app, client
 
 class Isolated:
     """The application as a WSGI callable whose requests each get their own app context (as in
-    production), whatever context the test holds (see ``core.testing.IsolatedClient``)."""
+    production), whatever context the test holds (see ``core.plugins.testing.IsolatedClient``)."""
 
     def __init__(self, app):
         self.app = app

@@ -183,7 +183,7 @@ def school(app, make_org):
 def test_the_school_affairs_sync_refuses_an_inside_address_generically(app, school, login,
                                                                        client):  # fmt: skip
     from core.items import operations as items
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
     from plugins.school_affairs import operations as ops
     from plugins.school_affairs.models import Delivery
 

@@ -131,8 +131,8 @@ def test_toolkit_exports_exist():
 
 
 def fixtures_of_core_testing() -> set[str]:
-    """The fixtures of core.testing (functions decorated with ``pytest.fixture``)."""
-    tree = ast.parse((ROOT / "core" / "testing.py").read_text(encoding="utf-8"))
+    """The fixtures of core.plugins.testing (functions decorated with ``pytest.fixture``)."""
+    tree = ast.parse((ROOT / "core" / "plugins" / "testing.py").read_text(encoding="utf-8"))
     names = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
@@ -152,13 +152,14 @@ def test_testing_fixture_is_documented(name):
     section = readme().split("## Test it", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("| `")]
     assert any(f"`{name}`" in line for line in table), (
-        f"the fixture {name} of core.testing is not in the table of 'Test it' in plugins/README.md"
+        f"the fixture {name} of core.plugins.testing is not in the table of 'Test it' "
+        "in plugins/README.md"
     )
 
 
 def test_readme_commands_exist():
     """Every ``gongkai plugins ...`` command the guide shows exists."""
-    from core.plugin_cli import plugins_group
+    from core.plugins.cli import plugins_group
 
     shown = set(re.findall(r"`gongkai plugins (\w+)", readme()))
     assert shown <= set(plugins_group.commands), shown - set(plugins_group.commands)

@@ -23,12 +23,12 @@ from flask import g
 from flask_babel import force_locale, gettext
 from sqlalchemy import inspect, select
 
-from core import db, migrate, themes
+from core import db, migrations, themes
 from core.app import create_app
 from core.audit import AuditEntry
 from core.cli import main
 from core.plugins import Plugins
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tenants import operations as tenants
 from tenants.operations import get_org
 
@@ -73,7 +73,7 @@ def test_scaffold_writes_a_complete_plugin_package(scaffolded):
     assert '[project.entry-points."gongkai.plugins"]\ngreeter = "gongkai_greeter"' in pyproject
     migration = (root / "gongkai_greeter/migrations/greeter_0001_initial.py").read_text("utf-8")
     assert 'branch_labels = ("greeter",)' in migration
-    from core.plugin_cli import core_head
+    from core.plugins.cli import core_head
 
     assert f'depends_on = "{core_head()}"' in migration
 
@@ -209,7 +209,7 @@ def test_the_scaffold_holds_for_the_edges_of_the_name_pattern_and_any_title(
 
     from babel.messages.pofile import read_po
 
-    from core.plugin_cli import scaffold
+    from core.plugins.cli import scaffold
     from tenants.models import CODE_PATTERN
 
     root = scaffold(name, tmp_path, title=title)
@@ -266,20 +266,20 @@ def test_the_test_plugins_branch_is_migrated_with_core(app):
     url = app.config["DATABASE_URL"]
     # (the built-in plugins' branches are heads too; those that depend on core's latest
     # revision make it no head of its own, so core is checked by its current revision)
-    assert "testplugin_0001" in migrate.heads(url) and migrate.current(url)
+    assert "testplugin_0001" in migrations.heads(url) and migrations.current(url)
     assert "testplugin_notes" in inspect(db.session.get_bind()).get_table_names()
 
 
 def test_a_plugin_branch_downgrades_and_upgrades_on_its_own(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    migrate.upgrade(url)
-    core_revision = migrate.current(url)
-    migrate.downgrade(url, "testplugin@base")
-    assert "testplugin_0001" not in migrate.heads(url)
-    assert migrate.current(url) == core_revision
+    migrations.upgrade(url)
+    core_revision = migrations.current(url)
+    migrations.downgrade(url, "testplugin@base")
+    assert "testplugin_0001" not in migrations.heads(url)
+    assert migrations.current(url) == core_revision
     assert "testplugin_notes" not in inspect(db.get_engine(url)).get_table_names()
-    migrate.upgrade(url)
-    assert "testplugin_0001" in migrate.heads(url) and migrate.current(url) == core_revision
+    migrations.upgrade(url)
+    assert "testplugin_0001" in migrations.heads(url) and migrations.current(url) == core_revision
     assert "testplugin_notes" in inspect(db.get_engine(url)).get_table_names()
 
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from core.cli import main
 from core.plugins import Plugins
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.toolkit import hookimpl
 
 try:
@@ -30,7 +30,7 @@ except ImportError as exc:  # pragma: no cover - environment problem, not a test
 
 MARKER = gongkai_testplugin.PANEL_MARKER
 HOOKS_OF_THE_FIXTURE = (
-    "catalogue_template_sections", "item_types", "periodic_jobs", "portal_panels",
+    "catalogue_template_sections", "demo_data", "item_types", "periodic_jobs", "portal_panels",
     "publication_channels", "register_blueprints", "register_commands", "register_sectors",
     "sector_default_plugins", "validate_item", "workflow_guard", "workflow_transitioned",
 )  # fmt: skip
@@ -473,6 +473,21 @@ def test_hook_register_commands(app, test_branch):
     assert result.exit_code == 0, result.output
     assert result.output == "plug-test: 1 notes\n"
     assert "testplugin-notes" in runner.invoke(main, ["--help"]).output
+
+
+def test_hook_demo_data(app, test_branch, agency_branch):
+    """``gongkai demo load`` loads every installed plugin's demo data after core's, once."""
+    from sqlalchemy import select
+
+    from core import db
+    from core.cli import plugin_demos
+
+    lines = plugin_demos()
+    assert "Test plugin: 1 welcome notes." in lines
+    db.session.commit()
+    notes = db.session.scalars(select(gongkai_testplugin.Note)).all()
+    assert [(n.org_id, n.text) for n in notes] == [(test_branch.id, "welcome to plug-test")]
+    assert "Test plugin: 0 welcome notes." in plugin_demos()  # running it again changes nothing
 
 
 def test_hook_periodic_jobs(app, test_branch, agency_branch, make_org, county):

@@ -13,8 +13,8 @@ from sqlalchemy import event, inspect, select
 from core import db
 from core.items import operations as items
 from core.items.models import Attachment, Item, ItemVersion, Objection
+from core.plugins.testing import csrf_token
 from core.search import operations as search_ops
-from core.testing import csrf_token
 from tests.items_helpers import build_world, plan, published, through_review
 
 PASSWORD = "long-enough-pw"

@@ -16,7 +16,7 @@ from core.disclosure_requests import operations as ops
 from core.disclosure_requests.models import DisclosureRequest, RequestDecision
 from core.items.models import Item
 from core.params import operations as params
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from tests.items_helpers import build_world, user
 
 PASSWORD = "long-enough-pw"

@@ -16,9 +16,9 @@ from core.disclosure_requests.models import (
     RequestDecision,
     RequestEscalation,
 )
+from core.plugins.testing import empty_database, migrate_once
 from core.register import operations as register
 from core.register.models import RegisterEntry
-from core.testing import empty_database, migrate_once
 from tenants import operations as tenants
 
 

@@ -34,15 +34,15 @@ pytestmark = pytest.mark.rule("SCOPE-1")
 # Console business (core.permissions decides who works on what; the isolation suite checks it),
 # not public surfaces.
 NOT_SURFACES = {
-    "api.transition_item": "the workflow view of an item, for those who may work on it",
-    "api.register": "the register: the unit's admins and its superiors",
+    "items_api.transition_item": "the workflow view of an item, for those who may work on it",
+    "register_api.register": "the register: the unit's admins and its superiors",
     "notifications.inbox": "a person's own notifications: console business they were told of "
     "(a filing with its reason); the isolation suite checks nobody reads another's",
 }
 # Query strings a surface is read with (besides none): what fills its list.
 QUERIES = {
     "portal.search": ("q=zx",),
-    "portal_api.items": ("per_page=100", "q=zx&per_page=100"),
+    "items_api.items": ("per_page=100", "q=zx&per_page=100"),
 }
 # A sign-in portal that cannot be reached (the world's is on a closed loopback port): a 502 page.
 UPSTREAM = {"sso.start", "sso.callback"}

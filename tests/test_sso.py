@@ -32,10 +32,10 @@ from core import db
 from core.audit import AuditEntry
 from core.cli import main
 from core.params import operations as params
+from core.plugins.testing import csrf_token
 from core.sso import crypto, providers
 from core.sso import operations as sso
 from core.sso.models import Identity, SsoProvider
-from core.testing import csrf_token
 from core.toolkit import SigninError, SigninProvider, hookimpl
 from tenants import operations as tenants
 from tenants.models import Membership, User

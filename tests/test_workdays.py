@@ -17,7 +17,7 @@ from core import db, events
 from core.audit import AuditEntry
 from core.cli import main
 from core.errors import UserError
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workdays import demo, seed
 from core.workdays import operations as workdays
 from core.workdays.models import MissingYear, SpecialDay, WorkdayYear

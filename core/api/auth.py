@@ -13,14 +13,16 @@ Every request to a path under ``/api/``:
   ...) of a signed-in session must carry the CSRF token (header ``X-CSRFToken``), else ``400``.
 
 A token limits its user: :func:`token_permits` is the check the permission function applies
-when ``g.api_token`` is set (scopes by action name; a service token only in its subtree).
+when ``g.api_token`` is set (scopes by action name; a service token only in its subtree); this
+module registers it with :func:`core.permissions.register_limit`.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 
+from core import permissions
 from core.api import errors, inputs, operations
 from core.api.models import ApiToken
 from tenants.models import Organisation
@@ -75,6 +77,14 @@ def token_permits(token: ApiToken | None, action_name: str, org: Organisation | 
     if scope is None or scope not in (token.scopes or ()):
         return False
     return in_token_subtree(token, org)
+
+
+@permissions.register_limit
+def request_token_permits(action_name: str, org: Organisation | None) -> bool:
+    """The limit of the request's API token, if it was authenticated by one."""
+    if not has_request_context():
+        return True
+    return token_permits(g.get("api_token"), action_name, org)
 
 
 def current_token() -> ApiToken | None:

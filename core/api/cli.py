@@ -110,3 +110,7 @@ def tokens_revoke(token_id):
         click.echo(f"Token {token_id} ({token.prefix}…) is revoked.")
     else:
         click.echo(f"Token {token_id} was revoked already.")
+
+
+COMMANDS = (tokens_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
+from flask_babel import get_locale
 
 from core.api.errors import ApiError
+from core.i18n import normalise
 from tenants import resolution
 
 INT_MAX = 2**31 - 1
@@ -27,6 +29,11 @@ def preprocess_url(endpoint, values) -> None:
         if isinstance(value, str) and ("\x00" in value or len(value) > 200):
             abort(404)
     resolution.pull_org(endpoint, values)
+
+
+def language() -> str:
+    """The language of an answer: ``?lang=`` when it names a supported one, else the request's."""
+    return normalise(request.args.get("lang")) or str(get_locale())
 
 
 def query_problems() -> list[str]:

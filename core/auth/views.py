@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
@@ -33,9 +32,10 @@ from sqlalchemy import select
 from core import audit, db, ratelimit
 from core.audit import AuditEntry
 from core.auth.forms import LoginForm, LogoutForm
-from core.auth.signin import complete_sign_in
 from core.themes import render
+from core.web import safe_next
 from tenants import operations
+from tenants.signin import complete_sign_in
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -43,21 +43,6 @@ LOGIN_LIMIT = "10 per minute;100 per hour"
 THROTTLE_FAILURES = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
 ORG_IN_PATH = re.compile(r"^/(?:admin/)?o/([a-z0-9][a-z0-9-]{0,62})(?:/|$)")
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("core.home")
 
 
 def context_org(next_url: str | None):

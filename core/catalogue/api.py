@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
-from flask_babel import force_locale, get_locale
+from flask import Blueprint, g, jsonify
+from flask_babel import force_locale
 from flask_login import current_user
 
 from core import db, permissions
 from core.api import errors
 from core.api import spec as api
-from core.api.inputs import preprocess_url
+from core.api.inputs import language, preprocess_url
 from core.catalogue import labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue.models import CatalogueVersion, Entry
-from core.i18n import _, normalise
+from core.i18n import _
 from tenants.models import User
 
 bp = Blueprint("catalogue_api", __name__, url_prefix="/api/v1/orgs/<org_code>")
@@ -91,7 +91,7 @@ def catalogue():
     version = cat.effective_version(org)
     if version is None:
         raise errors.not_found("This organisation has no effective catalogue.")
-    loc = normalise(request.args.get("lang")) or str(get_locale())
+    loc = language()
     internal = permissions.may(current_user, "catalogue.view_internal", org)  # token-aware
     with force_locale(loc):
         channel_labels = cat.channel_labels(loc)

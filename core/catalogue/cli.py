@@ -122,3 +122,7 @@ def catalogue_import(code: str, file: str, template: bool):
     if started:
         click.echo(f"Started draft version {version.number} of {code}.")
     click.echo(f"Imported {file} into draft version {version.number} of {code}: {result.summary()}")
+
+
+COMMANDS = (catalogue_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

@@ -17,7 +17,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -30,28 +29,17 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-try:  # WTForms 3.3 deprecates (value, label) tuples
-    from wtforms.fields.choices import SelectChoice as choice
-except ImportError:  # pragma: no cover - older WTForms
-
-    def choice(value, label):
-        return (value, label)
-
-
+from core import i18n
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES, SCOPES, Category, Entry
 from core.i18n import _
+from core.web import forms as web_forms
+from core.web.forms import LOCALES, TITLES, MultiCheckboxField, choice, localised_fields, texts
+from core.web.forms import ConfirmForm as ConfirmForm
 
 KEY_MESSAGE = _("Use lower-case letters a–z, digits, “.”, “_” and “-” (at most 60 characters).")
-LOCALES = ("zh_Hans_CN", "en", "ug")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ScopeChannelsMixin:
@@ -91,19 +79,19 @@ class EntryForm(ScopeChannelsMixin, FlaskForm):
         ),
     )
     category = SelectField(_("Category"), coerce=int)
-    title_zh_Hans_CN = StringField(
-        _("Title in Chinese"),
-        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    title_zh_Hans_CN, title_en, title_ug = localised_fields(
+        StringField, TITLES, required=_("Write the title in Chinese."), max_length=300
     )
-    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
-    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
-    content_zh_Hans_CN = TextAreaField(
-        _("Content in Chinese"),
-        validators=[DataRequired(message=_("Say in Chinese what is disclosed."))],
-        description=_("What exactly is disclosed under this entry."),
+    content_zh_Hans_CN, content_en, content_ug = localised_fields(
+        TextAreaField,
+        {
+            "zh_Hans_CN": _("Content in Chinese"),
+            "en": _("Content in English"),
+            "ug": _("Content in Uyghur"),
+        },
+        required=_("Say in Chinese what is disclosed."),
+        descriptions={"zh_Hans_CN": _("What exactly is disclosed under this entry.")},
     )
-    content_en = TextAreaField(_("Content in English"), validators=[Optional()])
-    content_ug = TextAreaField(_("Content in Uyghur"), validators=[Optional()])
     scope = SelectField(
         _("Scope"),
         validators=[DataRequired(message=_("Choose who may see what is disclosed."))],
@@ -152,7 +140,7 @@ class EntryForm(ScopeChannelsMixin, FlaskForm):
 
     def __init__(self, *args, categories: list[Category], channel_entries, **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.category.choices = [choice(c.id, c.title(loc)) for c in categories]
         self.scope.choices = [
             choice("", _("Choose…")),
@@ -167,8 +155,8 @@ class EntryForm(ScopeChannelsMixin, FlaskForm):
     def to_data(self, *, template: bool) -> dict[str, Any]:
         """The operation's input: texts per language, codes, numbers."""
         data = {
-            "titles": {loc: getattr(self, f"title_{loc}").data or "" for loc in LOCALES},
-            "content": {loc: getattr(self, f"content_{loc}").data or "" for loc in LOCALES},
+            "titles": texts(self, "title"),
+            "content": texts(self, "content"),
             "scope": self.scope.data,
             "channels": list(self.channels.data or []),
             "cadence": self.cadence.data,
@@ -216,16 +204,7 @@ PROBLEM_FIELDS = {
 
 def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
     """Put each problem under its field; return the ones that belong to no field."""
-    rest = []
-    for problem in problems:
-        name, _sep, message = problem.partition(":")
-        field_name = PROBLEM_FIELDS.get(name.split(".", 1)[0].strip())
-        field = getattr(form, field_name, None) if field_name else None
-        if field is None or not message.strip():
-            rest.append(problem)
-            continue
-        field.errors = [*field.errors, message.strip()]
-    return rest
+    return web_forms.attach_problems(form, problems, PROBLEM_FIELDS)
 
 
 def entry_form(version, **kwargs) -> EntryForm:
@@ -246,12 +225,9 @@ class CategoryForm(FlaskForm):
         description=_("A short code that stays the same in every version, e.g. “org”."),
     )
     parent = SelectField(_("Inside the category"), coerce=int)
-    title_zh_Hans_CN = StringField(
-        _("Title in Chinese"),
-        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    title_zh_Hans_CN, title_en, title_ug = localised_fields(
+        StringField, TITLES, required=_("Write the title in Chinese."), max_length=300
     )
-    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
-    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
     code_2010 = StringField(
         _("Code in the 2010 categories"), validators=[Optional(), Length(max=20)]
     )
@@ -263,7 +239,7 @@ class CategoryForm(FlaskForm):
         self, *args, categories: list[Category] | None = None, editing: bool = False, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.parent.choices = [
             choice(0, _("(top level)")),
             *(choice(c.id, c.title(loc)) for c in categories or []),
@@ -275,11 +251,7 @@ class CategoryForm(FlaskForm):
             del self.code_2017
 
     def titles(self) -> dict[str, str]:
-        return {loc: getattr(self, f"title_{loc}").data or "" for loc in LOCALES}
-
-
-class ConfirmForm(FlaskForm):
-    """A button that confirms a removal (the CSRF token is all it carries)."""
+        return texts(self, "title")
 
 
 class MoveForm(FlaskForm):
@@ -300,9 +272,3 @@ class DecisionForm(FlaskForm):
             "Leave empty for today. A later date keeps the current version in force until then."
         ),
     )
-
-
-class ParameterForm(FlaskForm):
-    key = HiddenField(validators=[DataRequired()])
-    value = StringField(_("Value"), validators=[Optional(), Length(max=200)])
-    locked = BooleanField(_("Lock for the subordinate units"))

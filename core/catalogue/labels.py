@@ -10,10 +10,9 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 
-from core.catalogue.models import localised
-from core.i18n import LANGUAGE_NAMES, _
+from core.i18n import LANGUAGE_NAMES, _, locale, yes_no
 
 SCOPES = {
     "public": _("Public: everyone"),
@@ -61,15 +60,6 @@ AUDIENCES = {
     "society": _("for the public"),
     "both": _("inside the Party and for the public"),
 }
-
-
-def title(texts: dict | None, loc: str | None = None) -> str:
-    """A text in the visitor's language, else Chinese."""
-    return localised(texts, loc or locale())
-
-
-def locale() -> str:
-    return str(get_locale() or "zh_Hans_CN")
 
 
 def scope(code: str | None) -> str:
@@ -121,10 +111,6 @@ def due(rule: dict) -> str:
     return ""
 
 
-def yes_no(value: Any) -> str:
-    return gettext("yes") if value else gettext("no")
-
-
 def value(field: str, value: Any, channel_labels: dict[str, str], loc: str | None = None) -> str:
     """One field value of an entry in words (for diffs and history)."""
     loc = loc or locale()
@@ -147,3 +133,23 @@ def value(field: str, value: Any, channel_labels: dict[str, str], loc: str | Non
     if field in ("due_days", "notice_days"):
         return _days(int(value))
     return str(value)
+
+
+def month_heading(day: date, loc: str) -> str:
+    return format_skeleton("yMMMM", day, locale=loc)
+
+
+def period(item, loc: str) -> str:
+    """The period of an expected disclosure (``core.catalogue.schedule.ExpectedDisclosure``)."""
+    year = item.period_start.year
+    if item.cadence == "monthly":
+        return month_heading(item.period_start, loc)
+    if item.cadence == "quarterly":
+        return gettext(
+            "Quarter %(n)s of %(year)s", n=(item.period_start.month - 1) // 3 + 1, year=year
+        )
+    if item.cadence == "half_yearly":
+        return gettext(
+            "Half year %(n)s of %(year)s", n=1 if item.period_start.month < 7 else 2, year=year
+        )
+    return gettext("Year %(year)s", year=year)

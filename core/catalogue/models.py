@@ -9,6 +9,7 @@ and items) and ``template_key`` names the template entry they derive from.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -26,22 +27,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import db
+from core.i18n import localised
 from tenants.models import Organisation
 
 KINDS = ("template", "unit")
 STATES = ("draft", "in_review", "submitted", "approved", "returned")
 OPEN_STATES = ("draft", "in_review", "submitted", "returned")
 SCOPES = ("public", "party_wide", "unit", "specific")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
+"""Keys of categories and entries (and codes of plugin channels): stable across versions."""
 CADENCES = ("standing", "monthly", "quarterly", "half_yearly", "yearly", "on_progress", "immediate")
 
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def localised(texts: dict[str, str] | None, locale: str) -> str:
-    texts = texts or {}
-    return texts.get(locale) or texts.get("zh_Hans_CN") or next(iter(texts.values()), "")
 
 
 class Catalogue(db.CountyKey, db.Base):

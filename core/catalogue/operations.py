@@ -7,393 +7,56 @@ drafts copy the unit's effective version and add any mandatory template entry it
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_app_context
 from sqlalchemy import func, select
 
-from core import audit, db, events
+from core import audit, db, events, localtime
 from core.catalogue import workflow as wf
+
+# The catalogue's reading queries, channels, rules and diff live in modules of their own (so that
+# the workflow's guards can use them without importing this module back); its callers keep
+# finding them here, the catalogue's service module.
+from core.catalogue.channels import channel_entries as channel_entries
+from core.catalogue.channels import channel_labels as channel_labels
+from core.catalogue.channels import channels_for_scope as channels_for_scope
+from core.catalogue.channels import plugin_channels as plugin_channels
+from core.catalogue.diff import EntryChange as EntryChange
+from core.catalogue.diff import diff as diff
 from core.catalogue.models import (
-    CADENCES,
-    OPEN_STATES,
-    SCOPES,
+    KEY_PATTERN,
     Catalogue,
     CatalogueVersion,
     Category,
     Entry,
-    localised,
 )
-from core.config import SUPPORTED_LOCALES
+from core.catalogue.reading import CategoryNode as CategoryNode
+from core.catalogue.reading import (
+    catalogue_of,
+    categories,
+    effective_version,
+    entries,
+    open_version,
+    template_source,
+)
+from core.catalogue.reading import tree as tree
+from core.catalogue.reading import version_by_number as version_by_number
+from core.catalogue.reading import versions as versions
+from core.catalogue.rules import ENTRY_FIELDS, clean_entry, plugin_sections, texts
+from core.catalogue.rules import incomplete_entries as incomplete_entries
+from core.catalogue.rules import missing_mandatory as missing_mandatory
 from core.errors import UserError
-from core.params import operations as params
 from core.workflow import engine
-from tenants import codelists
 from tenants.models import Organisation
 
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
-ENTRY_FIELDS = (
-    "titles",
-    "content",
-    "scope",
-    "channels",
-    "cadence",
-    "due_days",
-    "notice_days",
-    "responsible",
-    "mandatory",
-    "item_type",
-)
-CHANNEL_LIST = "channel"
 PARTY_SCOPES = ("party_wide", "unit", "specific")
 
 
 def today_for(org: Organisation) -> date:
-    return datetime.now(ZoneInfo(org.timezone or "Asia/Shanghai")).date()
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def catalogue_of(
-    org: Organisation, kind: str = "unit", *, create: bool = False
-) -> Catalogue | None:
-    cat = db.session.scalar(
-        select(Catalogue).where(Catalogue.org_id == org.id, Catalogue.kind == kind)
-    )
-    if cat is None and create:
-        cat = Catalogue(org_id=org.id, kind=kind)
-        db.session.add(cat)
-        db.session.flush()
-    return cat
-
-
-def versions(org: Organisation, kind: str = "unit") -> list[CatalogueVersion]:
-    return list(
-        db.session.scalars(
-            select(CatalogueVersion)
-            .join(Catalogue)
-            .where(Catalogue.org_id == org.id, Catalogue.kind == kind)
-            .order_by(CatalogueVersion.number.desc())
-        )
-    )
-
-
-def effective_version(
-    org: Organisation, kind: str = "unit", on: date | None = None
-) -> CatalogueVersion | None:
-    """The one effective version: the approved version whose effective date came last (CAT-1)."""
-    on = on or today_for(org)
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .join(Catalogue)
-        .where(
-            Catalogue.org_id == org.id,
-            Catalogue.kind == kind,
-            CatalogueVersion.state == "approved",
-            CatalogueVersion.effective_from <= on,
-        )
-        .order_by(CatalogueVersion.effective_from.desc(), CatalogueVersion.number.desc())
-        .limit(1)
-    )
-
-
-def version_by_number(org: Organisation, kind: str, number: int) -> CatalogueVersion | None:
-    """Version ``number`` of ``org``'s catalogue of ``kind`` (None when it has no such version)."""
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .join(Catalogue)
-        .where(
-            Catalogue.org_id == org.id, Catalogue.kind == kind, CatalogueVersion.number == number
-        )
-    )
-
-
-def open_version(org: Organisation, kind: str = "unit") -> CatalogueVersion | None:
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .join(Catalogue)
-        .where(
-            Catalogue.org_id == org.id,
-            Catalogue.kind == kind,
-            CatalogueVersion.state.in_(OPEN_STATES),
-        )
-        .order_by(CatalogueVersion.number.desc())
-        .limit(1)
-    )
-
-
-def template_source(org: Organisation) -> CatalogueVersion | None:
-    """The effective template of the nearest organisation up the tree (itself included)."""
-    chain = [org.id, *reversed(org.ancestor_ids)]
-    rows = db.session.execute(
-        select(Catalogue.org_id, CatalogueVersion)
-        .join(CatalogueVersion, CatalogueVersion.catalogue_id == Catalogue.id)
-        .where(
-            Catalogue.kind == "template",
-            Catalogue.org_id.in_(chain),
-            CatalogueVersion.state == "approved",
-        )
-        .order_by(CatalogueVersion.effective_from.desc(), CatalogueVersion.number.desc())
-    ).all()
-    by_org: dict[int, CatalogueVersion] = {}
-    for org_id, version in rows:
-        if version.effective_from <= today_for(org):
-            by_org.setdefault(org_id, version)
-    for org_id in chain:
-        if org_id in by_org:
-            return by_org[org_id]
-    return None
-
-
-def categories(version: CatalogueVersion) -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .where(Category.version_id == version.id)
-            .order_by(Category.position, Category.id)
-        )
-    )
-
-
-def entries(version: CatalogueVersion) -> list[Entry]:
-    return list(
-        db.session.scalars(
-            select(Entry).where(Entry.version_id == version.id).order_by(Entry.position, Entry.id)
-        )
-    )
-
-
-@dataclass
-class CategoryNode:
-    category: Category
-    children: list[CategoryNode] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-
-
-def tree(version: CatalogueVersion) -> list[CategoryNode]:
-    """Categories nested, each with its entries (two queries)."""
-    nodes = {c.id: CategoryNode(c) for c in categories(version)}
-    top: list[CategoryNode] = []
-    for node in nodes.values():
-        parent = nodes.get(node.category.parent_id) if node.category.parent_id else None
-        (parent.children if parent else top).append(node)
-    for entry in entries(version):
-        nodes[entry.category_id].entries.append(entry)
-    return top
-
-
-_SCOPE_AUDIENCES = {"public": ("society", "both"), "party": ("party", "both")}
-CHANNEL_AUDIENCES = ("party", "society", "both")
-
-
-@dataclass(frozen=True)
-class PluginChannel:
-    """A channel a plugin adds (hook ``publication_channels``), shaped like a code list entry."""
-
-    code: str
-    labels: dict[str, str]
-    attributes: dict[str, str]
-
-    def label(self, locale: str) -> str:
-        return localised(self.labels, locale) or self.code
-
-
-def _org_or_current(org: Organisation | None) -> Organisation | None:
-    if org is None and has_app_context():
-        return g.get("org")
-    return org
-
-
-def plugin_channels(org: Organisation | None = None) -> list[PluginChannel]:
-    """The channels the plugins ``org`` enables add (default: the request's organisation).
-
-    A channel is ``{"code", "labels", "audience"}``; ``audience`` (``party``, ``society`` or
-    ``both``) decides the scopes it suits (CAT-6). Core's channels keep their codes."""
-    org = _org_or_current(org)
-    if org is None or not has_app_context():
-        return []
-    plugins = current_app.extensions.get("gongkai.plugins")
-    if plugins is None:
-        return []
-    found: dict[str, PluginChannel] = {}
-    for batch in plugins.relay(org).publication_channels(org=org):
-        for raw in batch or []:
-            code, audience = raw.get("code"), raw.get("audience", "both")
-            if not isinstance(code, str) or not KEY_PATTERN.match(code):
-                raise ValueError(f"a publication channel needs a code like {KEY_PATTERN.pattern}")
-            if audience not in CHANNEL_AUDIENCES:
-                raise ValueError(f"channel {code!r}: audience must be one of {CHANNEL_AUDIENCES}")
-            found.setdefault(
-                code,
-                PluginChannel(code, dict(raw.get("labels") or {}), {"audience": audience}),
-            )
-    return list(found.values())
-
-
-def channel_entries(org: Organisation | None = None) -> list:
-    """The channels offered to ``org``: the code list's, then those of its plugins."""
-    core_entries = codelists.entries(CHANNEL_LIST)
-    known = {e.code for e in core_entries}
-    return [*core_entries, *(c for c in plugin_channels(org) if c.code not in known)]
-
-
-def channel_labels(locale: str, org: Organisation | None = None) -> dict[str, str]:
-    return {
-        **{c.code: c.label(locale) for c in plugin_channels(org)},
-        **codelists.labels(CHANNEL_LIST, locale),
-    }
-
-
-def _channel_audiences(org: Organisation | None = None) -> dict[str, str]:
-    """``{channel code: audience}`` (one query, cached for the request or command), with the
-    channels of ``org``'s plugins (default: the request's organisation)."""
-    cache = g.get("_channel_audiences") if has_app_context() else None
-    if cache is None:
-        cache = {
-            e.code: (e.attributes or {}).get("audience", "both")
-            for e in codelists.entries(CHANNEL_LIST)
-        }
-        if has_app_context():
-            g._channel_audiences = cache
-    extra = {c.code: c.attributes["audience"] for c in plugin_channels(org)}
-    return {**extra, **cache} if extra else cache
-
-
-def channels_for_scope(scope: str, org: Organisation | None = None) -> list[str]:
-    """Channels that suit a scope (CAT-6): intra-Party channels for Party scopes, society ones
-    for public (with the channels of ``org``'s plugins; default: the request's organisation)."""
-    wanted = _SCOPE_AUDIENCES["public" if scope == "public" else "party"]
-    return [code for code, audience in _channel_audiences(org).items() if audience in wanted]
-
-
-# --- validation ------------------------------------------------------------------------------
-
-
-def _texts(value: Any, name: str, problems: list[str], *, required: bool) -> dict[str, str]:
-    if isinstance(value, str):
-        value = {"zh_Hans_CN": value}
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        problems.append(f"{name}: must be a text or a mapping of language to text")
-        return {}
-    out = {}
-    for loc, text in value.items():
-        if loc not in SUPPORTED_LOCALES:
-            problems.append(f"{name}.{loc}: unknown language (use {', '.join(SUPPORTED_LOCALES)})")
-        elif text is not None and str(text).strip():
-            out[loc] = str(text).strip()
-    if required and not out.get("zh_Hans_CN"):
-        problems.append(f"{name}: the Chinese text is required")
-    return out
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "y", "on", "是")
-    return bool(value)
-
-
-def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any], list[str]]:
-    """Check and normalise entry fields (CAT-2: content, scope, channels, cadence, responsible)."""
-    problems: list[str] = []
-    out: dict[str, Any] = {}
-    unknown = set(data) - set(ENTRY_FIELDS) - {"key", "template_key"}
-    for name in sorted(unknown):
-        problems.append(f"{name}: unknown field")
-    out["titles"] = _texts(data.get("titles"), "title", problems, required=True)
-    out["content"] = _texts(data.get("content"), "content", problems, required=True)
-    scope = data.get("scope")
-    if scope not in SCOPES:
-        problems.append(
-            f"scope: {scope!r} is not one of {', '.join(SCOPES)}" if scope else "scope: is required"
-        )
-    out["scope"] = scope
-    channels = data.get("channels") or []
-    if isinstance(channels, str):
-        channels = [c.strip() for c in channels.replace("，", ",").split(",") if c.strip()]
-    if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
-        problems.append("channels: must be a list of channel codes")
-        channels = []
-    audiences = _channel_audiences(org)
-    suitable = _SCOPE_AUDIENCES["public" if scope == "public" else "party"]
-    if not channels:
-        problems.append("channels: at least one channel is required")
-    for channel in channels:
-        if channel not in audiences:
-            problems.append(f"channels: unknown channel {channel!r}")
-        elif scope in SCOPES and audiences[channel] not in suitable:
-            problems.append(f"channels: {channel!r} does not suit the scope {scope!r}")
-    out["channels"] = list(dict.fromkeys(channels))
-    cadence = data.get("cadence")
-    if cadence not in CADENCES:
-        problems.append(
-            f"cadence: {cadence!r} is not one of {', '.join(CADENCES)}"
-            if cadence
-            else "cadence: is required"
-        )
-    out["cadence"] = cadence
-    responsible = str(data.get("responsible") or "").strip()
-    if not responsible:
-        problems.append("responsible: the responsible department or person is required")
-    elif len(responsible) > 200:
-        problems.append("responsible: at most 200 characters")
-    out["responsible"] = responsible
-    for name, low, high in (("due_days", 0, 365), ("notice_days", 0, 90)):
-        value = data.get(name)
-        if value in (None, ""):
-            out[name] = None
-            continue
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            problems.append(f"{name}: must be a whole number")
-            continue
-        if not low <= value <= high:
-            problems.append(f"{name}: must be between {low} and {high}")
-        out[name] = value
-    if out.get("notice_days") is not None:
-        minimum = params.value(org, "notice.min_days")
-        if out["notice_days"] < minimum:
-            problems.append(f"notice_days: a notice period lasts at least {minimum} days (PUB-5)")
-    out["mandatory"] = _flag(data.get("mandatory", False))
-    item_type = data.get("item_type")
-    out["item_type"] = str(item_type).strip() if item_type else None
-    return out, problems
-
-
-def incomplete_entries(version: CatalogueVersion) -> list[str]:
-    problems = []
-    for entry in entries(version):
-        _clean, found = clean_entry(
-            {f: getattr(entry, f) for f in ENTRY_FIELDS}, version.organisation
-        )
-        problems += [f"{entry.key}: {p}" for p in found]
-    return problems
-
-
-def missing_mandatory(version: CatalogueVersion) -> list[str]:
-    """Keys of mandatory entries the version lacks (CAT-3): those of its template and those the
-    sector plugins enabled for the unit require."""
-    if version.kind == "template":
-        return []
-    required = []
-    if version.template_version_id is not None:
-        template = db.session.get(CatalogueVersion, version.template_version_id)
-        required = [e.key for e in entries(template) if e.mandatory]
-    required += [
-        data["key"]
-        for section in _plugin_sections(version.organisation)
-        for data in section.get("entries", [])
-        if _flag(data.get("mandatory"))
-    ]
-    present = {e.template_key for e in entries(version) if e.template_key}
-    return [key for key in dict.fromkeys(required) if key not in present]
+    """The organisation's date by the real clock: a catalogue is in force from a calendar day,
+    whatever the application's clock (the demo moves it back to date the items' steps)."""
+    return localtime.today(org, wall=True)
 
 
 # --- drafting --------------------------------------------------------------------------------
@@ -495,18 +158,11 @@ def _add_missing_mandatory(draft: CatalogueVersion, template: CatalogueVersion) 
     return added
 
 
-def _plugin_sections(org: Organisation) -> list[dict]:
-    if not has_app_context():
-        return []
-    relay = current_app.extensions["gongkai.plugins"].relay(org)
-    return [s for batch in relay.catalogue_template_sections(org=org) for s in batch or []]
-
-
 def _add_plugin_sections(draft: CatalogueVersion, org: Organisation) -> None:
     existing_cats = {c.key for c in categories(draft)}
     existing_entries = {e.key for e in entries(draft)}
     position = len(existing_cats)
-    for section in _plugin_sections(org):
+    for section in plugin_sections(org):
         if section["key"] in existing_cats:
             continue
         position += 1
@@ -598,7 +254,7 @@ def add_category(version: CatalogueVersion, *, key: str, titles, parent: Categor
     _require_draft(version)
     _check_key(key, "category")
     problems: list[str] = []
-    clean = _texts(titles, "title", problems, required=True)
+    clean = texts(titles, "title", problems, required=True)
     if problems:
         raise UserError("The category was not saved.", problems=problems)
     if db.session.scalar(
@@ -640,7 +296,7 @@ def update_category(category: Category, *, titles, actor=None) -> None:
     version = db.session.get(CatalogueVersion, category.version_id)
     _require_draft(version)
     problems: list[str] = []
-    clean = _texts(titles, "title", problems, required=True)
+    clean = texts(titles, "title", problems, required=True)
     if problems:
         raise UserError("The category was not saved.", problems=problems)
     before = dict(category.titles)
@@ -895,42 +551,3 @@ def inbox(user) -> list[CatalogueVersion]:
         .order_by(CatalogueVersion.submitted_at)
     )
     return [v for v in db.session.scalars(query) if permissions.may(user, "catalogue.decide", v)]
-
-
-# --- diff ------------------------------------------------------------------------------------
-
-
-@dataclass
-class EntryChange:
-    key: str
-    kind: str  # added | removed | changed
-    title: str
-    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-
-
-def diff(
-    version: CatalogueVersion, against: CatalogueVersion | None, locale: str = "zh_Hans_CN"
-) -> list[EntryChange]:
-    """Entry-level differences of ``version`` against ``against`` (the effective version)."""
-    new = {e.key: e for e in entries(version)}
-    old = {e.key: e for e in entries(against)} if against else {}
-    new_cats = {c.id: c.title(locale) for c in categories(version)}
-    old_cats = {c.id: c.title(locale) for c in categories(against)} if against else {}
-    changes = []
-    for key, entry in new.items():
-        if key not in old:
-            changes.append(EntryChange(key, "added", entry.title(locale)))
-            continue
-        before = old[key]
-        fields = {}
-        for name in ENTRY_FIELDS:
-            if getattr(before, name) != getattr(entry, name):
-                fields[name] = (getattr(before, name), getattr(entry, name))
-        if old_cats.get(before.category_id) != new_cats.get(entry.category_id):
-            fields["category"] = (old_cats.get(before.category_id), new_cats.get(entry.category_id))
-        if fields:
-            changes.append(EntryChange(key, "changed", entry.title(locale), fields))
-    for key, entry in old.items():
-        if key not in new:
-            changes.append(EntryChange(key, "removed", entry.title(locale)))
-    return changes

@@ -651,7 +651,7 @@ def _template_entries(version: CatalogueVersion) -> dict[str, bool]:
     if version.template_version_id is not None:
         template = db.session.get(CatalogueVersion, version.template_version_id)
         out.update({e.key: bool(e.mandatory) for e in ops.entries(template)})
-    for section in ops._plugin_sections(version.organisation):
+    for section in ops.plugin_sections(version.organisation):
         for data in section.get("entries", []):
             out.setdefault(data["key"], bool(data.get("mandatory")))
     return out
@@ -667,7 +667,7 @@ def _validate(
     for raw in parsed.categories:
         key = _key(raw.key, "category", raw.place, problems)
         found: list[str] = []
-        titles = ops._texts(raw.titles, "titles", found, required=True)
+        titles = ops.texts(raw.titles, "titles", found, required=True)
         problems += [_located(raw.place, p) for p in found]
         codes = (
             _code(raw.code_2010, "code_2010", CODES_2010, raw.place, problems),

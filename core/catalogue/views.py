@@ -9,35 +9,25 @@ transaction is then rolled back by the app).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from babel.dates import format_skeleton
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, permissions, text
+from core import db, i18n, permissions, text, web
 from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
-from core.params import operations as params
-from core.params import registry
 from core.themes import render
 from core.workflow import allowed_transitions
-from tenants import codelists, hierarchy, resolution
+from tenants import codelists, hierarchy
 from tenants.models import Organisation
 
-bp = Blueprint("catalogue_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-
-public_bp = Blueprint("catalogue_public", __name__, url_prefix="/o/<org_code>")
-public_bp.url_value_preprocessor(resolution.pull_org)
-public_bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("catalogue_admin", __name__, console=True)
+public_bp = web.org_blueprint("catalogue_public", __name__, console=False)
 
 EDIT_ACTION = {"unit": "catalogue.edit", "template": "catalogue.template"}
 PREFIX = {"unit": "/catalogue", "template": "/catalogue/template"}
@@ -52,9 +42,6 @@ def both_kinds(rule: str, **options):
         return view
 
     return decorator
-
-
-bp.before_request(require_sign_in)
 
 
 @bp.app_context_processor
@@ -75,14 +62,7 @@ def console_url() -> str | None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
+require, may = web.require, web.may
 
 
 def version_or_404(kind: str, number: int) -> CatalogueVersion:
@@ -93,17 +73,11 @@ def version_or_404(kind: str, number: int) -> CatalogueVersion:
 
 
 def category_or_404(version: CatalogueVersion, category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None or category.version_id != version.id:
-        abort(404)
-    return category
+    return web.object_or_404(Category, category_id, version_id=version.id)
 
 
 def entry_or_404(version: CatalogueVersion, entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.version_id != version.id:
-        abort(404)
-    return entry
+    return web.object_or_404(Entry, entry_id, version_id=version.id)
 
 
 def require_draft(version: CatalogueVersion) -> None:
@@ -128,7 +102,7 @@ def version_context(kind: str, version: CatalogueVersion | None) -> dict[str, An
     if version is None:
         return {"version": None}
     steps = cat.history(version)
-    names = display_names([s.actor_id for s in steps] + [version.decided_by_id])
+    names = web.display_names([s.actor_id for s in steps] + [version.decided_by_id])
     own, superior = [], []
     for t in allowed_transitions(wf.for_version(version), version, actor=current_user):
         (superior if t.where == "superior" else own).append(t)
@@ -145,12 +119,8 @@ def version_context(kind: str, version: CatalogueVersion | None) -> dict[str, An
 
 def base_context(kind: str) -> dict[str, Any]:
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     flow = wf.template if kind == "template" else wf.unit_catalogue
-
-    def transition_label(name: str) -> str:
-        t = flow.transitions.get(name)
-        return str(t.label) if t is not None and t.label else name
 
     return {
         "org": org,
@@ -159,7 +129,7 @@ def base_context(kind: str) -> dict[str, Any]:
         "labels": labels,
         "channel_labels": cat.channel_labels(loc),
         "may_edit": may(EDIT_ACTION[kind]),
-        "transition_label": transition_label,
+        "transition_label": flow.label,
     }
 
 
@@ -175,7 +145,7 @@ def overview_page(kind: str, *, status: int = 200, **extra):
         open_version=open_version,
         versions=versions,
         version_states={v.id: state_label(v, effective) for v in versions},
-        effective_names=display_names([effective.decided_by_id] if effective else []),
+        effective_names=web.display_names([effective.decided_by_id] if effective else []),
         transition_form=forms.TransitionForm(formdata=None),
         errors=[],
     )
@@ -219,7 +189,7 @@ def start_draft(kind: str):
     try:
         draft = cat.start_draft(g.org, kind, actor=current_user)
     except UserError as exc:
-        return overview_page(kind, status=exc.status, errors=refusal(exc))
+        return overview_page(kind, status=exc.status, errors=web.refusal(exc))
     flash(gettext("Draft %(number)s is open for editing.", number=draft.number), "success")
     return to_version(kind, draft)
 
@@ -245,7 +215,12 @@ def transition(kind: str, number: int):
         cat.transition(version, name, actor=current_user, comment=form.comment.data or None)
     except UserError as exc:
         return version_page(
-            kind, version, status=exc.status, errors=refusal(exc), transition_form=form, failed=name
+            kind,
+            version,
+            status=exc.status,
+            errors=web.refusal(exc),
+            transition_form=form,
+            failed=name,
         )
     flash(
         gettext(
@@ -324,12 +299,10 @@ def category_new(kind: str, number: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(
-                gettext(
-                    "The category “%(title)s” was added.", title=category.title(labels.locale())
-                ),
+                gettext("The category “%(title)s” was added.", title=category.title(i18n.locale())),
                 "success",
             )
             return to_version(kind, version)
@@ -365,7 +338,7 @@ def category_edit(kind: str, number: int, category_id: int):
         try:
             cat.update_category(category, titles=form.titles(), actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The category was saved."), "success")
             return to_version(kind, version)
@@ -397,7 +370,7 @@ def category_remove(kind: str, number: int, category_id: int):
         try:
             cat.remove_category(category, actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The category was removed."), "success")
             return to_version(kind, version)
@@ -409,7 +382,7 @@ def category_remove(kind: str, number: int, category_id: int):
         form=form,
         version=version,
         what="category",
-        title=category.title(labels.locale()),
+        title=category.title(i18n.locale()),
         inside=inside,
         errors=errors,
         action=url_for(".category_remove", kind=kind, number=number, category_id=category.id),
@@ -436,7 +409,7 @@ def move(kind: str, version: CatalogueVersion, obj: Category | Entry):
     try:
         cat.move(obj, -1 if form.direction.data == "up" else 1, actor=current_user)
     except UserError as exc:
-        return version_page(kind, version, status=exc.status, errors=refusal(exc))
+        return version_page(kind, version, status=exc.status, errors=web.refusal(exc))
     return redirect(url_for(".version", kind=kind, number=version.number) + f"#{anchor(obj)}")
 
 
@@ -471,10 +444,10 @@ def entry_new(kind: str, number: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(
-                gettext("The entry “%(title)s” was added.", title=entry.title(labels.locale())),
+                gettext("The entry “%(title)s” was added.", title=entry.title(i18n.locale())),
                 "success",
             )
             return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
@@ -515,7 +488,7 @@ def entry_edit(kind: str, number: int, entry_id: int):
                 actor=current_user,
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The entry was saved."), "success")
             return redirect(url_for(".version", kind=kind, number=number) + f"#{anchor(entry)}")
@@ -547,7 +520,7 @@ def entry_remove(kind: str, number: int, entry_id: int):
         try:
             cat.remove_entry(entry, actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             flash(gettext("The entry was removed."), "success")
             return to_version(kind, version)
@@ -558,7 +531,7 @@ def entry_remove(kind: str, number: int, entry_id: int):
         form=form,
         version=version,
         what="entry",
-        title=entry.title(labels.locale()),
+        title=entry.title(i18n.locale()),
         inside=[],
         errors=errors,
         mandatory=entry.mandatory and kind == "unit",
@@ -588,7 +561,7 @@ def inbox():
         for v in cat.inbox(current_user)
         if v.org_id != org.id and v.organisation.path.startswith(org.path)
     ]
-    return render("admin/inbox.html", org=org, kind="unit", waiting=waiting, locale=labels.locale())
+    return render("admin/inbox.html", org=org, kind="unit", waiting=waiting, locale=i18n.locale())
 
 
 def reviewer_home(org) -> str | None:
@@ -625,9 +598,9 @@ def decide(number: int):
                         effective_from=form.effective_from.data if decision == "approve" else None,
                     )
                 except UserError as exc:
-                    status, errors = exc.status, refusal(exc)
+                    status, errors = exc.status, web.refusal(exc)
                 else:
-                    names = {"number": version.number, "org": g.org.name(labels.locale())}
+                    names = {"number": version.number, "org": g.org.name(i18n.locale())}
                     if decision == "approve":
                         flash(
                             gettext("Version %(number)s of %(org)s is approved.", **names),
@@ -656,33 +629,14 @@ def decide(number: int):
     return render("admin/decide.html", **context), status
 
 
-# --- schedule and parameters -----------------------------------------------------------------
-
-
-def month_heading(day: date, loc: str) -> str:
-    return format_skeleton("yMMMM", day, locale=loc)
-
-
-def period_label(item: schedule.ExpectedDisclosure, loc: str) -> str:
-    year = item.period_start.year
-    if item.cadence == "monthly":
-        return month_heading(item.period_start, loc)
-    if item.cadence == "quarterly":
-        return gettext(
-            "Quarter %(n)s of %(year)s", n=(item.period_start.month - 1) // 3 + 1, year=year
-        )
-    if item.cadence == "half_yearly":
-        return gettext(
-            "Half year %(n)s of %(year)s", n=1 if item.period_start.month < 7 else 2, year=year
-        )
-    return gettext("Year %(year)s", year=year)
+# --- schedule -----------------------------------------------------------------
 
 
 @bp.route("/catalogue/schedule")
 def schedule_page():
     require("catalogue.view_console")
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     today = cat.today_for(org)
     year = request.args.get("year", today.year, type=text.db_int)
     if not 2000 <= year <= 2100:
@@ -694,9 +648,11 @@ def schedule_page():
         for item in schedule.expected(version, year):
             key = (item.due.year, item.due.month)
             if not months or months[-1]["key"] != key:
-                months.append({"key": key, "title": month_heading(item.due, loc), "items": []})
+                months.append(
+                    {"key": key, "title": labels.month_heading(item.due, loc), "items": []}
+                )
             months[-1]["items"].append(
-                {"item": item, "period": period_label(item, loc), "overdue": item.due < today}
+                {"item": item, "period": labels.period(item, loc), "overdue": item.due < today}
             )
         events = schedule.event_driven(version)
     return render(
@@ -714,88 +670,6 @@ def schedule_page():
     )
 
 
-def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[dict[str, Any]]:
-    org = g.org
-    rows = []
-    for resolved in params.all_for(org):
-        param = registry.get(resolved.key)
-        locked_above = (
-            resolved.locked and resolved.source is not None and resolved.source.id != org.id
-        )
-        rows.append(
-            {
-                "param": param,
-                "resolved": resolved,
-                "shown": show_value(param, resolved.value),
-                "own": resolved.source is not None and resolved.source.id == org.id,
-                "locked_above": locked_above,
-                "errors": errors.get(param.key, []),
-                "kept": kept.get(param.key),
-                "input": input_value(param, resolved.value),
-                "id": param.key.replace(".", "-"),
-            }
-        )
-    return rows
-
-
-def show_value(param: registry.Parameter, value: Any) -> str:
-    if param.kind == "bool":
-        return labels.yes_no(value)
-    if param.kind == "months":
-        return ", ".join(str(m) for m in value)
-    return str(value)
-
-
-def input_value(param: registry.Parameter, value: Any) -> str:
-    if param.kind == "bool":
-        return "yes" if value else "no"
-    if param.kind == "months":
-        return ", ".join(str(m) for m in value)
-    return str(value)
-
-
-@bp.route("/parameters", methods=["GET", "POST"])
-def parameters():
-    require("parameters.view")
-    status, errors, kept = 200, {}, {}
-    if request.method == "POST":
-        require("parameters.edit")
-        form = forms.ParameterForm()
-        clear = request.form.get("action") == "clear"
-        if not form.validate_on_submit() or form.key.data not in registry.PARAMETERS:
-            abort(400)
-        key = form.key.data
-        try:
-            if clear:
-                params.clear_value(g.org, key, actor=current_user)
-            else:
-                params.set_value(
-                    g.org, key, form.value.data or "", locked=form.locked.data, actor=current_user
-                )
-        except UserError as exc:
-            status = exc.status
-            errors[key] = refusal(exc)
-            kept[key] = {"value": form.value.data or "", "locked": form.locked.data}
-        else:
-            flash(
-                gettext("The parameter was saved.")
-                if not clear
-                else gettext(
-                    "The organisation's own value was removed; the inherited value applies."
-                ),
-                "success",
-            )
-            return redirect(url_for(".parameters") + f"#param-{key.replace('.', '-')}")
-    return render(
-        "admin/parameters.html",
-        org=g.org,
-        kind="unit",
-        rows=parameter_rows(errors, kept),
-        may_edit=may("parameters.edit"),
-        locale=labels.locale(),
-    ), status
-
-
 # --- public ----------------------------------------------------------------------------------
 
 
@@ -811,7 +685,7 @@ def entry_words(entry: Entry, org, channel_labels: dict[str, str]) -> dict[str, 
 @public_bp.route("/catalogue")
 def catalogue():
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     version = cat.effective_version(org)
     nodes = cat.tree(version) if version else []
     channel_labels = cat.channel_labels(loc)

@@ -9,6 +9,7 @@ draft. Template: draft → approved (published by an admin of the owner).
 from __future__ import annotations
 
 from core import permissions
+from core.catalogue import reading, rules
 from core.catalogue.models import STATES
 from core.i18n import _
 from core.params import operations as params
@@ -25,27 +26,21 @@ def _no_unit_review(org) -> bool:
 
 
 def _mandatory_entries_present(version, **_kwargs) -> str | None:
-    from core.catalogue import operations
-
-    missing = operations.missing_mandatory(version)
+    missing = rules.missing_mandatory(version)
     if missing:
         return "Mandatory template entries are missing: " + ", ".join(missing) + "."
     return None
 
 
 def _entries_complete(version, **_kwargs) -> str | None:
-    from core.catalogue import operations
-
-    problems = operations.incomplete_entries(version)
+    problems = rules.incomplete_entries(version)
     if problems:
         return "Some entries are incomplete (CAT-2): " + "; ".join(problems)
     return None
 
 
 def _has_entries(version, **_kwargs) -> str | None:
-    from core.catalogue import operations
-
-    if not operations.entries(version):
+    if not reading.entries(version):
         return "The catalogue has no entries."
     return None
 

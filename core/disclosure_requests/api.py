@@ -15,21 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import Blueprint, g, jsonify, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 
 from core import db, ratelimit
 from core.api import auth, errors, schemas, spec
 from core.api.errors import ApiError
-from core.api.inputs import json_body, preprocess_url
+from core.api.inputs import json_body, language, preprocess_url
 from core.api.schemas import BOOLEAN, DATETIME, INTEGER, STRING, TEXT_OR_NULL, URL, nullable, obj
-from core.disclosure_requests import forms
+from core.disclosure_requests import forms, limits
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests.models import DELIVERIES, STATES, DisclosureRequest
-from core.disclosure_requests.views import ADDRESS_LIMIT, USER_LIMIT
 from core.errors import UserError
-from core.i18n import _, normalise
+from core.i18n import _
 
 bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
 bp.url_value_preprocessor(preprocess_url)
@@ -126,10 +125,6 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _language() -> str:
-    return normalise(request.args.get("lang")) or str(get_locale())
-
-
 def request_json(req: DisclosureRequest, loc: str) -> dict[str, Any]:
     decision = ops.current_decision(req)
     decision_json = None
@@ -209,14 +204,8 @@ def request_json(req: DisclosureRequest, loc: str) -> dict[str, Any]:
 
 
 def _limit() -> None:
-    limiter = current_app.extensions.get("gongkai.limiter")
     try:
-        with ratelimit.limit(ADDRESS_LIMIT, scope="requests-address"):
-            pass
-        if limiter is not None and limiter.enabled:
-            key = f"user:{current_user.id}"
-            with limiter.limit(USER_LIMIT, key_func=lambda: key, scope="requests-user"):
-                pass
+        limits.count_filing(current_user)
     except ratelimit.RateLimitExceeded:
         raise ApiError(
             429, "Too many requests were filed from this account or address; try again later."
@@ -280,7 +269,7 @@ def file_request():
     except UserError as exc:
         raise ApiError(422, exc.message, problems=exc.problems) from None
     db.session.flush()
-    loc = _language()
+    loc = language()
     with force_locale(loc):
         body = request_json(req, loc)
     return jsonify(body), 201
@@ -303,7 +292,7 @@ def one(request_id: int):
     found = db.session.get(DisclosureRequest, request_id)
     if found is None or not ops.may_read(current_user, found):
         raise errors.not_found("There is no such request, or you may not see it.")
-    loc = _language()
+    loc = language()
     with force_locale(loc):
         body = request_json(found, loc)
     return jsonify(body)

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import db
+from core import db, localtime
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests.models import DisclosureRequest
 from core.errors import UserError
@@ -70,8 +69,8 @@ class Story:
 
     def __init__(self, org, clock) -> None:
         self.org, self.clock = org, clock
-        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
-        self.today = datetime.now(self.zone).date()
+        self.zone = localtime.zone(org)
+        self.today = localtime.today(org, wall=True)
         parent = self.parent = db.session.get(type(org), org.parent_id)
         self.admin = _user(f"{org.code}-admin")
         self.reviewer = _user(f"{org.code}-reviewer")

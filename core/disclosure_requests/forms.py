@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.catalogue.forms import choice
+from core.disclosure_requests.filing import EMAIL, MAX, PHONE
 from core.disclosure_requests.labels import (  # noqa: F401 - the templates read them here
     CHANNEL_LABELS,
     DECLINE_LABELS,
@@ -43,8 +43,12 @@ from core.disclosure_requests.models import (
     DELIVERIES,
     STAFF_CHANNELS,
 )
-from core.disclosure_requests.operations import EMAIL, MAX, PHONE
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
+from core.web.forms import attach_problems as attach_problems
+from core.web.forms import choice
+from core.web.forms import text as text
+from core.web.forms import uploads as uploads
 
 # which fields each outcome's form shows (besides the always-present csrf token)
 OUTCOME_FIELDS = {
@@ -58,28 +62,6 @@ OUTCOME_FIELDS = {
     "unclear": ("explanation",),
     "duplicate": ("duplicate_of", "explanation"),
 }
-
-
-def uploads(field) -> list[tuple[str, bytes]]:
-    """The chosen files as ``(filename, bytes)`` (an empty file input sends nothing)."""
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", None)]
-
-
-def text(field) -> str:
-    return (field.data or "").replace("\r\n", "\n").strip()
-
-
-def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
-    """Put each operation problem (``"field: what"``) under its field; return the others."""
-    rest = []
-    for problem in problems:
-        name, _sep, message = problem.partition(":")
-        field = getattr(form, name.strip(), None) if name.strip().isidentifier() else None
-        if field is None or not message.strip() or not hasattr(field, "errors"):
-            rest.append(problem)
-            continue
-        field.errors = [*field.errors, message.strip()]
-    return rest
 
 
 # --- filing ----------------------------------------------------------------------------------
@@ -195,10 +177,6 @@ class RecordForm(RequestForm):
 
 
 # --- the unit's steps ------------------------------------------------------------------------
-
-
-class ConfirmForm(FlaskForm):
-    """A button that runs a step (the CSRF token is all it carries)."""
 
 
 class RejectForm(FlaskForm):

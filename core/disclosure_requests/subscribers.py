@@ -5,6 +5,8 @@
   a superior's review of an escalation is written to the superior's register.
 * When a year of the working-day calendar is loaded, the deadlines of the open requests are
   computed again (provisional ones become firm).
+* People are told (:mod:`core.notifications`): the unit's handlers of a new request, the
+  applicant of an extension and of a decision, the superior of a filing and of an escalation.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import db, events
-from core.disclosure_requests import operations
+from core.disclosure_requests import forms, operations
+from core.notifications import operations as ops
 from core.register import operations as register
 from core.workflow.models import WorkflowStep
+from tenants.models import Organisation, User
 
 APPROVAL_STEPS = (
     "accept",
@@ -106,3 +110,106 @@ def on_review_decided(req, *, actor, escalation, **_kw) -> None:
 @events.workdays_year_loaded.connect
 def on_year_loaded(year, *, actor=None, **_kw) -> None:
     operations.refresh_open_deadlines(actor=actor)
+
+
+# --- notifications (:mod:`core.notifications`) -----------------------------------------------
+
+
+def _user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
+def request_params(req, org: Organisation, **extra) -> dict:
+    return {
+        "org": ops.org_names(org),
+        "subject": ops.excerpt(getattr(req, "content", ""), 60),
+        "number": getattr(req, "number", ""),
+        "deadline_on": req.deadline.isoformat() if getattr(req, "deadline", None) else "",
+        **extra,
+    }
+
+
+def request_link(req, org: Organisation, *, applicant: bool = False) -> str | None:
+    """The request's page: the applicant's own view, or the unit's console."""
+    endpoint = "requests.detail" if applicant else "requests_admin.detail"
+    return ops.path_for(endpoint, org_code=org.code, request_id=req.id)
+
+
+def outcome_label(outcome: str | None) -> dict[str, str] | str:
+    """The outcome's label in every language (the label the request pages show)."""
+    if outcome in forms.OUTCOMES:
+        return ops.texts(forms.OUTCOMES[outcome])
+    return outcome or ""
+
+
+@events.request_submitted.connect
+def on_request_submitted(req, *, actor=None, **_kw) -> None:
+    org = req.organisation
+    ops.notify(
+        ops.recipients("requests.handle", org),
+        "requests.submitted",
+        org=org,
+        params=request_params(req, org),
+        link=request_link(req, org),
+        about=("disclosure_request", req.id),
+        exclude=[actor],
+    )
+
+
+@events.request_extended.connect
+def on_request_extended(req, *, actor=None, reason="", **_kw) -> None:
+    org = req.organisation
+    ops.notify(
+        [_user(req.applicant_id)],
+        "requests.extended",
+        org=org,
+        params=request_params(req, org, reason=ops.excerpt(reason, 300)),
+        link=request_link(req, org, applicant=True),
+        about=("disclosure_request", req.id),
+        exclude=[actor],
+    )
+
+
+@events.request_decided.connect
+def on_request_decided(req, *, actor=None, outcome=None, filed_with=None, **_kw) -> None:
+    org = req.organisation
+    params = request_params(req, org, outcome=outcome_label(outcome or req.outcome))
+    ops.notify(
+        [_user(req.applicant_id)],
+        "requests.decided",
+        org=org,
+        params=params,
+        link=request_link(req, org, applicant=True),
+        about=("disclosure_request", req.id),
+        exclude=[actor],
+    )
+    if filed_with is not None:
+        ops.notify(
+            ops.recipients("requests.receive_filing", org, at=filed_with),
+            "requests.filed",
+            org=filed_with,
+            params={**params, "org": ops.org_names(filed_with), "unit": ops.org_names(org)},
+            link=ops.path_for("requests_admin.filings", org_code=filed_with.code),
+            about=("disclosure_request", req.id),
+            exclude=[actor],
+        )
+
+
+@events.request_escalated.connect
+def on_request_escalated(req, *, actor=None, to_org=None, **_kw) -> None:
+    org = req.organisation
+    if to_org is None:
+        return
+    ops.notify(
+        ops.recipients("requests.review_escalation", org, at=to_org),
+        "requests.escalated",
+        org=to_org,
+        params={
+            **request_params(req, org),
+            "org": ops.org_names(to_org),
+            "unit": ops.org_names(org),
+        },
+        link=ops.path_for("requests_admin.escalations", org_code=to_org.code),
+        about=("disclosure_request", req.id),
+        exclude=[actor],
+    )

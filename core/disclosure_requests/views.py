@@ -1,15 +1,8 @@
-"""Pages of the disclosure requests.
-
-The applicant (``/o/<code>/requests/...``, signed in): file a request, read it with its deadline
-(and how it was computed), the decision and the documents given, amend an unclear request,
-escalate a refusal or an overdue request; "My requests" (``/requests``) across units. Nobody but
-the applicant reads these pages: those who read the unit's requests in the console are sent
-there, anyone else gets a 404 (which says nothing of what exists).
-
-The unit console (``/admin/o/<code>/requests/...``): the requests of the unit and its subtree
-(superiors and supervisors read them, SUP-1), a request with its history and the form of each
-step, recording an oral or paper request, and the superior's pages — filed decisions (REQ-5) with
-their acknowledgement and the escalations waiting for a review.
+"""The unit console's pages of disclosure requests (``/admin/o/<code>/requests/...``): the
+requests of the unit and its subtree (superiors and supervisors read them, SUP-1), a request with
+its history and the form of each step, recording an oral or paper request, and the superior's
+pages — filed decisions (REQ-5) with their acknowledgement and the escalations waiting for a
+review. The applicant's pages are :mod:`core.disclosure_requests.public`.
 
 Views parse, authorise (:func:`core.permissions.may` with the ``requests.*`` actions), call one
 operation, then render or redirect; a refused operation shows the same page with the input kept
@@ -18,346 +11,40 @@ and a 4xx status (the app then rolls back).
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import db, permissions, ratelimit, text
+from core import db, i18n, permissions, web
 from core.catalogue import labels
-from core.console import display_names, refusal, require_sign_in
 from core.disclosure_requests import forms
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests import workflow as wf
-from core.disclosure_requests.models import (
-    OPEN_STATES,
-    DisclosureRequest,
-    RequestDecision,
-)
+from core.disclosure_requests.models import OPEN_STATES, DisclosureRequest, RequestDecision
+from core.disclosure_requests.pages import helpers, item_link, request_view, send_attachment
 from core.errors import UserError
 from core.i18n import _
 from core.items.models import Item
-from core.storage import storage
 from core.themes import render
+from core.web.forms import attach_problems
 from core.workflow import allowed_transitions
-from tenants import hierarchy, resolution
 from tenants.models import Organisation
 
-ADDRESS_LIMIT = "30 per hour;5 per minute"
-"""Requests one address may file (a shared office address files for many people)."""
-USER_LIMIT = "10 per day;3 per minute"
-"""Requests one applicant may file."""
+admin = web.org_blueprint("requests_admin", __name__, console=True, prefix="/requests")
+
 PER_PAGE = 25
-
-portal = Blueprint("requests", __name__, url_prefix="/o/<org_code>/requests")
-portal.url_value_preprocessor(resolution.pull_org)
-portal.url_defaults(resolution.add_org_code)
-
-mine = Blueprint("requests_mine", __name__)
-
-admin = Blueprint("requests_admin", __name__, url_prefix="/admin/o/<org_code>/requests")
-admin.url_value_preprocessor(resolution.pull_org)
-admin.url_defaults(resolution.add_org_code)
-admin.before_request(require_sign_in)
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def zone(org: Organisation | None = None) -> ZoneInfo:
-    org = org or g.get("org")
-    return ZoneInfo((org.timezone if org else None) or "Asia/Shanghai")
-
-
-def when(value: datetime | None, fmt: str = "short", org=None) -> str:
-    """A UTC time in the organisation's time zone, in the reader's language."""
-    if value is None:
-        return ""
-    return format_datetime(value, fmt, tzinfo=zone(org), locale=labels.locale())
-
-
-def helpers() -> dict[str, Any]:
-    return {
-        "locale": labels.locale(),
-        "request_labels": forms,
-        "when": when,
-        "transition_label": wf.transition_label,
-        "today": ops.today,
-        "overdue": ops.overdue,
-    }
-
-
-def limited() -> str | None:
-    """Count one filing against the address and the user; a message when over a limit."""
-    limiter = current_app.extensions.get("gongkai.limiter")
-    try:
-        with ratelimit.limit(ADDRESS_LIMIT, scope="requests-address"):
-            pass
-        if limiter is not None and limiter.enabled and current_user.is_authenticated:
-            key = f"user:{current_user.id}"
-            with limiter.limit(USER_LIMIT, key_func=lambda: key, scope="requests-user"):
-                pass
-    except ratelimit.RateLimitExceeded:
-        return gettext(
-            "Too many requests were filed from your account or address. Your text is kept "
-            "below: please try again later."
-        )
-    return None
-
-
-def request_view(req: DisclosureRequest, *, reader=None) -> dict[str, Any]:
-    """What the applicant's page and the console's detail page both show; with ``reader`` (the
-    applicant), only the linked items that reader may see."""
-    decision = ops.current_decision(req)
-    all_decisions = ops.decisions(req)
-    files = ops.attachments(req)
-    by_decision: dict[int, list] = {}
-    for att in files:
-        by_decision.setdefault(att.decision_id, []).append(att)
-    ids = {d.public_item_id for d in all_decisions} | {d.item_id for d in all_decisions}
-    ids.discard(None)
-    if reader is not None:
-        linked = ops.linkable_items(reader, ids)
-    else:
-        linked = (
-            {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
-            if ids
-            else {}
-        )
-    org_ids = {d.referred_org_id for d in all_decisions} | {
-        e.to_org_id for e in ops.escalations(req)
-    }
-    org_ids.discard(None)
-    orgs = (
-        {
-            o.id: o
-            for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
-        }
-        if org_ids
-        else {}
-    )
-    duplicates = {d.duplicate_of_id for d in all_decisions} - {None}
-    earlier = (
-        {
-            r.id: r
-            for r in db.session.scalars(
-                select(DisclosureRequest).where(DisclosureRequest.id.in_(duplicates))
-            )
-        }
-        if duplicates
-        else {}
-    )
-    return {
-        "req": req,
-        "decision": decision,
-        "decisions": all_decisions,
-        "files": by_decision,
-        "linked_items": linked,
-        "orgs": orgs,
-        "earlier": earlier,
-        "consultations": ops.consultations(req),
-        "escalations": ops.escalations(req),
-        "explanation": ops.explain(req),
-        "is_overdue": ops.overdue(req),
-        "parent": ops.parent_of(req.organisation),
-    }
-
-
-def item_link(item: Item) -> str:
-    return url_for("portal.item", org_code=item.organisation.code, item_id=item.id)
-
-
-# --- the applicant ---------------------------------------------------------------------------
-
-
-def applicant_request(request_id: int) -> DisclosureRequest:
-    """The request of the URL's unit when the signed-in user filed it; staff who read it in
-    the console are sent there; anyone else gets a 404."""
-    req = ops.get(g.org, request_id)
-    if req is None:
-        abort(404)
-    if ops.is_applicant(current_user, req):
-        return req
-    if permissions.may(current_user, "requests.view", req):
-        abort(redirect(url_for("requests_admin.detail", request_id=req.id)))
-    abort(404)
-
-
-def applicant_page(req: DisclosureRequest, *, status: int = 200, **extra):
-    context = {
-        "org": g.org,
-        "ancestors": hierarchy.ancestors(g.org),
-        "amend_form": forms.AmendForm(formdata=None),
-        "escalate_form": forms.EscalateForm(formdata=None),
-        "escalation_refusal": ops.escalation_refusal(req),
-        "errors": [],
-        "item_link": item_link,
-        "file_url": lambda a: url_for(
-            "requests.attachment", request_id=a.request_id, attachment_id=a.id
-        ),
-        **request_view(req, reader=current_user),
-        **helpers(),
-    }
-    context.update(extra)
-    return render("requests/detail.html", **context), status
-
-
-def new_page(form, *, status: int = 200, errors=()):
-    org = g.org
-    return render(
-        "requests/new.html",
-        org=org,
-        ancestors=hierarchy.ancestors(org),
-        form=form,
-        errors=list(errors),
-        decision_days=ops.params.value(org, "request.decision_working_days"),
-        **helpers(),
-    ), status
-
-
-@portal.route("/new", methods=["GET", "POST"], endpoint="new")
-def file_request():
-    """File a request (REQ-1): signed in, at the real-name level the unit requires (IAM-2)."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    problem = ops.realname_problem(current_user, g.org)
-    if problem:
-        from core.sso import operations as sso
-
-        return render(
-            "requests/realname.html",
-            org=g.org,
-            ancestors=hierarchy.ancestors(g.org),
-            required=ops.params.value(g.org, "request.min_realname_level"),
-            level=sso.realname_level(current_user),
-            **helpers(),
-        ), 403
-    form = forms.RequestForm()
-    if request.method == "GET":
-        if current_user.email and not form.contact_email.data:
-            form.contact_email.data = current_user.email
-        return new_page(form)
-    message = limited()
-    if message:
-        return new_page(form, status=429, errors=[message])
-    if not form.validate_on_submit():
-        return new_page(form, status=400)
-    try:
-        req = ops.file(g.org, form.to_data(), applicant=current_user)
-    except UserError as exc:
-        return new_page(form, status=exc.status, errors=forms.attach_problems(form, refusal(exc)))
-    flash(gettext("Your request was received: number %(number)s.", number=req.number), "success")
-    return redirect(url_for(".detail", request_id=req.id, received=1), code=303)
-
-
-@portal.route("/<int:request_id>", endpoint="detail")
-def applicant_detail(request_id: int):
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    req = applicant_request(request_id)
-    return applicant_page(req, received=request.args.get("received") == "1")
-
-
-def applicant_step(request_id: int, form_cls, form_name: str, run, done: str):
-    """One of the applicant's own steps on their request page: the form, the operation, the
-    page again with the refusal (input kept) or a redirect with ``done``."""
-    if not current_user.is_authenticated:
-        abort(404)
-    req = applicant_request(request_id)
-    form = form_cls()
-    if not form.validate_on_submit():
-        return applicant_page(req, status=400, **{form_name: form})
-    try:
-        run(req, form)
-    except UserError as exc:
-        return applicant_page(req, status=exc.status, errors=refusal(exc), **{form_name: form})
-    flash(done, "success")
-    return redirect(url_for(".detail", request_id=req.id), code=303)
-
-
-@portal.route("/<int:request_id>/amend", methods=["POST"], endpoint="amend")
-def applicant_amend(request_id: int):
-    return applicant_step(
-        request_id, forms.AmendForm, "amend_form",
-        lambda req, f: ops.amend(req, user=current_user, amendment=forms.text(f.amendment)),
-        gettext("Your amendment was sent; the deadline is counted again."),
-    )  # fmt: skip
-
-
-@portal.route("/<int:request_id>/escalate", methods=["POST"], endpoint="escalate")
-def applicant_escalate(request_id: int):
-    return applicant_step(
-        request_id, forms.EscalateForm, "escalate_form",
-        lambda req, f: ops.escalate(req, user=current_user, grounds=forms.text(f.grounds)),
-        gettext("Your request was sent to the superior organisation for review."),
-    )  # fmt: skip
-
-
-def send_attachment(req: DisclosureRequest, attachment_id: int):
-    found = ops.attachment(req, attachment_id)
-    if found is None:
-        abort(404)
-    try:
-        data = storage().open(found.storage_key)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    return send_file(
-        io.BytesIO(data),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=found.filename,
-    )
-
-
-@portal.route("/<int:request_id>/attachments/<int:attachment_id>", endpoint="attachment")
-def applicant_attachment(request_id: int, attachment_id: int):
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return send_attachment(applicant_request(request_id), attachment_id)
-
-
-@mine.route("/requests")
-def my_requests():
-    """Every request of the signed-in user, across units."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rows = ops.of_applicant(current_user)
-    return render("requests/mine.html", requests=rows, **helpers())
 
 
 # --- the console: helpers --------------------------------------------------------------------
 
-
-def require(action: str, obj=None) -> None:
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
+require, may = web.require, web.may
 
 
 def request_or_404(request_id: int) -> DisclosureRequest:
-    req = ops.get(g.org, request_id)
-    if req is None:
-        abort(404)
-    return req
+    return web.object_or_404(DisclosureRequest, request_id)
 
 
 def base_context() -> dict[str, Any]:
@@ -412,14 +99,10 @@ def index():
         .join(Organisation, Organisation.id == DisclosureRequest.org_id)
         .where(*conditions)
     )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=text.db_int), 1), pages)
-    rows = db.session.scalars(
-        base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    found = web.paginate(
+        base.order_by(DisclosureRequest.created_at.desc(), DisclosureRequest.id.desc()), PER_PAGE
+    )
+    rows, page, pages = found.rows, found.number, found.pages
     by_state = dict(
         db.session.execute(
             select(DisclosureRequest.state, func.count())
@@ -433,14 +116,15 @@ def index():
         for key, (_label, states_) in GROUPS.items()
     }
 
+    page_args = {
+        "state": group,
+        "overdue": "1" if only_overdue else None,
+        "provisional": "1" if only_provisional else None,
+    }
+
     def page_url(**changes) -> str:
-        args = {
-            "state": group,
-            "overdue": "1" if only_overdue else None,
-            "provisional": "1" if only_provisional else None,
-            "page": page,
-        }
-        args.update(changes)
+        """The list with other filters (the tabs)."""
+        args = {**page_args, "page": page, **changes}
         return url_for(".index", **{k: v for k, v in args.items() if v})
 
     return render(
@@ -453,6 +137,7 @@ def index():
         only_provisional=only_provisional,
         page=page,
         pages=pages,
+        page_args={k: v for k, v in page_args.items() if v},
         page_url=page_url,
         **base_context(),
     )
@@ -472,7 +157,7 @@ def record():
         try:
             req = ops.record(g.org, form.to_data(), actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The request was recorded: number %(number)s.", number=req.number),
                   "success")  # fmt: skip
@@ -488,7 +173,7 @@ def record():
 def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
     """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     published = [  # only what the applicant may open: public items (SCOPE-1)
         forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
         for item in db.session.scalars(
@@ -528,7 +213,7 @@ def detail_page(req: DisclosureRequest, *, status: int = 200, **extra):
     context.update(
         can=names,
         steps=steps,
-        names=display_names(
+        names=web.display_names(
             [s.actor_id for s in steps]
             + [d.decided_by_id for d in view["decisions"]]
             + [req.recorded_by_id]
@@ -569,21 +254,18 @@ def handle_step(request_id: int):
 
 
 def step_form(request_id: int, form_cls, form_name: str, call, done: str):
-    """A console step with one small form: check it, run the operation, and on a refusal show
-    the detail page again with the input kept."""
+    """A console step with one small form (:func:`core.web.form_step`): on a refusal the detail
+    page again with the input kept."""
     req = handle_step(request_id)
-    form = form_cls()
-    if not form.validate_on_submit():
-        return detail_page(req, status=400, failed=form_name, **{form_name: form})
-    try:
-        call(req, form)
-    except UserError as exc:
-        rest = forms.attach_problems(form, refusal(exc))
-        return detail_page(
-            req, status=exc.status, errors=rest, failed=form_name, **{form_name: form}
-        )
-    flash(done, "success")
-    return redirect(url_for(".detail", request_id=req.id))
+    return web.form_step(
+        form_cls(),
+        lambda form: call(req, form),
+        page=lambda **kw: detail_page(req, **kw),
+        done=done,
+        to=url_for(".detail", request_id=req.id),
+        name=form_name,
+        failed=form_name,
+    )
 
 
 @admin.route("/<int:request_id>/accept", methods=["POST"])
@@ -654,7 +336,7 @@ def decide(request_id: int, outcome: str):
     try:
         ops.decide(req, outcome, form.to_data(), actor=current_user, files=files)
     except UserError as exc:
-        rest = forms.attach_problems(form, refusal(exc))
+        rest = attach_problems(form, web.refusal(exc))
         return detail_page(
             req, status=exc.status, errors=rest, open_outcome=outcome, decision_form=form
         )
@@ -682,7 +364,7 @@ def review(request_id: int):
         )
     except UserError as exc:
         return detail_page(
-            req, status=exc.status, errors=refusal(exc), review_form=form, failed="review_form"
+            req, status=exc.status, errors=web.refusal(exc), review_form=form, failed="review_form"
         )
     if form.decision.data == "uphold":
         flash(gettext("The decision is upheld."), "success")
@@ -708,7 +390,9 @@ def filings():
     return render(
         "admin/requests_filings.html",
         filings=rows,
-        names=display_names([d.decided_by_id for d in rows] + [d.acknowledged_by_id for d in rows]),
+        names=web.display_names(
+            [d.decided_by_id for d in rows] + [d.acknowledged_by_id for d in rows]
+        ),
         may_acknowledge=may("requests.receive_filing")
         or bool(permissions.orgs_holding(current_user, "requests.receive_filing")),
         ack_form=forms.AcknowledgeForm(formdata=None),

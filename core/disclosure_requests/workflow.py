@@ -176,8 +176,7 @@ request.add(
 
 
 def transition_label(name: str) -> str:
-    t = request.transitions.get(name)
-    return str(t.label) if t is not None and t.label else name
+    return request.label(name)
 
 
 # who reads a unit's requests in the console (its staff and supervisors, and those of its

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import db
+from core import db, localtime
 from core.errors import UserError
 from core.evaluation import operations as ops
 from core.evaluation.models import ANSWERS, EvaluationRound
@@ -54,7 +53,7 @@ class Story:
 
     def __init__(self, org, clock, today: date) -> None:
         self.org, self.clock, self.today = org, clock, today
-        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
+        self.zone = localtime.zone(org)
         self.admin = _user(f"{org.code}-admin")
         self.rng = random.Random(f"gongkai-demo-evaluation-{org.code}")  # noqa: S311 - not secret
 

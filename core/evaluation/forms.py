@@ -15,13 +15,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from core.catalogue import labels
-from core.catalogue.forms import MultiCheckboxField, choice
+from core import i18n
 from core.evaluation.models import ANSWERS, OVERALL, RESULT_SCOPES
 from core.evaluation.operations import MAX_COMMENT, MAX_CRITERIA, MAX_CRITERION, MAX_NOTE
 from core.i18n import _
-
-LOCALES = ("zh_Hans_CN", "en", "ug")
+from core.web import forms as web_forms
+from core.web.forms import LOCALES, TITLES, MultiCheckboxField, choice, localised_fields, texts
+from core.web.forms import ConfirmForm as ConfirmForm
 
 STATES = {
     "draft": _("Draft"),
@@ -68,23 +68,22 @@ def lines(text: str | None) -> list[str]:
 
 
 class RoundForm(FlaskForm):
-    title_zh_Hans_CN = StringField(
-        _("Title in Chinese"),
-        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=200)],
-        description=_("For example: 2026年度党务公开工作党员评议."),
+    title_zh_Hans_CN, title_en, title_ug = localised_fields(
+        StringField,
+        TITLES,
+        required=_("Write the title in Chinese."),
+        max_length=200,
+        descriptions={"zh_Hans_CN": _("For example: 2026年度党务公开工作党员评议.")},
     )
-    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=200)])
-    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=200)])
-    note_zh_Hans_CN = TextAreaField(
-        _("Introduction in Chinese"),
-        validators=[Optional(), Length(max=MAX_NOTE)],
-        description=_("Shown to the members above the rating form (optional)."),
-    )
-    note_en = TextAreaField(
-        _("Introduction in English"), validators=[Optional(), Length(max=MAX_NOTE)]
-    )
-    note_ug = TextAreaField(
-        _("Introduction in Uyghur"), validators=[Optional(), Length(max=MAX_NOTE)]
+    note_zh_Hans_CN, note_en, note_ug = localised_fields(
+        TextAreaField,
+        {
+            "zh_Hans_CN": _("Introduction in Chinese"),
+            "en": _("Introduction in English"),
+            "ug": _("Introduction in Uyghur"),
+        },
+        max_length=MAX_NOTE,
+        descriptions={"zh_Hans_CN": _("Shown to the members above the rating form (optional).")},
     )
     opens_on = DateField(
         _("First day of rating"),
@@ -126,7 +125,7 @@ class RoundForm(FlaskForm):
 
     def __init__(self, *args, candidates, criterion_keys=(), **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.criterion_keys = list(criterion_keys)
         self.result_scope.choices = [choice(s, RESULT_SCOPE_LABELS[s]) for s in RESULT_SCOPES]
         self.units.choices = [choice(o.code, o.name(loc)) for o in candidates]
@@ -181,12 +180,9 @@ class RoundForm(FlaskForm):
         return out
 
     def to_data(self) -> dict[str, Any]:
-        def texts(prefix: str) -> dict[str, str]:
-            return {loc: getattr(self, f"{prefix}_{loc}").data or "" for loc in LOCALES}
-
         return {
-            "titles": texts("title"),
-            "notes": {k: v.replace("\r\n", "\n") for k, v in texts("note").items()},
+            "titles": texts(self, "title"),
+            "notes": texts(self, "note"),
             "opens_on": self.opens_on.data,
             "closes_on": self.closes_on.data,
             "criteria": self.criteria(),
@@ -232,26 +228,12 @@ PROBLEM_FIELDS = {
 
 
 def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
-    """Put each problem of an operation under its field; return the ones of no field."""
-    rest = []
-    for problem in problems:
-        name, _sep, message = problem.partition(":")
-        head, _dot, loc = name.strip().partition(".")
-        field_name = PROBLEM_FIELDS.get(head)
-        if head in ("title", "note") and loc in LOCALES:
-            field_name = f"{head}_{loc}"
-        if field_name is None and getattr(form, f"a_{head}", None) is not None:
-            field_name = f"a_{head}"
-        field = getattr(form, field_name, None) if field_name else None
-        if field is None or not message.strip():
-            rest.append(problem)
-            continue
-        field.errors = [*field.errors, message.strip()]
-    return rest
-
-
-class ConfirmForm(FlaskForm):
-    """A confirmed step (the CSRF token is all it carries)."""
+    """Put each problem of an operation under its field (the answers of the rating form are its
+    ``a_<criterion>`` fields); return the ones of no field."""
+    answers = {name[2:]: name for name in form._fields if name.startswith("a_")}
+    return web_forms.attach_problems(
+        form, problems, {**answers, **PROBLEM_FIELDS}, localised={"title": "title", "note": "note"}
+    )
 
 
 class RateForm(FlaskForm):

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import db
-from core.catalogue.models import localised
+from core.i18n import localised
 from tenants.models import Organisation
 
 STATES = ("draft", "open", "closed", "published")

@@ -19,12 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
-from core import audit, db, events, permissions
+from core import audit, db, events, localtime, permissions
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, UserError
 from core.evaluation import workflow as wf
@@ -91,9 +90,8 @@ def default_criteria() -> list[dict[str, Any]]:
     return [{"key": c["key"], "labels": dict(c["labels"])} for c in DEFAULT_CRITERIA]
 
 
-def today(org: Organisation) -> date:
-    """The day it is in ``org``'s time zone (by :func:`core.db.utcnow`)."""
-    return db.utcnow().astimezone(ZoneInfo(org.timezone or "Asia/Shanghai")).date()
+today = localtime.today
+"""The day it is in an organisation's time zone (by :func:`core.db.utcnow`)."""
 
 
 # --- reading ---------------------------------------------------------------------------------

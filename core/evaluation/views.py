@@ -20,14 +20,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import format_percent, gettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core import db, permissions
+from core import db, i18n, permissions, web
 from core.catalogue import labels
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
 from core.evaluation import forms, visibility
 from core.evaluation import operations as ops
@@ -42,16 +41,10 @@ from core.evaluation.models import (
 )
 from core.themes import render
 from core.workflow import allowed_transitions
-from tenants import hierarchy, resolution
+from tenants import hierarchy
 
-bp = Blueprint("evaluation_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-bp.before_request(require_sign_in)
-
-portal = Blueprint("evaluation", __name__, url_prefix="/o/<org_code>")
-portal.url_value_preprocessor(resolution.pull_org)
-portal.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("evaluation_admin", __name__, console=True)
+portal = web.org_blueprint("evaluation", __name__, console=False)
 
 STEPS = {
     "open": lambda r: ops.open_round(r, actor=current_user),
@@ -68,9 +61,7 @@ DONE = {
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
+require = web.require
 
 
 def percent(value: float | None) -> str:
@@ -80,7 +71,7 @@ def percent(value: float | None) -> str:
 
 
 def base_context() -> dict[str, Any]:
-    loc = labels.locale()
+    loc = i18n.locale()
     return {
         "org": g.org,
         "locale": loc,
@@ -93,10 +84,7 @@ def base_context() -> dict[str, Any]:
 
 
 def round_or_404(round_id: int) -> EvaluationRound:
-    found = ops.get(g.org, round_id)
-    if found is None:
-        abort(404)
-    return found
+    return web.object_or_404(EvaluationRound, round_id)
 
 
 def candidates():
@@ -157,7 +145,7 @@ def new():
         try:
             round_ = ops.create(g.org, form.to_data(), actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The round was saved as a draft."), "success")
             return redirect(url_for(".detail", round_id=round_.id))
@@ -187,7 +175,7 @@ def edit(round_id: int):
         try:
             changed = ops.update(round_, form.to_data(), actor=current_user)
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(
                 gettext("The round was saved.") if changed else gettext("Nothing was changed."),
@@ -214,7 +202,7 @@ def detail_context(round_: EvaluationRound, **extra) -> dict[str, Any]:
             else {}
         ),
         steps=steps,
-        names=display_names([s.actor_id for s in steps] + [round_.created_by_id]),
+        names=web.display_names([s.actor_id for s in steps] + [round_.created_by_id]),
         can={t.name for t in allowed_transitions(wf.evaluation, round_, actor=current_user)},
         may_manage=permissions.may(current_user, "evaluation.manage", g.org),
         accepting=ops.accepting(round_),
@@ -265,7 +253,7 @@ def step(round_id: int, step: str):
             else:
                 STEPS[step](round_)
         except UserError as exc:
-            status, errors = exc.status, refusal(exc)
+            status, errors = exc.status, web.refusal(exc)
         else:
             if step == "delete":
                 flash(gettext("The draft round was removed."), "success")
@@ -305,7 +293,7 @@ def rate_target(round_id: int) -> tuple[EvaluationRound, EvaluationUnit]:
 
 def rate_page(round_: EvaluationRound, form, *, status: int = 200, errors=()):
     voter = ops.roll_entry(round_, g.org, current_user)
-    loc = labels.locale()
+    loc = i18n.locale()
     context = base_context()
     context.update(
         round=round_,
@@ -329,7 +317,7 @@ def rate(round_id: int):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     round_, _entry = rate_target(round_id)
-    loc = labels.locale()
+    loc = i18n.locale()
     if request.method == "GET":
         return rate_page(round_, forms.rate_form(round_, loc, formdata=None))
     form = forms.rate_form(round_, loc)
@@ -341,7 +329,7 @@ def rate(round_id: int):
         )
     except UserError as exc:
         return rate_page(
-            round_, form, status=exc.status, errors=forms.attach_problems(form, refusal(exc))
+            round_, form, status=exc.status, errors=forms.attach_problems(form, web.refusal(exc))
         )
     flash(gettext("Thank you: your rating was recorded. It is secret and cannot be changed."),
           "success")  # fmt: skip

@@ -24,13 +24,12 @@ from core.api import pagination, schemas
 from core.api import spec as api
 from core.api.auth import reader
 from core.api.errors import ApiError
-from core.api.inputs import json_body, preprocess_url, text_field
+from core.api.inputs import json_body, language, preprocess_url, text_field
 from core.errors import UserError
-from core.feedback import labels
+from core.feedback import labels, ledger
 from core.feedback import operations as feedback
 from core.feedback.models import CHANNELS, CONTACT_MAX, CONTENT_MAX, NAME_MAX, FeedbackEntry
-from core.feedback.views import FEEDBACK_LIMIT
-from core.i18n import _, normalise
+from core.i18n import _
 from core.items.models import Item
 from core.items.visibility import visible_items
 
@@ -120,7 +119,7 @@ def submit():
     org = g.org
     data = json_body()
     try:
-        with ratelimit.limit(FEEDBACK_LIMIT, scope="feedback"):
+        with ratelimit.limit(feedback.FEEDBACK_LIMIT, scope="feedback"):
             pass
     except ratelimit.RateLimitExceeded:
         raise ApiError(
@@ -242,8 +241,8 @@ def answers():
     kind = f"feedback-answers:{org.id}"
     position = pagination.decode(request.args.get("cursor"), kind, {}, problems)
     pagination.require_valid(problems)
-    query = feedback.published_query(org)
-    total = feedback.count(query)
+    query = ledger.published_query(org)
+    total = ledger.count(query)
     if position is not None:
         query = query.where(_after(position))
     rows = list(db.session.scalars(query.limit(limit + 1)))
@@ -251,7 +250,7 @@ def answers():
     if len(rows) > limit:
         rows = rows[:limit]
         next_position = [rows[-1].published_at.isoformat(), rows[-1].id]
-    loc = normalise(request.args.get("lang")) or str(get_locale())
+    loc = language()
     ids = {e.item_id for e in rows if e.item_id}
     user = reader(org)
     items = (

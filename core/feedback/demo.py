@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core import db
+from core import db, localtime
 from core.errors import UserError
 from core.feedback import operations as feedback
 from core.feedback.models import FeedbackEntry
@@ -130,7 +130,7 @@ def _user(username: str):
 
 
 def _at(org, day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 0), tzinfo=feedback.zone(org)).astimezone(UTC)
+    return datetime.combine(day, time(hour, 0), tzinfo=localtime.zone(org)).astimezone(UTC)
 
 
 def run_story(org, story: Story, clock, today: date, admin, handler) -> FeedbackEntry:
@@ -211,7 +211,7 @@ def load(today: date | None = None) -> str:
             ):
                 kept += 1
                 continue
-            day = today or feedback.today_for(org)
+            day = today or localtime.today(org)
             admin, handler = _user(f"{code}-admin"), _user(f"{code}-reviewer")
             for story in stories(org.name("zh_Hans_CN", "short")):
                 run_story(org, story, clock, day, admin, handler)

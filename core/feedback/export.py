@@ -15,11 +15,10 @@ from typing import Any
 from flask_babel import force_locale, gettext
 from sqlalchemy import Select, select
 
-from core import db, spreadsheets
-from core.console import display_names
+from core import db, localtime, spreadsheets
 from core.feedback import labels
 from core.feedback.models import FeedbackNote
-from core.feedback.operations import zone
+from core.web import display_names
 from tenants.models import Organisation
 
 MAX_ROWS = 50_000
@@ -70,7 +69,7 @@ def rows(query: Select, locale: str) -> list[list[Any]]:
     out = []
     for e in entries:
         org = orgs.get(e.org_id) or e.organisation
-        tz = zone(org)
+        tz = localtime.zone(org)
         handling = "\n".join(
             f"{n.at.astimezone(tz):%Y-%m-%d %H:%M} {n.author_label}: {n.text}"
             for n in notes.get(e.id, [])

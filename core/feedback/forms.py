@@ -21,7 +21,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.catalogue.forms import choice
 from core.feedback import labels
 from core.feedback.models import (
     ANSWER_CHANNELS,
@@ -32,22 +31,10 @@ from core.feedback.models import (
     TEXT_MAX,
 )
 from core.i18n import _
+from core.web.forms import ConfirmForm as ConfirmForm
+from core.web.forms import choice
 
 HONEYPOT = "website"
-
-
-def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
-    """Put each ``"field: message"`` problem of an operation under the form field of that name
-    (the message only); return the others."""
-    rest = []
-    for problem in problems:
-        head, sep, message = problem.partition(": ")
-        field = getattr(form, head.strip(), None) if sep and head.isidentifier() else None
-        if field is not None and hasattr(field, "errors") and head != "meta":
-            field.errors = [*list(field.errors or []), message]
-        else:
-            rest.append(problem)
-    return rest
 
 
 class FeedbackForm(FlaskForm):
@@ -205,7 +192,3 @@ class PublishForm(FlaskForm):
         ),
     )
     include_answer = BooleanField(_("Publish the answer"), default=True)
-
-
-class ConfirmForm(FlaskForm):
-    """A button (the CSRF token is all it carries)."""

@@ -26,28 +26,36 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import select
 
-from core import audit, db, events, permissions
+from core import audit, db, events, localtime, permissions
 from core import text as text_cleaning
 from core.errors import UserError
 from core.feedback import workflow as wf
+
+# The ledger's queries and the rules its workflow shares live in core.feedback.ledger and
+# core.feedback.rules; callers keep finding them here.
+from core.feedback.ledger import Filters as Filters
+from core.feedback.ledger import count as count
+from core.feedback.ledger import handles_any as handles_any
+from core.feedback.ledger import ledger_query as ledger_query
+from core.feedback.ledger import overdue as overdue
+from core.feedback.ledger import published_query as published_query
 from core.feedback.models import (
     ANSWER_CHANNELS,
-    CHANNELS,
     CONTACT_MAX,
     CONTENT_MAX,
     NAME_MAX,
-    OPEN_STATES,
     STAFF_CHANNELS,
-    STATES,
     TEXT_MAX,
     FeedbackEntry,
     FeedbackNote,
 )
+from core.feedback.rules import can_handle as can_handle
+from core.feedback.rules import can_view as can_view
+from core.feedback.rules import closing_problems as closing_problems
 from core.items.models import Item
 from core.params import operations as params
 from core.workflow import engine
@@ -57,18 +65,17 @@ from tenants.models import Membership, Organisation, User
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 LOOKUP_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 ANONYMOUS = "anonymous"  # the audit label of a visitor without an account
+FEEDBACK_LIMIT = "20 per hour;5 per minute"
+"""Feedback one address may send (the form and the API together): no account is needed."""
+LOOKUP_LIMIT = "60 per hour;10 per minute"
+"""Receipt look-ups one address may make (they need the receipt and its code)."""
 
 
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def zone(org: Organisation) -> ZoneInfo:
-    return ZoneInfo(org.timezone or "Asia/Shanghai")
-
-
-def today_for(org: Organisation) -> date:
-    """The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
-    return db.utcnow().astimezone(zone(org)).date()
+today_for = localtime.today
+"""The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
 
 
 def clean_text(value: Any) -> str:
@@ -132,25 +139,6 @@ def default_due(org: Organisation, start: date) -> tuple[date, bool]:
 
 
 # --- who may do what (the object rules of core.permissions) ----------------------------------
-
-
-def can_view(actor, entry: FeedbackEntry) -> bool:
-    """``feedback.view`` on an entry: the unit's staff and its superiors' (SUP-1), and its
-    handler."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if entry.handler_id is not None and entry.handler_id == actor.id:
-        return True
-    return permissions.holds(actor, entry.organisation, wf.READERS, "unit_or_superior")
-
-
-def can_handle(actor, entry: FeedbackEntry) -> bool:
-    """``feedback.handle`` on an entry: its handler, or an admin or editor of the unit."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if entry.handler_id is not None and entry.handler_id == actor.id:
-        return True
-    return permissions.holds(actor, entry.organisation, wf.MANAGERS, "unit")
 
 
 def _require(actor, action: str, obj, message: str) -> None:
@@ -747,39 +735,6 @@ def withdraw_publication(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
     return entry
 
 
-def closing_problems(entry: FeedbackEntry) -> list[str]:
-    """Why ``entry`` cannot close now (FB-2); empty when it can."""
-    problems = []
-    if not (entry.answer or "").strip():
-        problems.append(gettext("There is no answer yet."))
-    elif entry.anonymous:
-        if not (entry.published and entry.answer_published):
-            problems.append(
-                gettext(
-                    "The submitter left no contact details: an anonymous entry closes only "
-                    "with a published answer."
-                )
-            )
-    elif not entry.answer_channel or entry.answered_on is None:
-        problems.append(gettext("Record how and when the answer reached the submitter."))
-    if entry.has_rectification:
-        if not (entry.rectification_result or "").strip() or not entry.rectification_done:
-            problems.append(gettext("The rectification has no result yet."))
-        elif entry.rectification_public and not entry.published:
-            problems.append(
-                gettext(
-                    "Rectification results are published: publish the entry, or record why "
-                    "the result is not published."
-                )
-            )
-        elif (
-            not entry.rectification_public
-            and not (entry.rectification_private_reason or "").strip()
-        ):
-            problems.append(gettext("Record why the rectification result is not published."))
-    return problems
-
-
 def close(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
     """Close an answered entry (FB-2); the register records it (ARC-1)."""
 
@@ -789,122 +744,3 @@ def close(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
     engine.run(wf.feedback, entry, "close", actor=actor, effect=effect)
     events.feedback_closed.send(entry, actor=actor)
     return entry
-
-
-# --- the ledger: lists, filters, overdue -----------------------------------------------------
-
-
-@dataclass
-class Filters:
-    """The ledger's filters (also the export's): received dates are the unit's local dates."""
-
-    state: str | None = None
-    channel: str | None = None
-    overdue: bool = False
-    handler_id: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    subtree: bool = False
-    spam: bool = False
-    only_handler_id: int | None = None  # a handler without a reading role sees their entries
-
-    def problems(self) -> list[str]:
-        found = []
-        if self.state is not None and self.state not in STATES:
-            found.append(gettext("Unknown state."))
-        if self.channel is not None and self.channel not in CHANNELS:
-            found.append(gettext("Unknown channel."))
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            found.append(gettext("The start date is after the end date."))
-        return found
-
-
-def ledger_query(org: Organisation, filters: Filters, *, today: date | None = None) -> Select:
-    """``select(FeedbackEntry)`` of ``org``'s ledger (its subtree's with ``filters.subtree``),
-    newest first. The caller decides who may read it (``feedback.view``)."""
-    query = select(FeedbackEntry)
-    if filters.subtree:
-        query = query.join(Organisation, Organisation.id == FeedbackEntry.org_id).where(
-            Organisation.path.startswith(org.path, autoescape=True)
-        )
-    else:
-        query = query.where(FeedbackEntry.org_id == org.id)
-    query = query.where(FeedbackEntry.spam.is_(filters.spam))
-    if filters.only_handler_id is not None:
-        query = query.where(FeedbackEntry.handler_id == filters.only_handler_id)
-    if filters.state:
-        query = query.where(FeedbackEntry.state == filters.state)
-    if filters.channel:
-        query = query.where(FeedbackEntry.channel == filters.channel)
-    if filters.handler_id:
-        query = query.where(FeedbackEntry.handler_id == filters.handler_id)
-    if filters.date_from:
-        query = query.where(FeedbackEntry.received_on >= filters.date_from)
-    if filters.date_to:
-        query = query.where(FeedbackEntry.received_on <= filters.date_to)
-    if filters.overdue:
-        query = query.where(*overdue_conditions(today or today_for(org)))
-    return query.order_by(FeedbackEntry.received_on.desc(), FeedbackEntry.id.desc())
-
-
-def overdue_conditions(today: date) -> list:
-    """SQL conditions of an overdue entry: open, not spam, due before ``today``."""
-    return [
-        FeedbackEntry.state.in_(OPEN_STATES),
-        FeedbackEntry.spam.is_(False),
-        FeedbackEntry.due_on.is_not(None),
-        FeedbackEntry.due_on < today,
-    ]
-
-
-def overdue(org: Organisation | None = None, today: date | None = None) -> list[FeedbackEntry]:
-    """Open entries past their due date (of ``org`` alone, or everywhere), oldest due first."""
-    query = select(FeedbackEntry).where(*overdue_conditions(today or date.today()))
-    if org is not None:
-        query = query.where(FeedbackEntry.org_id == org.id)
-    return list(db.session.scalars(query.order_by(FeedbackEntry.due_on, FeedbackEntry.id)))
-
-
-def handles_any(user, org: Organisation) -> bool:
-    """Is ``user`` the handler of some entry of ``org`` (the ledger of their own entries)?"""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(FeedbackEntry.id)
-            .where(FeedbackEntry.org_id == org.id, FeedbackEntry.handler_id == user.id)
-            .limit(1)
-        )
-        is not None
-    )
-
-
-# --- the public answers ----------------------------------------------------------------------
-
-
-def published_query(org: Organisation) -> Select:
-    """Published entries of ``org`` (newest publication first): what the answers page shows."""
-    return (
-        select(FeedbackEntry)
-        .where(
-            FeedbackEntry.org_id == org.id,
-            FeedbackEntry.published_at.is_not(None),
-            FeedbackEntry.spam.is_(False),
-        )
-        .order_by(FeedbackEntry.published_at.desc(), FeedbackEntry.id.desc())
-    )
-
-
-def count(query: Select) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(
-                query.order_by(None).with_only_columns(FeedbackEntry.id).subquery()
-            )
-        )
-        or 0
-    )
-
-
-def on_time_case():
-    return case((FeedbackEntry.answered_on <= FeedbackEntry.due_on, 1), else_=0)

@@ -1,4 +1,7 @@
-"""The register listens to the feedback ledger (ARC-1): a closed entry is registered.
+"""Reactions to the feedback ledger's events: a closed entry is registered (ARC-1); whoever
+assigns is told of a new entry, a handler of their assignment (:mod:`core.notifications`).
+
+The register:
 
 The entry written in the closing transaction holds the channel, the dates (received, due,
 answered, closed), the workflow's steps (who assigned, answered, closed, when), whether the answer
@@ -11,8 +14,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import db, events
+from core.notifications import operations as ops
 from core.register import operations as register
 from core.workflow.models import WorkflowStep
+from tenants.models import Organisation
 
 TITLE_CHARS = 60
 
@@ -110,3 +115,52 @@ def on_year_loaded(year, *, actor=None, **_kw) -> None:
                 changes={"due_on": [str(before), str(entry.due_on)], "year": [None, year]},
             )
     db.session.flush()
+
+
+# --- notifications (:mod:`core.notifications`) -----------------------------------------------
+
+
+def feedback_link(entry, org: Organisation) -> str | None:
+    return ops.path_for("feedback_admin.detail", org_code=org.code, feedback_id=entry.id)
+
+
+def feedback_params(entry, org: Organisation) -> dict:
+    return {
+        "org": ops.org_names(org),
+        "excerpt": ops.excerpt(getattr(entry, "content", ""), 80),
+        "receipt": getattr(entry, "receipt", ""),
+        "due_on": entry.due_on.isoformat() if getattr(entry, "due_on", None) else "",
+    }
+
+
+@events.feedback_received.connect
+def on_feedback_received(entry, *, actor=None, **_kw) -> None:
+    if getattr(entry, "spam", False):
+        return
+    org = entry.organisation
+    ops.notify(
+        ops.recipients("feedback.assign", org),
+        "feedback.received",
+        org=org,
+        params=feedback_params(entry, org),
+        link=feedback_link(entry, org),
+        about=("feedback", entry.id),
+        exclude=[actor],
+    )
+
+
+@events.feedback_assigned.connect
+def on_feedback_assigned(entry, *, actor=None, handler=None, due=None, **_kw) -> None:
+    org = entry.organisation
+    params = feedback_params(entry, org)
+    if due is not None:
+        params["due_on"] = due.isoformat()
+    ops.notify(
+        [handler],
+        "feedback.assigned",
+        org=org,
+        params=params,
+        link=feedback_link(entry, org),
+        about=("feedback", entry.id),
+        exclude=[actor],
+    )

@@ -1,19 +1,11 @@
-"""Feedback pages: the visitor's (give feedback, the confirmation with the receipt, the receipt's
-page, the published answers) and the unit console's ledger (list with filters, export,
-statistics, recording, one entry with its handling).
+"""The feedback ledger in the unit console (``/admin/o/<code>/feedback...``): the list with
+filters, its export, statistics, recording feedback from the other channels, one entry with its
+handling.
 
-Visitor pages (``/o/<code>/feedback...``) need no account. The form is an anonymous write: its
-CSRF token is checked inside the view, and it is rate limited per address, so that whatever goes
-wrong (an expired form, too many submissions, a missing text) the page comes back with what the
-visitor wrote; a submission is stored, then the visitor is redirected (303) to the confirmation
-with the receipt number and the lookup code. The receipt's page (``/feedback/lookup?receipt=
-&code=``) shows that submission's state and answer to whoever holds both; it is rate limited too.
-The answers page lists published entries only, never a submitter's name or contact.
-
-Console pages (``/admin/o/<code>/feedback...``) follow the items console: a signed-in user with
-``feedback.view`` (the unit's staff and its superiors', SUP-1) — or the handler of some entry of
-the unit, who sees their own entries — else 403; entries are looked up inside the URL's
-organisation (else 404). Refused operations come back on the same page with the input kept.
+Like the items console: a signed-in user with ``feedback.view`` (the unit's staff and its
+superiors', SUP-1) — or the handler of some entry of the unit, who sees their own entries — else
+403; entries are looked up inside the URL's organisation (else 404). Refused operations come back
+on the same page with the input kept. The visitor's pages are :mod:`core.feedback.public`.
 """
 
 from __future__ import annotations
@@ -21,267 +13,57 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from core import db, permissions, ratelimit, text
-from core.catalogue import labels as cat_labels
-from core.console import display_names, refusal, require_sign_in
+from core import db, localtime, permissions, text, web
 from core.errors import UserError
-from core.feedback import export, forms, labels, stats
+from core.feedback import export, forms, labels, ledger, stats
 from core.feedback import operations as feedback
+from core.feedback import rules as feedback_rules
 from core.feedback import workflow as wf
 from core.feedback.models import CHANNELS, STATES, FeedbackEntry
+from core.i18n import locale
 from core.items.models import Item
-from core.items.visibility import visible_items
-from core.portal import reading
 from core.themes import render
+from core.web.forms import attach_problems
 from core.workflow import allowed_transitions
-from tenants import hierarchy, resolution
+from tenants import hierarchy
 from tenants.models import Organisation
 
-bp = Blueprint("feedback", __name__, url_prefix="/o/<org_code>/feedback")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+admin = web.org_blueprint("feedback_admin", __name__, console=True, prefix="/feedback")
 
-admin = Blueprint("feedback_admin", __name__, url_prefix="/admin/o/<org_code>/feedback")
-admin.url_value_preprocessor(resolution.pull_org)
-admin.url_defaults(resolution.add_org_code)
-admin.before_request(require_sign_in)
-
-FEEDBACK_LIMIT = "20 per hour;5 per minute"
-"""Feedback one address may send (the form and the API together): no account is needed."""
-LOOKUP_LIMIT = "60 per hour;10 per minute"
-"""Receipt look-ups one address may make (they need the receipt and its code)."""
-ANSWERS_PER_PAGE = 20
 LEDGER_PER_PAGE = 25
-RECEIVED_KEY = "feedback_received"
-PRIVATE = "private, no-store"
-
-
-@bp.record_once
-def _set_up(state) -> None:
-    csrf = state.app.extensions.get("csrf")
-    if csrf is not None:  # the form's view checks the token itself, to keep the text
-        csrf.exempt(give)
-
-
-# --- visitor pages ---------------------------------------------------------------------------
-
-
-def visitor_context(**extra) -> dict[str, Any]:
-    org = g.org
-    return {
-        "org": org,
-        "locale": cat_labels.locale(),
-        "ancestors": hierarchy.ancestors(org),
-        "when": reading.when,
-        "day": reading.day,
-        "feedback_labels": labels,
-        **extra,
-    }
-
-
-def chosen_items(user, org: Organisation, wanted: str | None) -> list[Item]:
-    """The items the form offers: the unit's newest disclosed ones the visitor may see, and the
-    one asked for (``?item=``) when the visitor may see it."""
-    found = feedback.items_to_choose(user, org)
-    number = text.ascii_int(wanted, minimum=1)
-    if number is not None and all(i.id != number for i in found):
-        extra = db.session.scalar(
-            visible_items(user).where(Item.org_id == org.id, Item.id == number)
-        )
-        if extra is not None:
-            found.append(extra)
-    return found
-
-
-def form_page(form: forms.FeedbackForm, *, status: int = 200, errors=()):
-    user = current_user if current_user.is_authenticated else None
-    locale = cat_labels.locale()
-    form.set_items(chosen_items(user, g.org, form.item.data), locale)
-    return render("feedback/give.html", form=form, errors=list(errors), **visitor_context()), status
-
-
-@bp.route("", methods=["GET", "POST"])
-def give():
-    """Online feedback from anyone (FB-1): no account; whatever goes wrong, the text is kept."""
-    if request.method == "GET":
-        form = forms.FeedbackForm(formdata=None, item=request.args.get("item", ""))
-        return form_page(form)
-    form = forms.FeedbackForm()
-    try:
-        current_app.extensions["csrf"].protect()
-    except CSRFError:
-        message = gettext("The form had expired. Your text is kept below: please send it again.")
-        return form_page(form, status=400, errors=[message])
-    try:
-        with ratelimit.limit(FEEDBACK_LIMIT, scope="feedback"):
-            pass
-    except ratelimit.RateLimitExceeded:
-        message = gettext(
-            "Too many submissions were sent from your address. Your text is kept below: "
-            "please try again later."
-        )
-        return form_page(form, status=429, errors=[message])
-    if not form.validate():
-        return form_page(form, status=400)
-    try:
-        sent = feedback.submit_online(
-            g.org,
-            content=form.content.data,
-            name=form.name.data,
-            contact=form.contact.data,
-            item_id=form.item.data or None,
-            user=current_user if current_user.is_authenticated else None,
-            honeypot=request.form.get(forms.HONEYPOT),
-        )
-    except UserError as exc:
-        return form_page(form, status=exc.status, errors=forms.attach_problems(form, refusal(exc)))
-    # redirect after the POST, so that reloading the confirmation does not send it again
-    session[RECEIVED_KEY] = [g.org.id, sent.entry.id, sent.entry.receipt, sent.lookup_code]
-    return redirect(url_for(".received"), code=303)
-
-
-def private(response_tuple):
-    body, status = response_tuple if isinstance(response_tuple, tuple) else (response_tuple, 200)
-    response = current_app.make_response((body, status))
-    response.headers["Cache-Control"] = PRIVATE
-    return response
-
-
-@bp.route("/received")
-def received():
-    """The confirmation of the feedback this visitor has just sent: its receipt and code."""
-    kept = session.get(RECEIVED_KEY)
-    if not kept or kept[0] != g.org.id:
-        return redirect(url_for(".give"))
-    entry = db.session.get(FeedbackEntry, kept[1])
-    if entry is None or entry.org_id != g.org.id:
-        return redirect(url_for(".give"))
-    lookup = url_for(".lookup", receipt=kept[2], code=kept[3], _external=True)
-    return private(
-        render(
-            "feedback/received.html",
-            entry=entry,
-            receipt=kept[2],
-            code=kept[3],
-            lookup_url=lookup,
-            **visitor_context(),
-        )
-    )
-
-
-@bp.route("/lookup")
-def lookup():
-    """A submission's state and answer, for whoever holds its receipt number and lookup code."""
-    receipt = (request.args.get("receipt") or "").strip()[:40]
-    code = (request.args.get("code") or "").strip()[:40]
-    context = visitor_context(receipt=receipt, code=code, entry=None, item=None, errors=[])
-    if not receipt and not code:
-        return private(render("feedback/lookup.html", **context))
-    try:
-        with ratelimit.limit(LOOKUP_LIMIT, scope="feedback-lookup"):
-            pass
-    except ratelimit.RateLimitExceeded:
-        context["errors"] = [gettext("Too many look-ups from your address: try again later.")]
-        return private((render("feedback/lookup.html", **context), 429))
-    entry = feedback.by_receipt(g.org, receipt, code)
-    if entry is None or entry.spam:
-        context["errors"] = [
-            gettext("No feedback of this organisation has this receipt number and code.")
-        ]
-        return private((render("feedback/lookup.html", **context), 404))
-    user = current_user if current_user.is_authenticated else None
-    item = None
-    if entry.item_id:
-        item = db.session.scalar(visible_items(user).where(Item.id == entry.item_id))
-    context.update(entry=entry, item=item)
-    return private(render("feedback/lookup.html", **context))
-
-
-def public_items(entries: list[FeedbackEntry]) -> dict[int, Item]:
-    """The items the entries are about that the visitor may see (one query)."""
-    ids = {e.item_id for e in entries if e.item_id}
-    if not ids:
-        return {}
-    user = current_user if current_user.is_authenticated else None
-    return {i.id: i for i in db.session.scalars(visible_items(user).where(Item.id.in_(ids)))}
-
-
-@bp.route("/answers")
-def answers():
-    """Published answers and rectification results (FB-2), newest first."""
-    query = feedback.published_query(g.org)
-    total = feedback.count(query)
-    pages = max(1, -(-total // ANSWERS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=text.db_int) or 1, 1), pages)
-    rows = list(
-        db.session.scalars(query.limit(ANSWERS_PER_PAGE).offset((page - 1) * ANSWERS_PER_PAGE))
-    )
-    return render(
-        "feedback/answers.html",
-        entries=rows,
-        items=public_items(rows),
-        total=total,
-        page=page,
-        pages=pages,
-        **visitor_context(),
-    )
-
-
-# --- the console -----------------------------------------------------------------------------
-
-
-def console_may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
 
 
 def ledger_access() -> int | None:
     """Who reads this ledger: None for its readers (``feedback.view``), the user's id for a
     handler who sees only their own entries; 403 for anyone else."""
-    if console_may("feedback.view"):
+    if web.may("feedback.view"):
         return None
-    if feedback.handles_any(current_user, g.org):
+    if ledger.handles_any(current_user, g.org):
         return current_user.id
     abort(403)
 
 
 def entry_or_404(feedback_id: int) -> FeedbackEntry:
     ledger_access()
-    entry = feedback.get(g.org, feedback_id)
-    if entry is None:
-        abort(404)
-    if not permissions.may(current_user, "feedback.view", entry):
-        abort(403)
+    entry = web.object_or_404(FeedbackEntry, feedback_id)
+    web.require("feedback.view", entry)
     return entry
 
 
 def console_context(**extra) -> dict[str, Any]:
-    today = feedback.today_for(g.org)
+    today = localtime.today(g.org)
     return {
         "org": g.org,
-        "locale": cat_labels.locale(),
+        "locale": locale(),
         "feedback_labels": labels,
-        "when": reading.when,
-        "day": reading.day,
         "today": today,
-        "may_record": console_may("feedback.record"),
-        "may_view": console_may("feedback.view"),
+        "may_record": web.may("feedback.record"),
+        "may_view": web.may("feedback.view"),
         **extra,
     }
 
@@ -298,10 +80,10 @@ def parse_day(value: str | None, what: str, errors: list[str]) -> date | None:
         return None
 
 
-def ledger_filters(only_handler_id: int | None, errors: list[str]) -> feedback.Filters:
+def ledger_filters(only_handler_id: int | None, errors: list[str]) -> ledger.Filters:
     args = request.args
     handler = args.get("handler", type=text.db_int)
-    filters = feedback.Filters(
+    filters = ledger.Filters(
         state=args.get("state") or None,
         channel=args.get("channel") or None,
         overdue=args.get("overdue") == "1",
@@ -319,7 +101,7 @@ def ledger_filters(only_handler_id: int | None, errors: list[str]) -> feedback.F
     return filters
 
 
-def filter_args(filters: feedback.Filters) -> dict[str, Any]:
+def filter_args(filters: ledger.Filters) -> dict[str, Any]:
     """The query string of ``filters`` (for page links and the export)."""
     values = {
         "state": filters.state,
@@ -334,18 +116,14 @@ def filter_args(filters: feedback.Filters) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v}
 
 
-@admin.route("")
-def ledger():
+@admin.route("", endpoint="ledger")
+def ledger_page():
     only = ledger_access()
     errors: list[str] = []
     filters = ledger_filters(only, errors)
-    query = feedback.ledger_query(g.org, filters)
-    total = feedback.count(query)
-    pages = max(1, -(-total // LEDGER_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=text.db_int) or 1, 1), pages)
-    rows = list(
-        db.session.scalars(query.limit(LEDGER_PER_PAGE).offset((page - 1) * LEDGER_PER_PAGE))
-    )
+    query = ledger.ledger_query(g.org, filters)
+    page = web.paginate(query, LEDGER_PER_PAGE, total=ledger.count(query))
+    rows = page.rows
     orgs = {}
     if filters.subtree and rows:
         orgs = {
@@ -356,19 +134,19 @@ def ledger():
         }
     spam_count = 0
     if only is None and not filters.spam:
-        spam_count = feedback.count(
-            feedback.ledger_query(g.org, feedback.Filters(spam=True, subtree=filters.subtree))
+        spam_count = ledger.count(
+            ledger.ledger_query(g.org, ledger.Filters(spam=True, subtree=filters.subtree))
         )
     return render(
         "admin/feedback.html",
         entries=rows,
         filters=filters,
         args=filter_args(filters),
-        total=total,
-        page=page,
-        pages=pages,
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
         errors=errors,
-        names=display_names(e.handler_id for e in rows),
+        names=web.display_names(e.handler_id for e in rows),
         orgs=orgs,
         only_own=only is not None,
         has_subtree=bool(hierarchy.children(g.org)),
@@ -388,14 +166,14 @@ def ledger_export(fmt: str):
     filters = ledger_filters(only, errors)
     if errors:
         abort(400)
-    query = feedback.ledger_query(g.org, filters)
-    locale = cat_labels.locale()
-    name = export.filename(g.org, fmt, feedback.today_for(g.org))
+    query = ledger.ledger_query(g.org, filters)
+    loc = locale()
+    name = export.filename(g.org, fmt, localtime.today(g.org))
     if fmt == "csv":
-        body: str | bytes = export.export_csv(query, locale=locale)
+        body: str | bytes = export.export_csv(query, locale=loc)
         mimetype = "text/csv; charset=utf-8"
     else:
-        body = export.export_xlsx(query, locale=locale, title=f"{g.org.code}")
+        body = export.export_xlsx(query, locale=loc, title=f"{g.org.code}")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,
@@ -406,7 +184,7 @@ def ledger_export(fmt: str):
 
 @admin.route("/stats")
 def statistics():
-    if not console_may("feedback.view"):
+    if not web.may("feedback.view"):
         abort(403)
     errors: list[str] = []
     date_from = parse_day(request.args.get("from"), gettext("Received from"), errors)
@@ -418,7 +196,7 @@ def statistics():
     total, per_org = stats.compute(
         g.org,
         subtree=subtree,
-        today=feedback.today_for(g.org),
+        today=localtime.today(g.org),
         date_from=date_from,
         date_to=date_to,
     )
@@ -449,16 +227,16 @@ def statistics():
 
 def record_form(**kwargs) -> forms.RecordForm:
     form = forms.RecordForm(**kwargs)
-    form.set_items(feedback.items_to_choose(current_user, g.org), cat_labels.locale())
+    form.set_items(feedback.items_to_choose(current_user, g.org), locale())
     return form
 
 
 @admin.route("/new", methods=["GET", "POST"])
 def new():
-    if not console_may("feedback.record"):
+    if not web.may("feedback.record"):
         abort(403)
     if request.method == "GET":
-        form = record_form(data={"received_on": feedback.today_for(g.org)})
+        form = record_form(data={"received_on": localtime.today(g.org)})
     else:
         form = record_form()
     status, errors = 200, []
@@ -475,7 +253,7 @@ def new():
                 item_id=form.item.data or None,
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, attach_problems(form, web.refusal(exc))
         else:
             flash(
                 gettext("The feedback was recorded as %(receipt)s.", receipt=entry.receipt),
@@ -493,7 +271,7 @@ def new():
 def detail_context(entry: FeedbackEntry, **extra) -> dict[str, Any]:
     steps = feedback.history(entry)
     notes = feedback.notes(entry)
-    names = display_names(
+    names = web.display_names(
         [s.actor_id for s in steps]
         + [entry.handler_id, entry.recorded_by_id, entry.user_id, entry.answered_by_id]
     )
@@ -518,13 +296,15 @@ def detail_context(entry: FeedbackEntry, **extra) -> dict[str, Any]:
         names=names,
         can=can,
         may_handle=handle and entry.state != "closed",
-        may_assign=console_may("feedback.assign", entry.organisation)
+        may_assign=web.may("feedback.assign", entry.organisation)
         and entry.state in ("received", "assigned", "rectifying")
         and not entry.spam,
-        may_publish=console_may("feedback.publish", entry.organisation)
+        may_publish=web.may("feedback.publish", entry.organisation)
         and entry.state in ("answered", "closed"),
-        may_spam=console_may("feedback.assign", entry.organisation) and entry.state == "received",
-        closing_problems=feedback.closing_problems(entry) if entry.state == "answered" else [],
+        may_spam=web.may("feedback.assign", entry.organisation) and entry.state == "received",
+        closing_problems=feedback_rules.closing_problems(entry)
+        if entry.state == "answered"
+        else [],
         assign_form=assign_form,
         note_form=forms.NoteForm(formdata=None),
         rectification_form=forms.RectificationForm(formdata=None),
@@ -555,15 +335,10 @@ def detail_context(entry: FeedbackEntry, **extra) -> dict[str, Any]:
         confirm_form=forms.ConfirmForm(formdata=None),
         errors=[],
         failed=None,
-        transition_label=transition_label,
+        transition_label=wf.feedback.label,
     )
     context.update(extra)
     return context
-
-
-def transition_label(name: str) -> str:
-    t = wf.feedback.transitions.get(name)
-    return str(t.label) if t is not None and t.label else name
 
 
 def detail_page(entry: FeedbackEntry, *, status: int = 200, **extra):
@@ -576,23 +351,21 @@ def detail(feedback_id: int):
 
 
 def step(feedback_id: int, form_cls, form_name: str, failed: str, call, done: str, anchor=""):
-    """One console step with a small form: check it, run the operation; on a refusal show the
-    entry again with the input kept and the reason."""
+    """One console step with a small form (:func:`core.web.form_step`): on a refusal the entry
+    comes back with the input kept and the reason."""
     entry = entry_or_404(feedback_id)
     form = form_cls()
     if form_name == "assign_form":
         form.set_handlers(feedback.handlers(entry.organisation))
-    if not form.validate_on_submit():
-        return detail_page(entry, status=400, failed=failed, **{form_name: form})
-    try:
-        call(entry, form)
-    except UserError as exc:
-        rest = forms.attach_problems(form, refusal(exc))
-        return detail_page(
-            entry, status=exc.status, errors=rest, failed=failed, **{form_name: form}
-        )
-    flash(done, "success")
-    return redirect(url_for(".detail", feedback_id=entry.id) + anchor)
+    return web.form_step(
+        form,
+        lambda f: call(entry, f),
+        page=lambda **kw: detail_page(entry, **kw),
+        done=done,
+        to=url_for(".detail", feedback_id=entry.id) + anchor,
+        name=form_name,
+        failed=failed,
+    )
 
 
 @admin.route("/<int:feedback_id>/assign", methods=["POST"])

@@ -1,11 +1,11 @@
-"""The feedback workflow (DESIGN.md "Workflows"): received → assigned → rectifying → answered →
+"""The feedback workflow (docs/architecture.md): received → assigned → rectifying → answered →
 closed, and the permission actions of the ledger.
 
 received --assign--> assigned --start_rectification--> rectifying --answer--> answered
 --close--> closed; an entry that needs no rectification goes assigned --answer--> answered.
 The unit's admins and editors assign and close; the assigned handler (any member of the unit)
 or an admin or editor handles: notes, rectification, the answer. Closing follows FB-2
-(:func:`core.feedback.operations.closing_problems`): an answer to the submitter, or for an
+(:func:`core.feedback.rules.closing_problems`): an answer to the submitter, or for an
 anonymous entry a published answer; a rectification's result is published unless the unit
 records why not.
 """
@@ -13,30 +13,23 @@ records why not.
 from __future__ import annotations
 
 from core import permissions
+from core.feedback import rules
 from core.feedback.models import STATES
+from core.feedback.rules import MANAGERS, READERS
 from core.i18n import _
 from core.params import registry
 from core.workflow import Workflow
 from tenants.models import ROLES
 
-MANAGERS = frozenset({"admin", "editor"})
-"""Who assigns, records, publishes and closes (and may handle any entry of the unit)."""
-READERS = frozenset({"admin", "editor", "reviewer", "supervisor"})
-"""Who reads a unit's ledger: these roles in the unit or in a superior (SUP-1)."""
-
 
 def _may_handle(entry, *, actor, **_kwargs) -> str | None:
-    from core.feedback import operations
-
-    if operations.can_handle(actor, entry):
+    if rules.can_handle(actor, entry):
         return None
     return "Only the entry's handler, or an admin or editor of the unit, may do this."
 
 
 def _closable(entry, **_kwargs) -> str | None:
-    from core.feedback import operations
-
-    problems = operations.closing_problems(entry)
+    problems = rules.closing_problems(entry)
     return "The entry cannot be closed yet (FB-2): " + " ".join(problems) if problems else None
 
 
@@ -61,13 +54,11 @@ feedback.add(
 feedback.add("close", "answered", "closed", MANAGERS, guards=(_closable,), label=_("Close"))
 
 permissions.register(
-    "feedback.view", READERS, "unit_or_superior", rule="core.feedback.operations:can_view"
+    "feedback.view", READERS, "unit_or_superior", rule="core.feedback.rules:can_view"
 )
 permissions.register("feedback.record", MANAGERS, "unit")
 permissions.register("feedback.assign", MANAGERS, "unit")
-permissions.register(
-    "feedback.handle", MANAGERS, "unit", rule="core.feedback.operations:can_handle"
-)
+permissions.register("feedback.handle", MANAGERS, "unit", rule="core.feedback.rules:can_handle")
 permissions.register("feedback.publish", MANAGERS, "unit")
 permissions.register("feedback.close", MANAGERS, "unit")
 

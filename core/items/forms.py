@@ -27,14 +27,26 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from core import i18n, localtime
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.catalogue.forms import MultiCheckboxField, ScopeChannelsMixin, choice
+from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.models import REFUSAL_REASONS
+from core.web import forms as web_forms
+from core.web.forms import (
+    LOCALES,
+    TITLES,
+    MultiCheckboxField,
+    choice,
+    localised_fields,
+    texts,
+    uploads,
+)
+from core.web.forms import ConfirmForm as ConfirmForm
 
-LOCALES = ("zh_Hans_CN", "en", "ug")
+BODIES = {"zh_Hans_CN": _("Text in Chinese"), "en": _("Text in English"), "ug": _("Text in Uyghur")}
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 STATES = {
@@ -93,25 +105,6 @@ def split_names(text: str | None) -> list[str]:
     return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
 
 
-def local_input(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A stored UTC time as the naive local time of a ``datetime-local`` input."""
-    if value is None:
-        return None
-    return value.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def uploads(field) -> list[tuple[str, bytes]]:
-    """The chosen files as ``(filename, bytes)`` (an empty file input sends nothing)."""
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", None)]
-
-
-def texts(form: FlaskForm, prefix: str) -> dict[str, str]:
-    """The texts of ``<prefix>_<locale>`` fields, with the browser's CRLF line ends made LF."""
-    return {
-        loc: (getattr(form, f"{prefix}_{loc}").data or "").replace("\r\n", "\n") for loc in LOCALES
-    }
-
-
 class ItemForm(ScopeChannelsMixin, FlaskForm):
     entry_key = SelectField(
         _("Catalogue entry"),
@@ -129,19 +122,17 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "take the period of the decision date."
         ),
     )
-    title_zh_Hans_CN = StringField(
-        _("Title in Chinese"),
-        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    title_zh_Hans_CN, title_en, title_ug = localised_fields(
+        StringField, TITLES, required=_("Write the title in Chinese."), max_length=300
     )
-    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
-    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
-    body_zh_Hans_CN = TextAreaField(
-        _("Text in Chinese"),
-        validators=[DataRequired(message=_("Write the text in Chinese."))],
-        description=_("Markdown: blank lines between paragraphs, **bold**, lists with “-”."),
+    body_zh_Hans_CN, body_en, body_ug = localised_fields(
+        TextAreaField,
+        BODIES,
+        required=_("Write the text in Chinese."),
+        descriptions={
+            "zh_Hans_CN": _("Markdown: blank lines between paragraphs, **bold**, lists with “-”.")
+        },
     )
-    body_en = TextAreaField(_("Text in English"), validators=[Optional()])
-    body_ug = TextAreaField(_("Text in Uyghur"), validators=[Optional()])
     scope = SelectField(
         _("Scope"),
         validators=[DataRequired(message=_("Choose who may see the item."))],
@@ -234,7 +225,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
 
     def __init__(self, *args, org, version, min_notice_days: int, **kwargs):
         super().__init__(*args, **kwargs)
-        loc = labels.locale()
+        loc = i18n.locale()
         self.item_type.choices = [
             choice("", _("None")),
             *(choice(code, t.label(loc)) for code, t in self.item_types.items()),
@@ -249,7 +240,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
                         choice("", _("Choose…")),
                         *(choice(c, f.choice_label(c, loc)) for c, _l in f.choices),
                     ]
-        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
+        self.zone = localtime.zone(org)
         self.min_notice_days = min_notice_days
         self.planned_at.description = gettext(
             "In the organisation's time zone (%(zone)s). Needed before the item is proposed.",
@@ -355,7 +346,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "period_key": item.period_key or "",
             "scope": item.scope,
             "channels": list(item.channels or []),
-            "planned_at": local_input(item.planned_at, zone),
+            "planned_at": localtime.local_naive(item.planned_at, item.organisation),
             "decision_date": item.decision_date,
             "internal_first": item.internal_first,
             "is_notice": item.is_notice,
@@ -410,23 +401,18 @@ LOCALISED = {"title": "title", "content": "body"}  # "title.en: ..." → title_e
 
 
 def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
-    """Put each problem under its field; return the ones that belong to no field."""
+    """Put each problem under its field (the extra fields of item types too: ``"extra.amount:
+    ..."``); return the ones that belong to no field."""
     rest = []
     for problem in problems:
         name, _sep, message = problem.partition(":")
-        head, _dot, loc = name.strip().partition(".")
-        if head in LOCALISED and loc in LOCALES:
-            field_name = f"{LOCALISED[head]}_{loc}"
+        head, _dot, key = name.strip().partition(".")
+        field = form.extra_field(key) if head == "extra" and hasattr(form, "extra_field") else None
+        if field is not None and message.strip():
+            field.errors = [*field.errors, message.strip()]
         else:
-            field_name = PROBLEM_FIELDS.get(head)
-        field = getattr(form, field_name, None) if field_name else None
-        if head == "extra" and hasattr(form, "extra_field"):  # "extra.amount: ..." (item types)
-            field = form.extra_field(loc)
-        if field is None or not message.strip():
             rest.append(problem)
-            continue
-        field.errors = [*field.errors, message.strip()]
-    return rest
+    return web_forms.attach_problems(form, rest, PROBLEM_FIELDS, localised=LOCALISED)
 
 
 class UploadForm(FlaskForm):
@@ -437,10 +423,6 @@ class UploadForm(FlaskForm):
 
     def uploads(self) -> list[tuple[str, bytes]]:
         return uploads(self.attachments)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that runs a step (the CSRF token is all it carries)."""
 
 
 class ReviewForm(FlaskForm):
@@ -560,18 +542,12 @@ class RevocationForm(FlaskForm):
 
 
 class AmendmentForm(FlaskForm):
-    title_zh_Hans_CN = StringField(
-        _("Title in Chinese"),
-        validators=[DataRequired(message=_("Write the title in Chinese.")), Length(max=300)],
+    title_zh_Hans_CN, title_en, title_ug = localised_fields(
+        StringField, TITLES, required=_("Write the title in Chinese."), max_length=300
     )
-    title_en = StringField(_("Title in English"), validators=[Optional(), Length(max=300)])
-    title_ug = StringField(_("Title in Uyghur"), validators=[Optional(), Length(max=300)])
-    body_zh_Hans_CN = TextAreaField(
-        _("Text in Chinese"),
-        validators=[DataRequired(message=_("Write the text in Chinese."))],
+    body_zh_Hans_CN, body_en, body_ug = localised_fields(
+        TextAreaField, BODIES, required=_("Write the text in Chinese.")
     )
-    body_en = TextAreaField(_("Text in English"), validators=[Optional()])
-    body_ug = TextAreaField(_("Text in Uyghur"), validators=[Optional()])
     explanation = TextAreaField(
         _("Explanation"),
         validators=[

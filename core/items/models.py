@@ -28,7 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import db
-from core.catalogue.models import SCOPES, localised
+from core.catalogue.models import SCOPES
+from core.i18n import localised
 from tenants.models import Organisation
 
 STATES = (

@@ -7,14 +7,12 @@ work. Times are UTC; dates that users think in (decision date, due dates) are th
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import audit, db, events
+from core import audit, db, events, localtime
 from core import text as text_cleaning
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
@@ -32,8 +30,13 @@ from core.items.models import (
     ItemVersion,
     Objection,
 )
+
+# The checks the workflow shares live in core.items.rules; callers keep reading them here.
+from core.items.rules import latest_review as latest_review
+from core.items.rules import needs_superior, pending_version
+from core.items.rules import plan_problems as plan_problems
+from core.items.rules import versions as versions
 from core.params import operations as params
-from core.storage import storage
 from core.workflow import engine
 from core.workflow.engine import SYSTEM
 from tenants.models import Organisation, User
@@ -53,15 +56,11 @@ PLAN_FIELDS = (
     "extra",
 )
 REPLAN_STATES = ("reviewed", "superior_review", "approved", "scheduled")
-
-
-def local_date(org: Organisation, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(org.timezone or "Asia/Shanghai")).date()
-
-
-def local_midnight(org: Organisation, day: date) -> datetime:
-    tz = ZoneInfo(org.timezone or "Asia/Shanghai")
-    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
+DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
+"""The states in which an item waits for the superior (its inbox)."""
+OBJECTION_LIMIT = "10 per hour;3 per minute"
+"""Objections one address may lodge (no account is needed, so the address is what we have)."""
+OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -71,29 +70,6 @@ def get(org: Organisation, item_id: int) -> Item | None:
     """The item ``item_id`` if it belongs to ``org`` (views 404 otherwise)."""
     found = db.session.get(Item, item_id)
     return found if found is not None and found.org_id == org.id else None
-
-
-def versions(item: Item) -> list[ItemVersion]:
-    return list(
-        db.session.scalars(
-            select(ItemVersion).where(ItemVersion.item_id == item.id).order_by(ItemVersion.number)
-        )
-    )
-
-
-def pending_version(item: Item) -> ItemVersion | None:
-    """The newest version when it is not (yet) the current one (a draft amendment)."""
-    newest = versions(item)[-1:] or [None]
-    return newest[0] if newest[0] is not None and newest[0].id != item.current_version_id else None
-
-
-def latest_review(item: Item) -> ItemReview | None:
-    return db.session.scalar(
-        select(ItemReview)
-        .where(ItemReview.item_id == item.id)
-        .order_by(ItemReview.id.desc())
-        .limit(1)
-    )
 
 
 def reviews(item: Item) -> list[ItemReview]:
@@ -125,13 +101,6 @@ def objections(item: Item) -> list[Objection]:
 
 def history(item: Item):
     return engine.history(wf.item, item)
-
-
-def needs_superior(item: Item) -> bool:
-    """Off-catalogue items always, and items whose scope the parameter escalates (PUB-3)."""
-    if item.off_catalogue or item.escalate:
-        return True
-    return item.scope in params.value(item.organisation, "items.escalate_scopes")
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -315,23 +284,6 @@ def validation_problems(org, item, plan: dict, titles: dict, bodies: dict) -> li
     return types.validate(org, item, {**plan, "titles": titles, "bodies": bodies})
 
 
-def plan_problems(item: Item) -> list[str]:
-    """What the plan still lacks (PUB-1: content, scope, time, channels)."""
-    problems = []
-    version = item.current_version or pending_version(item)
-    if version is None or not version.titles.get("zh_Hans_CN"):
-        problems.append("title")
-    if version is None or not version.bodies.get("zh_Hans_CN"):
-        problems.append("content")
-    if not item.channels:
-        problems.append("channels")
-    if item.planned_at is None:
-        problems.append("planned publication time")
-    if item.decision_date is None:
-        problems.append("decision date")
-    return problems
-
-
 def _set_audience(item: Item, audience: dict[str, list] | None) -> None:
     if audience is None:
         return
@@ -472,18 +424,10 @@ def add_attachment(
         and version.id == item.current_version_id
     ):
         raise UserError("Attachments are added while drafting, or to an amendment.")
-    suffix, content_type = content.check_attachment(filename, data)
-    key = storage().put(data, suffix)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
     att = Attachment(
         item_id=item.id,
         version_id=version.id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        uploaded_by_id=getattr(actor, "id", None),
+        **content.store_attachment(filename, data, actor),
     )
     db.session.add(att)
     db.session.flush()
@@ -493,7 +437,7 @@ def add_attachment(
         item.id,
         org_id=item.org_id,
         actor=actor,
-        changes={"attachment": [None, name]},
+        changes={"attachment": [None, att.filename]},
     )
     return att
 
@@ -529,16 +473,19 @@ def add_attachments(item: Item, files, *, actor) -> list[Attachment]:
 
 
 def propose(item: Item, *, actor) -> Item:
-    """Propose the plan for the review; the enabled plugins may refuse it (``validate_item``)."""
-    if not engine.check(wf.item, item, "propose", actor=actor):  # else run() says why not
-        version = item.current_version or pending_version(item)
-        plan = {f: getattr(item, f) for f in (*PLAN_FIELDS, "cadence", "category_key")}
+    """Propose the plan for the review; the enabled plugins may refuse it (``validate_item``,
+    asked once the workflow allows the step)."""
+
+    def validate(it: Item) -> None:
+        version = it.current_version or pending_version(it)
+        plan = {f: getattr(it, f) for f in (*PLAN_FIELDS, "cadence", "category_key")}
         titles = dict(version.titles) if version else {}
         bodies = dict(version.bodies) if version else {}
-        problems = validation_problems(item.organisation, item, plan, titles, bodies)
+        problems = validation_problems(it.organisation, it, plan, titles, bodies)
         if problems:
             raise UserError("The item cannot be proposed.", problems=problems)
-    engine.run(wf.item, item, "propose", actor=actor)
+
+    engine.run(wf.item, item, "propose", actor=actor, validate=validate)
     return item
 
 
@@ -654,7 +601,7 @@ def publish(item: Item, *, actor=SYSTEM) -> Item:
             it.visible_scope, it.widen_at = it.scope, None
         if it.is_notice:
             it.notice_ends_at = now + timedelta(days=it.notice_days)
-        it.due_on, it.late = _due_and_late(it, local_date(org, now))
+        it.due_on, it.late = _due_and_late(it, localtime.date_of(now, org))
 
     engine.run(wf.item, item, "publish", actor=actor, effect=effect)
     events.item_published.send(item, actor=actor, version=item.current_version)
@@ -787,6 +734,33 @@ def decide_revocation(item: Item, *, actor, approve: bool, comment: str | None =
     return item
 
 
+STEPS = {
+    "propose": propose,
+    "review": review,
+    "return_to_draft": return_to_draft,
+    "approve": approve,
+    "superior_decide": superior_decide,
+    "schedule": schedule_publication,
+    "publish": publish,
+    "close": close,
+    "withhold": withhold,
+    "request_amendment": request_amendment,
+    "decide_amendment": decide_amendment,
+    "request_revocation": request_revocation,
+    "decide_revocation": decide_revocation,
+}
+"""The steps of an item by name, each the operation that runs it (``approve`` submits to the
+superior when the item needs it; the ``decide_*`` steps take ``approve`` and ``comment``)."""
+
+
+def run_step(item: Item, name: str, *, actor=SYSTEM, **inputs) -> Item:
+    """Run the step ``name`` of :data:`STEPS` on ``item`` with its inputs (e.g. ``reason``)."""
+    if name not in STEPS:
+        raise UserError(f"Unknown step {name!r}.")
+    STEPS[name](item, actor=actor, **inputs)
+    return item
+
+
 # --- notices ---------------------------------------------------------------------------------
 
 
@@ -809,7 +783,7 @@ def lodge_objection(
     text = (text or "").strip()
     if not text:
         raise UserError("Please write your objection.")
-    if len(text) > 5000:
+    if len(text) > OBJECTION_MAX["text"]:
         raise UserError("An objection has at most 5000 characters.")
     objection = Objection(
         item_id=item.id,

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import current_app
 
-from core.catalogue.models import localised
+from core.i18n import localised
 
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "boolean", "choice")
 MAX_LENGTH = {"text": 500, "textarea": 20000}

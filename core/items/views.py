@@ -1,6 +1,6 @@
 """Item pages of the unit console (``/admin/o/<code>/...``): the items of a unit, the item form,
-an item with its workflow steps, the superior's inbox, decisions and filings, timeliness and the
-register.
+an item with its workflow steps, the superior's inbox, decisions and filings, timeliness. (The
+register's page is :mod:`core.register.views`.)
 
 As in the catalogue console: pages need a signed-in user (else the sign-in page) with a role that
 the action allows (else 403); items are looked up inside the organisation of the URL (else 404).
@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import difflib
 import io
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -32,40 +28,30 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import db, permissions, text
+from core import db, i18n, localtime, permissions, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.catalogue.views import period_label
 from core.config import SUPPORTED_LOCALES
-from core.console import display_names, refusal, require_sign_in
 from core.errors import UserError
-from core.i18n import LANGUAGE_NAMES, format_moment
+from core.i18n import LANGUAGE_NAMES
 from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
 from core.items import workflow as wf
 from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
-from core.register import operations as register_ops
 from core.storage import request_limit_text, storage
 from core.themes import render
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
-from tenants import resolution
 from tenants.models import Organisation
 
-bp = Blueprint("items_admin", __name__, url_prefix="/admin/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
-
-# Who reads a unit's register in the console: its admins, reviewers and supervisors, and those of
-# its superiors (ARC-1). Registered here, next to the only page that needs it.
-permissions.register("register.view", {"admin", "reviewer", "supervisor"}, "unit_or_superior")
+bp = web.org_blueprint("items_admin", __name__, console=True)
 
 PER_PAGE = 25
 EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
 UPLOAD_STATES = ("draft", "proposed", "amendment_pending")
-DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
+DECISION_STATES = items.DECISION_STATES
 SUPERIOR_STEPS = {
     "superior_review": ("superior_approve", "superior_return"),
     "amendment_pending": ("approve_amendment", "reject_amendment"),
@@ -82,59 +68,19 @@ STEPS = {
 STEP_TRANSITIONS = {"approve": ("approve", "escalate")}
 
 
-bp.before_request(require_sign_in)
-
-
-@bp.app_context_processor
-def console_permissions():
-    return {"console_may": console_may}
-
-
-def console_may(action: str) -> bool:
-    """For the console tabs: may the signed-in user do ``action`` in the page's organisation?"""
-    org = g.get("org")
-    return org is not None and permissions.may(current_user, action, org)
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def require(action: str, obj=None) -> None:
-    """403 unless the user may do ``action`` to ``obj`` (default: the page's organisation)."""
-    if not permissions.may(current_user, action, g.org if obj is None else obj):
-        abort(403)
-
-
-def may(action: str, obj=None) -> bool:
-    return permissions.may(current_user, action, g.org if obj is None else obj)
+require, may = web.require, web.may
 
 
 def item_or_404(item_id: int) -> Item:
-    item = items.get(g.org, item_id)
-    if item is None:
-        abort(404)
-    return item
+    return web.object_or_404(Item, item_id)
 
 
 def require_step(item: Item, *names: str) -> None:
-    """403 unless the user holds a role that may run one of the transitions ``names`` here (a
-    step refused for the item's state is explained by the operation instead)."""
-    for name in names:
-        t = wf.item.transitions[name]
-        if permissions.may_run(current_user, wf.item.name, t, item):
-            return
-    abort(403)
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(g.org.timezone or "Asia/Shanghai")
-
-
-def when(value: datetime | None, fmt: str = "short") -> str:
-    """A UTC time in the organisation's time zone, in the reader's language."""
-    if value is None:
-        return ""
-    return format_moment(value, fmt, g.org.timezone or "Asia/Shanghai", labels.locale())
+    """403 unless the user may start one of the item's steps ``names`` (the engine decides)."""
+    web.require_step(wf.item, item, *names)
 
 
 _ENTRY_TITLES: dict[tuple, dict[str, str]] = {}
@@ -146,7 +92,7 @@ def entry_titles(org: Organisation) -> dict[str, str]:
     version = cat.effective_version(org)
     if version is None:
         return {}
-    loc = labels.locale()
+    loc = i18n.locale()
     key = (version.id, version.decided_at, loc)
     titles = _ENTRY_TITLES.get(key)
     if titles is None:
@@ -157,33 +103,21 @@ def entry_titles(org: Organisation) -> dict[str, str]:
     return titles
 
 
-def transition_label(name: str) -> str:
-    t = wf.item.transitions.get(name)
-    return str(t.label) if t is not None and t.label else name
-
-
 def base_context() -> dict[str, Any]:
-    loc = labels.locale()
+    loc = i18n.locale()
     return {
         "org": g.org,
         "locale": loc,
         "labels": labels,
         "item_labels": forms,
         "channel_labels": cat.channel_labels(loc),
-        "when": when,
-        "transition_label": transition_label,
+        "transition_label": wf.item.label,
         "language_names": LANGUAGE_NAMES,
         "render_markdown": content.render,
         "locales": SUPPORTED_LOCALES,
         "may_edit": may("items.edit"),
         "extra_facts": lambda item: item_types.display(item, loc),
     }
-
-
-def year_arg() -> int:
-    today = cat.today_for(g.org)
-    year = request.args.get("year", today.year, type=text.db_int)
-    return year if 2000 <= year <= 2100 else today.year
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -222,22 +156,19 @@ def index():
     if group not in forms.GROUPS:
         group = "all"
     counts = group_counts()
-    pages = max(1, -(-counts[group] // PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=text.db_int), 1), pages)
-    rows = db.session.scalars(
+    query = (
         select(Item)
         .where(*group_conditions(group))
         .order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    )
+    page = web.paginate(query, PER_PAGE, total=counts[group])
     return render(
         "admin/items.html",
-        items=rows,
+        items=page.rows,
         group=group,
         counts=counts,
-        page=page,
-        pages=pages,
+        page=page.number,
+        pages=page.pages,
         entries=entry_titles(g.org),
         **base_context(),
     )
@@ -279,7 +210,7 @@ def new():
         try:
             item = items.create(g.org, data, actor=current_user, attachments=form.uploads())
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(gettext("The item was saved as a draft."), "success")
             return redirect(url_for(".detail", item_id=item.id))
@@ -320,17 +251,18 @@ def edit(item_id: int):
         flash(gettext("A published item is changed by an amendment."), "info")
         return redirect(url_for(".detail", item_id=item.id))
     current_audience = items.audience(item)
+    zone = localtime.zone(g.org)
     if request.method == "GET":
-        initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone())
+        initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone)
         form = item_form(data=initial)
     else:
         form = item_form()
     status, errors = 200, []
     if form.validate_on_submit():
         data = form.to_data()
-        if item.planned_at and data["planned_at"] == forms.local_input(
-            item.planned_at, zone()
-        ).replace(tzinfo=zone()):
+        if item.planned_at and data["planned_at"] == localtime.local_naive(
+            item.planned_at, g.org
+        ).replace(tzinfo=zone):
             data["planned_at"] = item.planned_at  # unchanged to the minute: keep the seconds
         if form.audience() != current_audience:
             data["audience"] = form.audience()
@@ -338,7 +270,7 @@ def edit(item_id: int):
         try:
             changed = items.update(item, data, actor=current_user, attachments=form.uploads())
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             if not changed:
                 flash(gettext("Nothing was changed."), "info")
@@ -379,7 +311,7 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         ),
         reviews=reviews,
         steps=steps,
-        names=display_names(
+        names=web.display_names(
             [s.actor_id for s in steps] + [r.reviewer_id for r in reviews] + [item.created_by_id]
         ),
         objections=items.objections(item) if item.is_notice else [],
@@ -442,7 +374,7 @@ def run_step(item_id: int, step: str):
     try:
         STEPS[step](item, actor=current_user)
     except UserError as exc:
-        return detail_page(item, status=exc.status, errors=refusal(exc), failed=step)
+        return detail_page(item, status=exc.status, errors=web.refusal(exc), failed=step)
     if step == "approve":
         if item.state == "superior_review":
             flash(gettext("The item was submitted to the superior organisation."), "success")
@@ -465,7 +397,7 @@ def review(item_id: int):
         record = items.review(item, actor=current_user, **form.to_kwargs())
     except UserError as exc:
         return detail_page(
-            item, status=exc.status, errors=refusal(exc), review_form=form, failed="review"
+            item, status=exc.status, errors=web.refusal(exc), review_form=form, failed="review"
         )
     if item.state == "reviewed":
         flash(gettext("The review is recorded: the item may be approved."), "success")
@@ -482,17 +414,16 @@ def form_step(item_id: int, step: str, form_cls, form_name: str, failed: str, ca
     require("items.view_console")
     item = item_or_404(item_id)
     require_step(item, step)
-    form = form_cls()
-    if not form.validate_on_submit():
-        return detail_page(item, status=400, failed=failed, **{form_name: form})
-    try:
-        call(item, form)
-    except UserError as exc:
-        return detail_page(
-            item, status=exc.status, errors=refusal(exc), failed=failed, **{form_name: form}
-        )
-    flash(done, "success")
-    return redirect(url_for(".detail", item_id=item.id))
+    return web.form_step(
+        form_cls(),
+        lambda form: call(item, form),
+        page=lambda **kw: detail_page(item, **kw),
+        done=done,
+        to=url_for(".detail", item_id=item.id),
+        name=form_name,
+        failed=failed,
+        attach=lambda form, lines: lines,
+    )
 
 
 @bp.route("/items/<int:item_id>/return", methods=["POST"])
@@ -538,7 +469,7 @@ def upload(item_id: int):
     try:
         added = items.add_attachments(item, form.uploads(), actor=current_user)
     except UserError as exc:
-        rest = forms.attach_problems(form, refusal(exc))
+        rest = forms.attach_problems(form, web.refusal(exc))
         return detail_page(item, status=exc.status, errors=rest, upload_form=form, failed="upload")
     flash(gettext("Attached: %(names)s.", names=", ".join(a.filename for a in added)), "success")
     return redirect(url_for(".detail", item_id=item.id) + "#item-attachments")
@@ -599,7 +530,7 @@ def amend(item_id: int):
                 explanation=form.explanation.data.strip(),
             )
         except UserError as exc:
-            status, errors = exc.status, forms.attach_problems(form, refusal(exc))
+            status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))
         else:
             flash(
                 gettext("The amendment waits for the superior organisation's approval."),
@@ -693,7 +624,7 @@ def decide(item_id: int):
                 try:
                     decide_item(item, approve=decision == "approve", comment=comment or None)
                 except UserError as exc:
-                    status, errors = exc.status, refusal(exc)
+                    status, errors = exc.status, web.refusal(exc)
                 else:
                     flash(decision_message(item, decision), "success")
                     home = reviewer_home(g.org)
@@ -726,7 +657,7 @@ def decide_item(item: Item, *, approve: bool, comment: str | None) -> None:
 
 
 def decision_message(item: Item, decision: str) -> str:
-    title = item.title(labels.locale())
+    title = item.title(i18n.locale())
     if decision == "approve":
         return gettext("Approved: “%(title)s”.", title=title)
     return gettext("Returned to the unit: “%(title)s”.", title=title)
@@ -751,17 +682,21 @@ def filings():
     return render("admin/items_filings.html", withheld=withheld, steps=steps, **base_context())
 
 
-# --- timeliness and register -----------------------------------------------------------------
+# --- timeliness -----------------------------------------------------------------
 
 
 @bp.route("/timeliness")
 def timeliness_page():
     require("items.view_console")
     org = g.org
-    year = year_arg()
-    loc = labels.locale()
+    year = web.year_arg()
+    loc = i18n.locale()
     rows = [
-        {"status": s, "period": period_label(s.expected, loc), "title": s.expected.entry.title(loc)}
+        {
+            "status": s,
+            "period": labels.period(s.expected, loc),
+            "title": s.expected.entry.title(loc),
+        }
         for s in timeliness.status(org, year)
     ]
     flags = [f for f in timeliness.flags(org) if f.org_id != org.id]
@@ -781,42 +716,4 @@ def timeliness_page():
         flag_orgs=flag_orgs,
         today=cat.today_for(org),
         **base_context(),
-    )
-
-
-@bp.route("/register")
-def register():
-    require("register.view")
-    org = g.org
-    year = year_arg()
-    entries = register_ops.entries(org, year)
-    problems = register_ops.verify(org)
-    total, _orgs = register_ops.count(org)
-    return render(
-        "admin/items_register.html",
-        year=year,
-        entries=entries,
-        problems=problems,
-        total=total,
-        actions=register_ops.ACTIONS,
-        **base_context(),
-    )
-
-
-@bp.route("/register/export.<any(csv, xlsx):fmt>")
-def register_export(fmt: str):
-    require("register.view")
-    org = g.org
-    year = year_arg()
-    name = f"register-{org.code}-{year}.{fmt}"
-    if fmt == "csv":
-        body: str | bytes = register_ops.export_csv(org, year, locale=labels.locale())
-        mimetype = "text/csv; charset=utf-8"
-    else:
-        body = register_ops.export_xlsx(org, year, locale=labels.locale())
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

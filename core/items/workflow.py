@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from core import permissions
 from core.i18n import _
+from core.items import rules
 from core.items.models import STATES
 from core.workflow import Workflow
 
@@ -21,34 +22,26 @@ PRE_PUBLICATION = ("draft", "proposed", "reviewed", "superior_review", "approved
 
 
 def _needs_superior(item, **_kwargs) -> str | None:
-    from core.items import operations
-
-    if operations.needs_superior(item):
+    if rules.needs_superior(item):
         return None
     return "This item is approved within the unit; approve it directly."
 
 
 def _within_unit(item, **_kwargs) -> str | None:
-    from core.items import operations
-
-    if operations.needs_superior(item):
+    if rules.needs_superior(item):
         return "This item needs the approval of the superior (off-catalogue or escalated)."
     return None
 
 
 def _plan_complete(item, **_kwargs) -> str | None:
-    from core.items import operations
-
-    problems = operations.plan_problems(item)
+    problems = rules.plan_problems(item)
     return "The plan is incomplete: " + "; ".join(problems) if problems else None
 
 
 def _review_passed(item, **_kwargs) -> str | None:
-    from core.items import operations
-
     if item.involves_secrets:
         return "The item involves Party or state secrets and can never be published (SEC-1)."
-    review = operations.latest_review(item)
+    review = rules.latest_review(item)
     if review is None or review.version_id != item.current_version_id or not review.secrecy_passed:
         return "Publication needs a passed secrecy review of the current version (PUB-2)."
     return None

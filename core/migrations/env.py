@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from core import db
-from core.migrate import include_name, include_object
-from core.models import import_all_models
+from core.migrations import import_all_models, include_name, include_object
 
 import_all_models()
 config = context.config

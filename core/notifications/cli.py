@@ -14,7 +14,7 @@ from core import db, jobs
 from core.cliutil import operation
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from core.notifications import debug_smtp, mail, operations, reminders
+from core.notifications import debug_smtp, kinds, mail, operations, reminders
 from tenants import operations as tenants
 
 
@@ -33,7 +33,7 @@ def list_command(username: str, unread: bool):
     if user is None:
         raise UserError(f"No user {username!r}.")
     notes, _more = operations.inbox(user, unread_only=unread)
-    locale = operations.locale_of(user)
+    locale = kinds.locale_of(user)
     for note in notes:
         title, _body = operations.render(note, locale)
         flag = " " if note.read_at else "*"
@@ -105,3 +105,7 @@ def mail_debug_command(host: str, port: int, directory: Path | None):
         pass
     finally:
         server.stop()
+
+
+COMMANDS = (notifications_group, mail_debug_command)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

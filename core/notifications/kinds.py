@@ -22,10 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from flask import current_app
 from flask_babel import force_locale
 
-from core.catalogue.models import localised
-from core.i18n import _
+from core.i18n import _, localised, normalise
 
 GROUPS = {
     "items": _("Items and catalogues"),
@@ -259,3 +259,11 @@ register(
     group="platform",
     platform_only=True,
 )
+
+
+def locale_of(user) -> str:
+    return normalise(getattr(user, "locale", None)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DISPLAY_TIMEZONE)

@@ -30,9 +30,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext, ngettext
+from sqlalchemy import select
 
 from core import db
-from core.notifications import debug_smtp, kinds, operations
+from core.notifications import debug_smtp, kinds
 from core.notifications.models import Notification, NotificationDigest
 from tenants.models import User
 
@@ -120,7 +121,7 @@ def absolute(link: str | None) -> str:
 
 
 def _entry(note: Notification, locale: str) -> dict:
-    title, body = operations.render(note, locale)
+    title, body = kinds.render(note.kind, note.params, locale)
     return {
         "title": title,
         "body": body,
@@ -130,7 +131,7 @@ def _entry(note: Notification, locale: str) -> dict:
 
 
 def format_local(moment, locale: str) -> str:
-    return kinds.format_moment(moment, locale, str(operations.timezone()))
+    return kinds.format_moment(moment, locale, str(kinds.timezone()))
 
 
 def compose(
@@ -171,7 +172,7 @@ def compose(
 
 
 def notification_message(note: Notification, user: User) -> EmailMessage:
-    locale = operations.locale_of(user)
+    locale = kinds.locale_of(user)
     with force_locale(locale):
         entry = _entry(note, locale)
         return compose(
@@ -183,7 +184,7 @@ def notification_message(note: Notification, user: User) -> EmailMessage:
 def digest_message(
     user: User, notes: list[Notification], *, key: str | None = None
 ) -> EmailMessage:
-    locale = operations.locale_of(user)
+    locale = kinds.locale_of(user)
     with force_locale(locale):
         subject = ngettext(
             "Your daily summary: %(num)d notification",
@@ -227,7 +228,7 @@ def send_notification(notification_id: int) -> bool:
         deliver(notification_message(note, user))
     except MailNotConfigured as exc:
         _failed(note, exc, "mail_attempts", "mail_error")
-        note.mail_attempts = operations.MAX_ATTEMPTS  # nothing to retry until configured
+        note.mail_attempts = MAX_ATTEMPTS  # nothing to retry until configured
         return False
     except Exception as exc:  # SMTP down, refused ...: recorded; the retry sweep tries again
         _failed(note, exc, "mail_attempts", "mail_error")
@@ -245,7 +246,7 @@ def send_digest(digest_id: int) -> bool:
     if digest is None or digest.sent_at is not None:
         return False
     user = db.session.get(User, digest.user_id)
-    notes = operations.digest_notifications(digest)
+    notes = digest_notifications(digest)
     if user is None or not user.active or not user.email or not notes:
         digest.sent_at = db.utcnow()
         digest.last_error = "nothing to send or no address"
@@ -254,7 +255,7 @@ def send_digest(digest_id: int) -> bool:
         deliver(digest_message(user, notes, key=f"digest.{digest.id}"))
     except MailNotConfigured as exc:
         _failed(digest, exc, "attempts", "last_error")
-        digest.attempts = operations.MAX_ATTEMPTS
+        digest.attempts = MAX_ATTEMPTS
         return False
     except Exception as exc:
         _failed(digest, exc, "attempts", "last_error")
@@ -277,3 +278,16 @@ def test_message(address: str, locale: str) -> EmailMessage:
             "when": "",
         }
         return compose(user, entry["title"], "notification", locale, entry=entry)
+
+
+MAX_ATTEMPTS = 5
+
+
+def digest_notifications(digest: NotificationDigest) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.digest_id == digest.id)
+            .order_by(Notification.created_at, Notification.id)
+        )
+    )

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -27,8 +26,7 @@ from werkzeug.routing import BuildError
 from core import audit, db, jobs, permissions
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, UserError
-from core.i18n import normalise
-from core.notifications import kinds
+from core.notifications import kinds, mail
 from core.notifications.models import (
     CHANNELS,
     Notification,
@@ -45,14 +43,9 @@ RETRY_AFTER = timedelta(minutes=10)
 LOST_AFTER = timedelta(hours=1)
 """... and one that never ran (its job lost with an in-process queue) after this long."""
 GIVE_UP_AFTER = timedelta(days=3)
-MAX_ATTEMPTS = 5
 
 
 # --- helpers for senders ---------------------------------------------------------------------
-
-
-def locale_of(user) -> str:
-    return normalise(getattr(user, "locale", None)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def texts(value) -> dict[str, str]:
@@ -85,30 +78,11 @@ def path_for(endpoint: str, **values) -> str | None:
         return None
 
 
-def timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or kinds.DISPLAY_TIMEZONE)
-
-
 def local_day(now: datetime | None = None) -> date:
-    return (now or db.utcnow()).astimezone(timezone()).date()
+    return (now or db.utcnow()).astimezone(kinds.timezone()).date()
 
 
 # --- who is told -----------------------------------------------------------------------------
-
-
-def _plugins_allow(users: list[User], action: str, org: Organisation | None) -> list[User]:
-    """Drop the users a plugin's ``permission_decision`` vetoes (as :func:`permissions.may`)."""
-    plugins = current_app.extensions.get("gongkai.plugins")
-    if org is None or plugins is None or not users:
-        return users
-    relay = plugins.relay(org)
-    return [
-        u
-        for u in users
-        if not any(
-            a is False for a in relay.permission_decision(actor=u, action=action, org=org, obj=org)
-        )
-    ]
 
 
 def recipients(
@@ -163,7 +137,7 @@ def recipients(
             found.setdefault(user.id, user)
     skip = {getattr(u, "id", u) for u in exclude if u is not None}
     users = [u for uid, u in sorted(found.items()) if uid not in skip]
-    return _plugins_allow(users, action, org)
+    return permissions.allowed(users, action, org)
 
 
 def holders(roles: Iterable[str], org_ids: Iterable[int]) -> list[tuple[int, User]]:
@@ -263,7 +237,6 @@ def notify(
             db.session.add(note)
         created.append(note)
     db.session.flush()
-    from core.notifications import mail
 
     for note in created:
         if note.email == "immediate":
@@ -407,7 +380,7 @@ def build_digests(now: datetime | None = None) -> int:
     turned ``off`` since are left out. Returns the number of digests made (each a mail job).
     """
     now = now or db.utcnow()
-    local = now.astimezone(timezone())
+    local = now.astimezone(kinds.timezone())
     if local.hour < DIGEST_HOUR:
         return 0
     day = local.date()
@@ -461,16 +434,6 @@ def build_digests(now: datetime | None = None) -> int:
     return made
 
 
-def digest_notifications(digest: NotificationDigest) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.digest_id == digest.id)
-            .order_by(Notification.created_at, Notification.id)
-        )
-    )
-
-
 # --- mail that did not go ----------------------------------------------------------------------
 
 
@@ -486,9 +449,8 @@ def _queued_ids(func_path: str) -> set[int]:
 
 def retry_mail(now: datetime | None = None) -> int:
     """Queue again the mails that failed (after :data:`RETRY_AFTER`) or whose job never ran
-    (after :data:`LOST_AFTER`), up to :data:`MAX_ATTEMPTS`, for :data:`GIVE_UP_AFTER`. Jobs
+    (after :data:`LOST_AFTER`), up to :data:`mail.MAX_ATTEMPTS`, for :data:`GIVE_UP_AFTER`. Jobs
     still waiting in the outbox are left to it. Returns the number of jobs queued."""
-    from core.notifications import mail
 
     now = now or db.utcnow()
     due = or_(
@@ -499,7 +461,7 @@ def retry_mail(now: datetime | None = None) -> int:
         select(Notification.id).where(
             Notification.email == "immediate",
             Notification.emailed_at.is_(None),
-            Notification.mail_attempts < MAX_ATTEMPTS,
+            Notification.mail_attempts < mail.MAX_ATTEMPTS,
             Notification.created_at >= now - GIVE_UP_AFTER,
             due,
         )
@@ -507,7 +469,7 @@ def retry_mail(now: datetime | None = None) -> int:
     digests = db.session.scalars(
         select(NotificationDigest.id).where(
             NotificationDigest.sent_at.is_(None),
-            NotificationDigest.attempts < MAX_ATTEMPTS,
+            NotificationDigest.attempts < mail.MAX_ATTEMPTS,
             NotificationDigest.created_at >= now - GIVE_UP_AFTER,
             or_(
                 and_(

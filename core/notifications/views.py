@@ -14,14 +14,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from core import text
-from core.auth.views import safe_next
-from core.console import require_sign_in
 from core.errors import UserError
 from core.i18n import _
 from core.notifications import kinds
 from core.notifications import operations as ops
 from core.notifications.models import CHANNELS
 from core.themes import render
+from core.web import require_sign_in, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 bp.before_request(require_sign_in)

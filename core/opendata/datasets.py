@@ -32,10 +32,10 @@ from sqlalchemy import func, select
 from core import db
 from core.feedback.models import FeedbackEntry
 from core.i18n import _
+from core.items import reading
 from core.items.models import Item, Objection
 from core.items.visibility import visible_items
 from core.opendata import stats
-from core.portal import reading
 from core.register.models import RegisterEntry, canonical_json, sealed_digest
 from tenants.models import Organisation
 

@@ -22,11 +22,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
-from core import db
+from core import db, localtime
 from core.disclosure_requests.models import (
     DECISIONS,
     DisclosureRequest,
@@ -139,11 +138,7 @@ class UnitFigures:
         )
 
 
-def zone(org: Organisation) -> ZoneInfo:
-    try:
-        return ZoneInfo(org.timezone or "Asia/Shanghai")
-    except (ValueError, KeyError):
-        return ZoneInfo("Asia/Shanghai")
+zone = localtime.zone
 
 
 def year_bounds(org: Organisation, year: int) -> tuple[datetime, datetime]:

@@ -15,19 +15,17 @@ from flask import Blueprint, Response, abort, g, request, send_file, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
-from core import db, ratelimit
+from core import db, ratelimit, web
 from core.catalogue.operations import today_for
 from core.disclosure_requests import labels as request_labels
 from core.i18n import _
 from core.opendata import cache, dcat, stats
 from core.opendata.datasets import DATASETS, FORMATS, OUTCOME_FIELDS
 from core.themes import render
-from tenants import hierarchy, resolution
+from tenants import hierarchy
 from tenants.models import Organisation
 
-bp = Blueprint("opendata", __name__, url_prefix="/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("opendata", __name__, console=False)
 
 site = Blueprint("opendata_site", __name__)
 

@@ -61,3 +61,7 @@ def params_clear(code: str, key: str):
     resolved = operations.resolve(org, key)
     source = "default" if resolved.is_default else resolved.source.code
     click.echo(f"{key} = {resolved.value!r} for {code} (from {source}).")
+
+
+COMMANDS = (params_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

@@ -79,7 +79,7 @@ def get(key: str) -> Parameter:
         raise UserError(f"Unknown parameter {key!r}.") from None
 
 
-# --- the parameters of DOMAIN.md -------------------------------------------------------------
+# --- the parameters of docs/rules.md -------------------------------------------------------------
 define(
     "catalogue.standing_due",
     "month_day",

@@ -9,7 +9,7 @@
   ``/o/<code>/items/<id>/qr.svg`` (``.png``) — of a public item's page.
 
 **The same content as the web (VIL-5)**: :func:`build` reads with the portal's own queries
-(:mod:`core.portal.reading`), always as an anonymous visitor — a board is posted in a courtyard
+(:mod:`core.items.reading`), always as an anonymous visitor — a board is posted in a courtyard
 and a QR code is printed on paper, so they hold ``public`` items only, whoever asks (SCOPE-1).
 The QR codes point at absolute URLs of the host the request came to (a county's mapped host
 stays its own).
@@ -34,30 +34,25 @@ from datetime import datetime
 import segno
 from babel import Locale
 from babel.dates import format_date, format_skeleton
-from flask import Blueprint, Response, abort, g, request, url_for
+from flask import Response, abort, g, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from core import db, ratelimit
-from core.catalogue import labels
+from core import db, i18n, localtime, ratelimit, web
 from core.catalogue import operations as cat
 from core.catalogue.models import Category, Entry
 from core.i18n import html_lang, text_direction
-from core.items import content
+from core.items import content, reading
 from core.items.models import Item
 from core.items.visibility import visible_items
-from core.portal import reading
 from core.themes import render
-from tenants import resolution
 from tenants.models import Organisation
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("board", __name__, url_prefix="/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("board", __name__, console=False)
 
 SIZES = {"a4": "A4", "a3": "A3"}
 ORIENTATIONS = ("portrait", "landscape")
@@ -172,8 +167,8 @@ def minute(moment: datetime | None, org: Organisation | None) -> str:
     seconds are noise there), in the organisation's time zone and the reader's language."""
     if moment is None:
         return ""
-    loc = Locale.parse(labels.locale())
-    local = moment.astimezone(reading.zone(org))
+    loc = Locale.parse(i18n.locale())
+    local = moment.astimezone(localtime.zone(org))
     day_text = format_date(local.date(), "long", locale=loc)
     time_text = format_skeleton("Hm", local, locale=loc)
     return loc.datetime_formats["medium"].format(time_text, day_text)
@@ -290,7 +285,7 @@ def fetcher():
 
 
 def print_context(board: Board, size: str, orientation: str) -> dict:
-    from core.portal.views import helpers, localised
+    from core.portal.pages import helpers, localised
 
     org = board.org
     qr_codes = {i.id: qr_data_uri(item_url(i)) for i in board.items()}
@@ -441,7 +436,7 @@ def links(org: Organisation, item: Item | None = None) -> BoardLinks:
 def page_context(org: Organisation) -> dict:
     """The board as a web page shows it (the village plugin's notice board, through
     ``core.toolkit.notice_board``): what the template ``portal/_board.html`` needs."""
-    from core.portal.views import helpers, localised
+    from core.portal.pages import helpers, localised
 
     board = build(org)
     return {

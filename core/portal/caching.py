@@ -28,8 +28,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "portal.search",
         "portal.feed",
         "portal_site.sitemap",
-        "portal_api.items",
-        "portal_api.item",
+        "items_api.items",
+        "items_api.item",
     }
 )
 SHARED_ENDPOINTS = frozenset({"portal.feed", "portal_site.sitemap"})

@@ -78,8 +78,8 @@ CACHED_ENDPOINTS = frozenset(
         "portal.search",
         "portal.feed",
         "portal_site.sitemap",
-        "portal_api.items",
-        "portal_api.item",
+        "items_api.items",
+        "items_api.item",
     }
 )
 """The pages worth storing: :data:`core.portal.caching.PUBLIC_ENDPOINTS` less the attachments

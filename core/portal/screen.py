@@ -10,30 +10,25 @@ most, saying how old it is.
 
 Like the printed board, a screen hangs where anyone passes and nobody signs in on it: both the
 page and the JSON always show what an anonymous visitor may see (SCOPE-1), from the portal's own
-queries (:mod:`core.portal.reading`), so the screen shows what the web and the board show (VIL-5).
+queries (:mod:`core.items.reading`), so the screen shows what the web and the board show (VIL-5).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, jsonify, make_response, url_for
+from flask import g, jsonify, make_response, url_for
 from flask_babel import gettext, ngettext
 
-from core import db
-from core.catalogue import labels
+from core import db, i18n, web
 from core.i18n import html_lang, text_direction
-from core.items import content
+from core.items import content, reading
 from core.items.models import Item
-from core.portal import reading
 from core.portal.board import minute
 from core.themes import render
-from tenants import resolution
 from tenants.models import Organisation
 
-bp = Blueprint("screen", __name__, url_prefix="/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("screen", __name__, console=False)
 
 LATEST = 8
 """The latest disclosures a screen shows besides the notices."""
@@ -46,7 +41,7 @@ STALE_AFTER_SECONDS = 3600
 
 
 def localised(texts: dict | None, loc: str) -> tuple[str, str | None]:
-    from core.portal.views import localised as pick
+    from core.portal.pages import localised as pick
 
     return pick(texts, loc)
 
@@ -62,7 +57,7 @@ def excerpt(item: Item, loc: str) -> tuple[str, str | None]:
 
 def slide(item: Item, org: Organisation, now: datetime, *, notice: bool) -> dict:
     """One slide: plain data, the same for the page and the JSON."""
-    loc = labels.locale()
+    loc = i18n.locale()
     version = item.current_version
     title, title_lang = localised(version.titles if version else {}, loc)
     text, text_lang = excerpt(item, loc)
@@ -74,7 +69,7 @@ def slide(item: Item, org: Organisation, now: datetime, *, notice: bool) -> dict
         "text": text,
         "text_lang": text_lang,
         "unit": item.organisation.name(loc, "short") if item.org_id != org.id else None,
-        "published": reading.day(item.published_at, item.organisation, "long"),
+        "published": web.day(item.published_at, "long", item.organisation),
         "published_at": item.published_at.isoformat(),
         "url": url_for("portal.item", org_code=item.organisation.code, item_id=item.id),
         "qr": url_for(
@@ -136,7 +131,7 @@ def words() -> dict:
 
 
 def data(org: Organisation, now: datetime) -> dict:
-    loc = labels.locale()
+    loc = i18n.locale()
     return {
         "org": {"code": org.code, "name": org.name(loc)},
         "lang": html_lang(),
@@ -165,12 +160,12 @@ def page():
     html = render(
         "portal/screen.html",
         org=org,
-        locale=labels.locale(),
+        locale=i18n.locale(),
         screen=content_data,
         words=words(),
         portal_url=url_for("tenants.portal", org_code=org.code, _external=True),
         portal_qr=url_for("board.org_qr", org_code=org.code, kind="svg"),
-        json_url=url_for(".json", org_code=org.code, lang=labels.locale()),
+        json_url=url_for(".json", org_code=org.code, lang=i18n.locale()),
     )
     return no_store(make_response(html))
 

@@ -1,7 +1,7 @@
 """Public pages: the unit and county portal, item pages, attachments, objections, search, Atom
 feeds and the sitemap.
 
-Every list and item goes through :mod:`core.portal.reading` (the visibility layer): an anonymous
+Every list and item goes through :mod:`core.items.reading` (the visibility layer): an anonymous
 visitor sees ``public`` items only, on every page, feed, search result and in the sitemap
 (SCOPE-1); an item the visitor may not see, or of another organisation than the URL's, is a 404
 (never a 403, which would confirm that it exists). Feeds and the sitemap always have the anonymous
@@ -33,15 +33,17 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, permissions, ratelimit, text
+from core import db, i18n, permissions, ratelimit, text, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
-from core.i18n import _, html_lang
-from core.items import content
+from core.i18n import html_lang
+from core.items import content, reading
 from core.items import operations as items
 from core.items.models import Item, Objection
-from core.portal import caching, reading, response_cache
+from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
+from core.portal import caching, response_cache
+from core.portal.pages import helpers, item_url, localised
 from core.search import operations as search_ops
 from core.search import tokens
 from core.storage import storage
@@ -55,9 +57,6 @@ bp.url_defaults(resolution.add_org_code)
 
 site = Blueprint("portal_site", __name__)
 
-OBJECTION_LIMIT = "10 per hour;3 per minute"
-"""Objections one address may lodge (no account is needed, so the address is what we have)."""
-OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
 SEARCH_PER_PAGE = 20
 
 
@@ -78,49 +77,6 @@ def _set_up(state) -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def item_url(item: Item, **kwargs) -> str:
-    return url_for("portal.item", org_code=item.organisation.code, item_id=item.id, **kwargs)
-
-
-def localised(texts: dict | None, loc: str) -> tuple[str, str | None]:
-    """``(text, lang)``: the text in ``loc``, else Chinese with its language tag for the page."""
-    texts = texts or {}
-    if texts.get(loc):
-        return texts[loc], None
-    if texts.get("zh_Hans_CN"):
-        return texts["zh_Hans_CN"], "zh-Hans-CN"
-    for code, value in texts.items():
-        if value:
-            return value, code.replace("_", "-")
-    return "", None
-
-
-STATE_LABELS = {
-    "published": _("Published"),
-    "closed": _("Closed"),
-    "revoked": _("Revoked"),
-}
-
-
-def state_label(item: Item) -> str:
-    return str(STATE_LABELS[reading.public_state(item)])
-
-
-def helpers(now=None) -> dict[str, Any]:
-    """Functions (and the time) the portal templates use."""
-    return {
-        "now": now or db.utcnow(),
-        "when": reading.when,
-        "day": reading.day,
-        "countdown": reading.countdown,
-        "public_state": reading.public_state,
-        "state_label": state_label,
-        "item_url": item_url,
-        "localised": localised,
-        "notice_open": items.notice_open,
-    }
 
 
 def visible_item_or_404(item_id: int) -> Item:
@@ -162,7 +118,7 @@ def item_page(
     kept: dict[str, str] | None = None,
 ):
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     now = db.utcnow()
     version = item.current_version
     detail = reading.detail(item)
@@ -258,7 +214,7 @@ def objection(item_id: int):
             message = gettext(
                 "The notice period ended on %(end)s: objections are no longer accepted. "
                 "You can still send your view to the unit through its contact channels.",
-                end=reading.when(item.notice_ends_at, g.org),
+                end=web.when(item.notice_ends_at, "medium"),
             )
         else:
             message = gettext("This item is not a notice in its period: it takes no objections.")
@@ -293,7 +249,7 @@ def objection_received(item_id: int):
         org=g.org,
         item=item,
         objection=lodged,
-        locale=labels.locale(),
+        locale=i18n.locale(),
         ancestors=hierarchy.ancestors(g.org),
         **helpers(),
     )
@@ -334,7 +290,7 @@ def category_choices(org, loc: str) -> list[tuple[str, str]]:
 @bp.route("/search")
 def search():
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     args = request.args
     q = (args.get("q") or "").strip()
     errors: list[str] = []
@@ -414,7 +370,7 @@ def feed():
     """Atom feed of the public items of the organisation and its subtree (the county's feed is
     the whole county's)."""
     org = g.org
-    loc = labels.locale()
+    loc = i18n.locale()
     rows = reading.for_feed(org)
     feed_url = url_for(".feed", _external=True)
     fg = FeedGenerator()

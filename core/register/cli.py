@@ -197,3 +197,7 @@ def register_keys():
     for key in rows:
         status = f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC" if key.retired_at else "current"
         click.echo(f"{key.key_id}  {key.public_key}  since {key.created_at:%Y-%m-%d}  {status}")
+
+
+COMMANDS = (register_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

@@ -31,12 +31,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import distinct, func, select
 
-from core import db, spreadsheets, text
+from core import db, localtime, spreadsheets, text
 from core.i18n import _
 from core.register.models import (
     CURRENT_FORMAT,
@@ -63,14 +63,7 @@ ACTIONS = {
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_.]{0,59}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-def local_zone(org: Organisation) -> ZoneInfo:
-    try:
-        return ZoneInfo(org.timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+local_zone = localtime.zone
 
 
 def _actor_label(actor: Any) -> str:

@@ -19,12 +19,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from babel.dates import format_datetime
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 
-from core import db, ratelimit
+from core import db, ratelimit, web
 from core.register import checkpoints as cps
 from core.register import signing
 from core.register.models import (
@@ -35,14 +34,12 @@ from core.register.models import (
     RegisterKey,
     sealed_digest,
 )
-from core.register.operations import ACTIONS, local_zone
+from core.register.operations import ACTIONS
 from core.themes import render
-from tenants import hierarchy, resolution
+from tenants import hierarchy
 from tenants.models import Organisation
 
-bp = Blueprint("register_public", __name__, url_prefix="/o/<org_code>")
-bp.url_value_preprocessor(resolution.pull_org)
-bp.url_defaults(resolution.add_org_code)
+bp = web.org_blueprint("register_public", __name__, console=False)
 
 site = Blueprint("register_keys", __name__)
 
@@ -124,9 +121,7 @@ def _limited(scope: str) -> None:
 
 def local_time(org: Organisation, value) -> str:
     """A moment in the unit's time zone, in the reader's language."""
-    if value is None:
-        return ""
-    return format_datetime(value, "medium", tzinfo=local_zone(org), locale=str(get_locale()))
+    return web.when(value, "medium", org)
 
 
 def disclosed_time(org: Organisation, iso: str | None) -> str:

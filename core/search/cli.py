@@ -21,3 +21,7 @@ def search_reindex():
     with progress("search documents") as bar:
         count = operations.reindex_all(progress=bar.set)
     click.echo(f"{count} item(s) indexed.")
+
+
+COMMANDS = (search_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

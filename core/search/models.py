@@ -23,7 +23,7 @@ The index itself is database-specific and exists only in the database, created b
   ``ix_search_documents_tsv``.
 
 These objects are listed in the table's ``info["database_only"]``: the metadata does not declare
-them (they are not portable), and :func:`core.migrate.include_name` hides them from Alembic's
+them (they are not portable), and :func:`core.migrations.include_name` hides them from Alembic's
 comparison, so autogenerate neither drops them nor reports a difference.
 """
 

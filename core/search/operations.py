@@ -23,9 +23,8 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -49,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import db
+from core import db, localtime
 from core.config import SUPPORTED_LOCALES
 from core.items.content import plain_text
 from core.items.models import VISIBLE_STATES, Item, ItemVersion
@@ -219,7 +218,7 @@ RESULT_WINDOW = 1000
 """A search ranks (and counts) the newest this-many matching items the searcher may see. A query
 matching more (``Results.capped``) shows them as "more than 1,000"; its older matches are reached
 by narrowing: a date range, a category, a unit, another word. Bounding the window keeps the work
-of a search independent of how common its words are (DESIGN.md "Budgets")."""
+of a search independent of how common its words are (the budgets of the design)."""
 K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
 """The relevance score (see :func:`_ranked`)."""
 
@@ -250,16 +249,6 @@ class Results:
 _fts = table(FTS_TABLE, column("rowid"))
 
 
-def _utc_bound(day: date | datetime, org: Organisation | None, *, next_day: bool) -> datetime:
-    """The UTC start of ``day`` (or of the day after) in the organisation's time zone."""
-    if isinstance(day, datetime):
-        day = day.date()
-    if next_day:
-        day = day + timedelta(days=1)
-    zone = ZoneInfo((org.timezone if org is not None else None) or "Asia/Shanghai")
-    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
-
-
 def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> list[ColumnElement]:
     """Conditions on ``source`` (Item, or the document's copies of its columns)."""
     conditions = []
@@ -273,9 +262,9 @@ def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> l
     if cadence:
         conditions.append(source.cadence == cadence)
     if date_from:
-        conditions.append(source.published_at >= _utc_bound(date_from, within, next_day=False))
+        conditions.append(source.published_at >= localtime.start_of(date_from, within))
     if date_to:
-        conditions.append(source.published_at < _utc_bound(date_to, within, next_day=True))
+        conditions.append(source.published_at < localtime.start_of(date_to, within, next_day=True))
     return conditions
 
 

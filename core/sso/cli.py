@@ -276,3 +276,7 @@ def sso_demo_portal(port):
             "oidc-provider-mock is not installed: pip install -e '.[test]' (make install)."
         )
     os.execv(command[0], command)  # noqa: S606 - a fixed program and arguments, no shell
+
+
+COMMANDS = (sso_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

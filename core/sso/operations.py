@@ -30,6 +30,7 @@ from core.errors import UserError
 from core.params import operations as params
 from core.sso import crypto, providers
 from core.sso.models import CLAIM_FIELDS, DEFAULT_CLAIMS, Identity, SsoProvider
+from core.sso.providers import get_provider as get_provider
 from tenants import operations as tenants
 from tenants.models import CODE_PATTERN, Membership, Organisation, User
 
@@ -52,10 +53,6 @@ CLAIM_ROLE = "member"
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def get_provider(name: str) -> SsoProvider | None:
-    return db.session.scalar(select(SsoProvider).where(SsoProvider.name == name))
 
 
 def list_providers() -> list[SsoProvider]:

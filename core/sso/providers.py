@@ -32,8 +32,9 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from flask import Response, current_app, request, session, url_for
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
+from sqlalchemy import select
 
-from core import outbound
+from core import db, outbound
 from core.sso import crypto
 from core.sso.models import SsoProvider
 
@@ -357,9 +358,7 @@ def build(row: SsoProvider) -> SigninProvider:
 
 def end_session_url(name: str | None, hint: str | None, return_to: str) -> str | None:
     """Where the browser goes after a local sign-out to end the portal's session, or None."""
-    from core.sso import operations  # operations imports this module
-
-    row = operations.get_provider(name) if name else None
+    row = get_provider(name) if name else None
     if row is None or not row.enabled:
         return None
     try:
@@ -367,3 +366,7 @@ def end_session_url(name: str | None, hint: str | None, return_to: str) -> str |
     except (SigninError, crypto.SecretUnreadable) as exc:
         log.warning("sign-out at %s skipped: %s", name, exc)
         return None
+
+
+def get_provider(name: str) -> SsoProvider | None:
+    return db.session.scalar(select(SsoProvider).where(SsoProvider.name == name))

@@ -3,7 +3,7 @@
 ``/auth/sso/<provider>`` starts a sign-in (rate limited per client address) and
 ``/auth/callback/<provider>`` completes it: the provider kind verifies the portal's answer, the
 identity is found or created (:func:`core.sso.operations.sign_in`) and the person is signed in
-(:func:`core.auth.signin.complete_sign_in`). Every failure ends on ``auth/sso_error.html`` with
+(:func:`tenants.signin.complete_sign_in`). Every failure ends on ``auth/sso_error.html`` with
 a translated explanation and a 4xx (502 when the portal cannot be reached); the transaction is
 rolled back, so nothing is half-created, and the failure is audited (``auth.sso_failed``).
 
@@ -19,16 +19,15 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
-from core import audit, db, permissions, ratelimit
-from core.auth.signin import complete_sign_in
-from core.auth.views import safe_next
-from core.console import refusal, require_sign_in
+from core import audit, db, ratelimit, web
 from core.errors import UserError
 from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
+from core.web import safe_next
 from tenants.models import Organisation
+from tenants.signin import complete_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +156,7 @@ def callback(provider: str):
 
 # --- the platform console: /admin/platform/sso -----------------------------------------------
 
-admin_bp = Blueprint("sso_admin", __name__, url_prefix="/admin/platform/sso")
-admin_bp.before_request(require_sign_in)
-
-
-@admin_bp.before_request
-def require_platform_admin():
-    if current_user.is_authenticated and not permissions.may(current_user, "platform.manage"):
-        abort(403)
+admin_bp = web.platform_blueprint("sso_admin", __name__, prefix="/sso")
 
 
 def _form(row=None) -> forms.ProviderForm:
@@ -219,7 +211,7 @@ def new():
             flash(gettext("Sign-in provider %(name)s added.", name=row.name), "success")
             return redirect(url_for(".index"))
         except UserError as exc:
-            errors = refusal(exc)
+            errors = web.refusal(exc)
     status = 400 if (errors or form.errors) else 200
     return render("admin/sso_form.html", form=form, row=None, errors=errors), status
 
@@ -256,6 +248,6 @@ def edit(name: str):
                 flash(gettext("Nothing changed."), "info")
             return redirect(url_for(".index"))
         except UserError as exc:
-            errors = refusal(exc)
+            errors = web.refusal(exc)
     status = 400 if (errors or form.errors) else 200
     return render("admin/sso_form.html", form=form, row=row, errors=errors), status

@@ -141,3 +141,7 @@ def calendar_deadline(start: str, days: int, pauses: tuple[str, ...]):
     click.echo(deadline.due.isoformat() + (" (provisional)" if deadline.provisional else ""))
     for line in deadline.explain():
         click.echo(f"  {line}")
+
+
+COMMANDS = (calendar_group,)
+"""The commands this module adds to ``gongkai`` (found by ``core.cli``)."""

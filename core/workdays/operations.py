@@ -36,21 +36,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, db, events
+from core import audit, db, events, localtime
 from core.errors import UserError
 from core.i18n import _
 from core.workdays import schedule, seed
 from core.workdays.models import MissingYear, SpecialDay, WorkdayYear
 from core.workdays.schedule import DayRow
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = localtime.zone()
 """The official calendar's time zone: "today" is the day in Beijing."""
 
 _CACHE_KEY = "gongkai.workdays"
@@ -69,15 +68,13 @@ _ENGLISH_TO_CHINESE = {v: k for k, v in seed.CHINESE_NAMES.items()}
 
 
 def today() -> date:
-    """Today in Beijing."""
-    return datetime.now(TIMEZONE).date()
+    """Today in Beijing (by the real clock)."""
+    return localtime.today(wall=True)
 
 
 def local_date(moment: datetime) -> date:
     """The calendar day of ``moment`` (an aware datetime, e.g. a request's receipt) in Beijing."""
-    if moment.tzinfo is None:
-        raise ValueError("local_date() needs an aware datetime")
-    return moment.astimezone(TIMEZONE).date()
+    return localtime.date_of(moment)
 
 
 def _plain_date(value: Any, what: str) -> date:

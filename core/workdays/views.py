@@ -10,27 +10,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import permissions, text
-from core.console import refusal, require_sign_in
+from core import text, web
 from core.errors import UserError
 from core.themes import render
 from core.workdays import forms, schedule, seed
 from core.workdays import operations as workdays
 
-admin_bp = Blueprint("workdays_admin", __name__, url_prefix="/admin/platform/calendar")
-admin_bp.before_request(require_sign_in)
+admin_bp = web.platform_blueprint("workdays_admin", __name__, prefix="/calendar")
 
 MAX_CALCULATOR_DAYS = 366
-
-
-@admin_bp.before_request
-def require_platform_admin():
-    if current_user.is_authenticated and not permissions.may(current_user, "platform.manage"):
-        abort(403)
 
 
 def _calculator() -> tuple[dict[str, str], workdays.Deadline | None, list[str]]:
@@ -115,7 +107,7 @@ def import_page():
             flash(gettext("The special days of %(year)s were loaded.", year=row.year), "success")
             return redirect(url_for(".year_page", year=row.year))
         except UserError as exc:
-            errors = refusal(exc)
+            errors = web.refusal(exc)
     status = 400 if (errors or form.errors) else 200
     return render("admin/workdays_import.html", form=form, errors=errors), status
 

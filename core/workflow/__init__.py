@@ -6,6 +6,10 @@ the jobs they enqueue, and an optional per-organisation variant condition. :func
 that before it changes anything, then — in the caller's transaction — changes the state, appends
 the object's history, writes the audit entry, lets plugins react and enqueues the jobs. A refused
 transition raises :class:`TransitionRefused` and leaves nothing but its error.
+
+The engine is the one place that decides a step: views ask it which steps to offer and whether
+the user may start one (:func:`allowed_transitions`, :func:`may_start`); the operation runs it
+(:func:`run`), and the decision on the actor is taken once per request.
 """
 
 from core.workflow.engine import (
@@ -14,6 +18,7 @@ from core.workflow.engine import (
     Workflow,
     allowed_transitions,
     history,
+    may_start,
     run,
 )
 
@@ -23,5 +28,6 @@ __all__ = [
     "Workflow",
     "allowed_transitions",
     "history",
+    "may_start",
     "run",
 ]

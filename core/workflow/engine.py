@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import inspect, select
 
 from core import audit, db, jobs, permissions
@@ -13,6 +13,9 @@ from core.workflow.models import WorkflowStep
 
 Guard = Callable[..., str | None]
 """``guard(obj, actor=..., inputs=..., org=...)`` returns a refusal message, or None to allow."""
+
+DECISIONS = "gongkai.workflow_decisions"
+"""Where :func:`may_start` keeps the request's decisions (the request's environ: one request)."""
 
 INPUT_LABELS = {"comment": "a comment", "reason": "a reason", "explanation": "an explanation"}
 
@@ -76,6 +79,11 @@ class Workflow:
         self.transitions[name] = transition
         return transition
 
+    def label(self, name: str) -> str:
+        """The label of transition ``name`` in the reader's language (its name if it has none)."""
+        t = self.transitions.get(name)
+        return str(t.label) if t is not None and t.label else name
+
     def transition(self, name: str) -> Transition:
         try:
             return self.transitions[name]
@@ -94,10 +102,43 @@ def _relay(org):
     return plugins.relay(org) if plugins is not None else None
 
 
+def _actor_key(actor) -> Any:
+    if permissions.is_system(actor):
+        return "system"
+    return getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None
+
+
+def may_start(workflow: Workflow, obj, name: str, *, actor) -> bool:
+    """May ``actor`` run step ``name`` on ``obj`` at all, whatever its state and inputs? The roles
+    the transition lists, the limits of the request (an API token) and the enabled plugins'
+    ``permission_decision`` (:func:`core.permissions.may_run`).
+
+    Decided once per request for an object in a state: a view that asks which steps to offer,
+    or whether to answer 403, and the run that follows share the one decision, so that a plugin
+    is asked once per click (:func:`core.permissions.forget_roles` forgets it with the roles)."""
+    transition = workflow.transition(name)
+    org = _org_of(obj)
+    key = (
+        workflow.name, name, workflow.object_type, getattr(obj, "id", None),
+        getattr(obj, workflow.state_attr), _actor_key(actor),
+    )  # fmt: skip
+    memo = request.environ.setdefault(DECISIONS, {}) if has_request_context() else None
+    if memo is not None and key[3] is not None and key in memo:
+        return memo[key]
+    decided = permissions.may_run(actor, workflow.name, transition, obj, org=org)
+    if memo is not None and key[3] is not None:
+        memo[key] = decided
+    return decided
+
+
 def check(
     workflow: Workflow, obj, name: str, *, actor, inputs: dict[str, Any] | None = None
 ) -> list[str]:
-    """Every reason why ``actor`` may not run ``name`` on ``obj`` now (empty: allowed)."""
+    """Every reason why ``actor`` may not run ``name`` on ``obj`` now (empty: allowed).
+
+    In this order: the state and the organisation's variant; who may (:func:`may_start`) and the
+    inputs the step requires; then the transition's own guards; and only when those passed, the
+    enabled plugins' ``workflow_guard`` (as ``plugins/README.md`` documents)."""
     inputs = inputs or {}
     transition = workflow.transition(name)
     org = _org_of(obj)
@@ -107,7 +148,7 @@ def check(
     if transition.enabled_if is not None and not transition.enabled_if(org):
         return ["This step is not part of this organisation's workflow."]
     problems = []
-    if not permissions.may_run(actor, workflow.name, transition, obj, org=org):
+    if not may_start(workflow, obj, name, actor=actor):
         problems.append(_refusal(actor, transition, org))
     for key in transition.requires:
         if not str(inputs.get(key) or "").strip():
@@ -118,6 +159,8 @@ def check(
         message = guard(obj, actor=actor, inputs=inputs, org=org)
         if message:
             problems.append(message)
+    if problems:
+        return problems
     relay = _relay(org)
     if relay is not None:
         for batch in relay.workflow_guard(
@@ -145,17 +188,14 @@ def _refusal(actor, transition: Transition, org) -> str:
 
 
 def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
-    """Transitions ``actor`` could run now, before inputs are given (for buttons in the console)."""
+    """Transitions ``actor`` could run now, before inputs are given (for buttons in the console):
+    the views ask the engine which steps to offer (:func:`may_start`, decided once)."""
     org = _org_of(obj)
     state = getattr(obj, workflow.state_attr)
     out = []
     for t in workflow.transitions.values():
         enabled = t.enabled_if is None or t.enabled_if(org)
-        if (
-            state in t.source
-            and enabled
-            and permissions.may_run(actor, workflow.name, t, obj, org=org)
-        ):
+        if state in t.source and enabled and may_start(workflow, obj, t.name, actor=actor):
             out.append(t)
     return out
 
@@ -190,17 +230,23 @@ def run(
     actor,
     inputs: dict[str, Any] | None = None,
     effect: Callable[[Any], None] | None = None,
+    validate: Callable[[Any], None] | None = None,
 ) -> WorkflowStep:
     """Run transition ``name`` on ``obj`` in the current unit of work (the caller commits).
 
-    ``effect(obj)`` makes the transition's own changes (e.g. set the effective date); it runs
-    after every check passed, inside a savepoint, so a failing effect leaves nothing behind.
+    The step is checked here, once (:func:`check`). ``validate(obj)`` is the operation's own
+    check of the object, run only when the engine allows the step and before anything changes
+    (it raises a ``UserError`` to refuse). ``effect(obj)`` makes the transition's own changes
+    (e.g. set the effective date); it runs after every check passed, inside a savepoint, so a
+    failing effect leaves nothing behind.
     """
     inputs = {k: v for k, v in (inputs or {}).items() if v not in (None, "")}
     _lock(workflow, obj)
     problems = check(workflow, obj, name, actor=actor, inputs=inputs)
     if problems:
         raise TransitionRefused("The action was refused.", problems=problems)
+    if validate is not None:
+        validate(obj)
     transition = workflow.transitions[name]
     org = _org_of(obj)
     source = getattr(obj, workflow.state_attr)

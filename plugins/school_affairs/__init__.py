@@ -176,3 +176,10 @@ def register_blueprints():
     from plugins.school_affairs.views import bp
 
     return [bp]
+
+
+@hookimpl
+def demo_data():
+    from plugins.school_affairs import demo
+
+    return demo.load()

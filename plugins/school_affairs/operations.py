@@ -8,7 +8,6 @@ import json
 import logging
 import secrets
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -32,11 +31,11 @@ from core.toolkit import (
     utcnow,
     workday_today,
 )
+from core.toolkit import local_date as toolkit_local_date
 from plugins.school_affairs.models import Deliberation, Delivery, OverdueFlag, SchoolSettings
 
 NAME = "school_affairs"
 ITEM_TYPE = "school_affairs.item"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 # SCH-3: request deadline profiles (decision days, extension days); None: the Party default.
 PROFILES: dict[str, tuple[int, int] | None] = {
@@ -377,4 +376,5 @@ def replay(org, delivery_id: int, *, actor) -> Delivery:
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
+    """The date of ``moment`` in Beijing (the official calendar's zone)."""
+    return toolkit_local_date(moment)

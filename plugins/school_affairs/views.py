@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from core.toolkit import Forbidden, UserError, current_org, may, render
+from core.toolkit import Forbidden, UserError, may, render, require
 from core.toolkit import require_sign_in as _require_sign_in
 from plugins.school_affairs import operations as ops
 
@@ -14,16 +14,9 @@ bp = Blueprint("school_affairs", __name__, url_prefix="/admin/o/<org_code>/schoo
 bp.before_request(_require_sign_in)
 
 
-def _require(action: str):
-    org = current_org()
-    if not may(current_user, action, org):
-        raise Forbidden("You may not do this here.")
-    return org
-
-
 @bp.get("/")
 def index():
-    org = _require("school_affairs.view")
+    org = require("school_affairs.view")
     return _index(org)
 
 
@@ -49,7 +42,7 @@ def _index(org, problems=(), status=200):
 
 @bp.post("/school-type")
 def school_type():
-    org = _require("school_affairs.manage")
+    org = require("school_affairs.manage")
     try:
         ops.set_school_type(org, request.form.get("school_type", ""), actor=current_user)
     except UserError as exc:
@@ -59,7 +52,7 @@ def school_type():
 
 @bp.post("/sync")
 def sync():
-    org = _require("school_affairs.manage")
+    org = require("school_affairs.manage")
     try:
         ops.configure_sync(
             org,
@@ -74,7 +67,7 @@ def sync():
 
 @bp.post("/deliveries/<int:delivery_id>/replay")
 def replay(delivery_id):
-    org = _require("school_affairs.manage")
+    org = require("school_affairs.manage")
     try:
         ops.replay(org, delivery_id, actor=current_user)
     except UserError as exc:
@@ -86,7 +79,7 @@ def replay(delivery_id):
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 def item_page(item_id):
-    org = _require("school_affairs.view")
+    org = require("school_affairs.view")
     item = ops.get_item(org, item_id)
     problems: list[str] = []
     status = 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from core.toolkit import _l, define_param, hookimpl, register_action
 
-from . import models  # noqa: F401  (the tables, for the migration branch)
+from .models import CATEGORY_LABELS  # (and the tables, for the migration branch)
 
 DESCRIPTION = _l(
     "三重一大: meetings and decisions of state-owned enterprises, with quorum and threshold rules."
@@ -58,25 +58,6 @@ define_param(
     rule="SOE-2",
     minimum=1,
 )
-
-CATEGORY_LABELS = {
-    "major_decision": {"zh_Hans_CN": "重大决策", "en": "Major decision", "ug": "زور قارار"},
-    "appointment": {
-        "zh_Hans_CN": "重要干部任免",
-        "en": "Important appointment or removal",
-        "ug": "مۇھىم كادىر تەيىنلەش ۋە ئېلىپ تاشلاش",
-    },
-    "major_project": {
-        "zh_Hans_CN": "重大项目安排",
-        "en": "Major project",
-        "ug": "زور تۈر ئورۇنلاشتۇرۇش",
-    },
-    "large_funds": {
-        "zh_Hans_CN": "大额度资金运作",
-        "en": "Large-sum funds",
-        "ug": "زور سوممىلىق مەبلەغ ئىشلىتىش",
-    },
-}
 
 
 @hookimpl
@@ -182,3 +163,10 @@ def register_blueprints():
     from .views import bp
 
     return [bp]
+
+
+@hookimpl
+def demo_data():
+    from . import demo
+
+    return demo.load()

@@ -104,3 +104,23 @@ class ItemList(CountyKey, Base):
     approved_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+CATEGORY_LABELS = {
+    "major_decision": {"zh_Hans_CN": "重大决策", "en": "Major decision", "ug": "زور قارار"},
+    "appointment": {
+        "zh_Hans_CN": "重要干部任免",
+        "en": "Important appointment or removal",
+        "ug": "مۇھىم كادىر تەيىنلەش ۋە ئېلىپ تاشلاش",
+    },
+    "major_project": {
+        "zh_Hans_CN": "重大项目安排",
+        "en": "Major project",
+        "ug": "زور تۈر ئورۇنلاشتۇرۇش",
+    },
+    "large_funds": {
+        "zh_Hans_CN": "大额度资金运作",
+        "en": "Large-sum funds",
+        "ug": "زور سوممىلىق مەبلەغ ئىشلىتىش",
+    },
+}

@@ -4,29 +4,29 @@ organisation has not enabled the plugin: core's guard)."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.toolkit import (
-    Forbidden,
     NotFound,
     UserError,
     _,
     ascii_int,
     current_org,
+    local_zone,
     localised,
     may,
+    object_or_404,
     render,
+    require,
     require_sign_in,
     session,
 )
 
-from . import CATEGORY_LABELS
 from . import operations as ops
-from .models import BODIES, MEETING_TYPES, Decision, ItemList, Meeting
+from .models import BODIES, CATEGORY_LABELS, MEETING_TYPES, Decision, ItemList, Meeting
 
 bp = Blueprint(
     "three_important",
@@ -34,8 +34,6 @@ bp = Blueprint(
     url_prefix="/admin/o/<org_code>/three-important",
 )
 bp.before_request(require_sign_in)
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def body_label(code: str) -> str:
@@ -47,7 +45,7 @@ def body_label(code: str) -> str:
 
 
 def when(moment) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(local_zone(current_org())).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @bp.context_processor
@@ -55,23 +53,9 @@ def helpers():
     return {"body_label": body_label, "when": when, "localised": localised}
 
 
-def _gate(action: str):
-    org = current_org()
-    if not may(current_user, action, org):
-        raise Forbidden("You may not see this page.")
-    return org
-
-
-def _meeting(org, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None or meeting.org_id != org.id:
-        raise NotFound("No such meeting.")
-    return meeting
-
-
 @bp.get("/")
 def index():
-    org = _gate("three_important.view")
+    org = require("three_important.view")
     meetings = session.scalars(
         select(Meeting).where(Meeting.org_id == org.id).order_by(Meeting.held_at.desc())
     ).all()
@@ -101,13 +85,13 @@ def _pairs(text: str) -> list[tuple[str, ...]]:
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
 def new_meeting():
-    org = _gate("three_important.record")
+    org = require("three_important.record")
     errors: list[str] = []
     if request.method == "POST":
         form = request.form
         held_at = form.get("held_at", "")
         try:
-            held = datetime.fromisoformat(held_at).replace(tzinfo=CHINA)
+            held = datetime.fromisoformat(held_at).replace(tzinfo=local_zone(org))
         except ValueError:
             held = held_at
         data = {
@@ -147,8 +131,8 @@ def new_meeting():
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
-    org = _gate("three_important.view")
-    record = _meeting(org, meeting_id)
+    org = require("three_important.view")
+    record = object_or_404(Meeting, meeting_id)
     decisions = session.scalars(
         select(Decision).where(Decision.meeting_id == record.id).order_by(Decision.seq)
     ).all()
@@ -168,8 +152,8 @@ def meeting(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/decisions")
 def add_decision(meeting_id: int):
-    org = _gate("three_important.record")
-    record = _meeting(org, meeting_id)
+    org = require("three_important.record")
+    record = object_or_404(Meeting, meeting_id)
     form = request.form
     opinions = [
         {"member": p[0], "opinion": p[1] if len(p) > 1 else "", "text": ":".join(p[2:])}
@@ -208,7 +192,7 @@ def add_decision(meeting_id: int):
 
 @bp.get("/lists")
 def lists():
-    org = _gate("three_important.view")
+    org = require("three_important.view")
     rows = session.scalars(
         select(ItemList).where(ItemList.org_id == org.id).order_by(ItemList.version.desc())
     ).all()
@@ -233,7 +217,7 @@ def _matter(org, matter_id: int) -> Decision:
 
 def _moment(text: str):
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=CHINA)
+        return datetime.fromisoformat(text).replace(tzinfo=local_zone(current_org()))
     except (TypeError, ValueError):
         return text
 
@@ -241,7 +225,7 @@ def _moment(text: str):
 @bp.post("/emergencies")
 def add_emergency():
     """Record an emergency decision taken by one person (SOE-7)."""
-    org = _gate("three_important.record")
+    org = require("three_important.record")
     form = request.form
     ops.record_emergency(
         org,
@@ -261,19 +245,19 @@ def add_emergency():
 @bp.post("/matters/<int:matter_id>/ratify")
 def ratify(matter_id: int):
     """Ratify an emergency decision at a meeting held after it (SOE-7)."""
-    org = _gate("three_important.record")
+    org = require("three_important.record")
     decision = _matter(org, matter_id)
     meeting_id = ascii_int(request.form.get("meeting_id", ""), minimum=1)
     if meeting_id is None:
         raise UserError("Choose the meeting that ratifies the decision.")
-    ops.ratify(decision, _meeting(org, meeting_id), actor=current_user)
+    ops.ratify(decision, object_or_404(Meeting, meeting_id), actor=current_user)
     return redirect(url_for(".index"))
 
 
 @bp.post("/matters/<int:matter_id>/disclose")
 def disclose(matter_id: int):
     """Draft a disclosure item of a decision (scope ``unit``); it follows the item workflow."""
-    org = _gate("three_important.record")
+    org = require("three_important.record")
     decision = _matter(org, matter_id)
     if decision.item_id is not None:
         raise UserError("This decision has a disclosure item already.")
@@ -284,7 +268,7 @@ def disclose(matter_id: int):
 @bp.post("/lists")
 def add_list():
     """A new draft version of the item list with its thresholds (SOE-2)."""
-    org = _gate("three_important.record")
+    org = require("three_important.record")
     thresholds = {
         code: request.form[code] for code in ops.THRESHOLD_PARAMS if request.form.get(code)
     }
@@ -296,7 +280,7 @@ def add_list():
 @bp.post("/lists/<int:list_id>/approve")
 def approve_list(list_id: int):
     """The superior's reviewer approves the draft (the filing with the superior, SOE-2)."""
-    org = _gate("three_important.approve_list")
+    org = require("three_important.approve_list")
     row = session.get(ItemList, list_id)
     if row is None or row.org_id != org.id:
         raise NotFound("No such item list.")

@@ -214,3 +214,10 @@ def register_blueprints():
     from plugins.village_affairs.views import console, portal
 
     return [console, portal]
+
+
+@hookimpl
+def demo_data():
+    from plugins.village_affairs import demo
+
+    return demo.load()

@@ -1,6 +1,6 @@
 """The village affairs demo: a township committee under 洪江市委 with two villages.
 
-Loaded by ``gongkai demo load`` after the core demos. It creates the township
+Loaded by ``gongkai demo load`` after the core demos (hook ``demo_data``). It creates the township
 ``hongjiang-qiancheng-town`` (which enables the plugin, to see its villages' open queries and
 complaints) and the villages ``hongjiang-qiancheng-village1`` and ``-village2`` (sector
 ``village``), each with the demo accounts ``<code>-admin``, ``-reviewer`` and ``-member``; the
@@ -17,12 +17,17 @@ from sqlalchemy import func, select
 
 from core.toolkit import (
     Item,
+    User,
+    catalogue_step,
+    catalogue_version,
     create_item,
     create_organisation,
     create_user,
     get_org,
     grant_membership,
+    item_step,
     session,
+    start_catalogue_draft,
     utcnow,
 )
 from plugins.village_affairs import operations as ops
@@ -71,8 +76,6 @@ def _org(code, parent, **fields):
 
 
 def _accounts(org) -> dict:
-    from core.toolkit import User
-
     accounts = {}
     for role, label in ROLES.items():
         username = f"{org.code}-{role}"
@@ -89,18 +92,14 @@ def _accounts(org) -> dict:
 
 
 def _catalogue(village, accounts, town_reviewer) -> None:
-    from core.catalogue import operations as cat  # the catalogue's own operations (demo only)
-
-    if cat.effective_version(village) is not None or cat.open_version(village) is not None:
+    if catalogue_version(village) is not None or catalogue_version(village, "open") is not None:
         return
-    draft = cat.start_draft(village, actor=accounts["admin"])
-    cat.transition(draft, "submit", actor=accounts["admin"])
-    cat.transition(draft, "approve", actor=town_reviewer)
+    draft = start_catalogue_draft(village, actor=accounts["admin"])
+    catalogue_step(draft, "submit", actor=accounts["admin"])
+    catalogue_step(draft, "approve", actor=town_reviewer)
 
 
 def _items(village, accounts) -> int:
-    from core.items import operations as items  # the item workflow (demo only)
-
     if session.scalar(select(func.count()).where(Item.org_id == village.id)):
         return 0
     now = utcnow()
@@ -118,17 +117,17 @@ def _items(village, accounts) -> int:
             },
             actor=accounts["admin"],
         )
-        items.propose(item, actor=accounts["admin"])
-        items.review(
-            item, actor=accounts["reviewer"], secrecy_passed=True,
+        item_step(item, "propose", actor=accounts["admin"])
+        item_step(
+            item, "review", actor=accounts["reviewer"], secrecy_passed=True,
             secrecy_basis="《中国共产党党务公开条例（试行）》第十条", necessity_ok=True,
             accuracy_ok=True,
         )  # fmt: skip
-        items.approve(item, actor=accounts["admin"])
+        item_step(item, "approve", actor=accounts["admin"])
         if signed:
             ops.sign(item, actor=accounts["member"], opinion="经审核，同意公开。")
-            items.schedule_publication(item, actor=accounts["admin"])
-            items.publish(item)
+            item_step(item, "schedule", actor=accounts["admin"])
+            item_step(item, "publish")
     return len(ITEMS)
 
 

@@ -18,6 +18,7 @@ from core.toolkit import (
     current_org,
     may,
     render,
+    require,
     require_sign_in,
     session,
 )
@@ -30,13 +31,6 @@ console.before_request(require_sign_in)
 portal = Blueprint("village_affairs_portal", __name__, url_prefix="/o/<org_code>/village_affairs")
 
 RELATION_LABELS = ops.RELATION_LABELS
-
-
-def _require(action: str):
-    org = current_org()
-    if not may(current_user, action, org):
-        raise Forbidden(_("You may not do this here."))
-    return org
 
 
 def _user(username: str):
@@ -80,7 +74,7 @@ def index():
 
 @console.post("/committee")
 def add_committee_member():
-    org = _require("village_affairs.manage")
+    org = require("village_affairs.manage")
     try:
         ops.add_committee_member(
             org, request.form.get("name", ""), user=_user(request.form.get("username")),
@@ -94,7 +88,7 @@ def add_committee_member():
 
 @console.post("/relatives")
 def declare_relative():
-    org = _require("village_affairs.manage")
+    org = require("village_affairs.manage")
     member = session.get(CommitteeMember, ascii_int(request.form.get("member_id"), minimum=1) or 0)
     if member is None or member.org_id != org.id:
         raise NotFound(_("Not found."))
@@ -131,7 +125,7 @@ def declare_relative():
 
 @console.post("/supervisors")
 def add_supervisor():
-    org = _require("village_affairs.manage")
+    org = require("village_affairs.manage")
     try:
         ops.add_supervisor(
             org, request.form.get("name", ""), role=request.form.get("role", "member"),
@@ -145,7 +139,7 @@ def add_supervisor():
 
 @console.post("/supervisors/<int:supervisor_id>/remove")
 def remove_supervisor(supervisor_id: int):
-    org = _require("village_affairs.manage")
+    org = require("village_affairs.manage")
     sup = session.get(Supervisor, supervisor_id)
     if sup is None or sup.org_id != org.id or sup.ended_at is not None:
         raise NotFound(_("Not found."))
@@ -172,7 +166,7 @@ def sign(item_id: int):
 
 @console.get("/villages-feedback")
 def villages_feedback():
-    org = _require("village_affairs.supervise")
+    org = require("village_affairs.supervise")
     return render(
         "village_affairs/villages_feedback.html",
         org=org,

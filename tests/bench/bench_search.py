@@ -88,14 +88,14 @@ def build(url: str, n: int, instance: Path) -> tuple[list[tuple[int, str, int]],
     Returns the (item id, text, root id) of the public items (the ground truth of an anonymous
     search) and some organisations and a member to search as.
     """
-    from core import db, migrate
+    from core import db, migrations
     from core.app import create_app
     from core.items.models import Item
     from core.search import operations, tokens
     from core.search.models import SearchDocument
     from tenants import operations as tenants
 
-    migrate.upgrade(url)
+    migrations.upgrade(url)
     app = create_app(
         env="testing",
         database_url=url,

@@ -59,14 +59,14 @@ class LiveServer:
 def live_server(tmp_path_factory):
     from werkzeug.serving import make_server
 
-    from core import db, migrate
+    from core import db, migrations
     from core.app import create_app
     from tenants import operations
 
     folder = tmp_path_factory.mktemp("browser")
     database = folder / "gongkai-browser.sqlite"
     url = f"sqlite:///{database}"
-    migrate.upgrade(url)
+    migrations.upgrade(url)
     app = create_app(
         env="testing",
         instance_path=str(folder / "instance"),

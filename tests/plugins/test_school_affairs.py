@@ -22,7 +22,7 @@ from core.errors import UserError
 from core.items import operations as items
 from core.items.models import Item
 from core.params import operations as params
-from core.testing import csrf_token
+from core.plugins.testing import csrf_token
 from core.workdays import operations as workdays
 from core.workflow.engine import TransitionRefused
 from plugins.school_affairs import operations as ops

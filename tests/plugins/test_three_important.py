@@ -472,7 +472,7 @@ def test_members_may_not_see_the_console_pages(w, client, login):
 
 
 def test_recording_a_meeting_through_the_console(w, client, login):
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
 
     login("ti-editor", "long-enough-pw")
     path = "/admin/o/ti-farm/three-important/meetings/new"
@@ -534,7 +534,7 @@ def test_pages_are_translated_in_the_plugins_own_domain(w, client, login):
 def test_console_emergency_ratification_and_disclosure(w, client, login):
     from core import db
     from core.items.models import Item
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
     from plugins.three_important.models import Decision
 
     meeting = ops().record_meeting(
@@ -576,7 +576,7 @@ def test_console_emergency_ratification_and_disclosure(w, client, login):
 @pytest.mark.rule("SOE-2")
 def test_console_item_list_is_approved_by_the_superiors_reviewer(w, client, login):
     from core import db
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
     from plugins.three_important.models import ItemList
 
     base = "/admin/o/ti-farm/three-important"
@@ -632,7 +632,7 @@ def test_an_amount_over_the_threshold_in_another_item_type_is_handled_as_three_i
 @pytest.mark.rule("SOE-5")
 def test_console_records_decisions_item_by_item_with_the_chair_last(w, client, login):
     from core import db
-    from core.testing import csrf_token
+    from core.plugins.testing import csrf_token
 
     meeting = ops().record_meeting(w["farm"], meeting_data(), actor=w["editor"])
     db.session.commit()

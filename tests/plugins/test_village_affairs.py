@@ -15,8 +15,8 @@ from core.feedback import operations as feedback
 from core.items import operations as items
 from core.items.models import Item
 from core.notifications import operations as notifications
+from core.plugins.testing import csrf_token
 from core.portal.board import build as board_of
-from core.testing import csrf_token
 from core.workflow.engine import TransitionRefused
 from plugins.village_affairs import operations as va
 from tenants.operations import get_org

@@ -38,11 +38,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import db
+from core import db, localtime
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
 from core.catalogue.demo import demo_codes
@@ -123,7 +122,7 @@ class Unit:
     def __init__(self, org, parent, version, now: datetime, today: date) -> None:
         self.org, self.parent, self.version = org, parent, version
         self.now, self.today = now, today
-        self.zone = ZoneInfo(org.timezone or "Asia/Shanghai")
+        self.zone = localtime.zone(org)
         self.rng = random.Random(f"gongkai-demo-items-{org.code}")  # noqa: S311 - not secret
         self.admin = _user(f"{org.code}-admin")
         self.reviewer = _user(f"{org.code}-reviewer")
@@ -569,8 +568,8 @@ def load(today: date | None = None) -> str:
             if db.session.scalar(select(func.count(Item.id)).where(Item.org_id == org.id)):
                 kept += 1
                 continue
-            day = today or items.local_date(org, real_now)
-            now = min(real_now, items.local_midnight(org, day) + timedelta(hours=18))
+            day = today or localtime.date_of(real_now, org)
+            now = min(real_now, localtime.start_of(day, org) + timedelta(hours=18))
             unit = Unit(org, tenants.get_org(parent_code), version, now, day)
             plan_unit(unit)
             run_unit(unit, clock)

@@ -5,7 +5,7 @@ Revises: 8e4ea9068504
 Create Date: 2026-11-26 16:33:15.588128
 
 The full-text index is database-specific and not declared in the models (see
-core.search.models; core.migrate.include_name keeps it out of Alembic's comparison):
+core.search.models; core.migrations.include_name keeps it out of Alembic's comparison):
 
 * SQLite: the FTS5 table ``search_fts`` with external content ``search_documents`` (rowid =
   ``item_id``), kept in sync by triggers. A later migration that rebuilds ``search_documents`` in

@@ -1,0 +1,57 @@
+"""The register in the unit console (``/admin/o/<code>/register``): a year's entries with the
+verification of the chain, and their export as CSV or XLSX (ARC-1, ARC-2).
+
+Its readers (``register.view``): the unit's admins, reviewers and supervisors and those of its
+superiors; anyone else gets 403, anonymous visitors the sign-in page.
+"""
+
+from __future__ import annotations
+
+from flask import Response, g
+
+from core import web
+from core.catalogue import labels
+from core.catalogue import operations as cat
+from core.i18n import locale
+from core.items import workflow as item_workflow
+from core.register import operations
+from core.themes import render
+
+bp = web.org_blueprint("register_admin", __name__, console=True, access="register.view")
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/register")
+def register():
+    org = g.org
+    year = web.year_arg()
+    total, _orgs = operations.count(org)
+    return render(
+        "admin/register.html",
+        org=org,
+        locale=locale(),
+        labels=labels,
+        channel_labels=cat.channel_labels(locale()),
+        year=year,
+        entries=operations.entries(org, year),
+        problems=operations.verify(org),
+        total=total,
+        actions=operations.ACTIONS,
+        transition_label=item_workflow.item.label,
+    )
+
+
+@bp.route("/register/export.<any(csv, xlsx):fmt>")
+def register_export(fmt: str):
+    org = g.org
+    year = web.year_arg()
+    export = operations.export_csv if fmt == "csv" else operations.export_xlsx
+    return Response(
+        export(org, year, locale=locale()),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="register-{org.code}-{year}.{fmt}"'},
+    )
