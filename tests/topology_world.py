@@ -14,24 +14,11 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 
+from tests.items_helpers import ENTRY, PUBLIC_ENTRY
+
 PASSWORD = "topology-password-1"
 UNITS = ("tp-unit-a", "tp-unit-b")
 DRAFTS_PER_UNIT = 40
-ENTRY = {
-    "titles": {"zh_Hans_CN": "党费收缴、使用和管理情况"},
-    "content": {"zh_Hans_CN": "党费收缴标准、数额和使用情况"},
-    "scope": "party_wide",
-    "channels": ["meeting", "notice_board"],
-    "cadence": "quarterly",
-    "responsible": "组织委员",
-}
-PUBLIC_ENTRY = {
-    **ENTRY,
-    "titles": {"zh_Hans_CN": "换届选举情况"},
-    "scope": "public",
-    "channels": ["notice_board", "website"],
-    "cadence": "immediate",
-}
 
 
 def _plan(title: str, *, public: bool = False, notice: bool = False) -> dict:
