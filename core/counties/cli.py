@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from core import db
 from core.config import SUPPORTED_LOCALES
 from core.counties import operations as ops
+from core.counties import transfer
 
 
 @click.group("county")
@@ -64,6 +65,46 @@ def county_delete(code: str, yes: bool, locale: str | None):
     with force_locale(locale):
         click.echo(_("The county %(code)s was deleted: %(rows)s rows.", code=code,
                      rows=sum(deleted.values())))  # fmt: skip
+
+
+@county_group.command("export")
+@click.argument("code")
+@click.argument("archive", type=click.Path(dir_okay=False, writable=True))
+@click.option("--locale", type=click.Choice(SUPPORTED_LOCALES), help="Language of the messages.")
+@with_appcontext
+def county_export(code: str, archive: str, locale: str | None):
+    """Write the county CODE — its units, every row of its data, the people it names and its
+    files — to the zip ARCHIVE, for `gongkai county import` in another deployment."""
+    root = None
+    try:
+        root = ops.county(code)
+        counts = transfer.export_county(root, archive)
+    except ops.CountyRefused as exc:
+        _refuse(exc, _locale(root, locale))
+    finally:
+        db.session.remove()
+    with force_locale(_locale(root, locale)):
+        click.echo(_("The county %(code)s was written to %(archive)s: %(rows)s rows.",
+                     code=code, archive=archive, rows=sum(counts.values())))  # fmt: skip
+
+
+@county_group.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--locale", type=click.Choice(SUPPORTED_LOCALES), default="zh_Hans_CN",
+              show_default=True, help="Language of the messages.")  # fmt: skip
+@with_appcontext
+def county_import(archive: str, locale: str):
+    """Load a county from ARCHIVE (written by `gongkai county export`); all or nothing. Then
+    run `gongkai register verify`."""
+    try:
+        counts = transfer.import_county(archive)
+        db.commit()
+    except ops.CountyRefused as exc:
+        _refuse(exc, locale)
+    finally:
+        db.session.remove()
+    with force_locale(locale):
+        click.echo(_("The county was imported: %(rows)s rows.", rows=sum(counts.values())))
 
 
 COMMANDS = (county_group,)
