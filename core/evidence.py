@@ -78,8 +78,9 @@ def accept(filename: str, data: bytes) -> Accepted:
             + gettext("Evidence is a photo (JPEG, PNG, WebP) or a PDF document.")
         ) from None
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return Accepted(stem + picture.suffix, picture.data, picture.content_type, picture.suffix,
-                    picture.taken_at)  # fmt: skip
+    return Accepted(
+        stem + picture.suffix, picture.data, picture.content_type, picture.suffix, picture.taken_at
+    )
 
 
 def check_day(taken_on: date | None, accepted: Accepted, today: date) -> tuple[date | None, str]:

@@ -85,8 +85,10 @@ def test_the_periods_and_due_dates_follow_the_parameters(w):
     unit = w["unit"]
     first = periods.period_ending(unit, 2026, 6)
     assert (first.starts_on, first.ends_on, first.due_on) == (
-        date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 10),
-    )  # fmt: skip
+        date(2026, 1, 1),
+        date(2026, 6, 30),
+        date(2026, 7, 10),
+    )
     assert first.remind_from == date(2026, 7, 3)
     second = periods.period_ending(unit, 2026, 12)
     assert (second.starts_on, second.due_on) == (date(2026, 7, 1), date(2027, 1, 10))
@@ -99,8 +101,10 @@ def test_the_periods_and_due_dates_follow_the_parameters(w):
     db.session.commit()
     quarter = periods.last_ended(unit, date(2026, 10, 1))
     assert (quarter.key, quarter.starts_on, quarter.due_on) == (
-        "2026-09", date(2026, 7, 1), date(2026, 10, 15),
-    )  # fmt: skip
+        "2026-09",
+        date(2026, 7, 1),
+        date(2026, 10, 15),
+    )
     assert periods.period_ending(unit, 2026, 3).starts_on == date(2026, 1, 1)
 
 
@@ -119,8 +123,10 @@ def test_the_sweep_prepares_a_draft_for_every_unit_once_its_period_is_over(w):
     db.session.commit()
     report = ops.find(w["unit"], "2026-06")
     assert (report.state, report.superior_id, report.due_on) == (
-        "draft", w["bureau"].id, date(2026, 7, 10),
-    )  # fmt: skip
+        "draft",
+        w["bureau"].id,
+        date(2026, 7, 10),
+    )
     with pytest.raises(UserError, match="county"):
         ops.prepare(w["county"], periods.period_ending(w["county"], 2026, 6))
 
@@ -132,17 +138,28 @@ def test_the_sweep_prepares_a_draft_for_every_unit_once_its_period_is_over(w):
 def test_the_statistics_are_drawn_from_the_period_s_data(w):
     published_on(w, date(2025, 12, 31), 23, 59)  # before the period
     published_on(w, date(2026, 3, 2))
-    published_on(w, date(2026, 3, 2), titles={"zh_Hans_CN": "换届公示"}, entry_key="org.election",
-                 scope="public", channels=["website"], is_notice=True)  # fmt: skip
+    published_on(
+        w,
+        date(2026, 3, 2),
+        titles={"zh_Hans_CN": "换届公示"},
+        entry_key="org.election",
+        scope="public",
+        channels=["website"],
+        is_notice=True,
+    )
     published_on(w, date(2026, 6, 30), 23, 59)  # the period's last minute
     published_on(w, date(2026, 7, 1), 0, 0)  # after it
     with on_day(date(2026, 4, 8)):
         req = requests.file(
             w["unit"],
-            {"content": "申请公开党费使用明细", "purpose": "了解情况",
-             "contact_email": "a@example.org", "delivery": "electronic"},
+            {
+                "content": "申请公开党费使用明细",
+                "purpose": "了解情况",
+                "contact_email": "a@example.org",
+                "delivery": "electronic",
+            },
             applicant=w["applicant"],
-        )  # fmt: skip
+        )
         requests.accept(req, actor=w["admin"])
     with on_day(date(2026, 4, 15)):
         requests.decide(req, "granted", {"answer": "见附件"}, actor=w["admin"])
@@ -228,11 +245,15 @@ def test_a_report_not_submitted_by_its_due_date_is_missing_and_the_superior_sees
         return {s.unit.code: s.state(day) for s in ops.units_status(w["bureau"], "2026-06")}
 
     assert states(date(2026, 7, 10)) == {
-        "it-unit": "draft", "it-sibling": "submitted", "it-child": "none",
-    }  # fmt: skip
+        "it-unit": "draft",
+        "it-sibling": "submitted",
+        "it-child": "none",
+    }
     assert states(date(2026, 7, 11)) == {
-        "it-unit": "missing", "it-sibling": "submitted", "it-child": "missing",
-    }  # fmt: skip
+        "it-unit": "missing",
+        "it-sibling": "submitted",
+        "it-child": "missing",
+    }
     assert report.missing(date(2026, 7, 11)) and not report.missing(date(2026, 7, 10))
     # the county sees its whole subtree
     county = {s.unit.code for s in ops.units_status(w["county"], "2026-06")}
@@ -313,12 +334,14 @@ def test_the_unit_writes_and_submits_its_report_in_the_console(app, w):
     assert f"/admin/o/it-unit/reports/{report.id}" in page.get_data(as_text=True)
     detail = client.get(f"/admin/o/it-unit/reports/{report.id}")
     token = detail.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    refused = client.post(f"/admin/o/it-unit/reports/{report.id}/submit",
-                          data={"csrf_token": token})  # fmt: skip
+    refused = client.post(
+        f"/admin/o/it-unit/reports/{report.id}/submit", data={"csrf_token": token}
+    )
     assert refused.status_code == 409
     assert "narrative" in refused.get_data(as_text=True)
-    saved = client.post(f"/admin/o/it-unit/reports/{report.id}/narrative",
-                        data={**NARRATIVE, "csrf_token": token})  # fmt: skip
+    saved = client.post(
+        f"/admin/o/it-unit/reports/{report.id}/narrative", data={**NARRATIVE, "csrf_token": token}
+    )
     assert saved.status_code == 302
     done = client.post(f"/admin/o/it-unit/reports/{report.id}/submit", data={"csrf_token": token})
     assert done.status_code == 302
@@ -330,11 +353,14 @@ def test_the_unit_writes_and_submits_its_report_in_the_console(app, w):
     assert f"/admin/o/it-unit/reports/{report.id}" in listing
     page = superior.get(f"/admin/o/it-unit/reports/{report.id}").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    empty = superior.post(f"/admin/o/it-unit/reports/{report.id}/return",
-                          data={"comment": "", "csrf_token": token})  # fmt: skip
+    empty = superior.post(
+        f"/admin/o/it-unit/reports/{report.id}/return", data={"comment": "", "csrf_token": token}
+    )
     assert empty.status_code == 400
-    back = superior.post(f"/admin/o/it-unit/reports/{report.id}/return",
-                         data={"comment": "请补充", "csrf_token": token})  # fmt: skip
+    back = superior.post(
+        f"/admin/o/it-unit/reports/{report.id}/return",
+        data={"comment": "请补充", "csrf_token": token},
+    )
     assert back.status_code == 302
 
 

@@ -86,8 +86,9 @@ def tables(stats: dict[str, Any], org: Organisation, loc: str | None = None) -> 
         ],
     )
     for code, count in sorted((requests.get("by_outcome") or {}).items()):
-        req.rows.append((gettext("Outcome: %(outcome)s", outcome=request_labels.outcome(code)),
-                         count))  # fmt: skip
+        req.rows.append(
+            (gettext("Outcome: %(outcome)s", outcome=request_labels.outcome(code)), count)
+        )
     out.append(req)
     out.append(
         Table(
@@ -194,8 +195,9 @@ def summary_xlsx(org: Organisation, period_label: str, total: dict, reports: lis
         *_stat_rows(tables(total, org, loc)),
     ]
     for report in reports:
-        rows.append([gettext("Reports counted"), report.organisation.name(loc),
-                     state_label(report)])  # fmt: skip
+        rows.append(
+            [gettext("Reports counted"), report.organisation.name(loc), state_label(report)]
+        )
     return spreadsheets.xlsx_bytes(
         header,
         rows,

@@ -304,9 +304,13 @@ def update_narrative(report: HalfYearReport, data: dict[str, Any], *, actor) -> 
         setattr(report, name, text)
     db.session.flush()
     audit.log(
-        "report.update", "half_year_report", report.id, org_id=report.org_id, actor=actor,
+        "report.update",
+        "half_year_report",
+        report.id,
+        org_id=report.org_id,
+        actor=actor,
         changes=changes,
-    )  # fmt: skip
+    )
     return True
 
 

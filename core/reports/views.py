@@ -32,8 +32,9 @@ from core.reports.models import OPEN_STATES, HalfYearReport
 from core.themes import render
 from core.workflow import allowed_transitions
 
-bp = web.org_blueprint("reports_admin", __name__, console=True, prefix="/reports",
-                       access="reports.view")  # fmt: skip
+bp = web.org_blueprint(
+    "reports_admin", __name__, console=True, prefix="/reports", access="reports.view"
+)
 
 COUNTED = ("accepted", "submitted", "returned", "draft", "missing", "none")
 
@@ -154,8 +155,10 @@ def narrative(report_id: int):
         changed = ops.update_narrative(report, form.to_data(), actor=current_user)
     except UserError as exc:
         return detail_page(report, status=exc.status, errors=web.refusal(exc), narrative=form)
-    flash(gettext("The report was saved.") if changed else gettext("Nothing was changed."),
-          "success" if changed else "info")  # fmt: skip
+    flash(
+        gettext("The report was saved.") if changed else gettext("Nothing was changed."),
+        "success" if changed else "info",
+    )
     return redirect(url_for(".detail", report_id=report.id))
 
 
