@@ -1,0 +1,360 @@
+"""Assessment (SUP-3): a superior sets a scheme of weighted criteria for a year — scored by hand,
+by an automatic metric (hook ``assessment_metrics``) or by a checklist standard whose every point
+needs evidence — its units assess themselves, the superior scores them and publishes the results
+in the scope it chose (SCOPE-1); contact points and model units are designated with their
+standard."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from core import db
+from core.assessments import metrics, visibility
+from core.assessments import operations as ops
+from core.assessments.models import AssessmentEvidence, AssessmentSheet
+from core.errors import UserError
+from core.notifications import operations as notify
+from core.notifications import reminders
+from core.notifications.models import Notification
+from core.storage import storage
+from core.workflow.engine import TransitionRefused
+from tenants.models import User
+from tests.items_helpers import user
+
+YEAR = date.today().year
+
+
+@pytest.fixture
+def w(make_org):
+    county = make_org("as-county", type_code="county_committee")
+    bureau = make_org("as-bureau", parent=county, type_code="party_committee")
+    a = make_org("as-a", parent=bureau)
+    b = make_org("as-b", parent=bureau)
+    outside = make_org("as-outside", parent=county)
+    other = make_org("as-other", type_code="county_committee")
+    w = {"county": county, "bureau": bureau, "a": a, "b": b, "outside": outside, "other": other}
+    w["admin"] = user("as-bureau-admin", ("admin", bureau))
+    w["reviewer"] = user("as-bureau-reviewer", ("reviewer", bureau))
+    w["a_admin"] = user("as-a-admin", ("admin", a))
+    w["a_editor"] = user("as-a-editor", ("editor", a))
+    w["a_member"] = user("as-a-member", ("member", a))
+    w["b_admin"] = user("as-b-admin", ("admin", b))
+    w["outside_admin"] = user("as-outside-admin", ("admin", outside))
+    w["other_admin"] = user("as-other-admin", ("admin", other))
+    db.session.commit()
+    return w
+
+
+def criteria(manual=40, checklist=30, metric=30) -> list[dict]:
+    return [
+        {"key": "work", "labels": {"zh_Hans_CN": "工作落实", "en": "Work done"},
+         "weight": manual, "method": "manual"},
+        {"key": "haves", "labels": {"zh_Hans_CN": "“五有”建设"}, "weight": checklist,
+         "method": "checklist", "standard": "five_haves"},
+        {"key": "feedback", "labels": {"zh_Hans_CN": "意见建议办理"}, "weight": metric,
+         "method": "metric", "metric": "feedback_handling"},
+    ]  # fmt: skip
+
+
+def data(**overrides) -> dict:
+    found = {
+        "year": YEAR,
+        "titles": {"zh_Hans_CN": f"{YEAR}年度党务公开工作考核", "en": f"Disclosure work {YEAR}"},
+        "self_due_on": date.today() + timedelta(days=20),
+        "result_scope": "unit",
+        "criteria": criteria(),
+    }
+    found.update(overrides)
+    return found
+
+
+def opened(w, **overrides):
+    scheme = ops.create(w["bureau"], data(**overrides), actor=w["admin"])
+    ops.open_scheme(scheme, actor=w["admin"])
+    db.session.commit()
+    return scheme
+
+
+def by_key(scheme):
+    return {c.key: c for c in ops.criteria(scheme)}
+
+
+def photo() -> bytes:
+    image = Image.new("RGB", (64, 48), (180, 20, 20))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (39.0, 28.0, 12.5), 3: "E", 4: (75.0, 59.0, 1.0)}
+    exif.get_ifd(0x8769)[0x9003] = "2026:05:03 10:11:12"
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def notified(kind: str) -> list[str]:
+    rows = db.session.scalars(select(Notification.user_id).where(Notification.kind == kind))
+    return sorted(db.session.get(User, uid).username for uid in rows)
+
+
+def scored(sheet, scheme, *, work=30, confirm=(), by_hand=15, actor=None):
+    """The bureau reviewer scores ``sheet``: ``by_hand`` for the metric when it measured
+    nothing (no feedback was due)."""
+    c = by_key(scheme)
+    reviewer = db.session.scalar(select(User).where(User.username == "as-bureau-reviewer"))
+    return ops.score(
+        sheet,
+        {
+            "scores": {c["work"].id: {"score": work}, c["feedback"].id: {"score": by_hand}},
+            "confirmed": {c["haves"].id: list(confirm)},
+        },
+        actor=actor or reviewer,
+    )
+
+
+# --- the scheme ---------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("SUP-3")
+def test_a_scheme_opens_only_when_its_weights_add_up_to_100(w):
+    with pytest.raises(UserError) as refused:  # more than 100 is refused while drafting
+        ops.create(w["bureau"], data(criteria=criteria(manual=41)), actor=w["admin"])
+    assert "101" in " ".join(refused.value.problems)
+    scheme = ops.create(w["bureau"], data(criteria=criteria(manual=39)), actor=w["admin"])
+    with pytest.raises(TransitionRefused) as short:  # 99: the last value refused
+        ops.open_scheme(scheme, actor=w["admin"])
+    assert "99" in " ".join(short.value.problems)
+    assert ops.sheets(scheme) == []
+    ops.update(scheme, data(), actor=w["admin"])  # 100: the first accepted
+    ops.open_scheme(scheme, actor=w["admin"])
+    db.session.commit()
+    assert scheme.state == "open"
+    assert sorted(s.organisation.code for s in ops.sheets(scheme)) == ["as-a", "as-b"]
+    with pytest.raises(UserError):
+        ops.update(scheme, data(), actor=w["admin"])  # open: frozen
+
+
+@pytest.mark.rule("SUP-3")
+def test_only_the_superior_s_admins_set_a_scheme_and_its_criteria_are_checked(w):
+    for actor in (w["reviewer"], w["a_admin"], w["outside_admin"]):
+        with pytest.raises(UserError):
+            ops.create(w["bureau"], data(), actor=actor)
+    bad = [
+        {"labels": {"zh_Hans_CN": "甲"}, "weight": 0, "method": "manual"},
+        {"labels": {"zh_Hans_CN": "乙"}, "weight": 10, "method": "metric", "metric": "nope"},
+        {"labels": {"zh_Hans_CN": "丙"}, "weight": 10, "method": "checklist", "standard": "x"},
+        {"labels": {"en": "no Chinese"}, "weight": 10, "method": "guess"},
+    ]
+    with pytest.raises(UserError) as refused:
+        ops.create(w["bureau"], data(criteria=bad, year="20x6"), actor=w["admin"])
+    text = " ".join(refused.value.problems)
+    for field in ("year", "criteria.1.weight", "criteria.2.metric", "criteria.3.standard",
+                  "criteria.4.method", "criteria.4"):  # fmt: skip
+        assert field in text, field
+    county_wide = ops.create(
+        w["county"], data(), actor=user("as-county-admin", ("admin", w["county"]))
+    )
+    ops.open_scheme(
+        county_wide, actor=db.session.scalar(select(User).where(User.username == "as-county-admin"))
+    )
+    assert {s.organisation.code for s in ops.sheets(county_wide)} == {
+        "as-bureau", "as-a", "as-b", "as-outside"}  # fmt: skip
+
+
+# --- the unit's side, the superior's side -------------------------------------------------------
+
+
+@pytest.mark.rule("SUP-3")
+def test_a_checklist_point_counts_only_with_evidence(w):
+    scheme = opened(w)
+    haves = by_key(scheme)["haves"]
+    sheet = ops.sheet_of(scheme, w["a"])
+    with pytest.raises(UserError):  # no file
+        ops.add_evidence(sheet, haves.id, "board", actor=w["a_editor"])
+    with pytest.raises(UserError):  # not this unit's staff
+        ops.add_evidence(sheet, haves.id, "board", actor=w["b_admin"], files=[("b.jpg", photo())])
+    with pytest.raises(UserError, match="no such"):
+        ops.add_evidence(sheet, haves.id, "garden", actor=w["a_editor"], files=[("b.jpg", photo())])
+    ops.add_evidence(sheet, haves.id, "board", actor=w["a_editor"], files=[("b.jpg", photo())])
+    db.session.commit()
+    (row,) = db.session.scalars(select(AssessmentEvidence)).all()
+    assert row.taken_on == date(2026, 5, 3) and row.point_key == "board"
+    stored = Image.open(io.BytesIO(storage().open(row.storage_key)))
+    assert not dict(stored.getexif())  # the location and the camera are gone
+    ops.submit(sheet, actor=w["a_admin"])
+    db.session.commit()
+    assert sheet.self_total == 6.0  # 1 of 5 points claimed: 30 x 1/5
+    with pytest.raises(UserError) as refused:  # "team" has no evidence: cannot be confirmed
+        scored(sheet, scheme, confirm=("board", "team"))
+    assert "evidence" in " ".join(refused.value.problems)
+    assert sheet.state == "self_assessed"
+    scored(sheet, scheme, confirm=("board",))
+    db.session.commit()
+    assert sheet.state == "scored"
+    assert sheet.total == 30 + 6 + 15  # by hand, 30 x 1/5 confirmed, the metric by hand
+
+
+@pytest.mark.rule("SUP-3")
+def test_a_score_is_from_zero_to_the_criterion_s_weight(w):
+    scheme = opened(w)
+    sheet = ops.sheet_of(scheme, w["b"])
+    with pytest.raises(UserError) as refused:
+        scored(sheet, scheme, work=40.1)  # above the weight of 40: refused
+    assert "0 to 40" in " ".join(refused.value.problems)
+    with pytest.raises(UserError):
+        scored(sheet, scheme, work=-1)
+    with pytest.raises(UserError):
+        scored(sheet, scheme, work="lots")
+    assert sheet.state == "pending" and sheet.total is None
+    scored(sheet, scheme, work=40)  # the weight itself: accepted
+    assert ops.scores(sheet)[by_key(scheme)["work"].id].score == 40
+
+
+def test_a_metric_that_measured_nothing_is_scored_by_hand(w):
+    satisfied = {"key": "satisfied", "labels": {"zh_Hans_CN": "满意率"}, "weight": 60,
+                 "method": "metric", "metric": "satisfaction"}  # fmt: skip
+    scheme = opened(w, criteria=[criteria()[0], satisfied])
+    sheet = ops.sheet_of(scheme, w["a"])
+    c = by_key(scheme)
+    assert ops.scores(sheet)[c["satisfied"].id].measured is None  # no evaluation round
+    with pytest.raises(UserError, match="not saved") as refused:
+        ops.score(sheet, {"scores": {c["work"].id: {"score": 10}}}, actor=w["reviewer"])
+    assert f"scores.{c['satisfied'].id}" in " ".join(refused.value.problems)
+    ops.score(
+        sheet,
+        {"scores": {str(c["work"].id): {"score": "10"}, str(c["satisfied"].id): {"score": 55}}},
+        actor=w["reviewer"],
+    )
+    assert sheet.total == 65
+
+
+@pytest.mark.rule("SUP-3")
+def test_the_flow_self_assess_return_score_publish_tells_people(w):
+    scheme = opened(w)
+    assert notified("assessments.opened") == ["as-a-admin", "as-a-editor", "as-b-admin"]
+    a, b = ops.sheet_of(scheme, w["a"]), ops.sheet_of(scheme, w["b"])
+    assert [s.id for s in ops.to_self_assess(w["a_editor"])] == [a.id]
+    c = by_key(scheme)
+    ops.self_assess(a, {"summary": "按目录公开", "scores": {c["work"].id: {"score": 35}}},
+                    actor=w["a_editor"])  # fmt: skip
+    with pytest.raises(TransitionRefused):
+        ops.submit(a, actor=w["a_editor"])  # the unit's admin submits
+    ops.submit(a, actor=w["a_admin"])
+    db.session.commit()
+    assert a.self_total == 35 and notified("assessments.self_assessed") == [
+        "as-bureau-admin",
+        "as-bureau-reviewer",
+    ]
+    assert [s.id for s in ops.to_score(w["reviewer"])] == [a.id]
+    assert ops.to_score(w["a_admin"]) == []
+    with pytest.raises(UserError):
+        ops.self_assess(a, {"summary": "x"}, actor=w["a_editor"])  # submitted: frozen
+    with pytest.raises(TransitionRefused):
+        ops.return_sheet(a, actor=w["reviewer"], comment="")  # a comment is required
+    with pytest.raises(TransitionRefused):
+        ops.return_sheet(a, actor=w["a_admin"], comment="自己退回")  # not the superior
+    ops.return_sheet(a, actor=w["reviewer"], comment="请补充佐证材料")
+    db.session.commit()
+    assert a.state == "pending" and notified("assessments.returned") == [
+        "as-a-admin",
+        "as-a-editor",
+    ]
+    ops.submit(a, actor=w["a_admin"])
+    with pytest.raises(TransitionRefused):
+        scored(a, scheme, actor=w["a_admin"])  # a unit cannot score itself
+    scored(a, scheme, work=36)
+    with pytest.raises(TransitionRefused) as refused:  # one unit left: refused
+        ops.publish(scheme, actor=w["admin"])
+    assert "1" in " ".join(refused.value.problems)
+    scored(b, scheme, work=20)
+    ops.publish(scheme, actor=w["admin"])  # none left: accepted
+    db.session.commit()
+    assert scheme.state == "published"
+    assert [s.organisation.code for s in ops.sheets(scheme)] == ["as-a", "as-b"]  # best first
+    assert "as-b-admin" in notified("assessments.published")
+    with pytest.raises(TransitionRefused):
+        scored(b, scheme, work=21)  # published: final
+
+
+@pytest.mark.rule("SUP-3")
+@pytest.mark.parametrize(
+    "scope, readers, others",
+    [
+        ("unit", ["a_member", "admin", "b_admin"], ["outside_admin", "other_admin", None]),
+        ("party_wide", ["a_member", "outside_admin"], ["other_admin", None]),
+        ("public", ["other_admin", None], []),
+    ],
+)
+def test_results_are_read_in_the_scope_the_superior_chose(w, scope, readers, others):
+    scheme = opened(w, result_scope=scope)
+    for sheet in ops.sheets(scheme):
+        scored(sheet, scheme)
+    db.session.commit()
+    assert not visibility.can_see_results(w["admin"], scheme)  # not published yet
+    ops.publish(scheme, actor=w["admin"])
+    db.session.commit()
+    for name in readers:
+        assert visibility.can_see_results(w[name] if name else None, scheme), name
+    for name in others:
+        assert not visibility.can_see_results(w[name] if name else None, scheme), name
+
+
+def test_self_assessments_due_are_reminded(w):
+    scheme = opened(w, self_due_on=notify.local_day() + timedelta(days=3))
+    ops.submit(ops.sheet_of(scheme, w["b"]), actor=w["b_admin"])
+    db.session.commit()
+    early = datetime.now(UTC) - timedelta(days=1)
+    assert reminders.run("assessments.self_due", early) == 0  # four days before: not yet
+    reminders.run("assessments.self_due")
+    reminders.run("assessments.self_due")  # once a day
+    db.session.commit()
+    assert notified("assessments.self_due") == ["as-a-admin", "as-a-editor"]
+
+
+# --- contact points and model units --------------------------------------------------------------
+
+
+def test_a_superior_designates_contact_points_and_model_units_below_it(w):
+    row = ops.designate(w["bureau"], w["a"], "model_unit", standard="eight_haves", actor=w["admin"])
+    ops.designate(w["bureau"], w["b"], "contact_point", actor=w["admin"])
+    with pytest.raises(UserError, match="already"):
+        ops.designate(w["bureau"], w["a"], "model_unit", actor=w["admin"])
+    for unit, kind, actor in (
+        (w["outside"], "model_unit", w["admin"]),  # not below the bureau
+        (w["a"], "leader", w["admin"]),
+        (w["a"], "contact_point", w["reviewer"]),  # not an admin
+    ):
+        with pytest.raises(UserError):
+            ops.designate(w["bureau"], unit, kind, actor=actor)
+    db.session.commit()
+    found = ops.designations_in([w["a"], w["b"], w["outside"]])
+    assert [d.kind for d in found[w["a"].id]] == ["model_unit"] and w["outside"].id not in found
+    ops.end_designation(row, actor=w["admin"])
+    assert w["a"].id not in ops.designations_in([w["a"]])
+
+
+# --- the hook ------------------------------------------------------------------------------------
+
+
+def test_hook_assessment_metrics(w):
+    """A plugin's metric is offered to a superior that enables the plugin, measured per unit."""
+    assert "testplugin.notes" not in metrics.available(w["bureau"])
+    assert {"timeliness", "coverage", "feedback_handling", "request_handling",
+            "satisfaction"} <= set(metrics.available(w["bureau"]))  # fmt: skip
+    w["bureau"].plugin_settings = {"enabled": ["testplugin"]}
+    db.session.commit()
+    found = metrics.available(w["bureau"])
+    assert found["testplugin.notes"].labels["zh_Hans_CN"] == "测试笔记"
+    scheme = opened(w, criteria=[
+        {"key": "notes", "labels": {"zh_Hans_CN": "笔记"}, "weight": 100, "method": "metric",
+         "metric": "testplugin.notes"}])  # fmt: skip
+    sheet = ops.sheet_of(scheme, w["a"])
+    assert ops.scores(sheet)[by_key(scheme)["notes"].id].measured == 0.0
+    ops.score(sheet, {}, actor=w["reviewer"])
+    assert sheet.total == 0.0
+    assert (
+        db.session.scalar(select(AssessmentSheet.state).where(AssessmentSheet.id == sheet.id))
+        == "scored"
+    )
