@@ -39,11 +39,13 @@ KERNEL = {
     "core.images",
     "core.jobs",
     "core.localtime",
+    "core.outbound",
     "core.pdf",
     "core.progress",
     "core.ratelimit",
     "core.spreadsheets",
     "core.storage",
+    "core.text",
     "core.themes",
 }
 """The kernel: small modules that import nothing of the project but each other."""
