@@ -7,6 +7,7 @@ standard."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -24,7 +25,7 @@ from core.notifications.models import Notification
 from core.storage import storage
 from core.workflow.engine import TransitionRefused
 from tenants.models import User
-from tests.items_helpers import user
+from tests.items_helpers import sign_in, user
 
 YEAR = date.today().year
 
@@ -358,3 +359,119 @@ def test_hook_assessment_metrics(w):
         db.session.scalar(select(AssessmentSheet.state).where(AssessmentSheet.id == sheet.id))
         == "scored"
     )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def token(html: str) -> str:
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_the_scheme_form_saves_a_draft_and_shows_what_is_wrong(app, w):
+    client = sign_in(app, "as-bureau-admin")
+    client.get("/?lang=zh_Hans_CN")
+    page = client.get("/admin/o/as-bureau/assessments/new")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "公开及时率" in html
+    form = {
+        "csrf_token": token(html),
+        "title_zh_Hans_CN": "年度考核",
+        "year": str(YEAR),
+        "self_due_on": date.today().isoformat(),
+        "result_scope": "unit",
+        "criteria-0-label_zh_Hans_CN": "工作落实",
+        "criteria-0-weight": "101",
+        "criteria-0-method": "manual",
+    }
+    refused = client.post("/admin/o/as-bureau/assessments/new", data=form)
+    assert refused.status_code == 400
+    form["criteria-0-weight"] = "100"
+    saved = client.post("/admin/o/as-bureau/assessments/new", data=form)
+    assert saved.status_code == 302
+    scheme_id = int(re.search(r"/assessments/(\d+)$", saved.headers["Location"]).group(1))
+    detail = client.get(f"/admin/o/as-bureau/assessments/{scheme_id}").get_data(as_text=True)
+    assert "工作落实" in detail and f"/assessments/{scheme_id}/open" in detail
+    opened_page = client.post(
+        f"/admin/o/as-bureau/assessments/{scheme_id}/open", data={"csrf_token": token(detail)}
+    )
+    assert opened_page.status_code == 302
+    assert client.get("/admin/o/as-bureau/assessments/9999999").status_code == 404
+    assert client.get("/admin/o/as-bureau/assessments/99999999999").status_code == 404
+
+
+@pytest.mark.rule("SUP-3")
+def test_the_unit_and_the_superior_work_on_a_sheet_in_the_console(app, w):
+    scheme = opened(w)
+    c = by_key(scheme)
+    sheet_id = ops.sheet_of(scheme, w["a"]).id
+    unit = sign_in(app, "as-a-admin")
+    listing = unit.get("/admin/o/as-a/assessments").get_data(as_text=True)
+    assert f"/admin/o/as-a/assessments/sheets/{sheet_id}" in listing
+    page = unit.get(f"/admin/o/as-a/assessments/sheets/{sheet_id}").get_data(as_text=True)
+    csrf = token(page)
+    bad = unit.post(
+        f"/admin/o/as-a/assessments/sheets/{sheet_id}/self",
+        data={"csrf_token": csrf, f"score-{c['work'].id}": "41"},
+    )
+    assert bad.status_code == 400 and "0" in bad.get_data(as_text=True)
+    assert (
+        unit.post(
+            f"/admin/o/as-a/assessments/sheets/{sheet_id}/self",
+            data={"csrf_token": csrf, f"score-{c['work'].id}": "38", "summary": "全年按目录公开"},
+        ).status_code
+        == 302
+    )
+    assert unit.post(
+        f"/admin/o/as-a/assessments/sheets/{sheet_id}/evidence",
+        data={"csrf_token": csrf, "point": f"{c['haves'].id}:board",
+              "files": (io.BytesIO(photo()), "board.jpg")},
+        content_type="multipart/form-data",
+    ).status_code == 302  # fmt: skip
+    junk = unit.post(
+        f"/admin/o/as-a/assessments/sheets/{sheet_id}/evidence",
+        data={"csrf_token": csrf, "point": "x:y", "files": (io.BytesIO(b"<html>"), "a.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert junk.status_code == 400
+    (row,) = db.session.scalars(select(AssessmentEvidence)).all()
+    served = unit.get(f"/admin/o/as-a/assessments/sheets/{sheet_id}/evidence/{row.id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert (
+        unit.post(
+            f"/admin/o/as-a/assessments/sheets/{sheet_id}/submit", data={"csrf_token": csrf}
+        ).status_code
+        == 302
+    )
+    superior = sign_in(app, "as-bureau-reviewer")
+    page = superior.get(f"/admin/o/as-bureau/assessments/sheets/{sheet_id}").get_data(as_text=True)
+    assert "全年按目录公开" in page and 'name="confirm-' in page
+    scored_page = superior.post(
+        f"/admin/o/as-bureau/assessments/sheets/{sheet_id}/score",
+        data={"csrf_token": token(page), f"score-{c['work'].id}": "36",
+              f"score-{c['feedback'].id}": "20", f"confirm-{c['haves'].id}": ["board", "team"]},
+    )  # fmt: skip
+    assert scored_page.status_code == 400 and "evidence" in scored_page.get_data(as_text=True)
+    assert superior.post(
+        f"/admin/o/as-bureau/assessments/sheets/{sheet_id}/score",
+        data={"csrf_token": token(page), f"score-{c['work'].id}": "36",
+              f"score-{c['feedback'].id}": "20", f"confirm-{c['haves'].id}": ["board"]},
+    ).status_code == 302  # fmt: skip
+    assert db.session.get(AssessmentSheet, sheet_id).total == 62
+    sheet = superior.get(f"/admin/o/as-bureau/assessments/{scheme.id}.xlsx")
+    assert sheet.status_code == 200
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[1][-1] == 62
+    # the unit does not see the superior's score before the results are published
+    mine = unit.get(f"/admin/o/as-a/assessments/sheets/{sheet_id}").get_data(as_text=True)
+    assert ">62<" not in mine.replace("<strong>", "").replace("</strong>", "")
+    # other people: another unit's staff 404, a member 403
+    other = sign_in(app, "as-b-admin")
+    assert other.get(f"/admin/o/as-b/assessments/sheets/{sheet_id}").status_code == 404
+    assert other.get(f"/admin/o/as-a/assessments/sheets/{sheet_id}").status_code == 403
+    assert sign_in(app, "as-a-member").get("/admin/o/as-a/assessments").status_code == 403
+    outside = sign_in(app, "as-outside-admin")
+    assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}").status_code == 404
+    assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}.xlsx").status_code == 404
