@@ -94,6 +94,28 @@ def check_day(taken_on: date | None, accepted: Accepted, today: date) -> tuple[d
     return day, ""
 
 
+def accept_files(
+    files, taken_on: date | None, today: date, problems: list[str], *, limit: int
+) -> list[tuple[Accepted, date | None]]:
+    """Each ``(filename, bytes)`` of ``files`` checked (:func:`accept`) and dated
+    (:func:`check_day`): what to store, with the day each was taken; the problems are appended
+    as ``"files: ..."`` and ``"taken_on: ..."`` (at most ``limit`` files)."""
+    found = []
+    if len(files) > limit:
+        problems.append("files: " + gettext("at most %(n)s files", n=limit))
+    for name, data in files[:limit]:
+        try:
+            accepted = accept(name, data)
+        except UserError as exc:
+            problems.append("files: " + exc.message)
+            continue
+        day, trouble = check_day(taken_on, accepted, today)
+        if trouble:
+            problems.append("taken_on: " + trouble)
+        found.append((accepted, day))
+    return found
+
+
 class EvidenceFile:
     """Columns of a stored evidence file (a mixin of the tables that keep evidence)."""
 

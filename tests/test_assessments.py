@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import select
 
@@ -28,6 +29,13 @@ from tenants.models import User
 from tests.items_helpers import sign_in, user
 
 YEAR = date.today().year
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Refusals read in English (the messages the assertions quote); pages in their own."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import select
 
@@ -25,6 +26,13 @@ from tenants.models import User
 from tests.items_helpers import sign_in, user
 
 ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Refusals read in English (the messages the assertions quote); pages in their own."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -44,6 +45,13 @@ def on_day(day: date, hour: int = 10, minute: int = 0):
     with simulated_clock() as clock:
         clock.moment = datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
         yield clock
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Refusals read in English (the messages the assertions quote); pages in their own."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

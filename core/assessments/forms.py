@@ -31,7 +31,7 @@ from core.assessments import standards
 from core.assessments.models import TOTAL_WEIGHT
 from core.assessments.operations import MAX_CRITERIA, MAX_LABEL, MAX_NOTE, MAX_TITLE
 from core.i18n import _, localised
-from core.web.forms import LOCALES, TITLES, choice, localised_fields, texts
+from core.web.forms import INTRODUCTIONS, LOCALES, TITLES, choice, localised_fields, texts
 from core.web.forms import ConfirmForm as ConfirmForm
 
 STATES = {"draft": _("Draft"), "open": _("Open"), "published": _("Results published")}
@@ -92,13 +92,7 @@ class SchemeForm(FlaskForm):
         descriptions={"zh_Hans_CN": _("For example: 2026年度党务公开工作考核.")},
     )
     note_zh_Hans_CN, note_en, note_ug = localised_fields(
-        TextAreaField,
-        {
-            "zh_Hans_CN": _("Introduction in Chinese"),
-            "en": _("Introduction in English"),
-            "ug": _("Introduction in Uyghur"),
-        },
-        max_length=MAX_NOTE,
+        TextAreaField, INTRODUCTIONS, max_length=MAX_NOTE
     )
     year = IntegerField(
         _("Year assessed"), validators=[DataRequired(), NumberRange(min=2000, max=2100)]

@@ -604,20 +604,9 @@ def add_evidence(
     files = [(name, data) for name, data in files if data]
     if not files:
         problems.append(cleaning.problem("files", gettext("add a photo or a document")))
-    if len(files) > MAX_FILES:
-        problems.append(cleaning.problem("files", gettext("at most %(n)s files", n=MAX_FILES)))
-    accepted = []
-    on = today(sheet.organisation)
-    for name, data in files[:MAX_FILES]:
-        try:
-            found = evidence.accept(name, data)
-        except UserError as exc:
-            problems.append(cleaning.problem("files", exc.message))
-            continue
-        day, trouble = evidence.check_day(taken_on, found, on)
-        if trouble:
-            problems.append(cleaning.problem("taken_on", trouble))
-        accepted.append((found, day))
+    accepted = evidence.accept_files(
+        files, taken_on, today(sheet.organisation), problems, limit=MAX_FILES
+    )
     if problems:
         raise UserError(gettext("The evidence was not saved."), problems=problems)
     rows = []

@@ -23,7 +23,14 @@ from core import cleaning, i18n
 from core.campaigns.models import MAX_STAGES
 from core.campaigns.operations import MAX_ACCOUNT, MAX_NOTE, MAX_TITLE
 from core.i18n import _
-from core.web.forms import TITLES, MultiCheckboxField, choice, localised_fields, texts
+from core.web.forms import (
+    INTRODUCTIONS,
+    TITLES,
+    MultiCheckboxField,
+    choice,
+    localised_fields,
+    texts,
+)
 from core.web.forms import ConfirmForm as ConfirmForm
 
 STATES = {
@@ -85,13 +92,7 @@ class CampaignForm(FlaskForm):
         descriptions={"zh_Hans_CN": _("For example: 全面推行党务公开工作.")},
     )
     note_zh_Hans_CN, note_en, note_ug = localised_fields(
-        TextAreaField,
-        {
-            "zh_Hans_CN": _("Introduction in Chinese"),
-            "en": _("Introduction in English"),
-            "ug": _("Introduction in Uyghur"),
-        },
-        max_length=MAX_NOTE,
+        TextAreaField, INTRODUCTIONS, max_length=MAX_NOTE
     )
     stages = FieldList(FormField(StageForm), min_entries=1, max_entries=MAX_STAGES)
     all_units = BooleanField(

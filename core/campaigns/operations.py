@@ -334,8 +334,6 @@ def check(
             cleaning.problem("note", gettext("at most %(n)s characters", n=MAX_ACCOUNT))
         )
     files = [(name, data) for name, data in files if data]
-    if len(files) > MAX_FILES:
-        problems.append(cleaning.problem("files", gettext("at most %(n)s files", n=MAX_FILES)))
     existing = reading.checks(campaign, unit).get((stage.id, unit.id, key))
     if not note and not files and existing is None:
         problems.append(
@@ -343,18 +341,8 @@ def check(
                 "note", gettext("give evidence: say what was done, or add a photo or a document")
             )
         )
-    accepted = []
     on = today(unit)
-    for name, data in files:
-        try:
-            found = evidence.accept(name, data)
-        except UserError as exc:
-            problems.append(cleaning.problem("files", exc.message))
-            continue
-        day, trouble = evidence.check_day(taken_on, found, on)
-        if trouble:
-            problems.append(cleaning.problem("taken_on", trouble))
-        accepted.append((found, day))
+    accepted = evidence.accept_files(files, taken_on, on, problems, limit=MAX_FILES)
     if problems:
         raise UserError(gettext("The progress was not saved."), problems=problems)
     if existing is None:

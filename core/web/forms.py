@@ -53,6 +53,13 @@ TITLES = {
 }
 """The labels of a multilingual title."""
 
+INTRODUCTIONS = {
+    "zh_Hans_CN": _("Introduction in Chinese"),
+    "en": _("Introduction in English"),
+    "ug": _("Introduction in Uyghur"),
+}
+"""The labels of a multilingual introduction (a campaign's, an assessment scheme's)."""
+
 
 def localised_fields(
     field_class,
