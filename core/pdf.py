@@ -6,6 +6,8 @@ of HTML (a template of the organisation's theme) into an A4 or A3 PDF here.
 * :func:`write` — the PDF of a page of HTML. Nothing outside the page is ever fetched: only the
   ``data:`` images the page itself carries (QR codes, photos) are read, no link of a text a user
   typed, no file, no host (:func:`fetcher`).
+* :func:`print_document` — the PDF of a template extending ``print/_document.html`` (A4, the
+  page counter and a footer on every sheet, in the reader's language and direction);
 * :func:`page_counter` — the CSS ``content`` of "Page 2 of 3" in the reader's language, for a
   page's margin box (``@top-right { content: {{ page_counter }} }``).
 
@@ -66,3 +68,23 @@ def response(data: bytes, filename: str):
     answer.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     answer.headers["Cache-Control"] = "private, no-store"
     return answer
+
+
+def print_document(template: str, *, footer: str = "", **context) -> bytes:
+    """A PDF of ``template`` (a page extending ``print/_document.html``), on A4, with the page
+    counter and ``footer`` on every sheet in the reader's language."""
+    from flask import request
+    from markupsafe import Markup
+
+    from core import i18n
+    from core.themes import render
+
+    context = {"locale": i18n.locale(), **context}
+    html = render(
+        template,
+        page_counter=Markup(page_counter()),  # noqa: S704 - quoted by css_string
+        footer_text=Markup(css_string(footer)),  # noqa: S704 - quoted by css_string
+        direction=i18n.text_direction(),
+        **context,
+    )
+    return write(html, base_url=request.host_url)

@@ -27,6 +27,7 @@ from core.storage import storage
 from core.workflow.engine import TransitionRefused
 from tenants.models import User
 from tests.items_helpers import sign_in, user
+from tests.printed import pdf_fonts, pdf_text
 
 YEAR = date.today().year
 
@@ -472,6 +473,9 @@ def test_the_unit_and_the_superior_work_on_a_sheet_in_the_console(app, w):
 
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert len(rows) == 3 and rows[1][-1] == 62
+    printed = superior.get(f"/admin/o/as-bureau/assessments/{scheme.id}.pdf")
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert "62" in pdf_text(printed.data) and all(e for _n, e in pdf_fonts(printed.data))
     # the unit does not see the superior's score before the results are published
     mine = unit.get(f"/admin/o/as-a/assessments/sheets/{sheet_id}").get_data(as_text=True)
     assert ">62<" not in mine.replace("<strong>", "").replace("</strong>", "")
@@ -483,3 +487,4 @@ def test_the_unit_and_the_superior_work_on_a_sheet_in_the_console(app, w):
     outside = sign_in(app, "as-outside-admin")
     assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}").status_code == 404
     assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}.xlsx").status_code == 404
+    assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}.pdf").status_code == 404

@@ -24,7 +24,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, evidence, i18n, spreadsheets, web
+from core import db, evidence, i18n, pdf, spreadsheets, web
 from core.assessments import forms, metrics, standards, visibility
 from core.assessments import operations as ops
 from core.assessments import workflow as wf
@@ -284,6 +284,24 @@ def scheme_xlsx(scheme_id: int):
         header, body, sheet_title=scheme.title(loc), title=scheme.title(loc), rtl=loc == "ug"
     )
     return spreadsheets.xlsx_response(data, f"assessment-{scheme.year}-{scheme.id}.xlsx")
+
+
+@bp.route("/<int:scheme_id>.pdf")
+def scheme_pdf(scheme_id: int):
+    scheme = scheme_or_404(scheme_id)
+    if scheme.state == "draft":
+        abort(404)
+    sheets = ops.sheets(scheme)
+    data = pdf.print_document(
+        "print/assessment.html",
+        footer=scheme.title(i18n.locale()),
+        scheme=scheme,
+        criteria=ops.criteria(scheme),
+        sheets=sheets,
+        scores={s.id: ops.scores(s) for s in sheets},
+        **base_context(),
+    )
+    return pdf.response(data, f"assessment-{scheme.year}-{scheme.id}.pdf")
 
 
 # --- a unit's sheet --------------------------------------------------------------------------

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
 from flask_babel import gettext
-from markupsafe import Markup
 
 from core import i18n, pdf, spreadsheets
 from core.catalogue import labels as catalogue_labels
@@ -22,7 +20,6 @@ from core.disclosure_requests import labels as request_labels
 from core.reports import forms, periods
 from core.reports.statistics import OFF_CATALOGUE
 from core.reports.workflow import NARRATIVE_LABELS
-from core.themes import render
 from tenants.models import Organisation
 
 
@@ -133,18 +130,7 @@ def rate(part: Any, whole: Any) -> str:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def print_document(template: str, *, footer: str = "", **context) -> bytes:
-    """A PDF of ``template`` (a page extending ``print/_document.html``), on A4, with the page
-    counter and ``footer`` on every sheet in the reader's language."""
-    context = {"locale": i18n.locale(), **context}
-    html = render(
-        template,
-        page_counter=Markup(pdf.page_counter()),  # noqa: S704 - quoted by css_string
-        footer_text=Markup(pdf.css_string(footer)),  # noqa: S704 - quoted by css_string
-        direction=i18n.text_direction(),
-        **context,
-    )
-    return pdf.write(html, base_url=request.host_url)
+print_document = pdf.print_document
 
 
 def report_pdf(report, context: dict[str, Any]) -> bytes:
