@@ -19,7 +19,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
@@ -31,7 +30,15 @@ from core.assessments import standards
 from core.assessments.models import TOTAL_WEIGHT
 from core.assessments.operations import MAX_CRITERIA, MAX_LABEL, MAX_NOTE, MAX_TITLE
 from core.i18n import _, localised
-from core.web.forms import INTRODUCTIONS, LOCALES, TITLES, choice, localised_fields, texts
+from core.web.forms import (
+    INTRODUCTIONS,
+    LOCALES,
+    TITLES,
+    EvidenceFields,
+    choice,
+    localised_fields,
+    texts,
+)
 from core.web.forms import ConfirmForm as ConfirmForm
 
 STATES = {"draft": _("Draft"), "open": _("Open"), "published": _("Results published")}
@@ -219,20 +226,8 @@ class ReturnForm(FlaskForm):
     )
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(EvidenceFields, FlaskForm):
     point = SelectField(_("Point"), choices=[], validators=[DataRequired()], validate_choice=False)
-    files = MultipleFileField(
-        _("Photos or documents"),
-        description=_(
-            "JPEG, PNG or WebP photos, or PDF documents. Photos are stripped of their "
-            "location and camera details before they are stored."
-        ),
-    )
-    taken_on = DateField(
-        _("Day the photos were taken"),
-        validators=[Optional()],
-        description=_("Needed when a photo does not say it itself."),
-    )
     note = TextAreaField(_("Note"), validators=[Optional(), Length(max=MAX_NOTE)])
 
     def __init__(self, *args, criteria=(), **kwargs):

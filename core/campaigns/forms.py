@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    MultipleFileField,
     StringField,
     TextAreaField,
 )
@@ -26,6 +25,7 @@ from core.i18n import _
 from core.web.forms import (
     INTRODUCTIONS,
     TITLES,
+    EvidenceFields,
     MultiCheckboxField,
     choice,
     localised_fields,
@@ -178,24 +178,12 @@ def attach(form: CampaignForm, problems: list[str]) -> list[str]:
     return rest
 
 
-class CheckForm(FlaskForm):
+class CheckForm(EvidenceFields, FlaskForm):
     item = HiddenField(validators=[DataRequired()])
     note = TextAreaField(
         _("What was done"),
         validators=[Optional(), Length(max=MAX_ACCOUNT)],
         description=_("Say what was done and where it can be seen (or add a photo or a document)."),
-    )
-    files = MultipleFileField(
-        _("Photos or documents"),
-        description=_(
-            "JPEG, PNG or WebP photos, or PDF documents. Photos are stripped of their "
-            "location and camera details before they are stored."
-        ),
-    )
-    taken_on = DateField(
-        _("Day the photos were taken"),
-        validators=[Optional()],
-        description=_("Needed when a photo does not say it itself."),
     )
 
 
