@@ -314,3 +314,23 @@ def crumbs(org, user=None) -> list[Link]:
         found.append(Link(node.code, node.name(loc, "short"), url or ""))
     cache[org.id] = found
     return found
+
+
+def has_units_below(org) -> bool:
+    """Does ``org`` have units below it? (One query per request and organisation: a ``when``
+    for the pages of a superior — decisions, filings, units below.)"""
+    cache = request.environ.setdefault("gongkai.units_below", {})
+    found = cache.get(org.id)
+    if found is None:
+        from sqlalchemy import select
+
+        from core import db
+        from tenants.models import Organisation
+
+        found = cache[org.id] = (
+            db.session.scalar(
+                select(Organisation.id).where(Organisation.parent_id == org.id).limit(1)
+            )
+            is not None
+        )
+    return found
