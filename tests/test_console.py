@@ -141,3 +141,133 @@ def test_hook_my_work(app, make_org, w):
     get_org("it-plugged").plugin_settings = {"disabled": ["testplugin"]}
     db.session.commit()
     assert "Notes to act on" not in html(sign_in(app, "it-plugged-admin").get("/admin"))
+
+
+# --- My work: one query per group, whatever the number of units --------------------------------
+
+WORK_STATES = ("proposed", "reviewed", "approved", "withheld", "superior_review", "notice")
+
+
+def add_waiting_item(org, n: int, state: str):
+    from datetime import UTC, datetime, timedelta
+
+    from core.items.models import Item, ItemVersion
+
+    now = datetime.now(UTC)
+    notice = state == "notice"
+    item = Item(
+        org_id=org.id,
+        root_id=org.root_id,
+        state="published" if notice else state,
+        scope="public",
+        visible_scope="public" if notice else "unit",
+        channels=["website"],
+        published_at=now - timedelta(days=1) if notice else None,
+        entry_key="org.fees",
+        category_key="org",
+        cadence="immediate",
+        is_notice=notice,
+        notice_ends_at=now + timedelta(days=1) if notice else None,
+        withheld_reason="涉及人事事项" if state == "withheld" else None,
+        planned_at=now + timedelta(days=1),
+    )
+    db.session.add(item)
+    db.session.flush()
+    version = ItemVersion(
+        item_id=item.id, number=1, titles={"zh_Hans_CN": f"{org.code} 事项{n}"}, bodies={}
+    )
+    db.session.add(version)
+    db.session.flush()
+    item.current_version_id = version.id
+
+
+def add_units(make_org, bureau, person, start: int, stop: int):
+    """Units ``start..stop-1`` below the bureau, where ``person`` is admin and reviewer, each
+    with something waiting in every group the person sees."""
+    from core.disclosure_requests import operations as requests
+    from core.feedback import operations as feedback
+    from tenants import operations as tenants
+    from tests.test_requests_console import FORM
+
+    applicant = tenants.get_user("mw-applicant") if start else user("mw-applicant")
+    for i in range(start, stop):
+        unit = make_org(f"mw-unit-{i}", parent=bureau)
+        tenants.grant_membership(person, unit, "admin")
+        tenants.grant_membership(person, unit, "reviewer")
+        for n, state in enumerate(WORK_STATES):
+            add_waiting_item(unit, n, state)
+        feedback.submit_online(unit, content=f"第{i}条意见：希望公开栏及时更新。")
+        requests.file(unit, {**FORM, "content": f"申请{i}"}, applicant=applicant)
+    db.session.commit()
+
+
+def statements_per_group(app, username: str) -> dict[str, tuple[int, int]]:
+    """Per registered group: (statements run, rows) for the person's My work."""
+    from sqlalchemy import event
+
+    from core import permissions
+    from core.disclosure_requests.work import soon
+    from core.web import work
+    from tenants import operations as tenants
+
+    counts: dict[str, tuple[int, int]] = {}
+    engine = db.session.get_bind()
+    with app.test_request_context("/admin"):
+        db.session.expire_all()
+        permissions.forget_roles()
+        person = tenants.get_user(username)
+        ctx = work.context_for(person, "zh_Hans_CN")
+        assert ctx.orgs  # loaded once for all groups, before counting
+        soon(ctx)  # the official calendar's "due soon" day: read once for all groups
+        seen = []
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            for key in work.providers():
+                seen.clear()
+                groups = work.collect(ctx, only=key)
+                counts[key] = (len(seen), sum(g.count for g in groups))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    return counts
+
+
+def test_my_work_runs_one_query_per_group_with_3_and_30_units(app, make_org, w):
+    person = user("mw-person", ("reviewer", w["bureau"]), ("admin", w["bureau"]))
+    db.session.commit()
+    client = sign_in(app, "mw-person")
+    add_units(make_org, w["bureau"], person, 0, 3)
+    few = statements_per_group(app, "mw-person")
+    few_page = page_statements(client)
+    add_units(make_org, w["bureau"], person, 3, 30)
+    many = statements_per_group(app, "mw-person")
+    many_page = page_statements(client)
+    waiting = {
+        "items.review": 1, "items.approve": 1, "items.schedule": 1, "items.decide": 1,
+        "items.filings": 1, "items.notices_ending": 1, "feedback.due": 1,
+        "requests.deadline": 1,
+    }  # fmt: skip
+    for key, per_unit in waiting.items():
+        assert few[key][1] == 3 * per_unit, (key, few[key])
+        assert many[key][1] == 30 * per_unit, (key, many[key])
+    for key in few:
+        assert few[key][0] == many[key][0], f"{key}: {few[key][0]} statements, then {many[key][0]}"
+        assert many[key][0] <= 1, (key, many[key])  # one query for the group
+    # the page: as many statements for 30 units as for 3
+    assert few_page == many_page, f"/admin: {few_page} statements, then {many_page}"
+
+
+def page_statements(client) -> int:
+    from sqlalchemy import event
+
+    seen = []
+    listener = lambda *a, **k: seen.append(1)  # noqa: E731
+    engine = db.session.get_bind()
+    db.session.expire_all()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get("/admin")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(seen)
