@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from core import db
 from core.plugins.testing import csrf_token
@@ -271,3 +272,61 @@ def page_statements(client) -> int:
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(seen)
+
+
+# --- filings: a superior acknowledges a withheld item, from My work -----------------------------
+
+
+def withheld_item(w):
+    from core.items import operations as items
+    from tests.items_helpers import plan, through_review
+
+    item = through_review(w, items.create(w["unit"], plan(), actor=w["editor"]))
+    items.withhold(item, actor=w["admin"], reason="涉及正在调查的事项，暂不公开")
+    db.session.commit()
+    return item.id
+
+
+def post_form(client, path, data, token_from):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from)})
+
+
+@pytest.mark.rule("PUB-6")
+def test_a_superior_acknowledges_a_withheld_item_from_my_work(app, w):
+    from core.audit import AuditEntry
+    from core.items.models import Item
+
+    item_id = withheld_item(w)
+    filings = "/admin/o/it-bureau/items/filings"
+    reviewer = sign_in(app, "it-bureau-reviewer")
+    work = html(reviewer.get("/admin"))
+    assert "Withheld items to acknowledge" in work
+    assert f'href="{filings}#filing-{item_id}"' in work  # one click to the action
+    action = f"{filings}/{item_id}/acknowledge"
+    # the unit itself, a member of the superior, another county: no acknowledgement
+    admin = sign_in(app, "it-admin")
+    assert post_form(admin, f"/admin/o/it-unit/items/filings/{item_id}/acknowledge", {},
+                     "/admin/o/it-unit/items").status_code == 404  # fmt: skip
+    member = sign_in(app, "it-bureau-member")
+    assert post_form(member, action, {}, "/o/it-bureau/").status_code in (403, 404)
+    # the note: 2000 characters at most (2001 refused, nothing saved)
+    response = post_form(reviewer, action, {"note": "阅" * 2001}, filings)
+    assert response.status_code == 302
+    assert "at most 2000 characters" in html(reviewer.get(filings))
+    assert db.session.get(Item, item_id).filing_acknowledged_at is None
+    response = post_form(reviewer, action, {"note": "阅" * 2000}, filings)
+    assert response.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(Item, item_id)
+    assert item.filing_acknowledged_at is not None and item.filing_acknowledgement == "阅" * 2000
+    page = html(reviewer.get(filings))
+    assert "The filing is acknowledged." in page and 'name="note"' not in page
+    assert db.session.scalar(
+        select(func.count()).where(
+            AuditEntry.action == "item.filing_acknowledged", AuditEntry.object_id == str(item_id)
+        )
+    ) == 1  # fmt: skip
+    # acknowledged: no longer waiting, and a second acknowledgement is refused
+    assert "Withheld items to acknowledge" not in html(reviewer.get("/admin"))
+    post_form(reviewer, action, {"note": ""}, filings)
+    assert "This filing was acknowledged already." in html(reviewer.get(filings))
