@@ -258,7 +258,7 @@ def test_my_work_runs_one_query_per_group_with_3_and_30_units(app, make_org, w):
     assert few_page == many_page, f"/admin: {few_page} statements, then {many_page}"
 
 
-def page_statements(client) -> int:
+def page_statements(client, path: str = "/admin") -> int:
     from sqlalchemy import event
 
     seen = []
@@ -267,7 +267,7 @@ def page_statements(client) -> int:
     db.session.expire_all()
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.get("/admin")
+        response = client.get(path)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
@@ -330,3 +330,75 @@ def test_a_superior_acknowledges_a_withheld_item_from_my_work(app, w):
     assert "Withheld items to acknowledge" not in html(reviewer.get("/admin"))
     post_form(reviewer, action, {"note": ""}, filings)
     assert "This filing was acknowledged already." in html(reviewer.get(filings))
+
+
+# --- the organisation's home: status panel, navigation by task, breadcrumbs ---------------------
+
+
+def flag(org, kind: str, n: int = 1):
+    from datetime import date
+
+    from core.items.models import DisclosureFlag
+
+    for i in range(n):
+        db.session.add(
+            DisclosureFlag(org_id=org.id, entry_key="org.fees", period_key=f"2026-Q{i % 4 + 1}",
+                           kind=kind, due_on=date(2026, 3, 31))
+        )  # fmt: skip
+    db.session.commit()
+
+
+def test_the_county_reaches_the_unit_furthest_behind_from_its_home(app, w):
+    flag(w["sibling"], "late")
+    flag(w["unit"], "overdue", 2)
+    county = sign_in(app, "it-county-admin")
+    # My work → the county's console home (one click) → the unit furthest behind (two clicks)
+    assert 'href="/admin/o/it-county/"' in html(county.get("/admin"))
+    home = html(county.get("/admin/o/it-county/"))
+    behind = home.split('class="panel status-section status-units"', 1)[1].split("</section>")[0]
+    assert behind.index('href="/admin/o/it-unit/"') < behind.index('href="/admin/o/it-sibling/"')
+    assert 'href="/admin/o/it-county/units"' in behind  # all the units below
+    assert county.get("/admin/o/it-unit/").status_code == 200
+    # the side navigation, grouped by task; the status panel
+    groups = ["Disclosure", "Participation", "Supervision", "Settings"]
+    assert [g for g in groups if f">{g}</h2>" in home] == groups
+    links = nav_links(home)
+    for entry in ("Disclosure items", "Catalogue", "Units below", "Members", "Parameters"):
+        assert entry in links, entry
+    for section in ("catalogue", "items", "requests", "feedback", "units"):
+        assert f"status-section status-{section}" in home, section
+    unit = html(sign_in(app, "it-admin").get("/admin/o/it-unit/"))
+    for section in ("catalogue", "timeliness", "items", "requests", "feedback"):
+        assert f"status-section status-{section}" in unit, section
+    units = html(county.get("/admin/o/it-county/units?order=behind"))
+    assert units.index("it-unit") < units.index("it-sibling")
+    assert county.get("/admin/o/it-county/units?order=%00&page=x").status_code == 200
+
+
+def test_a_unit_without_units_below_has_no_supervision_of_units(app, w):
+    home = html(sign_in(app, "it-admin").get("/admin/o/it-sibling/"))  # not theirs
+    assert "Units furthest behind" not in home
+    page = html(sign_in(app, "it-admin").get("/admin/o/it-child/"))  # below their unit
+    assert "status-units" not in page and "Units below" not in nav_links(page)
+
+
+def test_console_pages_carry_breadcrumbs_from_my_work_to_the_page(app, w):
+    page = html(sign_in(app, "it-admin").get("/admin/o/it-unit/items/new"))
+    crumbs = page.split('class="breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    hrefs = re.findall(r'href="([^"]+)"', crumbs)
+    assert hrefs[0] == "/admin"
+    assert "/admin/o/it-unit/" in hrefs and "/admin/o/it-unit/items" in hrefs
+    assert 'aria-current="page"' in crumbs
+
+
+def test_the_home_runs_as_many_statements_for_30_units_as_for_3(app, make_org, w):
+    person = user("mw-person", ("reviewer", w["bureau"]), ("admin", w["bureau"]))
+    db.session.commit()
+    client = sign_in(app, "mw-person")
+    add_units(make_org, w["bureau"], person, 0, 3)
+    flag(get_org("mw-unit-1"), "overdue")
+    few = page_statements(client, "/admin/o/it-bureau/")
+    add_units(make_org, w["bureau"], person, 3, 30)
+    flag(get_org("mw-unit-20"), "late")
+    many = page_statements(client, "/admin/o/it-bureau/")
+    assert few == many, f"the home: {few} statements, then {many}"

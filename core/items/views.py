@@ -836,18 +836,30 @@ UNITS_SHOWN = 10
 def behind_query(org: Organisation):
     """The units strictly below ``org`` with open timeliness flags: (unit, overdue, late),
     furthest behind first (one query)."""
-    overdue = func.sum(case((DisclosureFlag.kind == "overdue", 1), else_=0))
-    late = func.sum(case((DisclosureFlag.kind == "late", 1), else_=0))
+    flags = behind_counts()
     return (
-        select(Organisation, overdue.label("overdue"), late.label("late"))
-        .join(DisclosureFlag, DisclosureFlag.org_id == Organisation.id)
+        select(Organisation, flags.c.overdue, flags.c.late)
+        .join(flags, flags.c.org_id == Organisation.id)
         .where(
-            DisclosureFlag.resolved_at.is_(None),
             Organisation.path.startswith(org.path, autoescape=True),
             Organisation.id != org.id,
         )
-        .group_by(Organisation)
-        .order_by(overdue.desc(), late.desc(), Organisation.path)
+        .order_by(flags.c.overdue.desc(), flags.c.late.desc(), Organisation.path)
+    )
+
+
+def behind_counts():
+    """Open overdue and late flags per organisation (a subquery: org_id, overdue, late; grouped
+    on the flags alone, since PostgreSQL cannot group on the organisations' JSON columns)."""
+    return (
+        select(
+            DisclosureFlag.org_id,
+            func.sum(case((DisclosureFlag.kind == "overdue", 1), else_=0)).label("overdue"),
+            func.sum(case((DisclosureFlag.kind == "late", 1), else_=0)).label("late"),
+        )
+        .where(DisclosureFlag.resolved_at.is_(None))
+        .group_by(DisclosureFlag.org_id)
+        .subquery()
     )
 
 
@@ -898,10 +910,10 @@ def units():
         .order_by(Organisation.path)
     )
     if order == "behind":
-        flags = behind_query(org).subquery()
+        flags = behind_counts()
         below = (
             select(Organisation)
-            .outerjoin(flags, flags.c.id == Organisation.id)
+            .outerjoin(flags, flags.c.org_id == Organisation.id)
             .where(
                 Organisation.path.startswith(org.path, autoescape=True),
                 Organisation.id != org.id,

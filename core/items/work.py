@@ -141,13 +141,22 @@ def withheld_to_acknowledge(ctx: work.Context):
 def objections_to_handle(ctx: work.Context):
     """Objections not yet handled, lodged against the notices of the person's units (b11flow
     refines the handling)."""
+    waiting = (
+        select(
+            Objection.item_id,
+            func.count(Objection.id).label("n"),
+            func.min(Objection.lodged_at).label("first"),
+        )
+        .where(Objection.handled.is_(False))
+        .group_by(Objection.item_id)
+        .subquery()
+    )  # counted per item first: the items' JSON columns cannot be grouped on PostgreSQL
     query = (
-        select(Item, Organisation, func.count(Objection.id), func.min(Objection.lodged_at))
+        select(Item, Organisation, waiting.c.n, waiting.c.first)
+        .join(waiting, waiting.c.item_id == Item.id)
         .join(Organisation, Organisation.id == Item.org_id)
-        .join(Objection, Objection.item_id == Item.id)
-        .where(Objection.handled.is_(False), Item.org_id.in_(ctx.org_ids(wf.EDITORS)))
-        .group_by(Item, Organisation)
-        .order_by(func.min(Objection.lodged_at))
+        .where(Item.org_id.in_(ctx.org_ids(wf.EDITORS)))
+        .order_by(waiting.c.first, Item.id)
     )
     for item, org, count, first in db.session.execute(query):
         if ctx.may("items.edit", org):
