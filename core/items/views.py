@@ -728,10 +728,8 @@ def filings():
 def acknowledge_filing(item_id: int):
     """A superior's admin or reviewer acknowledges a withheld item of a unit below (PUB-6)."""
     require("items.view_console")
-    if not 0 < item_id <= web.INT_MAX:
-        abort(404)
-    item = db.session.get(Item, item_id)
-    if item is None or item.state != "withheld" or item.org_id == g.org.id:
+    item = web.object_or_404(Item, item_id, state="withheld")  # a unit's below: checked next
+    if item.org_id == g.org.id:
         abort(404)
     if not item.organisation.path.startswith(g.org.path):
         abort(404)

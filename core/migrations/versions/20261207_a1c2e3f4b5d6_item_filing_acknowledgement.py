@@ -1,7 +1,7 @@
 """items: the acknowledgement of a withheld item's filing by a superior (PUB-6)
 
 Revision ID: a1c2e3f4b5d6
-Revises: b14a0e5c7d21
+Revises: d0e1f2a3b4c5
 Create Date: 2026-12-07 10:00:00
 
 A withheld item (暂不公开) is filed with the superiors; one of their admins or reviewers records
@@ -17,7 +17,7 @@ from alembic import op
 import core.db
 
 revision = "a1c2e3f4b5d6"
-down_revision = "b14a0e5c7d21"
+down_revision = "d0e1f2a3b4c5"
 branch_labels = None
 depends_on = None
 
