@@ -360,7 +360,7 @@ def test_the_county_reaches_the_unit_furthest_behind_from_its_home(app, w):
     assert 'href="/admin/o/it-county/units"' in behind  # all the units below
     assert county.get("/admin/o/it-unit/").status_code == 200
     # the side navigation, grouped by task; the status panel
-    groups = ["Disclosure", "Participation", "Supervision", "Settings"]
+    groups = ["Disclosure", "Requests, feedback and evaluation", "Supervision", "Settings"]
     assert [g for g in groups if f">{g}</h2>" in home] == groups
     links = nav_links(home)
     for entry in ("Disclosure items", "Catalogue", "Units below", "Members", "Parameters"):
