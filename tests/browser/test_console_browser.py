@@ -8,10 +8,14 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.browser.world import fill_item_form
+
+pytestmark = pytest.mark.browser
 
 CONSOLE = "/admin/o/it-unit"
 
@@ -45,15 +49,7 @@ def test_an_item_is_published_by_people_acting_from_their_my_work_pages(
     expect(editor).to_have_url(re.compile(r"/admin$"))
     editor.locator(f".my-work a[href='{CONSOLE}/']").first.click()
     editor.locator(f".quick-actions a[href='{CONSOLE}/items/new']").click()
-    editor.select_option("#entry_key", "org.election")
-    editor.fill("#title_zh_Hans_CN", title)
-    editor.fill("#body_zh_Hans_CN", "七一期间，支部组织党员开展**志愿服务**。")
-    editor.select_option("#scope", "public")
-    editor.check("input[name=channels][value=website]")
-    editor.uncheck("#internal_first")
-    editor.fill("#decision_date", now.date().isoformat())
-    editor.fill("#planned_at", (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
-    editor.locator("main form.form button[type=submit]").click()
+    fill_item_form(editor, title, "七一期间，支部组织党员开展**志愿服务**。", now)
     expect(editor.locator("h1")).to_have_text(title)
     editor.locator("form[action$='/propose'] button").click()
     expect(state_badge(editor)).to_have_class(re.compile(r"\bstate-proposed\b"))
