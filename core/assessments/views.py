@@ -30,7 +30,9 @@ from core.assessments import operations as ops
 from core.assessments import workflow as wf
 from core.assessments.models import TOTAL_WEIGHT, AssessmentScheme, Designation
 from core.errors import UserError
+from core.i18n import _
 from core.themes import render
+from core.web import navigation
 from core.web.forms import uploads
 from core.workflow import allowed_transitions
 
@@ -41,6 +43,16 @@ bp = web.org_blueprint(
     prefix="/assessments",
     access="assessments.view_console",
 )
+
+navigation.entry(
+    "supervision", "assessments", _("Assessment"), "assessments_admin.index",
+    action="assessments.view_console", order=50,
+)  # fmt: skip
+navigation.quick(
+    "assessments.new", _("New assessment scheme"), "assessments_admin.new",
+    action="assessments.manage", order=50,
+    when=navigation.has_units_below,
+)  # fmt: skip
 
 
 def base_context() -> dict[str, Any]:

@@ -25,13 +25,25 @@ from core.campaigns import operations as ops
 from core.campaigns import workflow as wf
 from core.campaigns.models import Campaign, CampaignEvidence, CampaignStage
 from core.errors import UserError
+from core.i18n import _
 from core.themes import render
+from core.web import navigation
 from core.web.forms import uploads
 from core.workflow import allowed_transitions
 
 bp = web.org_blueprint(
     "campaigns_admin", __name__, console=True, prefix="/campaigns", access="campaigns.view"
 )
+
+navigation.entry(
+    "supervision", "campaigns", _("Campaigns"), "campaigns_admin.index",
+    action="campaigns.view", order=40,
+)  # fmt: skip
+navigation.quick(
+    "campaigns.new", _("New campaign"), "campaigns_admin.new",
+    action="campaigns.manage", order=40,
+    when=navigation.has_units_below,
+)  # fmt: skip
 
 
 def base_context() -> dict[str, Any]:

@@ -39,9 +39,7 @@ def on_submitted(report, *, actor=None, **_kw) -> None:
         "reports.submitted",
         org=superior,
         params=report_params(report),
-        link=notify.path_for(
-            "reports_admin.unit_report", org_code=superior.code, report_id=report.id
-        ),
+        link=report_link(report),  # the superior reads it under the unit's code
         about=("half_year_report", report.id),
         exclude=[actor],
     )

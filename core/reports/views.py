@@ -24,17 +24,24 @@ from flask_login import current_user
 
 from core import i18n, pdf, spreadsheets, web
 from core.errors import UserError
+from core.i18n import _
 from core.params import operations as params
 from core.reports import exports, forms, periods
 from core.reports import operations as ops
 from core.reports import workflow as wf
 from core.reports.models import OPEN_STATES, HalfYearReport
 from core.themes import render
+from core.web import navigation
 from core.workflow import allowed_transitions
 
 bp = web.org_blueprint(
     "reports_admin", __name__, console=True, prefix="/reports", access="reports.view"
 )
+
+navigation.entry(
+    "supervision", "reports", _("Half-year reports"), "reports_admin.index",
+    action="reports.view", order=30,
+)  # fmt: skip
 
 COUNTED = ("accepted", "submitted", "returned", "draft", "missing", "none")
 

@@ -1,7 +1,7 @@
 """reporting: half-year reports, campaigns
 
 Revision ID: 0d5621170d10
-Revises: d0e1f2a3b4c5
+Revises: a1c2e3f4b5d6
 Create Date: 2026-12-06 20:13:35.402418
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "0d5621170d10"
-down_revision = "d0e1f2a3b4c5"
+down_revision = "a1c2e3f4b5d6"
 branch_labels = None
 depends_on = None
 
