@@ -10,6 +10,8 @@ Hook families and how they are called:
   are called on every installed plugin.
 * **Template slots** (per organisation): :func:`portal_panels`. Templates and static files of
   a plugin (its ``templates/`` and ``static/`` folders) need no hook.
+* **Console navigation and My work** (per organisation): :func:`console_navigation`,
+  :func:`my_work`.
 * **Catalogue template sections** (per organisation): :func:`catalogue_template_sections`.
 * **Item types with extra fields and validation** (per organisation): :func:`item_types`,
   :func:`validate_item`.
@@ -23,9 +25,8 @@ Hook families and how they are called:
 * **Permission decisions** (per organisation): :func:`permission_decision`.
 * **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
 * **Demo data** (process-wide, ``gongkai demo load``): :func:`demo_data`.
-
-Assessment metrics and report sections arrive with the features that call them (assessment
-schemes, half-year reports); there is no hook without a caller.
+* **Assessment metrics** (per organisation): :func:`assessment_metrics`.
+* **Report sections** (per organisation): :func:`report_sections`.
 
 Per-organisation hooks are called through the organisation's relay: a plugin not enabled for the
 organisation is never called for it.
@@ -45,6 +46,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 TENANT_HOOKS = frozenset(
     {
         "portal_panels",
+        "console_navigation",
+        "my_work",
         "catalogue_template_sections",
         "workflow_guard",
         "workflow_transitioned",
@@ -52,6 +55,8 @@ TENANT_HOOKS = frozenset(
         "item_types",
         "validate_item",
         "publication_channels",
+        "assessment_metrics",
+        "report_sections",
     }
 )
 """Hooks that are only ever called through an organisation's relay."""
@@ -76,6 +81,19 @@ def sector_default_plugins(sector):
 @hookspec
 def portal_panels(org, locale):
     """Panels for the unit portal of ``org``: a list of ``{"title", "html"}`` (html: Markup)."""
+
+
+# --- console navigation and My work (per organisation) ----------------------------------------
+
+
+@hookspec
+def console_navigation(org, user):
+    """Links of ``org``'s console that ``user`` may use: ``{"group", "label", "endpoint"}``."""
+
+
+@hookspec
+def my_work(org, user):
+    """Work waiting for ``user`` in ``org`` (My work): ``{"key", "label", "action", "rows"}``."""
 
 
 # --- catalogue template sections (per organisation) ------------------------------------------
@@ -155,6 +173,19 @@ def permission_decision(actor, action, org, obj):
 @hookspec
 def signin_provider_kinds():
     """Sign-in provider kinds this plugin offers: ``{kind: SigninProvider subclass}``."""
+
+
+# --- assessment metrics and report sections (per organisation) -------------------------------
+
+
+@hookspec
+def assessment_metrics(org):
+    """Metrics an assessment scheme of ``org`` may score by: ``{"code", "labels", "measure"}``."""
+
+
+@hookspec
+def report_sections(org, starts_on, ends_on):
+    """Sections of ``org``'s half-year report for the period: ``{"key", "titles", "rows"}``."""
 
 
 # --- demo data (process-wide) ----------------------------------------------------------------
