@@ -13,6 +13,12 @@ from blinker import Namespace
 
 events = Namespace()
 
+workflow_step = events.signal("workflow-step")
+"""``sender``: the object a workflow step just ran on (in its new state); ``workflow`` (the
+workflow's name), ``transition``, ``source`` and ``target`` (states), ``actor``, ``inputs`` (the
+step's inputs: comment, reason, explanation ...). Sent by the workflow engine for every step, so
+that a package tells whoever the step hands the work to (its ``subscribers.py``)."""
+
 item_published = events.signal("item-published")
 """``sender``: the Item; ``actor``, ``version``: the published ItemVersion."""
 item_withheld = events.signal("item-withheld")

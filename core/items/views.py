@@ -42,7 +42,7 @@ from core.items.models import Attachment, Item, ItemVersion
 from core.params import operations as params
 from core.storage import request_limit_text, storage
 from core.themes import render
-from core.workflow import allowed_transitions
+from core.workflow import allowed_transitions, may_start
 from core.workflow.models import WorkflowStep
 from tenants.models import Organisation
 
@@ -563,15 +563,44 @@ def subtree_items(states, *, strict: bool) -> list[Item]:
     return list(db.session.scalars(query))
 
 
+UNIT_STEPS = {
+    "to_review": ("proposed", ("review", "refuse", "return_to_draft")),
+    "to_approve": ("reviewed", ("approve", "escalate")),
+    "to_schedule": ("approved", ("schedule",)),
+}
+"""The unit's own hand-offs in its inbox: items in a state, and the steps that take them on."""
+
+
+def unit_waiting() -> dict[str, list[Item]]:
+    """The unit's own items that wait for a step the signed-in user may take (one query)."""
+    states = {state: group for group, (state, _steps) in UNIT_STEPS.items()}
+    rows = db.session.scalars(
+        select(Item)
+        .where(Item.org_id == g.org.id, Item.state.in_(states))
+        .order_by(Item.updated_at, Item.id)
+    )
+    waiting: dict[str, list[Item]] = {group: [] for group in UNIT_STEPS}
+    for item in rows:
+        group = states[item.state]
+        steps = UNIT_STEPS[group][1]
+        if any(may_start(wf.item, item, step, actor=current_user) for step in steps):
+            waiting[group].append(item)
+    return waiting
+
+
 @bp.route("/items/inbox")
 def inbox():
+    """What waits for the signed-in user here: the unit's own items to review, approve or
+    schedule, and the items of the units below to decide on as their superior."""
     require("items.view_console")
     waiting = [
         item
         for item in subtree_items(DECISION_STATES, strict=False)
         if permissions.may(current_user, "items.decide", item)
     ]
-    return render("admin/items_inbox.html", waiting=waiting, **base_context())
+    return render(
+        "admin/items_inbox.html", waiting=waiting, unit=unit_waiting(), **base_context()
+    )
 
 
 def reviewer_home(org: Organisation) -> str | None:

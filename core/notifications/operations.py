@@ -140,6 +140,116 @@ def recipients(
     return permissions.allowed(users, action, org)
 
 
+def _step_holders(workflow, obj, names) -> list[tuple[Any, int | None, list[User]]]:
+    """``(transition, organisation id, users)`` for each step of ``names`` that ``obj`` may take
+    next: the holders of its roles in the unit, or for a superior's step in the nearest superior
+    level that has any (one query)."""
+    org = obj.organisation
+    state = getattr(obj, workflow.state_attr)
+    steps = []
+    for name in names:
+        t = workflow.transitions.get(name)
+        if t is None or state not in t.source or (t.enabled_if and not t.enabled_if(org)):
+            continue
+        if t.roles - {"system"}:
+            steps.append(t)
+    if not steps:
+        return []
+    by_org: dict[int, dict[str, dict[int, User]]] = {}
+    rows = db.session.execute(
+        select(Membership.org_id, Membership.role, User)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.org_id.in_([org.id, *org.ancestor_ids]),
+            Membership.role.in_(set().union(*(t.roles for t in steps)) - {"system"}),
+            User.active.is_(True),
+        )
+    )
+    for org_id, role, user in rows:
+        by_org.setdefault(org_id, {}).setdefault(role, {})[user.id] = user
+
+    def at(org_id: int, t) -> dict[int, User]:
+        held = by_org.get(org_id, {})
+        return {uid: u for role in t.roles for uid, u in held.get(role, {}).items()}
+
+    out = []
+    for t in steps:
+        where, users = org.id, {}
+        if t.where in ("unit", "unit_or_superior"):
+            users = at(org.id, t)
+        if not users and t.where in ("superior", "unit_or_superior"):
+            for ancestor in reversed(org.ancestor_ids):
+                where, users = ancestor, at(ancestor, t)
+                if users:
+                    break
+        listed = [u for _uid, u in sorted(users.items())]
+        out.append((t, where if users else None, listed))
+    return out
+
+
+def next_step_holders(workflow, obj, *names: str, exclude=()) -> list[User]:
+    """Active users who may run one of the steps ``names`` of ``workflow`` on ``obj`` next (in
+    its present state): the roles each transition lists, held in the unit, or for a superior's
+    step in the nearest superior level that has holders; the enabled plugins may veto as they do
+    for the step itself (``permission_decision`` on ``"<workflow>.<step>"``). One query."""
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    found: dict[int, User] = {}
+    for t, _org_id, users in _step_holders(workflow, obj, names):
+        candidates = [u for u in users if u.id not in skip]
+        for user in permissions.allowed(candidates, f"{workflow.name}.{t.name}", obj):
+            found.setdefault(user.id, user)
+    return [found[uid] for uid in sorted(found)]
+
+
+def superior_deciders(
+    workflow, obj, name: str, *, exclude=()
+) -> tuple[Organisation | None, list[User]]:
+    """For a superior's step ``name``: the organisation whose holders decide it (the nearest
+    superior level that has any) and those holders, as :func:`next_step_holders` finds them."""
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    for t, org_id, users in _step_holders(workflow, obj, (name,)):
+        if org_id is not None:
+            candidates = [u for u in users if u.id not in skip]
+            allowed = permissions.allowed(candidates, f"{workflow.name}.{t.name}", obj)
+            return db.session.get(Organisation, org_id), allowed
+    return None, []
+
+
+def acting_org(actor, action: str, org: Organisation) -> Organisation | None:
+    """The nearest superior of ``org`` where ``actor`` holds a role of ``action`` (the superior
+    on whose behalf they decided), or None."""
+    org_id = permissions.nearest_superior(actor, action, org)
+    return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def step_actors(workflow, obj, *names: str, since: str | None = None) -> list[User]:
+    """The people who ran the steps ``names`` on ``obj`` (the proposer, the submitter ...),
+    latest first; with ``since``, only after the latest step that entered that state (the current
+    round: after the last return to the draft)."""
+    from core.workflow.models import WorkflowStep
+
+    steps = list(
+        db.session.execute(
+            select(WorkflowStep.transition, WorkflowStep.to_state, WorkflowStep.actor_id)
+            .where(
+                WorkflowStep.object_type == workflow.object_type,
+                WorkflowStep.object_id == obj.id,
+            )
+            .order_by(WorkflowStep.id.desc())
+        )
+    )
+    ids: list[int] = []
+    for transition, to_state, actor_id in steps:
+        if transition in names and actor_id is not None and actor_id not in ids:
+            ids.append(actor_id)
+        if since is not None and to_state == since and transition not in names:
+            break
+    if not ids:
+        return []
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return [users[i] for i in ids if i in users]
+
+
 def holders(roles: Iterable[str], org_ids: Iterable[int]) -> list[tuple[int, User]]:
     """``(org_id, user)`` for every active user holding one of ``roles`` in ``org_ids``."""
     org_ids = list(set(org_ids))
