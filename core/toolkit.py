@@ -45,7 +45,9 @@ What is here:
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 * ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
-  tell people (inbox, and mail by their preference), in their language.
+  tell people (inbox, and mail by their preference), in their language;
+  ``NotificationChannel`` — the base class of a way of telling them (hook
+  ``notification_channels``: SMS, a work-messaging app).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from core.hookspecs import hookimpl
 from core.i18n import localised
 from core.items.models import Item
 from core.jobs import enqueue
+from core.notifications.channels import Channel as NotificationChannel
 from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
@@ -284,6 +287,7 @@ __all__ = [
     "Markup",
     "Membership",
     "NotFound",
+    "NotificationChannel",
     "Organisation",
     "SigninError",
     "SigninProvider",

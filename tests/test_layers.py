@@ -38,6 +38,7 @@ KERNEL = {
     "core.localtime",
     "core.progress",
     "core.ratelimit",
+    "core.receipts",
     "core.spreadsheets",
     "core.storage",
     "core.themes",

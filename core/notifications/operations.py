@@ -26,10 +26,12 @@ from werkzeug.routing import BuildError
 from core import audit, db, jobs, permissions
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, UserError
-from core.notifications import kinds, mail
+from core.notifications import channels, kinds, mail
 from core.notifications.models import (
     CHANNELS,
     Notification,
+    NotificationChannelChoice,
+    NotificationDelivery,
     NotificationDigest,
     NotificationPreference,
 )
@@ -351,7 +353,44 @@ def notify(
     for note in created:
         if note.email == "immediate":
             jobs.enqueue(mail.send_notification, note.id, queue="mail", org_id=note.org_id)
+    plan_deliveries(created, kind, org)
     return created
+
+
+def plan_deliveries(notes: list[Notification], kind: str, org: Organisation | None) -> int:
+    """The deliveries of ``notes`` through the extra channels ``org`` offers (its enabled
+    plugins'), for each person who switched the channel on for ``kind`` (or left a channel on
+    by default), each sent by a job after the commit. Returns how many were made."""
+    offered = channels.extras(channels.of_org(org)) if org is not None and notes else {}
+    if not offered:
+        return 0
+    chosen = {
+        (user_id, name): enabled
+        for user_id, name, enabled in db.session.execute(
+            select(
+                NotificationChannelChoice.user_id,
+                NotificationChannelChoice.channel,
+                NotificationChannelChoice.enabled,
+            ).where(
+                NotificationChannelChoice.user_id.in_([n.user_id for n in notes]),
+                NotificationChannelChoice.kind == kind,
+                NotificationChannelChoice.channel.in_(list(offered)),
+            )
+        )
+    }
+    made = [
+        NotificationDelivery(notification_id=note.id, channel=name)
+        for note in notes
+        for name, channel in sorted(offered.items())
+        if chosen.get((note.user_id, name), channel.default)
+    ]
+    if not made:
+        return 0
+    db.session.add_all(made)
+    db.session.flush()
+    for delivery in made:
+        jobs.enqueue(channels.deliver, delivery.id, queue="mail", org_id=org.id)
+    return len(made)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -432,14 +471,48 @@ def preferences(user) -> dict[str, str]:
     return {k.name: chosen.get(k.name, k.default) for k in kinds.all_kinds()}
 
 
-def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, list[str]]:
-    """Set ``user``'s e-mail channel per kind; returns the changes ``{kind: [old, new]}``."""
+def channel_choices(user, offered: dict[str, channels.Offered]) -> dict[str, dict[str, bool]]:
+    """``{kind: {channel: on}}`` for the extra channels ``offered`` to ``user`` (their choice,
+    else the channel's default)."""
+    out = {k.name: {n: c.default for n, c in offered.items()} for k in kinds.all_kinds()}
+    if offered:
+        for kind, name, enabled in db.session.execute(
+            select(
+                NotificationChannelChoice.kind,
+                NotificationChannelChoice.channel,
+                NotificationChannelChoice.enabled,
+            ).where(
+                NotificationChannelChoice.user_id == user.id,
+                NotificationChannelChoice.channel.in_(list(offered)),
+            )
+        ):
+            if kind in out:
+                out[kind][name] = enabled
+    return out
+
+
+def set_preferences(
+    user,
+    choices: dict[str, str],
+    *,
+    extra: dict[str, dict[str, bool]] | None = None,
+    offered: dict[str, channels.Offered] | None = None,
+    actor=None,
+) -> dict[str, list]:
+    """Set ``user``'s e-mail channel per kind and, for the extra channels ``offered`` to them,
+    whether each kind goes through it (``extra``: ``{kind: {channel: on}}``); returns the
+    changes ``{kind: [old, new]}`` and ``{"kind/channel": [old, new]}``."""
     problems = []
+    extra, offered = extra or {}, offered or {}
     for kind, channel in choices.items():
         if kinds.get(kind) is None:
             problems.append(f"Unknown kind {kind!r}.")
         elif channel not in CHANNELS:
             problems.append(f"{kinds.label(kind)}: choose one of {', '.join(CHANNELS)}.")
+    for kind, picks in extra.items():
+        if kinds.get(kind) is None:
+            problems.append(f"Unknown kind {kind!r}.")
+        problems += [f"Unknown channel {name!r}." for name in picks if name not in offered]
     if problems:
         raise UserError("The notification settings were not saved.", problems=problems)
     rows = {
@@ -449,7 +522,7 @@ def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, l
         )
     }
     before = preferences(user)
-    changes: dict[str, list[str]] = {}
+    changes: dict[str, list] = {}
     for kind, channel in sorted(choices.items()):
         if before[kind] == channel:
             continue
@@ -459,6 +532,30 @@ def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, l
             db.session.add(NotificationPreference(user_id=user.id, kind=kind, channel=channel))
         else:
             row.channel = channel
+    if extra:
+        chosen = {
+            (c.kind, c.channel): c
+            for c in db.session.scalars(
+                select(NotificationChannelChoice).where(
+                    NotificationChannelChoice.user_id == user.id
+                )
+            )
+        }
+        was = channel_choices(user, offered)
+        for kind, picks in sorted(extra.items()):
+            for name, enabled in sorted(picks.items()):
+                if was[kind][name] == bool(enabled):
+                    continue
+                changes[f"{kind}/{name}"] = [was[kind][name], bool(enabled)]
+                row = chosen.get((kind, name))
+                if row is None:
+                    db.session.add(
+                        NotificationChannelChoice(
+                            user_id=user.id, kind=kind, channel=name, enabled=bool(enabled)
+                        )
+                    )
+                else:
+                    row.enabled = bool(enabled)
     if changes:
         db.session.flush()
         audit.log(
@@ -558,7 +655,8 @@ def _queued_ids(func_path: str) -> set[int]:
 
 
 def retry_mail(now: datetime | None = None) -> int:
-    """Queue again the mails that failed (after :data:`RETRY_AFTER`) or whose job never ran
+    """Queue again the mails (and the extra channels' deliveries) that failed (after
+    :data:`RETRY_AFTER`) or whose job never ran
     (after :data:`LOST_AFTER`), up to :data:`mail.MAX_ATTEMPTS`, for :data:`GIVE_UP_AFTER`. Jobs
     still waiting in the outbox are left to it. Returns the number of jobs queued."""
 
@@ -600,5 +698,25 @@ def retry_mail(now: datetime | None = None) -> int:
     for digest_id in digests:
         if digest_id not in waiting:
             jobs.enqueue(mail.send_digest, digest_id, queue="mail")
+            queued += 1
+    deliveries = db.session.scalars(
+        select(NotificationDelivery.id).where(
+            NotificationDelivery.sent_at.is_(None),
+            NotificationDelivery.gave_up.is_(False),
+            NotificationDelivery.attempts < channels.MAX_ATTEMPTS,
+            NotificationDelivery.created_at >= now - GIVE_UP_AFTER,
+            or_(
+                and_(
+                    NotificationDelivery.attempts > 0,
+                    NotificationDelivery.created_at <= now - RETRY_AFTER,
+                ),
+                NotificationDelivery.created_at <= now - LOST_AFTER,
+            ),
+        )
+    ).all()
+    waiting = _queued_ids(jobs.func_path(channels.deliver))
+    for delivery_id in deliveries:
+        if delivery_id not in waiting:
+            jobs.enqueue(channels.deliver, delivery_id, queue="mail")
             queued += 1
     return queued

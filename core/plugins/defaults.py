@@ -42,3 +42,10 @@ def signin_provider_kinds():
     from core.sso.providers import OidcProvider
 
     return {"oidc": OidcProvider}
+
+
+@hookimpl(trylast=True)
+def notification_channels(org):
+    from core.notifications.channels import CORE
+
+    return list(CORE)
