@@ -598,9 +598,7 @@ def inbox():
         for item in subtree_items(DECISION_STATES, strict=False)
         if permissions.may(current_user, "items.decide", item)
     ]
-    return render(
-        "admin/items_inbox.html", waiting=waiting, unit=unit_waiting(), **base_context()
-    )
+    return render("admin/items_inbox.html", waiting=waiting, unit=unit_waiting(), **base_context())
 
 
 def reviewer_home(org: Organisation) -> str | None:

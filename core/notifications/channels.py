@@ -128,8 +128,10 @@ def of_org(org: Organisation | None) -> dict[str, Offered]:
     impls = plugins.relay(org).notification_channels.get_hookimpls()
     for impl in sorted(impls, key=lambda i: i.plugin_name != "core"):  # core's first
         for channel in impl.function(org=org) or []:
-            if isinstance(channel, Channel) and channel.name and (
-                impl.plugin_name == "core" or channel.name not in CORE_CHANNELS
+            if (
+                isinstance(channel, Channel)
+                and channel.name
+                and (impl.plugin_name == "core" or channel.name not in CORE_CHANNELS)
             ):
                 found[channel.name] = Offered(channel, impl.plugin_name)
     return found
