@@ -31,6 +31,10 @@ item_closed = events.signal("item-closed")
 """``sender``: the Item; ``actor``."""
 item_widened = events.signal("item-widened")
 """``sender``: the Item; its visible scope became its planned scope (internal first)."""
+objection_lodged = events.signal("objection-lodged")
+"""``sender``: the Objection just lodged; ``item``, ``actor`` (the signed-in objector or None)."""
+objection_handled = events.signal("objection-handled")
+"""``sender``: the Objection whose outcome was recorded; ``actor``."""
 user_signed_in = events.signal("user-signed-in")
 """``sender``: the User who just signed in; ``method`` ("password", "oidc", ...), ``provider``
 (the sign-in provider's name or None), ``carried``: a dict of the values the pre-sign-in session

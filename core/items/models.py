@@ -226,6 +226,8 @@ class Objection(db.Base):
     handled_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    lookup_code = None  # the lookup code, on the objection just lodged only (never stored)
+
 
 class DisclosureFlag(db.Base):
     """A timeliness flag (SUP-2): an expected disclosure overdue, or an item published late."""

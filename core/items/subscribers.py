@@ -6,7 +6,9 @@
   PUB-3) → the nearest superior's reviewers; an amendment or revocation requested (PUB-7) → the
   same; returned or refused → the proposer, with the comment; published → the proposer; an
   amendment or revocation decided → who requested it, with the comment;
-* a withheld item is filed with the superior (PUB-6), whose reviewers are told.
+* a withheld item is filed with the superior (PUB-6), whose reviewers are told;
+* an objection lodged → the unit's admins and editors; its outcome recorded → the objector, when
+  they lodged it signed in.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from core import db, events
 from core.i18n import _
 from core.items import forms
 from core.items import workflow as wf
+from core.items.models import Item
 from core.notifications import operations as ops
 from tenants.models import User
 
@@ -139,6 +142,50 @@ def on_item_withheld(item, *, actor, reason, filed_with, **_kw) -> None:
             "reason": ops.excerpt(reason, 200),
         },
         link=ops.path_for("items_admin.filings", org_code=filed_with.code),
+        about=("item", item.id),
+        exclude=[actor],
+    )
+
+
+OBJECTION_OUTCOME_LABELS = {"upheld": _("upheld"), "dismissed": _("dismissed")}
+
+
+@events.objection_lodged.connect
+def on_objection_lodged(objection, *, item, actor, **_kw) -> None:
+    """An objection to a notice: the unit's admins and editors are told, to handle it."""
+    org = item.organisation
+    ops.notify(
+        ops.recipients("items.edit", org, at=org),
+        "items.objection_lodged",
+        org=org,
+        params={"title": titles(item), "org": ops.org_names(org), "receipt": objection.receipt},
+        link=ops.path_for(
+            "items_admin.detail", org_code=org.code, item_id=item.id, _anchor="objections-h"
+        ),
+        about=("item", item.id),
+        exclude=[actor] if actor is not None else (),
+    )
+
+
+@events.objection_handled.connect
+def on_objection_handled(objection, *, actor, **_kw) -> None:
+    """The outcome of an objection: its objector is told when they lodged it signed in (others
+    read it with their receipt number and lookup code)."""
+    if objection.user_id is None:
+        return
+    item = db.session.get(Item, objection.item_id)
+    org = item.organisation
+    ops.notify(
+        [db.session.get(User, objection.user_id)],
+        "items.objection_decided",
+        org=org,
+        params={
+            "title": titles(item),
+            "org": ops.org_names(org),
+            "receipt": objection.receipt,
+            "outcome": ops.texts(OBJECTION_OUTCOME_LABELS[objection.outcome]),
+        },
+        link=ops.path_for("portal.objection_lookup", org_code=org.code, receipt=objection.receipt),
         about=("item", item.id),
         exclude=[actor],
     )

@@ -33,7 +33,7 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, _
 from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
@@ -295,6 +295,7 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
     names = {t.name for t in allowed_transitions(wf.item, item, actor=current_user)}
     steps = items.history(item)
     reviews = items.reviews(item)
+    objections = items.objections(item) if item.is_notice else []
     now = db.utcnow()
     context = base_context()
     context.update(
@@ -312,9 +313,17 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         reviews=reviews,
         steps=steps,
         names=web.display_names(
-            [s.actor_id for s in steps] + [r.reviewer_id for r in reviews] + [item.created_by_id]
+            [s.actor_id for s in steps]
+            + [r.reviewer_id for r in reviews]
+            + [item.created_by_id]
+            + [o.handled_by_id for o in objections if o.handled_by_id]
         ),
-        objections=items.objections(item) if item.is_notice else [],
+        objections=objections,
+        objection_forms={
+            o.id: forms.ObjectionOutcomeForm(formdata=None, prefix=f"objection-{o.id}")
+            for o in objections
+            if not o.handled
+        },
         audience=items.audience(item) if item.scope == "specific" else None,
         entry_title=entry_titles(g.org).get(item.entry_key) if item.entry_key else None,
         needs_superior=items.needs_superior(item),
@@ -331,14 +340,19 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         notice_open=items.notice_open(item, now),
         editable=item.state in EDITABLE_STATES and may("items.edit"),
         uploadable=item.state in UPLOAD_STATES and may("items.edit"),
+        may_handle_objections=may("items.edit"),
         review_form=forms.ReviewForm(formdata=None),
         return_form=forms.ReturnForm(formdata=None),
         withhold_form=forms.WithholdForm(formdata=None),
         revocation_form=forms.RevocationForm(formdata=None),
+        objection_labels=OBJECTION_LABELS,
         upload_form=forms.UploadForm(formdata=None),
         errors=[],
         failed=None,
     )
+    failed_objection = extra.pop("objection_form", None)
+    if failed_objection is not None:
+        context["objection_forms"][extra.pop("objection_failed")] = failed_objection
     context.update(extra)
     return context
 
@@ -457,6 +471,46 @@ def revoke(item_id: int):
         ),
         gettext("The revocation waits for the superior organisation's approval."),
     )  # fmt: skip
+
+
+OBJECTION_LABELS = {
+    "upheld": _("Upheld"),
+    "dismissed": _("Dismissed"),
+    "amendment": _("amendment"),
+    "withholding": _("withholding"),
+    "revocation": _("revocation"),
+}
+
+
+@bp.route("/items/<int:item_id>/objections/<int:objection_id>", methods=["POST"])
+def handle_objection(item_id: int, objection_id: int):
+    """Record what was checked and the outcome of one objection (the unit's admins and
+    editors); an upheld one is then carried out by the item's own steps on the same page."""
+    require("items.edit")
+    item = item_or_404(item_id)
+    objection = items.objection_of(item, objection_id)
+    if objection is None:
+        abort(404)
+    form = forms.ObjectionOutcomeForm(prefix=f"objection-{objection.id}")
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or objection.handled:
+            abort(400)
+        return detail_page(
+            item, status=400, objection_form=form, objection_failed=objection.id,
+            errors=[gettext("The outcome was not recorded.")],
+        )  # fmt: skip
+    try:
+        items.handle_objection(objection, actor=current_user, **form.to_kwargs())
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=web.refusal(exc), objection_form=form,
+            objection_failed=objection.id,
+        )  # fmt: skip
+    flash(
+        gettext("The outcome of objection %(receipt)s is recorded.", receipt=objection.receipt),
+        "success",
+    )
+    return redirect(url_for(".detail", item_id=item.id) + "#objections-h")
 
 
 @bp.route("/items/<int:item_id>/attachments", methods=["POST"])
