@@ -1,7 +1,7 @@
 """notification channels, objections handled, self-registration
 
 Revision ID: 8793a786548c
-Revises: b14a0e5c7d21
+Revises: d0e1f2a3b4c5
 Create Date: 2026-12-06 20:15:08
 
 * ``notification_channel_choices`` (a person's choice of an extra channel per kind) and
@@ -24,7 +24,7 @@ from alembic import op
 import core.db
 
 revision = "8793a786548c"
-down_revision = "b14a0e5c7d21"
+down_revision = "d0e1f2a3b4c5"
 branch_labels = None
 depends_on = None
 
