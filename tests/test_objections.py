@@ -252,3 +252,21 @@ def test_objection_without_user_is_not_told(w):
                            actor=w["admin"])  # fmt: skip
     db.session.commit()
     assert told("items.objection_decided") == set()
+
+
+def test_the_objections_page_lists_those_to_handle_then_those_handled(app, w):
+    first = items.lodge_objection(w["notice"], text="异议一")
+    second = items.lodge_objection(w["notice"], text="异议二")
+    items.handle_objection(second, outcome="dismissed", checked="查", reason="否",
+                           actor=w["admin"])  # fmt: skip
+    db.session.commit()
+    client = sign_in(app, "it-reviewer")  # reads the console, may not record an outcome
+    listing = client.get("/o/it-unit/items".replace("/o/", "/admin/o/")).get_data(as_text=True)
+    assert "/admin/o/it-unit/objections" in listing  # found from the items page
+    page = client.get("/admin/o/it-unit/objections").get_data(as_text=True)
+    to_handle, handled = page.split('id="handled-h"')
+    assert first.receipt in to_handle and second.receipt not in to_handle
+    assert second.receipt in handled and "Dismissed" in handled
+    assert f"#objection-{first.id}" in to_handle
+    assert sign_in(app, "it-member").get("/admin/o/it-unit/objections").status_code == 403
+    assert sign_in(app, "it-sibling-admin").get("/admin/o/it-unit/objections").status_code == 403

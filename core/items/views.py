@@ -38,7 +38,7 @@ from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
 from core.items import workflow as wf
-from core.items.models import Attachment, Item, ItemVersion
+from core.items.models import Attachment, Item, ItemVersion, Objection
 from core.params import operations as params
 from core.storage import request_limit_text, storage
 from core.themes import render
@@ -511,6 +511,33 @@ def handle_objection(item_id: int, objection_id: int):
         "success",
     )
     return redirect(url_for(".detail", item_id=item.id) + "#objections-h")
+
+
+@bp.route("/objections")
+def objections():
+    """The objections to the unit's notices: those to handle first (oldest first), then those
+    handled (newest first), each linked to its notice's page where the outcome is recorded."""
+    require("items.view_console")
+    to_handle = items.objections_to_handle([g.org.id])
+    query = (
+        select(Objection)
+        .where(Objection.org_id == g.org.id, Objection.handled.is_(True))
+        .order_by(Objection.handled_at.desc(), Objection.id.desc())
+    )
+    page = web.paginate(query, PER_PAGE)
+    notices = {
+        i.id: i
+        for i in db.session.scalars(select(Item).where(Item.id.in_({o.item_id for o in page.rows})))
+    }
+    return render(
+        "admin/objections.html",
+        to_handle=to_handle,
+        handled=[(o, notices.get(o.item_id)) for o in page.rows],
+        page=page.number,
+        pages=page.pages,
+        objection_labels=OBJECTION_LABELS,
+        **base_context(),
+    )
 
 
 @bp.route("/items/<int:item_id>/attachments", methods=["POST"])
