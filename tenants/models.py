@@ -139,21 +139,6 @@ class User(UserMixin, db.Base):
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Sessions carry the generation they began in; raising it (sign-out, a new password,
     deactivation, a role removed) ends every session of the user at its next request."""
-    # a person who created their own account (a citizen, where the county allows it): the county
-    # they registered in, and when they proved their e-mail address
-    registered_in_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
-    )
-    email_verified_at: Mapped[datetime | None]
-
-    @property
-    def self_registered(self) -> bool:
-        return self.registered_in_id is not None
-
-    @property
-    def needs_verification(self) -> bool:
-        """A self-registered account whose e-mail address is not proved yet."""
-        return self.self_registered and self.email_verified_at is None
 
     @property
     def is_active(self) -> bool:  # Flask-Login

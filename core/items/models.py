@@ -195,8 +195,7 @@ class Objection(db.Base):
     """An objection lodged against a notice during its period (no account needed), with its
     receipt number (the digest of its lookup code alone is kept) and, once the unit has handled
     it, what was checked and the outcome: upheld, leading to an amendment, withholding or
-    revocation of the item through the item's own steps (``remedy_step_id`` links the step), or
-    dismissed with a reason."""
+    revocation of the item, carried out by the item's own steps, or dismissed with a reason."""
 
     __tablename__ = "item_objections"
     __table_args__ = (
@@ -220,9 +219,6 @@ class Objection(db.Base):
     checked: Mapped[str | None] = mapped_column(Text)  # what the unit checked
     reason: Mapped[str | None] = mapped_column(Text)  # why dismissed, or what was found
     remedy: Mapped[str | None] = mapped_column(String(20))
-    remedy_step_id: Mapped[int | None] = mapped_column(
-        ForeignKey("workflow_steps.id", ondelete="SET NULL")
-    )
     handled_at: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -1,4 +1,4 @@
-"""notification channels, objections handled, self-registration
+"""notification channels, objections handled
 
 Revision ID: 8793a786548c
 Revises: d0e1f2a3b4c5
@@ -7,11 +7,9 @@ Create Date: 2026-12-06 20:15:08
 * ``notification_channel_choices`` (a person's choice of an extra channel per kind) and
   ``notification_deliveries`` (a notification sent through an extra channel, with its attempts);
 * objections: their receipt number and the digest of their lookup code, and the unit's handling
-  (what was checked, the outcome, the reason, the remedy and the item step that carried it out,
-  who and when). Objections lodged before have no lookup code: they get a receipt number, so
-  that staff can name them, and can be looked up by nobody;
-* users: the county a person registered in by themselves, and when their e-mail address was
-  verified.
+  (what was checked, the outcome, the reason, the remedy, who and when). Objections lodged
+  before have no lookup code: they get a receipt number, so that staff can name them, and can
+  be looked up by nobody.
 """
 
 from __future__ import annotations
@@ -93,7 +91,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("checked", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("remedy", sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column("remedy_step_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("handled_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
@@ -110,10 +107,6 @@ def upgrade() -> None:
             batch_op.f("fk_item_objections_handled_by_id_users"),
             "users", ["handled_by_id"], ["id"], ondelete="SET NULL",
         )  # fmt: skip
-        batch_op.create_foreign_key(
-            batch_op.f("fk_item_objections_remedy_step_id_workflow_steps"),
-            "workflow_steps", ["remedy_step_id"], ["id"], ondelete="SET NULL",
-        )  # fmt: skip
 
     # objections lodged before: a receipt number each (no lookup code: nobody can look them up)
     bind = op.get_bind()
@@ -129,36 +122,16 @@ def upgrade() -> None:
             objections.update().where(objections.c.id == objection_id).values(receipt=receipt)
         )
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("registered_in_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("email_verified_at", core.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_users_registered_in_id_organisations"),
-            "organisations", ["registered_in_id"], ["id"], ondelete="SET NULL",
-        )  # fmt: skip
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_users_registered_in_id_organisations"), type_="foreignkey"
-        )
-        batch_op.drop_column("email_verified_at")
-        batch_op.drop_column("registered_in_id")
-
     with op.batch_alter_table("item_objections", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_item_objections_remedy_step_id_workflow_steps"), type_="foreignkey"
-        )
         batch_op.drop_constraint(
             batch_op.f("fk_item_objections_handled_by_id_users"), type_="foreignkey"
         )
         batch_op.drop_constraint(op.f("ck_item_objections_remedy"), type_="check")
         batch_op.drop_constraint(op.f("ck_item_objections_outcome"), type_="check")
         batch_op.drop_constraint(batch_op.f("uq_item_objections_receipt"), type_="unique")
-        for column in ("handled_by_id", "handled_at", "remedy_step_id", "remedy", "reason",
+        for column in ("handled_by_id", "handled_at", "remedy", "reason",
                        "checked", "outcome", "lookup_hash", "receipt"):  # fmt: skip
             batch_op.drop_column(column)
 
