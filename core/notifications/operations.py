@@ -661,62 +661,41 @@ def retry_mail(now: datetime | None = None) -> int:
     still waiting in the outbox are left to it. Returns the number of jobs queued."""
 
     now = now or db.utcnow()
-    due = or_(
-        and_(Notification.mail_attempts > 0, Notification.created_at <= now - RETRY_AFTER),
-        Notification.created_at <= now - LOST_AFTER,
+
+    def due(model, attempts, limit: int, *conditions) -> list[int]:
+        return db.session.scalars(
+            select(model.id).where(
+                *conditions,
+                attempts < limit,
+                model.created_at >= now - GIVE_UP_AFTER,
+                or_(
+                    and_(attempts > 0, model.created_at <= now - RETRY_AFTER),
+                    model.created_at <= now - LOST_AFTER,
+                ),
+            )
+        ).all()
+
+    def queue(func, ids: list[int]) -> int:
+        waiting = _queued_ids(jobs.func_path(func))
+        fresh = [i for i in ids if i not in waiting]
+        for job_id in fresh:
+            jobs.enqueue(func, job_id, queue="mail")
+        return len(fresh)
+
+    notes = due(
+        Notification, Notification.mail_attempts, mail.MAX_ATTEMPTS,
+        Notification.email == "immediate", Notification.emailed_at.is_(None),
+    )  # fmt: skip
+    digests = due(
+        NotificationDigest, NotificationDigest.attempts, mail.MAX_ATTEMPTS,
+        NotificationDigest.sent_at.is_(None),
+    )  # fmt: skip
+    deliveries = due(
+        NotificationDelivery, NotificationDelivery.attempts, channels.MAX_ATTEMPTS,
+        NotificationDelivery.sent_at.is_(None), NotificationDelivery.gave_up.is_(False),
+    )  # fmt: skip
+    return (
+        queue(mail.send_notification, notes)
+        + queue(mail.send_digest, digests)
+        + queue(channels.deliver, deliveries)
     )
-    notes = db.session.scalars(
-        select(Notification.id).where(
-            Notification.email == "immediate",
-            Notification.emailed_at.is_(None),
-            Notification.mail_attempts < mail.MAX_ATTEMPTS,
-            Notification.created_at >= now - GIVE_UP_AFTER,
-            due,
-        )
-    ).all()
-    digests = db.session.scalars(
-        select(NotificationDigest.id).where(
-            NotificationDigest.sent_at.is_(None),
-            NotificationDigest.attempts < mail.MAX_ATTEMPTS,
-            NotificationDigest.created_at >= now - GIVE_UP_AFTER,
-            or_(
-                and_(
-                    NotificationDigest.attempts > 0,
-                    NotificationDigest.created_at <= now - RETRY_AFTER,
-                ),
-                NotificationDigest.created_at <= now - LOST_AFTER,
-            ),
-        )
-    ).all()
-    queued = 0
-    waiting = _queued_ids(jobs.func_path(mail.send_notification))
-    for note_id in notes:
-        if note_id not in waiting:
-            jobs.enqueue(mail.send_notification, note_id, queue="mail")
-            queued += 1
-    waiting = _queued_ids(jobs.func_path(mail.send_digest))
-    for digest_id in digests:
-        if digest_id not in waiting:
-            jobs.enqueue(mail.send_digest, digest_id, queue="mail")
-            queued += 1
-    deliveries = db.session.scalars(
-        select(NotificationDelivery.id).where(
-            NotificationDelivery.sent_at.is_(None),
-            NotificationDelivery.gave_up.is_(False),
-            NotificationDelivery.attempts < channels.MAX_ATTEMPTS,
-            NotificationDelivery.created_at >= now - GIVE_UP_AFTER,
-            or_(
-                and_(
-                    NotificationDelivery.attempts > 0,
-                    NotificationDelivery.created_at <= now - RETRY_AFTER,
-                ),
-                NotificationDelivery.created_at <= now - LOST_AFTER,
-            ),
-        )
-    ).all()
-    waiting = _queued_ids(jobs.func_path(channels.deliver))
-    for delivery_id in deliveries:
-        if delivery_id not in waiting:
-            jobs.enqueue(channels.deliver, delivery_id, queue="mail")
-            queued += 1
-    return queued
