@@ -350,9 +350,10 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         errors=[],
         failed=None,
     )
+    context["objection_failed"] = extra.pop("objection_failed", None)
     failed_objection = extra.pop("objection_form", None)
     if failed_objection is not None:
-        context["objection_forms"][extra.pop("objection_failed")] = failed_objection
+        context["objection_forms"][context["objection_failed"]] = failed_objection
     context.update(extra)
     return context
 
