@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core import db
@@ -126,7 +127,7 @@ def test_staff_record_the_outcome_once_and_the_objector_reads_it(app, w):
 @pytest.mark.rule("PUB-5")
 def test_an_upheld_objection_names_how_the_item_is_corrected(w):
     objection = items.lodge_objection(w["notice"], text="公示名单有误")
-    with pytest.raises(UserError) as refused:
+    with pytest.raises(UserError) as refused, force_locale("en"):
         items.handle_objection(
             objection, outcome="upheld", checked="核对名单", actor=w["admin"]
         )  # fmt: skip
