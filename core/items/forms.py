@@ -605,3 +605,9 @@ class ObjectionOutcomeForm(FlaskForm):
             "reason": self.reason.data or "",
             "remedy": self.remedy.data or None,
         }
+
+
+class AcknowledgeForm(FlaskForm):
+    """A superior acknowledges the filing of a withheld item (PUB-6)."""
+
+    note = TextAreaField(_("Note (optional)"), validators=[Optional(), Length(max=2000)])
