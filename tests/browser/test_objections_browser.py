@@ -37,8 +37,8 @@ def test_an_objection_is_lodged_handled_and_its_outcome_read(
     admin = sign_in("it-admin")
     admin.goto("/notifications")
     expect(admin.locator("body")).to_contain_text(receipt)
-    admin.goto("/admin/o/it-unit/items")
-    admin.locator("a[href='/admin/o/it-unit/objections']").click()
+    admin.goto("/admin/o/it-unit/")  # the unit's home: objections in the side navigation
+    admin.get_by_role("link", name="异议", exact=True).click()
     admin.locator(f"text={receipt}").click()
     entry = admin.locator("article.objection-entry", has_text=receipt)
     entry.locator("textarea[name$='-checked']").fill("核对了培养考察档案")
