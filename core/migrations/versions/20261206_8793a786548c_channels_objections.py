@@ -1,7 +1,7 @@
 """notification channels, objections handled
 
 Revision ID: 8793a786548c
-Revises: a1c2e3f4b5d6
+Revises: 4b71ac7efc95
 Create Date: 2026-12-06 20:15:08
 
 * ``notification_channel_choices`` (a person's choice of an extra channel per kind) and
@@ -22,7 +22,7 @@ from alembic import op
 import core.db
 
 revision = "8793a786548c"
-down_revision = "a1c2e3f4b5d6"
+down_revision = "4b71ac7efc95"
 branch_labels = None
 depends_on = None
 
