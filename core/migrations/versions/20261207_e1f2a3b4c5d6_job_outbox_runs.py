@@ -2,7 +2,7 @@
 effect: its finish is committed with its work, and a second delivery finds it finished)
 
 Revision ID: e1f2a3b4c5d6
-Revises: 4b71ac7efc95
+Revises: 8793a786548c
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import core.db
 
 revision = "e1f2a3b4c5d6"
-down_revision = "4b71ac7efc95"
+down_revision = "8793a786548c"
 branch_labels = None
 depends_on = None
 
