@@ -1,10 +1,20 @@
 """Reactions to item events, in the sender's transaction: a withheld item is filed with the
-superior (PUB-6), whose reviewers are told (:mod:`core.notifications`)."""
+superior (PUB-6), whose reviewers are told (:mod:`core.notifications`); a unit catalogue
+approved changes what the unit is expected to disclose, so its stored schedule is rebuilt
+(:func:`core.items.timeliness.refresh_schedule`)."""
 
 from __future__ import annotations
 
 from core import events
+from core.items import timeliness
 from core.notifications import operations as ops
+
+
+@events.catalogue_approved.connect
+def on_catalogue_approved(version, **_kw) -> None:
+    """The unit's expected disclosures follow its effective catalogue (CAT-5)."""
+    if version.kind == "unit":
+        timeliness.refresh_schedule(version.organisation)
 
 
 @events.item_withheld.connect
