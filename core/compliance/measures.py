@@ -242,7 +242,7 @@ def waiting_items(ctx: Context) -> dict[int, int]:
         .where(Item.org_id.in_(ctx.subtree_ids()), Item.state.in_(WAITING_STATES))
         .group_by(Item.org_id)
     )
-    return dict(rows.tuples().all())
+    return dict(tuple(r) for r in rows)
 
 
 def waiting_entries(_ctx: Context, org: Organisation) -> list[Entry]:
@@ -277,7 +277,7 @@ def unacknowledged_filings(ctx: Context) -> dict[int, int]:
         .where(d.filed_with_id.in_(ctx.subtree_ids()), d.acknowledged_at.is_(None))
         .group_by(d.filed_with_id)
     )
-    return dict(rows.tuples().all())
+    return dict(tuple(r) for r in rows)
 
 
 def filing_entries(_ctx: Context, org: Organisation) -> list[Entry]:
@@ -322,7 +322,7 @@ def feedback_overdue(ctx: Context) -> dict[int, int]:
         )
         .group_by(f.org_id)
     )
-    return dict(rows.tuples().all())
+    return dict(tuple(r) for r in rows)
 
 
 def feedback_entries(ctx: Context, org: Organisation) -> list[Entry]:

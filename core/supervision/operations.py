@@ -388,11 +388,12 @@ def raise_flags(*, on: date | None = None) -> tuple[int, int]:
     running it twice raises nothing new, and a flag once raised (whatever became of it) is
     never raised again. Returns (raised, resolved)."""
     on = on or localtime.today(None)
-    known = set(
-        db.session.execute(
+    known = {
+        tuple(row)
+        for row in db.session.execute(
             select(SupervisionFlag.org_id, SupervisionFlag.kind, SupervisionFlag.subject_key)
-        ).tuples()
-    )
+        )
+    }
     found = detection.detect(on)
     raised = resolved = 0
     for condition in found:

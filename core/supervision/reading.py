@@ -81,13 +81,13 @@ def flags_query(org: Organisation, *, below: bool, states=("open",), kind: str |
 
 def flag_counts_below(org: Organisation) -> dict[str, int]:
     """``{kind: open flags}`` of the units below ``org``."""
-    query = flags_query(org, below=True).order_by(None)
     rows = db.session.execute(
-        select(SupervisionFlag.kind, func.count())
-        .select_from(query.subquery())
+        flags_query(org, below=True)
+        .order_by(None)
+        .with_only_columns(SupervisionFlag.kind, func.count(SupervisionFlag.id))
         .group_by(SupervisionFlag.kind)
     )
-    return dict(rows.tuples().all())
+    return dict(tuple(r) for r in rows)
 
 
 # --- what waits for someone (My work) --------------------------------------------------------
