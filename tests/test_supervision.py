@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core import db, localtime
+from core.errors import UserError
 from core.items import timeliness
 from core.notifications.models import Notification
 from core.plugins.testing import csrf_token
 from core.supervision import jobs as supervision_jobs
 from core.supervision import operations as sv
 from core.supervision.models import Finding, Inspection, SupervisionFlag
-from core.errors import UserError
 from tests.feedback_helpers import html, sign_in
 from tests.items_helpers import build_world, user
 
@@ -204,7 +204,9 @@ def test_the_unit_answers_only_the_inspecting_organisation_closes_or_reopens(app
     admin = sign_in(app, "it-admin")
     assert post(admin, unit_path + "/close").status_code == 403
     assert post(admin, unit_path + "/answer", {"rectification": ""}).status_code == 400
-    answered = post(admin, unit_path + "/answer", {"rectification": "已补充公开，并建立月度检查制度"})
+    answered = post(
+        admin, unit_path + "/answer", {"rectification": "已补充公开，并建立月度检查制度"}
+    )
     assert answered.status_code == 302
     db.session.rollback()
     assert db.session.get(Finding, found.id).state == "answered"
@@ -212,9 +214,12 @@ def test_the_unit_answers_only_the_inspecting_organisation_closes_or_reopens(app
     # the unit's own admin cannot close what the bureau raised
     assert post(admin, unit_path + "/close").status_code == 403
     # a sibling's code does not show the finding
-    assert sign_in(app, "it-bureau-reviewer").get(
-        f"/admin/o/it-sibling/inspections/findings/{found.id}"
-    ).status_code == 404
+    assert (
+        sign_in(app, "it-bureau-reviewer")
+        .get(f"/admin/o/it-sibling/inspections/findings/{found.id}")
+        .status_code
+        == 404
+    )
     reviewer = sign_in(app, "it-bureau-reviewer")
     assert post(reviewer, bureau_path + "/reopen", {"reopen_comment": ""}).status_code == 400
     reopened = post(reviewer, bureau_path + "/reopen", {"reopen_comment": "整改不彻底"})
@@ -335,8 +340,12 @@ def test_a_superior_confirms_a_flag_as_a_finding_or_dismisses_it_with_a_reason(a
     # the unit sees its flags but does not decide on them
     admin = sign_in(app, "it-admin")
     assert admin.get(f"/admin/o/it-unit/inspections/flags/{first.id}").status_code == 200
-    assert post(admin, f"/admin/o/it-unit/inspections/flags/{first.id}/dismiss",
-                {"reason": "不需要"}).status_code == 403
+    assert (
+        post(
+            admin, f"/admin/o/it-unit/inspections/flags/{first.id}/dismiss", {"reason": "不需要"}
+        ).status_code
+        == 403
+    )
     # a sibling's reviewer: not found under its code
     user("it-sibling-reviewer", ("reviewer", w["sibling"]))
     db.session.commit()
@@ -390,7 +399,7 @@ def test_the_sweep_flags_corrections_late_answers_early_closes_and_secrecy(app, 
     on_time = recorded({"unit": w["unit"], "editor": w["editor"]}, content="按时的意见")
     on_time.due_on = today
     db.session.commit()
-    raised, _ = sv.raise_flags(on=today)
+    sv.raise_flags(on=today)
     db.session.commit()
     kinds = {(f.kind, f.subject_key) for f in flags_of(w["unit"])}
     assert ("late_feedback", f"feedback:{entry.id}") in kinds

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit, db, events, localtime, permissions
@@ -56,8 +57,12 @@ def _day(value: Any, field: str, problems: list[str]) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        problems.append(f"{field}: not a date (YYYY-MM-DD).")
+        problems.append(f"{field}: " + gettext("not a date (YYYY-MM-DD)."))
         return None
+
+
+def _at_most(n: int) -> str:
+    return gettext("at most %(n)s characters.", n=n)
 
 
 def _require(actor, action: str, obj, message: str) -> None:
@@ -83,30 +88,34 @@ def record_inspection(org: Organisation, data: dict[str, Any], *, actor) -> Insp
     """An inspection recorded by ``org`` of ``target`` (``org`` itself or a unit below it):
     ``kind`` planned (it starts later) or ad_hoc (it is underway at once), ``subject``,
     ``basis``, ``planned_on`` (the day it is held or planned), ``inspector`` (a user)."""
-    _require(actor, "inspections.manage", org, "You may not record inspections here.")
+    _require(actor, "inspections.manage", org, gettext("You may not record inspections here."))
     problems: list[str] = []
     kind = data.get("kind") or "planned"
     if kind not in INSPECTION_KINDS:
-        problems.append(f"kind: unknown kind of inspection {kind!r}.")
+        problems.append(
+            "kind: " + gettext("unknown kind of inspection “%(kind)s”.", kind=str(kind)[:40])
+        )
     target = data.get("target")
     if not isinstance(target, Organisation) or not _in_subtree(target, org):
-        problems.append("target: choose this organisation or a unit below it.")
+        problems.append("target: " + gettext("choose this organisation or a unit below it."))
     subject = _text(data.get("subject"))
     if not subject:
-        problems.append("subject: say what is inspected.")
+        problems.append("subject: " + gettext("say what is inspected."))
     elif len(subject) > SUBJECT_MAX:
-        problems.append(f"subject: at most {SUBJECT_MAX} characters.")
+        problems.append("subject: " + _at_most(SUBJECT_MAX))
     basis = _text(data.get("basis"))
     if len(basis) > TEXT_MAX:
-        problems.append(f"basis: at most {TEXT_MAX} characters.")
+        problems.append("basis: " + _at_most(TEXT_MAX))
     planned_on = _day(data.get("planned_on"), "planned_on", problems) or today(org)
     if kind == "ad_hoc" and planned_on > today(org):
-        problems.append("planned_on: an ad hoc inspection is held today or was held already.")
+        problems.append(
+            "planned_on: " + gettext("an ad hoc inspection is held today or was held already.")
+        )
     inspector = data.get("inspector")
     if inspector is not None and not isinstance(inspector, User):
-        problems.append("inspector: unknown person.")
+        problems.append("inspector: " + gettext("unknown person."))
     if problems:
-        raise UserError("The inspection was not saved.", problems=problems)
+        raise UserError(gettext("The inspection was not saved."), problems=problems)
     inspection = Inspection(
         org_id=org.id,
         target_org_id=target.id,
@@ -154,12 +163,13 @@ def conclude(inspection: Inspection, *, actor, summary: str) -> Inspection:
     def validate(_it: Inspection) -> None:
         if not summary:
             raise UserError(
-                "The inspection was not concluded.", problems=["summary: write the conclusion."]
+                gettext("The inspection was not concluded."),
+                problems=["summary: " + gettext("write the conclusion.")],
             )
         if len(summary) > TEXT_MAX:
             raise UserError(
-                "The inspection was not concluded.",
-                problems=[f"summary: at most {TEXT_MAX} characters."],
+                gettext("The inspection was not concluded."),
+                problems=["summary: " + _at_most(TEXT_MAX)],
             )
 
     def effect(it: Inspection) -> None:
@@ -197,20 +207,20 @@ def _finding_fields(
 ) -> dict[str, Any]:
     unit = data.get("unit")
     if not isinstance(unit, Organisation) or not _in_subtree(unit, within):
-        problems.append("unit: choose the inspected unit or a unit below it.")
+        problems.append("unit: " + gettext("choose the inspected unit or a unit below it."))
     description = _text(data.get("description"))
     if not description:
-        problems.append("description: describe what was found.")
+        problems.append("description: " + gettext("describe what was found."))
     requirement = _text(data.get("requirement"))
     for name, value in (("description", description), ("requirement", requirement)):
         if len(value) > TEXT_MAX:
-            problems.append(f"{name}: at most {TEXT_MAX} characters.")
+            problems.append(f"{name}: " + _at_most(TEXT_MAX))
     raw = data.get("deadline")
     deadline = _day(raw, "deadline", problems)
     if raw in (None, ""):
         deadline = default_deadline(supervisor)
     if deadline is not None and deadline < today(supervisor):
-        problems.append("deadline: the rectification deadline cannot be in the past.")
+        problems.append("deadline: " + gettext("the rectification deadline cannot be in the past."))
     return {
         "org_id": getattr(unit, "id", None),
         "description": description,
@@ -224,13 +234,13 @@ def add_finding(inspection: Inspection, data: dict[str, Any], *, actor) -> Findi
     it) rectifies ``description`` by ``deadline`` (default: ``supervision.rectification_days``)
     as ``requirement`` says."""
     org = inspection.organisation
-    _require(actor, "inspections.manage", org, "You may not record findings here.")
+    _require(actor, "inspections.manage", org, gettext("You may not record findings here."))
     if inspection.state != "underway":
-        raise UserError("Findings are recorded while the inspection is underway.")
+        raise UserError(gettext("Findings are recorded while the inspection is underway."))
     problems: list[str] = []
     fields = _finding_fields(org, inspection.target, data, problems)
     if problems:
-        raise UserError("The finding was not saved.", problems=problems)
+        raise UserError(gettext("The finding was not saved."), problems=problems)
     return _raise_finding(
         Finding(supervisor_org_id=org.id, inspection_id=inspection.id, **fields), actor
     )
@@ -267,12 +277,13 @@ def answer(finding: Finding, *, actor, rectification: str) -> Finding:
     def validate(_f: Finding) -> None:
         if not text:
             raise UserError(
-                "The answer was not saved.", problems=["rectification: say what was rectified."]
+                gettext("The answer was not saved."),
+                problems=["rectification: " + gettext("say what was rectified.")],
             )
         if len(text) > TEXT_MAX:
             raise UserError(
-                "The answer was not saved.",
-                problems=[f"rectification: at most {TEXT_MAX} characters."],
+                gettext("The answer was not saved."),
+                problems=["rectification: " + _at_most(TEXT_MAX)],
             )
 
     def effect(f: Finding) -> None:
@@ -315,9 +326,9 @@ def reopen(finding: Finding, *, actor, comment: str, deadline: Any = None) -> Fi
     problems: list[str] = []
     new_deadline = _day(deadline, "deadline", problems)
     if new_deadline is not None and new_deadline < today(finding.supervisor):
-        problems.append("deadline: the rectification deadline cannot be in the past.")
+        problems.append("deadline: " + gettext("the rectification deadline cannot be in the past."))
     if problems:
-        raise UserError("The finding was not reopened.", problems=problems)
+        raise UserError(gettext("The finding was not reopened."), problems=problems)
 
     def effect(f: Finding) -> None:
         f.comment = comment
@@ -341,13 +352,13 @@ def confirm_flag(
 ) -> Finding:
     """A superior (``org``, above the flagged unit) confirms the flag: it becomes a finding of
     ``org`` for the flagged unit, with a description, requirement and deadline."""
-    _require(actor, "inspections.manage", org, "You may not decide on flags here.")
+    _require(actor, "inspections.manage", org, gettext("You may not decide on flags here."))
     if not hierarchy.is_in_subtree(flag.organisation, org) or flag.org_id == org.id:
-        raise UserError("Only a superior of the flagged unit confirms its flags.")
+        raise UserError(gettext("Only a superior of the flagged unit confirms its flags."))
     problems: list[str] = []
     fields = _finding_fields(org, flag.organisation, {**data, "unit": flag.organisation}, problems)
     if problems:
-        raise UserError("The flag was not confirmed.", problems=problems)
+        raise UserError(gettext("The flag was not confirmed."), problems=problems)
     finding = Finding(supervisor_org_id=org.id, flag_id=flag.id, **fields)
 
     def effect(f: SupervisionFlag) -> None:
@@ -363,13 +374,13 @@ def dismiss_flag(
     flag: SupervisionFlag, org: Organisation, *, actor, reason: str
 ) -> SupervisionFlag:
     """A superior dismisses the flag with a reason (it stays on record, never raised again)."""
-    _require(actor, "inspections.manage", org, "You may not decide on flags here.")
+    _require(actor, "inspections.manage", org, gettext("You may not decide on flags here."))
     if not hierarchy.is_in_subtree(flag.organisation, org) or flag.org_id == org.id:
-        raise UserError("Only a superior of the flagged unit dismisses its flags.")
+        raise UserError(gettext("Only a superior of the flagged unit dismisses its flags."))
     reason = _text(reason)
     if len(reason) > TEXT_MAX:
         raise UserError(
-            "The flag was not dismissed.", problems=[f"reason: at most {TEXT_MAX} characters."]
+            gettext("The flag was not dismissed."), problems=["reason: " + _at_most(TEXT_MAX)]
         )
 
     def effect(f: SupervisionFlag) -> None:
