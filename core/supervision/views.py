@@ -22,7 +22,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import db, i18n, permissions, web
+from core import db, i18n, permissions, text, web
 from core.catalogue import labels
 from core.supervision import forms, reading
 from core.supervision import operations as ops
@@ -109,7 +109,7 @@ def inspection_or_404(inspection_id: int) -> Inspection:
 
 def finding_or_404(finding_id: int) -> Finding:
     """A finding of the unit responsible for it, or of the organisation that raised it."""
-    if not isinstance(finding_id, int) or not 0 < finding_id <= web.INT_MAX:
+    if not isinstance(finding_id, int) or not 0 < finding_id <= text.DB_INT_MAX:
         abort(404)
     found = db.session.get(Finding, finding_id)
     if found is None or g.org.id not in (found.org_id, found.supervisor_org_id):
@@ -119,7 +119,7 @@ def finding_or_404(finding_id: int) -> Finding:
 
 def flag_or_404(flag_id: int) -> SupervisionFlag:
     """A flag of the organisation itself or of a unit below it."""
-    if not isinstance(flag_id, int) or not 0 < flag_id <= web.INT_MAX:
+    if not isinstance(flag_id, int) or not 0 < flag_id <= text.DB_INT_MAX:
         abort(404)
     found = db.session.get(SupervisionFlag, flag_id)
     if found is None or not hierarchy.is_in_subtree(found.organisation, g.org):
