@@ -212,6 +212,8 @@ def inspection_page(inspection: Inspection, *, status: int = 200, errors=(), **f
     finding_form.unit.choices = unit_choices(inspection.target)
     if not finding_form.unit.data:
         finding_form.unit.data = inspection.target.code
+    if finding_form.deadline.data is None and not finding_form.errors:
+        finding_form.deadline.data = ops.default_deadline(inspection.organisation)
     context = base_context(
         inspection=inspection,
         findings=findings,
