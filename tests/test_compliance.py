@@ -141,6 +141,8 @@ def test_one_row_per_unit_sorted_filtered_and_drilled_down(app, w):
     # drill down: the unit's own page, then the entries behind its overdue count
     unit_page = html(client.get("/admin/o/it-unit/compliance"))
     assert "This unit" in unit_page and "/admin/o/it-unit/compliance/entries/" in unit_page
+    # an inspection of the unit is recorded by the bureau, the reviewer's own level
+    assert "/admin/o/it-bureau/inspections/new?target=it-unit" in unit_page
     entries = client.get("/admin/o/it-unit/compliance/entries/overdue")
     assert entries.status_code == 200
     assert "test.e9" in html(entries) or "test.e" in html(entries)

@@ -14,8 +14,9 @@ from typing import Any
 
 from flask import Response, abort, current_app, g, request, url_for
 from flask_babel import format_percent, gettext
+from flask_login import current_user
 
-from core import i18n, localtime, spreadsheets, web
+from core import i18n, localtime, permissions, spreadsheets, web
 from core.compliance import columns as registry
 from core.compliance import (
     measures,  # noqa: F401 - registers core's columns
@@ -98,6 +99,17 @@ def sector_labels(loc: str) -> dict[str, str]:
     return {code: i18n.localised(names, loc) or code for code, names in sectors.items()}
 
 
+def inspecting_organisation():
+    """The organisation an inspection of this unit is recorded by, for the signed-in person:
+    the highest of the unit and its superiors where they may record inspections (a county
+    admin inspects as the county, a bureau reviewer as the bureau, the unit's own admin as the
+    unit); None when they may not."""
+    for org in [*hierarchy.ancestors(g.org), g.org]:
+        if permissions.may(current_user, "inspections.manage", org):
+            return org
+    return None
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else format_percent(value, "#,##0.0%")
 
@@ -167,7 +179,7 @@ def overview():
         sectors={r.sector: sectors.get(r.sector, r.sector) for r in rows},
         states=STATE_LABELS,
         state_label=registry.state_label,
-        may_inspect=web.may("inspections.manage"),
+        inspect_from=inspecting_organisation(),
         parent=hierarchy.ancestors(g.org)[-1] if g.org.parent_id else None,
         percent=percent,
     )

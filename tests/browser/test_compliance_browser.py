@@ -66,6 +66,11 @@ def test_the_county_admin_finds_the_worst_unit_inspects_it_and_exports_the_page(
         "JOIN organisations o ON o.id = f.org_id"
     )
     assert [(code, state) for _id, code, state in finding] == [("it-unit", "open")]
+    # recorded by the county (the admin's own level), of the unit
+    assert live_server.query(
+        "SELECT o.code, t.code FROM inspections i JOIN organisations o ON o.id = i.org_id "
+        "JOIN organisations t ON t.id = i.target_org_id"
+    ) == [("it-county", "it-unit")]
 
     # the unit's admin is told and answers from the notification
     unit = sign_in("it-admin")
