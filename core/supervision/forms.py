@@ -105,21 +105,9 @@ class InspectionForm(FlaskForm):
     inspector = SelectField(_("Inspector"), validators=[Optional()])
 
 
-class FindingForm(FlaskForm):
-    unit = SelectField(_("Responsible unit"), validators=[DataRequired()])
-    description = TextAreaField(
-        _("What was found"),
-        validators=[DataRequired(message=_("Describe what was found.")), Length(max=TEXT_MAX)],
-    )
-    requirement = TextAreaField(
-        _("What must be rectified"), validators=[Optional(), Length(max=TEXT_MAX)]
-    )
-    deadline = DateField(
-        _("Rectification deadline"), validators=[Optional()], description=DEADLINE_HINT
-    )
-
-
 class ConfirmFlagForm(FlaskForm):
+    """A finding's words and deadline (a flag confirmed as a finding)."""
+
     description = TextAreaField(
         _("What was found"),
         validators=[DataRequired(message=_("Describe what was found.")), Length(max=TEXT_MAX)],
@@ -130,6 +118,12 @@ class ConfirmFlagForm(FlaskForm):
     deadline = DateField(
         _("Rectification deadline"), validators=[Optional()], description=DEADLINE_HINT
     )
+
+
+class FindingForm(ConfirmFlagForm):
+    """A finding of an inspection: the same, and the unit responsible for it."""
+
+    unit = SelectField(_("Responsible unit"), validators=[DataRequired()])
 
 
 class DismissFlagForm(FlaskForm):

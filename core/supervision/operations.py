@@ -12,13 +12,14 @@ condition ended.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit, db, events, localtime, permissions
+from core import text as text_cleaning
 from core.errors import Forbidden, UserError
 from core.params import operations as params
 from core.supervision import flags as detection
@@ -48,15 +49,9 @@ def _text(value: Any) -> str:
 
 
 def _day(value: Any, field: str, problems: list[str]) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
+        return text_cleaning.as_date(value)
+    except (TypeError, ValueError):
         problems.append(f"{field}: " + gettext("not a date (YYYY-MM-DD)."))
         return None
 
