@@ -26,12 +26,15 @@ what is behind a unit's value (a query or two for one unit): :class:`Entry` rows
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext
+from babel import Locale
+from babel.numbers import parse_pattern
+from flask_babel import get_locale, gettext
 from sqlalchemy import Select
 
 from core import permissions
@@ -243,15 +246,13 @@ class Column:
 
     def display(self, value: Any) -> str:
         """The value as the page shows it, in the reader's language."""
-        from flask_babel import format_decimal, format_percent
-
         if value is None:
             return "—"
         if self.kind == "rate":
-            return format_percent(value, "#,##0.0%")
+            return percent(value)
         if self.kind == "text":
             return self.text(value) if self.text else str(value)
-        return format_decimal(value)
+        return number(value)
 
     def export(self, value: Any) -> Any:
         """The value in a spreadsheet: numbers stay numbers (a rate as a percentage)."""
@@ -270,6 +271,26 @@ class Column:
         if self.kind == "text":
             return (0, self.display(value))
         return (0, value)
+
+
+# Numbers in the reader's language, with patterns parsed once: a page shows hundreds of them
+# (flask_babel's format_percent parses its pattern again for every number).
+PERCENT_PATTERN = parse_pattern("#,##0.0%")
+NUMBER_PATTERN = parse_pattern("#,##0.###")
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def percent(value: float, locale: str | None = None) -> str:
+    """``0.953`` as "95.3%" in ``locale`` (default: the reader's)."""
+    return PERCENT_PATTERN.apply(value, _locale(locale or str(get_locale())))
+
+
+def number(value: Any, locale: str | None = None) -> str:
+    return NUMBER_PATTERN.apply(value, _locale(locale or str(get_locale())))
 
 
 _columns: dict[str, Column] = {}

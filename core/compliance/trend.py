@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from babel.dates import format_skeleton
 from flask_babel import format_percent, gettext
 
+from core.compliance.columns import percent
 from core.compliance.reading import Month
 
 
@@ -51,7 +52,35 @@ class Chart:
 
 
 def _percent(value: float) -> str:
-    return format_percent(value, "#,##0.0%")
+    return percent(value)
+
+
+def _sparkline(months: list[Month], *, id: str, title: str, x, y, size) -> Chart:
+    width, height, top, bottom, left, right = size
+    s = Series("disclosure", "")
+    segment: list[Point] = []
+    for i, m in enumerate(months):
+        if m.rate is None:
+            if segment:
+                s.segments.append(segment)
+            segment = []
+            continue
+        segment.append(Point(x(i), y(m.rate), ""))
+    if segment:
+        s.segments.append(segment)
+    due, met = sum(m.due for m in months), sum(m.met for m in months)
+    desc = (
+        gettext(
+            "%(rate)s disclosed over the last 12 months (%(met)s of %(due)s).",
+            rate=_percent(met / due),
+            met=met,
+            due=due,
+        )
+        if due
+        else gettext("Nothing was due in the last 12 months.")
+    )
+    return Chart(id, title, desc, width, height, True, [s], [], [], top, height - bottom,
+                 left, width - right)  # fmt: skip
 
 
 def chart(months: list[Month], *, id: str, title: str, locale: str, small: bool = False) -> Chart:
@@ -67,6 +96,9 @@ def chart(months: list[Month], *, id: str, title: str, locale: str, small: bool 
     def y(rate: float) -> float:
         return top + (1 - rate) * plot_h
 
+    if small:  # a row's sparkline: one sentence for the 12 months, no title on each point
+        return _sparkline(months, id=id, title=title, x=x, y=y, size=(width, height, top,
+                          bottom, left, right))  # fmt: skip
     names = [format_skeleton("yMMM", m.day, locale=locale) for m in months]
     wanted = [("disclosure", gettext("Disclosure rate"), lambda m: m.rate)]
     if not small:

@@ -130,14 +130,9 @@ def overview():
     own = next((r for r in rows if r.id == g.org.id), None)
     page_ids = [r.id for r in page.rows]
     trends = reading.unit_trends(ctx, sorted({*page_ids, g.org.id}))
+    small_title = gettext("Disclosure rate of the last 12 months")
     sparklines = {
-        org_id: trend.chart(
-            months,
-            id=f"trend-{org_id}",
-            small=True,
-            locale=loc,
-            title=gettext("Disclosure rate of the last 12 months"),
-        )
+        org_id: trend.chart(months, id=f"trend-{org_id}", small=True, locale=loc, title=small_title)
         for org_id, months in trends.items()
     }
     has_units = len(rows) > 1
@@ -179,6 +174,9 @@ def overview():
         sectors={r.sector: sectors.get(r.sector, r.sector) for r in rows},
         states=STATE_LABELS,
         state_label=registry.state_label,
+        # the words of every state and column once (a lazy string costs a look-up each time)
+        state_labels={code: str(text) for code, text in STATE_LABELS.items()},
+        column_labels={c.key: str(c.label) for c in registry.registered()},
         inspect_from=inspecting_organisation(),
         parent=hierarchy.ancestors(g.org)[-1] if g.org.parent_id else None,
         percent=percent,

@@ -135,6 +135,7 @@ def index():
     has_units = bool(hierarchy.children(g.org))
     rectify = reading.findings_of(g.org)
     raised = reading.findings_raised_by(g.org)
+    own_flags = db.session.scalars(reading.flags_query(g.org, below=False).limit(20)).all()
     return render(
         "admin/supervision.html",
         rectify=rectify,
@@ -142,7 +143,8 @@ def index():
         inspections=reading.inspections_by(g.org),
         inspected=reading.inspections_of(g.org),
         flag_counts=reading.flag_counts_below(g.org) if has_units else {},
-        own_flags=db.session.scalars(reading.flags_query(g.org, below=False).limit(20)).all(),
+        own_flags=own_flags,
+        entry_titles=entry_titles(own_flags),
         has_units=has_units,
         may_respond=web.may("inspections.respond"),
         **base_context(),
