@@ -438,3 +438,41 @@ def test_bad_addresses_are_4xx_not_5xx(app, w):
     )
     assert bad.status_code == 400
     assert db.session.scalar(select(func.count(Inspection.id))) == 0
+
+
+@pytest.mark.rule("SUP-2")
+def test_corrections_secrecy_revocations_and_early_closes_are_flagged(app, w):
+    """From the items' own operations: an approved correction of false content, a revocation
+    for secrecy, and an attempt to close a notice early — refused, rolled back, and kept on record
+    all the same — each raise one flag; an ordinary update and a revocation for another reason
+    raise none."""
+    from core.items import operations as items
+    from core.workflow.engine import TransitionRefused
+    from tests.items_helpers import published
+
+    public = {"entry_key": "org.election", "scope": "public", "channels": ["website"]}
+    corrected = published(w, **public, titles={"zh_Hans_CN": "选举结果"})
+    updated = published(w, **public, titles={"zh_Hans_CN": "选举安排"})
+    for item, reason in ((corrected, "correction"), (updated, "update")):
+        items.request_amendment(
+            item, actor=w["editor"], bodies={"zh_Hans_CN": "更正后的内容"},
+            explanation="原内容有误", reason=reason,
+        )  # fmt: skip
+        items.decide_amendment(item, actor=w["bureau_reviewer"], approve=True)
+    secret = published(w, **public, titles={"zh_Hans_CN": "涉密内容"})
+    duplicate = published(w, **public, titles={"zh_Hans_CN": "重复内容"})
+    items.request_revocation(secret, actor=w["admin"], explanation="涉密", reason="secrecy")
+    items.request_revocation(duplicate, actor=w["admin"], explanation="重复公开")
+    notice = published(w, **public, titles={"zh_Hans_CN": "公示"}, is_notice=True)
+    db.session.commit()
+    with pytest.raises(TransitionRefused):
+        items.close(notice, actor=w["admin"])
+    db.rollback()  # the request's unit of work fails; the attempt is kept
+    sv.raise_flags()
+    db.session.commit()
+    found = {(f.kind, f.subject_id) for f in flags_of(w["unit"]) if f.kind != "overdue_disclosure"}
+    assert ("correction", corrected.id) in found
+    assert ("secrecy_revocation", secret.id) in found
+    assert ("early_close", notice.id) in found
+    assert not {updated.id, duplicate.id} & {subject for _kind, subject in found}
+    assert sv.raise_flags() == (0, 0)
