@@ -26,9 +26,14 @@ from core.compliance import (
 from core.compliance.columns import STATE_LABELS, STATES
 from core.errors import UserError
 from core.themes import render
+from core.web import navigation
 from tenants import codelists, hierarchy
 
 bp = web.org_blueprint("compliance_admin", __name__, console=True, access="compliance.view")
+navigation.entry(
+    "supervision", "compliance", i18n._("Compliance"), "compliance_admin.overview",
+    action="compliance.view", order=15, match=("compliance_admin.entries",),
+)  # fmt: skip
 
 PER_PAGE = 50
 FILTERS = ("period", "sort", "dir", "level", "sector", "state", "q")

@@ -3,11 +3,10 @@ organisation, and what waits for someone (My work). Each is one statement."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import func, select
 
-from core import db, permissions
+from core import db
 from core.supervision.models import OPEN_FINDING_STATES, Finding, Inspection, SupervisionFlag
-from core.supervision.workflow import MANAGERS, RESPONDERS
 from tenants.models import Organisation
 
 
@@ -88,68 +87,3 @@ def flag_counts_below(org: Organisation) -> dict[str, int]:
         .group_by(SupervisionFlag.kind)
     )
     return dict(tuple(r) for r in rows)
-
-
-# --- what waits for someone (My work) --------------------------------------------------------
-
-
-def _held(user, roles) -> list[int]:
-    return sorted(o for o, held in permissions.roles_by_org(user).items() if held & roles)
-
-
-def _by_org(query: Select) -> list[tuple[Organisation, int]]:
-    rows = db.session.execute(query).all()
-    return [(org, count) for org, count in rows]
-
-
-def findings_to_rectify(user) -> list[tuple[Organisation, int]]:
-    """``(unit, open findings)`` where ``user`` answers findings (an admin or editor of it)."""
-    orgs = _held(user, RESPONDERS)
-    if not orgs:
-        return []
-    return _by_org(
-        select(Organisation, func.count(Finding.id))
-        .join(Finding, Finding.org_id == Organisation.id)
-        .where(Organisation.id.in_(orgs), Finding.state == "open")
-        .group_by(Organisation.id)
-        .order_by(Organisation.path)
-    )
-
-
-def findings_to_check(user) -> list[tuple[Organisation, int]]:
-    """``(organisation, answered findings)`` that ``user`` closes or reopens (the findings its
-    organisations raised, answered by the units)."""
-    orgs = _held(user, MANAGERS)
-    if not orgs:
-        return []
-    return _by_org(
-        select(Organisation, func.count(Finding.id))
-        .join(Finding, Finding.supervisor_org_id == Organisation.id)
-        .where(Organisation.id.in_(orgs), Finding.state == "answered")
-        .group_by(Organisation.id)
-        .order_by(Organisation.path)
-    )
-
-
-def flags_to_decide(user) -> list[tuple[Organisation, int]]:
-    """``(organisation, open flags of the units below it)`` where ``user`` decides on flags."""
-    orgs = _held(user, MANAGERS)
-    if not orgs:
-        return []
-    holder = Organisation.__table__.alias("holder")
-    unit = Organisation.__table__.alias("unit")
-    rows = db.session.execute(
-        select(holder.c.id, func.count(SupervisionFlag.id))
-        .join(
-            unit,
-            and_(unit.c.path.startswith(holder.c.path, autoescape=False), unit.c.id != holder.c.id),
-        )
-        .join(SupervisionFlag, SupervisionFlag.org_id == unit.c.id)
-        .where(holder.c.id.in_(orgs), SupervisionFlag.state == "open")
-        .group_by(holder.c.id)
-    ).all()
-    if not rows:
-        return []
-    found = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(
-        [r[0] for r in rows])))}  # fmt: skip
-    return sorted(((found[i], n) for i, n in rows), key=lambda pair: pair[0].path)

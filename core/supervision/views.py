@@ -29,6 +29,7 @@ from core.supervision import operations as ops
 from core.supervision import workflow as wf
 from core.supervision.models import FLAG_KINDS, FLAG_STATES, Finding, Inspection, SupervisionFlag
 from core.themes import render
+from core.web import navigation
 from core.workflow import allowed_transitions, engine
 from tenants import hierarchy
 from tenants.models import Membership, Organisation, User
@@ -36,6 +37,16 @@ from tenants.models import Membership, Organisation, User
 bp = web.org_blueprint(
     "supervision_admin", __name__, console=True, prefix="/inspections", access="inspections.view"
 )
+navigation.entry(
+    "supervision", "inspections", i18n._("Inspections"), "supervision_admin.index",
+    action="inspections.view", order=40,
+    match=tuple(f"supervision_admin.{name}" for name in (
+        "new", "inspection", "finding", "flags", "flag")),
+)  # fmt: skip
+navigation.quick(
+    "inspections.new", i18n._("Record an inspection"), "supervision_admin.new",
+    action="inspections.manage", order=50, when=navigation.has_units_below,
+)  # fmt: skip
 
 PER_PAGE = 50
 

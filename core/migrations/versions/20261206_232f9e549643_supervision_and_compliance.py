@@ -3,7 +3,7 @@ stored schedule of expected disclosures (compliance at a glance); refused attemp
 notice early; the reason codes of amendments and revocations.
 
 Revision ID: 232f9e549643
-Revises: d0e1f2a3b4c5
+Revises: a1c2e3f4b5d6
 Create Date: 2026-12-06 20:15:09.063080
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core.db
 
 revision = "232f9e549643"
-down_revision = "d0e1f2a3b4c5"
+down_revision = "a1c2e3f4b5d6"
 branch_labels = None
 depends_on = None
 
