@@ -476,3 +476,27 @@ def test_corrections_secrecy_revocations_and_early_closes_are_flagged(app, w):
     assert ("early_close", notice.id) in found
     assert not {updated.id, duplicate.id} & {subject for _kind, subject in found}
     assert sv.raise_flags() == (0, 0)
+
+
+@pytest.mark.rule("SUP-1")
+def test_my_work_lists_findings_to_rectify_rectifications_to_check_and_flags(app, w):
+    found = finding(w)
+    year = localtime.today(w["unit"]).year
+    schedule(w, date(year, 4, 11))
+    sv.raise_flags(on=date(year, 4, 11))
+    db.session.commit()
+    unit_admin = html(sign_in(app, "it-admin").get("/admin"))
+    assert "Findings to rectify" in unit_admin
+    assert f"/admin/o/it-unit/inspections/findings/{found.id}" in unit_admin
+    assert "Automatic flags to confirm" not in unit_admin  # the unit never decides its own
+    reviewer = html(sign_in(app, "it-bureau-reviewer").get("/admin"))
+    assert "Automatic flags to confirm" in reviewer
+    assert "/admin/o/it-bureau/inspections/flags/" in reviewer
+    assert "Rectifications to check" not in reviewer  # nothing answered yet
+    db.session.rollback()
+    sv.answer(db.session.get(Finding, found.id), actor=w["admin"], rectification="已整改")
+    db.session.commit()
+    reviewer = html(sign_in(app, "it-bureau-reviewer").get("/admin"))
+    assert "Rectifications to check" in reviewer
+    assert f"/admin/o/it-bureau/inspections/findings/{found.id}" in reviewer
+    assert "Findings to rectify" not in html(sign_in(app, "it-admin").get("/admin"))
