@@ -24,10 +24,9 @@ def test_the_county_admin_finds_the_worst_unit_inspects_it_and_exports_the_page(
     sign_in, live_server, artifacts
 ):
     page = sign_in("it-county-admin")
-    # from the platform home to the county's portal, its console, and the compliance page
-    page.locator("a[href='/o/it-county/']").first.click()
-    page.locator("header a", has_text="管理后台").click()
-    page.locator("nav a[href='/admin/o/it-county/compliance']").click()
+    # from My work (where sign-in lands) to the county's home, and its compliance page
+    page.locator("a[href='/admin/o/it-county/']").first.click()  # My work: the county's home
+    page.locator("nav.console-side a[href='/admin/o/it-county/compliance']").click()
     expect(page.locator("h1")).to_contain_text("公开工作总览")
     units = live_server.query(
         "SELECT code FROM organisations WHERE path LIKE "
