@@ -3,7 +3,7 @@ stored schedule of expected disclosures (compliance at a glance); refused attemp
 notice early; the reason codes of amendments and revocations.
 
 Revision ID: 232f9e549643
-Revises: 4b71ac7efc95
+Revises: 8793a786548c
 Create Date: 2026-12-06 20:15:09.063080
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import core.db
 
 revision = "232f9e549643"
-down_revision = "4b71ac7efc95"
+down_revision = "8793a786548c"
 branch_labels = None
 depends_on = None
 
