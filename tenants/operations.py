@@ -27,6 +27,7 @@ from tenants.models import (
     LeadingGroupVersion,
     Membership,
     Organisation,
+    PasswordReset,
     User,
 )
 
@@ -562,3 +563,120 @@ def membership_history(org: Organisation, limit: int = 20) -> list:
             .limit(limit)
         )
     )
+
+
+# --- accounts: deactivation and password reset links -----------------------------------------
+
+PASSWORD_RESET_HOURS = 72
+"""How long a password reset link stays usable."""
+
+
+class LinkGone(UserError):
+    """Refused: the password link was used, withdrawn or has expired (HTTP 410)."""
+
+    status = 410
+
+
+class AccountStateUnchanged(UserError):
+    """Refused: the account is already active (or deactivated) (HTTP 409)."""
+
+    status = 409
+
+
+def set_user_active(user: User, active: bool, *, actor, reason: str = "") -> None:
+    """Deactivate an account (its sessions end at the next request, it can no longer sign in;
+    its roles and everything it did are kept) or activate it again. A platform admin cannot
+    deactivate their own account, nor the last active platform admin's."""
+    if user.active == active:
+        raise AccountStateUnchanged(
+            gettext("The account is active already.")
+            if active
+            else gettext("The account is deactivated already.")
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise UserError(
+            gettext("The account was not changed."),
+            problems=[gettext("Reason: at most 500 characters.")],
+        )
+    if not active:
+        if actor is not None and getattr(actor, "id", None) == user.id:
+            raise AccountStateUnchanged(gettext("You cannot deactivate your own account."))
+        if user.is_platform_admin:
+            others = db.session.scalar(
+                select(func.count(User.id)).where(
+                    User.is_platform_admin.is_(True), User.active.is_(True), User.id != user.id
+                )
+            )
+            if not others:
+                raise AccountStateUnchanged(
+                    gettext("This is the last active platform admin: it stays active.")
+                )
+    user.active = active
+    if not active:  # links to choose a new password made earlier no longer work
+        db.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+                   PasswordReset.revoked_at.is_(None))
+            .values(revoked_at=db.utcnow())
+        )  # fmt: skip
+    db.session.flush()
+    audit.log(
+        "user.activate" if active else "user.deactivate", "user", user.id, actor=actor,
+        changes={"active": [not active, active], "reason": [None, reason or None]},
+    )  # fmt: skip
+
+
+def create_password_reset(user: User, *, actor) -> tuple[PasswordReset, str]:
+    """A one-time link for ``user`` to choose a new password, and its token (shown once, kept
+    hashed). Older links of the user that were not used are withdrawn."""
+    if not user.active:
+        raise UserError(gettext("The account is deactivated: activate it first."))
+    now = db.utcnow()
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+               PasswordReset.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )  # fmt: skip
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_by_id=getattr(actor, "id", None),
+        expires_at=now + timedelta(hours=PASSWORD_RESET_HOURS),
+    )
+    db.session.add(reset)
+    db.session.flush()
+    audit.log("user.password_reset_link", "user", user.id, actor=actor,
+              changes={"expires_at": [None, reset.expires_at.isoformat()]})  # fmt: skip
+    return reset, token
+
+
+def password_reset_by_token(token: str | None) -> PasswordReset | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    )
+
+
+def use_password_reset(reset: PasswordReset, password: str, *, ip: str | None = None) -> User:
+    """Set the new password through a pending link (then used up)."""
+    if reset.status() != "pending":
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    user = db.session.get(User, reset.user_id)
+    if user is None or not user.active:
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            gettext("The password was not changed."),
+            problems=[gettext("Choose a password of at least %(count)s characters.",
+                              count=MIN_PASSWORD_LENGTH)],
+        )  # fmt: skip
+    user.password_hash = hash_password(password)
+    reset.used_at = db.utcnow()
+    db.session.flush()
+    audit.log("user.password_reset", "user", user.id, actor=user, ip=ip,
+              changes={"link": [None, reset.id]})  # fmt: skip
+    return user
