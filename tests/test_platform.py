@@ -310,6 +310,7 @@ def test_a_password_link_works_once_and_a_newer_one_withdraws_it(app, w):
     link = re.search(r'value="http://localhost(/auth/password/[^"]+)"', html(second)).group(1)
     assert link != first_link
     visitor = app.test_client()
+    visitor.get("/?lang=en")
     assert visitor.get(first_link).status_code == 410  # withdrawn by the newer link
     assert visitor.get(link).status_code == 200
     short = post(visitor, link, {"password": "short12", "repeat": "short12"})

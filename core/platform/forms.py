@@ -89,8 +89,8 @@ class AuditSearchForm(SearchForm):
     )
     object_type = StringField(_("Kind of object"), validators=[Optional(), Length(max=60)])
     object_id = StringField(_("Object number"), validators=[Optional(), Length(max=60)])
-    since = DateField(_("From"), validators=[Optional()])
-    until = DateField(_("Until"), validators=[Optional()])
+    since = DateField(_("From the day"), validators=[Optional()])
+    until = DateField(_("Until the day"), validators=[Optional()])
 
     def validate_since(self, field):
         if field.data and not 2000 <= field.data.year <= 2100:
