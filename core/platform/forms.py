@@ -58,7 +58,7 @@ class GrantForm(FlaskForm):
     org_code = StringField(
         _("Organisation code"),
         validators=[DataRequired(), Length(max=63)],
-        description=_("As in its address: /o/<code>/ (e.g. hongjiang-agri)."),
+        description=_("The code in its address, e.g. hongjiang-agri in /o/hongjiang-agri/."),
     )
     role = SelectField(_("Role"), choices=role_choices, default="member")
 
