@@ -356,15 +356,18 @@ def end_sessions(user: User, *, reason: str, actor=None) -> None:
               changes={"reason": [None, reason]})  # fmt: skip
 
 
-def set_active(user: User, active: bool, *, actor=None) -> bool:
+def set_active(user: User, active: bool, *, actor=None, reason: str = "") -> bool:
     """Deactivate (or reactivate) an account: a deactivated user cannot sign in, their
     sessions end and their API tokens stop working. True when anything changed."""
     if user.active == active:
         return False
     user.active = active
     db.session.flush()
+    changes: dict[str, Any] = {"active": [not active, active]}
+    if reason:
+        changes["reason"] = [None, reason]
     audit.log("user.deactivate" if not active else "user.activate", "user", user.id,
-              actor=actor, changes={"active": [not active, active]})  # fmt: skip
+              actor=actor, changes=changes)  # fmt: skip
     if not active:
         end_sessions(user, reason="deactivated", actor=actor)
     return True
@@ -660,18 +663,18 @@ def set_user_active(user: User, active: bool, *, actor, reason: str = "") -> Non
                 raise AccountStateUnchanged(
                     gettext("This is the last active platform admin: it stays active.")
                 )
-    user.active = active
     if not active:  # links to choose a new password made earlier no longer work
-        db.session.execute(
-            update(PasswordReset)
-            .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
-                   PasswordReset.revoked_at.is_(None))
-            .values(revoked_at=db.utcnow())
-        )  # fmt: skip
-    db.session.flush()
-    audit.log(
-        "user.activate" if active else "user.deactivate", "user", user.id, actor=actor,
-        changes={"active": [not active, active], "reason": [None, reason or None]},
+        withdraw_password_links(user)
+    set_active(user, active, actor=actor, reason=reason)
+
+
+def withdraw_password_links(user: User, now=None) -> None:
+    """Withdraw the user's password links that were not used yet."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+               PasswordReset.revoked_at.is_(None))
+        .values(revoked_at=now or db.utcnow())
     )  # fmt: skip
 
 
@@ -681,12 +684,7 @@ def create_password_reset(user: User, *, actor) -> tuple[PasswordReset, str]:
     if not user.active:
         raise UserError(gettext("The account is deactivated: activate it first."))
     now = db.utcnow()
-    db.session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
-               PasswordReset.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )  # fmt: skip
+    withdraw_password_links(user, now)
     token = secrets.token_urlsafe(32)
     reset = PasswordReset(
         user_id=user.id,
@@ -722,9 +720,8 @@ def use_password_reset(reset: PasswordReset, password: str, *, ip: str | None = 
             problems=[gettext("Choose a password of at least %(count)s characters.",
                               count=MIN_PASSWORD_LENGTH)],
         )  # fmt: skip
-    user.password_hash = hash_password(password)
     reset.used_at = db.utcnow()
-    db.session.flush()
     audit.log("user.password_reset", "user", user.id, actor=user, ip=ip,
               changes={"link": [None, reset.id]})  # fmt: skip
+    set_password(user, password, actor=user)  # every other session of the user ends
     return user

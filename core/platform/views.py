@@ -29,7 +29,7 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import db, localtime, spreadsheets, web
+from core import db, localtime, spreadsheets, text, web
 from core.errors import UserError
 from core.i18n import _, locale
 from core.platform import forms, reading
@@ -203,7 +203,7 @@ def users_page():
 
 
 def user_or_404(user_id: int) -> User:
-    found = db.session.get(User, user_id) if 0 < user_id <= web.INT_MAX else None
+    found = db.session.get(User, user_id) if 0 < user_id <= text.DB_INT_MAX else None
     if found is None:
         abort(404)
     return found
