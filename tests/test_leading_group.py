@@ -346,3 +346,13 @@ def test_the_yaml_import_refuses_a_bad_group_with_its_line(app):
         run_import(app, bad)
     assert any("leading_group.office_email" in p for p in refused.value.problems)
     assert tenants.get_org("lgy-unit") is None
+
+
+def test_the_group_is_in_the_settings_of_the_side_navigation(app, w):
+    """The organisation's home leads to the group (settings), for those who may read it."""
+    admin = sign_in(app, "lg-admin")
+    home = html(admin.get("/admin/o/lg-unit/"))
+    settings = home[home.index('id="nav-settings"') :]
+    assert 'href="/admin/o/lg-unit/leading-group/"' in settings
+    page = html(admin.get(PAGE + "edit"))
+    assert 'href="/admin/o/lg-unit/leading-group/" aria-current="page"' in page

@@ -16,11 +16,12 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import web
+from core import text, web
 from core.errors import UserError
-from core.i18n import locale
+from core.i18n import _, locale
 from core.leading_group.forms import MORE_ROWS, ROLE_LABELS, SOURCE_LABELS, LeadingGroupForm
 from core.themes import render
+from core.web import navigation
 from tenants import leading_group as lg
 from tenants import operations
 
@@ -28,6 +29,10 @@ bp = web.org_blueprint(
     "leading_group_admin", __name__, console=True, prefix="/leading-group",
     access="leading_group.view",
 )  # fmt: skip
+
+navigation.entry("settings", "leading_group", _("Disclosure leading group"), "leading_group_admin.index",
+                 action="leading_group.view", order=15,
+                 match=("leading_group_admin.edit", "leading_group_admin.version"))  # fmt: skip
 
 
 def common(**extra: Any) -> dict[str, Any]:
@@ -108,7 +113,7 @@ def edit():
 
 @bp.route("/versions/<int:number>")
 def version(number: int):
-    if not 0 < number <= web.INT_MAX:
+    if not 0 < number <= text.DB_INT_MAX:
         abort(404)
     found = operations.leading_group_version(g.org, number)
     if found is None:
