@@ -30,9 +30,11 @@ bp = web.org_blueprint(
     access="leading_group.view",
 )  # fmt: skip
 
-navigation.entry("settings", "leading_group", _("Disclosure leading group"), "leading_group_admin.index",
-                 action="leading_group.view", order=15,
-                 match=("leading_group_admin.edit", "leading_group_admin.version"))  # fmt: skip
+navigation.entry(
+    "settings", "leading_group", _("Disclosure leading group"), "leading_group_admin.index",
+    action="leading_group.view", order=15,
+    match=("leading_group_admin.edit", "leading_group_admin.version"),
+)  # fmt: skip
 
 
 def common(**extra: Any) -> dict[str, Any]:
