@@ -61,7 +61,7 @@ def unit_versions(org) -> int:
 def test_a_county_cannot_start_a_catalogue_of_its_own_but_its_units_can(world):
     publish_template(world)
     before = unit_versions(world["county"])
-    with pytest.raises(cat.CountyCatalogue, match="no catalogue of its own"):
+    with pytest.raises(cat.CountyCatalogue, match="不设本级目录"):  # the message, in Chinese
         cat.start_draft(world["county"], "unit", actor=world["admin"])
     db.session.rollback()
     assert unit_versions(world["county"]) == before  # only the template's version
