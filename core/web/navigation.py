@@ -41,7 +41,7 @@ from core.i18n import _
 
 GROUPS: dict[str, Any] = {
     "disclosure": _("Disclosure"),
-    "participation": _("Participation"),
+    "participation": _("Requests, feedback and evaluation"),
     "supervision": _("Supervision"),
     "sector": _("Sector affairs"),
     "settings": _("Settings"),

@@ -144,6 +144,7 @@ class Context:
     user: Any
     locale: str
     roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)  # what providers share (computed once)
 
     @cached_property
     def orgs(self) -> dict[int, Organisation]:
@@ -191,6 +192,21 @@ class Context:
         if not paths:
             return false()
         return or_(*[column.startswith(p, autoescape=True) for p in paths])
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value the providers share, computed once (``ctx.remember("soon", ...)``)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    def nearest_above(self, org, roles):
+        """The nearest organisation strictly above ``org`` where the person holds one of
+        ``roles`` (whose console page to link for a superior's action), or None."""
+        roles = frozenset(roles)
+        for org_id in reversed(org.ancestor_ids):
+            if self.roles.get(org_id, frozenset()) & roles and org_id in self.orgs:
+                return self.orgs[org_id]
+        return None
 
     def may(self, action: str, obj) -> bool:
         """The one access decision for this person (plugins may veto; no query)."""
