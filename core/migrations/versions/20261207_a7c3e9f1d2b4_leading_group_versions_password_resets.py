@@ -1,7 +1,7 @@
 """leading group versions, password reset links, audit search indexes
 
 Revision ID: a7c3e9f1d2b4
-Revises: d0e1f2a3b4c5
+Revises: a1c2e3f4b5d6
 Create Date: 2026-12-07 10:00:00
 
 * ``leading_group_versions``: every version of an organisation's disclosure leading group
@@ -23,7 +23,7 @@ from alembic import op
 import core.db
 
 revision = "a7c3e9f1d2b4"
-down_revision = "d0e1f2a3b4c5"
+down_revision = "a1c2e3f4b5d6"
 branch_labels = None
 depends_on = None
 
