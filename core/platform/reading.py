@@ -230,7 +230,8 @@ def failed_job(job, queue: str) -> FailedJob:
     if outbox_id is None and job.id.startswith("outbox-") and job.id[7:].isdigit():
         outbox_id = int(job.id[7:])
     try:
-        trace = job.exc_info or ""
+        result = job.latest_result()
+        trace = (result.exc_string if result is not None else "") or ""
     except Exception:  # a result RQ cannot read back
         trace = ""
     lines = [line for line in trace.strip().splitlines() if line.strip()]
