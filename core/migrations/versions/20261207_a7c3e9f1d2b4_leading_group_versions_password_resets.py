@@ -1,7 +1,7 @@
 """leading group versions, password reset links, audit search indexes
 
 Revision ID: a7c3e9f1d2b4
-Revises: 4b71ac7efc95
+Revises: 8793a786548c
 Create Date: 2026-12-07 10:00:00
 
 * ``leading_group_versions``: every version of an organisation's disclosure leading group
@@ -23,7 +23,7 @@ from alembic import op
 import core.db
 
 revision = "a7c3e9f1d2b4"
-down_revision = "4b71ac7efc95"
+down_revision = "8793a786548c"
 branch_labels = None
 depends_on = None
 
