@@ -149,7 +149,7 @@ class User(UserMixin, db.Base):
         return f"<User {self.username}>"
 
 
-class Membership(db.Base):
+class Membership(db.CountyKey, db.Base):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "org_id", "role"),
@@ -167,10 +167,10 @@ class Membership(db.Base):
     granted_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class LeadingGroupVersion(db.Base):
+class LeadingGroupVersion(db.CountyKey, db.Base):
     """One version of an organisation's disclosure leading group (ORG-2): what it was from
     ``created_at`` on, who made the change and how (``source``: ``console``, ``import`` of a
     YAML file, ``demo``, or ``migration`` for the group an organisation had before versions
@@ -194,7 +194,7 @@ class LeadingGroupVersion(db.Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class Invitation(db.Base):
+class Invitation(db.CountyKey, db.Base):
     """An admin's invitation to take a role in an organisation, redeemed once through a link.
 
     The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
@@ -223,7 +223,7 @@ class Invitation(db.Base):
     redeemed_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
     def status(self, now: datetime | None = None) -> str:
         """``pending``, ``redeemed``, ``revoked`` or ``expired``."""

@@ -617,7 +617,7 @@ def publish(item: Item, *, actor=SYSTEM) -> Item:
 
 def publish_due_item(item_id: int) -> bool:
     """Job: publish one scheduled item whose time has come (no-op otherwise)."""
-    item = db.session.get(Item, item_id)
+    item = db.session.get(Item, item_id, with_for_update={"of": Item})  # the sweep may be at it too
     if item is None or item.state != "scheduled" or item.planned_at > db.utcnow():
         return False
     publish(item)
@@ -971,8 +971,10 @@ def objections_to_handle(org_ids) -> list[tuple[Objection, Item]]:
 
 def publish_due() -> int:
     """Publish every scheduled item whose planned time has come."""
-    due = db.session.scalars(
-        select(Item).where(Item.state == "scheduled", Item.planned_at <= db.utcnow())
+    due = db.session.scalars(  # items a job is publishing just now are left to it
+        select(Item)
+        .where(Item.state == "scheduled", Item.planned_at <= db.utcnow())
+        .with_for_update(skip_locked=True, of=Item)
     )
     count = 0
     for item in due:

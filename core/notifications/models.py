@@ -57,8 +57,9 @@ class NotificationDigest(db.Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Notification(db.Base):
+class Notification(db.CountyKey, db.Base):
     __tablename__ = "notifications"
+    __county_optional__ = True
     __table_args__ = (
         CheckConstraint(_in("email", EMAIL_STATES), name="email"),
         UniqueConstraint("user_id", "dedup_key"),

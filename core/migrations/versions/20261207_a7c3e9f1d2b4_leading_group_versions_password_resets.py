@@ -1,7 +1,7 @@
 """leading group versions, password reset links, audit search indexes
 
 Revision ID: a7c3e9f1d2b4
-Revises: 8793a786548c
+Revises: f2a3b4c5d6e7
 Create Date: 2026-12-07 10:00:00
 
 * ``leading_group_versions``: every version of an organisation's disclosure leading group
@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
+from core.migrations.county_key import add_county_key, drop_county_key
 
 revision = "a7c3e9f1d2b4"
-down_revision = "8793a786548c"
+down_revision = "f2a3b4c5d6e7"
 branch_labels = None
 depends_on = None
 
@@ -64,6 +65,9 @@ def canonical(group) -> dict:
         elif value:
             out[key] = str(value).strip()
     return out
+
+
+COUNTY_KEYED = [("leading_group_versions", "org_id", "organisations", False)]
 
 
 def upgrade() -> None:
@@ -160,9 +164,11 @@ def upgrade() -> None:
                          "source": "migration", "note": "", "created_at": now})  # fmt: skip
     if rows:
         bind.execute(versions.insert(), rows)
+    add_county_key(COUNTY_KEYED)  # filled from the organisations (core.db.CountyKey from now on)
 
 
 def downgrade() -> None:
+    drop_county_key(COUNTY_KEYED)
     op.drop_index("ix_audit_entries_action", table_name="audit_entries")
     op.drop_index("ix_audit_entries_actor_id", table_name="audit_entries")
     op.drop_index(op.f("ix_password_resets_user_id"), table_name="password_resets")
