@@ -18,7 +18,14 @@ from core import db
 class AuditEntry(db.CountyKey, db.Base):
     __tablename__ = "audit_entries"
     __county_optional__ = True
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id"),
+        # the platform console's audit search: by actor, by action (prefix: "item.")
+        Index("ix_audit_entries_actor_id", "actor_id"),
+        Index(
+            "ix_audit_entries_action", "action", postgresql_ops={"action": "varchar_pattern_ops"}
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=db.utcnow, index=True)

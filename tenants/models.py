@@ -84,7 +84,8 @@ class Organisation(db.Base):
     officers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # {"hotline", "suggestion_box", "reception_day", "email", "address"}
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # {"leader", "deputies": [], "members": [], "office_director", "liaison", "office"}
+    # the disclosure leading group in force (tenants.leading_group: its shape); every change is
+    # a LeadingGroupVersion
     leading_group: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     default_locale: Mapped[str] = mapped_column(String(20), default="zh_Hans_CN")
     locales: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -169,6 +170,30 @@ class Membership(db.CountyKey, db.Base):
     organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
+class LeadingGroupVersion(db.CountyKey, db.Base):
+    """One version of an organisation's disclosure leading group (ORG-2): what it was from
+    ``created_at`` on, who made the change and how (``source``: ``console``, ``import`` of a
+    YAML file, ``demo``, or ``migration`` for the group an organisation had before versions
+    were kept). The organisation's ``leading_group`` is its latest version's ``content``."""
+
+    __tablename__ = "leading_group_versions"
+    __table_args__ = (
+        UniqueConstraint("org_id", "number"),
+        CheckConstraint("source IN ('console', 'import', 'demo', 'migration')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(20), default="console")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class Invitation(db.CountyKey, db.Base):
     """An admin's invitation to take a role in an organisation, redeemed once through a link.
 
@@ -204,6 +229,36 @@ class Invitation(db.CountyKey, db.Base):
         """``pending``, ``redeemed``, ``revoked`` or ``expired``."""
         if self.redeemed_at is not None:
             return "redeemed"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or db.utcnow()):
+            return "expired"
+        return "pending"
+
+
+class PasswordReset(db.Base):
+    """A one-time link a platform admin made to let a user choose a new password.
+
+    The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
+    cannot be turned back into working links. Usable once (``used_at``) until ``expires_at``;
+    a newer link for the same user withdraws the older ones (``revoked_at``).
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    def status(self, now: datetime | None = None) -> str:
+        """``pending``, ``used``, ``revoked`` or ``expired``."""
+        if self.used_at is not None:
+            return "used"
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at <= (now or db.utcnow()):

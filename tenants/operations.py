@@ -13,12 +13,23 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from sqlalchemy import String, func, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, db
 from core.errors import UserError
-from tenants.models import CODE_PATTERN, ROLES, Invitation, Membership, Organisation, User
+from tenants import leading_group as lg
+from tenants.models import (
+    CODE_PATTERN,
+    ROLES,
+    Invitation,
+    LeadingGroupVersion,
+    Membership,
+    Organisation,
+    PasswordReset,
+    User,
+)
 
 ORG_FIELDS = (
     "type_code",
@@ -59,8 +70,15 @@ def get_org(code: str) -> Organisation | None:
 
 
 def create_organisation(
-    code: str, *, parent: Organisation | None = None, actor=None, **fields: Any
+    code: str,
+    *,
+    parent: Organisation | None = None,
+    actor=None,
+    source: str = "import",
+    **fields: Any,
 ) -> Organisation:
+    """A new organisation under ``parent`` (a hosted county without one). A leading group
+    given with it is its first version (``source``: how it came)."""
     if not re.match(CODE_PATTERN, code or ""):
         raise UserError(f"Invalid organisation code {code!r}: use a-z, 0-9 and '-'.")
     if get_org(code) is not None:
@@ -68,6 +86,7 @@ def create_organisation(
     unknown = set(fields) - set(ORG_FIELDS)
     if unknown:
         raise UserError(f"Unknown organisation fields: {', '.join(sorted(unknown))}")
+    group = fields.pop("leading_group", None)
     org = Organisation(code=code, **fields)
     org.parent_id = parent.id if parent else None
     org.depth = parent.depth + 1 if parent else 0
@@ -80,14 +99,25 @@ def create_organisation(
         "organisation.create", "organisation", org.id, org_id=org.id, actor=actor,
         changes=audit.diff({}, _snapshot(org)),
     )  # fmt: skip
+    if group:
+        set_leading_group(org, group, actor=actor, source=source)
     return org
 
 
-def update_organisation(org: Organisation, changes: dict[str, Any], *, actor=None) -> bool:
-    """Apply ``changes`` (a subset of ORG_FIELDS); True when anything changed."""
+def update_organisation(
+    org: Organisation, changes: dict[str, Any], *, actor=None, source: str = "import"
+) -> bool:
+    """Apply ``changes`` (a subset of ORG_FIELDS); True when anything changed. A changed
+    leading group becomes a new version of it (``source``: how it came)."""
     unknown = set(changes) - set(ORG_FIELDS)
     if unknown:
         raise UserError(f"Unknown organisation fields: {', '.join(sorted(unknown))}")
+    changes = dict(changes)
+    group_changed = False
+    if "leading_group" in changes:
+        group_changed = bool(
+            set_leading_group(org, changes.pop("leading_group"), actor=actor, source=source)
+        )
     before = _snapshot(org)
     for key, value in changes.items():
         if getattr(org, key) != value:
@@ -95,11 +125,110 @@ def update_organisation(org: Organisation, changes: dict[str, Any], *, actor=Non
     after = _snapshot(org)
     delta = audit.diff(before, after)
     if not delta:
-        return False
+        return group_changed
     db.session.flush()
     audit.log("organisation.update", "organisation", org.id, org_id=org.id, actor=actor,
               changes=delta)  # fmt: skip
     return True
+
+
+# --- the disclosure leading group (ORG-2) ----------------------------------------------------
+
+LEADING_GROUP_SOURCES = ("console", "import", "demo", "migration")
+
+
+class LeadingGroupChanged(UserError):
+    """Refused: the group was changed by someone else since the form was opened (HTTP 409)."""
+
+    status = 409
+
+
+def leading_group_versions(org: Organisation) -> list[LeadingGroupVersion]:
+    """Every version of ``org``'s leading group, the latest first."""
+    return list(
+        db.session.scalars(
+            select(LeadingGroupVersion)
+            .where(LeadingGroupVersion.org_id == org.id)
+            .order_by(LeadingGroupVersion.number.desc())
+        )
+    )
+
+
+def leading_group_version(org: Organisation, number: int) -> LeadingGroupVersion | None:
+    return db.session.scalar(
+        select(LeadingGroupVersion).where(
+            LeadingGroupVersion.org_id == org.id, LeadingGroupVersion.number == number
+        )
+    )
+
+
+def latest_leading_group_number(org: Organisation) -> int:
+    """The number of the version in force (0 while the group was never set)."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(LeadingGroupVersion.number), 0)).where(
+            LeadingGroupVersion.org_id == org.id
+        )
+    )
+
+
+def set_leading_group(
+    org: Organisation,
+    group: Any,
+    *,
+    actor=None,
+    source: str = "console",
+    note: str = "",
+    based_on: int | None = None,
+) -> LeadingGroupVersion | None:
+    """Make ``group`` (any shape :func:`tenants.leading_group.clean` reads) ``org``'s leading
+    group: a new version, kept with who made it, when and how; the organisation's
+    ``leading_group`` is its content. None when nothing changed.
+
+    ``based_on``: the version the editor saw; when another one was saved since, the change is
+    refused (:class:`LeadingGroupChanged`) so that nobody overwrites a change unseen.
+    """
+    if source not in LEADING_GROUP_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    content, problems = lg.clean(group)
+    if problems:
+        raise UserError(
+            gettext("The leading group was not saved."),
+            problems=[f"{field}: {message}" for field, message in problems],
+        )
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise UserError(gettext("The leading group was not saved."),
+                        problems=[gettext("note: at most 500 characters.")])  # fmt: skip
+    # one writer at a time per organisation (PostgreSQL; SQLite has one writer anyway)
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == org.id).with_for_update()
+    ).all()
+    latest = latest_leading_group_number(org)
+    if based_on is not None and based_on != latest:
+        raise LeadingGroupChanged(
+            gettext("Someone saved another version of the leading group (version %(number)s) since "
+              "you opened the form. Look at it, then make your change again.", number=latest)
+        )  # fmt: skip
+    before = org.leading_group or {}
+    if content == before and (latest or not content):
+        return None
+    version = LeadingGroupVersion(
+        org_id=org.id,
+        number=latest + 1,
+        content=content,
+        source=source,
+        note=note,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(version)
+    org.leading_group = content
+    db.session.flush()
+    audit.log("organisation.leading_group", "organisation", org.id, org_id=org.id, actor=actor,
+              changes={**{k: [before.get(k), content.get(k)]
+                          for k in lg.changed_fields(before, content)},
+                       "version": [latest or None, version.number],
+                       "source": [None, source]})  # fmt: skip
+    return version
 
 
 def move_organisation(org: Organisation, new_parent: Organisation, *, actor=None) -> bool:
@@ -227,15 +356,18 @@ def end_sessions(user: User, *, reason: str, actor=None) -> None:
               changes={"reason": [None, reason]})  # fmt: skip
 
 
-def set_active(user: User, active: bool, *, actor=None) -> bool:
+def set_active(user: User, active: bool, *, actor=None, reason: str = "") -> bool:
     """Deactivate (or reactivate) an account: a deactivated user cannot sign in, their
     sessions end and their API tokens stop working. True when anything changed."""
     if user.active == active:
         return False
     user.active = active
     db.session.flush()
+    changes: dict[str, Any] = {"active": [not active, active]}
+    if reason:
+        changes["reason"] = [None, reason]
     audit.log("user.deactivate" if not active else "user.activate", "user", user.id,
-              actor=actor, changes={"active": [not active, active]})  # fmt: skip
+              actor=actor, changes=changes)  # fmt: skip
     if not active:
         end_sessions(user, reason="deactivated", actor=actor)
     return True
@@ -482,3 +614,114 @@ def membership_history(org: Organisation, limit: int = 20) -> list:
             .limit(limit)
         )
     )
+
+
+# --- accounts: deactivation and password reset links -----------------------------------------
+
+PASSWORD_RESET_HOURS = 72
+"""How long a password reset link stays usable."""
+
+
+class LinkGone(UserError):
+    """Refused: the password link was used, withdrawn or has expired (HTTP 410)."""
+
+    status = 410
+
+
+class AccountStateUnchanged(UserError):
+    """Refused: the account is already active (or deactivated) (HTTP 409)."""
+
+    status = 409
+
+
+def set_user_active(user: User, active: bool, *, actor, reason: str = "") -> None:
+    """Deactivate an account (its sessions end at the next request, it can no longer sign in;
+    its roles and everything it did are kept) or activate it again. A platform admin cannot
+    deactivate their own account, nor the last active platform admin's."""
+    if user.active == active:
+        raise AccountStateUnchanged(
+            gettext("The account is active already.")
+            if active
+            else gettext("The account is deactivated already.")
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise UserError(
+            gettext("The account was not changed."),
+            problems=[gettext("Reason: at most 500 characters.")],
+        )
+    if not active:
+        if actor is not None and getattr(actor, "id", None) == user.id:
+            raise AccountStateUnchanged(gettext("You cannot deactivate your own account."))
+        if user.is_platform_admin:
+            others = db.session.scalar(
+                select(func.count(User.id)).where(
+                    User.is_platform_admin.is_(True), User.active.is_(True), User.id != user.id
+                )
+            )
+            if not others:
+                raise AccountStateUnchanged(
+                    gettext("This is the last active platform admin: it stays active.")
+                )
+    if not active:  # links to choose a new password made earlier no longer work
+        withdraw_password_links(user)
+    set_active(user, active, actor=actor, reason=reason)
+
+
+def withdraw_password_links(user: User, now=None) -> None:
+    """Withdraw the user's password links that were not used yet."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+               PasswordReset.revoked_at.is_(None))
+        .values(revoked_at=now or db.utcnow())
+    )  # fmt: skip
+
+
+def create_password_reset(user: User, *, actor) -> tuple[PasswordReset, str]:
+    """A one-time link for ``user`` to choose a new password, and its token (shown once, kept
+    hashed). Older links of the user that were not used are withdrawn."""
+    if not user.active:
+        raise UserError(gettext("The account is deactivated: activate it first."))
+    now = db.utcnow()
+    withdraw_password_links(user, now)
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_by_id=getattr(actor, "id", None),
+        expires_at=now + timedelta(hours=PASSWORD_RESET_HOURS),
+    )
+    db.session.add(reset)
+    db.session.flush()
+    audit.log("user.password_reset_link", "user", user.id, actor=actor,
+              changes={"expires_at": [None, reset.expires_at.isoformat()]})  # fmt: skip
+    return reset, token
+
+
+def password_reset_by_token(token: str | None) -> PasswordReset | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    )
+
+
+def use_password_reset(reset: PasswordReset, password: str, *, ip: str | None = None) -> User:
+    """Set the new password through a pending link (then used up)."""
+    if reset.status() != "pending":
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    user = db.session.get(User, reset.user_id)
+    if user is None or not user.active:
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            gettext("The password was not changed."),
+            problems=[gettext("Choose a password of at least %(count)s characters.",
+                              count=MIN_PASSWORD_LENGTH)],
+        )  # fmt: skip
+    reset.used_at = db.utcnow()
+    audit.log("user.password_reset", "user", user.id, actor=user, ip=ip,
+              changes={"link": [None, reset.id]})  # fmt: skip
+    set_password(user, password, actor=user)  # every other session of the user ends
+    return user

@@ -36,13 +36,11 @@ from sqlalchemy import select
 from core import db
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from tenants import codelists, hierarchy, operations
+from tenants import codelists, hierarchy, leading_group, operations
 from tenants.models import CODE_PATTERN, Organisation
 
 CONTACT_KEYS = ("hotline", "suggestion_box", "reception_day", "email", "address")
 OFFICER_KEYS = ("secretary", "deputy", "contact")
-LEADING_GROUP_SCALARS = ("leader", "office_director", "liaison", "office")
-LEADING_GROUP_LISTS = ("deputies", "members")
 NAME_FORMS = ("full", "short")
 HOST_PATTERN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
@@ -375,30 +373,17 @@ class _Validator:
         return out
 
     def leading_group(self, m) -> dict[str, Any]:
+        """The leading group in its canonical shape (:mod:`tenants.leading_group`): people as
+        ``{name, post}`` or, as older files have them, one text ``"name（post）"``."""
         group = m.get("leading_group")
         if not isinstance(group, dict):
             self.problem(m, "leading_group", "leading_group", "must be a mapping")
             return {}
-        out: dict[str, Any] = {}
-        for key in group:
-            if key in LEADING_GROUP_SCALARS:
-                value = self.text(group, key)
-                if value is not None:
-                    out[key] = value
-            elif key in LEADING_GROUP_LISTS:
-                items = group.get(key) or []
-                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                    self.problem(group, key, f"leading_group.{key}", "must be a list of texts")
-                    continue
-                out[key] = [i.strip() for i in items]
-            else:
-                allowed = LEADING_GROUP_SCALARS + LEADING_GROUP_LISTS
-                self.problem(
-                    group,
-                    key,
-                    f"leading_group.{key}",
-                    f"unknown field (allowed: {', '.join(allowed)})",
-                )
+        out, problems = leading_group.clean(group)
+        for field_name, message in problems:
+            key = field_name.split(".", 1)[0].split("[", 1)[0]
+            self.problem(group, key if key in group else None,
+                         f"leading_group.{field_name}", message)  # fmt: skip
         return out
 
     def plugins(self, m) -> dict[str, list[str]]:
@@ -647,8 +632,11 @@ def _keep_positions(nodes: list[_Node]) -> None:
                 n.values.pop("position", None)
 
 
-def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> ImportReport:
-    """Write validated nodes (parents first); the caller commits."""
+def apply(
+    nodes: list[_Node], *, actor=None, today: date | None = None, source: str = "import"
+) -> ImportReport:
+    """Write validated nodes (parents first); the caller commits. A changed leading group
+    becomes a new version of it, marked with ``source`` (``import``; the demo's ``demo``)."""
     report = ImportReport()
     _keep_positions(nodes)
     for node in _parents_first(nodes):
@@ -657,7 +645,9 @@ def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> Impor
         values = {k: v for k, v in node.values.items() if v is not None or k in NULLABLE_FIELDS}
         if org is None:
             try:
-                operations.create_organisation(node.code, parent=parent, actor=actor, **values)
+                operations.create_organisation(
+                    node.code, parent=parent, actor=actor, source=source, **values
+                )
             except UserError as exc:
                 raise ImportRejected(
                     "The file was rejected; nothing was imported.",
@@ -675,7 +665,7 @@ def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> Impor
                 ) from None
             report.moved.append(node.code)
             org = operations.get_org(node.code)
-        if operations.update_organisation(org, values, actor=actor):
+        if operations.update_organisation(org, values, actor=actor, source=source):
             report.updated.append(node.code)
         elif node.code not in report.moved:
             report.unchanged.append(node.code)
@@ -684,7 +674,13 @@ def apply(nodes: list[_Node], *, actor=None, today: date | None = None) -> Impor
 
 
 def import_yaml(
-    text: str, *, sectors: set[str], themes: set[str], actor=None, today=None
+    text: str,
+    *,
+    sectors: set[str],
+    themes: set[str],
+    actor=None,
+    today=None,
+    source: str = "import",
 ) -> ImportReport:
     """Validate the whole file, then write it; nothing is written when any problem is found.
 
@@ -695,7 +691,7 @@ def import_yaml(
     back afterwards would have written on SQLite.)
     """
     nodes = parse(text, sectors=sectors, themes=themes)
-    return apply(nodes, actor=actor, today=today)
+    return apply(nodes, actor=actor, today=today, source=source)
 
 
 # --- advisory checks (ORG-3) -----------------------------------------------------------------

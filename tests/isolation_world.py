@@ -468,6 +468,7 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
         select(Membership).where(Membership.org_id.in_([unit_b.id, unit_c.id]))
     ).all()
     w.extra["memberships"] = [(m.organisation.code, m.id) for m in memberships]
+    w.extra["b_staff_id"] = b_staff.id
     invitations, tokens = [], []
     for unit, staff, marker in ((unit_b, b_staff, "zxbinvnt"), (unit_c, c_staff, "zxcinvnt")):
         pending, secret = tenants.create_invitation(unit, "admin", actor=staff, note=marker)
@@ -883,6 +884,7 @@ def bundles(w: World) -> list[dict[str, Any]]:
     for bundle in w.extra.get("objections", []):
         found.append(dict(bundle))
     found.append({"year": 2026})  # the working-day calendar: platform data, no tenant's
+    found.append({"user_id": w.extra["b_staff_id"]})  # the platform console's user pages
     for code, round_id in w.extra.get("evaluation_rounds", []):
         found.append({"org_code": code, "round_id": round_id})
     for bundle in w.extra.get("three_important", []):

@@ -13,11 +13,11 @@ from core.catalogue.models import Catalogue, CatalogueVersion, Category, Entry
 from core.cli import main
 from core.workflow.models import WorkflowStep
 from tenants import operations as tenants
-from tenants.models import Membership, Organisation, User
+from tenants.models import LeadingGroupVersion, Membership, Organisation, User
 
 COUNTIES = {"kashgar", "hongjiang", "xiaoyi", "chenggong", "hengdong"}
 TABLES = (Organisation, User, Membership, Catalogue, CatalogueVersion, Category, Entry,
-          WorkflowStep, AuditEntry)  # fmt: skip
+          WorkflowStep, AuditEntry, LeadingGroupVersion)  # fmt: skip
 
 
 USUAL_ENTRIES = {
@@ -66,6 +66,14 @@ def test_demo_load_twice_changes_nothing(app):
     first = row_counts()
     # plus the approved catalogues of the village affairs demo's two villages
     assert first["catalogue_versions"] == 5 + 23 + 2 + 2
+    # ORG-2: every organisation of the demo has its leading group (the villages' too), and one
+    # unit's has a history
+    orgs = db.session.scalars(select(Organisation)).all()
+    assert len(orgs) == 28 + 3
+    assert not [o.code for o in orgs if not (o.leading_group or {}).get("leader")]
+    history = tenants.leading_group_versions(org("kashgar-kg3"))
+    assert [(v.number, v.source) for v in history] == [(2, "console"), (1, "demo")]
+    assert history[0].content["liaison"] == {"name": "热依拉", "post": "保教主任"}
 
     result = runner.invoke(main, ["demo", "load"])
     assert result.exit_code == 0, result.output

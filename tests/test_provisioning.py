@@ -151,7 +151,7 @@ def test_a_nested_file_builds_the_tree(load):
     assert county.locales == ["zh_Hans_CN", "ug"] and county.timezone == "Asia/Urumqi"
     assert bureau.hierarchical_code == "0010203", "leading zeros of a code are kept"
     assert bureau.contacts["hotline"] == "0745-0000010"
-    assert bureau.leading_group["members"] == ["王五", "赵六"]
+    assert bureau.leading_group["members"] == [{"name": "王五"}, {"name": "赵六"}]
     assert zeta.names == {"zh_Hans_CN": {"full": "测试县第二中学党支部"}}
     assert zeta.sector == "school" and zeta.founded_on == date(2024, 6, 1)
     assert alpha.plugin_settings == {"enabled": ["three_important"]}

@@ -851,8 +851,10 @@ def test_a_provider_of_an_uninstalled_kind_is_unknown(w):
 
 
 def test_platform_admins_find_the_console_from_every_page(w, people, login):
+    """Every page's header leads to My work, which lists the platform console's pages."""
     link = 'href="/admin/platform/sso/"'
     login("county-admin", "county-admin-pw")
-    assert link not in w.client.get("/").get_data(as_text=True)
+    assert link not in w.client.get("/admin").get_data(as_text=True)
     login("root-admin", "platform-pw")
-    assert link in w.client.get("/").get_data(as_text=True)
+    assert 'href="/admin"' in w.client.get("/").get_data(as_text=True)
+    assert link in w.client.get("/admin").get_data(as_text=True)

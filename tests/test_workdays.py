@@ -424,7 +424,7 @@ def test_platform_admins_import_a_year_in_the_console(client, login, people, yea
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert ">2026</a>" in html and "chinese-calendar" in html
-    assert 'href="/admin/platform/calendar/"' in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/platform/calendar/"' in client.get("/admin").get_data(as_text=True)
     year = client.get("/admin/platform/calendar/2026").get_data(as_text=True)
     assert "2026-10-10" in year and "National Day" in year and "国庆节" in year
     assert client.get("/admin/platform/calendar/2031").status_code == 404
@@ -472,7 +472,7 @@ def test_others_may_not_use_the_calendar_console(client, login, people, year_202
     data = {"year": "2027", "text": FICTIONAL_2027, "csrf_token": token}
     assert client.post("/admin/platform/calendar/import", data=data).status_code == 403
     assert client.post("/admin/platform/calendar/seed", data=data).status_code == 403
-    assert 'href="/admin/platform/calendar/"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/platform/calendar/"' not in client.get("/admin").get_data(as_text=True)
     db.session.expire_all()
     assert workdays.get_year(2027) is None
 

@@ -159,6 +159,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Catalogue": obj(
         {
             "organisation": ORG_REF,
+            "kind": {"type": "string", "enum": ["unit", "template"]},
             "version": INTEGER,
             "effective_from": DATE_OR_NULL,
             "approved_at": DATETIME_OR_NULL,

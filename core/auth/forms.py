@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from core.i18n import _
 
@@ -16,3 +16,16 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class PasswordResetForm(FlaskForm):
+    """Choosing a new password through a link a platform admin made."""
+
+    password = PasswordField(_("New password"), validators=[DataRequired(), Length(max=200)])
+    repeat = PasswordField(
+        _("The new password again"), validators=[DataRequired(), Length(max=200)]
+    )
+
+    def validate_repeat(self, field):
+        if field.data != self.password.data:
+            raise ValidationError(_("The two passwords differ."))

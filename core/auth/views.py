@@ -24,14 +24,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import Blueprint, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from core import audit, db, ratelimit
 from core.audit import AuditEntry
-from core.auth.forms import LoginForm, LogoutForm
+from core.auth.forms import LoginForm, LogoutForm, PasswordResetForm
+from core.errors import UserError
 from core.themes import render
 from core.web import landing
 from tenants import operations
@@ -209,3 +210,40 @@ def portal_logout():
     if not target:
         return redirect(url_for("core.home"))
     return render("auth/portal_logout.html", target=target)
+
+
+# --- choosing a new password through a link ----------------------------------------------------
+
+RESET_LIMIT = "20 per hour"
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"], endpoint="password_reset")
+def password_reset(token: str):
+    """The link a platform admin made (``/admin/platform/users/<id>``): choose a new password.
+    A used, withdrawn or expired link is a 410 that says so; an unknown one a 404."""
+    reset = operations.password_reset_by_token(token)
+    if reset is None:
+        abort(404)
+    form = PasswordResetForm()
+    status, problems = 200, []
+    if reset.status() != "pending":
+        return render("auth/password_reset.html", form=None, gone=True), 410
+    if request.method == "POST":
+        try:
+            with ratelimit.limit(RESET_LIMIT, scope="password_reset"):
+                pass
+        except ratelimit.RateLimitExceeded:
+            abort(429)
+        status = 400
+        if form.validate_on_submit():
+            try:
+                user = operations.use_password_reset(reset, form.password.data,
+                                                     ip=request.remote_addr)  # fmt: skip
+            except UserError as exc:
+                status, problems = exc.status, exc.problems or [exc.message]
+            else:
+                flash(gettext("Your new password is set, %(name)s: sign in with it.",
+                              name=user.display_name or user.username), "success")  # fmt: skip
+                return redirect(url_for("auth.login"))
+    return render("auth/password_reset.html", form=form, gone=False, problems=problems,
+                  minimum=operations.MIN_PASSWORD_LENGTH), status  # fmt: skip

@@ -1,4 +1,5 @@
-"""JSON API of the catalogue: ``GET /api/v1/orgs/<code>/catalogue`` (the effective catalogue).
+"""JSON API of the catalogue: ``GET /api/v1/orgs/<code>/catalogue`` (the effective catalogue;
+for a county, which keeps none of its own, its template in force: ``"kind": "template"``).
 
 Anonymous callers get the public fields of each entry; callers signed in (or with a token)
 with a role in the organisation or a superior (``catalogue.view_internal``) also get
@@ -81,14 +82,18 @@ def approver_name(version: CatalogueVersion) -> str | None:
     tag="catalogue",
     description=_(
         "Categories and entries of the approved catalogue in force; internal fields for the "
-        "organisation's people and its superiors."
+        "organisation's people and its superiors. A county keeps no catalogue of its own: for "
+        "a county this is its catalogue template in force (kind template), from which its "
+        "units make their catalogues."
     ),
     params=(api.ORG_CODE, api.LANG),
     responses={200: "Catalogue"},
 )
 def catalogue():
     org = g.org
-    version = cat.effective_version(org)
+    # a county publishes through its template (the basic catalogue), like its public page
+    kind = "template" if cat.publishes_by_template(org) else "unit"
+    version = cat.effective_version(org, kind)
     if version is None:
         raise errors.not_found("This organisation has no effective catalogue.")
     loc = language()
@@ -97,6 +102,7 @@ def catalogue():
         channel_labels = cat.channel_labels(loc)
         body = {
             "organisation": {"code": org.code, "name": org.name(loc)},
+            "kind": kind,
             "version": version.number,
             "effective_from": version.effective_from.isoformat()
             if version.effective_from

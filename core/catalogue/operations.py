@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from core import audit, db, events, localtime
@@ -47,6 +48,7 @@ from core.catalogue.reading import versions as versions
 from core.catalogue.rules import ENTRY_FIELDS, clean_entry, plugin_sections, texts
 from core.catalogue.rules import incomplete_entries as incomplete_entries
 from core.catalogue.rules import missing_mandatory as missing_mandatory
+from core.catalogue.rules import publishes_by_template as publishes_by_template
 from core.errors import UserError
 from core.workflow import engine
 from tenants.models import Organisation
@@ -198,8 +200,22 @@ def _add_plugin_sections(draft: CatalogueVersion, org: Organisation) -> None:
     db.session.flush()
 
 
+class CountyCatalogue(UserError):
+    """Refused: a county keeps no catalogue of its own (HTTP 409)."""
+
+    status = 409
+
+
 def start_draft(org: Organisation, kind: str = "unit", *, actor=None) -> CatalogueVersion:
     """Open a new draft: a copy of the effective version, else derived from the template."""
+    if kind == "unit" and publishes_by_template(org):
+        raise CountyCatalogue(
+            gettext(
+                "A county keeps no catalogue of its own: it publishes through its catalogue "
+                "template, from which its units make their catalogues, and through its units' "
+                "catalogues, which it approves. Edit the template instead."
+            )
+        )
     if open_version(org, kind) is not None:
         raise UserError(
             "This catalogue already has a version in progress; finish or reopen it first."

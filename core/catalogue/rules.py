@@ -32,6 +32,15 @@ ENTRY_FIELDS = (
 )
 
 
+def publishes_by_template(org: Organisation) -> bool:
+    """A hosted county keeps no catalogue of its own (CAT-1, CAT-3): it publishes through its
+    catalogue template (基本目录), from which its units make theirs, and through its units'
+    catalogues, which it approves. Nobody above a county on the platform could approve a
+    catalogue of its own (CAT-3: approved by the superior), so the console offers none and the
+    public catalogue page of a county shows its template in force."""
+    return org.parent_id is None
+
+
 def texts(value: Any, name: str, problems: list[str], *, required: bool) -> dict[str, str]:
     if isinstance(value, str):
         value = {"zh_Hans_CN": value}

@@ -163,6 +163,8 @@ def base_context(kind: str) -> dict[str, Any]:
 
 def overview_page(kind: str, *, status: int = 200, **extra):
     org = g.org
+    if kind == "unit" and cat.publishes_by_template(org):
+        return county_page(status=status, **extra)
     effective = cat.effective_version(org, kind)
     open_version = cat.open_version(org, kind)
     versions = cat.versions(org, kind)
@@ -179,6 +181,24 @@ def overview_page(kind: str, *, status: int = 200, **extra):
     )
     context.update(extra)
     return render("admin/catalogue.html", **context), status
+
+
+def county_page(*, status: int = 200, **extra):
+    """A county's "catalogue": it publishes through its template and its units' catalogues,
+    which it approves (:func:`core.catalogue.rules.publishes_by_template`)."""
+    org = g.org
+    effective = cat.effective_version(org, "template")
+    waiting = [v for v in cat.inbox(current_user) if v.organisation.path.startswith(org.path)]
+    context = base_context("template")
+    context.update(
+        effective=effective,
+        open_version=cat.open_version(org, "template"),
+        waiting=waiting,
+        may_edit_template=may(EDIT_ACTION["template"]),
+        errors=[],
+    )
+    context.update(extra)
+    return render("admin/catalogue_county.html", **context), status
 
 
 def version_page(kind: str, version: CatalogueVersion, *, status: int = 200, **extra):
@@ -714,7 +734,9 @@ def entry_words(entry: Entry, org, channel_labels: dict[str, str]) -> dict[str, 
 def catalogue():
     org = g.org
     loc = i18n.locale()
-    version = cat.effective_version(org)
+    county = cat.publishes_by_template(org)
+    # a county publishes through its template (the basic catalogue) and its units' catalogues
+    version = cat.effective_version(org, "template" if county else "unit")
     nodes = cat.tree(version) if version else []
     channel_labels = cat.channel_labels(loc)
     words = {}
@@ -724,6 +746,7 @@ def catalogue():
         pending.extend(node.children)
         for e in node.entries:
             words[e.id] = entry_words(e, org, channel_labels)
+    org_types = codelists.labels(codelists.ORG_TYPE, loc)
     return render(
         "catalogue/public.html",
         org=org,
@@ -731,8 +754,10 @@ def catalogue():
         nodes=nodes,
         words=words,
         locale=loc,
+        county=county,
+        units=hierarchy.build_tree(hierarchy.subtree(org, include_self=False)) if county else [],
         ancestors=hierarchy.ancestors(org),
-        org_types=codelists.labels(codelists.ORG_TYPE, loc),
+        org_types=org_types,
     )
 
 

@@ -21,11 +21,12 @@ from flask_login import current_user
 
 from core import audit, db, ratelimit, web
 from core.errors import UserError
+from core.i18n import _
 from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
-from core.web import landing, safe_target
+from core.web import landing, navigation, safe_target
 from tenants.models import Organisation
 from tenants.signin import complete_sign_in
 
@@ -159,6 +160,7 @@ def callback(provider: str):
 # --- the platform console: /admin/platform/sso -----------------------------------------------
 
 admin_bp = web.platform_blueprint("sso_admin", __name__, prefix="/sso")
+navigation.platform("sso", _("Sign-in providers"), "sso_admin.index", order=30)
 
 
 def _form(row=None) -> forms.ProviderForm:

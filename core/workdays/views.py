@@ -16,11 +16,14 @@ from flask_login import current_user
 
 from core import text, web
 from core.errors import UserError
+from core.i18n import _
 from core.themes import render
+from core.web import navigation
 from core.workdays import forms, schedule, seed
 from core.workdays import operations as workdays
 
 admin_bp = web.platform_blueprint("workdays_admin", __name__, prefix="/calendar")
+navigation.platform("calendar", _("Working-day calendar"), "workdays_admin.index", order=35)
 
 MAX_CALCULATOR_DAYS = 366
 

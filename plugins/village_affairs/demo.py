@@ -44,6 +44,9 @@ VILLAGES = [
         "many_transactions": True,
         "committee": [("王德顺", [("王小军", "child"), ("李桂兰", "spouse")]), ("刘长青", [])],
         "supervisors": ["杨守信", "陈玉梅"],
+        "secretary": ("王德顺", "村党支部书记、村委会主任"),
+        "group": [("刘长青", "村党支部委员"), ("杨守信", "村务监督委员会主任")],
+        "liaison": ("李秀梅", "村文书"),
     },
     {
         "code": "hongjiang-qiancheng-village2",
@@ -52,6 +55,9 @@ VILLAGES = [
         "many_transactions": False,
         "committee": [("张光明", [("张光辉", "sibling")])],
         "supervisors": ["周正平", "吴秀英"],
+        "secretary": ("张光明", "村党支部书记"),
+        "group": [("吴秀英", "村党支部委员"), ("周正平", "村务监督委员会主任")],
+        "liaison": ("向小燕", "村文书"),
     },
 ]
 ITEMS = [
@@ -67,10 +73,35 @@ def _names(zh, en):
     }
 
 
+def _person(name, post):
+    return {"name": name, "post": post}
+
+
+def _village_group(spec) -> dict:
+    """The village's disclosure leading group (ORG-2): the branch secretary leads it."""
+    return {
+        "leader": _person(*spec["secretary"]),
+        "members": [_person(*p) for p in spec["group"]],
+        "office": "村党务村务公开工作小组",
+        "office_director": _person(spec["liaison"][0], spec["liaison"][1] + "，兼"),
+        "liaison": _person(*spec["liaison"]),
+    }
+
+
+TOWN_GROUP = {
+    "leader": _person("龙建华", "镇党委书记"),
+    "deputies": [_person("蒲志刚", "镇党委副书记、镇长")],
+    "members": [_person("杨丽萍", "镇党委组织委员"), _person("舒国平", "镇纪委书记")],
+    "office": "镇党政办公室",
+    "office_director": _person("杨丽萍", "镇党委组织委员，兼"),
+    "liaison": _person("田晓红", "镇党政办干部"),
+}
+
+
 def _org(code, parent, **fields):
     org = get_org(code)
     if org is None:
-        org = create_organisation(code, parent=parent, **fields)
+        org = create_organisation(code, parent=parent, source="demo", **fields)
         return org, True
     return org, False
 
@@ -140,7 +171,7 @@ def load() -> str:
         TOWN, county, type_code="party_committee", sector="agency",
         names=_names(("中共洪江市黔城镇委员会", "黔城镇党委"),
                      ("CPC Qiancheng Town Committee", "Qiancheng Town Committee")),
-        plugin_settings={"enabled": ["village_affairs"]},
+        plugin_settings={"enabled": ["village_affairs"]}, leading_group=TOWN_GROUP,
     )  # fmt: skip
     created += new
     town_accounts = _accounts(town)
@@ -150,6 +181,7 @@ def load() -> str:
             spec["code"], town, type_code="branch", sector="village",
             names=_names(spec["zh"], spec["en"]),
             plugin_settings={"village_affairs": {"many_transactions": spec["many_transactions"]}},
+            leading_group=_village_group(spec),
         )  # fmt: skip
         created += new
         accounts = _accounts(village)

@@ -140,7 +140,7 @@ class Unit:
             sector=org.sector,
             members=org.full_members or self.rng.randint(8, 30),
             secretary=content.clean_name(
-                officers.get("secretary") or (group.get("leader") or "").split("（")[0]
+                officers.get("secretary") or (group.get("leader") or {}).get("name", "")
             )
             or "支部书记",
             hotline=contacts.get("hotline") or (parent.contacts or {}).get("hotline") or "（略）",

@@ -14,6 +14,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from tenants.leading_group import person_text
+
 CN_NUMBERS = "零一二三四五六七八九十"
 QUARTERS_ZH = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 HALVES_ZH = {1: "上半年", 2: "下半年"}
@@ -479,11 +481,11 @@ def _duties(u, entry, period, decided, title):
     group = u.leading_group or {}
     rows = []
     if group.get("leader"):
-        rows.append(f"| {group['leader']} | 主持全面工作，党务公开第一责任人 |")
+        rows.append(f"| {person_text(group['leader'])} | 主持全面工作，党务公开第一责任人 |")
     for deputy in group.get("deputies") or []:
-        rows.append(f"| {deputy} | 协助书记工作，分管组织、宣传和纪检 |")
+        rows.append(f"| {person_text(deputy)} | 协助书记工作，分管组织、宣传和纪检 |")
     for member in (group.get("members") or [])[:6]:
-        rows.append(f"| {member} | 按分工负责相关业务和联系点工作 |")
+        rows.append(f"| {person_text(member)} | 按分工负责相关业务和联系点工作 |")
     if not rows:
         secretary, *others = [u.secretary, *u.people(2)]
         rows = [
