@@ -145,6 +145,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbvasup": NOBODY,  # a supervision committee member of iso-b
     "zxbvacom": NOBODY,  # a village committee member of iso-b
     "zxcvasup": NOBODY,  # a supervision committee member of iso-c
+    # the printed board's postings (the console's business: the unit and its superiors)
+    "zxbbrdnt": NOBODY,  # the note of iso-b's posting of its printed board
+    "zxcbrdnt": NOBODY,  # the note of iso-c's
 }
 
 
@@ -404,6 +407,7 @@ def build() -> World:
     people_and_access(w, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     feedback_entries(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    board_postings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
@@ -552,6 +556,30 @@ def feedback_entries(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     fb.answer(answered, actor=c_staff, text="答复")
     fb.publish(answered, actor=c_staff, public_question="问题 zxcfbpbq")
     w.extra["feedback"] = [(B, done.id), (B, waiting.id), (C, answered.id)]
+
+
+def board_postings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """iso-b and iso-c marked their printed boards as put up, each with a photo and a note."""
+    import io
+
+    from PIL import Image
+
+    from core import localtime
+    from core.noticeboard import operations as noticeboard
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    found = []
+    for unit, staff, marker in ((unit_b, b_staff, "zxbbrdnt"), (unit_c, c_staff, "zxcbrdnt")):
+        posting = noticeboard.record(
+            unit,
+            posted_on=localtime.today(unit),
+            photo=("board.png", picture.getvalue()),
+            note=f"张贴位置 {marker}",
+            actor=staff,
+        )
+        found.append({"org_code": unit.code, "posting_id": posting.id, "marker": marker})
+    w.extra["board_postings"] = found
 
 
 def three_important_meetings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
@@ -732,6 +760,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
     found.append({"year": 2026})  # the working-day calendar: platform data, no tenant's
     for code, round_id in w.extra.get("evaluation_rounds", []):
         found.append({"org_code": code, "round_id": round_id})
+    for bundle in w.extra.get("board_postings", []):
+        found.append(dict(bundle))
     for bundle in w.extra.get("three_important", []):
         found.append(dict(bundle))
     for bundle in w.extra.get("village_affairs", []):
@@ -756,7 +786,7 @@ SKIPPED = {
 OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
                "invitation_id", "round_id", "feedback_id", "request_id",
                "decision_id", "meeting_id", "matter_id", "list_id",
-               "delivery_id", "supervisor_id"}  # fmt: skip
+               "delivery_id", "supervisor_id", "posting_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -34,6 +34,7 @@ KERNEL = {
     "core.events",
     "core.hookspecs",
     "core.i18n",
+    "core.images",
     "core.jobs",
     "core.localtime",
     "core.outbound",
