@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import core.db
+
 revision = "e7b13a0d5c21"
 down_revision = "d0e1f2a3b4c5"
 branch_labels = None
@@ -22,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("posted_on", sa.Date(), nullable=False),
-        sa.Column("edition", sa.DateTime(), nullable=True),
+        sa.Column("edition", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("photo_key", sa.String(length=200), nullable=False),
         sa.Column("photo_type", sa.String(length=40), nullable=False),
@@ -32,7 +34,7 @@ def upgrade() -> None:
         sa.Column("photo_sha256", sa.String(length=64), nullable=False),
         sa.Column("photo_taken_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organisations.id"], name=op.f("fk_board_postings_org_id_organisations")
         ),
