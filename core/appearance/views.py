@@ -12,10 +12,14 @@ from flask_login import current_user
 from core import web
 from core.appearance import operations
 from core.appearance.forms import ThemeForm
-from core.i18n import locale
+from core.i18n import _, locale
 from core.themes import render
+from core.web import navigation
 
 bp = web.org_blueprint("appearance_admin", __name__, console=True, access="appearance.manage")
+
+navigation.entry("settings", "appearance", _("Appearance"), "appearance_admin.index",
+                 action="appearance.manage", order=40)  # fmt: skip
 
 
 def page(form: ThemeForm, *, status: int = 200, errors=()):

@@ -11,13 +11,17 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import localtime, web
-from core.i18n import locale
+from core.i18n import _, locale
 from core.noticeboard import operations
 from core.noticeboard.forms import PostingForm
 from core.portal import board
 from core.themes import render
+from core.web import navigation
 
 bp = web.org_blueprint("noticeboard_admin", __name__, console=True, access="noticeboard.view")
+
+navigation.entry("disclosure", "board", _("Printed notice board"), "noticeboard_admin.index",
+                 action="noticeboard.view", order=55)  # fmt: skip
 
 
 def page(form: PostingForm | None = None, *, status: int = 200, errors=()):

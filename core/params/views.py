@@ -17,12 +17,16 @@ from flask_login import current_user
 
 from core import web
 from core.errors import UserError
-from core.i18n import locale, yes_no
+from core.i18n import _, locale, yes_no
 from core.params import forms, registry
 from core.params import operations as params
 from core.themes import render
+from core.web import navigation
 
 bp = web.org_blueprint("params_admin", __name__, console=True, access="parameters.view")
+
+navigation.entry("settings", "parameters", _("Parameters"), "params_admin.parameters",
+                 action="parameters.view", order=20)  # fmt: skip
 
 
 def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[dict[str, Any]]:

@@ -55,6 +55,8 @@ PUBLIC_PAGES = {
 }
 # The console pages of a unit's administrator
 CONSOLE_PAGES = {
+    "my work": "/admin",
+    "organisation home": "/admin/o/it-unit/",
     "items": "/admin/o/it-unit/items",
     "new item form": "/admin/o/it-unit/items/new",
     "item in the console": "/admin/o/it-unit/items/{notice}",
