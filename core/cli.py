@@ -252,6 +252,7 @@ def demo_load():
     import core.feedback.demo
     import core.items.demo
     import core.noticeboard.demo
+    import core.reports.demo
     import core.workdays.demo
     import tenants.demo
 
@@ -269,6 +270,7 @@ def demo_load():
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
         ("notice boards", core.noticeboard.demo.load),
+        ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters

@@ -56,6 +56,8 @@ def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[
 def show_value(param: registry.Parameter, value: Any) -> str:
     if param.kind == "bool":
         return yes_no(value)
+    if param.kind == "choice":
+        return param.choice_label(value)
     if param.kind == "months":
         return ", ".join(str(m) for m in value)
     return str(value)

@@ -1,7 +1,7 @@
 """board_postings: the printed notice board marked as put up, with a dated photo (issue 13)
 
 Revision ID: e7b13a0d5c21
-Revises: a1c2e3f4b5d6
+Revises: 4b71ac7efc95
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "e7b13a0d5c21"
-down_revision = "a1c2e3f4b5d6"
+down_revision = "4b71ac7efc95"
 branch_labels = None
 depends_on = None
 
