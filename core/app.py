@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import pkgutil
@@ -42,6 +43,16 @@ PERMISSIONS_POLICY = (
     "display-capture=(), browsing-topics=(), fullscreen=(self)"
 )
 
+
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-Hans-CN"><head><meta charset="utf-8"><title>服务暂时不可用</title></head>
+<body><h1>服务暂时不可用</h1>
+<p>系统暂时无法连接数据库，本次操作未保存任何内容。请一分钟后再试。</p>
+<p lang="en">The service cannot reach its database just now. Nothing was saved. Please try again
+in a minute.</p>
+<p lang="ug" dir="rtl">سىستېما ھازىرچە ساندانغا ئۇلىنالمىدى، ھېچنېمە ساقلانمىدى. بىر مىنۇتتىن كېيىن
+قايتا سىناڭ.</p></body></html>"""
+"""What a visitor reads while the database is unreachable, should even the error page need it."""
 
 PAGE_MODULES = ("views", "public", "api")
 """The file roles that hold blueprints: ``views`` (the console), ``public`` (the public site's
@@ -261,7 +272,32 @@ def _init_errors(app: Flask) -> None:
             return api_errors.response(
                 status, message or title, code=code, problems=problems, headers=headers
             )
-        return render("error.html", status=status, title=title, message=message), status
+        return render("error.html", status=status, title=title, message=message), status, headers
+
+    def database_unavailable(exc: Exception):
+        """The database cannot be reached (restarting, failing over): a 503 that says so, in
+        the visitor's language, rendered without it (the visitor is shown as signed out)."""
+        log.warning("database unavailable on %s: %s", request.path, str(exc).splitlines()[0])
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        # nothing the page draws may load a row: the user, the organisation (and what the
+        # translations remember of it) were read from the database
+        g._login_user = login_manager.anonymous_user()
+        for name in ("org", "host_org", "_plugin_translations"):
+            g.pop(name, None)
+        headers = {"Retry-After": "30"}
+        try:
+            return error_page(
+                503,
+                gettext("Temporarily unavailable"),
+                gettext("The service cannot reach its database just now. Nothing was saved. "
+                        "Please try again in a minute."),
+                code="unavailable",
+                headers=headers,
+            )  # fmt: skip
+        except Exception:  # the page itself needed the database: the words without the layout
+            log.warning("database unavailable: the plain page instead", exc_info=True)
+            return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):
@@ -321,9 +357,11 @@ def _init_errors(app: Flask) -> None:
     def server_error(exc: Exception):
         if app.testing and not app.config.get("GONGKAI_ERROR_PAGES"):
             raise exc
+        g.pop("org", None)
+        if db.unavailable(exc):
+            return database_unavailable(exc)
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
-        g.pop("org", None)
         return error_page(
             500,
             gettext("Something went wrong"),

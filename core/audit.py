@@ -15,8 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import db
 
 
-class AuditEntry(db.Base):
+class AuditEntry(db.CountyKey, db.Base):
     __tablename__ = "audit_entries"
+    __county_optional__ = True
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,8 +6,10 @@ A refused command prints why on standard error and exits with code 2; nothing is
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
+import time
 from typing import Any
 
 import click
@@ -20,6 +22,8 @@ from core.cliutil import operation
 from core.config import ConfigError
 from core.params import operations as params
 from core.progress import stages
+
+log = logging.getLogger(__name__)
 
 
 class ConfigurationRefused(click.ClickException):
@@ -171,38 +175,63 @@ def i18n_compile():
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def _require_redis(what: str) -> None:
-    """Refuse without REDIS_URL (usage error, exit 2); fail clearly when Redis is unreachable."""
+REDIS_START_WAIT = 60
+"""Seconds a worker or scheduler waits for Redis when it starts (Redis restarting, or started
+at the same time) before it gives up."""
+
+
+def _require_redis(what: str, *, wait: float = REDIS_START_WAIT) -> None:
+    """Refuse without REDIS_URL (usage error, exit 2); wait up to ``wait`` seconds for Redis
+    when it is unreachable, then fail clearly."""
     if jobs.embedded():
         raise click.UsageError(
             f"REDIS_URL is not set: {what} run inside `gongkai run` (embedded mode)."
         )
-    try:
-        jobs.redis_connection().ping()
-    except Exception as exc:
-        raise click.ClickException(
-            f"cannot reach Redis at REDIS_URL ({type(exc).__name__}: {exc})"
-        ) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            jobs.redis_connection().ping()
+            return
+        except Exception as exc:
+            if time.monotonic() >= deadline:
+                raise click.ClickException(
+                    f"cannot reach Redis at REDIS_URL ({type(exc).__name__}: {exc})"
+                ) from None
+            log.warning("Redis unreachable (%s): the %s wait for it", exc, what)
+            time.sleep(2)
 
 
 @main.command("worker")
 @click.option("--queue", "queues", multiple=True, default=jobs.QUEUES, show_default=True,
               type=click.Choice(jobs.QUEUES))  # fmt: skip
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--redis-wait", type=click.IntRange(0, 3600), default=REDIS_START_WAIT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for Redis at start before giving up.")  # fmt: skip
 @with_appcontext
-def worker_command(queues, burst: bool):
+def worker_command(queues, burst: bool, redis_wait: int):
     """Run an RQ worker (with its scheduler for delayed jobs). Needs REDIS_URL."""
-    _require_redis("jobs")
+    _require_redis("jobs", wait=redis_wait)
     jobs.run_worker(queues, burst=burst)
 
 
 @main.command("scheduler")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="While another scheduler runs: wait to take over (a standby), or exit 2.",
+)
+@click.option("--redis-wait", type=click.IntRange(0, 3600), default=REDIS_START_WAIT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for Redis at start before giving up.")  # fmt: skip
 @with_appcontext
-def scheduler_command():
-    """Run the periodic sweeps (RQ cron). Run exactly one; a second one refuses to start."""
-    _require_redis("sweeps")
+def scheduler_command(wait: bool, redis_wait: int):
+    """Run the periodic sweeps (RQ cron), one scheduler at a time: a second one waits and takes
+    over when the first one stops, or 30 s after it died."""
+    _require_redis("sweeps", wait=redis_wait)
     try:
-        jobs.run_scheduler()
+        jobs.run_scheduler(wait=wait)
     except jobs.SchedulerAlreadyRunning as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
@@ -225,13 +254,22 @@ def sweep_command(name: str | None):
 @main.command("outbox")
 @with_appcontext
 def outbox_command():
-    """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep)."""
+    """List jobs that could not be sent yet (they are re-sent by the resend_outbox sweep), and
+    jobs sent long ago that have not finished (failing, or waiting for a retry)."""
     rows = jobs.pending()
     for e in rows:
         fields = (e.id, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.queue, e.func, e.org_id or "",
                   e.attempts, e.last_error or "")  # fmt: skip
         click.echo("\t".join(str(f) for f in fields))
     click.echo(f"{len(rows)} unsent job(s).")
+    stuck = jobs.unfinished()
+    for e in stuck:
+        fields = (e.id, f"{e.sent_at:%Y-%m-%d %H:%M:%S}", e.queue, e.func, e.org_id or "",
+                  f"runs {e.runs}", e.job_id or "")  # fmt: skip
+        click.echo("\t".join(str(f) for f in fields))
+    if stuck:
+        click.echo(f"{len(stuck)} job(s) sent more than {jobs.LOST_AFTER} ago and not finished "
+                   "(see RQ's failed job registry of their queue).")  # fmt: skip
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -14,11 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    object_session,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -56,6 +65,66 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class CountyKey:
+    """Mixin of every tenant-owned table: ``county_id``, the hosted county (the root of the
+    organisation tree) that the row belongs to — set on insert, never by hand.
+
+    Every row of a county can then be found by one column: the county's export and deletion
+    (``gongkai county``), and growing past one PostgreSQL (a county per database, or Citus
+    with ``county_id`` as the distribution key; deploy/README.md). ``tests/test_county_key.py``
+    checks that every table is either county-keyed or named as platform-wide.
+
+    The county comes from ``__county_from__`` = (column, table): by default the row's
+    ``org_id`` (the root of that organisation); a row that belongs to another row names it,
+    e.g. ``("item_id", "items")`` takes the item's county. A table whose rows may also be
+    platform-wide (an audit entry without organisation) sets ``__county_optional__``: its
+    ``county_id`` is NULL exactly when the source column is.
+    """
+
+    __county_from__: ClassVar[tuple[str, str]] = ("org_id", "organisations")
+    __county_optional__: ClassVar[bool] = False
+
+    @declared_attr
+    def county_id(cls) -> Mapped[int]:
+        return mapped_column(
+            ForeignKey("organisations.id"), index=True, nullable=cls.__county_optional__
+        )
+
+
+def county_of(connection, table: str, row_id: int | None) -> int | None:
+    """The county of the row ``row_id`` of ``table`` (of an organisation: its root)."""
+    if row_id is None:
+        return None
+    if table == "organisations":
+        sql = "SELECT coalesce(root_id, id) FROM organisations WHERE id = :id"
+    else:
+        sql = f"SELECT county_id FROM {table} WHERE id = :id"  # noqa: S608 (a model's own name)
+    return connection.execute(text(sql), {"id": row_id}).scalar()
+
+
+@event.listens_for(CountyKey, "before_insert", propagate=True)
+def _set_county_key(_mapper, connection, target: CountyKey) -> None:
+    if target.county_id is not None:
+        return
+    column, table = target.__county_from__
+    source = getattr(target, column)
+    cache = object_session(target).info.setdefault("gongkai_county_keys", {})
+    key = (table, source)
+    if key not in cache:
+        cache[key] = county_of(connection, table, source)
+    target.county_id = cache[key]
+    if target.county_id is None and not (target.__county_optional__ and source is None):
+        raise ValueError(f"{type(target).__name__}: no county for {column} = {source!r}")
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_county_keys(sess: Session) -> None:
+    """Forget the counties looked up in the transaction (a row deleted since may give its id
+    to another)."""
+    sess.info.pop("gongkai_county_keys", None)
 
 
 session = scoped_session(sessionmaker(expire_on_commit=False))
@@ -154,6 +223,20 @@ def bind(url: str) -> Engine:
     session.remove()
     session.configure(bind=engine)
     return engine
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached just now (down, restarting, the
+    connection cut), rather than that a statement was wrong."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):  # a busy or unreadable file, not SQL
+        return any(s in str(exc.orig) for s in ("locked", "unable to open", "disk I/O"))
+    return True
 
 
 def commit() -> None:

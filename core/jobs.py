@@ -6,11 +6,20 @@
   :func:`resend_outbox` (a periodic sweep) sends it later: nothing is lost.
 * Jobs are named by dotted path and receive plain arguments (ids, never objects); they run
   inside an application context, with ``g.org`` set to the organisation they carry, as their
-  own unit of work that commits once (:func:`run_job`). Delivery is at least once.
+  own unit of work that commits once (:func:`run_job`).
+* Delivery is at least once, effect exactly once: a job's outbox row is marked finished in the
+  job's own transaction, under a row lock, so a second delivery of the same job (a retry after
+  its worker died, a resend) finds it finished and does nothing. What a job does outside the
+  database (a mail) it guards itself (:mod:`core.notifications.mail`).
+* A job that fails — it raised, or its worker died in the middle of it (RQ's "abandoned" job,
+  found by the workers' maintenance) — runs again after :data:`RETRY_INTERVALS`. A job that
+  RQ no longer knows (Redis lost it) is sent again from its outbox row by the
+  ``resend_outbox`` sweep.
 * Only the outermost commit sends (releasing a SAVEPOINT does not); jobs enqueued in a
   SAVEPOINT that rolls back are not sent.
 * :func:`periodic` registers a sweep; ``gongkai scheduler`` runs them through RQ's
-  :class:`rq.cron.CronScheduler` (exactly one such process: it holds a Redis lock).
+  :class:`rq.cron.CronScheduler` (exactly one at a time: it holds a Redis lock; a second one
+  waits and takes over when the first one stops or dies).
 * With no ``REDIS_URL`` (the embedded default) the queues live in an in-memory
   ``fakeredis[lua]`` server and :class:`EmbeddedRunner` runs RQ's ``SimpleWorker`` (with the
   scheduler for delayed jobs) and the sweeps in a background thread.
@@ -19,10 +28,12 @@
 from __future__ import annotations
 
 import _thread
+import contextlib
 import importlib
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -33,7 +44,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import g
-from sqlalchemy import ForeignKey, Integer, String, Text, event, select
+from sqlalchemy import ForeignKey, Integer, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import db
@@ -43,14 +54,34 @@ log = logging.getLogger(__name__)
 QUEUES = ("default", "mail", "render")
 RESEND_AFTER = timedelta(seconds=30)
 """An unsent outbox row older than this is re-sent by the sweep."""
+RETRY_INTERVALS = [5, 30, 120, 600, 1800]
+"""Seconds before each new attempt of a job that failed (an exception, or its worker died)."""
+LOST_AFTER = timedelta(minutes=10)
+"""A sent job not finished after this long, which RQ no longer holds, is sent again."""
+MAX_SENDS = 3
+"""How many times the sweep sends a job that RQ lost, at most."""
 SCHEDULER_LOCK = "gongkai:scheduler:lock"
+SCHEDULER_LOCK_TTL = 30
+"""Seconds after which the lock of a scheduler that died expires (a standby then takes over)."""
+WORKER_SETTINGS = {
+    # the worker's heartbeat while it runs a job: a job whose worker died is found abandoned
+    # about a minute after the last beat (RQ adds 60 s), and run again (RETRY_INTERVALS)
+    "job_monitoring_interval": 10,
+    # how often a worker looks for abandoned jobs (RQ's default: every 10 minutes)
+    "maintenance_interval": 30,
+    # an idle worker waits for a job this long minus 15 s, then does its maintenance
+    "worker_ttl": 45,
+}
 _OUTBOX_KEY = "gongkai_outbox"  # Session.info: ids enqueued in the current transaction
 
 
-class OutboxEntry(db.Base):
-    """A job enqueued inside a transaction; ``sent_at`` is set once RQ accepted it."""
+class OutboxEntry(db.CountyKey, db.Base):
+    """A job enqueued inside a transaction; ``sent_at`` is set once RQ accepted it,
+    ``finished_at`` in the transaction of the job's own work (see :func:`run_job`); ``runs``
+    counts the times a worker started it."""
 
     __tablename__ = "job_outbox"
+    __county_optional__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
@@ -66,6 +97,9 @@ class OutboxEntry(db.Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     job_id: Mapped[str | None] = mapped_column(String(80))
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 @dataclass
@@ -285,12 +319,15 @@ def send(ids: list[int] | None = None, *, bind, older_than: timedelta | None = N
 
 
 def _send_one(entry: OutboxEntry, job_id: str) -> None:
+    from rq import Retry
+
     q = _queue_for(entry.queue)
-    call = (entry.func, entry.args, entry.kwargs, entry.org_id)
+    call = (entry.func, entry.args, entry.kwargs, entry.org_id, entry.id)
+    retry = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
     if entry.run_at is not None and entry.run_at > db.utcnow():
-        q.enqueue_at(_second_up(entry.run_at), run_job, *call, job_id=job_id)
+        q.enqueue_at(_second_up(entry.run_at), run_job, *call, job_id=job_id, retry=retry)
     else:
-        q.enqueue(run_job, *call, job_id=job_id)
+        q.enqueue(run_job, *call, job_id=job_id, retry=retry)
 
 
 def _second_up(when: datetime) -> datetime:
@@ -316,10 +353,65 @@ def pending(*, older_than: timedelta = timedelta(0)) -> list[OutboxEntry]:
     )
 
 
+def unfinished(*, older_than: timedelta = LOST_AFTER) -> list[OutboxEntry]:
+    """Outbox rows sent longer than ``older_than`` ago that have not finished (failing, or
+    waiting for a retry)."""
+    return list(
+        db.session.scalars(
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.sent_at.is_not(None),
+                OutboxEntry.finished_at.is_(None),
+                OutboxEntry.sent_at <= db.utcnow() - older_than,
+            )
+            .order_by(OutboxEntry.id)
+        )
+    )
+
+
 def resend_outbox(older_than: timedelta = RESEND_AFTER) -> int:
     """Send every outbox row still unsent (older than ``older_than``, so that rows whose
-    transaction just committed are left to their own commit hook)."""
-    return send(bind=db.session.get_bind(), older_than=older_than)
+    transaction just committed are left to their own commit hook), and again the jobs that
+    Redis lost (:func:`resend_lost`)."""
+    bind = db.session.get_bind()
+    return send(bind=bind, older_than=older_than) + resend_lost(bind=bind)
+
+
+def resend_lost(*, bind, older_than: timedelta = LOST_AFTER) -> int:
+    """Send again the jobs sent longer than ``older_than`` ago and not finished that RQ no
+    longer holds (Redis restarted without its data, or evicted them), at most
+    :data:`MAX_SENDS` times each. A job RQ still holds — waiting, running, scheduled for a
+    retry, or failed for good (``gongkai outbox`` lists those) — is left alone."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    query = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.sent_at.is_not(None),
+            OutboxEntry.finished_at.is_(None),
+            OutboxEntry.sent_at <= db.utcnow() - older_than,
+            OutboxEntry.attempts < MAX_SENDS,
+        )
+        .order_by(OutboxEntry.id)
+        .with_for_update(skip_locked=True)
+    )
+    sent = 0
+    with Session(bind=bind, expire_on_commit=False) as s:
+        for entry in s.scalars(query):
+            job_id = entry.job_id or f"outbox-{entry.id}"
+            try:
+                Job.fetch(job_id, connection=redis_connection())
+                continue
+            except NoSuchJobError:
+                pass
+            entry.attempts += 1
+            _send_one(entry, job_id)
+            entry.sent_at, entry.last_error = db.utcnow(), "sent again: Redis had lost the job"
+            log.warning("job %s (%s) was lost by Redis: sent again", entry.id, entry.func)
+            sent += 1
+        s.commit()
+    return sent
 
 
 @periodic(interval=60, name="resend_outbox")
@@ -330,22 +422,50 @@ def resend_outbox_sweep() -> int:
 # --- running ---------------------------------------------------------------------------------
 
 
-def run_job(func: str, args: list, kwargs: dict, org_id: int | None = None) -> Any:
+def run_job(
+    func: str, args: list, kwargs: dict, org_id: int | None = None, outbox_id: int | None = None
+) -> Any:
     """Entry point of every job: run ``func`` in an app context as one unit of work.
 
     ``g.org`` is the job's organisation (``None`` without one, or when it was deleted since).
+    A job sent from the outbox (``outbox_id``) runs once in effect: its row is locked while it
+    runs and marked finished in the same commit as its work; a delivery that finds the row
+    finished does nothing and returns ``None``.
     """
     app = _state.get("app")
     if app is None:
         raise RuntimeError("core.jobs.init_app() was not called in this process")
     with _own_session(), db.writing(), app.app_context():
+        entry = None
+        if outbox_id is not None:
+            if not _count_run(outbox_id):
+                return None
+            entry = db.session.get(OutboxEntry, outbox_id, with_for_update={"of": OutboxEntry})
+            if entry is None or entry.finished_at is not None:  # a twin finished meanwhile
+                db.session.rollback()
+                return None
         g.org = None
         load_org = _state.get("load_org")
         if org_id is not None and load_org is not None:
             g.org = load_org(org_id)
         result = resolve(func)(*args, **kwargs)
+        if entry is not None:
+            entry.finished_at = db.utcnow()
         db.commit()
         return result
+
+
+def _count_run(outbox_id: int) -> bool:
+    """Count a start of the outbox job ``outbox_id`` (committed at once, so that the runs of a
+    job killed in the middle are counted too); False when it has finished already."""
+    now = db.utcnow()
+    counted = db.session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id == outbox_id, OutboxEntry.finished_at.is_(None))
+        .values(runs=OutboxEntry.runs + 1, started_at=now)
+    ).rowcount
+    db.commit()
+    return bool(counted)
 
 
 @contextmanager
@@ -462,20 +582,42 @@ return 0
 """
 
 
-def run_scheduler(*, lock_ttl: int = 60) -> None:
-    """Run the periodic sweeps with RQ's CronScheduler; refuse if another one holds the lock.
+def run_scheduler(*, lock_ttl: int = SCHEDULER_LOCK_TTL, wait: bool = True,
+                  poll: float | None = None) -> None:  # fmt: skip
+    """Run the periodic sweeps with RQ's CronScheduler, one scheduler at a time.
 
-    The lock expires ``lock_ttl`` seconds after this process stops renewing it (crash); a
+    The one running holds a Redis lock and renews it; it releases it when it stops, and the
+    lock expires ``lock_ttl`` seconds after a crash. Another one waits for the lock (a
+    standby; with ``wait=False`` it raises :class:`SchedulerAlreadyRunning` instead) and runs
+    the sweeps once it has it. While Redis is unreachable the scheduler waits for it; a
     scheduler that finds its lock taken by another one stops.
     """
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq.cron import CronScheduler
+    from rq.exceptions import StopRequested
 
+    unreachable = (RedisConnectionError, RedisTimeoutError)
     conn = redis_connection()
     me = f"{socket.gethostname()}:{os.getpid()}"
-    if not conn.set(SCHEDULER_LOCK, me, nx=True, ex=lock_ttl):
-        holder = conn.get(SCHEDULER_LOCK)
+    waiting = False
+    while True:
+        try:
+            if conn.set(SCHEDULER_LOCK, me, nx=True, ex=lock_ttl):
+                break
+            holder = conn.get(SCHEDULER_LOCK)
+        except unreachable as exc:
+            log.warning("scheduler: Redis unreachable (%s); trying again", exc)
+            time.sleep(poll or lock_ttl / 6)
+            continue
         holder = holder.decode(errors="replace") if isinstance(holder, bytes) else holder
-        raise SchedulerAlreadyRunning(f"another scheduler is running ({holder})")
+        if not wait:
+            raise SchedulerAlreadyRunning(f"another scheduler is running ({holder})")
+        if not waiting:
+            log.warning("another scheduler is running (%s): this one waits to take over", holder)
+            waiting = True
+        time.sleep(poll or lock_ttl / 6)
+    log.warning("scheduler %s holds the lock %s and runs the sweeps", me, SCHEDULER_LOCK)
     renew, release = conn.register_script(_RENEW_LOCK), conn.register_script(_RELEASE_LOCK)
     stop = threading.Event()
 
@@ -495,15 +637,53 @@ def run_scheduler(*, lock_ttl: int = 60) -> None:
                       interval=sweep.interval, name=sweep.name)  # fmt: skip
     threading.Thread(target=keep_lock, name="gongkai-scheduler-lock", daemon=True).start()
     try:
-        cron.start()
+        while True:
+            try:
+                cron.start()  # returns on SIGTERM/SIGINT, or when the lock was lost
+                break
+            except unreachable as exc:  # Redis restarting: keep the schedule, wait for it
+                log.warning("scheduler: Redis unreachable (%s); resuming when it is back", exc)
+                time.sleep(poll or 2)
+    except (KeyboardInterrupt, StopRequested):
+        pass
     finally:
         stop.set()
-        release(keys=[SCHEDULER_LOCK], args=[me])
+        try:
+            release(keys=[SCHEDULER_LOCK], args=[me])
+        except unreachable:  # the lock expires by itself
+            log.warning("scheduler: could not release the lock; it expires in %s s", lock_ttl)
 
 
-def run_worker(queues=QUEUES, *, burst: bool = False) -> bool:
-    """``gongkai worker``: an RQ worker with its scheduler, in the app's context."""
+def run_worker(queues=QUEUES, *, burst: bool = False, poll: float = 2.0) -> bool:
+    """``gongkai worker``: an RQ worker with its scheduler, in the app's context.
+
+    RQ's worker quits when Redis goes away under it (a restart, a failover); this one waits
+    for Redis and starts working again, so that a Redis restart needs no restart of the
+    workers. It stops on SIGTERM or SIGINT (warm shutdown: the current job finishes first)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Worker
 
-    worker = Worker([queue(q) for q in queues], connection=redis_connection())
-    return worker.work(burst=burst, with_scheduler=True)
+    worked = False
+    while True:
+        worker = Worker([queue(q) for q in queues], connection=redis_connection(),
+                        **WORKER_SETTINGS)  # fmt: skip
+        with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # (its teardown)
+            worked = worker.work(burst=burst, with_scheduler=True) or worked
+        if burst or getattr(worker, "_shutdown_requested_date", None) is not None:
+            return worked
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stop at once while waiting for Redis
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        log.warning("worker %s stopped without being asked to (Redis unreachable?): "
+                    "starting again once Redis answers", worker.name)  # fmt: skip
+        _wait_for_redis(poll)
+
+
+def _wait_for_redis(poll: float) -> None:
+    while True:
+        try:
+            redis_connection().ping()
+            return
+        except Exception as exc:
+            log.warning("Redis unreachable (%s): trying again in %s s", exc, poll)
+            time.sleep(poll)

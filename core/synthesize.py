@@ -103,14 +103,18 @@ def _clauses() -> list[str]:
 
 
 class Writer:
-    """Bulk rows into a table: PostgreSQL ``COPY``, else ``executemany``."""
+    """Bulk rows into a table: PostgreSQL ``COPY``, else ``executemany``. Bulk rows bypass the
+    ORM, so the writer sets their county key itself (what :class:`core.db.CountyKey` does on an
+    ORM insert), from the rows it wrote or the database."""
 
     def __init__(self):
         self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        self.counties: dict[tuple[str, int], int | None] = {}
 
     def rows(self, model, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        self._county_keys(model, rows)
         table = model.__table__
         if not self.postgres:
             db.session.execute(insert(table), rows)
@@ -127,6 +131,24 @@ class Writer:
                         for c in columns
                     ]
                 )
+
+    def _county_keys(self, model, rows: list[dict[str, Any]]) -> None:
+        name = model.__tablename__
+        if name == "organisations":
+            for row in rows:
+                self.counties[(name, row["id"])] = row.get("root_id") or row["id"]
+            return
+        if not issubclass(model, db.CountyKey):
+            return
+        column, source = model.__county_from__
+        for row in rows:
+            if row.get("county_id") is None:
+                key = (source, row.get(column))
+                if key not in self.counties:
+                    self.counties[key] = db.county_of(db.session.connection(), *key)
+                row["county_id"] = self.counties[key]
+            if "id" in row:
+                self.counties[(name, row["id"])] = row["county_id"]
 
     def next_id(self, model) -> int:
         return (db.session.scalar(select(func.max(model.id))) or 0) + 1

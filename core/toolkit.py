@@ -32,7 +32,10 @@ What is here:
   ``catalogue_step(version, step, actor=...)`` — a unit catalogue and its workflow.
 * ``session`` — the database session of the current request, command or job. Flush if you
   must; never commit (the request, command or job commits once). ``Base``, ``utcnow``,
-  ``UTCDateTime`` — for a plugin's own models and migrations.
+  ``UTCDateTime`` — for a plugin's own models and migrations; ``CountyKey`` — the mixin every
+  model of an organisation's data carries (its ``county_id``, set on insert), and
+  ``add_county_key(tables)``, ``drop_county_key(tables)`` — the migration steps that add
+  and fill it (and remove it).
 * ``audit_log(...)`` — write an audit entry; ``enqueue(func, *args, org_id=...)`` — a
   background job after the commit; ``operation`` — a command as one unit of work.
 * ``render(template, **context)`` — render a template through the organisation's theme chain;
@@ -52,7 +55,9 @@ What is here:
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 * ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
-  tell people (inbox, and mail by their preference), in their language.
+  tell people (inbox, and mail by their preference), in their language;
+  ``NotificationChannel`` — the base class of a way of telling them (hook
+  ``notification_channels``: SMS, a work-messaging app).
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
 from core.cliutil import operation
-from core.db import Base, UTCDateTime, session, utcnow
+from core.db import Base, CountyKey, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
@@ -74,6 +79,8 @@ from core.hookspecs import hookimpl
 from core.i18n import localised
 from core.items.models import Item
 from core.jobs import enqueue
+from core.migrations.county_key import add_county_key, drop_county_key
+from core.notifications.channels import Channel as NotificationChannel
 from core.outbound import AddressRefused, OutboundError, url_allowed
 from core.outbound import request as http_request
 from core.permissions import may
@@ -289,12 +296,14 @@ __all__ = [
     "SYSTEM",
     "AddressRefused",
     "Base",
+    "CountyKey",
     "FeedbackEntry",
     "Forbidden",
     "Item",
     "Markup",
     "Membership",
     "NotFound",
+    "NotificationChannel",
     "Organisation",
     "OutboundError",
     "SigninError",
@@ -304,6 +313,7 @@ __all__ = [
     "UserError",
     "_",
     "_l",
+    "add_county_key",
     "add_working_days",
     "ancestors",
     "ascii_int",
@@ -319,6 +329,7 @@ __all__ = [
     "create_user",
     "current_org",
     "define_param",
+    "drop_county_key",
     "enqueue",
     "escape",
     "force_locale",

@@ -148,7 +148,7 @@ class User(UserMixin, db.Base):
         return f"<User {self.username}>"
 
 
-class Membership(db.Base):
+class Membership(db.CountyKey, db.Base):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "org_id", "role"),
@@ -166,10 +166,10 @@ class Membership(db.Base):
     granted_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class Invitation(db.Base):
+class Invitation(db.CountyKey, db.Base):
     """An admin's invitation to take a role in an organisation, redeemed once through a link.
 
     The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
@@ -198,7 +198,7 @@ class Invitation(db.Base):
     redeemed_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
     def status(self, now: datetime | None = None) -> str:
         """``pending``, ``redeemed``, ``revoked`` or ``expired``."""

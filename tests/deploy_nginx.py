@@ -39,10 +39,22 @@ def self_signed(folder: Path) -> None:
     )
 
 
-def nginx_config(folder: Path, *, upstream: str, http_port: int, https_port: int) -> Path:
-    """A main nginx.conf under ``folder`` whose http block includes the deploy configuration."""
+def nginx_config(
+    folder: Path, *, upstream: str | list[str], http_port: int, https_port: int
+) -> Path:
+    """A main nginx.conf under ``folder`` whose http block includes the deploy configuration.
+
+    ``upstream``: the web process's address, or a list of them — several web servers, as the
+    replicas behind Docker's name ``web``: an ``upstream`` group named ``gongkai_web`` (nginx
+    takes a ``proxy_pass`` variable that names a group for that group, so the deploy file's
+    ``proxy_next_upstream`` moves to the next server as it does between replicas)."""
     self_signed(folder / "certs")
     site = (DEPLOY / "nginx" / "gongkai.conf").read_text(encoding="utf-8")
+    group = ""
+    if isinstance(upstream, list):
+        servers = "".join(f"    server {address};\n" for address in upstream)
+        group = f"upstream gongkai_web {{\n{servers}}}\n"
+        upstream = "gongkai_web"
     replacements = {
         "web:8000": upstream,
         "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
@@ -70,7 +82,7 @@ http {{
     proxy_temp_path {folder / "tmp"};
     default_type application/octet-stream;
     types {{ text/html html; text/css css; }}
-    include {folder / "gongkai.conf"};
+{group}    include {folder / "gongkai.conf"};
 }}
 """,
         encoding="utf-8",

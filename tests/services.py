@@ -51,10 +51,11 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 class RedisServer:
     """A redis-server on a loopback port; ``stop()``, then ``start()`` again on the same port."""
 
-    def __init__(self, workdir: Path, port: int | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, *, persistent: bool = False):
         self.binary = shutil.which("redis-server")
         self.workdir = workdir
         self.port = port or free_port()
+        self.persistent = persistent  # append-only file, as production runs it (deploy/README.md)
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -67,7 +68,7 @@ class RedisServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+             "--appendonly", "yes" if self.persistent else "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for_port(self.port)
@@ -113,12 +114,20 @@ class PostgresServer:
             shutil.chown(self.workdir, "postgres")
         self._run(f"{self.bindir}/initdb", "-D", str(self.datadir), "-E", "UTF8",
                   "--locale=C.UTF-8", "-U", "postgres", "-A", "trust")  # fmt: skip
+        self.resume()
+        return self
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut off) and keep the cluster."""
+        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the cluster on its port (again, after :meth:`halt`)."""
         self._run(
             f"{self.bindir}/pg_ctl", "-D", str(self.datadir), "-l", str(self.workdir / "pg.log"),
             "-w", "-o", f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start",
         )  # fmt: skip
-        return self
 
     def create_database(self, name: str) -> str:
         """Create the database ``name`` unless it exists; its URL."""

@@ -332,7 +332,7 @@ def test_the_ballot_is_secret(app, w):
     """No column of the ballots links a ballot to a person or to the moment it was cast."""
     columns = inspect(db.session.get_bind()).get_columns("evaluation_ballots")
     names = {c["name"] for c in columns}
-    assert names == {"id", "round_id", "org_id", "answers", "comment"}
+    assert names == {"id", "round_id", "org_id", "county_id", "answers", "comment"}
     for fk in inspect(db.session.get_bind()).get_foreign_keys("evaluation_ballots"):
         assert fk["referred_table"] in ("evaluation_rounds", "organisations"), fk
     assert not {c.name for c in EvaluationVoter.__table__.columns} & {"answers", "comment"}

@@ -43,6 +43,7 @@ KERNEL = {
     "core.pdf",
     "core.progress",
     "core.ratelimit",
+    "core.receipts",
     "core.spreadsheets",
     "core.storage",
     "core.text",

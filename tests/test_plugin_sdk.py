@@ -268,7 +268,7 @@ def test_the_test_plugins_branch_is_migrated_with_core(app):
     url = app.config["DATABASE_URL"]
     # (the built-in plugins' branches are heads too; those that depend on core's latest
     # revision make it no head of its own, so core is checked by its current revision)
-    assert "testplugin_0001" in migrations.heads(url) and migrations.current(url)
+    assert "testplugin_0002" in migrations.heads(url) and migrations.current(url)
     assert "testplugin_notes" in inspect(db.session.get_bind()).get_table_names()
 
 
@@ -277,11 +277,11 @@ def test_a_plugin_branch_downgrades_and_upgrades_on_its_own(tmp_path):
     migrations.upgrade(url)
     core_revision = migrations.current(url)
     migrations.downgrade(url, "testplugin@base")
-    assert "testplugin_0001" not in migrations.heads(url)
+    assert "testplugin_0002" not in migrations.heads(url)
     assert migrations.current(url) == core_revision
     assert "testplugin_notes" not in inspect(db.get_engine(url)).get_table_names()
     migrations.upgrade(url)
-    assert "testplugin_0001" in migrations.heads(url) and migrations.current(url) == core_revision
+    assert "testplugin_0002" in migrations.heads(url) and migrations.current(url) == core_revision
     assert "testplugin_notes" in inspect(db.get_engine(url)).get_table_names()
 
 

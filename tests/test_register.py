@@ -128,7 +128,8 @@ def test_hash_is_sha256_of_the_public_envelope_with_a_salted_seal(app, units):
         content = {
             k: v
             for k, v in stored.items()
-            if k not in ("id", "hash", "prev_hash", "format", "salt", "disclosed")
+            # county_id: the root of org_id (core.db.CountyKey), added to the table later
+            if k not in ("id", "hash", "prev_hash", "format", "salt", "disclosed", "county_id")
         }
         content["recorded_at"] = content["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         sealed = hashlib.sha256((stored["salt"] + _canonical(content)).encode()).hexdigest()
@@ -168,7 +169,7 @@ def test_format_1_entries_keep_their_hash_over_the_whole_record(app, units):
         fields = {
             k: v
             for k, v in stored.items()
-            if k not in ("id", "hash", "format", "salt", "disclosed")
+            if k not in ("id", "hash", "format", "salt", "disclosed", "county_id")
         }
         fields["recorded_at"] = fields["recorded_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         old = hashlib.sha256((GENESIS_HASH + _canonical(fields)).encode("utf-8")).hexdigest()
@@ -436,6 +437,7 @@ def test_verify_names_a_forged_inserted_entry(app, units):
             "data": {}, "prev_hash": entries[0].hash,
         }  # fmt: skip
         forged["hash"] = entry_hash(forged)
+        forged["county_id"] = a.root_id or a.id
         forged_id = conn.execute(t.insert().values(**forged).returning(t.c.id)).scalar_one()
     problems = register.verify()
     lines = [str(p) for p in problems]
@@ -454,7 +456,8 @@ def test_verify_names_a_forged_entry_appended_with_a_made_up_hash(app, units):
     with unguarded() as conn:
         forged_id = conn.execute(
             table().insert().values(
-                org_id=a.id, seq=3, recorded_at=db.utcnow(), year=2026, action="publish",
+                org_id=a.id, county_id=a.root_id or a.id, seq=3, recorded_at=db.utcnow(),
+                year=2026, action="publish",
                 object_type="item", object_id="7", title="伪造", channels=[], approvals=[],
                 attachments=[], actor_label="x", data={}, prev_hash=entries[1].hash, hash=SHA,
             ).returning(table().c.id)

@@ -17,8 +17,9 @@ from core import db
 from tenants.models import Organisation, User
 
 
-class ApiToken(db.Base):
+class ApiToken(db.CountyKey, db.Base):
     __tablename__ = "api_tokens"
+    __county_optional__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -36,7 +37,7 @@ class ApiToken(db.Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[org_id], lazy="joined")
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix}…>"

@@ -51,7 +51,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class AssessmentScheme(db.Base):
+class AssessmentScheme(db.CountyKey, db.Base):
     __tablename__ = "assessment_schemes"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), name="state"),
@@ -90,7 +90,7 @@ class AssessmentScheme(db.Base):
         return date(self.year, 12, 31)
 
 
-class AssessmentCriterion(db.Base):
+class AssessmentCriterion(db.CountyKey, db.Base):
     __tablename__ = "assessment_criteria"
     __table_args__ = (
         UniqueConstraint("scheme_id", "key"),
@@ -125,7 +125,7 @@ class AssessmentCriterion(db.Base):
         return key
 
 
-class AssessmentSheet(db.Base):
+class AssessmentSheet(db.CountyKey, db.Base):
     """One unit's assessment in a scheme: its self-assessment and the superior's scores."""
 
     __tablename__ = "assessment_sheets"
@@ -156,7 +156,7 @@ class AssessmentSheet(db.Base):
     organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class AssessmentScore(db.Base):
+class AssessmentScore(db.CountyKey, db.Base):
     """A sheet's score of one criterion: the unit's proposal, the superior's score, a metric's
     measured share, the checklist's points (``{point key: {"claimed", "confirmed"}}``)."""
 
@@ -179,7 +179,7 @@ class AssessmentScore(db.Base):
     points: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class AssessmentEvidence(EvidenceFile, db.Base):
+class AssessmentEvidence(db.CountyKey, EvidenceFile, db.Base):
     """A file given as evidence of a checklist point of a unit's sheet (a photo of the board)."""
 
     __tablename__ = "assessment_evidence"
@@ -195,7 +195,7 @@ class AssessmentEvidence(EvidenceFile, db.Base):
     point_key: Mapped[str] = mapped_column(String(40))
 
 
-class Designation(db.Base):
+class Designation(db.CountyKey, db.Base):
     """A contact point (联系点) or model unit (示范点) a superior designates in its subtree, with
     the standard it models (五有, 八有 …)."""
 

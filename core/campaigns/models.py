@@ -33,7 +33,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Campaign(db.Base):
+class Campaign(db.CountyKey, db.Base):
     __tablename__ = "campaigns"
     __table_args__ = (CheckConstraint(_in("state", STATES), name="state"),)
 
@@ -58,7 +58,7 @@ class Campaign(db.Base):
         return localised(self.notes, locale)
 
 
-class CampaignStage(db.Base):
+class CampaignStage(db.CountyKey, db.Base):
     """A stage: its title, deadline and checklist (``[{"key", "labels"}]``)."""
 
     __tablename__ = "campaign_stages"
@@ -86,7 +86,7 @@ class CampaignStage(db.Base):
         return key
 
 
-class CampaignUnit(db.Base):
+class CampaignUnit(db.CountyKey, db.Base):
     __tablename__ = "campaign_units"
     __table_args__ = (UniqueConstraint("campaign_id", "org_id"),)
 
@@ -96,10 +96,10 @@ class CampaignUnit(db.Base):
     )
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class CampaignCheck(db.Base):
+class CampaignCheck(db.CountyKey, db.Base):
     """A checklist item of a stage that a unit marked done, with its written account."""
 
     __tablename__ = "campaign_checks"
@@ -120,7 +120,7 @@ class CampaignCheck(db.Base):
     done_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
-class CampaignEvidence(EvidenceFile, db.Base):
+class CampaignEvidence(db.CountyKey, EvidenceFile, db.Base):
     """A file (a photo, a PDF) given as evidence of a checklist item of a unit."""
 
     __tablename__ = "campaign_evidence"

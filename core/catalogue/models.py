@@ -43,7 +43,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Catalogue(db.Base):
+class Catalogue(db.CountyKey, db.Base):
     __tablename__ = "catalogues"
     __table_args__ = (
         UniqueConstraint("org_id", "kind"),
@@ -55,10 +55,10 @@ class Catalogue(db.Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class CatalogueVersion(db.Base):
+class CatalogueVersion(db.CountyKey, db.Base):
     __tablename__ = "catalogue_versions"
     __table_args__ = (
         UniqueConstraint("catalogue_id", "number"),
@@ -82,7 +82,7 @@ class CatalogueVersion(db.Base):
     decision_comment: Mapped[str | None] = mapped_column(Text)
 
     catalogue: Mapped[Catalogue] = relationship(lazy="joined")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
     @property
     def kind(self) -> str:
@@ -97,8 +97,9 @@ class CatalogueVersion(db.Base):
         return self.state == "draft"
 
 
-class Category(db.Base):
+class Category(db.CountyKey, db.Base):
     __tablename__ = "catalogue_categories"
+    __county_from__ = ("version_id", "catalogue_versions")
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,8 +119,9 @@ class Category(db.Base):
         return localised(self.titles, locale)
 
 
-class Entry(db.Base):
+class Entry(db.CountyKey, db.Base):
     __tablename__ = "catalogue_entries"
+    __county_from__ = ("version_id", "catalogue_versions")
     __table_args__ = (
         UniqueConstraint("version_id", "key"),
         CheckConstraint(_in("scope", SCOPES), name="scope"),

@@ -91,7 +91,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class DisclosureRequest(db.Base):
+class DisclosureRequest(db.CountyKey, db.Base):
     __tablename__ = "disclosure_requests"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), name="state"),
@@ -157,7 +157,7 @@ class DisclosureRequest(db.Base):
         return self.state in OPEN_STATES
 
 
-class RequestDecision(db.Base):
+class RequestDecision(db.CountyKey, db.Base):
     """One decision on a request, with the fields its outcome requires; filed with the
     superior (``filed_with_id``) when it declines or withholds, and acknowledged there."""
 
@@ -201,7 +201,7 @@ class RequestDecision(db.Base):
     request: Mapped[DisclosureRequest] = relationship(foreign_keys=[request_id], lazy="joined")
 
 
-class RequestAttachment(db.Base):
+class RequestAttachment(db.CountyKey, db.Base):
     """A document given to the applicant with a decision."""
 
     __tablename__ = "request_attachments"
@@ -223,7 +223,7 @@ class RequestAttachment(db.Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
-class RequestConsultation(db.Base):
+class RequestConsultation(db.CountyKey, db.Base):
     """A third party consulted about a request (REQ-4): from ``started_on`` to ``ended_on`` the
     clock is paused."""
 
@@ -244,7 +244,7 @@ class RequestConsultation(db.Base):
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
-class RequestEscalation(db.Base):
+class RequestEscalation(db.CountyKey, db.Base):
     """The applicant's request for a review by the next level (REQ-5), and its outcome."""
 
     __tablename__ = "request_escalations"

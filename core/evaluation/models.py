@@ -62,7 +62,7 @@ def ballot_id() -> str:
     return secrets.token_hex(16)
 
 
-class EvaluationRound(db.Base):
+class EvaluationRound(db.CountyKey, db.Base):
     __tablename__ = "evaluation_rounds"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), name="state"),
@@ -111,7 +111,7 @@ class EvaluationRound(db.Base):
         return key
 
 
-class EvaluationUnit(db.Base):
+class EvaluationUnit(db.CountyKey, db.Base):
     """A unit evaluated in a round, with its number of eligible members when the round opened."""
 
     __tablename__ = "evaluation_units"
@@ -124,10 +124,10 @@ class EvaluationUnit(db.Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     eligible: Mapped[int | None] = mapped_column(Integer)  # set when the round opens
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[org_id], lazy="joined")
 
 
-class EvaluationVoter(db.Base):
+class EvaluationVoter(db.CountyKey, db.Base):
     """One person on a unit's roll: *that* they voted (``voted_at``), never *what*."""
 
     __tablename__ = "evaluation_voters"
@@ -145,7 +145,7 @@ class EvaluationVoter(db.Base):
     voted_at: Mapped[datetime | None]
 
 
-class EvaluationBallot(db.Base):
+class EvaluationBallot(db.CountyKey, db.Base):
     """*What* was voted in one unit: the answers and the comment, with no user, no time and a
     random id (see the module's docstring)."""
 

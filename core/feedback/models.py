@@ -51,7 +51,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class FeedbackEntry(db.Base):
+class FeedbackEntry(db.CountyKey, db.Base):
     __tablename__ = "feedback_entries"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), name="state"),
@@ -135,7 +135,7 @@ class FeedbackEntry(db.Base):
         return self.answered_on <= self.due_on
 
 
-class FeedbackNote(db.Base):
+class FeedbackNote(db.CountyKey, db.Base):
     """A handling note (办理情况): what was done, by whom, when. Notes are never changed."""
 
     __tablename__ = "feedback_notes"

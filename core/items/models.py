@@ -57,7 +57,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Item(db.Base):
+class Item(db.CountyKey, db.Base):
     __tablename__ = "items"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), name="state"),
@@ -135,8 +135,9 @@ class Item(db.Base):
         return self.current_version.title(locale) if self.current_version else ""
 
 
-class ItemVersion(db.Base):
+class ItemVersion(db.CountyKey, db.Base):
     __tablename__ = "item_versions"
+    __county_from__ = ("item_id", "items")
     __table_args__ = (UniqueConstraint("item_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,10 +158,11 @@ class ItemVersion(db.Base):
         return localised(self.bodies, locale)
 
 
-class ItemReview(db.Base):
+class ItemReview(db.CountyKey, db.Base):
     """The review of a plan (PUB-2): secrecy review (basis, reviewer), necessity, accuracy."""
 
     __tablename__ = "item_reviews"
+    __county_from__ = ("item_id", "items")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -175,8 +177,9 @@ class ItemReview(db.Base):
     at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
-class Attachment(db.Base):
+class Attachment(db.CountyKey, db.Base):
     __tablename__ = "item_attachments"
+    __county_from__ = ("item_id", "items")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -190,10 +193,25 @@ class Attachment(db.Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
-class Objection(db.Base):
-    """An objection lodged against a notice during its period (no account needed)."""
+OBJECTION_OUTCOMES = ("upheld", "dismissed")
+"""What the unit found: the objection is well founded (the item is changed through its own
+steps: amended, withheld or revoked) or not (dismissed with a reason)."""
+OBJECTION_REMEDIES = ("amendment", "withholding", "revocation")
+"""The item step an upheld objection leads to (PUB-7, PUB-6)."""
+
+
+class Objection(db.CountyKey, db.Base):
+    """An objection lodged against a notice during its period (no account needed), with its
+    receipt number (the digest of its lookup code alone is kept) and, once the unit has handled
+    it, what was checked and the outcome: upheld, leading to an amendment, withholding or
+    revocation of the item, carried out by the item's own steps, or dismissed with a reason."""
 
     __tablename__ = "item_objections"
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OBJECTION_OUTCOMES)}", name="outcome"),
+        CheckConstraint(f"remedy IS NULL OR {_in('remedy', OBJECTION_REMEDIES)}", name="remedy"),
+        UniqueConstraint("receipt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -203,10 +221,20 @@ class Objection(db.Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     lodged_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    receipt: Mapped[str | None] = mapped_column(String(20))
+    lookup_hash: Mapped[str | None] = mapped_column(String(64))
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    checked: Mapped[str | None] = mapped_column(Text)  # what the unit checked
+    reason: Mapped[str | None] = mapped_column(Text)  # why dismissed, or what was found
+    remedy: Mapped[str | None] = mapped_column(String(20))
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    lookup_code = None  # the lookup code, on the objection just lodged only (never stored)
 
 
-class DisclosureFlag(db.Base):
+class DisclosureFlag(db.CountyKey, db.Base):
     """A timeliness flag (SUP-2): an expected disclosure overdue, or an item published late."""
 
     __tablename__ = "disclosure_flags"
@@ -226,10 +254,11 @@ class DisclosureFlag(db.Base):
     resolved_at: Mapped[datetime | None]
 
 
-class ItemAudience(db.Base):
+class ItemAudience(db.CountyKey, db.Base):
     """Who may see a ``specific`` item: named organisations (with their subtrees) or people."""
 
     __tablename__ = "item_audience"
+    __county_from__ = ("item_id", "items")
     __table_args__ = (
         CheckConstraint("(org_id IS NULL) <> (user_id IS NULL)", name="one_target"),
         UniqueConstraint("item_id", "org_id", "user_id"),

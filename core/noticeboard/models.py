@@ -13,7 +13,7 @@ from tenants.models import Organisation, User
 NOTE_MAX = 500
 
 
-class BoardPosting(db.Base):
+class BoardPosting(db.CountyKey, db.Base):
     __tablename__ = "board_postings"
     __table_args__ = (Index("ix_board_postings_org_posted", "org_id", "posted_on"),)
 

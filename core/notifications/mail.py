@@ -134,8 +134,16 @@ def format_local(moment, locale: str) -> str:
     return kinds.format_moment(moment, locale, str(kinds.timezone()))
 
 
-def compose(user: User, subject: str, template: str, locale: str, **context) -> EmailMessage:
-    """A message to ``user`` with the text and HTML parts of ``template`` (under force_locale)."""
+def compose(
+    user: User, subject: str, template: str, locale: str, *, key: str | None = None, **context
+) -> EmailMessage:
+    """A message to ``user`` with the text and HTML parts of ``template`` (under force_locale).
+
+    ``key`` (``notification.12``) names what the message is about: its ``Message-ID`` is made
+    from it, the same every time it is sent. Should a job die after the SMTP server accepted a
+    message and before it recorded that (delivery is at least once), the message sent again
+    carries the same id, and mail servers and readers that drop duplicates by id show it
+    once."""
     direction = Locale.parse(locale).text_direction
     context.update(
         user=user,
@@ -155,7 +163,7 @@ def compose(user: User, subject: str, template: str, locale: str, **context) -> 
     msg["To"] = formataddr((user.display_name or user.username, user.email))
     msg["Date"] = format_datetime(db.utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Message-ID"] = f"<gongkai.{key}@{domain}>" if key else make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
@@ -167,10 +175,15 @@ def notification_message(note: Notification, user: User) -> EmailMessage:
     locale = kinds.locale_of(user)
     with force_locale(locale):
         entry = _entry(note, locale)
-        return compose(user, entry["title"], "notification", locale, entry=entry)
+        return compose(
+            user, entry["title"], "notification", locale, key=f"notification.{note.id}",
+            entry=entry,
+        )  # fmt: skip
 
 
-def digest_message(user: User, notes: list[Notification]) -> EmailMessage:
+def digest_message(
+    user: User, notes: list[Notification], *, key: str | None = None
+) -> EmailMessage:
     locale = kinds.locale_of(user)
     with force_locale(locale):
         subject = ngettext(
@@ -184,6 +197,7 @@ def digest_message(user: User, notes: list[Notification]) -> EmailMessage:
             subject,
             "digest",
             locale,
+            key=key,
             entries=entries,
             intro=gettext("What happened since your last summary:"),
         )
@@ -199,8 +213,11 @@ def _failed(obj, exc: Exception, attempts_attr: str, error_attr: str) -> None:
 
 
 def send_notification(notification_id: int) -> bool:
-    """Mail one notification now (at most once); True when it went."""
-    note = db.session.get(Notification, notification_id)
+    """Mail one notification now (at most once); True when it went.
+
+    The notification's row stays locked until the job commits, so two deliveries of its job
+    (or the job and the retry sweep's) send it once."""
+    note = db.session.get(Notification, notification_id, with_for_update={"of": Notification})
     if note is None or note.emailed_at is not None or note.email != "immediate":
         return False
     user = db.session.get(User, note.user_id)
@@ -223,7 +240,9 @@ def send_notification(notification_id: int) -> bool:
 
 def send_digest(digest_id: int) -> bool:
     """Mail one user's digest of the day (at most once); True when it went."""
-    digest = db.session.get(NotificationDigest, digest_id)
+    digest = db.session.get(
+        NotificationDigest, digest_id, with_for_update={"of": NotificationDigest}
+    )
     if digest is None or digest.sent_at is not None:
         return False
     user = db.session.get(User, digest.user_id)
@@ -233,7 +252,7 @@ def send_digest(digest_id: int) -> bool:
         digest.last_error = "nothing to send or no address"
         return False
     try:
-        deliver(digest_message(user, notes))
+        deliver(digest_message(user, notes, key=f"digest.{digest.id}"))
     except MailNotConfigured as exc:
         _failed(digest, exc, "attempts", "last_error")
         digest.attempts = MAX_ATTEMPTS

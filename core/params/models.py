@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import db
 
 
-class OrgParameter(db.Base):
+class OrgParameter(db.CountyKey, db.Base):
     """An explicit value of a policy parameter set by one organisation (optionally locked)."""
 
     __tablename__ = "org_parameters"

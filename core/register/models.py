@@ -120,7 +120,7 @@ ENVELOPE_FIELDS = ("format", "org_id", "seq", "prev_hash", "disclosed", "sealed"
 PURGE_SETTING = "gongkai.allow_purge"
 
 
-class RegisterEntry(db.Base):
+class RegisterEntry(db.CountyKey, db.Base):
     __tablename__ = "register_entries"
     __table_args__ = (
         UniqueConstraint("org_id", "seq"),
@@ -158,7 +158,7 @@ class RegisterEntry(db.Base):
         return f"<RegisterEntry org={self.org_id} seq={self.seq} {self.action}>"
 
 
-class RegisterHead(db.Base):
+class RegisterHead(db.CountyKey, db.Base):
     """The head of a unit's chain: how many entries it has and the hash of the last one."""
 
     __tablename__ = "register_heads"
@@ -184,7 +184,7 @@ class RegisterKey(db.Base):
     retired_at: Mapped[datetime | None]
 
 
-class RegisterCheckpoint(db.Base):
+class RegisterCheckpoint(db.CountyKey, db.Base):
     """A unit's head (``seq`` entries, the last one's hash) signed at ``signed_at``."""
 
     __tablename__ = "register_checkpoints"

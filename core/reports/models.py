@@ -39,7 +39,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class HalfYearReport(db.Base):
+class HalfYearReport(db.CountyKey, db.Base):
     __tablename__ = "half_year_reports"
     __table_args__ = (
         UniqueConstraint("org_id", "period_key"),

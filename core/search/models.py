@@ -44,7 +44,7 @@ TSV_COLUMN = "tsv"
 TSV_INDEX = "ix_search_documents_tsv"
 
 
-class SearchDocument(db.Base):
+class SearchDocument(db.CountyKey, db.Base):
     __tablename__ = "search_documents"
     __table_args__ = {
         "info": {

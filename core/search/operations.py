@@ -102,6 +102,7 @@ def document_fields(
     return {
         "org_id": org_id,
         "root_id": root_id,
+        "county_id": root_id,  # the item's root is its county (core.db.CountyKey)
         "published_at": published_at,
         "category_key": category_key,
         "cadence": cadence,

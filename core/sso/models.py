@@ -31,8 +31,10 @@ DEFAULT_CLAIMS = {
 }
 
 
-class SsoProvider(db.Base):
+class SsoProvider(db.CountyKey, db.Base):
     __tablename__ = "sso_providers"
+    __county_optional__ = True
+    __county_from__ = ("root_id", "organisations")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)

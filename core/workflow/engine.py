@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from core import audit, db, jobs, permissions
+from core import audit, db, events, jobs, permissions
 from core.errors import UserError
 from core.workflow.models import WorkflowStep
 
@@ -200,6 +200,28 @@ def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
     return out
 
 
+def _lock(workflow: Workflow, obj) -> None:
+    """Lock ``obj``'s row until the transaction ends and refuse if its state in the database
+    is no longer the one this transaction read: two transitions at once (a scheduled job and
+    the sweep publishing the same item, a form sent twice) run one after the other, and the
+    second one sees what the first one did instead of doing it again. (SQLite: writers are
+    serialised by their ``BEGIN IMMEDIATE`` already.)"""
+    state = inspect(obj)
+    if state.identity is None:  # not stored yet: nobody else can see it
+        return
+    column = getattr(type(obj), workflow.state_attr)
+    key = state.mapper.primary_key[0]
+    stored = db.session.execute(
+        select(column).where(key == state.identity[0]).with_for_update(of=state.mapper.local_table)
+    ).scalar_one_or_none()
+    current = getattr(obj, workflow.state_attr)
+    if stored != current:
+        raise TransitionRefused(
+            "The action was refused.",
+            problems=[f"It was changed meanwhile (from {current} to {stored}): reload the page."],
+        )
+
+
 def run(
     workflow: Workflow,
     obj,
@@ -219,6 +241,7 @@ def run(
     failing effect leaves nothing behind.
     """
     inputs = {k: v for k, v in (inputs or {}).items() if v not in (None, "")}
+    _lock(workflow, obj)
     problems = check(workflow, obj, name, actor=actor, inputs=inputs)
     if problems:
         raise TransitionRefused("The action was refused.", problems=problems)
@@ -263,6 +286,10 @@ def run(
             )
         for job in transition.jobs:
             jobs.enqueue(job, workflow.object_type, obj.id, org_id=org.id)
+    events.workflow_step.send(
+        obj, workflow=workflow.name, transition=name, source=source,
+        target=transition.target, actor=actor, inputs=inputs,
+    )  # fmt: skip
     return step
 
 

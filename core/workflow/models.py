@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import db
 
 
-class WorkflowStep(db.Base):
+class WorkflowStep(db.CountyKey, db.Base):
     """One transition run on one object: who, when, from, to, with which inputs."""
 
     __tablename__ = "workflow_steps"

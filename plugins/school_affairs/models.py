@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.toolkit import Base, utcnow
+from core.toolkit import Base, CountyKey, utcnow
 
 
-class SchoolSettings(Base):
+class SchoolSettings(CountyKey, Base):
     """One row per school: its type (the request deadline profile, SCH-3) and its sync target."""
 
     __tablename__ = "school_affairs_settings"
@@ -25,7 +25,7 @@ class SchoolSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Deliberation(Base):
+class Deliberation(CountyKey, Base):
     """A deliberation of a major matter by the school affairs committee or the staff congress
     (SCH-4), recorded before the item may be approved."""
 
@@ -41,7 +41,7 @@ class Deliberation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OverdueFlag(Base):
+class OverdueFlag(CountyKey, Base):
     """An item not published within the proactive deadline after its change (SCH-2)."""
 
     __tablename__ = "school_affairs_overdue"
@@ -54,7 +54,7 @@ class OverdueFlag(Base):
     flagged_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(Base):
+class Delivery(CountyKey, Base):
     """One signed webhook delivery of a joint item to the school affairs system (SCH-5)."""
 
     __tablename__ = "school_affairs_deliveries"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.toolkit import Base, UTCDateTime, utcnow
+from core.toolkit import Base, CountyKey, UTCDateTime, utcnow
 
 BODIES = ("party_committee", "board", "gm_office")
 """Deciding bodies: 党委会, 董事会, 总经理办公会."""
@@ -21,7 +21,7 @@ STUDY_REQUIRED = ("major_decision", "appointment")
 """Categories that the Party committee studies first when another body decides (SOE-3)."""
 
 
-class Meeting(Base):
+class Meeting(CountyKey, Base):
     """One meeting of a deciding body, with its record (SOE-6)."""
 
     __tablename__ = "three_important_meetings"
@@ -51,7 +51,7 @@ class Meeting(Base):
         return f"{self.body}-{self.year}-{self.number:03d}"
 
 
-class Decision(Base):
+class Decision(CountyKey, Base):
     """One matter decided (or, in an emergency, by one person, SOE-7)."""
 
     __tablename__ = "three_important_decisions"
@@ -88,7 +88,7 @@ class Decision(Base):
         return self.meeting_id is not None or self.ratified_meeting_id is not None
 
 
-class ItemList(Base):
+class ItemList(CountyKey, Base):
     """A version of the enterprise's 三重一大 item list with money thresholds (SOE-2)."""
 
     __tablename__ = "three_important_item_lists"

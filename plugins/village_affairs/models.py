@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.toolkit import Base, utcnow
+from core.toolkit import Base, CountyKey, utcnow
 
 RELATIONS = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild", "in_law")
 """Close relatives (近亲属) that bar a person from the supervision committee (VIL-3)."""
@@ -18,7 +18,7 @@ END_REASONS = ("relative_of_committee_member",)
 """Why a seat on the supervision committee ended (VIL-3)."""
 
 
-class CommitteeMember(Base):
+class CommitteeMember(CountyKey, Base):
     """A member of the village committee (村民委员会)."""
 
     __tablename__ = "village_affairs_committee_members"
@@ -30,7 +30,7 @@ class CommitteeMember(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Relative(Base):
+class Relative(CountyKey, Base):
     """A close relative declared by a village committee member."""
 
     __tablename__ = "village_affairs_relatives"
@@ -44,7 +44,7 @@ class Relative(Base):
     relation: Mapped[str] = mapped_column(String(20))
 
 
-class Supervisor(Base):
+class Supervisor(CountyKey, Base):
     """A member of the village affairs supervision committee. A seat that ended (``ended_at``)
     stays as the record of why: ``end_reason`` (one of :data:`END_REASONS`) and ``end_detail``
     (the committee member and the relation, for a relative)."""
@@ -62,7 +62,7 @@ class Supervisor(Base):
     end_detail: Mapped[dict[str, Any] | None] = mapped_column()
 
 
-class SignOff(Base):
+class SignOff(CountyKey, Base):
     """The supervision committee's sign-off of one version of an item (VIL-2)."""
 
     __tablename__ = "village_affairs_signoffs"

@@ -1,7 +1,7 @@
 """board_postings: the printed notice board marked as put up, with a dated photo (issue 13)
 
 Revision ID: e7b13a0d5c21
-Revises: 4b71ac7efc95
+Revises: f2a3b4c5d6e7
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "e7b13a0d5c21"
-down_revision = "4b71ac7efc95"
+down_revision = "f2a3b4c5d6e7"
 branch_labels = None
 depends_on = None
 
@@ -35,6 +35,12 @@ def upgrade() -> None:
         sa.Column("photo_taken_on", sa.Date(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("recorded_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["county_id"],
+            ["organisations.id"],
+            name=op.f("fk_board_postings_county_id_organisations"),
+        ),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organisations.id"], name=op.f("fk_board_postings_org_id_organisations")
         ),
@@ -48,6 +54,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("board_postings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_board_postings_org_id"), ["org_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_board_postings_county_id"), ["county_id"], unique=False
+        )
         batch_op.create_index("ix_board_postings_org_posted", ["org_id", "posted_on"], unique=False)
 
 
@@ -55,4 +64,5 @@ def downgrade() -> None:
     with op.batch_alter_table("board_postings", schema=None) as batch_op:
         batch_op.drop_index("ix_board_postings_org_posted")
         batch_op.drop_index(batch_op.f("ix_board_postings_org_id"))
+        batch_op.drop_index(batch_op.f("ix_board_postings_county_id"))
     op.drop_table("board_postings")
