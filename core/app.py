@@ -238,7 +238,7 @@ def _init_request_cycle(app: Flask) -> None:
         if response.status_code < 400:
             db.commit()
         else:
-            db.session.rollback()
+            db.rollback()  # what the refused request kept on purpose stays (db.keep)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

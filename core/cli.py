@@ -291,6 +291,7 @@ def demo_load():
     import core.items.demo
     import core.noticeboard.demo
     import core.reports.demo
+    import core.supervision.demo
     import core.workdays.demo
     import tenants.demo
 
@@ -308,6 +309,7 @@ def demo_load():
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
         ("notice boards", core.noticeboard.demo.load),
+        ("supervision", core.supervision.demo.load),
         ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
     ]

@@ -23,7 +23,7 @@ def operation(func):
             db.commit()
             return result
         except UserError as exc:
-            db.session.rollback()
+            db.rollback()
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
         finally:

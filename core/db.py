@@ -10,7 +10,7 @@ leave only after the commit (jobs, mail) listen to the session's ``after_commit`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -239,10 +239,39 @@ def unavailable(exc: BaseException) -> bool:
     return True
 
 
+KEPT = "gongkai.kept"
+"""Where :func:`keep` lists the facts that outlive a rollback (the session's ``info``)."""
+
+
+def keep(build: Callable[[], Any]) -> Any:
+    """Add the row ``build()`` makes to the unit of work, and keep it even if the unit of work
+    rolls back: :func:`rollback` adds a fresh ``build()`` again, alone, and commits it.
+
+    For the facts about a refused attempt that must stay although the attempt changed nothing
+    (a notice someone tried to close before its period ended: SUP-2). A commit of the unit of
+    work takes the row along like any other."""
+    row = build()
+    session.add(row)
+    session.info.setdefault(KEPT, []).append(build)
+    return row
+
+
 def commit() -> None:
     """Commit the unit of work; roll back and re-raise when it fails."""
     try:
         session.commit()
     except Exception:
-        session.rollback()
+        rollback()
         raise
+    session.info.pop(KEPT, None)
+
+
+def rollback() -> None:
+    """Roll the unit of work back, then commit what :func:`keep` kept, in a transaction of its
+    own (nothing else of the unit of work)."""
+    kept = session.info.pop(KEPT, [])
+    session.rollback()
+    if kept:
+        for build in kept:
+            session.add(build())
+        session.commit()

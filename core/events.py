@@ -76,6 +76,15 @@ catalogue_approved = events.signal("catalogue-approved")
 """``sender``: the CatalogueVersion just approved (or published, for a template); ``actor``.
 It is effective from its ``effective_from`` day (CAT-1)."""
 
+# --- supervision (监督检查) -------------------------------------------------------------------
+inspection_recorded = events.signal("inspection-recorded")
+"""``sender``: the Inspection just recorded (planned or ad hoc); ``actor``."""
+finding_raised = events.signal("finding-raised")
+"""``sender``: the Finding (of an inspection, or a confirmed flag); ``actor``."""
+finding_answered = events.signal("finding-answered")
+"""``sender``: the Finding the responsible unit answered with its rectification; ``actor``."""
+finding_decided = events.signal("finding-decided")
+"""``sender``: the Finding; ``actor``, ``decision``: "closed" or "reopened"."""
 # --- half-year reports, assessments, campaigns (RPT-1, SUP-3, RPT-2) --------------------------
 report_submitted = events.signal("report-submitted")
 """``sender``: the HalfYearReport just submitted to the superior; ``actor``."""

@@ -21,6 +21,7 @@ the pages (``dir="auto"`` / ``<bdi>``), not by characters inside it.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, event
@@ -120,6 +121,18 @@ def ascii_int(value: Any, *, minimum: int | None = 0, maximum: int | None = DB_I
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         return None
     return number
+
+
+def as_date(value: Any) -> date | None:
+    """A day given as a date, a date and time (its day) or ISO text (``YYYY-MM-DD``, blank
+    space around it ignored); None for nothing given. Raises ``ValueError`` for anything else."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
 
 
 def db_int(value: Any) -> int:

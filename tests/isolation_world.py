@@ -149,6 +149,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     # the printed board's postings (the console's business: the unit and its superiors)
     "zxbbrdnt": NOBODY,  # the note of iso-b's posting of its printed board
     "zxcbrdnt": NOBODY,  # the note of iso-c's
+    # supervision (SUP-1, SUP-2): the console's business of the units and their superiors
+    "zxbinspc": NOBODY,  # the subject of iso-sup's inspection of iso-b
+    "zxbfindg": NOBODY,  # ... a finding for iso-b to rectify
+    "zxbfdrec": NOBODY,  # ... iso-b's answer (its rectification)
+    "zxbflagr": NOBODY,  # an automatic flag on iso-b (a late feedback's receipt)
+    "zxcinspc": NOBODY,  # county 2's inspection of iso-c
+    "zxcfindg": NOBODY,  # ... a finding for iso-c
+    "zxcflagr": NOBODY,  # an automatic flag on iso-c
     # half-year reports, campaigns, assessment (RPT-1, RPT-2, SUP-3): the console's business
     "zxbrptnr": NOBODY,  # the narrative of iso-b's half-year report
     "zxcrptnr": NOBODY,  # the narrative of iso-c's
@@ -428,6 +436,9 @@ def build() -> World:
     three_important_meetings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     village_affairs_committees(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     school_affairs_deliveries(w, units=(unit_b, unit_c), made=made)
+    supervision_records(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
+                        sup_reviewer=sup_reviewer, county2_admin=county2_admin,
+                        b_staff=b_staff)  # fmt: skip
     reporting(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
               county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     viewer_tokens(w)
@@ -750,6 +761,51 @@ def village_affairs_committees(w: World, *, unit_b, unit_c, b_staff, c_staff) ->
     w.extra["village_affairs"] = found
 
 
+def supervision_records(w: World, *, superior, unit_b, unit_c, county2, sup_reviewer,
+                        county2_admin, b_staff) -> None:  # fmt: skip
+    """iso-sup inspects iso-b (a finding that iso-b answered), county 2 inspects iso-c (an open
+    finding); an automatic flag on each of iso-b and iso-c."""
+    from core.supervision import operations as sv
+    from core.supervision.models import SupervisionFlag
+
+    made = []
+    for org, unit, actor, m in (
+        (superior, unit_b, sup_reviewer, "b"),
+        (county2, unit_c, county2_admin, "c"),
+    ):
+        inspection = sv.record_inspection(
+            org, {"kind": "ad_hoc", "target": unit, "subject": f"检查 zx{m}inspc"}, actor=actor
+        )
+        finding = sv.add_finding(
+            inspection, {"unit": unit, "description": f"问题 zx{m}findg"}, actor=actor
+        )
+        flag = SupervisionFlag(
+            org_id=unit.id,
+            kind="late_feedback",
+            subject_key=f"feedback:zx{m}flagr",
+            subject_type="feedback",
+            subject_id=None,
+            facts={"receipt": f"zx{m}flagr", "due_on": "2026-01-05"},
+        )
+        db.session.add(flag)
+        db.session.flush()
+        made.append((org.code, unit.code, inspection.id, finding.id, flag.id))
+    sv.answer(db.session.get(type(finding), made[0][3]), actor=b_staff,
+              rectification="整改 zxbfdrec")  # fmt: skip
+    w.extra["supervision"] = [
+        bundle
+        for org_code, unit_code, inspection_id, finding_id, flag_id in made
+        for bundle in (
+            {"org_code": org_code, "inspection_id": inspection_id},
+            {"org_code": org_code, "finding_id": finding_id},
+            {"org_code": unit_code, "finding_id": finding_id},
+            {"org_code": unit_code, "flag_id": flag_id},
+            {"org_code": org_code, "flag_id": flag_id},
+            {"org_code": unit_code, "column": "findings"},
+        )
+    ]
+
+
 def disclosure_requests(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     """A request of iso-b's member, granted with a document; one of iso-c's member, declined
     (and so filed with county 2)."""
@@ -865,6 +921,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append(dict(bundle))
     for bundle in w.extra.get("school_affairs", []):
         found.append(dict(bundle))
+    for bundle in w.extra.get("supervision", []):
+        found.append(dict(bundle))
     for bundle in w.extra.get("reporting", []):
         found.append(dict(bundle))
     return found
@@ -885,7 +943,8 @@ SKIPPED = {
 OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
                "invitation_id", "round_id", "feedback_id", "request_id",
                "decision_id", "meeting_id", "matter_id", "list_id",
-               "delivery_id", "supervisor_id", "report_id", "campaign_id", "stage_id",
+               "delivery_id", "supervisor_id", "inspection_id", "finding_id",
+               "flag_id", "report_id", "campaign_id", "stage_id",
                "evidence_id", "scheme_id", "sheet_id", "designation_id",
                "objection_id", "posting_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).

@@ -34,8 +34,6 @@ from tenants.operations import get_org
 
 PASSWORD = "long-enough-pw"
 
-BODY = '<body class="{% block body_class %}{% endblock %}">'  # the base layout's
-
 
 def run(*args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=900, check=False, **kwargs)
@@ -363,7 +361,7 @@ def layered_app(app_settings, tmp_path, monkeypatch):
     (red / "templates").mkdir(parents=True)
     (red / "theme.toml").write_text('name = "red"\n', encoding="utf-8")
     (red / "templates" / "layout.html").write_text(
-        layout.replace(BODY, BODY.replace('class="', 'class="theme-red')), encoding="utf-8"
+        re.sub(r"<body[^>]*>", '<body class="theme-red">', layout, count=1), encoding="utf-8"
     )
     monkeypatch.setattr(themes, "THEMES_DIR", folder)
     package = tmp_path / "plugins" / "sdk_layers"
@@ -371,7 +369,7 @@ def layered_app(app_settings, tmp_path, monkeypatch):
     (package / "static").mkdir()
     (package / "__init__.py").write_text('"""Layers."""\n', encoding="utf-8")
     (package / "templates" / "layout.html").write_text(
-        layout.replace(BODY, BODY.replace('class="', 'class="plugin-layers')), encoding="utf-8"
+        re.sub(r"<body[^>]*>", '<body class="plugin-layers">', layout, count=1), encoding="utf-8"
     )
     (package / "static" / "gongkai.css").write_text("body { color: green; }", encoding="utf-8")
     spec = importlib.util.spec_from_file_location(

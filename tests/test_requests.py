@@ -411,9 +411,9 @@ def test_already_public_names_only_items_the_public_may_read(w):
         assert any("the public may read" in p for p in refused.value.problems)
     offered = {item.id for item in db.session.scalars(ops.public_items(w["unit"]))}
     assert public.id in offered and not offered & {party.id, unit.id}
-    with views.current_app.test_request_context():
-        from flask import g
+    from flask import current_app, g
 
+    with current_app.test_request_context():
         g.org = w["unit"]
         form = views.decision_form("already_public")
         choices = {choice.value for choice in form.public_item_id.choices}

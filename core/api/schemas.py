@@ -184,6 +184,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "title": STRING,
             "titles": TEXTS,
             "explanation": TEXT_OR_NULL,
+            "reason": TEXT_OR_NULL,
             "published_at": DATETIME_OR_NULL,
             "current": BOOLEAN,
             "attachments": {"type": "array", "items": ref("Attachment")},
@@ -234,7 +235,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "attachments": {"type": "array", "items": ref("Attachment")},
                     "versions": {"type": "array", "items": ref("Version")},
                     "revocation": nullable(
-                        obj({"explanation": TEXT_OR_NULL, "revoked_at": DATETIME_OR_NULL})
+                        obj(
+                            {
+                                "explanation": TEXT_OR_NULL,
+                                "reason": TEXT_OR_NULL,
+                                "revoked_at": DATETIME_OR_NULL,
+                            }
+                        )
                     ),
                     "language": STRING,
                 }
@@ -337,6 +344,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "refuse_reason": {
                 "type": "string",
                 "enum": ["state_secret", "party_secret", "personal_privacy", "unverified", "other"],
+            },
+            "amendment_reason": {
+                "type": "string",
+                "enum": ["correction", "update", "supplement", "other"],
+                "description": "request_amendment: why (default update; a correction of false "
+                "content is flagged for the supervision).",
+            },
+            "revocation_reason": {
+                "type": "string",
+                "enum": ["secrecy", "error", "superseded", "other"],
+                "description": "request_revocation: why (default other; secrecy is a secrecy "
+                "incident, flagged for the supervision).",
             },
             "titles": TEXTS,
             "bodies": TEXTS,

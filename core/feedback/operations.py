@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext
@@ -86,15 +86,9 @@ def _line(value: Any) -> str:
 
 
 def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
+        return text_cleaning.as_date(value)
+    except (TypeError, ValueError):
         problems.append(f"{field}: " + gettext("not a date (YYYY-MM-DD)."))
         return None
 

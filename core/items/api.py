@@ -46,7 +46,7 @@ from core.i18n import _
 from core.items import content, reading
 from core.items import operations as items
 from core.items import workflow as wf
-from core.items.models import REFUSAL_REASONS, Item
+from core.items.models import AMENDMENT_REASONS, REFUSAL_REASONS, REVOCATION_REASONS, Item
 from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
 from core.items.visibility import can_see
 from core.search import operations as search_ops
@@ -154,6 +154,7 @@ def version_json(item: Item, version, detail: reading.Detail, loc: str) -> dict[
         "title": _text(version.titles, loc),
         "titles": dict(version.titles or {}),
         "explanation": version.explanation or None,
+        "reason": version.reason,
         "published_at": _iso(version.published_at),
         "current": current is not None and version.id == current.id,
         "attachments": [attachment_json(item, a) for a in detail.attachments.get(version.id, [])],
@@ -396,7 +397,11 @@ def item(item_id: int):
         )
         data["versions"] = [version_json(found, v, detail, loc) for v in detail.versions]
         data["revocation"] = (
-            {"explanation": found.revocation_explanation, "revoked_at": _iso(detail.revoked_at)}
+            {
+                "explanation": found.revocation_explanation,
+                "reason": found.revocation_reason,
+                "revoked_at": _iso(detail.revoked_at),
+            }
             if found.state == "revoked"
             else None
         )
@@ -534,9 +539,26 @@ def _amendment(item: Item, data: dict, problems: list[str]):
     titles = inputs.texts_field(data, "titles", problems)
     bodies = inputs.texts_field(data, "bodies", problems)
     explanation = inputs.text_field(data, "explanation", problems, required=True)
+    reason = _code(data, "amendment_reason", AMENDMENT_REASONS, "update", problems)
     return lambda actor: items.request_amendment(
-        item, actor=actor, titles=titles, bodies=bodies, explanation=explanation
+        item, actor=actor, titles=titles, bodies=bodies, explanation=explanation, reason=reason
     )
+
+
+def _revocation(item: Item, data: dict, problems: list[str]):
+    explanation = inputs.text_field(data, "explanation", problems, required=True)
+    reason = _code(data, "revocation_reason", REVOCATION_REASONS, "other", problems)
+    return lambda actor: items.request_revocation(
+        item, actor=actor, explanation=explanation, reason=reason
+    )
+
+
+def _code(data: dict, name: str, codes, default: str, problems: list[str]) -> str:
+    value = data.get(name, default)
+    if value not in codes:
+        problems.append(f"{name}: one of {', '.join(codes)}")
+        return default
+    return value
 
 
 def _decision(func, *, approve: bool):
@@ -562,10 +584,7 @@ STEPS = {
     "request_amendment": (("request_amendment",), _amendment),
     "approve_amendment": (("approve_amendment",), _decision(items.decide_amendment, approve=True)),
     "reject_amendment": (("reject_amendment",), _decision(items.decide_amendment, approve=False)),
-    "request_revocation": (
-        ("request_revocation",),
-        _with_text(items.request_revocation, "explanation"),
-    ),
+    "request_revocation": (("request_revocation",), _revocation),
     "approve_revocation": (
         ("approve_revocation",),
         _decision(items.decide_revocation, approve=True),

@@ -33,7 +33,7 @@ from core.catalogue import operations as cat
 from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
-from core.items.models import REFUSAL_REASONS
+from core.items.models import AMENDMENT_REASONS, REFUSAL_REASONS, REVOCATION_REASONS
 from core.web import forms as web_forms
 from core.web.forms import (
     LOCALES,
@@ -89,7 +89,28 @@ REFUSALS = {
     "other": _("Another reason (explained in the comment)"),
 }
 
+AMENDMENT_REASON_LABELS = {
+    "correction": _("Correction of false or wrong content"),
+    "update": _("Update to the current state"),
+    "supplement": _("Supplement: adds what was missing"),
+    "other": _("Another reason (explained below)"),
+}
+REVOCATION_REASON_LABELS = {
+    "secrecy": _("It discloses what must not be disclosed (secrecy)"),
+    "error": _("It was published in error"),
+    "superseded": _("It is superseded"),
+    "other": _("Another reason (explained below)"),
+}
+
 YES_NO = [choice("yes", _("Yes")), choice("no", _("No"))]
+
+
+def amendment_reason(code: str | None) -> str:
+    return str(AMENDMENT_REASON_LABELS.get(code, code or ""))
+
+
+def revocation_reason(code: str | None) -> str:
+    return str(REVOCATION_REASON_LABELS.get(code, code or ""))
 
 
 def state(code: str) -> str:
@@ -528,6 +549,12 @@ class ReturnForm(FlaskForm):
 
 
 class RevocationForm(FlaskForm):
+    reason = SelectField(
+        _("Reason"),
+        choices=[choice(code, REVOCATION_REASON_LABELS[code]) for code in REVOCATION_REASONS],
+        default="other",
+        description=_("A revocation for secrecy is reported to the supervision."),
+    )
     explanation = TextAreaField(
         _("Explanation of the revocation"),
         validators=[
@@ -555,6 +582,12 @@ class AmendmentForm(FlaskForm):
             Length(max=4000),
         ],
         description=_("Published with the new version (PUB-7)."),
+    )
+    reason = SelectField(
+        _("Reason"),
+        choices=[choice(code, AMENDMENT_REASON_LABELS[code]) for code in AMENDMENT_REASONS],
+        default="update",
+        description=_("A correction of false content is public and reported to the supervision."),
     )
 
     @staticmethod

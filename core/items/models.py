@@ -51,6 +51,12 @@ VISIBLE_STATES = ("published", "amendment_pending", "revocation_pending", "close
 """States in which an item is disclosed (within its visible scope)."""
 REFUSAL_REASONS = ("state_secret", "party_secret", "personal_privacy", "unverified", "other")
 """SEC-1: reasons for refusing publication (a code list)."""
+AMENDMENT_REASONS = ("correction", "update", "supplement", "other")
+"""Why a published item is amended (PUB-7): ``correction`` corrects false content (the
+supervision flags it, SUP-2); ``update`` brings it up to date; ``supplement`` adds to it."""
+REVOCATION_REASONS = ("secrecy", "error", "superseded", "other")
+"""Why a published item is revoked (PUB-7): ``secrecy`` — it disclosed what it should not (a
+secrecy incident, flagged by the supervision: SUP-2); ``error``; ``superseded``."""
 
 
 def _in(column: str, values) -> str:
@@ -63,6 +69,10 @@ class Item(db.CountyKey, db.Base):
         CheckConstraint(_in("state", STATES), name="state"),
         CheckConstraint(_in("scope", SCOPES), name="scope"),
         CheckConstraint(_in("visible_scope", SCOPES), name="visible_scope"),
+        CheckConstraint(
+            f"revocation_reason IS NULL OR {_in('revocation_reason', REVOCATION_REASONS)}",
+            name="revocation_reason",
+        ),
         Index("ix_items_org_state", "org_id", "state"),
         Index("ix_items_visible", "visible_scope", "state", "published_at"),
     )
@@ -100,6 +110,7 @@ class Item(db.CountyKey, db.Base):
     withheld_reason: Mapped[str | None] = mapped_column(Text)
     refusal_reason: Mapped[str | None] = mapped_column(String(30))
     revocation_explanation: Mapped[str | None] = mapped_column(Text)
+    revocation_reason: Mapped[str | None] = mapped_column(String(20))
     # a withheld item is filed with the superiors (PUB-6), who acknowledge having read it
     filing_acknowledged_at: Mapped[datetime | None]
     filing_acknowledged_by_id: Mapped[int | None] = mapped_column(
@@ -138,7 +149,10 @@ class Item(db.CountyKey, db.Base):
 class ItemVersion(db.CountyKey, db.Base):
     __tablename__ = "item_versions"
     __county_from__ = ("item_id", "items")
-    __table_args__ = (UniqueConstraint("item_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "number"),
+        CheckConstraint(f"reason IS NULL OR {_in('reason', AMENDMENT_REASONS)}", name="reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -146,6 +160,7 @@ class ItemVersion(db.CountyKey, db.Base):
     titles: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     bodies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # Markdown per locale
     explanation: Mapped[str | None] = mapped_column(Text)  # why this version (amendments)
+    reason: Mapped[str | None] = mapped_column(String(20))  # AMENDMENT_REASONS (amendments)
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None]
@@ -252,6 +267,48 @@ class DisclosureFlag(db.CountyKey, db.Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
     raised_at: Mapped[datetime] = mapped_column(default=db.utcnow)
     resolved_at: Mapped[datetime | None]
+
+
+class ScheduledDisclosure(db.CountyKey, db.Base):
+    """One expected disclosure of a unit (CAT-5) and the item that met it, if any: the schedule
+    of the effective catalogue, kept in a table so that the compliance of a whole subtree is a
+    few aggregate queries (:mod:`core.items.timeliness` keeps it: the timeliness sweep and the
+    approval of a catalogue rebuild a unit's year, a publication fills its row at once).
+
+    ``due_month`` is ``year * 100 + month`` of ``due_on`` (trends by month on any database);
+    ``late``: met by an item published after ``due_on``."""
+
+    __tablename__ = "scheduled_disclosures"
+    __table_args__ = (
+        UniqueConstraint("org_id", "entry_key", "period_key"),
+        Index("ix_scheduled_disclosures_org_due", "org_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    entry_key: Mapped[str] = mapped_column(String(60))
+    period_key: Mapped[str] = mapped_column(String(20))
+    cadence: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date)
+    due_month: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NoticeCloseAttempt(db.CountyKey, db.Base):
+    """Someone tried to close a notice (公示) before its period ended (PUB-5 refused it): kept
+    although the attempt changed nothing (:func:`core.db.keep`), for the supervision (SUP-2)."""
+
+    __tablename__ = "notice_close_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    notice_ends_at: Mapped[datetime | None]
 
 
 class ItemAudience(db.CountyKey, db.Base):

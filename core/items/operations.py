@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from core import audit, db, events, localtime, receipts
+from core import audit, db, events, localtime, permissions, receipts
 from core import text as text_cleaning
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
@@ -21,17 +21,20 @@ from core.catalogue.models import SCOPES
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
 from core.i18n import _
-from core.items import content, types
+from core.items import content, timeliness, types
 from core.items import workflow as wf
 from core.items.models import (
+    AMENDMENT_REASONS,
     OBJECTION_OUTCOMES,
     OBJECTION_REMEDIES,
     REFUSAL_REASONS,
+    REVOCATION_REASONS,
     Attachment,
     Item,
     ItemAudience,
     ItemReview,
     ItemVersion,
+    NoticeCloseAttempt,
     Objection,
 )
 
@@ -611,6 +614,7 @@ def publish(item: Item, *, actor=SYSTEM) -> Item:
         it.due_on, it.late = _due_and_late(it, localtime.date_of(now, org))
 
     engine.run(wf.item, item, "publish", actor=actor, effect=effect)
+    timeliness.record_publication(item)
     events.item_published.send(item, actor=actor, version=item.current_version)
     return item
 
@@ -625,12 +629,43 @@ def publish_due_item(item_id: int) -> bool:
 
 
 def close(item: Item, *, actor=SYSTEM) -> Item:
+    """Close a published item; a notice closes only once its period ended (PUB-5). A person's
+    attempt to close a notice early is refused and kept on record although nothing changed
+    (:func:`core.db.keep`): the supervision flags it (SUP-2)."""
+
     def effect(it: Item) -> None:
         it.closed_at = db.utcnow()
 
-    engine.run(wf.item, item, "close", actor=actor, effect=effect)
+    try:
+        engine.run(wf.item, item, "close", actor=actor, effect=effect)
+    except engine.TransitionRefused:
+        if notice_open(item) and not permissions.is_system(actor):
+            _keep_close_attempt(item, actor)
+        raise
     events.item_closed.send(item, actor=actor)
     return item
+
+
+def _keep_close_attempt(item: Item, actor) -> None:
+    at, ends = db.utcnow(), item.notice_ends_at
+    facts = {
+        "org_id": item.org_id,
+        "item_id": item.id,
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": getattr(actor, "username", "") or "",
+    }
+    db.keep(lambda: NoticeCloseAttempt(**facts, at=at, notice_ends_at=ends))
+    db.keep(
+        lambda: audit.AuditEntry(
+            action="item.close_refused",
+            object_type="item",
+            object_id=str(item.id),
+            org_id=item.org_id,
+            actor_id=facts["actor_id"],
+            actor_label=facts["actor_label"] or "system",
+            changes={"notice_ends_at": [ends.isoformat() if ends else None, None]},
+        )
+    )
 
 
 def withhold(item: Item, *, actor, reason: str) -> Item:
@@ -685,10 +720,14 @@ def acknowledge_filing(item: Item, *, actor, note: str | None = None) -> Item:
 
 
 def request_amendment(
-    item: Item, *, actor, titles=None, bodies=None, explanation: str
+    item: Item, *, actor, titles=None, bodies=None, explanation: str, reason: str = "update"
 ) -> ItemVersion:
-    """A new version with its explanation, waiting for the catalogue owner's approval (PUB-7)."""
+    """A new version with its explanation and reason (:data:`AMENDMENT_REASONS`; a
+    ``correction`` of false content is public and flagged for the supervision, SUP-2), waiting
+    for the catalogue owner's approval (PUB-7)."""
     problems: list[str] = []
+    if reason not in AMENDMENT_REASONS:
+        problems.append(f"reason: unknown amendment reason {reason!r}")
     current = item.current_version
     new_titles = _texts(titles, "title", problems) if titles is not None else dict(current.titles)
     new_bodies = _texts(bodies, "content", problems) if bodies is not None else dict(current.bodies)
@@ -708,6 +747,7 @@ def request_amendment(
         titles=new_titles,
         bodies=new_bodies,
         explanation=(explanation or "").strip(),
+        reason=reason,
         created_by_id=getattr(actor, "id", None),
     )
 
@@ -748,9 +788,18 @@ def decide_amendment(item: Item, *, actor, approve: bool, comment: str | None = 
     return item
 
 
-def request_revocation(item: Item, *, actor, explanation: str) -> Item:
+def request_revocation(item: Item, *, actor, explanation: str, reason: str = "other") -> Item:
+    """Propose to revoke a published item with an explanation and a reason
+    (:data:`REVOCATION_REASONS`: ``secrecy`` is a secrecy incident, SUP-2)."""
+    if reason not in REVOCATION_REASONS:
+        raise UserError(
+            "The revocation was not saved.",
+            problems=[f"reason: unknown revocation reason {reason!r}"],
+        )
+
     def effect(it: Item) -> None:
         it.revocation_explanation = explanation.strip()
+        it.revocation_reason = reason
 
     engine.run(
         wf.item,
@@ -766,7 +815,7 @@ def request_revocation(item: Item, *, actor, explanation: str) -> Item:
 def decide_revocation(item: Item, *, actor, approve: bool, comment: str | None = None) -> Item:
     def effect(it: Item) -> None:
         if not approve:
-            it.revocation_explanation = None
+            it.revocation_explanation = it.revocation_reason = None
 
     name = "approve_revocation" if approve else "reject_revocation"
     explanation = item.revocation_explanation

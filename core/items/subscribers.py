@@ -8,14 +8,16 @@
   amendment or revocation decided → who requested it, with the comment;
 * a withheld item is filed with the superior (PUB-6), whose reviewers are told;
 * an objection lodged → the unit's admins and editors; its outcome recorded → the objector, when
-  they lodged it signed in.
+  they lodged it signed in;
+* a unit catalogue approved changes what the unit is expected to disclose: its stored schedule is
+  rebuilt (:func:`core.items.timeliness.refresh_schedule`).
 """
 
 from __future__ import annotations
 
 from core import db, events
 from core.i18n import _
-from core.items import forms
+from core.items import forms, timeliness
 from core.items import workflow as wf
 from core.items.models import Item
 from core.notifications import operations as ops
@@ -123,6 +125,13 @@ def on_item_step(item, *, workflow, transition, actor, inputs, **_kw) -> None:
             change=ops.texts(CHANGES[transition]), outcome=ops.texts(OUTCOMES[transition]),
             superior=superior, comment=comment_of(inputs),
         )  # fmt: skip
+
+
+@events.catalogue_approved.connect
+def on_catalogue_approved(version, **_kw) -> None:
+    """The unit's expected disclosures follow its effective catalogue (CAT-5)."""
+    if version.kind == "unit":
+        timeliness.refresh_schedule(version.organisation)
 
 
 @events.item_withheld.connect

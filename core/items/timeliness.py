@@ -4,6 +4,14 @@ An expected disclosure (entry, period) is met by an item of that entry and perio
 state. It is *overdue* when its due date has passed unmet; an item is *late* when it was published
 after the due date. Flags are kept in ``disclosure_flags`` (raised by the sweep, resolved when
 met) so the unit and its superiors see them.
+
+The schedule itself is kept in ``scheduled_disclosures`` (:class:`ScheduledDisclosure`), one row
+per expected disclosure with the item that met it, so that the compliance of a subtree is a few
+aggregate queries, not a loop over its units: the sweep (:func:`refresh_all`) and the approval of
+a catalogue (:func:`refresh_schedule`) rebuild a unit's years from its effective catalogue, and a
+publication fills its row at once (:func:`record_publication`). A unit's schedule starts in the
+year its first catalogue took effect (the catalogue in force is taken to cover that whole year,
+as :func:`status` does).
 """
 
 from __future__ import annotations
@@ -11,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from core import db
+from core import db, localtime
 from core.catalogue import operations as catalogue
 from core.catalogue import schedule
-from core.items.models import VISIBLE_STATES, DisclosureFlag, Item
+from core.catalogue.models import Catalogue, CatalogueVersion
+from core.items.models import VISIBLE_STATES, DisclosureFlag, Item, ScheduledDisclosure
 from tenants import hierarchy
 from tenants.models import Organisation
 
@@ -65,8 +74,18 @@ def flags(
     return list(db.session.scalars(query.order_by(DisclosureFlag.due_on, DisclosureFlag.id)))
 
 
-def refresh(org: Organisation, year: int, *, today: date | None = None) -> tuple[int, int]:
-    """Raise and resolve the flags of ``org`` for ``year``; return (raised, resolved)."""
+def refresh(
+    org: Organisation, year: int, *, today: date | None = None, flags: bool = True
+) -> tuple[int, int]:
+    """Keep the stored schedule of ``org``'s ``year`` and (``flags``) raise and resolve its
+    flags; return (flags raised, resolved)."""
+    statuses = status(org, year, today=today)
+    first = first_year(org)
+    keep_schedule(org, year, statuses if first is not None and year >= first else [])
+    return _flag(org, year, statuses) if flags else (0, 0)
+
+
+def _flag(org: Organisation, year: int, statuses: list[Status]) -> tuple[int, int]:
     existing = {
         (f.entry_key, f.period_key, f.kind): f
         for f in db.session.scalars(
@@ -77,7 +96,7 @@ def refresh(org: Organisation, year: int, *, today: date | None = None) -> tuple
     }
     raised = resolved = 0
     now = db.utcnow()
-    for s in status(org, year, today=today):
+    for s in statuses:
         e = s.expected
         for kind, active in (("overdue", s.overdue), ("late", s.late)):
             flag = existing.get((e.entry_key, e.period_key, kind))
@@ -105,12 +124,104 @@ def refresh(org: Organisation, year: int, *, today: date | None = None) -> tuple
 
 
 def refresh_all(*, today: date | None = None) -> tuple[int, int]:
-    """The sweep: every enabled organisation, the current year (and last year in January)."""
+    """The sweep: every enabled organisation, the current year (and last year in January) for
+    the flags; the stored schedule of this year and the last (for trends over 12 months)."""
     raised = resolved = 0
     for root in hierarchy.roots():
         for org in hierarchy.subtree(root):
             day = today or catalogue.today_for(org)
-            for year in {day.year, (day.year - 1) if day.month == 1 else day.year}:
-                r, s = refresh(org, year, today=day)
+            for year in (day.year - 1, day.year):
+                flags = year == day.year or day.month == 1
+                r, s = refresh(org, year, today=day, flags=flags)
                 raised, resolved = raised + r, resolved + s
     return raised, resolved
+
+
+# --- the stored schedule ---------------------------------------------------------------------
+
+
+def first_year(org: Organisation) -> int | None:
+    """The year the first approved version of ``org``'s own catalogue took effect (None: none
+    has been approved)."""
+    first = db.session.scalar(
+        select(func.min(CatalogueVersion.effective_from))
+        .join(Catalogue, Catalogue.id == CatalogueVersion.catalogue_id)
+        .where(
+            Catalogue.org_id == org.id,
+            Catalogue.kind == "unit",
+            CatalogueVersion.state == "approved",
+        )
+    )
+    return first.year if first is not None else None
+
+
+def keep_schedule(org: Organisation, year: int, statuses: list[Status]) -> None:
+    """Make the stored schedule of ``org``'s ``year`` what ``statuses`` say (insert, update and
+    delete only what differs)."""
+    existing = {
+        (row.entry_key, row.period_key): row
+        for row in db.session.scalars(
+            select(ScheduledDisclosure).where(
+                ScheduledDisclosure.org_id == org.id,
+                ScheduledDisclosure.period_key.like(f"{year}%"),
+            )
+        )
+    }
+    seen = set()
+    for s in statuses:
+        e = s.expected
+        key = (e.entry_key, e.period_key)
+        seen.add(key)
+        published = s.item.published_at if s.item is not None else None
+        values = {
+            "cadence": e.cadence,
+            "due_on": e.due,
+            "due_month": e.due.year * 100 + e.due.month,
+            "item_id": s.item.id if s.item is not None else None,
+            "published_on": localtime.date_of(published, org) if published else None,
+            "late": bool(s.late),
+        }
+        row = existing.get(key)
+        if row is None:
+            db.session.add(
+                ScheduledDisclosure(
+                    org_id=org.id, entry_key=e.entry_key, period_key=e.period_key, **values
+                )
+            )
+        else:
+            for name, value in values.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+    for key, row in existing.items():
+        if key not in seen:
+            db.session.delete(row)
+    db.session.flush()
+
+
+def refresh_schedule(org: Organisation, *, today: date | None = None) -> None:
+    """Rebuild ``org``'s stored schedule of this year and the last (its catalogue changed)."""
+    day = today or catalogue.today_for(org)
+    first = first_year(org)
+    for year in (day.year - 1, day.year):
+        keep_schedule(org, year, status(org, year, today=day) if first and year >= first else [])
+
+
+def record_publication(item: Item) -> None:
+    """The expected disclosure ``item`` meets is met now (unless another item met it first):
+    late when published after its due day."""
+    if not (item.entry_key and item.period_key and item.published_at):
+        return
+    published = localtime.date_of(item.published_at, item.organisation)
+    db.session.execute(
+        update(ScheduledDisclosure)
+        .where(
+            ScheduledDisclosure.org_id == item.org_id,
+            ScheduledDisclosure.entry_key == item.entry_key,
+            ScheduledDisclosure.period_key == item.period_key,
+            ScheduledDisclosure.item_id.is_(None),
+        )
+        .values(
+            item_id=item.id, published_on=published, late=ScheduledDisclosure.due_on < published
+        )
+        .execution_options(synchronize_session=False)
+    )

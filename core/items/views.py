@@ -509,7 +509,8 @@ def revoke(item_id: int):
     return form_step(
         item_id, "request_revocation", forms.RevocationForm, "revocation_form", "revoke",
         lambda item, form: items.request_revocation(
-            item, actor=current_user, explanation=form.explanation.data.strip()
+            item, actor=current_user, explanation=form.explanation.data.strip(),
+            reason=form.reason.data,
         ),
         gettext("The revocation waits for the superior organisation's approval."),
     )  # fmt: skip
@@ -651,6 +652,7 @@ def amend(item_id: int):
                 titles=forms.texts(form, "title"),
                 bodies=forms.texts(form, "body"),
                 explanation=form.explanation.data.strip(),
+                reason=form.reason.data,
             )
         except UserError as exc:
             status, errors = exc.status, forms.attach_problems(form, web.refusal(exc))

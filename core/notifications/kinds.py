@@ -32,6 +32,7 @@ GROUPS = {
     "requests": _("Disclosure requests"),
     "feedback": _("Feedback ledger"),
     "evaluation": _("Member evaluation"),
+    "supervision": _("Supervision and inspections"),
     "reporting": _("Reports, assessments and campaigns"),
     "platform": _("Platform"),
     "plugins": _("Sector affairs"),
@@ -374,6 +375,51 @@ register(
     _("Member evaluation results published: %(title)s"),
     body=_("The results for %(org)s can be read now."),
     group="evaluation",
+)
+# supervision and inspections
+register(
+    "supervision.inspection_planned",
+    _("Inspections of my unit"),
+    _("%(org)s will inspect %(unit)s: %(subject)s"),
+    body=_("Planned on %(planned_on)s."),
+    group="supervision",
+)
+register(
+    "supervision.finding_raised",
+    _("Findings my unit must rectify"),
+    _("A finding for %(unit)s to rectify by %(deadline_on)s"),
+    body=_("Raised by %(org)s: “%(excerpt)s”"),
+    default="immediate",
+    group="supervision",
+)
+register(
+    "supervision.finding_answered",
+    _("Rectifications answered to my organisation"),
+    _("%(unit)s answered a finding with its rectification"),
+    body=_("“%(excerpt)s” — check it, then close or reopen the finding."),
+    group="supervision",
+)
+register(
+    "supervision.finding_decided",
+    _("Findings of my unit closed or reopened"),
+    _("A finding of %(unit)s was %(decision)s"),
+    body=_("“%(excerpt)s”"),
+    default="immediate",
+    group="supervision",
+)
+register(
+    "supervision.finding_overdue",
+    _("Findings past their rectification deadline"),
+    _("A finding of %(unit)s is overdue since %(deadline_on)s"),
+    body=_("“%(excerpt)s”"),
+    group="supervision",
+)
+register(
+    "supervision.flags_waiting",
+    _("Automatic flags awaiting my decision"),
+    _("Automatic flags awaiting your decision: %(count)s"),
+    body=_("Units below %(org)s were flagged by the supervision (SUP-2): confirm or dismiss."),
+    group="supervision",
 )
 # half-year reports, assessments, campaigns, filings (RPT-1, SUP-3, RPT-2)
 register(

@@ -17,8 +17,8 @@ ratio for each page, then fails if a budget is missed:
   comes with the console issue): until then ``console home`` measures the unit's console landing
   page, its items list ``/admin/o/<code>/items`` — replace the path in :data:`PAGES` then.
 
-The county compliance page at 3,000 units (under 300 ms) is a placeholder below that skips until
-the page exists.
+The county compliance page at 3,000 units (under 300 ms) has its own benchmark:
+:mod:`tests.bench.bench_compliance`.
 """
 
 from __future__ import annotations
@@ -189,15 +189,6 @@ def test_throughput_budgets():
     results = run()
     missed = [r for r in results if r["ratio"] < r["budget"] or r["errors"]]
     assert not missed, missed
-
-
-def test_county_compliance_page_at_3000_units():
-    """Budget: the county compliance page at 3,000 units under 300 ms (DESIGN.md "Budgets").
-
-    Placeholder: ``/admin/o/<county>/compliance`` does not exist yet (the county view, issue 12).
-    When it does: ``gongkai demo synthesize --counties 1 --units-per-county 3000 --items 300000``
-    and time the page signed in as the county admin (``syn-c1-admin``), p95 of 20 requests."""
-    pytest.skip("the county compliance page does not exist yet (issue 12): nothing to measure")
 
 
 if __name__ == "__main__":

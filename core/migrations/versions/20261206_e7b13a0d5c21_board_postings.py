@@ -1,7 +1,7 @@
 """board_postings: the printed notice board marked as put up, with a dated photo (issue 13)
 
 Revision ID: e7b13a0d5c21
-Revises: f2a3b4c5d6e7
+Revises: 232f9e549643
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "e7b13a0d5c21"
-down_revision = "f2a3b4c5d6e7"
+down_revision = "232f9e549643"
 branch_labels = None
 depends_on = None
 
