@@ -289,6 +289,7 @@ def demo_load():
     import core.evaluation.demo
     import core.feedback.demo
     import core.items.demo
+    import core.noticeboard.demo
     import core.reports.demo
     import core.supervision.demo
     import core.workdays.demo
@@ -307,6 +308,7 @@ def demo_load():
         ("requests", core.disclosure_requests.demo.load),
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
+        ("notice boards", core.noticeboard.demo.load),
         ("supervision", core.supervision.demo.load),
         ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data

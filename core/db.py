@@ -237,6 +237,8 @@ def unavailable(exc: BaseException) -> bool:
     if type(exc.orig).__module__.startswith("sqlite3"):  # a busy or unreadable file, not SQL
         return any(s in str(exc.orig) for s in ("locked", "unable to open", "disk I/O"))
     return True
+
+
 KEPT = "gongkai.kept"
 """Where :func:`keep` lists the facts that outlive a rollback (the session's ``info``)."""
 

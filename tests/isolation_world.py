@@ -146,6 +146,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbvasup": NOBODY,  # a supervision committee member of iso-b
     "zxbvacom": NOBODY,  # a village committee member of iso-b
     "zxcvasup": NOBODY,  # a supervision committee member of iso-c
+    # the printed board's postings (the console's business: the unit and its superiors)
+    "zxbbrdnt": NOBODY,  # the note of iso-b's posting of its printed board
+    "zxcbrdnt": NOBODY,  # the note of iso-c's
     # supervision (SUP-1, SUP-2): the console's business of the units and their superiors
     "zxbinspc": NOBODY,  # the subject of iso-sup's inspection of iso-b
     "zxbfindg": NOBODY,  # ... a finding for iso-b to rectify
@@ -426,6 +429,7 @@ def build() -> World:
     people_and_access(w, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     feedback_entries(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    board_postings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
@@ -661,6 +665,30 @@ def feedback_entries(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     w.extra["feedback"] = [(B, done.id), (B, waiting.id), (C, answered.id)]
 
 
+def board_postings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """iso-b and iso-c marked their printed boards as put up, each with a photo and a note."""
+    import io
+
+    from PIL import Image
+
+    from core import localtime
+    from core.noticeboard import operations as noticeboard
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    found = []
+    for unit, staff, marker in ((unit_b, b_staff, "zxbbrdnt"), (unit_c, c_staff, "zxcbrdnt")):
+        posting = noticeboard.record(
+            unit,
+            posted_on=localtime.today(unit),
+            photo=("board.png", picture.getvalue()),
+            note=f"张贴位置 {marker}",
+            actor=staff,
+        )
+        found.append({"org_code": unit.code, "posting_id": posting.id, "marker": marker})
+    w.extra["board_postings"] = found
+
+
 def three_important_meetings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     """iso-b and iso-c enable the plugin three_important; each records a meeting (iso-b's with
     a decision)."""
@@ -887,6 +915,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
     found.append({"user_id": w.extra["b_staff_id"]})  # the platform console's user pages
     for code, round_id in w.extra.get("evaluation_rounds", []):
         found.append({"org_code": code, "round_id": round_id})
+    for bundle in w.extra.get("board_postings", []):
+        found.append(dict(bundle))
     for bundle in w.extra.get("three_important", []):
         found.append(dict(bundle))
     for bundle in w.extra.get("village_affairs", []):
@@ -918,7 +948,7 @@ OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membershi
                "delivery_id", "supervisor_id", "inspection_id", "finding_id",
                "flag_id", "report_id", "campaign_id", "stage_id",
                "evidence_id", "scheme_id", "sheet_id", "designation_id",
-               "objection_id"}  # fmt: skip
+               "objection_id", "posting_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -168,11 +168,15 @@ def test_the_migration_fills_the_key_from_the_data(app):
         migrations.downgrade(url, BEFORE_COUNTY_KEY)
         columns = {c["name"] for c in inspect(db.get_engine(url)).get_columns("items")}
         assert "county_id" not in columns
+        # tables made by later migrations (with their key from the start) go with the downgrade
+        kept = set(inspect(db.get_engine(url)).get_table_names())
     finally:
         migrations.upgrade(url)
     db.session.remove()
     assert _wrong_keys() == {}
-    assert _counts() == before
+    assert {t: n for t, n in _counts().items() if t in kept} == {
+        t: n for t, n in before.items() if t in kept
+    }
     # the guard triggers of the register survived the migration (ARC-2)
     with pytest.raises(Exception, match=r"append-only|refused|ARC-2"):
         db.session.execute(text("UPDATE register_entries SET title = 'x'"))

@@ -9,6 +9,8 @@ import pytest
 from core import themes
 from core.app import create_app
 
+BODY = '<body class="{% block body_class %}{% endblock %}">'  # the base layout's
+
 
 @pytest.fixture
 def themed_app(app_settings, tmp_path, monkeypatch):
@@ -21,7 +23,7 @@ def themed_app(app_settings, tmp_path, monkeypatch):
     (red / "theme.toml").write_text('name = "red"\n', encoding="utf-8")
     layout = (folder / "base" / "templates" / "layout.html").read_text(encoding="utf-8")
     (red / "templates" / "layout.html").write_text(
-        layout.replace("<body>", '<body class="theme-red">'), encoding="utf-8"
+        layout.replace(BODY, BODY.replace('class="', 'class="theme-red')), encoding="utf-8"
     )
     (red / "static" / "gongkai.css").write_text("body { color: red; }", encoding="utf-8")
     monkeypatch.setattr(themes, "THEMES_DIR", folder)

@@ -1,7 +1,7 @@
 """leading group versions, password reset links, audit search indexes
 
 Revision ID: a7c3e9f1d2b4
-Revises: f2a3b4c5d6e7
+Revises: e7b13a0d5c21
 Create Date: 2026-12-07 10:00:00
 
 * ``leading_group_versions``: every version of an organisation's disclosure leading group
@@ -24,7 +24,7 @@ import core.db
 from core.migrations.county_key import add_county_key, drop_county_key
 
 revision = "a7c3e9f1d2b4"
-down_revision = "f2a3b4c5d6e7"
+down_revision = "e7b13a0d5c21"
 branch_labels = None
 depends_on = None
 
