@@ -6,7 +6,11 @@ import os
 
 import pytest
 
+from tests import testplugin
 from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRedis, worker_number
+
+# The fixture plugin is installed for the test run only (never into the demo's virtualenv).
+testplugin.install()
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -1,7 +1,7 @@
 """Plugins: entry points, installed versus enabled, the per-organisation relay, the CLI.
 
-Most tests use the real distribution ``tests/fixtures/gongkai-testplugin`` (installed into the
-test environment with ``pip install -e tests/fixtures/gongkai-testplugin``). Every hook of
+Most tests use the real distribution ``tests/fixtures/gongkai-testplugin`` (installed for the
+test run only, by ``tests/testplugin.py``). Every hook of
 ``core/hookspecs.py`` has a ``test_hook_<name>`` test here (``tests/test_plugin_docs.py``
 checks it).
 """
@@ -24,8 +24,7 @@ try:
     import gongkai_testplugin
 except ImportError as exc:  # pragma: no cover - environment problem, not a test failure
     raise ImportError(
-        "the fixture plugin is not installed: "
-        ".venv/bin/pip install -e tests/fixtures/gongkai-testplugin"
+        "the fixture plugin is not on sys.path: tests/conftest.py installs it (tests/testplugin.py)"
     ) from exc
 
 MARKER = gongkai_testplugin.PANEL_MARKER
@@ -262,6 +261,35 @@ def test_plugins_list_command(app, test_branch, agency_branch, make_org, county)
     assert lines[2].startswith("  enabled for: ")
     enabled_for = set(lines[2].removeprefix("  enabled for: ").split(", "))
     assert enabled_for == {"plug-test", "plug-in"}
+
+
+def test_the_fixture_plugin_is_installed_for_the_test_run_only(tmp_path):
+    """``make demo`` and production run from the virtualenv, which never holds the fixture
+    plugin: ``gongkai plugins list`` there shows the built-in plugins and not ``testplugin``,
+    while the test processes (and the commands they start) find it by its entry point."""
+    import os
+    import subprocess
+    import sys
+
+    from tests import testplugin
+
+    def plugins_list(env):
+        env = {k: v for k, v in env.items() if not k.startswith("GONGKAI_")}
+        env["GONGKAI_INSTANCE_PATH"] = str(tmp_path / "instance")
+        for command in (["db", "upgrade"], ["plugins", "list"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "core.cli", *command], env=env, cwd=tmp_path,
+                capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+        return [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
+
+    as_in_the_demo = plugins_list(testplugin.without(os.environ))
+    assert {"three_important", "school_affairs", "village_affairs"} <= set(as_in_the_demo)
+    assert "testplugin" not in as_in_the_demo
+    assert "testplugin" in plugins_list(dict(os.environ))
+    makefile = (Path(__file__).parent.parent / "Makefile").read_text(encoding="utf-8")
+    assert "install --quiet -e tests/fixtures" not in makefile
 
 
 def test_trace_env_var_logs_hook_calls(app, monkeypatch, caplog, test_branch, calls):
