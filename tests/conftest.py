@@ -11,6 +11,9 @@ from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRe
 
 # The fixture plugin is installed for the test run only (never into the demo's virtualenv).
 testplugin.install()
+# Commands print refusals in the operator's language (core.cliutil): English in the tests,
+# whatever the terminal of the person running them.
+os.environ["GONGKAI_CLI_LOCALE"] = "en"
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -235,7 +235,7 @@ def test_an_entry_refused_by_the_operation_shows_the_problem_at_its_field(app, w
     }
     response = client.post(path, data=data)
     assert response.status_code == 400
-    assert "already exists" in html(response)
+    assert "该标识已被使用。" in html(response)  # under the key field, in the reader's language
     assert 'value="Party day activities"' in html(response)
 
 
@@ -248,7 +248,7 @@ def test_removing_a_mandatory_entry_is_refused_with_a_message(app, world):
     assert confirm.status_code == 200
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 400
-    assert "mandatory" in html(response)
+    assert "是模板规定的必备条目，不能删除" in html(response)
     db.session.expire_all()
     assert fees in {e.id for e in cat.entries(draft)}
     # a unit's own entry goes
@@ -374,7 +374,7 @@ def test_a_refused_transition_is_shown_on_the_page(app, world):
     )
     assert response.status_code == 409
     page = html(response)
-    assert "incomplete" in page and "请审批" in page
+    assert "部分条目不完整" in page and "请审批" in page
     db.session.expire_all()
     assert db.session.get(CatalogueVersion, draft.id).state == "draft"
 

@@ -388,7 +388,9 @@ def test_form_errors_are_shown_at_their_fields_and_the_input_is_kept(app, w):
     # problems of the operation land at their fields too
     response = post(editor, UNIT + "/items/new", form_data(period_key="2026-Q9"))
     assert response.status_code == 400
-    assert re.search(r'id="period_key-error-1">[^<]*not a period of this entry', html(response))
+    assert re.search(
+        r'id="period_key-error-1">[^<]*Choose one of the periods of this entry', html(response)
+    )
 
 
 @pytest.mark.rule("SCOPE-1")

@@ -31,6 +31,7 @@ KERNEL = {
     "core.config",
     "core.db",
     "core.errors",
+    "core.problem",
     "core.events",
     "core.hookspecs",
     "core.i18n",

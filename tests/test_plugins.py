@@ -330,7 +330,7 @@ def grant(**overrides):
     return plan(**{**defaults, **overrides})
 
 
-def test_hook_item_types(w):
+def test_hook_item_types(w, english):
     from core.errors import UserError
     from core.items import operations as items
     from core.items import types
@@ -343,12 +343,12 @@ def test_hook_item_types(w):
     with pytest.raises(UserError) as refused:
         items.create(w["unit"], grant(extra={"recipients": "many"}), actor=w["editor"])
     assert set(refused.value.problems) == {
-        "extra.amount: is required",
-        "extra.recipients: must be a whole number",
+        "extra.amount: This field is required.",
+        "extra.recipients: Give a whole number.",
     }
     with pytest.raises(UserError) as refused:
         items.create(w["sibling"], grant(), actor=w["sibling_admin"])
-    assert "item_type: 'testplugin.grant' is not an item type of this unit" in (
+    assert "item_type: “testplugin.grant” is not an item type of this unit." in (
         refused.value.problems
     )
 
@@ -371,7 +371,9 @@ def test_item_type_fields_are_in_the_console_form_of_enabling_units_only(w, clie
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="x_testplugin_grant__amount-error-1">is required<' in html  # under its field
+    assert (
+        'id="x_testplugin_grant__amount-error-1">This field is required.<' in html
+    )  # under its field
     login("it-sibling-admin", "long-enough-pw")
     html = client.get("/admin/o/it-sibling/items/new?lang=en").get_data(as_text=True)
     assert "Amount (yuan)" not in html
@@ -434,7 +436,7 @@ def test_validate_item_is_not_asked_where_the_plugin_is_disabled(w, with_plugins
     assert calls == [("it-unit", "testplugin.grant", None)]  # None: a new item
 
 
-def test_hook_publication_channels(w):
+def test_hook_publication_channels(w, english):
     from core.catalogue import operations as cat
     from core.errors import UserError
     from core.items import operations as items
@@ -451,7 +453,7 @@ def test_hook_publication_channels(w):
             grant(item_type=None, extra=None, channels=screen),
             actor=w["sibling_admin"],
         )
-    assert "channels: unknown channel 'testplugin_screen'" in refused.value.problems
+    assert "channels: Unknown channel “testplugin_screen”." in refused.value.problems
     assert "testplugin_screen" not in cat.channel_labels("en", w["sibling"])
 
 
