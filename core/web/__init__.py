@@ -54,7 +54,7 @@ from sqlalchemy import Select, func, select
 
 from core import db, localtime, permissions
 from core.errors import UserError
-from core.i18n import format_day, format_moment, locale
+from core.i18n import _, format_day, format_moment, locale
 from tenants import resolution
 from tenants.models import User
 
@@ -152,9 +152,10 @@ def object_or_404(model: type, ident: Any, **owner: Any) -> Any:
 # --- a workflow step from a posted form -------------------------------------------------------
 
 
-def refusal(exc: UserError) -> list[str]:
-    """The lines a refused operation shows: its message and every problem."""
-    return [exc.message, *exc.problems]
+def refusal(exc: UserError) -> list:
+    """The lines a refused operation shows: its message (as text in the reader's language) and
+    every problem (:func:`core.web.forms.attach_problems` places those that name a field)."""
+    return [str(exc.message), *exc.problems]
 
 
 def form_step(
@@ -276,6 +277,16 @@ def display_names(ids) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in users}
 
 
+SYSTEM_ACTOR = _("the system (a scheduled job)")
+"""How a page names the actor ``system`` of the audit log, the register and workflow steps."""
+
+
+def who(label: str | None) -> str:
+    """The name of whoever did something, as a page shows it: the actor recorded as ``system``
+    (a scheduled job, a command) in words."""
+    return str(SYSTEM_ACTOR) if label in (None, "", "system") else label
+
+
 def init_app(app) -> None:
-    """Template globals of every page: ``console_may``, ``when``, ``day``."""
-    app.jinja_env.globals.update(console_may=console_may, when=when, day=day)
+    """Template globals of every page: ``console_may``, ``when``, ``day``, ``who``."""
+    app.jinja_env.globals.update(console_may=console_may, when=when, day=day, who=who)
