@@ -63,6 +63,7 @@ demo: install i18n-compile
 # The demo with sign-in through a local "government portal": oidc-provider-mock on 127.0.0.1:9400,
 # registered as the platform-wide provider demo-portal; it stops with the server (Ctrl-C).
 SSO_PORT ?= 9400
+demo-sso: export GONGKAI_OUTBOUND_ALLOW = 127.0.0.1
 demo-sso: install i18n-compile
 	$(BIN)/gongkai db upgrade
 	$(BIN)/gongkai demo load

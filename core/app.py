@@ -7,15 +7,16 @@ import logging
 import pkgutil
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 import core
 import tenants
-from core import db, i18n, jobs, ratelimit, themes, web
+from core import db, i18n, jobs, ratelimit, text, themes, web
 from core.api import auth as api_auth
 from core.api import errors as api_errors
 from core.config import load_settings
@@ -27,6 +28,7 @@ from tenants import resolution
 from tenants.models import Organisation, User
 
 log = logging.getLogger(__name__)
+DB_INT_MAX = 2**31 - 1
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -44,6 +46,16 @@ PERMISSIONS_POLICY = (
 PAGE_MODULES = ("views", "public", "api")
 """The file roles that hold blueprints: ``views`` (the console), ``public`` (the public site's
 pages of a package that has both) and ``api`` (JSON)."""
+
+
+class DatabaseInteger(IntegerConverter):
+    """``<int:...>`` of every route: at most the largest integer key of the databases
+    (PostgreSQL ``integer``, 2³¹ − 1), so that a larger number in an address is a 404 page, not
+    a database error. Routes may still give their own ``min``/``max``."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def discover_blueprints():
@@ -71,12 +83,14 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     """Build the application; ``settings`` override environment variables (see core.config)."""
     s = load_settings(**settings)
     app = Flask(__name__, instance_path=str(s.instance_path), static_folder=None)
+    app.url_map.converters["int"] = DatabaseInteger  # before any route is added
     app.config.update(
         SECRET_KEY=s.secret_key,
         GONGKAI_ENV=s.env,
         DATABASE_URL=s.database_url,
         REDIS_URL=s.redis_url,
         BABEL_DEFAULT_LOCALE=s.default_locale,
+        OUTBOUND_ALLOW=s.outbound_allow,  # core.outbound: inside addresses calls may reach
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         # cookies: never read by scripts, not sent on cross-site posts, HTTPS only in
         # production, where the __Host- prefix also pins the session to this host and path /
@@ -101,6 +115,8 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     app.config.update(config or {})
 
     db.bind(app.config["DATABASE_URL"])
+    text.install(db.session.session_factory)  # user texts cleaned of bidi controls on flush
+    app.after_request(_no_shared_cookies)  # registered first: runs after every other one
     app.extensions["gongkai.plugins"] = plugins or Plugins()
     jobs.init_app(app)
     jobs.set_org_loader(lambda org_id: db.session.get(Organisation, org_id))
@@ -120,6 +136,16 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     return app
 
 
+def _no_shared_cookies(response):
+    """An answer that sets a cookie (the language chosen with ``?lang=``, …) is never publicly
+    cacheable: a shared cache would hand the cookie to everyone (OWASP ASVS 8.1.1)."""
+    if response.headers.getlist("Set-Cookie") and "public" in (
+        response.headers.get("Cache-Control") or ""
+    ):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -128,11 +154,67 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        from flask import session
+
+        from tenants.signin import GENERATION_KEY
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if user is None or not user.active:
+            return None
+        # ended on the server (sign-out, new password, deactivation, a role removed)
+        if session.get(GENERATION_KEY) != (user.session_generation or 0):
+            return None
+        return user
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_unreadable_input(_endpoint, values) -> None:
+    """Before anything reads the request (the first URL value preprocessor): what no view can
+    use is refused with a translated 404/400 instead of a database error — a NUL character in
+    the address, a query string or a form (PostgreSQL refuses it in text), and a JSON body
+    nested too deeply to be read."""
+    if any(_has_nul(v) for v in (values or {}).values()):
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    sources = [request.args]
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    too_large = limit is not None and (request.content_length or 0) > limit
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and not too_large  # the view answers that with its own page (413)
+    ):
+        sources.append(request.form)
+    for source in sources:
+        if any("\x00" in k or "\x00" in v for k, v in source.items(multi=True)):
+            raise UserError(gettext("The address or the form contains a character that is not "
+                                    "allowed (NUL). Nothing was saved."))  # fmt: skip
+    if request.is_json and request.content_length and not too_large:
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            raise UserError(gettext("The JSON body is nested too deeply.")) from None
+        if _has_nul(data):
+            raise UserError(gettext("The JSON body contains a character that is not allowed "
+                                    "(NUL). Nothing was saved."))  # fmt: skip
 
 
 def _init_request_cycle(app: Flask) -> None:
+    app.url_value_preprocessor(_refuse_unreadable_input)
+
     @app.before_request
     def resolve_host():
         if "host_org" not in g:

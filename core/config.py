@@ -10,10 +10,13 @@ Kernel module: imports nothing else of the project.
 | ``REDIS_URL`` | unset | RQ queues and rate limits; unset = embedded in-process jobs |
 | ``SECRET_KEY`` | generated once into the instance folder (development only) | session signing |
 | ``GONGKAI_DEFAULT_LOCALE`` | ``zh_Hans_CN`` | platform default language |
+| ``GONGKAI_OUTBOUND_ALLOW`` | empty | addresses and networks (``127.0.0.1,10.0.0.0/8``) that
+  outbound calls may reach although they are not public (see ``core.outbound``) |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ class Settings:
     redis_url: str | None
     secret_key: str
     default_locale: str
+    outbound_allow: tuple = ()
 
     @property
     def production(self) -> bool:
@@ -54,6 +58,20 @@ def _secret_key(env: str, instance_path: Path, environ) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def parse_outbound_allow(text: str) -> tuple:
+    """``GONGKAI_OUTBOUND_ALLOW``: addresses or networks separated by commas (or spaces)."""
+    networks = []
+    for part in (text or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"GONGKAI_OUTBOUND_ALLOW: {part!r} is not an IP address or network "
+                "(e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return tuple(networks)
 
 
 def load_settings(environ=None, **overrides) -> Settings:
@@ -78,6 +96,8 @@ def load_settings(environ=None, **overrides) -> Settings:
     if default_locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"GONGKAI_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}.")
     secret_key = overrides.get("secret_key") or _secret_key(env, instance_path, environ)
+    allow = overrides.get("outbound_allow", environ.get("GONGKAI_OUTBOUND_ALLOW", ""))
+    outbound_allow = parse_outbound_allow(allow) if isinstance(allow, str) else tuple(allow)
     return Settings(
         env=env,
         instance_path=instance_path,
@@ -85,4 +105,5 @@ def load_settings(environ=None, **overrides) -> Settings:
         redis_url=redis_url,
         secret_key=secret_key,
         default_locale=default_locale,
+        outbound_allow=outbound_allow,
     )

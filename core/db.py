@@ -10,6 +10,9 @@ leave only after the commit (jobs, mail) listen to the session's ``after_commit`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,6 +72,41 @@ def normalise_url(url: str) -> str:
     return url
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite write waits for another one (a sweep, a job) before it gives up."""
+
+_writing: ContextVar[bool] = ContextVar("gongkai_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """A unit of work that writes (a job, a sweep): on SQLite its transactions take the write
+    lock when they begin (see :func:`_sqlite_begin`)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def _writes() -> bool:
+    if _writing.get():
+        return True
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def _sqlite_begin(conn) -> None:
+    """SQLite: a request that may write (a form sent, an API write) and a job begin their
+    transaction ``IMMEDIATE``, taking the write lock at once and waiting for it (busy timeout)
+    while a sweep or another request holds it. A deferred transaction that read first and wants
+    to write after another one committed would fail at once with "database is locked" (its
+    snapshot is stale), whatever the busy timeout: the 500 of a sign-in in the first seconds
+    after ``gongkai run`` (the start-up sweeps) and of a step racing the embedded scheduler."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not pysqlite, begin transactions, so that SAVEPOINTs work (SQLAlchemy's
     # documented recipe for "serializable isolation / savepoints" with pysqlite).
@@ -76,7 +114,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
     # PostgreSQL's set_config()/current_setting() for custom settings, so that a guard trigger
     # can read a flag the same way on both databases. Per connection, not per transaction:
@@ -99,7 +137,7 @@ def get_engine(url: str) -> Engine:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(
                 url, pool_pre_ping=True, connect_args={"prepare_threshold": None}

@@ -338,7 +338,7 @@ def run_job(func: str, args: list, kwargs: dict, org_id: int | None = None) -> A
     app = _state.get("app")
     if app is None:
         raise RuntimeError("core.jobs.init_app() was not called in this process")
-    with _own_session(), app.app_context():
+    with _own_session(), db.writing(), app.app_context():
         g.org = None
         load_org = _state.get("load_org")
         if org_id is not None and load_org is not None:
@@ -397,8 +397,10 @@ def work_burst() -> bool:
 class EmbeddedRunner:
     """Runs queued jobs, delayed jobs and sweeps in a background thread (embedded mode)."""
 
-    def __init__(self, tick: float = 1.0):
+    def __init__(self, tick: float = 1.0, grace: float = 10.0):
         self.tick = tick
+        self.grace = grace  # seconds after start before the first sweep: the first requests
+        self._started = time.monotonic()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last: dict[str, float] = {}
@@ -420,11 +422,17 @@ class EmbeddedRunner:
         self._wake.set()
 
     def enqueue_due_sweeps(self) -> None:
+        """Enqueue the one sweep that is most overdue (one a tick, so that the sweeps due at
+        start-up take turns with the requests instead of holding the database together), once
+        the start-up grace period is over."""
         now = time.monotonic()
-        for sweep in sweeps():
-            if now - self._last.get(sweep.name, -1e9) >= sweep.interval:
-                self._last[sweep.name] = now
-                queue("default").enqueue(run_job, sweep.func, list(sweep.args), {}, None)
+        if now < self._started + self.grace:
+            return
+        due = [s for s in sweeps() if now - self._last.get(s.name, -1e9) >= s.interval]
+        if due:
+            sweep = min(due, key=lambda s: self._last.get(s.name, -1e9) + s.interval)
+            self._last[sweep.name] = now
+            queue("default").enqueue(run_job, sweep.func, list(sweep.args), {}, None)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

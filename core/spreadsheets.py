@@ -1,6 +1,7 @@
 """The one writer of CSV and XLSX exports (kernel: imports nothing else of the project).
 
-Every export a person downloads goes through :func:`csv_text` or :func:`xlsx_bytes`, so that a
+Every export a person downloads goes through :func:`csv_text`, :func:`xlsx_bytes` or (for a
+workbook of several sheets) :func:`write_sheet`, so that a
 text a spreadsheet would run as a formula — starting with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return (OWASP "CSV injection") — is always written as plain text, prefixed with an
 apostrophe, whoever typed it. Dates stay dates (ISO text in CSV, date cells in XLSX); CSV starts
@@ -55,25 +56,33 @@ def _width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def xlsx_bytes(
+def restore(value: Any) -> Any:
+    """The text :func:`neutralise` wrote, as it was (for importing a workbook we exported)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def safe_sheet_title(text: str) -> str:
+    """``text`` as a sheet's name (at most 31 characters, none of ``[]:*?/\\``)."""
+    return (text or "Sheet")[:31].translate(str.maketrans("[]:*?/\\", "()_____"))
+
+
+def write_sheet(
+    ws,
     header: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     *,
-    sheet_title: str = "",
-    title: str = "",
     rtl: bool = False,
-) -> bytes:
-    """Header and rows as an XLSX workbook: one sheet, bold frozen header, text cells that are
-    never formulas, dates as dates, columns as wide as their content (up to a limit)."""
-    from openpyxl import Workbook
+    datetime_format: str = "yyyy-mm-dd hh:mm",
+) -> None:
+    """Fill the empty worksheet ``ws``: bold frozen header, text cells that are never formulas,
+    dates as dates, columns as wide as their content (up to a limit)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     data = [list(r) for r in rows]
     head = [str(h) for h in header]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = (sheet_title or "Sheet")[:31].translate(str.maketrans("[]:*?/\\", "()_____"))
     ws.sheet_view.rightToLeft = rtl
     ws.append([neutralise(h) for h in head])
     for cell in ws[1]:
@@ -86,13 +95,31 @@ def xlsx_bytes(
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula (neutralised above as well)
             elif isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
+                cell.number_format = datetime_format
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
     for i, name in enumerate(head, start=1):
         widest = max(_width(v) for v in [name, *(r[i - 1] for r in data if len(r) >= i)])
         ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), 60)
+
+
+def xlsx_bytes(
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet_title: str = "",
+    title: str = "",
+    rtl: bool = False,
+    datetime_format: str = "yyyy-mm-dd hh:mm",
+) -> bytes:
+    """Header and rows as an XLSX workbook of one sheet (see :func:`write_sheet`)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = safe_sheet_title(sheet_title)
+    write_sheet(ws, header, rows, rtl=rtl, datetime_format=datetime_format)
     wb.properties.creator = "Gongkai"
     wb.properties.title = title
     buf = io.BytesIO()

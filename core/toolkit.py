@@ -42,6 +42,13 @@ What is here:
   text); ``force_locale(locale)``; ``localised(texts, locale)`` — pick a text of a
   ``{locale: text}`` dict.
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
+* ``http_request(method, url, **kwargs)`` — call another system (a webhook …) through the
+  platform's guarded client (public addresses only, timeouts, size limit); ``OutboundError`` /
+  ``AddressRefused`` when it fails (show their ``public`` text, log the rest); ``url_allowed(url)``
+  — check an address a person typed before saving it.
+* ``ascii_int(value, minimum=0, maximum=2**31 - 1)`` — a number typed in a form or a URL, or
+  None (never raises: ``²`` is no number); ``clean(value, strip=False)`` — a text without
+  bidirectional controls (every text is cleaned on flush anyway).
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 * ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
@@ -67,9 +74,12 @@ from core.hookspecs import hookimpl
 from core.i18n import lazy_text, localised
 from core.items.models import Item
 from core.jobs import enqueue
+from core.outbound import AddressRefused, OutboundError, url_allowed
+from core.outbound import request as http_request
 from core.permissions import may
 from core.permissions import register as register_action
 from core.sso.providers import SigninError, SigninProvider
+from core.text import ascii_int, clean
 from core.themes import render
 from core.web import require_sign_in
 from core.workflow.engine import SYSTEM
@@ -277,6 +287,7 @@ def catalogue_step(version, step: str, *, actor, comment: str | None = None):
 __all__ = [
     "FEEDBACK_OPEN_STATES",
     "SYSTEM",
+    "AddressRefused",
     "Base",
     "FeedbackEntry",
     "Forbidden",
@@ -285,6 +296,7 @@ __all__ = [
     "Membership",
     "NotFound",
     "Organisation",
+    "OutboundError",
     "SigninError",
     "SigninProvider",
     "UTCDateTime",
@@ -294,11 +306,13 @@ __all__ = [
     "_l",
     "add_working_days",
     "ancestors",
+    "ascii_int",
     "audit_log",
     "catalogue_step",
     "catalogue_tree",
     "catalogue_version",
     "children",
+    "clean",
     "clear_param",
     "create_item",
     "create_organisation",
@@ -312,6 +326,7 @@ __all__ = [
     "gettext",
     "grant_membership",
     "hookimpl",
+    "http_request",
     "is_enabled",
     "item_step",
     "lazy_gettext",
@@ -334,6 +349,7 @@ __all__ = [
     "set_param",
     "start_catalogue_draft",
     "subtree",
+    "url_allowed",
     "utcnow",
     "workday_today",
 ]

@@ -197,6 +197,31 @@ def users_set_password(username, password_stdin):
     click.echo(f"Password of {username} changed.")
 
 
+def _set_active(username: str, active: bool) -> None:
+    user = operations.get_user(username)
+    if user is None:
+        raise UserError(f"No user {username!r}.")
+    changed = operations.set_active(user, active)
+    state = "active" if active else "deactivated"
+    click.echo(f"{username} is {state}." if changed else f"{username} was {state} already.")
+
+
+@users_group.command("deactivate")
+@click.argument("username")
+@operation
+def users_deactivate(username):
+    """Deactivate USERNAME: no sign-in, sessions ended, API tokens refused."""
+    _set_active(username, False)
+
+
+@users_group.command("activate")
+@click.argument("username")
+@operation
+def users_activate(username):
+    """Activate USERNAME again (sessions ended at deactivation stay ended)."""
+    _set_active(username, True)
+
+
 @users_group.command("list")
 @operation
 def users_list():

@@ -136,6 +136,9 @@ class User(UserMixin, db.Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
     last_login_at: Mapped[datetime | None]
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Sessions carry the generation they began in; raising it (sign-out, a new password,
+    deactivation, a role removed) ends every session of the user at its next request."""
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -152,8 +152,30 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def verify_password(user: User, password: str) -> bool:
-    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. The same hashing work is done whoever asks — for a
+    user name that does not exist, an account without a password (portal sign-in only) or a
+    deactivated one — so that the time of the answer does not tell user names apart."""
+    stored = user.password_hash if user is not None else None
+    if not stored:
+        check_password_hash(_dummy_hash(), password or "")
+        return False
+    return check_password_hash(stored, password or "")
+
+
+_DUMMIES: dict[str | None, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash made with the configured method, to check against when there is none."""
+    method = current_app.config.get("GONGKAI_PASSWORD_HASH") if has_app_context() else None
+    if method not in _DUMMIES:
+        secret = secrets.token_urlsafe(24)
+        _DUMMIES[method] = (
+            generate_password_hash(secret, method=method) if method
+            else generate_password_hash(secret)
+        )  # fmt: skip
+    return _DUMMIES[method]
 
 
 def create_user(
@@ -189,9 +211,34 @@ def create_user(
 
 
 def set_password(user: User, password: str, *, actor=None) -> None:
+    """A new password; every session of the user ends (a stolen session stops with it)."""
     user.password_hash = hash_password(password)
     db.session.flush()
     audit.log("user.password", "user", user.id, actor=actor)
+    end_sessions(user, reason="password", actor=actor)
+
+
+def end_sessions(user: User, *, reason: str, actor=None) -> None:
+    """End every session of ``user`` on the server side: their session cookies carry an older
+    generation and are refused at the next request (``core.app`` checks it on load)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.flush()
+    audit.log("user.sessions_ended", "user", user.id, actor=actor,
+              changes={"reason": [None, reason]})  # fmt: skip
+
+
+def set_active(user: User, active: bool, *, actor=None) -> bool:
+    """Deactivate (or reactivate) an account: a deactivated user cannot sign in, their
+    sessions end and their API tokens stop working. True when anything changed."""
+    if user.active == active:
+        return False
+    user.active = active
+    db.session.flush()
+    audit.log("user.deactivate" if not active else "user.activate", "user", user.id,
+              actor=actor, changes={"active": [not active, active]})  # fmt: skip
+    if not active:
+        end_sessions(user, reason="deactivated", actor=actor)
+    return True
 
 
 class LastAdmin(UserError):
@@ -244,6 +291,7 @@ def revoke_membership(user: User, org: Organisation, role: str, *, actor=None) -
     db.session.flush()
     audit.log("membership.revoke", "membership", membership.id, org_id=org.id, actor=actor,
               changes={"user": [user.username, None], "role": [role, None]})  # fmt: skip
+    end_sessions(user, reason="role removed", actor=actor)
     return True
 
 

@@ -15,6 +15,9 @@ from flask_login import login_user
 from core import events
 from tenants import operations
 
+GENERATION_KEY = "session_generation"
+"""The user's session generation at sign-in; a session whose value is no longer the user's is
+ended on load (``core.app``), see :func:`tenants.operations.end_sessions`."""
 CARRY_OVER = ("pending_invitation",)
 """Session keys that survive the renewal at sign-in (set before sign-in, used right after)."""
 
@@ -23,6 +26,7 @@ def complete_sign_in(user, *, method: str, provider: str | None = None) -> None:
     carried = {key: session[key] for key in CARRY_OVER if key in session}
     session.clear()  # a fresh session at sign-in (no fixation)
     login_user(user)
+    session[GENERATION_KEY] = user.session_generation or 0
     session["signin_method"] = method
     if provider:
         session["signin_provider"] = provider

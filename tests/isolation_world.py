@@ -40,6 +40,7 @@ from core.catalogue import operations as cat
 from core.items import operations as items
 from core.items.models import Item
 from tenants import operations as tenants
+from tenants.models import User
 
 PASSWORD = "long-enough-pw"
 MARKER = re.compile(r"zx[a-z]{6}")
@@ -50,14 +51,16 @@ ROLES = ("admin", "editor", "reviewer", "supervisor", "member")
 ANONYMOUS = "anonymous"
 
 # The viewers of the scope suite: the first two are the isolation suite's actors too (every role of
-# iso-a sees what its member sees: nothing of iso-b is in their subtree).
-A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER = (
+# iso-a sees what its member sees: nothing of iso-b is in their subtree). APPLICANT holds no role
+# anywhere: a person who asked iso-b for information (the public's view, plus their requests).
+A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER, APPLICANT = (
     "iso-a-member",
     "iso-c-member",
     "iso-b-member",
     "iso-sup-reviewer",
+    "iso-applicant",
 )
-VIEWERS = (ANONYMOUS, A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER)
+VIEWERS = (ANONYMOUS, A_MEMBER, C_MEMBER, B_MEMBER, SUP_REVIEWER, APPLICANT)
 EVERYONE = frozenset(VIEWERS)
 NOBODY: frozenset[str] = frozenset()
 
@@ -105,10 +108,15 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbtoken": NOBODY,  # the name of an iso-b staff member's API token
     "zxctoken": NOBODY,  # the name of iso-c's service token
     "zxtsecrt": NOBODY,  # county 2's sign-in provider's client secret
-    # disclosure requests (依申请公开): each read by its applicant only (the console aside)
-    "zxbreqst": frozenset({B_MEMBER}),  # iso-b's request, filed by its member, granted
-    "zxbreqat": frozenset({B_MEMBER}),  # ... the document given with the decision
+    # disclosure requests (依申请公开): each read by its applicant only (the console aside) — and,
+    # through the API (GET /api/v1/requests/<id>), by the superior's reviewer (SUP-1)
+    "zxbreqst": frozenset({B_MEMBER, SUP_REVIEWER}),  # iso-b's request, by its member, granted
+    "zxbreqat": frozenset({B_MEMBER, SUP_REVIEWER}),  # ... the document given with the decision
     "zxcreqst": frozenset({C_MEMBER}),  # iso-c's request, declined (filed with county 2)
+    "zxbreqap": frozenset({APPLICANT, SUP_REVIEWER}),  # an outsider's request, "already public"
+    "zxbreqan": frozenset({APPLICANT, SUP_REVIEWER}),  # ... its answer
+    "zxbreqgp": frozenset({APPLICANT, SUP_REVIEWER}),  # an outsider's, granted and published: the
+    "zxbgrpub": NOBODY,  # ... item it drafted (a draft until published)
     # feedback ledger (意见建议台账): an entry of iso-b closed with a published answer and
     # rectification, one just received; one of iso-c published
     "zxbfbpbq": EVERYONE,  # the published summary of iso-b's feedback
@@ -317,6 +325,8 @@ def build() -> World:
     person(B_MEMBER, ("member", unit_b))
     c_staff = person("iso-c-staff", *[(r, unit_c) for r in ("admin", "editor", "reviewer")])
     person(C_MEMBER, ("member", unit_c))
+    for user in db.session.scalars(select(User).where(User.username.in_(VIEWERS))):
+        user.email = f"{user.username}@example.org"  # the scope suite reads their mail too
 
     # catalogues: the counties' templates, every unit's approved catalogue and a draft of the next
     template(county, county_admin)
@@ -400,6 +410,7 @@ def build() -> World:
     three_important_meetings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     village_affairs_committees(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     school_affairs_deliveries(w, units=(unit_b, unit_c), made=made)
+    viewer_tokens(w)
     db.session.commit()
 
     expected_states = {
@@ -425,7 +436,6 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
     from core.api import operations as api_tokens
     from core.sso import operations as sso
     from tenants.models import Invitation, Membership, User
-    from tests.services import free_port
 
     memberships = db.session.scalars(
         select(Membership).where(Membership.org_id.in_([unit_b.id, unit_c.id]))
@@ -450,8 +460,8 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
 
     provider = sso.create_provider(
         "iso-county2-portal",
-        # a closed loopback port: a sign-in through it fails at once (a designed 502 page)
-        issuer=f"http://127.0.0.1:{free_port()}/iso-county2",
+        # a name that never resolves: a sign-in through it fails at once (a designed 502 page)
+        issuer="https://iso-county2.invalid/portal",
         client_id="iso-county2-client",
         client_secret="zxtsecrt-client-secret",
         root=county2,
@@ -466,6 +476,20 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
         user = db.session.scalar(select(User).where(User.username == f"iso-a-{role}"))
         _row, secret = api_tokens.create(user, scopes=["register:read", "items:write"])
         w.extra["tokens"][user.username] = secret
+
+
+def viewer_tokens(w: World) -> None:
+    """Every signed-in viewer of the scope suite also reads the API with a personal token that
+    carries the ``read`` scope only (iso-a's people have theirs already)."""
+    from core.api import operations as api_tokens
+    from tenants.models import User
+
+    for name in VIEWERS:
+        if name == ANONYMOUS or name in w.extra["tokens"]:
+            continue
+        user = db.session.scalar(select(User).where(User.username == name))
+        _row, secret = api_tokens.create(user, scopes=[])
+        w.extra["tokens"][name] = secret
 
 
 def evaluation_rounds(w: World, *, superior, unit_b, unit_c, county2, county2_admin, b_staff,
@@ -639,6 +663,38 @@ def disclosure_requests(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
             {"org_code": unit.code, "request_id": req.id, "decision_id": decision.id,
              "marker": marker, **bundle}
         )  # fmt: skip
+    outsider = person(APPLICANT)
+    outsider.email = "iso-applicant@example.org"
+    for marker, outcome in (("zxbreqap", "already_public"), ("zxbreqgp", "granted_published")):
+        req = requests.file(
+            unit_b,
+            {"content": f"申请公开 {marker} 的信息", "purpose": "了解情况",
+             "contact_email": outsider.email, "delivery": "electronic"},
+            applicant=outsider,
+        )  # fmt: skip
+        requests.accept(req, actor=b_staff)
+        if outcome == "already_public":
+            public = db.session.scalar(select(Item).where(
+                Item.org_id == unit_b.id, Item.visible_scope == "public", Item.state == "published"
+            ))  # fmt: skip
+            decision = requests.decide(
+                req, outcome, {"public_item_id": public.id, "answer": "答复 zxbreqan"},
+                actor=b_staff,
+            )  # fmt: skip
+            # a decision recorded before the choice list offered public items only: it names a
+            # unit-scope item, which its applicant must still never see (title or link)
+            hidden = db.session.scalar(select(Item).where(
+                Item.org_id == unit_b.id, Item.visible_scope == "unit", Item.state == "published"
+            ))  # fmt: skip
+            decision.public_item_id = hidden.id
+        else:
+            decision = requests.decide(
+                req, outcome, {"item_title": "公开 zxbgrpub", "answer": "答复 zxbreqgp"},
+                actor=b_staff,
+            )  # fmt: skip
+        db.session.flush()
+        found.append({"org_code": unit_b.code, "request_id": req.id, "decision_id": decision.id,
+                      "marker": marker})  # fmt: skip
     w.extra["requests"] = found
 
 

@@ -7,6 +7,9 @@ It does not enforce PKCE: the tests check what our client sends instead.
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import subprocess
 import sys
 import time
@@ -33,15 +36,21 @@ class OidcProvider:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> OidcProvider:
+    def command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        """The provider's command line, working directory and environment."""
         if not BINARY.exists():
             raise RuntimeError(f"{BINARY} is missing: pip install oidc-provider-mock")
+        command = [str(BINARY), "-p", str(self.port), "--require-nonce", "true", *self.extra]
+        return command, None, None
+
+    def start(self, timeout: float = 30.0):
+        command, cwd, env = self.command()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.workdir / f"oidc-{self.port}.log", "w")  # noqa: SIM115
+        log_path = self.workdir / f"oidc-{self.port}.log"
+        self.log = open(log_path, "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(BINARY), "-p", str(self.port), "--require-nonce", "true", *self.extra],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -52,8 +61,7 @@ class OidcProvider:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                log = (self.workdir / f"oidc-{self.port}.log").read_text()
-                raise RuntimeError(f"oidc-provider-mock did not start:\n{log}")
+                raise RuntimeError(f"{command[0]} did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -99,3 +107,71 @@ def local_path(url: str) -> str:
     """``/path?query`` of an absolute URL (for the Flask test client)."""
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+NODE_PROVIDER = Path(__file__).with_name("oidc_provider")
+
+
+def node_provider_installed() -> bool:
+    """Install panva's oidc-provider from the lockfile (``npm ci``) unless it is installed."""
+    import shutil
+
+    if (NODE_PROVIDER / "node_modules" / "oidc-provider").is_dir():
+        return True
+    if not (shutil.which("node") and shutil.which("npm")):
+        return False
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+        cwd=NODE_PROVIDER, check=True, timeout=300,
+    )  # fmt: skip
+    return True
+
+
+class ConformantOidcProvider(OidcProvider):
+    """panva's ``oidc-provider`` (node) on loopback, configured as OpenID Connect Core has it
+    for the code flow: the ID token carries ``sub`` (and the protocol claims) only; the claims of
+    the scopes asked for — ``profile`` (name), ``email``, ``org`` (``org_code``,
+    ``realname_level``, ``account_type``) — are released at the UserInfo endpoint. PKCE is
+    required. ``users``: ``{sub: claims}``; ``login(url, sub)`` walks its login and consent
+    forms and returns the redirect back to our callback."""
+
+    def __init__(self, workdir: Path, *, users: dict, client_id: str, client_secret: str,
+                 redirect_uri: str):  # fmt: skip
+        super().__init__(workdir)
+        self.env = {
+            "PORT": str(self.port), "CLIENT_ID": client_id, "CLIENT_SECRET": client_secret,
+            "REDIRECT_URI": redirect_uri, "USERS": json.dumps(users, ensure_ascii=False),
+        }  # fmt: skip
+        self.redirect_uri = redirect_uri
+
+    def command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        import os
+
+        return ["node", "server.mjs"], NODE_PROVIDER, {**os.environ, **self.env}
+
+    def login(self, authorize_url: str, sub: str) -> str:
+        """Sign ``sub`` in (any password) and consent; the redirect back to our callback."""
+        browser = requests.Session()
+        url, data = authorize_url, None
+        for _ in range(12):
+            if data is None:
+                response = browser.get(url, allow_redirects=False, timeout=5)
+            else:
+                response = browser.post(url, data=data, allow_redirects=False, timeout=5)
+            data = None
+            if response.is_redirect:
+                location = requests.compat.urljoin(url, response.headers["Location"])
+                if location.startswith(self.redirect_uri):
+                    return location
+                url = location
+                continue
+            form = re.search(r'<form[^>]*action="([^"]+)"', response.text)
+            assert response.status_code == 200 and form, response.text[:500]
+            url = requests.compat.urljoin(url, html.unescape(form.group(1)))
+            fields = dict(
+                re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', response.text)
+            )
+            data = (
+                {**fields, "login": sub, "password": "any"} if "login" in response.text else fields
+            )
+        raise AssertionError("the provider's sign-in did not come back to our callback")

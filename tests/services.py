@@ -139,6 +139,27 @@ class PostgresServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class LoopbackHTTPServer:
+    """An HTTP server of a test on loopback (``handler``: a ``BaseHTTPRequestHandler`` class),
+    served from a thread inside ``with``; ``base`` is its address."""
+
+    def __init__(self, handler, host: str = "127.0.0.1"):
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.server = ThreadingHTTPServer((host, 0), handler)
+        self.base = f"http://{host}:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class SharedPostgres(PostgresServer):
     """The cluster ``python -m tests.services`` started for the whole run (not stopped here)."""
 

@@ -273,3 +273,88 @@ class TestLoginRateLimit:
             environ_base={"REMOTE_ADDR": "10.0.0.7"},
         )
         assert other.status_code == 302
+
+
+# --- sessions end on the server (issue 16, finding 9) ------------------------------------------
+
+
+def _signed_in(client) -> bool:
+    """Whether the client's session cookie signs someone in (the notifications inbox answers
+    signed-in people only)."""
+    return client.get("/notifications").status_code == 200
+
+
+def _end_by_sign_out(app, client, user):
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/auth/logout")})
+
+
+def _end_by_password(app, client, user):
+    operations.set_password(db.session.get(type(user), user.id), "another horse battery")
+    db.session.commit()
+
+
+def _end_by_deactivation(app, client, user):
+    operations.set_active(db.session.get(type(user), user.id), False)
+    db.session.commit()
+
+
+def _end_by_role_removal(app, client, user):
+    org = operations.get_org("auth-unit")
+    operations.revoke_membership(db.session.get(type(user), user.id), org, "editor")
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "end", [_end_by_sign_out, _end_by_password, _end_by_deactivation, _end_by_role_removal],
+    ids=["sign-out", "password", "deactivation", "role-removal"],
+)  # fmt: skip
+def test_a_copied_session_cookie_stops_working_when_the_session_ends(app, client, user, login,
+                                                                     make_org, end):  # fmt: skip
+    unit = make_org("auth-unit")
+    operations.grant_membership(db.session.get(type(user), user.id), unit, "editor")
+    db.session.commit()
+    login("alice", "correct horse")
+    cookie = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert _signed_in(thief)  # the copy works while the session lasts
+    end(app, client, user)
+    assert not _signed_in(thief)
+    assert not _signed_in(client)
+    if end is not _end_by_deactivation:  # a new sign-in works again
+        password = "another horse battery" if end is _end_by_password else "correct horse"
+        login("alice", password)
+        assert _signed_in(client) and not _signed_in(thief)
+    assert "user.sessions_ended" in actions()
+
+
+# --- user names cannot be told apart by timing (issue 16, finding 10) ---------------------------
+
+
+def test_every_sign_in_attempt_does_the_same_password_hash_work(app, client, user, monkeypatch):
+    """A wrong password for an existing name, a missing name, an account without a password
+    (portal only) and a deactivated one: each attempt checks exactly one password hash made with
+    the configured method, so the answers take the same time. (The work is counted, not timed.)"""
+    from werkzeug import security
+
+    operations.create_user("portal-only")  # no password: signs in through a portal
+    inactive = operations.create_user("gone", password="correct horse")
+    inactive.active = False
+    db.session.commit()
+    method = app.config["GONGKAI_PASSWORD_HASH"]
+    checked = []
+    real = security.check_password_hash
+
+    def counting(pwhash, password):
+        checked.append(pwhash.split("$", 1)[0])
+        return real(pwhash, password)
+
+    monkeypatch.setattr(operations, "check_password_hash", counting)
+    for name in ("alice", "nobody-by-this-name", "portal-only", "gone"):
+        checked.clear()
+        token = csrf_token(client)
+        response = client.post(
+            "/auth/login", data={"username": name, "password": "wrong horse", "csrf_token": token}
+        )
+        assert response.status_code == 401, name
+        assert checked == [method], (name, checked)

@@ -291,7 +291,7 @@ def _catalogs_without_mo(folder: Path) -> Path:
 
 def test_core_compiles_a_catalog_in_memory_where_no_mo_exists(app_settings, tmp_path):
     from core.app import create_app
-    from core.testing import migrate_once
+    from core.plugins.testing import migrate_once
 
     folder = _catalogs_without_mo(tmp_path / "i18n")
     po = folder / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"

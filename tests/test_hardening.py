@@ -362,3 +362,32 @@ class TestRateLimits:
         assert writes, "the unlimited probe route was not found as an anonymous write"
         problems = limit_problems(app, writes)
         assert len(problems) == 1 and "no 429" in problems[0], problems
+
+
+def test_no_answer_that_sets_a_cookie_is_publicly_cacheable(app):
+    """Generated from the URL map (issue 16, finding 11): every GET route, filled with the
+    isolation world's objects and asked for anonymously with ``?lang=`` (which remembers the
+    language in a cookie), either sets no cookie or is not ``Cache-Control: public`` — a shared
+    cache would hand the cookie to everyone."""
+    world = iw.build()
+    client = app.test_client()
+    problems, cookies_set = [], 0
+    for call in iw.calls(app, world):
+        if call.method != "GET":
+            continue
+        response = client.get(f"{call.path}?lang=ug")
+        client.delete_cookie("lang")
+        cache = response.headers.get("Cache-Control") or ""
+        cookies = response.headers.getlist("Set-Cookie")
+        cookies_set += bool(cookies)
+        if cookies and "public" in cache:
+            problems.append(f"{call.path} ({call.endpoint}): {cache} with {cookies}")
+    assert cookies_set > 100
+    assert not problems, "\n".join(problems[:40])
+    # the control: with the language remembered already, the portal is publicly cacheable
+    client = app.test_client()
+    client.set_cookie("lang", "ug")
+    for path in ("/o/iso-b/", "/o/iso-b/?lang=ug"):
+        again = client.get(path)
+        assert not again.headers.getlist("Set-Cookie"), path
+        assert again.status_code == 200 and "public" in again.headers["Cache-Control"], path

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import request
 from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry
@@ -437,3 +438,37 @@ def test_savepoints_do_not_send_early_nor_drop_the_outer_jobs(redis_app, redis_s
     assert sorted(q.job_ids) == sorted([f"outbox-{outer.id}", f"outbox-{released.id}"])
     assert outbox_count() == 2
     assert jobs.pending() == []
+
+
+def test_a_sign_in_racing_a_sweep_is_answered_not_refused(app, client):
+    """Embedded mode (issue 16, finding 8): a job of the in-process runner writes and commits
+    while a sign-in is under way — after the request read, before it writes. On SQLite a
+    deferred transaction would then fail at once with "database is locked" (a 500 page); the
+    request holds the write lock from its start instead, and the job waits for it."""
+    import threading
+
+    from sqlalchemy import text
+
+    from core.plugins.testing import csrf_token
+    from tenants import operations as tenants
+
+    app.config["GONGKAI_ERROR_PAGES"] = True
+    tenants.create_user("racer", password="long-enough-pw")
+    db.session.commit()
+    job = threading.Thread(target=lambda: jobs.run_job("tests.jobfuncs.record", ["race"], {}))
+
+    def sweep_commits_meanwhile():
+        if request.endpoint == "auth.login" and request.method == "POST":
+            db.session.execute(text("select count(*) from users"))  # the request has read
+            job.start()
+            job.join(timeout=1.0)  # the sweep's write: it commits now, or waits for us
+
+    app.before_request(sweep_commits_meanwhile)
+    token = csrf_token(client)
+    response = client.post(
+        "/auth/login",
+        data={"username": "racer", "password": "long-enough-pw", "csrf_token": token},
+    )
+    assert response.status_code == 302, response.status_code
+    job.join(timeout=40)
+    assert ran("race")  # and the sweep's work is done too

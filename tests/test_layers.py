@@ -37,10 +37,12 @@ KERNEL = {
     "core.i18n",
     "core.jobs",
     "core.localtime",
+    "core.outbound",
     "core.progress",
     "core.ratelimit",
     "core.spreadsheets",
     "core.storage",
+    "core.text",
     "core.themes",
 }
 """The kernel: small modules that import nothing of the project but each other."""

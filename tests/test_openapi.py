@@ -138,7 +138,7 @@ def seeded(make_org) -> dict:
     draft = items.create(w["unit"], plan(**texts("草稿")), actor=w["editor"])
     seed_feedback(w)
     request_ids = seed_requests(w)
-    _row, secret = tokens.create(w["admin"], scopes=["register:read", "items:write"])
+    _row, secret = tokens.create(w["admin"], scopes=list(tokens.SCOPES))
     db.session.commit()
     return {
         "headers": {"Authorization": f"Bearer {secret}"},

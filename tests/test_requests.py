@@ -395,6 +395,32 @@ def test_already_public_links_a_published_item(w):
 
 
 @pytest.mark.rule("REQ-3")
+@pytest.mark.rule("SCOPE-1")
+def test_already_public_names_only_items_the_public_may_read(w):
+    """An item of the unit or of the Party only is not "already public": the applicant could not
+    open it. Refused by the operation, and absent from the console's choice list."""
+    from core.disclosure_requests import views
+
+    party = published(w)  # scope party_wide
+    unit = published(w, scope="unit")
+    public = published(w, entry_key="org.election", scope="public", channels=["website"])
+    req = accepted(w)
+    for item in (party, unit):
+        with pytest.raises(UserError, match="not recorded") as refused:
+            ops.decide(req, "already_public", {"public_item_id": item.id}, actor=w["editor"])
+        assert any("the public may read" in p for p in refused.value.problems)
+    offered = {item.id for item in db.session.scalars(ops.public_items(w["unit"]))}
+    assert public.id in offered and not offered & {party.id, unit.id}
+    with views.current_app.test_request_context():
+        from flask import g
+
+        g.org = w["unit"]
+        form = views.decision_form("already_public")
+        choices = {choice.value for choice in form.public_item_id.choices}
+    assert str(public.id) in choices and not choices & {str(party.id), str(unit.id)}
+
+
+@pytest.mark.rule("REQ-3")
 def test_granted_published_drafts_an_item_that_goes_through_the_item_workflow(w):
     req = accepted(w)
     decision = ops.decide(

@@ -32,10 +32,24 @@ def w(make_org):
     w["sibling_admin"] = user("sib-admin", ("admin", w["sibling"]))
     secrets = {}
     for name in ("applicant", "other", "editor", "sibling_admin", "bureau_reviewer"):
-        _row, secrets[name] = tokens.create(w[name])
+        _row, secrets[name] = tokens.create(w[name], scopes=["requests:write"])
     db.session.commit()
     w["tokens"] = {k: {"Authorization": f"Bearer {v}"} for k, v in secrets.items()}
     return w
+
+
+def test_filing_needs_a_token_with_the_requests_write_scope(app, w, client):
+    """A token that only reads files nothing (issue 16, finding 7)."""
+    _row, secret = tokens.create(w["applicant"])
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/orgs/{w['unit'].code}/requests",
+        json={"content": "党费使用明细", "purpose": "了解", "contact_email": "a@example.org"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "insufficient_scope"
+    assert "requests:write" in response.headers["WWW-Authenticate"]
 
 
 def error_of(response) -> dict:

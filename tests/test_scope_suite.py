@@ -69,6 +69,7 @@ def shared(endpoint: str) -> bool:
 
 
 ANONYMOUS_VIEW = iw.visible_to(iw.ANONYMOUS)
+TOKEN = " (with the viewer's read-only API token)"
 
 
 def is_surface(rule) -> bool:
@@ -90,7 +91,13 @@ class Reading:
         return set().union(*self.seen.values())
 
 
-def shown(world: iw.World, endpoint: str, response) -> set[str]:
+ITEM_LINK = re.compile(r"/o/[a-z0-9-]+/items/(\d+)(?![\d/])")
+
+
+def shown(world: iw.World, endpoint: str, response, path: str = "") -> set[str]:
+    """The markers an answer shows: in its text, and the items it links to (a link to an item
+    shows that it exists, and where: an answer to a request, the sitemap, an API field) — other
+    than the item of its own address (a refusal page links to itself, e.g. to change language)."""
     text = readable(response, qr=True)  # a PDF's text and QR codes, a QR code's address
     found = iw.markers(text) & set(iw.EXPECTED)
     if endpoint in LINKS_SHOW_ITEMS and response.status_code == 200:
@@ -102,6 +109,11 @@ def shown(world: iw.World, endpoint: str, response) -> set[str]:
             match = re.search(r"/items/(\d+)$", loc.text or "")
             if match:
                 found.add(world.item_marker(int(match.group(1))) or f"item {match.group(1)}")
+    own = {int(m.group(1)) for m in ITEM_LINK.finditer(path)}
+    for match in ITEM_LINK.finditer(text):
+        marker = world.item_marker(int(match.group(1)))
+        if marker is not None and int(match.group(1)) not in own:
+            found.add(marker)
     return found
 
 
@@ -126,15 +138,21 @@ def every_choice(app, rule) -> list[str]:
 
 
 def read(app, world: iw.World, viewer: str, *, only=None) -> Reading:
-    """Every public surface, as ``viewer`` sees it."""
-    (reader,) = [r for r in iw.readers(app, [viewer]) if not r.bearer]
+    """Every public surface, as ``viewer`` sees it (the API also with the viewer's token)."""
+    found = iw.readers(app, [viewer], world)
+    (reader,) = [r for r in found if not r.bearer]
+    bearer = next((r for r in found if r.bearer), None)
     reading = Reading(viewer)
 
     def get(path: str, endpoint: str) -> None:
-        response = reader.client.get(path)
-        reading.seen[path] = shown(world, endpoint, response)
-        reading.endpoints[path] = endpoint
-        reading.status[path] = response.status_code
+        ways = [("", {})]
+        if bearer is not None and path.startswith("/api/"):
+            ways.append((TOKEN, {"Authorization": f"Bearer {bearer.bearer}"}))
+        for suffix, headers in ways:
+            response = reader.client.get(path, headers=headers)
+            reading.seen[path + suffix] = shown(world, endpoint, response, path)
+            reading.endpoints[path + suffix] = endpoint
+            reading.status[path + suffix] = response.status_code
 
     for call in iw.calls(app, world, only=lambda r: is_surface(r) and (only is None or only(r))):
         if call.method != "GET":
@@ -215,12 +233,26 @@ def test_the_positive_controls_see_more_than_the_public(app, world):
     assert member.seen[f"/api/v1/orgs/{iw.B}/items?per_page=100"] >= {"zxbunitp", "zxbspeci"}
 
 
+def _without_public_prefilter(monkeypatch) -> None:
+    """Anonymous search also narrows its full-text match to documents indexed as public (a
+    pre-filter of the index, core.search.tokens.PUBLIC_TOKEN) before the visibility rule
+    decides: take that second guard away too, so the suite can see what the rule alone holds."""
+    from core.search import tokens
+
+    for name in ("fts5_query", "tsquery"):
+        original = getattr(tokens, name)
+        monkeypatch.setattr(
+            tokens, name, lambda runs, root_id=None, public=False, _f=original: _f(runs, root_id)
+        )
+
+
 def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeypatch):
     from sqlalchemy import true
 
     from core.items import visibility
 
     monkeypatch.setattr(visibility, "scope_condition", lambda viewer: true())
+    _without_public_prefilter(monkeypatch)
     reading = read(app, world, iw.ANONYMOUS)
     found = "\n".join(leaks(reading))
     for marker in ("zxbparty", "zxbunitp", "zxbspeci", "zxcparty", "zxcunitp"):
@@ -235,6 +267,14 @@ def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeyp
     for path in ("/o/iso-county/data/items.csv", "/o/iso-b/data/items.json",
                  "/o/iso-sup/data/items.csv", "/o/iso-c/data/items.csv"):  # fmt: skip
         assert re.search(re.escape(path) + r" \(opendata\.download\) shows .*zx", found), path
+
+
+def test_without_the_search_prefilter_the_visibility_rule_alone_holds(app, world, monkeypatch):
+    """Without the index's public pre-filter the visibility rule still holds on every surface
+    (the pre-filter is a second guard for anonymous search, not the rule)."""
+    _without_public_prefilter(monkeypatch)
+    reading = read(app, world, iw.ANONYMOUS)
+    assert not leaks(reading), "\n".join(leaks(reading))
 
 
 def test_the_open_data_channels_show_the_public_view_whoever_asks(app, world):
@@ -266,3 +306,43 @@ def test_the_suite_fails_when_the_register_discloses_a_non_public_entry(app, mon
     for path in ("/o/iso-b/register", "/o/iso-b/register.json", "/o/iso-b/data/register.csv"):
         assert re.search(re.escape(path) + r" \(\w+\.\w+\) shows .*zxbunitp", found), path
     assert "zxbwithh" in found
+
+
+def mails_by_recipient() -> dict[str, list[str]]:
+    """The text of every mail the platform wrote (no SMTP server in the tests: the instance's
+    mail folder), by the recipient's user name."""
+    import email
+    from email import policy
+
+    from core.notifications.mail import mail_dir
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(mail_dir().glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        parts = [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+        recipient = str(message["To"]).split("@", 1)[0].split("<")[-1]
+        found.setdefault(recipient, []).append(f"{message['Subject']}\n" + "\n".join(parts))
+    return found
+
+
+def test_mails_show_each_viewer_what_the_scopes_allow(app, world):
+    """The notifications the world's events sent by mail (requests filed and decided, …): a
+    viewer's mail never names what the viewer may not see, nor links to such an item."""
+    from core import jobs
+
+    jobs.work_burst()
+    mails = mails_by_recipient()
+    # the control: the outsider was told of the decisions, with a link to the request's page
+    assert len([t for t in mails.get(iw.APPLICANT, []) if "/o/iso-b/requests/" in t]) >= 2, mails
+    found = []
+    for viewer in iw.VIEWERS:
+        allowed = iw.visible_to(viewer)
+        for text in mails.get(viewer, []):
+            seen = iw.markers(text) & set(iw.EXPECTED)
+            for match in ITEM_LINK.finditer(text):
+                marker = world.item_marker(int(match.group(1)))
+                seen |= {marker} if marker else set()
+            leaked = seen - allowed
+            if leaked:
+                found.append(f"a mail to {viewer} shows {', '.join(sorted(leaked))}")
+    assert not found, "\n".join(found)

@@ -45,6 +45,12 @@ from tests.services import free_port
 SECRET = "s3cret-client-value"
 
 
+@pytest.fixture
+def app_settings(app_settings):
+    """The provider processes run on loopback: the operator's allow-list names it."""
+    return {**app_settings, "outbound_allow": "127.0.0.1"}
+
+
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory):
     """The OIDC provider process shared by the tests of this module."""
@@ -152,6 +158,73 @@ def test_first_sign_in_creates_the_user_the_identity_and_the_claimed_membership(
     login = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "auth.login")).one()
     assert login.changes == {"method": [None, "oidc"], "provider": [None, "portal"]}
     assert {"user.create", "sso.identity.create", "membership.grant"} <= set(audit_actions())
+
+
+@pytest.fixture
+def conformant(tmp_path):
+    """panva's oidc-provider, which releases the scope claims at UserInfo only (Core 5.4)."""
+    from tests.oidc import ConformantOidcProvider, node_provider_installed
+    from tests.services import unavailable
+
+    if not node_provider_installed():
+        unavailable("node and npm are needed for the conformant OIDC provider")
+    server = ConformantOidcProvider(
+        tmp_path / "node-oidc",
+        users={"zhao": {"name": "赵敏", "email": "zhao@example.org", "org_code": "sso-branch",
+                        "realname_level": 3, "account_type": "person"}},
+        client_id="gongkai-conformant", client_secret=SECRET,
+        redirect_uri="http://localhost/auth/callback/conformant",
+    ).start()  # fmt: skip
+    yield server
+    server.stop()
+
+
+@pytest.mark.rule("IAM-2")
+def test_claims_released_at_userinfo_are_read(w, conformant):
+    """Against a provider that follows OpenID Connect Core for the code flow, the organisation
+    claim, the real-name level, the account type, the name and the e-mail come from UserInfo."""
+    sso.create_provider(
+        "conformant", root=w.county, issuer=conformant.issuer, client_id="gongkai-conformant",
+        client_secret=SECRET, org_claim="org_code", scopes="openid profile email org",
+    )  # fmt: skip
+    db.session.commit()
+    authorize = begin(w.client, "conformant", next="/o/sso-branch/")
+    assert query(authorize)["scope"] == "openid profile email org"
+    response = w.client.get(local_path(conformant.login(authorize, "zhao")))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    identity = db.session.scalars(select(Identity)).one()
+    user = db.session.get(User, identity.user_id)
+    assert (identity.subject, identity.realname_level, identity.account_type) == (
+        "zhao",
+        3,
+        "person",
+    )
+    assert user.display_name == "赵敏" and user.email == "zhao@example.org"
+    roles = [(m.organisation.code, m.role) for m in tenants.memberships_of(user)]
+    assert roles == [("sso-branch", "member")]
+
+
+def test_a_userinfo_answer_about_another_subject_is_refused():
+    """UserInfo must be about the ID token's subject (Core 5.3.2), else nothing is signed in."""
+
+    class Answer:
+        def raise_for_status(self):
+            pass
+
+        def json(self):
+            return {"sub": "mallory", "org_code": "sso-branch"}
+
+    class Client:
+        server_metadata = {"userinfo_endpoint": "https://portal.example/userinfo"}
+
+        def get(self, url, token):
+            return Answer()
+
+    row = SsoProvider(name="p", issuer="https://portal.example", client_id="c",
+                      org_claim="org_code", claim_map={})  # fmt: skip
+    with pytest.raises(SigninError) as refused:
+        providers.OidcProvider(row)._with_userinfo(Client(), {}, {"sub": "alice", "iss": "x"})
+    assert refused.value.reason == "token" and "mallory" in refused.value.detail
 
 
 @pytest.mark.rule("IAM-2")

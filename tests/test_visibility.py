@@ -202,9 +202,10 @@ def markers(text: str) -> set[str]:
 
 
 def result_markers(response) -> set[str]:
-    """The markers in the result list of a search page (not in the echoed query)."""
+    """The markers in the result list of a search page (not in the echoed query); the words
+    the search matched are marked (``<mark>zq</mark>pubpub``), so the tags are taken out first."""
     found = re.search(r'<ol class="result-list".*?</ol>', response.get_data(as_text=True), re.S)
-    return markers(found.group(0)) if found else set()
+    return markers(re.sub(r"</?mark>", "", found.group(0))) if found else set()
 
 
 def get(client, path: str, status: int = 200):

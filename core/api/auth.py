@@ -6,7 +6,9 @@ Every request to a path under ``/api/``:
   cookie sent along is ignored): an unknown, expired or revoked token, or one of a deactivated
   user, is answered ``401`` with ``WWW-Authenticate: Bearer error="invalid_token"``. A valid
   token makes its user ``current_user`` and puts the token in ``g.api_token``; such requests
-  need no CSRF token (a browser never adds the header by itself);
+  need no CSRF token (a browser never adds the header by itself). A write (``POST`` …) with a
+  token needs the scope its operation declares (``scope=`` of ``spec.operation``), else ``403
+  insufficient_scope`` before the view runs (:func:`write_refusal`);
 * without it, is anonymous or the browser session's user; a state-changing request (``POST``
   ...) of a signed-in session must carry the CSRF token (header ``X-CSRFToken``), else ``400``.
 
@@ -160,11 +162,40 @@ def authenticate():
             return challenge("The token is unknown, expired or revoked.")
         g.api_token = token
         g._login_user = token.user  # Flask-Login's current user for this request only
+        if request.method not in SAFE_METHODS:
+            return write_refusal(token)
         return None
     if request.method not in SAFE_METHODS and current_user.is_authenticated:
         # a browser session: raises CSRFError (answered 400) without a valid CSRF token
         current_app.extensions["csrf"].protect()
     return None
+
+
+def write_scope(endpoint: str | None) -> str | None:
+    """The scope a token needs to write through ``endpoint``: the ``scope`` its OpenAPI
+    declaration names (:func:`core.api.spec.operation`), or None (no token may write there)."""
+    view = current_app.view_functions.get(endpoint or "")
+    doc = getattr(view, "api_doc", None)
+    return getattr(doc, "scope", None)
+
+
+def write_refusal(token: ApiToken):
+    """Every write of the API checks the token's scope here, before the view runs: a write
+    needs the scope its operation declares (``read`` alone never writes)."""
+    if request.url_rule is None:
+        return None  # 404 or 405 follow
+    scope = write_scope(request.endpoint)
+    if scope is not None and scope in (token.scopes or ()):
+        return None
+    message = (
+        f"The token lacks the scope {scope!r} this needs."
+        if scope is not None
+        else "No token may do this; use the console."
+    )
+    header = f'Bearer realm="gongkai", error="insufficient_scope", scope="{scope or ""}"'
+    return errors.response(
+        403, message, code="insufficient_scope", headers={"WWW-Authenticate": header}
+    )
 
 
 def response_headers(response):

@@ -30,6 +30,8 @@ SCOPES = {
     "read": _("Read what the user may see: organisations, catalogues, items and their versions"),
     "register:read": _("Read the register of the units the user administers or supervises"),
     "items:write": _("Run the workflow steps of items (propose, approve, publish ...)"),
+    "requests:write": _("File disclosure requests as the user"),
+    "feedback:write": _("Give feedback and lodge objections to notices"),
 }
 """Every scope a token may carry. ``read`` is always granted: a token reads what its user may
 see (a service token: inside its organisation's subtree)."""

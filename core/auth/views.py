@@ -149,7 +149,9 @@ def login():
         )
         return login_page(form, error=message, status=429)
     user = operations.get_user(username)
-    if user is None or not user.active or not operations.verify_password(user, form.password.data):
+    # the password is checked (hashing work done) whether or not the user exists or is active
+    valid = operations.verify_password(user, form.password.data)
+    if user is None or not user.active or not valid:
         operations.record_failed_login(username, ip=request.remote_addr)
         db.commit()  # the answer is a 401, which rolls back: keep the audit entry of the attempt
         return login_page(form, error=gettext("Unknown user name or wrong password."), status=401)
@@ -177,6 +179,9 @@ def logout():
             changes = {"provider": [None, provider]} if provider else None
             audit.log("auth.logout", "user", current_user.id, actor=current_user,
                       ip=request.remote_addr, changes=changes)  # fmt: skip
+            # the session ends on the server too: a copy of its cookie no longer signs in
+            operations.end_sessions(current_user._get_current_object(), reason="signed out",
+                                    actor=current_user._get_current_object())  # fmt: skip
         logout_user()
         session.clear()
         flash(gettext("You have signed out."), "info")

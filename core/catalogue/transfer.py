@@ -53,7 +53,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
-from core import audit, db
+from core import audit, db, spreadsheets
 from core.catalogue import operations as ops
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.config import SUPPORTED_LOCALES
@@ -209,29 +209,9 @@ def _walk(nodes: list[ops.CategoryNode], parent: Category | None = None):
         yield from _walk(node.children, node.category)
 
 
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def _width(value: Any) -> int:
-    text = str(value or "")
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK characters are twice as wide
-
-
 def _sheet(wb, title: str, columns: tuple[str, ...], rows: list[list[Any]]):
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     ws = wb.create_sheet(title)
-    ws.append(list(columns))
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(columns, start=1):
-        widest = max([_width(name), *(_width(row[i - 1]) for row in rows)])
-        ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), 60)
+    spreadsheets.write_sheet(ws, columns, rows)  # the one writer: formulas neutralised
     return ws
 
 
@@ -517,7 +497,7 @@ def _text_cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(spreadsheets.restore(value)).strip()  # our export's neutralised formulas
 
 
 def _parse_xlsx(data: bytes) -> _Parsed:

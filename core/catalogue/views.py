@@ -15,7 +15,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import db, i18n, permissions, web
+from core import db, i18n, permissions, text, web
 from core.catalogue import forms, labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
@@ -284,7 +284,7 @@ def category_new(kind: str, number: int):
     require_draft(version)
     form = forms.CategoryForm(categories=cat.categories(version))
     if request.method == "GET":
-        form.parent.data = request.args.get("parent", 0, type=int)
+        form.parent.data = request.args.get("parent", 0, type=text.db_int)
     status, errors = 200, []
     if form.validate_on_submit():
         parent = category_or_404(version, form.parent.data) if form.parent.data else None
@@ -431,7 +431,7 @@ def entry_new(kind: str, number: int):
         return redirect(url_for(".category_new", kind=kind, number=number))
     form = forms.entry_form(version)
     if request.method == "GET":
-        form.category.data = request.args.get("category", categories[0].id, type=int)
+        form.category.data = request.args.get("category", categories[0].id, type=text.db_int)
     status, errors = 200, []
     if form.validate_on_submit():
         category = category_or_404(version, form.category.data)
@@ -638,7 +638,7 @@ def schedule_page():
     org = g.org
     loc = i18n.locale()
     today = cat.today_for(org)
-    year = request.args.get("year", today.year, type=int)
+    year = request.args.get("year", today.year, type=text.db_int)
     if not 2000 <= year <= 2100:
         year = today.year
     version = cat.effective_version(org)

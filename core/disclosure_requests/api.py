@@ -130,12 +130,11 @@ def request_json(req: DisclosureRequest, loc: str) -> dict[str, Any]:
     decision_json = None
     if decision is not None:
         link = decision.public_url
-        if decision.public_item_id:
+        linked = ops.linkable_items(current_user, {decision.public_item_id})
+        if decision.public_item_id in linked:  # only an item the reader may open
+            item = linked[decision.public_item_id]
             link = url_for(
-                "portal.item",
-                org_code=req.organisation.code,
-                item_id=decision.public_item_id,
-                _external=True,
+                "portal.item", org_code=item.organisation.code, item_id=item.id, _external=True
             )
         referred = decision.referred_to
         if decision.referred_org_id:
@@ -249,6 +248,7 @@ def _filing_data(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     body="DisclosureRequestInput",
     responses={201: "DisclosureRequest", 403: None, 429: None},
     auth="required",
+    scope="requests:write",
 )
 def file_request():
     token = auth.require_bearer()

@@ -5,13 +5,13 @@ with its documents; a grant that publishes an item; the filing of declines with 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from core import db, events, permissions
+from core import text as text_cleaning
 from core.disclosure_requests import workflow as wf
 from core.disclosure_requests.deadlines import today
 from core.disclosure_requests.filing import MAX, NUMBER, text_field
@@ -23,13 +23,12 @@ from core.disclosure_requests.models import (
     RequestAttachment,
     RequestDecision,
 )
-from core.disclosure_requests.reading import get, parent_of
+from core.disclosure_requests.reading import get, parent_of, public_items
 from core.errors import UserError
 from core.items import content as item_content
 from core.items import operations as items
-from core.items.models import VISIBLE_STATES, Item
+from core.items.models import Item
 from core.params import operations as params
-from core.storage import storage
 from core.workflow import engine
 from core.workflow.engine import SYSTEM, TransitionRefused
 from tenants.models import Organisation
@@ -53,9 +52,8 @@ def _request_ref(org: Organisation, value: Any) -> DisclosureRequest | None:
                 DisclosureRequest.seq == int(match[2]),
             )
         )
-    if text.isdigit() and int(text) < 2**31:
-        return get(org, int(text))
-    return None
+    number = text_cleaning.ascii_int(text, minimum=1)
+    return get(org, number) if number is not None else None
 
 
 def _org_ref(org: Organisation, value: Any) -> Organisation | None:
@@ -64,22 +62,19 @@ def _org_ref(org: Organisation, value: Any) -> Organisation | None:
         return None
     text = str(value).strip()
     query = select(Organisation).where(Organisation.root_id == org.root_id)
-    if text.isdigit() and int(text) < 2**31:
-        return db.session.scalar(query.where(Organisation.id == int(text)))
+    number = text_cleaning.ascii_int(text, minimum=1)
+    if number is not None:
+        return db.session.scalar(query.where(Organisation.id == number))
     return db.session.scalar(query.where(Organisation.code == text))
 
 
 def _public_item(org: Organisation, value: Any) -> Item | None:
     if value in (None, ""):
         return None
-    try:
-        item_id = int(value)
-    except (TypeError, ValueError):
+    item_id = text_cleaning.ascii_int(value, minimum=1)
+    if item_id is None:
         return None
-    found = db.session.get(Item, item_id) if 0 < item_id < 2**31 else None
-    if found is None or found.root_id != org.root_id or found.state not in VISIBLE_STATES:
-        return None
-    return found
+    return db.session.scalar(public_items(org).where(Item.id == item_id))
 
 
 def _file_problems(files) -> list[str]:
@@ -112,7 +107,9 @@ def clean_decision(
         item = _public_item(org, data.get("public_item_id"))
         url = text_field(data, "public_url", problems, required=False, limit=MAX["url"])
         if data.get("public_item_id") not in (None, "") and item is None:
-            problems.append("public_item_id: no disclosed item of this county with that number")
+            problems.append(
+                "public_item_id: no item of this county that the public may read has that number"
+            )
         if url and not (url.startswith(("https://", "http://")) or url.startswith("/")):
             problems.append("public_url: an address starting with https://, http:// or /")
         if item is None and not url:
@@ -221,19 +218,11 @@ def _decide(req, outcome, transition, fields, files, actor) -> RequestDecision:
 
 
 def _store(req, decision, filename: str, data: bytes, actor) -> RequestAttachment:
-    suffix, content_type = item_content.check_attachment(filename, data)
-    key = storage().put(data, suffix)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
     att = RequestAttachment(
         request_id=req.id,
         decision_id=decision.id,
         org_id=req.org_id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        uploaded_by_id=getattr(actor, "id", None),
+        **item_content.store_attachment(filename, data, actor),
     )
     db.session.add(att)
     db.session.flush()

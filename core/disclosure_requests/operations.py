@@ -59,8 +59,10 @@ from core.disclosure_requests.reading import decisions as decisions
 from core.disclosure_requests.reading import escalations as escalations
 from core.disclosure_requests.reading import get as get
 from core.disclosure_requests.reading import history as history
+from core.disclosure_requests.reading import linkable_items as linkable_items
 from core.disclosure_requests.reading import may_read as may_read
 from core.disclosure_requests.reading import of_applicant as of_applicant
+from core.disclosure_requests.reading import public_items as public_items
 from core.errors import NotFound, UserError
 from core.params import operations as params
 from core.workflow import engine

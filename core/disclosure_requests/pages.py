@@ -30,8 +30,9 @@ def helpers() -> dict[str, Any]:
     }
 
 
-def request_view(req: DisclosureRequest) -> dict[str, Any]:
-    """What the applicant's page and the console's detail page both show."""
+def request_view(req: DisclosureRequest, *, reader=None) -> dict[str, Any]:
+    """What the applicant's page and the console's detail page both show; with ``reader`` (the
+    applicant), only the linked items that reader may see."""
     decision = ops.current_decision(req)
     all_decisions = ops.decisions(req)
     files = ops.attachments(req)
@@ -40,9 +41,14 @@ def request_view(req: DisclosureRequest) -> dict[str, Any]:
         by_decision.setdefault(att.decision_id, []).append(att)
     ids = {d.public_item_id for d in all_decisions} | {d.item_id for d in all_decisions}
     ids.discard(None)
-    linked = (
-        {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
-    )
+    if reader is not None:
+        linked = ops.linkable_items(reader, ids)
+    else:
+        linked = (
+            {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+            if ids
+            else {}
+        )
     org_ids = {d.referred_org_id for d in all_decisions} | {
         e.to_org_id for e in ops.escalations(req)
     }

@@ -66,7 +66,7 @@ def applicant_page(req: DisclosureRequest, *, status: int = 200, **extra):
         "file_url": lambda a: url_for(
             "requests.attachment", request_id=a.request_id, attachment_id=a.id
         ),
-        **request_view(req),
+        **request_view(req, reader=current_user),
         **helpers(),
     }
     context.update(extra)

@@ -15,6 +15,8 @@ from core.disclosure_requests.models import (
     RequestDecision,
     RequestEscalation,
 )
+from core.items import visibility
+from core.items.models import Item
 from core.workflow import engine
 from tenants.models import Organisation
 
@@ -119,3 +121,20 @@ def pending_escalation(req: DisclosureRequest) -> RequestEscalation | None:
 
 def parent_of(org: Organisation) -> Organisation | None:
     return db.session.get(Organisation, org.parent_id) if org.parent_id else None
+
+
+def public_items(org: Organisation):
+    """``select(Item)`` of the items an "already public" decision of ``org`` may name: disclosed
+    items of its county that **anyone** may read (SCOPE-1 for an anonymous visitor), since the
+    applicant — and whoever the applicant shows the answer — must be able to open the link."""
+    return visibility.visible_items(None).where(Item.root_id == org.root_id)
+
+
+def linkable_items(reader, ids) -> dict[int, Item]:
+    """Of the items ``ids`` a decision links to, those ``reader`` may see (``{id: item}``): an
+    answer never shows the title or link of an item its reader cannot open."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    query = visibility.visible_items(reader).where(Item.id.in_(ids))
+    return {item.id: item for item in db.session.scalars(query)}

@@ -27,7 +27,7 @@ from core.disclosure_requests.models import OPEN_STATES, DisclosureRequest, Requ
 from core.disclosure_requests.pages import helpers, item_link, request_view, send_attachment
 from core.errors import UserError
 from core.i18n import _
-from core.items.models import VISIBLE_STATES, Item
+from core.items.models import Item
 from core.themes import render
 from core.web.forms import attach_problems
 from core.workflow import allowed_transitions
@@ -174,11 +174,11 @@ def decision_form(outcome: str, *, blank: bool = True) -> forms.DecisionForm:
     """The decision form of ``outcome`` (its fields prefixed: several on one page)."""
     org = g.org
     loc = i18n.locale()
-    published = [
+    published = [  # only what the applicant may open: public items (SCOPE-1)
         forms.choice(str(item.id), f"{item.id} · {item.title(loc)}")
         for item in db.session.scalars(
-            select(Item)
-            .where(Item.org_id == org.id, Item.state.in_(VISIBLE_STATES))
+            ops.public_items(org)
+            .where(Item.org_id == org.id)
             .order_by(Item.published_at.desc())
             .limit(100)
         )

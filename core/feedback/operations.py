@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit, db, events, localtime, permissions
+from core import text as text_cleaning
 from core.errors import UserError
 from core.feedback import workflow as wf
 
@@ -78,19 +78,11 @@ today_for = localtime.today
 """The organisation's date now (through :func:`core.db.utcnow`, so the demo's clock works)."""
 
 
-_DIRECTION = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def clean_text(value: Any) -> str:
     """Plain text as stored: line ends made ``\\n``, control characters other than new lines and
-    tabs and the bidirectional overrides removed, outer blank space stripped."""
-    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
-    kept = [
-        ch
-        for ch in text
-        if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _DIRECTION)
-    ]
-    return "".join(kept).strip()
+    tabs and the bidirectional controls removed (:func:`core.text.clean`), outer blank space
+    stripped."""
+    return text_cleaning.clean(value, strip=True)
 
 
 def _line(value: Any) -> str:

@@ -21,7 +21,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from core import db, ratelimit, web
+from core import db, ratelimit, text, web
 from core.errors import UserError
 from core.feedback import forms, labels, ledger
 from core.feedback import operations as feedback
@@ -66,14 +66,13 @@ def chosen_items(user, org: Organisation, wanted: str | None) -> list[Item]:
     """The items the form offers: the unit's newest disclosed ones the visitor may see, and the
     one asked for (``?item=``) when the visitor may see it."""
     found = feedback.items_to_choose(user, org)
-    if wanted and wanted.isdigit() and all(str(i.id) != wanted for i in found):
-        number = int(wanted)
-        if number <= 2**31 - 1:
-            extra = db.session.scalar(
-                visible_items(user).where(Item.org_id == org.id, Item.id == number)
-            )
-            if extra is not None:
-                found.append(extra)
+    number = text.ascii_int(wanted, minimum=1)
+    if number is not None and all(i.id != number for i in found):
+        extra = db.session.scalar(
+            visible_items(user).where(Item.org_id == org.id, Item.id == number)
+        )
+        if extra is not None:
+            found.append(extra)
     return found
 
 

@@ -18,7 +18,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import db, localtime, permissions, web
+from core import db, localtime, permissions, text, web
 from core.errors import UserError
 from core.feedback import export, forms, labels, ledger, stats
 from core.feedback import operations as feedback
@@ -82,7 +82,7 @@ def parse_day(value: str | None, what: str, errors: list[str]) -> date | None:
 
 def ledger_filters(only_handler_id: int | None, errors: list[str]) -> ledger.Filters:
     args = request.args
-    handler = args.get("handler", type=int)
+    handler = args.get("handler", type=text.db_int)
     filters = ledger.Filters(
         state=args.get("state") or None,
         channel=args.get("channel") or None,

@@ -439,6 +439,7 @@ def versions(item_id: int):
     params=(ITEM_ID,),
     body="ObjectionInput",
     responses={201: "Objection", 409: None, 429: None},
+    scope="feedback:write",  # with a token; no account is needed without one
 )
 def objections(item_id: int):
     found = visible_item(item_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -10,6 +12,7 @@ from markupsafe import Markup
 
 from core.errors import UserError
 from core.i18n import _
+from core.storage import storage
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -106,3 +109,17 @@ def check_attachment(filename: str, data: bytes) -> tuple[str, str]:
             _("%(file)s: the content does not match a %(type)s file.", file=name, type=suffix)
         )
     return suffix, content_type
+
+
+def store_attachment(filename: str, data: bytes, actor: Any) -> dict[str, Any]:
+    """Check an upload (:func:`check_attachment`), put it in the storage and return the columns
+    an attachment row (of an item or of a request's decision) keeps of it."""
+    suffix, content_type = check_attachment(filename, data)
+    return {
+        "filename": filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
+        "content_type": content_type,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "storage_key": storage().put(data, suffix),
+        "uploaded_by_id": getattr(actor, "id", None),
+    }

@@ -7,13 +7,13 @@ work. Times are UTC; dates that users think in (decision date, due dates) are th
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core import audit, db, events, localtime, problem
+from core import text as text_cleaning
 from core.catalogue import operations as catalogue
 from core.catalogue import rules as catalogue_rules
 from core.catalogue import schedule
@@ -38,7 +38,6 @@ from core.items.rules import needs_superior, pending_version
 from core.items.rules import plan_problems as plan_problems
 from core.items.rules import versions as versions
 from core.params import operations as params
-from core.storage import storage
 from core.workflow import engine
 from core.workflow.engine import SYSTEM
 from tenants.models import Organisation, User
@@ -222,7 +221,7 @@ def clean_plan(
     if entry is not None and out["decision_date"] and not period_key:
         period_key = period_for(entry.cadence, out["decision_date"])
     if period_key and entry is not None:
-        year = int(str(period_key)[:4]) if str(period_key)[:4].isdigit() else None
+        year = text_cleaning.ascii_int(str(period_key)[:4], minimum=1, maximum=9999)
         expected = (
             {e.period_key for e in schedule.expected(effective, year) if e.entry_key == entry.key}
             if year
@@ -415,18 +414,10 @@ def add_attachment(
         and version.id == item.current_version_id
     ):
         raise UserError(_("Attachments are added while drafting, or to an amendment."))
-    suffix, content_type = content.check_attachment(filename, data)
-    key = storage().put(data, suffix)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:255]
     att = Attachment(
         item_id=item.id,
         version_id=version.id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        uploaded_by_id=getattr(actor, "id", None),
+        **content.store_attachment(filename, data, actor),
     )
     db.session.add(att)
     db.session.flush()
@@ -436,7 +427,7 @@ def add_attachment(
         item.id,
         org_id=item.org_id,
         actor=actor,
-        changes={"attachment": [None, name]},
+        changes={"attachment": [None, att.filename]},
     )
     return att
 

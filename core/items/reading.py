@@ -21,7 +21,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
-from core import db, i18n, localtime
+from core import db, i18n, localtime, text
 from core.catalogue.models import Category, Entry
 from core.items.models import Attachment, Item, ItemVersion
 from core.items.visibility import visible_items
@@ -71,16 +71,18 @@ def period_label(period_key: str | None) -> str:
     if not period_key:
         return ""
     year, _sep, part = period_key.partition("-")
-    if not year.isdigit():
+    number = text.ascii_int(year, minimum=1, maximum=9999)
+    if number is None:
         return period_key
     if not part:
         return gettext("Year %(year)s", year=year)
-    if part[0] == "Q" and part[1:].isdigit():
-        return gettext("Quarter %(n)s of %(year)s", n=int(part[1:]), year=year)
-    if part[0] == "H" and part[1:].isdigit():
-        return gettext("Half year %(n)s of %(year)s", n=int(part[1:]), year=year)
-    if part[0] == "M" and part[1:].isdigit() and 1 <= int(part[1:]) <= 12:
-        return format_skeleton("yMMMM", date(int(year), int(part[1:]), 1), locale=i18n.locale())
+    n = text.ascii_int(part[1:], minimum=1, maximum=12)
+    if part[0] == "Q" and n is not None:
+        return gettext("Quarter %(n)s of %(year)s", n=n, year=year)
+    if part[0] == "H" and n is not None:
+        return gettext("Half year %(n)s of %(year)s", n=n, year=year)
+    if part[0] == "M" and n is not None:
+        return format_skeleton("yMMMM", date(number, n, 1), locale=i18n.locale())
     return period_key
 
 

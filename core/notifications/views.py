@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from core import text
 from core.errors import UserError
 from core.i18n import _
 from core.notifications import kinds
@@ -50,10 +51,8 @@ def unread_badge() -> int | None:
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """The page asked for: 1 for anything that is no page number the database can count to."""
+    return text.ascii_int(request.args.get("page"), minimum=1, maximum=100_000) or 1
 
 
 @bp.route("")

@@ -26,9 +26,9 @@ def localised(texts: dict | None, loc: str) -> tuple[str, str | None]:
         return texts[loc], None
     if texts.get("zh_Hans_CN"):
         return texts["zh_Hans_CN"], "zh-Hans-CN"
-    for code, text in texts.items():
-        if text:
-            return text, code.replace("_", "-")
+    for code, value in texts.items():
+        if value:
+            return value, code.replace("_", "-")
     return "", None
 
 

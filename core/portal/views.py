@@ -1,7 +1,7 @@
 """Public pages: the unit and county portal, item pages, attachments, objections, search, Atom
 feeds and the sitemap.
 
-Every list and item goes through :mod:`core.portal.reading` (the visibility layer): an anonymous
+Every list and item goes through :mod:`core.items.reading` (the visibility layer): an anonymous
 visitor sees ``public`` items only, on every page, feed, search result and in the sitemap
 (SCOPE-1); an item the visitor may not see, or of another organisation than the URL's, is a 404
 (never a 403, which would confirm that it exists). Feeds and the sitemap always have the anonymous
@@ -33,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from core import db, i18n, permissions, ratelimit, web
+from core import db, i18n, permissions, ratelimit, text, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
@@ -302,7 +302,7 @@ def search():
     date_to = parse_day(args.get("to"), gettext("Published until"), errors)
     if date_from and date_to and date_from > date_to:
         errors.append(gettext("The start date is after the end date."))
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = max(1, args.get("page", 1, type=text.db_int) or 1)
     if len(q) > tokens.MAX_QUERY_CHARS:
         errors.append(
             gettext(

@@ -26,8 +26,6 @@ must start at seq 1.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale, gettext
 from sqlalchemy import distinct, func, select
 
-from core import db, localtime
+from core import db, localtime, spreadsheets, text
 from core.i18n import _
 from core.register.models import (
     CURRENT_FORMAT,
@@ -156,10 +154,10 @@ def append(
     fields = {
         "object_version": None if object_version is None else int(object_version),
         "channels": [str(c) for c in channels],
-        "approvals": _approvals(approvals),
-        "attachments": _attachments(attachments),
-        "data": plain(dict(data or {})),
-        "actor_label": _actor_label(actor),
+        "approvals": text.clean_values(_approvals(approvals)),
+        "attachments": text.clean_values(_attachments(attachments)),
+        "data": plain(text.clean_values(dict(data or {}))),
+        "actor_label": text.clean(_actor_label(actor)),
     }
 
     _lock(org)
@@ -189,7 +187,7 @@ def append(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        title=str(title or ""),
+        title=text.clean(str(title or "")),
         scope=scope,
         prev_hash=last_hash,
         format=CURRENT_FORMAT,
@@ -199,7 +197,7 @@ def append(
     if public is not None:
         entry.disclosed = plain(
             {
-                **dict(public),
+                **text.clean_values(dict(public)),
                 "action": action,
                 "object_type": object_type,
                 "object_id": object_id,
@@ -466,52 +464,25 @@ def _rows(org: Organisation, year: int, locale: str) -> list[list[Any]]:
 
 
 def export_csv(org: Organisation, year: int, *, locale: str | None = None) -> str:
-    """The entries of ``year`` as CSV, with a UTF-8 byte order mark so that Excel reads Chinese."""
-    locale = locale or org.default_locale or "zh_Hans_CN"
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf)
-    with force_locale(locale):
-        writer.writerow(_headers(org))
-        for row in _rows(org, year, locale):
-            row[1] = f"{row[1]:%Y-%m-%d %H:%M:%S}"
-            writer.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
-
-
-def _width(value: Any) -> int:
-    text = str(value or "")
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK characters are twice as wide
-
-
-def export_xlsx(org: Organisation, year: int, *, locale: str | None = None) -> bytes:
-    """The entries of ``year`` as an XLSX workbook (one sheet, frozen header row)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
+    """The entries of ``year`` as CSV (:mod:`core.spreadsheets`: formulas neutralised, a byte
+    order mark so that Excel reads Chinese)."""
     locale = locale or org.default_locale or "zh_Hans_CN"
     with force_locale(locale):
         headers = _headers(org)
         rows = _rows(org, year, locale)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(year)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
-        ws.cell(row=ws.max_row, column=2).number_format = "yyyy-mm-dd hh:mm:ss"
-        for cell in ws[ws.max_row]:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(headers, start=1):
-        sample = [name, *(row[i - 1] for row in rows)]
-        widest = max(_width(name), 19) if i == 2 else max(_width(v) for v in sample)
-        ws.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 6), 60)
-    wb.properties.creator = "Gongkai"
-    wb.properties.title = f"{org.code} {year}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        row[1] = f"{row[1]:%Y-%m-%d %H:%M:%S}"
+    return spreadsheets.csv_text(headers, rows)
+
+
+def export_xlsx(org: Organisation, year: int, *, locale: str | None = None) -> bytes:
+    """The entries of ``year`` as an XLSX workbook (:mod:`core.spreadsheets`: one sheet, frozen
+    header row, text cells never formulas)."""
+    locale = locale or org.default_locale or "zh_Hans_CN"
+    with force_locale(locale):
+        headers = _headers(org)
+        rows = _rows(org, year, locale)
+    return spreadsheets.xlsx_bytes(
+        headers, rows, sheet_title=str(year), title=f"{org.code} {year}", rtl=locale == "ug",
+        datetime_format="yyyy-mm-dd hh:mm:ss",
+    )  # fmt: skip

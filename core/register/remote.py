@@ -18,8 +18,9 @@ the unit's public register (``/o/<code>/register.json``, every page), its signed
   of everything re-signed with the deployment's own key. The file is written again only when
   nothing was found, so it stays the last good baseline.
 
-Outbound requests go through ``core.outbound`` (the guarded client) when the application has
-it; otherwise through ``requests`` with timeouts and a size limit.
+Outbound requests go through ``core.outbound`` (the guarded client: timeouts, a size limit;
+the deployment's address is the operator's, typed on the command line, so it may be inside the
+network; where it redirects to is guarded).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from core import outbound
 from core.register.models import GENESIS_HASH, envelope_hash
 from core.register.signing import valid_signature
 
@@ -72,29 +74,13 @@ class Report:
 
 
 def fetch_json(url: str) -> Any:
-    """GET ``url`` and parse its JSON (timeouts, size limit; guarded client when present)."""
+    """GET ``url`` and parse its JSON (the guarded client: timeouts, size limit)."""
     try:
-        from core import outbound  # the guarded outbound client, where the application has it
-    except ImportError:
-        outbound = None
-    try:
-        if outbound is not None and hasattr(outbound, "get"):
-            response = outbound.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
-            status, body = response.status_code, response.content
-        else:
-            import requests
-
-            with requests.get(
-                url, timeout=(5, TIMEOUT), stream=True, headers={"Accept": "application/json"}
-            ) as response:
-                status = response.status_code
-                chunks, size = [], 0
-                for chunk in response.iter_content(65536):
-                    size += len(chunk)
-                    if size > MAX_BYTES:
-                        raise RemoteError(f"{url}: the answer is larger than {MAX_BYTES} bytes")
-                    chunks.append(chunk)
-                body = b"".join(chunks)
+        response = outbound.get(
+            url, timeout=TIMEOUT, max_bytes=MAX_BYTES, operator_url=True,
+            headers={"Accept": "application/json"},
+        )  # fmt: skip
+        status, body = response.status_code, response.content
     except RemoteError:
         raise
     except Exception as exc:  # connection refused, DNS, timeout, refused by the guard

@@ -1,5 +1,6 @@
 """The register listens to the items (ARC-1): publication, withholding, amendment, revocation,
-and the widening of an item to the public (internal first, SCOPE-2: its publication to society).
+closure, and the widening of an item to the public (internal first, SCOPE-2: its publication to
+society).
 
 Each receiver appends one entry in the sender's transaction, with the approvals taken from the
 item's workflow history and the attachments' names and digests.
@@ -148,3 +149,13 @@ def on_widened(item, **_kw) -> None:
     """Internal first (SCOPE-2): the item's visible scope became its planned one; for a public
     item this is its publication to society, and the first public entry about it."""
     _append(item, "widen", actor=None, data={"visible_scope": item.visible_scope})
+
+
+@events.item_closed.connect
+def on_closed(item, *, actor, **_kw) -> None:
+    """Closing a published item (its disclosure period, or a notice's, is over) is a recorded
+    fact of ARC-1, written with its approvals like the publication."""
+    closed_at = getattr(item, "closed_at", None)
+    _append(
+        item, "close", actor=actor, data={"closed_at": closed_at.isoformat() if closed_at else None}
+    )

@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, or_, select
 
-from core import audit, db
+from core import audit, db, outbound
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
 from core.params import operations as params
@@ -106,6 +106,13 @@ def _check(values: dict[str, Any]) -> list[str]:
         )
     elif parts.scheme == "http" and not insecure_ok:
         problems.append(gettext("issuer: use https (plain http is only accepted on loopback)"))
+    elif not outbound.url_allowed(issuer):
+        problems.append(
+            gettext(
+                "issuer: not a public internet address (the platform's operator can allow "
+                "addresses inside the network with GONGKAI_OUTBOUND_ALLOW)"
+            )
+        )
     if not values["client_id"] or len(values["client_id"]) > 255:
         problems.append(gettext("client id: required, at most 255 characters"))
     if values["kind"] not in providers.kinds():

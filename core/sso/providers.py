@@ -28,12 +28,13 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
+from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from flask import Response, current_app, request, session, url_for
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 from sqlalchemy import select
 
-from core import db
+from core import db, outbound
 from core.sso import crypto
 from core.sso.models import SsoProvider
 
@@ -51,6 +52,7 @@ REASONS = {
     "provider": 400,  # the portal answered with another error
     "account": 403,  # the account linked to this identity is disabled
     "unreachable": 502,  # the portal cannot be reached (discovery, keys or token endpoint)
+    "refused": 502,  # the portal's address (or an endpoint it names) is not a public address
     "config": 502,  # the portal's configuration does not match ours (issuer, endpoints)
     "secret": 503,  # the stored client secret cannot be decrypted
 }
@@ -139,16 +141,8 @@ def discovery(issuer: str) -> dict[str, Any]:
     if cached is not None and clock() - cached["_loaded_at"] < ttl:
         return cached
     url = issuer + "/.well-known/openid-configuration"
-    try:
-        response = requests.get(url, timeout=float(current_app.config.get("SSO_TIMEOUT", 10)))
-        response.raise_for_status()
-        metadata = response.json()
-    except requests.RequestException as exc:
-        raise SigninError("unreachable", f"discovery {url}: {exc}") from None
-    except ValueError:
-        raise SigninError("config", f"discovery {url} is not JSON") from None
-    if not isinstance(metadata, dict):
-        raise SigninError("config", f"discovery {url} is not a JSON object")
+    timeout = float(current_app.config.get("SSO_TIMEOUT", 10))
+    metadata = fetch_json("discovery", url, lambda: outbound.get(url, timeout=timeout))
     if _normalise_issuer(metadata.get("issuer", "")) != issuer:
         raise SigninError(
             "config", f"discovery names issuer {metadata.get('issuer')!r}, expected {issuer!r}"
@@ -162,11 +156,42 @@ def discovery(issuer: str) -> dict[str, Any]:
     return metadata
 
 
+def fetch_json(what: str, url: str, call) -> dict[str, Any]:
+    """The JSON object ``call()`` answers (a response of ``url``), or :class:`SigninError`:
+    ``refused`` (the outbound guard), ``unreachable`` or ``config`` (not a JSON object)."""
+    try:
+        response = call()
+        response.raise_for_status()
+        data = response.json()
+    except outbound.AddressRefused as exc:
+        raise SigninError("refused", f"{what} {url}: {exc}") from None
+    except (outbound.OutboundError, requests.RequestException) as exc:
+        raise SigninError("unreachable", f"{what} {url}: {exc}") from None
+    except ValueError:
+        raise SigninError("config", f"{what} {url} is not JSON") from None
+    if not isinstance(data, dict):
+        raise SigninError("config", f"{what} {url} is not a JSON object")
+    return data
+
+
 class _IDToken(CodeIDToken):
     """ID-token claims checked against :func:`clock` (so that tests can shift the time)."""
 
     def validate(self, now=None, leeway=0):
         super().validate(now=int(clock()) if now is None else now, leeway=leeway)
+
+
+class _GuardedSession(OAuth2Session):
+    """Authlib's session with the outbound guard (:mod:`core.outbound`): the token, keys and
+    UserInfo endpoints a discovery document names are called only at permitted addresses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        outbound.guard(self)
+
+
+class _GuardedApp(FlaskOAuth2App):
+    client_cls = _GuardedSession
 
 
 class OidcProvider(SigninProvider):
@@ -193,7 +218,7 @@ class OidcProvider(SigninProvider):
             if "client_secret_post" in offered and "client_secret_basic" not in offered
             else "client_secret_basic"
         )
-        client = FlaskOAuth2App(
+        client = _GuardedApp(
             FlaskIntegration(name),
             name=name,
             client_id=row.client_id,
@@ -212,7 +237,9 @@ class OidcProvider(SigninProvider):
     def start(self, next_url: str) -> Response:
         try:
             return self._client().authorize_redirect(self.callback_url)
-        except requests.RequestException as exc:
+        except outbound.AddressRefused as exc:
+            raise SigninError("refused", str(exc)) from None
+        except (outbound.OutboundError, requests.RequestException) as exc:
             raise SigninError("unreachable", str(exc)) from None
 
     def finish(self) -> dict[str, Any]:
@@ -247,7 +274,9 @@ class OidcProvider(SigninProvider):
             raise SigninError(reason, str(exc)) from None
         except JoseError as exc:
             raise SigninError("token", f"{type(exc).__name__}: {exc}") from None
-        except requests.RequestException as exc:
+        except outbound.AddressRefused as exc:
+            raise SigninError("refused", str(exc)) from None
+        except (outbound.OutboundError, requests.RequestException) as exc:
             raise SigninError("unreachable", str(exc)) from None
         finally:
             jwks = client.server_metadata.get("jwks")
@@ -258,7 +287,36 @@ class OidcProvider(SigninProvider):
         if not userinfo:
             raise SigninError("token", "the answer has no ID token")
         self.logout_hint = token.get("id_token")
-        return dict(userinfo)
+        return self._with_userinfo(client, token, dict(userinfo))
+
+    def wanted_claims(self) -> set[str]:
+        """The claim names this provider is configured to read (display name, e-mail, real-name
+        level, account type, the organisation claim)."""
+        from core.sso.models import CLAIM_FIELDS
+
+        row = self.config
+        wanted = {row.claim(field) for field in CLAIM_FIELDS}
+        if row.org_claim:
+            wanted.add(row.org_claim)
+        return wanted
+
+    def _with_userinfo(self, client, token, claims: dict[str, Any]) -> dict[str, Any]:
+        """The ID token's claims, completed from the UserInfo endpoint when configured claims
+        are missing: a provider that follows OpenID Connect Core releases the claims of the
+        scopes asked for (profile, email, the organisation …) there in the code flow, not in
+        the ID token (Core 5.4). The UserInfo answer must be about the same subject (Core
+        5.3.2); the ID token's claims win where both have one."""
+        missing = self.wanted_claims() - set(claims)
+        endpoint = client.server_metadata.get("userinfo_endpoint")
+        if not missing or not endpoint:
+            return claims
+        info = fetch_json("userinfo", endpoint, lambda: client.get(endpoint, token=token))
+        if str(info.get("sub", "")) != str(claims.get("sub", "")):
+            raise SigninError(
+                "token",
+                f"userinfo names subject {info.get('sub')!r}, the ID token {claims.get('sub')!r}",
+            )
+        return {**info, **claims}
 
     def logout_url(self, *, hint: str | None, return_to: str) -> str | None:
         try:

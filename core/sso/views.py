@@ -76,6 +76,7 @@ def reason_text(reason: str) -> tuple[str, str]:
                    gettext("The sign-in provider's secret cannot be read. Please tell the "
                            "platform administrator.") + " " + nothing),
     }  # fmt: skip
+    texts["refused"] = texts["config"]  # an address the outbound guard refuses
     return texts.get(reason, texts["provider"])
 
 

@@ -52,14 +52,11 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, ur
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
-from core import db, localtime, permissions
+from core import db, localtime, permissions, text
 from core.errors import UserError
 from core.i18n import _, format_day, format_moment, locale
 from tenants import resolution
 from tenants.models import User
-
-INT_MAX = 2**31 - 1
-"""The largest id the database holds (a larger one in a URL is a 404, not a database error)."""
 
 CONSOLE_PREFIX = "/admin/o/<org_code>"
 PORTAL_PREFIX = "/o/<org_code>"
@@ -139,7 +136,8 @@ def console_may(action: str) -> bool:
 def object_or_404(model: type, ident: Any, **owner: Any) -> Any:
     """The row ``ident`` of ``model`` if it belongs to the page's organisation (``org_id``), or to
     the ``owner`` given as attribute values; else 404."""
-    if not isinstance(ident, int) or not 0 < ident <= INT_MAX:
+    # an id larger than the database holds is a 404 too, not a database error
+    if not isinstance(ident, int) or not 0 < ident <= text.DB_INT_MAX:
         abort(404)
     found = db.session.get(model, ident)
     if not owner:
@@ -210,7 +208,7 @@ class Page:
 
 def page_number(pages: int, arg: str = "page") -> int:
     """The page asked for (``?page=``), clamped to ``1..pages``."""
-    asked = request.args.get(arg, 1, type=int) or 1
+    asked = request.args.get(arg, 1, type=text.db_int) or 1
     return min(max(asked, 1), max(pages, 1))
 
 
@@ -231,7 +229,7 @@ def paginate(query: Select, per_page: int, *, total: int | None = None) -> Page:
 def year_arg(arg: str = "year") -> int:
     """The year asked for (``?year=``, 2000 to 2100), else this year in the page's organisation."""
     this_year = localtime.today(g.get("org")).year
-    year = request.args.get(arg, this_year, type=int)
+    year = request.args.get(arg, this_year, type=text.db_int)
     return year if year is not None and 2000 <= year <= 2100 else this_year
 
 

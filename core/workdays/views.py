@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import web
+from core import text, web
 from core.errors import UserError
 from core.themes import render
 from core.workdays import forms, schedule, seed
@@ -86,7 +86,7 @@ def import_page():
     form = forms.ImportForm()
     errors: list[str] = []
     if request.method == "GET":
-        wanted = request.args.get("year", type=int)
+        wanted = request.args.get("year", type=text.db_int)
         if wanted:
             form.year.data = wanted
             existing = workdays.get_year(wanted)

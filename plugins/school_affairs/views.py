@@ -32,6 +32,7 @@ def _index(org, problems=(), status=200):
             due={i.id: ops.item_due_on(i) for i in items},
             overdue=ops.overdue_items(org),
             deliveries=ops.deliveries(org),
+            errors=ops.ERRORS,
             may_manage=may(current_user, "school_affairs.manage", org),
             problems=problems,
         ),

@@ -13,6 +13,7 @@ from core.toolkit import (
     NotFound,
     UserError,
     _,
+    ascii_int,
     current_org,
     local_zone,
     localised,
@@ -246,10 +247,10 @@ def ratify(matter_id: int):
     """Ratify an emergency decision at a meeting held after it (SOE-7)."""
     org = require("three_important.record")
     decision = _matter(org, matter_id)
-    meeting_id = request.form.get("meeting_id", "")
-    if not meeting_id.isdigit():
+    meeting_id = ascii_int(request.form.get("meeting_id", ""), minimum=1)
+    if meeting_id is None:
         raise UserError("Choose the meeting that ratifies the decision.")
-    ops.ratify(decision, object_or_404(Meeting, int(meeting_id)), actor=current_user)
+    ops.ratify(decision, object_or_404(Meeting, meeting_id), actor=current_user)
     return redirect(url_for(".index"))
 
 
@@ -271,10 +272,8 @@ def add_list():
     thresholds = {
         code: request.form[code] for code in ops.THRESHOLD_PARAMS if request.form.get(code)
     }
-    year = request.form.get("year", "")
-    ops.draft_item_list(
-        org, thresholds, actor=current_user, year=int(year) if year.isdigit() else None
-    )
+    year = ascii_int(request.form.get("year", ""), minimum=1, maximum=9999)
+    ops.draft_item_list(org, thresholds, actor=current_user, year=year)
     return redirect(url_for(".lists"))
 
 

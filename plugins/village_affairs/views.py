@@ -14,6 +14,7 @@ from core.toolkit import (
     User,
     UserError,
     _,
+    ascii_int,
     current_org,
     may,
     render,
@@ -88,7 +89,7 @@ def add_committee_member():
 @console.post("/relatives")
 def declare_relative():
     org = require("village_affairs.manage")
-    member = session.get(CommitteeMember, request.form.get("member_id", type=int) or 0)
+    member = session.get(CommitteeMember, ascii_int(request.form.get("member_id"), minimum=1) or 0)
     if member is None or member.org_id != org.id:
         raise NotFound(_("Not found."))
     name, relation = request.form.get("name", ""), request.form.get("relation", "")

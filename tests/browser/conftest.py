@@ -73,6 +73,7 @@ def live_server(tmp_path_factory):
         database_url=url,
         secret_key="browser-test-secret-key",
         redis_url=None,
+        outbound_allow="127.0.0.1",  # the OIDC provider processes of the tests run on loopback
     )
     app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"  # fast; still verified
 

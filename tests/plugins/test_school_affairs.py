@@ -8,9 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,6 +29,7 @@ from plugins.school_affairs import operations as ops
 from plugins.school_affairs.models import Deliberation, Delivery, OverdueFlag
 from tenants.models import User
 from tests.items_helpers import ENTRY, through_review, user
+from tests.services import LoopbackHTTPServer
 
 PASSWORD = "long-enough-pw"
 FILING = {
@@ -45,6 +45,12 @@ def _approved_catalogue(org, admin, reviewer):
     draft = cat.start_draft(org, actor=admin)
     cat.transition(draft, "submit", actor=admin)
     cat.transition(draft, "approve", actor=reviewer)
+
+
+@pytest.fixture
+def app_settings(app_settings):
+    """The receiving server of the tests runs on loopback: the operator's allow-list names it."""
+    return {**app_settings, "outbound_allow": "127.0.0.1"}
 
 
 @pytest.fixture
@@ -345,7 +351,7 @@ def test_ordinary_item_needs_no_deliberation(app, w):
 # --- SCH-5: joint items and the signed sync -----------------------------------------------------
 
 
-class Receiver:
+class Receiver(LoopbackHTTPServer):
     """A small school affairs system: answers with the next code of ``codes`` (then 200)."""
 
     def __init__(self, codes):
@@ -365,17 +371,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base}/hook"
 
 
 def _run_next_attempt(delivery):
