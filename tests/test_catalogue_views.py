@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from flask_babel import force_locale
 
 from core import db
