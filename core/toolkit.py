@@ -67,7 +67,7 @@ from markupsafe import Markup, escape
 from core.audit import log as audit_log
 from core.cliutil import operation
 from core.db import Base, UTCDateTime, session, utcnow
-from core.errors import Forbidden, NotFound, UserError
+from core.errors import Forbidden, NotFound, Problem, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
@@ -297,6 +297,7 @@ __all__ = [
     "NotFound",
     "Organisation",
     "OutboundError",
+    "Problem",
     "SigninError",
     "SigninProvider",
     "UTCDateTime",

@@ -17,7 +17,7 @@ from core.disclosure_requests import workflow as request_workflow
 from core.evaluation import workflow as evaluation_workflow
 from core.feedback import workflow as feedback_workflow
 from core.items import workflow as item_workflow
-from core.plugins.testing import csrf_token, empty_database, migrate_once
+from core.plugins.testing import IsolatedClient, csrf_token, empty_database, migrate_once
 from tests import words
 
 WORKFLOWS = (
@@ -124,6 +124,8 @@ def demo(tmp_path_factory):
     app.config["RATELIMIT_ENABLED"] = False
     ctx = app.app_context()
     ctx.push()
+    # each request in its own app context, as in production (core.plugins.testing)
+    app.test_client_class = type("Client", (IsolatedClient,), {"outer_context": ctx})
     try:
         loaded = app.test_cli_runner().invoke(main, ["demo", "load"])
         assert loaded.exit_code == 0, loaded.output

@@ -81,7 +81,10 @@ ALLOWED = frozenset(
         "GB",
     ]
 )
-"""Words allowed on a translated page: formats, protocols, standards and the product's name."""
+"""Words allowed on a translated page: formats, protocols, standards, the product's name, and
+the terms of OpenID Connect that a platform admin copies from a portal's documentation."""
+PHRASES = ("OpenID Connect", "Client ID", "Client secret", "JSON Schema")
+"""Names of more than one word allowed as they are (standards, fields of a protocol)."""
 
 SKIP_TAGS = frozenset({"script", "style", "template", "svg", "math", "code", "kbd", "samp"})
 """Not read: scripts, styles, and machine text (a command, a digest, a code shown as one)."""
@@ -196,6 +199,8 @@ def english_words(text: str, typed: frozenset[str] = frozenset()) -> list[str]:
     somebody typed (``typed``), not inside an address, not a number or a code with digits
     (receipt numbers, digests); a rule id (``PUB-5``) counts, as users never see those."""
     text = ADDRESS.sub(" ", text)
+    for phrase in PHRASES:
+        text = text.replace(phrase, " ")
     out = RULE_ID.findall(text)
     for token in TOKEN.findall(text):
         token = token.rstrip(".-'’")
@@ -225,9 +230,19 @@ class Finding:
         return f"{self.path}  [{self.where}]  {' '.join(self.words)}  «{self.context[:120]}»"
 
 
+FORMAT_PAGES = re.compile(r"/data/fields$|/admin/platform/calendar/import$")
+"""Pages that document a file format (the fields of the open data, the working-day calendar's
+CSV): the codes a file holds (``published``, ``true``, ``UTC``, ``holiday``) are read there as
+codes."""
+FORMAT_CODE = re.compile(r"^(?:[a-z][a-z0-9_]*|UTC|ISO|YYYY|MM|DD)$")
+
+
 def findings(path: str, html: str, typed: frozenset[str]) -> Iterator[Finding]:
+    codes = FORMAT_PAGES.search(urlsplit(path).path) is not None
     for where, run in read(html).runs:
         words = english_words(run, typed)
+        if codes:
+            words = [w for w in words if not FORMAT_CODE.match(w)]
         if words:
             yield Finding(path, where, words, " ".join(run.split()))
 

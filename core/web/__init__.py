@@ -285,6 +285,38 @@ def who(label: str | None) -> str:
     return str(SYSTEM_ACTOR) if label in (None, "", "system") else label
 
 
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "application/msword": "Word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/vnd.ms-works": "WPS",
+}
+
+
+def file_kind(content_type: str | None) -> str:
+    """What kind of file an attachment is, as people name it (PDF, Word …), not its media type
+    (``application/pdf``); a type not listed: ``_("file")``."""
+    kind = FILE_KINDS.get((content_type or "").split(";", 1)[0].strip().lower())
+    if kind:
+        return kind
+    if "wps" in (content_type or "").lower():
+        return "WPS"
+    return str(_("file"))
+
+
 def init_app(app) -> None:
-    """Template globals of every page: ``console_may``, ``when``, ``day``, ``who``."""
-    app.jinja_env.globals.update(console_may=console_may, when=when, day=day, who=who)
+    """Template globals of every page: ``console_may``, ``when``, ``day``, ``who``,
+    ``state_label(object_type, state)``, ``file_kind``."""
+    from core.workflow import engine
+
+    app.jinja_env.globals.update(
+        console_may=console_may, when=when, day=day, who=who,
+        state_label=engine.state_label, file_kind=file_kind,
+    )  # fmt: skip

@@ -28,6 +28,31 @@ NEEDS = {
 NEEDS_ANY = _("This step needs more information: fill in every required field.")
 
 
+WORKFLOWS: dict[str, Workflow] = {}
+"""Every workflow by its name (each registers itself when it is made)."""
+
+
+def step_label(object_type: str, name: str) -> str:
+    """The label of step ``name`` of a workflow of objects ``object_type`` (a register entry or
+    an audit record knows both), in the reader's language; the name if none has it."""
+    for workflow in WORKFLOWS.values():
+        if workflow.object_type == object_type and name in workflow.transitions:
+            return workflow.label(name)
+    for workflow in WORKFLOWS.values():  # a step recorded under another object type
+        if name in workflow.transitions:
+            return workflow.label(name)
+    return name
+
+
+def state_label(object_type: str, state: str | None) -> str:
+    """State ``state`` of an object ``object_type`` (``item``, ``feedback`` …) in the reader's
+    language, from the labels of its workflow; the code itself if none has one."""
+    for workflow in WORKFLOWS.values():
+        if workflow.object_type == object_type and state in workflow.state_labels:
+            return workflow.state_label(state)
+    return str(state or "")
+
+
 class SystemActor:
     """The actor of scheduled jobs; it may run only transitions that list the role "system"."""
 
@@ -79,6 +104,7 @@ class Workflow:
     def __post_init__(self):
         if self.initial not in self.states:
             raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+        WORKFLOWS[self.name] = self
 
     def add(self, name: str, source, target: str, roles, **kwargs) -> Transition:
         source = (source,) if isinstance(source, str) else tuple(source)

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from core.toolkit import (
     SYSTEM,
+    Problem,
     UserError,
+    _l,
     audit_log,
     create_item,
     may,
@@ -207,11 +209,11 @@ def record_decision(meeting: Meeting, data: dict[str, Any], *, actor) -> Decisio
     ]
     speakers = [o["member"] for o in opinions]
     if any(o["opinion"] not in OPINIONS for o in opinions):
-        problems.append(f"opinions: each opinion is one of {', '.join(OPINIONS)}")
+        problems.append(Problem("opinions", _l("Each member votes: agree, disagree or abstain.")))
     if sorted(speakers) != sorted(meeting.present_members):
-        problems.append("opinions: every present member gives an opinion, once")
+        problems.append(Problem("opinions", _l("Every present member gives an opinion, once.")))
     if speakers and speakers[-1] != meeting.chair:
-        problems.append("opinions: the chair speaks last")
+        problems.append(Problem("opinions", _l("The chair speaks last.")))
     if matter["category"] == "appointment":
         percent = param_value(org, "three_important.personnel_quorum")
         if not more_than(len(meeting.present_members), len(meeting.expected_members), percent):
