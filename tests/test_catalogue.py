@@ -206,6 +206,20 @@ def test_returning_needs_a_comment(world):
     assert draft.state == "draft"
 
 
+def test_the_unit_withdraws_its_submission_until_the_superior_decides(world):
+    draft = submitted_draft(world)
+    with pytest.raises(TransitionRefused, match="role Admin or Editor in this unit"):
+        cat.transition(draft, "withdraw", actor=world["bureau_reviewer"])
+    cat.transition(draft, "withdraw", actor=world["branch_admin"])
+    assert draft.state == "draft" and draft.editable
+    with pytest.raises(TransitionRefused, match="not possible now"):
+        cat.transition(draft, "approve", actor=world["bureau_reviewer"])
+    cat.transition(draft, "submit", actor=world["branch_admin"])
+    cat.transition(draft, "approve", actor=world["bureau_reviewer"])
+    with pytest.raises(TransitionRefused, match="it is Approved"):  # decided: too late
+        cat.transition(draft, "withdraw", actor=world["branch_admin"])
+
+
 def test_a_refused_transition_leaves_no_trace_but_its_error(world, english):
     draft = submitted_draft(world)
     db.session.commit()

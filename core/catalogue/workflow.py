@@ -110,6 +110,13 @@ unit_catalogue.add(
     label=_("Return with a comment"),
 )
 unit_catalogue.add("reopen", "returned", "draft", EDITORS, label=_("Reopen for editing"))
+unit_catalogue.add(
+    "withdraw",
+    ("submitted", "in_review"),
+    "draft",
+    EDITORS,
+    label=_("Withdraw the submission"),
+)  # the unit takes its version back before the superior decides, to change it
 
 template = Workflow(
     "catalogue_template", "catalogue_version", STATES, "draft",
