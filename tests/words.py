@@ -86,8 +86,11 @@ the terms of OpenID Connect that a platform admin copies from a portal's documen
 PHRASES = ("OpenID Connect", "Client ID", "Client secret", "JSON Schema")
 """Names of more than one word allowed as they are (standards, fields of a protocol)."""
 
-SKIP_TAGS = frozenset({"script", "style", "template", "svg", "math", "code", "kbd", "samp"})
-"""Not read: scripts, styles, and machine text (a command, a digest, a code shown as one)."""
+SKIP_TAGS = frozenset(
+    {"script", "style", "template", "svg", "math", "code", "kbd", "samp", "textarea"}
+)
+"""Not read: scripts, styles, machine text (a command, a digest, a code shown as one) and what
+a person types (a text area's content)."""
 VOID = frozenset(
     [
         "area",

@@ -49,9 +49,21 @@ def when(moment) -> str:
     return moment.astimezone(local_zone(current_org())).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def meeting_name(meeting) -> str:
+    """A meeting as people write it: 2026年第2次总经理办公会 (its minutes number, a code, stays
+    in the files and the API)."""
+    return _("%(body)s no. %(n)s of %(year)s", body=body_label(meeting.body), n=meeting.number,
+             year=meeting.year)  # fmt: skip
+
+
 @bp.context_processor
 def helpers():
-    return {"body_label": body_label, "when": when, "localised": localised}
+    return {
+        "body_label": body_label,
+        "when": when,
+        "localised": localised,
+        "meeting_name": meeting_name,
+    }
 
 
 @bp.get("/")

@@ -459,7 +459,7 @@ def test_console_pages_where_enabled_and_404_elsewhere(w, client, login):
     login("ti-admin", "long-enough-pw")
     page = client.get("/admin/o/ti-farm/three-important/")
     assert page.status_code == 200
-    assert "party_committee-2026-001" in page.get_data(as_text=True)
+    assert "2026年第1次党委（党支部）会议" in page.get_data(as_text=True)  # not its code
     record = client.get(f"/admin/o/ti-farm/three-important/meetings/{meeting.id}")
     assert "购置农机设备" in record.get_data(as_text=True)
     assert client.get("/admin/o/ti-farm/three-important/lists").status_code == 200
@@ -492,7 +492,7 @@ def test_recording_a_meeting_through_the_console(w, client, login):
     answer = client.post(path, data=form)
     assert answer.status_code == 302
     page = client.get(answer.headers["Location"])
-    assert "gm_office-2026-001" in page.get_data(as_text=True)
+    assert "2026年第1次总经理（场长）办公会" in page.get_data(as_text=True)
     refused = client.post(path, data={**form, "mode": "circulation"})
     assert refused.status_code == 400
     assert "one-by-one consultation" in refused.get_data(as_text=True)
