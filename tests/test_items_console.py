@@ -471,3 +471,18 @@ def test_the_item_list_needs_as_many_queries_for_many_items_as_for_one(app, w):
         assert counter.count == one
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.mark.rule("SCOPE-2")
+def test_the_inside_the_party_first_choice_says_how_many_days_under_the_parameter(app, w):
+    from core.params import operations as params
+
+    client = sign_in(app, "it-editor")
+    page = html(client.get(UNIT + "/items/new?lang=en"))
+    assert "sets no days inside the Party" in page  # the default: 0 days
+    params.set_value(w["county"], "scope.internal_first_days", 5)
+    db.session.commit()
+    page = html(client.get(UNIT + "/items/new?lang=en"))
+    assert "widens to the public after 5 days" in page
+    page = html(client.get(UNIT + "/items/new?lang=zh_Hans_CN"))
+    assert "5天后再向社会公开" in page
