@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from core.toolkit import (
     SYSTEM,
     Problem,
+    catalogue_tree,
+    catalogue_version,
     UserError,
     _l,
     audit_log,
@@ -446,10 +448,29 @@ def threshold(org, category: str) -> Decimal | None:
 
 
 # --- disclosure ------------------------------------------------------------------------------
+def catalogue_entry(org, category: str):
+    """The entry of ``org``'s catalogue in force for decisions of ``category`` (the plugin's
+    section: ``three_important.<category>``), or None."""
+    version = catalogue_version(org)
+    if version is None:
+        return None
+    nodes = list(catalogue_tree(version))
+    while nodes:
+        node = nodes.pop()
+        for entry in node.entries:
+            if entry.key == f"three_important.{category}" and entry.item_type == ITEM_TYPE:
+                return entry
+        nodes.extend(node.children)
+    return None
+
+
 def spawn_item(decision: Decision, *, actor, scope: str = "unit", channels=("meeting",)):
-    """Draft a disclosure item of the decision (scope ``unit`` by default, SOE-7); it then goes
-    through the normal item workflow."""
+    """Draft a disclosure item of the decision (SOE-7): under the catalogue's 三重一大 entry of
+    its category when the catalogue in force has one (its scope and channels), else an
+    off-catalogue item (scope ``unit`` by default); it then goes through the normal item
+    workflow."""
     org = _org_of(decision)
+    entry = catalogue_entry(org, decision.category)
     meeting = session.get(Meeting, decision.meeting_id or decision.ratified_meeting_id or 0)
     extra: dict[str, Any] = {
         "category": decision.category,
@@ -463,11 +484,11 @@ def spawn_item(decision: Decision, *, actor, scope: str = "unit", channels=("mee
         {
             "titles": {"zh_Hans_CN": decision.title},
             "bodies": {"zh_Hans_CN": decision.decision_text or decision.title},
-            "entry_key": None,
+            "entry_key": entry.key if entry is not None else None,
             "item_type": ITEM_TYPE,
             "extra": extra,
-            "scope": scope,
-            "channels": list(channels),
+            "scope": entry.scope if entry is not None else scope,
+            "channels": list(entry.channels if entry is not None else channels),
             "planned_at": utcnow() + timedelta(minutes=1),
             "decision_date": decision.decided_at.date(),
         },

@@ -420,6 +420,22 @@ def test_an_item_refuses_a_decision_not_taken_in_a_meeting(w):
     assert "extra.decision_id: the decision was not taken in a meeting" in exc.value.problems
 
 
+def test_a_decision_is_drafted_under_the_catalogues_entry_of_its_category(w):
+    from core import db
+    from core.catalogue import operations as cat
+
+    draft = cat.start_draft(w["farm"], actor=w["admin"])  # with the plugin's section
+    cat.transition(draft, "submit", actor=w["admin"])
+    cat.transition(draft, "approve", actor=w["county_reviewer"])
+    db.session.commit()
+    o = ops()
+    meeting = o.record_meeting(w["farm"], meeting_data(), actor=w["editor"])
+    decision = o.record_decision(meeting, decision_data(), actor=w["editor"])
+    item = o.spawn_item(decision, actor=w["editor"])
+    assert item.entry_key == "three_important.large_funds"
+    assert (item.scope, item.channels) == ("unit", ["meeting", "notice_board"])
+
+
 @pytest.mark.rule("SOE-7")
 def test_a_decision_spawns_a_unit_item_that_goes_through_the_workflow(w):
     from tests.items_helpers import through_review
