@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from core.toolkit import (
     SYSTEM,
     Problem,
-    catalogue_tree,
-    catalogue_version,
     UserError,
     _l,
     audit_log,
+    catalogue_tree,
+    catalogue_version,
     create_item,
     may,
     param_value,
