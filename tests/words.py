@@ -79,6 +79,14 @@ ALLOWED = frozenset(
         "KB",
         "MB",
         "GB",
+        "Webhook",
+        "Issuer",
+        "issuer",
+        "claim",
+        "claims",
+        "scope",
+        "scopes",
+        "chinese-calendar",
     ]
 )
 """Words allowed on a translated page: formats, protocols, standards, the product's name, and
@@ -116,11 +124,13 @@ ADDRESS = re.compile(
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:cn|com|org|net|gov|edu|example|test|local|localhost)\b"
     r"|(?<![\w/])/[\w./%?=&#-]+"  # paths shown as text (/o/kashgar/...)
-    r"|\b[A-Z][a-z]+/[A-Z][A-Za-z_]+\b"  # time zones (Asia/Shanghai)
-    r"|\b[A-Z]{2,}(?:-[A-Z0-9]{2,}){2,}\b"  # receipt and lookup codes (FK-HSPE-YPEU)
+    r"|(?<![A-Za-z])[A-Z][a-z]+/[A-Z][A-Za-z_]+(?![A-Za-z])"  # time zones (Asia/Shanghai)
+    r"|(?<![A-Za-z0-9])[A-Z]{2,}(?:-[A-Z0-9]{2,}){2,}(?![A-Za-z0-9])"  # lookup codes (FK-HSPE-YPEU)
 )
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'’-]*")
-RULE_ID = re.compile(r"\b(?:ORG|CAT|PUB|SCOPE|SEC|REQ|FB|ARC|SUP|RPT|SOE|SCH|VIL|IAM)-\d+\b")
+RULE_ID = re.compile(
+    r"(?<![A-Za-z0-9])(?:ORG|CAT|PUB|SCOPE|SEC|REQ|FB|ARC|SUP|RPT|SOE|SCH|VIL|IAM)-\d+(?![0-9])"
+)
 FILE_NAME = re.compile(r"\.(?:json|jsonld|csv|xlsx|pdf|svg|png|xml|atom|yaml|yml|txt|zip)$", re.I)
 SKIPPED_PATH = re.compile(
     r"^/(?:api|static|auth/logout|auth/callback|auth/sso|\.well-known|healthz|readyz)"
