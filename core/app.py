@@ -132,7 +132,8 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
         app.register_blueprint(bp)
     init_plugins(app)  # plugins' blueprints (404 where not enabled), commands, periodic jobs
     api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
-    discover_modules("jobs", "subscribers")  # sweeps and event receivers register on import
+    # sweeps, event receivers and the groups of My work (core.web.work) register on import
+    discover_modules("jobs", "subscribers", "work")
     return app
 
 

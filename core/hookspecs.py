@@ -10,6 +10,8 @@ Hook families and how they are called:
   are called on every installed plugin.
 * **Template slots** (per organisation): :func:`portal_panels`. Templates and static files of
   a plugin (its ``templates/`` and ``static/`` folders) need no hook.
+* **Console navigation and My work** (per organisation): :func:`console_navigation`,
+  :func:`my_work`.
 * **Catalogue template sections** (per organisation): :func:`catalogue_template_sections`.
 * **Item types with extra fields and validation** (per organisation): :func:`item_types`,
   :func:`validate_item`.
@@ -45,6 +47,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 TENANT_HOOKS = frozenset(
     {
         "portal_panels",
+        "console_navigation",
+        "my_work",
         "catalogue_template_sections",
         "workflow_guard",
         "workflow_transitioned",
@@ -76,6 +80,19 @@ def sector_default_plugins(sector):
 @hookspec
 def portal_panels(org, locale):
     """Panels for the unit portal of ``org``: a list of ``{"title", "html"}`` (html: Markup)."""
+
+
+# --- console navigation and My work (per organisation) ----------------------------------------
+
+
+@hookspec
+def console_navigation(org, user):
+    """Links of ``org``'s console that ``user`` may use: ``{"group", "label", "endpoint"}``."""
+
+
+@hookspec
+def my_work(org, user):
+    """Work waiting for ``user`` in ``org`` (My work): ``{"key", "label", "action", "rows"}``."""
 
 
 # --- catalogue template sections (per organisation) ------------------------------------------

@@ -150,8 +150,8 @@ def test_console_pages_render_for_the_unit_admin(app, world):
     page = html(client.get(BASE))
     assert "党员发展情况" in page  # the open draft's tree
     assert 'name="transition" value="submit"' in page  # the submit button
-    # the layout links the console for a user with a role here
-    assert 'href="/admin/o/v-branch/catalogue"' in html(client.get("/o/v-branch/"))
+    # the layout links the organisation's console home for a user with a role here
+    assert 'href="/admin/o/v-branch/"' in html(client.get("/o/v-branch/"))
 
 
 def test_a_member_is_refused_and_anonymous_is_sent_to_sign_in(app, client, world):

@@ -10,7 +10,8 @@ from core.i18n import _
 class LoginForm(FlaskForm):
     username = StringField(_("User name"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_("Password"), validators=[DataRequired(), Length(max=200)])
-    next = HiddenField()
+    next = HiddenField()  # the page that asked for sign-in: always followed (if same-site)
+    back = HiddenField()  # the page the person came from: followed when they hold no role
 
 
 class LogoutForm(FlaskForm):

@@ -33,7 +33,7 @@ from core import audit, db, ratelimit
 from core.audit import AuditEntry
 from core.auth.forms import LoginForm, LogoutForm
 from core.themes import render
-from core.web import safe_next
+from core.web import landing
 from tenants import operations
 from tenants.signin import complete_sign_in
 
@@ -97,14 +97,15 @@ def login_page(form: LoginForm, *, error: str | None = None, status: int = 200):
     from core.sso import operations as sso
     from core.sso.providers import kinds
 
-    org = context_org(form.next.data)
+    org = context_org(form.next.data or form.back.data)
     installed = kinds()
     locale = str(get_locale())
     next_url = form.next.data or None
+    back = form.back.data or None
     buttons = [
         {
             "label": row.label(locale),
-            "url": url_for("sso.start", provider=row.name, next=next_url),
+            "url": url_for("sso.start", provider=row.name, next=next_url, back=back),
             "name": row.name,
         }
         for row in sso.providers_for(org)
@@ -126,6 +127,7 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+        form.back.data = request.args.get("back", "")
         return login_page(form)
     try:
         with ratelimit.limit(LOGIN_LIMIT, scope="login"):
@@ -166,7 +168,7 @@ def login():
         return login_page(form, error=message, status=403)
     complete_sign_in(user, method="password")
     flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
-    return redirect(safe_next(form.next.data))
+    return redirect(landing(user, form.next.data, form.back.data))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -42,6 +42,7 @@ from core.catalogue.reading import (
     template_source,
 )
 from core.catalogue.reading import tree as tree
+from core.catalogue.reading import unit_catalogue_states as unit_catalogue_states
 from core.catalogue.reading import version_by_number as version_by_number
 from core.catalogue.reading import versions as versions
 from core.catalogue.rules import ENTRY_FIELDS, clean_entry, plugin_sections, texts

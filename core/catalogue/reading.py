@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from core import db, localtime
 from core.catalogue.models import OPEN_STATES, Catalogue, CatalogueVersion, Category, Entry
@@ -141,3 +141,22 @@ def tree(version: CatalogueVersion) -> list[CategoryNode]:
     for entry in entries(version):
         nodes[entry.category_id].entries.append(entry)
     return top
+
+
+def unit_catalogue_states(org_ids) -> Select:
+    """``(org id, state, number)`` of the unit catalogue versions of the organisations
+    ``org_ids`` that are in force or waiting for the superior: approved ones whose effective
+    date has come, and submitted ones (one query for a list of units)."""
+    today = localtime.today(wall=True)
+    return (
+        select(CatalogueVersion.org_id, CatalogueVersion.state, CatalogueVersion.number)
+        .join(Catalogue, Catalogue.id == CatalogueVersion.catalogue_id)
+        .where(
+            Catalogue.kind == "unit",
+            CatalogueVersion.org_id.in_(list(org_ids)),
+            or_(
+                (CatalogueVersion.state == "approved") & (CatalogueVersion.effective_from <= today),
+                CatalogueVersion.state == "submitted",
+            ),
+        )
+    )

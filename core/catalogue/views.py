@@ -22,12 +22,37 @@ from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.errors import UserError
 from core.themes import render
+from core.web import navigation, status
 from core.workflow import allowed_transitions
 from tenants import codelists, hierarchy
 from tenants.models import Organisation
 
 bp = web.org_blueprint("catalogue_admin", __name__, console=True)
 public_bp = web.org_blueprint("catalogue_public", __name__, console=False)
+
+VERSION_PAGES = tuple(
+    f"catalogue_admin.{name}"
+    for name in ("version", "diff", "category_new", "category_edit", "category_remove",
+                 "entry_new", "entry_edit", "entry_remove")
+)  # fmt: skip
+navigation.entry(
+    "disclosure", "catalogue", i18n._("Catalogue"), "catalogue_admin.overview",
+    action="catalogue.view_console", order=20, args={"kind": "unit"}, match=VERSION_PAGES,
+)  # fmt: skip
+navigation.entry(
+    "disclosure", "schedule", i18n._("Schedule"), "catalogue_admin.schedule_page",
+    action="catalogue.view_console", order=30,
+)  # fmt: skip
+navigation.entry(
+    "disclosure", "catalogue.template", i18n._("Catalogue template"), "catalogue_admin.overview",
+    action="catalogue.view_console", order=25, args={"kind": "template"}, match=VERSION_PAGES,
+    when=navigation.has_units_below,
+)  # fmt: skip
+navigation.entry(
+    "supervision", "catalogue.inbox", i18n._("Catalogue decisions"), "catalogue_admin.inbox",
+    action="catalogue.view_console", order=30, when=navigation.has_units_below,
+    match=("catalogue_admin.decide",),
+)  # fmt: skip
 
 EDIT_ACTION = {"unit": "catalogue.edit", "template": "catalogue.template"}
 PREFIX = {"unit": "/catalogue", "template": "/catalogue/template"}
@@ -50,13 +75,16 @@ def console_link():
 
 
 def console_url() -> str | None:
-    """The console of the page's organisation, for a signed-in user who may use it."""
+    """The console of the page's organisation, for a signed-in user who may use it (on its
+    portal pages: the header links it)."""
     org = g.get("org")
     if org is None or not current_user.is_authenticated:
         return None
-    if not permissions.may(current_user, "catalogue.view_console", org):
+    if request.path.startswith("/admin/"):
+        return None  # already in a console
+    if not permissions.may(current_user, "console.view", org):
         return None
-    return url_for("catalogue_admin.overview", org_code=org.code)
+    return url_for("org_console.home", org_code=org.code)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -706,3 +734,49 @@ def catalogue():
         ancestors=hierarchy.ancestors(org),
         org_types=codelists.labels(codelists.ORG_TYPE, loc),
     )
+
+
+# --- the organisation's home: the catalogue's status ------------------------------------------
+
+
+@status.section("catalogue", i18n._("Catalogue"), action="catalogue.view_console", order=10)
+def catalogue_status(org, user):
+    """The version in force and the one being worked on (and, for a superior, its template)."""
+    facts = []
+    kinds = ["unit"] + (["template"] if navigation.has_units_below(org) else [])
+    for kind in kinds:
+        effective = cat.effective_version(org, kind)
+        pending = cat.open_version(org, kind)
+        label = i18n._("Catalogue in force") if kind == "unit" else i18n._("Template in force")
+        working = i18n._("Being prepared") if kind == "unit" else i18n._("Template being prepared")
+        if effective is not None:
+            facts.append(
+                status.Fact(
+                    str(label),
+                    gettext("Version %(number)s", number=effective.number),
+                    link=url_for("catalogue_admin.version", org_code=org.code, kind=kind,
+                                 number=effective.number),
+                    note=gettext("since %(date)s", date=web.day(effective.effective_from)),
+                    tone="ok",
+                )
+            )  # fmt: skip
+        elif kind == "unit" and org.parent_id is not None:
+            facts.append(
+                status.Fact(
+                    str(label), gettext("None approved yet"),
+                    link=url_for("catalogue_admin.overview", org_code=org.code, kind=kind),
+                    tone="bad",
+                )
+            )  # fmt: skip
+        if pending is not None:
+            facts.append(
+                status.Fact(
+                    str(working),
+                    gettext("Version %(number)s: %(state)s", number=pending.number,
+                            state=labels.state(pending.state, kind)),
+                    link=url_for("catalogue_admin.version", org_code=org.code, kind=kind,
+                                 number=pending.number),
+                    tone="warn" if pending.state in ("submitted", "returned") else None,
+                )
+            )  # fmt: skip
+    return facts

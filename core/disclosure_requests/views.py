@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core import db, i18n, permissions, web
 from core.catalogue import labels
@@ -29,11 +29,29 @@ from core.errors import UserError
 from core.i18n import _
 from core.items.models import Item
 from core.themes import render
+from core.web import navigation, status
 from core.web.forms import attach_problems
 from core.workflow import allowed_transitions
 from tenants.models import Organisation
 
 admin = web.org_blueprint("requests_admin", __name__, console=True, prefix="/requests")
+
+navigation.entry(
+    "participation", "requests", _("Disclosure requests"), "requests_admin.index",
+    action="requests.view", order=10, match=("requests_admin.detail", "requests_admin.record"),
+)  # fmt: skip
+navigation.entry(
+    "supervision", "requests.filings", _("Filings: request decisions"), "requests_admin.filings",
+    action="requests.view", order=45, when=navigation.has_units_below,
+)  # fmt: skip
+navigation.entry(
+    "supervision", "requests.escalations", _("Escalated requests"), "requests_admin.escalations",
+    action="requests.view", order=50, when=navigation.has_units_below,
+)  # fmt: skip
+navigation.quick(
+    "requests.record", _("Record a request"), "requests_admin.record",
+    action="requests.handle", order=20,
+)  # fmt: skip
 
 PER_PAGE = 25
 
@@ -430,3 +448,23 @@ def escalations():
     require("requests.view")
     rows = ops.waiting_escalations(g.org)
     return render("admin/requests_escalations.html", escalations=rows, **base_context())
+
+
+# --- the organisation's home: open requests -------------------------------------------------
+
+
+@status.section("requests", _("Disclosure requests"), action="requests.view", order=40)
+def requests_status(org, user):
+    """Open requests and those past their deadline (one query)."""
+    today = ops.today(org)
+    total, late = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((DisclosureRequest.deadline < today, 1), else_=0)), 0),
+        ).where(DisclosureRequest.org_id == org.id, DisclosureRequest.state.in_(OPEN_STATES))
+    ).one()
+    link = url_for("requests_admin.index", org_code=org.code)
+    return [
+        status.Fact(_("Open"), total, link=link),
+        status.Fact(_("Past the deadline"), late, link=link, tone="bad" if late else "ok"),
+    ]

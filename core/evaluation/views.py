@@ -39,12 +39,24 @@ from core.evaluation.models import (
     EvaluationRound,
     EvaluationUnit,
 )
+from core.i18n import _
 from core.themes import render
+from core.web import navigation
 from core.workflow import allowed_transitions
 from tenants import hierarchy
 
 bp = web.org_blueprint("evaluation_admin", __name__, console=True)
 portal = web.org_blueprint("evaluation", __name__, console=False)
+
+navigation.entry(
+    "participation", "evaluation", _("Member evaluation"), "evaluation_admin.index",
+    action="evaluation.view_console", order=40,
+    match=tuple(f"evaluation_admin.{n}" for n in ("detail", "new", "edit", "step")),
+)  # fmt: skip
+navigation.quick(
+    "evaluation.new", _("New evaluation round"), "evaluation_admin.new",
+    action="evaluation.manage", order=40,
+)  # fmt: skip
 
 STEPS = {
     "open": lambda r: ops.open_round(r, actor=current_user),

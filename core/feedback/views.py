@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from core import db, localtime, permissions, text, web
 from core.errors import UserError
@@ -24,16 +24,26 @@ from core.feedback import export, forms, labels, ledger, stats
 from core.feedback import operations as feedback
 from core.feedback import rules as feedback_rules
 from core.feedback import workflow as wf
-from core.feedback.models import CHANNELS, STATES, FeedbackEntry
-from core.i18n import locale
+from core.feedback.models import CHANNELS, OPEN_STATES, STATES, FeedbackEntry
+from core.i18n import _, locale
 from core.items.models import Item
 from core.themes import render
+from core.web import navigation, status
 from core.web.forms import attach_problems
 from core.workflow import allowed_transitions
 from tenants import hierarchy
 from tenants.models import Organisation
 
 admin = web.org_blueprint("feedback_admin", __name__, console=True, prefix="/feedback")
+
+navigation.entry(
+    "participation", "feedback", _("Feedback ledger"), "feedback_admin.ledger",
+    action="feedback.view", order=20,
+    match=("feedback_admin.detail", "feedback_admin.new", "feedback_admin.statistics"),
+)  # fmt: skip
+navigation.quick(
+    "feedback.new", _("Record feedback"), "feedback_admin.new", action="feedback.record", order=30
+)  # fmt: skip
 
 LEDGER_PER_PAGE = 25
 
@@ -460,3 +470,27 @@ def spam(feedback_id: int, mark: str):
         lambda e, f: feedback.set_spam(e, actor=current_user, spam=mark == "spam"),
         gettext("Marked as spam.") if mark == "spam" else gettext("The spam mark is taken off."),
     )  # fmt: skip
+
+
+# --- the organisation's home: the ledger's open entries ---------------------------------------
+
+
+@status.section("feedback", _("Feedback ledger"), action="feedback.view", order=50)
+def feedback_status(org, user):
+    """Open entries and those past their answer's due date (one query)."""
+    today = localtime.today(org)
+    total, late = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((FeedbackEntry.due_on < today, 1), else_=0)), 0),
+        ).where(
+            FeedbackEntry.org_id == org.id,
+            FeedbackEntry.state.in_(OPEN_STATES),
+            FeedbackEntry.spam.is_(False),
+        )
+    ).one()
+    link = url_for("feedback_admin.ledger", org_code=org.code)
+    return [
+        status.Fact(_("Open"), total, link=link),
+        status.Fact(_("Past the due date"), late, link=link, tone="bad" if late else "ok"),
+    ]

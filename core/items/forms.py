@@ -554,3 +554,9 @@ class AmendmentForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     comment = TextAreaField(_("Comment"), validators=[Optional(), Length(max=4000)])
+
+
+class AcknowledgeForm(FlaskForm):
+    """A superior acknowledges the filing of a withheld item (PUB-6)."""
+
+    note = TextAreaField(_("Note (optional)"), validators=[Optional(), Length(max=2000)])

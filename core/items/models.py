@@ -100,6 +100,12 @@ class Item(db.Base):
     withheld_reason: Mapped[str | None] = mapped_column(Text)
     refusal_reason: Mapped[str | None] = mapped_column(String(30))
     revocation_explanation: Mapped[str | None] = mapped_column(Text)
+    # a withheld item is filed with the superiors (PUB-6), who acknowledge having read it
+    filing_acknowledged_at: Mapped[datetime | None]
+    filing_acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    filing_acknowledgement: Mapped[str | None] = mapped_column(Text)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey(
             "item_versions.id",

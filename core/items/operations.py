@@ -641,6 +641,41 @@ def withhold(item: Item, *, actor, reason: str) -> Item:
     return item
 
 
+FILING_READERS = wf.FILING_READERS
+FILING_NOTE_MAX = 2000
+
+
+def acknowledge_filing(item: Item, *, actor, note: str | None = None) -> Item:
+    """A superior's admin or reviewer acknowledges the filing of a withheld item (PUB-6): read,
+    with an optional note; the item does not change otherwise."""
+    from core import permissions
+
+    if item.state != "withheld":
+        raise UserError(_("Only a withheld item is filed with the superior."))
+    if not permissions.may(actor, "items.receive_filing", item):
+        raise UserError(
+            _("Only an admin or reviewer of a superior organisation may acknowledge a filing.")
+        )
+    if item.filing_acknowledged_at is not None:
+        raise UserError(_("This filing was acknowledged already."))
+    note = (note or "").strip()
+    if len(note) > FILING_NOTE_MAX:
+        raise UserError(_("A note has at most %(max)s characters.", max=FILING_NOTE_MAX))
+    item.filing_acknowledged_at = db.utcnow()
+    item.filing_acknowledged_by_id = getattr(actor, "id", None)
+    item.filing_acknowledgement = note or None
+    db.session.flush()
+    audit.log(
+        "item.filing_acknowledged",
+        "item",
+        item.id,
+        org_id=item.org_id,
+        actor=actor,
+        changes={"acknowledged": [None, True], "note": [None, item.filing_acknowledgement]},
+    )
+    return item
+
+
 def request_amendment(
     item: Item, *, actor, titles=None, bodies=None, explanation: str
 ) -> ItemVersion:

@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import db, i18n, localtime, permissions, web
@@ -33,20 +33,46 @@ from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from core.i18n import LANGUAGE_NAMES
+from core.i18n import LANGUAGE_NAMES, _
 from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
 from core.items import workflow as wf
-from core.items.models import Attachment, Item, ItemVersion
+from core.items.models import Attachment, DisclosureFlag, Item, ItemVersion
 from core.params import operations as params
 from core.storage import request_limit_text, storage
 from core.themes import render
+from core.web import navigation, status
 from core.workflow import allowed_transitions
 from core.workflow.models import WorkflowStep
+from tenants import codelists
 from tenants.models import Organisation
 
 bp = web.org_blueprint("items_admin", __name__, console=True)
+
+ITEM_PAGES = ("items_admin.detail", "items_admin.edit", "items_admin.amend", "items_admin.new")
+navigation.entry(
+    "disclosure", "items", _("Disclosure items"), "items_admin.index",
+    action="items.view_console", order=10, match=ITEM_PAGES,
+)  # fmt: skip
+navigation.entry(
+    "disclosure", "notices", _("Notices in their period"), "items_admin.index",
+    action="items.view_console", order=40, args={"state": "notices"},
+)  # fmt: skip
+navigation.entry(
+    "supervision", "items.inbox", _("Item decisions"), "items_admin.inbox",
+    action="items.view_console", order=20, when=navigation.has_units_below,
+    match=("items_admin.decide",),
+)  # fmt: skip
+navigation.entry(
+    "supervision", "items.filings", _("Filings: withheld items"), "items_admin.filings",
+    action="items.view_console", order=40, when=navigation.has_units_below,
+)  # fmt: skip
+navigation.entry(
+    "supervision", "timeliness", _("Timeliness"), "items_admin.timeliness_page",
+    action="items.view_console", order=60,
+)  # fmt: skip
+navigation.quick("items.new", _("New item"), "items_admin.new", action="items.edit", order=10)
 
 PER_PAGE = 25
 EDITABLE_STATES = ("draft", "proposed", *items.REPLAN_STATES)
@@ -135,16 +161,27 @@ def group_conditions(group: str) -> list:
 
 def group_counts() -> dict[str, int]:
     """How many items each tab holds (two queries)."""
+    return group_counts_of(g.org)
+
+
+def group_counts_of(org: Organisation) -> dict[str, int]:
     by_state = dict(
         db.session.execute(
-            select(Item.state, func.count()).where(Item.org_id == g.org.id).group_by(Item.state)
+            select(Item.state, func.count()).where(Item.org_id == org.id).group_by(Item.state)
         ).all()
     )
     counts = {}
     for key, (_label, states) in forms.GROUPS.items():
         counts[key] = sum(n for s, n in by_state.items() if states is None or s in states)
     counts["notices"] = db.session.scalar(
-        select(func.count()).select_from(Item).where(*group_conditions("notices"))
+        select(func.count())
+        .select_from(Item)
+        .where(
+            Item.org_id == org.id,
+            Item.state == "published",
+            Item.is_notice.is_(True),
+            Item.notice_ends_at > db.utcnow(),
+        )
     )
     return counts
 
@@ -683,6 +720,7 @@ def decision_message(item: Item, decision: str) -> str:
 def filings():
     require("items.view_console")
     withheld = subtree_items(("withheld",), strict=True)
+    names = web.display_names(i.filing_acknowledged_by_id for i in withheld)
     steps: dict[int, WorkflowStep] = {}  # who withheld each item, and when (one query)
     if withheld:
         for step in db.session.scalars(
@@ -695,7 +733,35 @@ def filings():
             .order_by(WorkflowStep.id)
         ):
             steps[step.object_id] = step
-    return render("admin/items_filings.html", withheld=withheld, steps=steps, **base_context())
+    return render(
+        "admin/items_filings.html", withheld=withheld, steps=steps, names=names,
+        may_acknowledge=lambda item: permissions.may(current_user, "items.receive_filing", item),
+        **base_context(),
+    )  # fmt: skip
+
+
+@bp.route("/items/filings/<int:item_id>/acknowledge", methods=["POST"])
+def acknowledge_filing(item_id: int):
+    """A superior's admin or reviewer acknowledges a withheld item of a unit below (PUB-6)."""
+    require("items.view_console")
+    item = web.object_or_404(Item, item_id, state="withheld")  # a unit's below: checked next
+    if item.org_id == g.org.id:
+        abort(404)
+    if not item.organisation.path.startswith(g.org.path):
+        abort(404)
+    if not permissions.may(current_user, "items.receive_filing", item):
+        abort(403)
+    form = forms.AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash(gettext("The note is too long: at most 2000 characters."), "error")
+        return redirect(url_for(".filings") + f"#filing-{item.id}")
+    try:
+        items.acknowledge_filing(item, actor=current_user, note=form.note.data)
+    except UserError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".filings") + f"#filing-{item.id}")
+    flash(gettext("The filing is acknowledged."), "success")
+    return redirect(url_for(".filings") + f"#filing-{item.id}")
 
 
 # --- timeliness -----------------------------------------------------------------
@@ -733,3 +799,192 @@ def timeliness_page():
         today=cat.today_for(org),
         **base_context(),
     )
+
+
+# --- the organisation's home: status sections, the units below ------------------------------
+
+
+@status.section("timeliness", _("Timeliness this year"), action="items.view_console", order=20)
+def timeliness_status(org, user):
+    """This period's expected disclosures against what is published; overdue and late."""
+    today = cat.today_for(org)
+    rows = timeliness.status(org, today.year, today=today)
+    if not rows:
+        return None
+    current = [s for s in rows if s.expected.period_start <= today <= s.expected.period_end]
+    met = sum(1 for s in current if s.item is not None)
+    overdue = sum(1 for s in rows if s.overdue)
+    late = sum(1 for s in rows if s.late)
+    link = url_for("items_admin.timeliness_page", org_code=org.code)
+    return [
+        status.Fact(
+            _("This period"),
+            _("%(met)s of %(due)s published", met=met, due=len(current)),
+            link=link,
+            tone="ok" if met == len(current) else None,
+        ),
+        status.Fact(_("Overdue"), overdue, link=link, tone="bad" if overdue else "ok"),
+        status.Fact(_("Published late"), late, link=link, tone="warn" if late else None),
+    ]
+
+
+@status.section("items", _("Disclosure items"), action="items.view_console", order=30)
+def items_status(org, user):
+    """Items in each workflow state (two queries), linking to the list's tabs."""
+    counts = group_counts_of(org)
+    return [
+        status.Fact(
+            str(forms.GROUPS[key][0]),
+            counts[key],
+            link=url_for("items_admin.index", org_code=org.code, state=key),
+            tone="warn" if key in ("review", "superior") and counts[key] else None,
+        )
+        for key in ("notices", "drafts", "review", "superior", "approved", "published", "withheld")
+    ]
+
+
+UNITS_SHOWN = 10
+"""Units on the home's "furthest behind" panel; the units page lists them all."""
+
+
+def behind_query(org: Organisation):
+    """The units strictly below ``org`` with open timeliness flags: (unit, overdue, late),
+    furthest behind first (one query)."""
+    flags = behind_counts()
+    return (
+        select(Organisation, flags.c.overdue, flags.c.late)
+        .join(flags, flags.c.org_id == Organisation.id)
+        .where(
+            Organisation.path.startswith(org.path, autoescape=True),
+            Organisation.id != org.id,
+        )
+        .order_by(flags.c.overdue.desc(), flags.c.late.desc(), Organisation.path)
+    )
+
+
+def behind_counts():
+    """Open overdue and late flags per organisation (a subquery: org_id, overdue, late; grouped
+    on the flags alone, since PostgreSQL cannot group on the organisations' JSON columns)."""
+    return (
+        select(
+            DisclosureFlag.org_id,
+            func.sum(case((DisclosureFlag.kind == "overdue", 1), else_=0)).label("overdue"),
+            func.sum(case((DisclosureFlag.kind == "late", 1), else_=0)).label("late"),
+        )
+        .where(DisclosureFlag.resolved_at.is_(None))
+        .group_by(DisclosureFlag.org_id)
+        .subquery()
+    )
+
+
+@status.section(
+    "units", _("Units furthest behind"), action="console.view", order=60,
+    when=navigation.has_units_below,
+)  # fmt: skip
+def units_status(org, user):
+    loc = i18n.locale()
+    rows = db.session.execute(behind_query(org).limit(UNITS_SHOWN)).all()
+    units_link = url_for("items_admin.units", org_code=org.code)
+    return status.Table(
+        [str(_("Unit")), str(_("Overdue")), str(_("Published late"))],
+        [
+            [
+                status.Cell(unit.name(loc, "short"), link=unit_link(unit, user)),
+                status.Cell(overdue, tone="bad" if overdue else None),
+                status.Cell(late, tone="warn" if late else None),
+            ]
+            for unit, overdue, late in rows
+        ],
+        caption=str(_("By disclosures overdue, then published late")),
+        more=(str(_("All units below")), units_link),
+        empty=str(_("No unit below is behind: every expected disclosure is published on time.")),
+    )
+
+
+def unit_link(unit: Organisation, user) -> str:
+    """A unit's console home for someone who may use it, else its timeliness page."""
+    return url_for("org_console.home", org_code=unit.code)
+
+
+UNITS_PER_PAGE = 50
+
+
+@bp.route("/units")
+def units():
+    """The units below: their catalogue, timeliness and waiting decisions (SUP-1), in the
+    tree's order or furthest behind first; a page at a time (a fixed number of queries)."""
+    require("console.view")
+    org = g.org
+    order = request.args.get("order", "tree")
+    if order not in ("tree", "behind"):
+        order = "tree"
+    below = (
+        select(Organisation)
+        .where(Organisation.path.startswith(org.path, autoescape=True), Organisation.id != org.id)
+        .order_by(Organisation.path)
+    )
+    if order == "behind":
+        flags = behind_counts()
+        below = (
+            select(Organisation)
+            .outerjoin(flags, flags.c.org_id == Organisation.id)
+            .where(
+                Organisation.path.startswith(org.path, autoescape=True),
+                Organisation.id != org.id,
+            )
+            .order_by(
+                func.coalesce(flags.c.overdue, 0).desc(),
+                func.coalesce(flags.c.late, 0).desc(),
+                Organisation.path,
+            )
+        )
+    page = web.paginate(below, UNITS_PER_PAGE)
+    ids = [u.id for u in page.rows]
+    facts = unit_facts(ids)
+    return render(
+        "admin/units.html",
+        units=page.rows,
+        facts=facts,
+        order=order,
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
+        depth0=org.depth,
+        org_types=codelists.labels(codelists.ORG_TYPE, i18n.locale()),
+        **base_context(),
+    )
+
+
+def unit_facts(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per unit: open overdue and late flags, items awaiting a superior's decision, and the
+    catalogue (the number in force, a version submitted) — three queries for a page."""
+    out: dict[int, dict[str, Any]] = {
+        i: {"overdue": 0, "late": 0, "waiting": 0, "catalogue": None, "submitted": False}
+        for i in ids
+    }
+    if not ids:
+        return out
+    for org_id, kind, n in db.session.execute(
+        select(DisclosureFlag.org_id, DisclosureFlag.kind, func.count())
+        .where(DisclosureFlag.org_id.in_(ids), DisclosureFlag.resolved_at.is_(None))
+        .group_by(DisclosureFlag.org_id, DisclosureFlag.kind)
+    ):
+        out[org_id][kind] = n
+    for org_id, n in db.session.execute(
+        select(Item.org_id, func.count())
+        .where(Item.org_id.in_(ids), Item.state.in_(DECISION_STATES))
+        .group_by(Item.org_id)
+    ):
+        out[org_id]["waiting"] = n
+    for org_id, state, number in db.session.execute(cat.unit_catalogue_states(ids)):
+        if state == "approved":
+            out[org_id]["catalogue"] = max(number, out[org_id]["catalogue"] or 0)
+        elif state == "submitted":
+            out[org_id]["submitted"] = True
+    return out
+
+
+navigation.entry(
+    "supervision", "units", _("Units below"), "items_admin.units",
+    action="console.view", order=10, when=navigation.has_units_below,
+)  # fmt: skip

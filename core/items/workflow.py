@@ -218,3 +218,6 @@ permissions.register(
     "items.view_console", {"admin", "editor", "reviewer", "supervisor"}, "unit_or_superior"
 )
 permissions.register("items.decide", {"reviewer"}, "superior")
+# a withheld item is filed with the superiors (PUB-6): their admins and reviewers acknowledge it
+FILING_READERS = frozenset({"admin", "reviewer"})
+permissions.register("items.receive_filing", FILING_READERS, "superior")

@@ -21,13 +21,17 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import permissions, web
-from core.i18n import locale
+from core.i18n import _, locale
 from core.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from core.themes import render
+from core.web import navigation
 from tenants import operations
 from tenants.models import Invitation, Membership, Organisation
 
 bp = web.org_blueprint("members_admin", __name__, console=True)
+
+navigation.entry("settings", "members", _("Members"), "members_admin.index",
+                 action="members.view", order=10, match=("members_admin.revoke",))  # fmt: skip
 
 invitations = Blueprint("invitations", __name__, url_prefix="/auth/invitations")
 

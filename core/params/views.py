@@ -21,8 +21,12 @@ from core.i18n import _, as_plugin, locale, yes_no
 from core.params import forms, registry
 from core.params import operations as params
 from core.themes import render
+from core.web import navigation
 
 bp = web.org_blueprint("params_admin", __name__, console=True, access="parameters.view")
+
+navigation.entry("settings", "parameters", _("Parameters"), "params_admin.parameters",
+                 action="parameters.view", order=20)  # fmt: skip
 
 
 AREAS = {

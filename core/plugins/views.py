@@ -20,9 +20,13 @@ from core.errors import UserError
 from core.i18n import _, localised
 from core.plugins import operations
 from core.themes import render
+from core.web import navigation
 from core.web.forms import choice
 
 bp = web.org_blueprint("plugins_admin", __name__, console=True, access="plugins.manage")
+
+navigation.entry("settings", "plugins", _("Plugins"), "plugins_admin.index",
+                 action="plugins.manage", order=30)  # fmt: skip
 
 CHOICE_LABELS = {
     "enabled": _("Enabled by this organisation"),

@@ -12,12 +12,16 @@ from flask import Response, g
 from core import web
 from core.catalogue import labels
 from core.catalogue import operations as cat
-from core.i18n import locale
+from core.i18n import _, locale
 from core.register import operations
 from core.themes import render
+from core.web import navigation
 from core.workflow import engine
 
 bp = web.org_blueprint("register_admin", __name__, console=True, access="register.view")
+
+navigation.entry("disclosure", "register", _("Register"), "register_admin.register",
+                 action="register.view", order=50)  # fmt: skip
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",

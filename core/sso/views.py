@@ -25,7 +25,7 @@ from core.sso import crypto, forms, providers
 from core.sso import operations as sso
 from core.sso.providers import SigninError
 from core.themes import render
-from core.web import safe_next
+from core.web import landing, safe_target
 from tenants.models import Organisation
 from tenants.signin import complete_sign_in
 
@@ -119,9 +119,10 @@ def start(provider: str):
         abort(429)
     try:
         signin = provider_or_fail(provider)
-        next_url = safe_next(request.args.get("next"))
-        session[NEXT_KEY] = {"provider": signin.name, "next": next_url}
-        return signin.start(next_url)
+        next_url = safe_target(request.args.get("next"))
+        back = safe_target(request.args.get("back"))
+        session[NEXT_KEY] = {"provider": signin.name, "next": next_url, "back": back}
+        return signin.start(next_url or back or url_for("core.home"))
     except SigninError as exc:
         return failure(provider, exc)
     except crypto.SecretUnreadable as exc:
@@ -136,7 +137,8 @@ def callback(provider: str):
     except ratelimit.RateLimitExceeded:
         abort(429)
     pending = session.pop(NEXT_KEY, None) or {}
-    next_url = pending.get("next") if pending.get("provider") == provider else None
+    ours = pending.get("provider") == provider
+    next_url, back = (pending.get("next"), pending.get("back")) if ours else (None, None)
     try:
         signin = provider_or_fail(provider)
         claims = signin.finish()
@@ -151,7 +153,7 @@ def callback(provider: str):
     if signin.logout_hint:
         session[HINT_KEY] = signin.logout_hint
     flash(gettext("Signed in as %(name)s.", name=user.display_name), "success")
-    return redirect(safe_next(next_url))
+    return redirect(landing(user, next_url, back))
 
 
 # --- the platform console: /admin/platform/sso -----------------------------------------------

@@ -37,6 +37,11 @@ pages.
 (also template globals); the zone comes from :mod:`core.localtime`.
 
 **Form fields** shared by the areas' forms are in :mod:`core.web.forms`.
+
+**The console's registries.** The side navigation and the quick actions of an organisation's
+console (:mod:`core.web.navigation`), the groups of My work (:mod:`core.web.work`) and the
+sections of an organisation's status panel (:mod:`core.web.status`) are declared by the areas;
+the console pages (:mod:`core.console`) show them.
 """
 
 from __future__ import annotations
@@ -251,8 +256,9 @@ def day(value: date | datetime | None, fmt: str = "medium", org: Any = None) -> 
     return format_day(value, fmt, locale())
 
 
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
+def safe_target(target: str | None) -> str | None:
+    """``target`` if it is a same-site relative path, else None (only those are followed after
+    sign-in)."""
     if target:
         parts = urlsplit(target)
         if (
@@ -263,7 +269,25 @@ def safe_next(target: str | None) -> str:
             and "\\" not in target
         ):
             return target
-    return url_for("core.home")
+    return None
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (else the home page)."""
+    return safe_target(target) or url_for("core.home")
+
+
+def landing(user, next_url: str | None = None, back: str | None = None) -> str:
+    """Where sign-in lands: the page that asked for it (``next``: a console page, a link from
+    a notification …); else My work, for anyone with a role (a platform admin, or a member of
+    an organisation); else the page the person came from (``back``); else the home page. Only
+    same-site paths are followed."""
+    target = safe_target(next_url)
+    if target is not None:
+        return target
+    if getattr(user, "is_platform_admin", False) or permissions.roles_by_org(user):
+        return url_for("console.my_work")
+    return safe_target(back) or url_for("core.home")
 
 
 def display_names(ids) -> dict[int, str]:
@@ -311,12 +335,26 @@ def file_kind(content_type: str | None) -> str:
     return str(_("file"))
 
 
+def console_org():
+    """For templates: the page's organisation (``g.org``)."""
+    return g.get("org")
+
+
 def init_app(app) -> None:
     """Template globals of every page: ``console_may``, ``when``, ``day``, ``who``,
-    ``state_label(object_type, state)``, ``file_kind``."""
+    ``state_label(object_type, state)``, ``file_kind``, and those of the console layout:
+    ``console_org``, ``console_navigation(org)``, ``console_crumbs(org)``."""
+    from core.web import navigation
     from core.workflow import engine
 
     app.jinja_env.globals.update(
-        console_may=console_may, when=when, day=day, who=who,
-        state_label=engine.state_label, file_kind=file_kind,
-    )  # fmt: skip
+        console_may=console_may,
+        when=when,
+        day=day,
+        who=who,
+        state_label=engine.state_label,
+        file_kind=file_kind,
+        console_org=console_org,
+        console_navigation=navigation.for_org,
+        console_crumbs=navigation.crumbs,
+    )

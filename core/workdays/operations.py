@@ -397,6 +397,12 @@ def add_working_days(
     )
 
 
+def due_soon_until(today: date, days: int = 3) -> date:
+    """The last day of "due soon": ``days`` working days after ``today`` (My work marks the
+    deadlines up to it)."""
+    return add_working_days(today, days).due
+
+
 def working_days_between(
     start: date,
     end: date,

@@ -16,9 +16,11 @@
 from __future__ import annotations
 
 from core.toolkit import (
+    _,
     _l,
     define_param,
     hookimpl,
+    may,
     register_action,
 )
 from plugins.school_affairs import catalogue
@@ -176,6 +178,15 @@ def register_blueprints():
     from plugins.school_affairs.views import bp
 
     return [bp]
+
+
+@hookimpl
+def console_navigation(org, user):
+    """The school's (a kindergarten's: 园务公开) disclosure pages, in the "sector" group."""
+    if not may(user, "school_affairs.view", org):
+        return []
+    label = _("Kindergarten affairs") if org.sector == "kindergarten" else _("School affairs")
+    return [{"group": "sector", "label": label, "endpoint": "school_affairs.index", "order": 20}]
 
 
 @hookimpl

@@ -10,7 +10,7 @@ pages under ``/admin/o/<code>/three-important/``.
 
 from __future__ import annotations
 
-from core.toolkit import _l, define_param, hookimpl, register_action
+from core.toolkit import _, _l, define_param, hookimpl, may, register_action
 
 from .models import CATEGORY_LABELS  # (and the tables, for the migration branch)
 
@@ -163,6 +163,19 @@ def register_blueprints():
     from .views import bp
 
     return [bp]
+
+
+@hookimpl
+def console_navigation(org, user):
+    """The meetings and decisions, and the item list, in the console's "sector" group."""
+    if not may(user, "three_important.view", org):
+        return []
+    return [
+        {"group": "sector", "label": _("三重一大 meetings and decisions"),
+         "endpoint": "three_important.index", "order": 10},
+        {"group": "sector", "label": _("三重一大 item list"),
+         "endpoint": "three_important.lists", "order": 11},
+    ]  # fmt: skip
 
 
 @hookimpl

@@ -10,7 +10,16 @@
 
 from __future__ import annotations
 
-from core.toolkit import Markup, _, _l, catalogue_tree, force_locale, hookimpl, register_action
+from core.toolkit import (
+    Markup,
+    _,
+    _l,
+    catalogue_tree,
+    force_locale,
+    hookimpl,
+    may,
+    register_action,
+)
 from plugins.village_affairs import models  # noqa: F401  (the plugin's tables)
 
 DESCRIPTION = _l(
@@ -214,6 +223,22 @@ def register_blueprints():
     from plugins.village_affairs.views import console, portal
 
     return [console, portal]
+
+
+@hookimpl
+def console_navigation(org, user):
+    """The village's supervision committee (its staff, and its supervisors: VIL-3), and the
+    villagers' open queries for those who supervise the villages below."""
+    from plugins.village_affairs import operations as ops
+
+    links = []
+    if may(user, "village_affairs.view", org) or ops.supervisor_of(org, user) is not None:
+        links.append({"group": "sector", "label": _("Village affairs supervision"),
+                      "endpoint": "village_affairs.index", "order": 30})  # fmt: skip
+    if may(user, "village_affairs.supervise", org):
+        links.append({"group": "supervision", "label": _("Villagers' open queries and complaints"),
+                      "endpoint": "village_affairs.villages_feedback", "order": 70})  # fmt: skip
+    return links
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from the console form to the public portal. Screenshots go to tests/browser/arti
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,7 @@ from tests.browser.world import (
     INTERNAL_DUES_TITLE,
     NAMES,
     NOTICE_TITLE,
+    fill_item_form,
 )
 
 pytestmark = pytest.mark.browser
@@ -122,15 +123,7 @@ def test_an_item_goes_from_the_console_form_through_review_and_approval_to_the_p
     editor = sign_in("it-editor")
     editor.goto(CONSOLE + "/items")
     editor.locator(f"a[href='{CONSOLE}/items/new']").click()
-    editor.select_option("#entry_key", "org.election")
-    editor.fill("#title_zh_Hans_CN", title)
-    editor.fill("#body_zh_Hans_CN", "六一期间，支部组织党员到园开展**志愿服务**。")
-    editor.select_option("#scope", "public")
-    editor.check("input[name=channels][value=website]")
-    editor.uncheck("#internal_first")
-    editor.fill("#decision_date", now.date().isoformat())
-    editor.fill("#planned_at", (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
-    editor.locator("main form.form button[type=submit]").click()
+    fill_item_form(editor, title, "六一期间，支部组织党员到园开展**志愿服务**。", now)
     expect(editor).to_have_url(re.compile(CONSOLE + r"/items/\d+$"))
     detail = editor.url
     expect(editor.locator("h1")).to_have_text(title)

@@ -92,3 +92,19 @@ def seed(make_org) -> dict[str, int]:
         **plan(titles={"zh_Hans_CN": INTERNAL_DUES_TITLE}, bodies={"zh_Hans_CN": "党费补缴。"}),
     )
     return {"notice": notice.id, "dues": dues.id, "election": election.id, "internal": internal.id}
+
+
+def fill_item_form(page, title: str, body: str, now) -> None:
+    """Fill the console's new-item form for a public item of ``org.election`` planned a few
+    minutes before ``now`` (the unit's local time), and send it."""
+    from datetime import timedelta
+
+    page.select_option("#entry_key", "org.election")
+    page.fill("#title_zh_Hans_CN", title)
+    page.fill("#body_zh_Hans_CN", body)
+    page.select_option("#scope", "public")
+    page.check("input[name=channels][value=website]")
+    page.uncheck("#internal_first")
+    page.fill("#decision_date", now.date().isoformat())
+    page.fill("#planned_at", (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("main form.form button[type=submit]").click()
