@@ -251,6 +251,7 @@ def demo_load():
     import core.evaluation.demo
     import core.feedback.demo
     import core.items.demo
+    import core.reports.demo
     import core.workdays.demo
     import tenants.demo
 
@@ -267,6 +268,7 @@ def demo_load():
         ("requests", core.disclosure_requests.demo.load),
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
+        ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters

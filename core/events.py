@@ -65,3 +65,23 @@ workdays_year_loaded = events.signal("workdays-year-loaded")
 catalogue_approved = events.signal("catalogue-approved")
 """``sender``: the CatalogueVersion just approved (or published, for a template); ``actor``.
 It is effective from its ``effective_from`` day (CAT-1)."""
+
+# --- half-year reports, assessments, campaigns (RPT-1, SUP-3, RPT-2) --------------------------
+report_submitted = events.signal("report-submitted")
+"""``sender``: the HalfYearReport just submitted to the superior; ``actor``."""
+report_decided = events.signal("report-decided")
+"""``sender``: the HalfYearReport; ``actor``, ``decision`` ("accepted" or "returned"),
+``comment`` (the superior's comment on a returned report, else None)."""
+assessment_opened = events.signal("assessment-opened")
+"""``sender``: the AssessmentScheme whose units may now assess themselves; ``actor``."""
+assessment_self_assessed = events.signal("assessment-self-assessed")
+"""``sender``: the AssessmentSheet a unit just submitted to its superior; ``actor``."""
+assessment_returned = events.signal("assessment-returned")
+"""``sender``: the AssessmentSheet returned to its unit; ``actor``, ``comment``."""
+assessment_published = events.signal("assessment-published")
+"""``sender``: the AssessmentScheme whose results were just published; ``actor``."""
+campaign_started = events.signal("campaign-started")
+"""``sender``: the Campaign; ``actor``."""
+campaign_reminded = events.signal("campaign-reminded")
+"""``sender``: the Campaign; ``actor`` (None for the sweep), ``stage``: the CampaignStage,
+``units``: the Organisations that have not completed it."""

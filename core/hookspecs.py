@@ -25,9 +25,8 @@ Hook families and how they are called:
 * **Permission decisions** (per organisation): :func:`permission_decision`.
 * **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
 * **Demo data** (process-wide, ``gongkai demo load``): :func:`demo_data`.
-
-Assessment metrics and report sections arrive with the features that call them (assessment
-schemes, half-year reports); there is no hook without a caller.
+* **Assessment metrics** (per organisation): :func:`assessment_metrics`.
+* **Report sections** (per organisation): :func:`report_sections`.
 
 Per-organisation hooks are called through the organisation's relay: a plugin not enabled for the
 organisation is never called for it.
@@ -56,6 +55,8 @@ TENANT_HOOKS = frozenset(
         "item_types",
         "validate_item",
         "publication_channels",
+        "assessment_metrics",
+        "report_sections",
     }
 )
 """Hooks that are only ever called through an organisation's relay."""
@@ -172,6 +173,19 @@ def permission_decision(actor, action, org, obj):
 @hookspec
 def signin_provider_kinds():
     """Sign-in provider kinds this plugin offers: ``{kind: SigninProvider subclass}``."""
+
+
+# --- assessment metrics and report sections (per organisation) -------------------------------
+
+
+@hookspec
+def assessment_metrics(org):
+    """Metrics an assessment scheme of ``org`` may score by: ``{"code", "labels", "measure"}``."""
+
+
+@hookspec
+def report_sections(org, starts_on, ends_on):
+    """Sections of ``org``'s half-year report for the period: ``{"key", "titles", "rows"}``."""
 
 
 # --- demo data (process-wide) ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: Any) -> Any:
@@ -125,3 +126,13 @@ def xlsx_bytes(
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def xlsx_response(data: bytes, filename: str):
+    """An XLSX download named ``filename``, never kept by a shared cache."""
+    from flask import Response
+
+    response = Response(data, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -38,6 +38,18 @@ def ancestors(org: Organisation, *, include_self: bool = False) -> list[Organisa
     return sorted(rows, key=lambda o: o.depth)
 
 
+def nearest_above(org: Organisation, type_code: str | None) -> Organisation | None:
+    """The nearest strict ancestor of ``org`` of type ``type_code`` (``None``: the parent); the
+    parent when no ancestor is of that type; None for a root (one statement at most)."""
+    if org.parent_id is None:
+        return None
+    if type_code is not None:
+        for ancestor in reversed(ancestors(org)):
+            if ancestor.type_code == type_code:
+                return ancestor
+    return db.session.get(Organisation, org.parent_id)
+
+
 def children(org: Organisation) -> list[Organisation]:
     return list(
         db.session.scalars(

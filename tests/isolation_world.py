@@ -23,6 +23,7 @@ provides raises :class:`UnknownArgument`, naming the rule), :func:`readers` sign
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -145,6 +146,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbvasup": NOBODY,  # a supervision committee member of iso-b
     "zxbvacom": NOBODY,  # a village committee member of iso-b
     "zxcvasup": NOBODY,  # a supervision committee member of iso-c
+    # half-year reports, campaigns, assessment (RPT-1, RPT-2, SUP-3): the console's business
+    "zxbrptnr": NOBODY,  # the narrative of iso-b's half-year report
+    "zxcrptnr": NOBODY,  # the narrative of iso-c's
+    "zxbcpchk": NOBODY,  # iso-b's account of a campaign checklist item
+    "zxccpchk": NOBODY,  # iso-c's
+    "zxbassum": NOBODY,  # the summary of iso-b's self-assessment
+    "zxcassum": NOBODY,  # iso-c's
+    "zxbdesig": NOBODY,  # the note of iso-b's designation as a model unit
 }
 
 
@@ -410,6 +419,8 @@ def build() -> World:
     three_important_meetings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     village_affairs_committees(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     school_affairs_deliveries(w, units=(unit_b, unit_c), made=made)
+    reporting(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
+              county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     viewer_tokens(w)
     db.session.commit()
 
@@ -530,6 +541,85 @@ def evaluation_rounds(w: World, *, superior, unit_b, unit_c, county2, county2_ad
         (COUNTY2, c_round),
         (C, c_round),
     ]
+
+
+def reporting(w: World, *, superior, unit_b, unit_c, county2, county2_admin, b_staff,
+              c_staff) -> None:  # fmt: skip
+    """Half-year reports of iso-b and iso-c (drafts with a narrative); a running campaign of
+    iso-sup for iso-b and of county 2 for iso-c, each unit's checklist item marked with a photo;
+    an open assessment scheme of iso-sup (iso-a and iso-b assessed) and of county 2, with
+    iso-b's and iso-c's evidence and summary; iso-b designated a model unit."""
+    from core.assessments import operations as assess
+    from core.campaigns import operations as campaigns
+    from core.campaigns import reading as campaign_reading
+    from core.reports import operations as reports
+    from core.reports import periods
+    from tenants.models import User
+
+    sup_admin = db.session.scalar(select(User).where(User.username == "iso-sup-admin"))
+    found: list[dict[str, Any]] = []
+    for unit, staff, above, above_admin, tag in (
+        (unit_b, b_staff, superior, sup_admin, "zxb"),
+        (unit_c, c_staff, county2, county2_admin, "zxc"),
+    ):
+        today = reports.today(unit)
+        report = reports.prepare(unit, periods.last_ended(unit, today))
+        reports.update_narrative(
+            report,
+            {"practices": f"做法 {tag}rptnr", "problems": "问题", "suggestions": "建议"},
+            actor=staff,
+        )
+        found.append({"org_code": unit.code, "report_id": report.id})
+        found.append({"org_code": above.code, "report_id": report.id})
+
+        campaign = campaigns.create(
+            above,
+            {"titles": {"zh_Hans_CN": "推行党务公开"}, "units": [unit.code],
+             "stages": campaigns.default_stages(today)},
+            actor=above_admin,
+        )  # fmt: skip
+        campaigns.start(campaign, actor=above_admin)
+        stage = campaign_reading.stages(campaign)[0]
+        campaigns.check(campaign, stage, unit, stage.item_keys()[0], actor=staff,
+                        note=f"已完成 {tag}cpchk", files=[("board.png", png())],
+                        taken_on=today)  # fmt: skip
+        (proof,) = campaign_reading.evidence(campaign, unit).values()
+        for code in (unit.code, above.code):
+            found.append({"org_code": code, "campaign_id": campaign.id, "stage_id": stage.id,
+                          "evidence_id": proof[0].id})  # fmt: skip
+
+        scheme = assess.create(
+            above,
+            {"year": today.year, "titles": {"zh_Hans_CN": "年度考核"},
+             "self_due_on": today + timedelta(days=10), "result_scope": "unit",
+             "criteria": [
+                 {"labels": {"zh_Hans_CN": "工作"}, "weight": 50, "method": "manual"},
+                 {"labels": {"zh_Hans_CN": "五有"}, "weight": 50, "method": "checklist",
+                  "standard": "five_haves"}]},
+            actor=above_admin,
+        )  # fmt: skip
+        assess.open_scheme(scheme, actor=above_admin)
+        sheet = assess.sheet_of(scheme, unit)
+        checklist = assess.criteria(scheme)[1]
+        (row,) = assess.add_evidence(sheet, checklist.id, "board", actor=staff,
+                                     files=[("board.png", png())], taken_on=today)  # fmt: skip
+        assess.self_assess(sheet, {"summary": f"总结 {tag}assum"}, actor=staff)
+        found.append({"org_code": above.code, "scheme_id": scheme.id})
+        for code in (unit.code, above.code):
+            found.append({"org_code": code, "sheet_id": sheet.id, "evidence_id": row.id})
+    designation = assess.designate(superior, unit_b, "model_unit", standard="eight_haves",
+                                   note="示范 zxbdesig", actor=sup_admin)  # fmt: skip
+    found.append({"org_code": SUPERIOR, "designation_id": designation.id})
+    w.extra["reporting"] = found
+
+
+def png() -> bytes:
+    """A small picture (evidence of a checklist point)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
 
 
 def feedback_entries(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
@@ -738,6 +828,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append(dict(bundle))
     for bundle in w.extra.get("school_affairs", []):
         found.append(dict(bundle))
+    for bundle in w.extra.get("reporting", []):
+        found.append(dict(bundle))
     return found
 
 
@@ -756,7 +848,8 @@ SKIPPED = {
 OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membership_id",
                "invitation_id", "round_id", "feedback_id", "request_id",
                "decision_id", "meeting_id", "matter_id", "list_id",
-               "delivery_id", "supervisor_id"}  # fmt: skip
+               "delivery_id", "supervisor_id", "report_id", "campaign_id", "stage_id",
+               "evidence_id", "scheme_id", "sheet_id", "designation_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

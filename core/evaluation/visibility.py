@@ -21,26 +21,28 @@ from core.items.visibility import Viewer, viewer
 from tenants.models import Organisation
 
 
-def results_condition(v: Viewer):
-    """SQL condition on ``EvaluationRound`` (joined with its ``Organisation``) for ``v``."""
-    public = EvaluationRound.result_scope == "public"
+def scoped(v: Viewer, *, scope, org_id, root_id):
+    """SQL condition for ``v`` on results published in ``scope`` by the organisation ``org_id``
+    (joined as ``Organisation``) of the county ``root_id`` (columns of the results' table)."""
+    public = scope == "public"
     if v.anonymous:
         return public
     superior = or_(
         false(),
         *(
-            and_(Organisation.path.startswith(path, autoescape=True), Organisation.id != org_id)
-            for org_id, path in v.staff
+            and_(Organisation.path.startswith(path, autoescape=True), Organisation.id != org)
+            for org, path in v.staff
         ),
     )
-    party_wide = and_(
-        EvaluationRound.result_scope == "party_wide", EvaluationRound.root_id.in_(v.root_ids)
-    )
-    unit = and_(
-        EvaluationRound.result_scope == "unit",
-        or_(superior, EvaluationRound.org_id.in_(v.lineage_ids)),
-    )
+    party_wide = and_(scope == "party_wide", root_id.in_(v.root_ids))
+    unit = and_(scope == "unit", or_(superior, org_id.in_(v.lineage_ids)))
     return or_(public, party_wide, unit)
+
+
+def results_condition(v: Viewer):
+    """SQL condition on ``EvaluationRound`` (joined with its ``Organisation``) for ``v``."""
+    r = EvaluationRound
+    return scoped(v, scope=r.result_scope, org_id=r.org_id, root_id=r.root_id)
 
 
 def visible_rounds(user) -> Select:

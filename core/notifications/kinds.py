@@ -32,6 +32,7 @@ GROUPS = {
     "requests": _("Disclosure requests"),
     "feedback": _("Feedback ledger"),
     "evaluation": _("Member evaluation"),
+    "reporting": _("Reports, assessments and campaigns"),
     "platform": _("Platform"),
     "plugins": _("Sector affairs"),
 }
@@ -245,6 +246,109 @@ register(
     _("Member evaluation results published: %(title)s"),
     body=_("The results for %(org)s can be read now."),
     group="evaluation",
+)
+# half-year reports, assessments, campaigns, filings (RPT-1, SUP-3, RPT-2)
+register(
+    "reports.due",
+    _("Half-year reports due"),
+    _("Half-year report due on %(due_on)s: %(period)s"),
+    body=_("The report of %(org)s for %(period)s has not been submitted yet."),
+    group="reporting",
+)
+register(
+    "reports.overdue",
+    _("Half-year reports overdue"),
+    _("Half-year report overdue since %(due_on)s: %(unit)s"),
+    body=_("The report of %(unit)s for %(period)s was due on %(due_on)s."),
+    default="immediate",
+    group="reporting",
+)
+register(
+    "reports.submitted",
+    _("Half-year reports submitted to my organisation"),
+    _("Half-year report of %(unit)s submitted: %(period)s"),
+    body=_("Read it and accept it, or return it with a comment."),
+    group="reporting",
+)
+register(
+    "reports.returned",
+    _("My organisation's half-year report returned"),
+    _("Half-year report returned by %(org)s: %(period)s"),
+    body=_("Comment: %(comment)s"),
+    default="immediate",
+    group="reporting",
+)
+register(
+    "reports.accepted",
+    _("My organisation's half-year report accepted"),
+    _("Half-year report accepted by %(org)s: %(period)s"),
+    group="reporting",
+)
+register(
+    "assessments.opened",
+    _("Assessments to complete"),
+    _("Assessment open: %(title)s"),
+    body=_("Assess %(org)s yourself by %(due_on)s, with evidence for each checklist point."),
+    group="reporting",
+)
+register(
+    "assessments.self_due",
+    _("Self-assessments due"),
+    _("Self-assessment due on %(due_on)s: %(title)s"),
+    body=_("%(org)s has not submitted its self-assessment yet."),
+    group="reporting",
+)
+register(
+    "assessments.self_assessed",
+    _("Self-assessments submitted to my organisation"),
+    _("Self-assessment of %(unit)s submitted: %(title)s"),
+    body=_("Score it, or return it with a comment."),
+    group="reporting",
+)
+register(
+    "assessments.returned",
+    _("My organisation's self-assessment returned"),
+    _("Self-assessment returned: %(title)s"),
+    body=_("Comment: %(comment)s"),
+    default="immediate",
+    group="reporting",
+)
+register(
+    "assessments.published",
+    _("Assessment results published"),
+    _("Assessment results published: %(title)s"),
+    body=_("The results for %(org)s can be read now."),
+    group="reporting",
+)
+register(
+    "campaigns.started",
+    _("Campaigns my organisation takes part in"),
+    _("Campaign started: %(title)s"),
+    body=_("%(org)s takes part; the first stage ends on %(due_on)s."),
+    group="reporting",
+)
+register(
+    "campaigns.reminder",
+    _("Campaign stages to complete"),
+    _("Campaign stage due on %(due_on)s: %(stage)s"),
+    body=_("%(title)s: %(org)s has not completed this stage yet."),
+    default="immediate",
+    group="reporting",
+)
+register(
+    "filings.received",
+    _("Catalogues and changes filed with my organisation"),
+    _("Filed with %(org)s: %(what)s of %(unit)s"),
+    body=_("“%(title)s”"),
+    group="reporting",
+)
+register(
+    "requests.grant_to_approve",
+    _("Grants awaiting my approval"),
+    _("A grant of %(unit)s awaits your approval: %(subject)s"),
+    body=_("The applicant is told only after the superior approves the grant."),
+    default="immediate",
+    group="requests",
 )
 # platform
 register(

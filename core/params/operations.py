@@ -84,6 +84,17 @@ def value(org: Organisation, key: str) -> Any:
     return resolve(org, key).value
 
 
+def filing_target(org: Organisation, key: str) -> Organisation | None:
+    """Where ``org`` files what parameter ``key`` routes (``filing.requests``,
+    ``filing.withheld``, ``filing.catalogue``, ``filing.changes``): its parent, or the nearest
+    organisation above it of the level the parameter names (the parent when there is none of
+    that level); None for a county (it has no superior on the platform)."""
+    from tenants import hierarchy
+
+    level = value(org, key)
+    return hierarchy.nearest_above(org, None if level == "parent" else level)
+
+
 def all_for(org: Organisation) -> list[Resolved]:
     return [resolve(org, key) for key in sorted(registry.PARAMETERS)]
 

@@ -14,7 +14,7 @@ from core.i18n import _
 @dataclass(frozen=True)
 class Parameter:
     key: str
-    kind: str  # int | bool | month_day | months | scopes
+    kind: str  # int | bool | month_day | months | scopes | choice
     default: Any
     label: Any
     rule: str | None = None
@@ -23,11 +23,16 @@ class Parameter:
     level: str = "unit"
     """Who sets it: ``unit`` (any organisation, for itself and the units below) or ``county``
     (the county committee only, for its whole county: :data:`LEVELS`)."""
+    choices: dict[str, Any] | None = None  # kind "choice": {code: label}
 
     @property
     def area(self) -> str:
         """The area the parameter belongs to: its key's first part (``request``, a plugin)."""
         return self.key.split(".", 1)[0]
+
+    def choice_label(self, value: Any) -> str:
+        """The label of a choice's code in the reader's language (the code if unknown)."""
+        return str((self.choices or {}).get(value, value))
 
     def convert(self, raw: Any) -> Any:
         """Convert and check a value given by a user or a file; raise UserError when invalid."""
@@ -58,6 +63,11 @@ class Parameter:
                 if any(i not in ("public", "party_wide", "unit", "specific") for i in scopes):
                     raise ValueError
                 return scopes
+            if self.kind == "choice":
+                value = str(raw).strip()
+                if value in (self.choices or {}):
+                    return value
+                raise ValueError
             if self.kind == "months":
                 items = raw if isinstance(raw, list) else str(raw).replace(" ", "").split(",")
                 months = sorted({int(m) for m in items if str(m)})
@@ -199,6 +209,91 @@ define(
     [6, 12],
     _("Months in which units report to the superior"),
     rule="RPT-1",
+)
+
+define(
+    "report.due_days",
+    "int",
+    10,
+    _("Half-year reports: due this many days after the period ends"),
+    rule="RPT-1",
+    minimum=0,
+    maximum=60,
+)
+define(
+    "report.remind_days",
+    "int",
+    7,
+    _("Half-year reports: reminders begin this many days before the due date"),
+    rule="RPT-1",
+    minimum=0,
+    maximum=30,
+)
+# --- each plan's own routing (issue 12): where things go up the tree --------------------------
+FILING_LEVELS = {
+    "parent": _("The parent organisation"),
+    "working_committee": _("The nearest working committee above (工委 / 系统党委)"),
+    "party_committee": _("The nearest Party committee above (党委)"),
+    "county_committee": _("The county committee (县委 / 市委)"),
+}
+define(
+    "request.filing",
+    "choice",
+    "declines",
+    _("Disclosure requests: which decisions are filed with the superior"),
+    rule="REQ-5",
+    choices={
+        "declines": _("Declines, partial grants and “not held” only"),
+        "all": _("Every request and its handling"),
+    },
+)
+define(
+    "request.grant_approval",
+    "bool",
+    False,
+    _("Disclosure requests: a grant is approved by the superior before it is sent"),
+    rule="REQ-5",
+)
+define(
+    "filing.requests",
+    "choice",
+    "parent",
+    _("Filings of request decisions go to"),
+    rule="REQ-5",
+    choices=FILING_LEVELS,
+)
+define(
+    "filing.withheld",
+    "choice",
+    "parent",
+    _("Filings of withheld items go to"),
+    rule="PUB-6",
+    choices=FILING_LEVELS,
+)
+define(
+    "filing.catalogue",
+    "choice",
+    "parent",
+    _("Approved catalogues are filed with"),
+    rule="CAT-3",
+    choices=FILING_LEVELS,
+)
+define(
+    "filing.changes",
+    "choice",
+    "parent",
+    _("Changes and revocations of published items are filed with"),
+    rule="PUB-7",
+    choices=FILING_LEVELS,
+)
+define(
+    "evaluation.public_per_address",
+    "int",
+    5,
+    _("Public evaluation: ratings one network address may give per round and unit"),
+    rule="SUP-3",
+    minimum=1,
+    maximum=100,
 )
 
 define(

@@ -36,6 +36,8 @@ AREAS = {
     "scope": _("Publication"),
     "request": _("Disclosure requests"),
     "feedback": _("Feedback"),
+    "evaluation": _("Member evaluation"),
+    "filing": _("Filings with the superior"),
     "report": _("Reports"),
     "archive": _("Register"),
     "auth": _("Sign-in"),
@@ -107,6 +109,8 @@ def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[
 def show_value(param: registry.Parameter, value: Any) -> str:
     if param.kind == "bool":
         return yes_no(value)
+    if param.kind == "choice":
+        return param.choice_label(value)
     if param.kind == "months":
         return ", ".join(str(m) for m in value)
     return str(value)

@@ -42,3 +42,79 @@ def signin_provider_kinds():
     from core.sso.providers import OidcProvider
 
     return {"oidc": OidcProvider}
+
+
+CORE_METRICS = [
+    (
+        "timeliness",
+        {"zh_Hans_CN": "公开及时率", "en": "Timeliness", "ug": "ۋاقتىدا ئاشكارىلاش نىسبىتى"},
+        {
+            "zh_Hans_CN": "公开目录中本年度到期的应公开事项按时公开的比例",
+            "en": "Of the catalogue's disclosures due in the year, the share made on time",
+            "ug": "يىللىق مۇندەرىجىدىكى مۇددىتى توشقان ئاشكارىلاشلارنىڭ ۋاقتىدا قىلىنغان نىسبىتى",
+        },
+    ),
+    (
+        "coverage",
+        {"zh_Hans_CN": "公开率", "en": "Coverage", "ug": "ئاشكارىلاش نىسبىتى"},
+        {
+            "zh_Hans_CN": "公开目录中本年度到期的应公开事项已公开的比例",
+            "en": "Of the catalogue's disclosures due in the year, the share made at all",
+            "ug": "يىللىق مۇندەرىجىدىكى مۇددىتى توشقان ئاشكارىلاشلارنىڭ قىلىنغان نىسبىتى",
+        },
+    ),
+    (
+        "feedback_handling",
+        {
+            "zh_Hans_CN": "意见建议办理及时率",
+            "en": "Feedback handling",
+            "ug": "پىكىر-تەكلىپ بىر تەرەپ قىلىش",
+        },
+        {
+            "zh_Hans_CN": "本年度应答复的意见建议按期答复的比例",
+            "en": "Of the feedback due to be answered in the year, the share answered on time",
+            "ug": "يىل ئىچىدە جاۋاب بېرىلىدىغان پىكىرلەرنىڭ ۋاقتىدا جاۋاب بېرىلگەن نىسبىتى",
+        },
+    ),
+    (
+        "request_handling",
+        {
+            "zh_Hans_CN": "依申请公开办理及时率",
+            "en": "Request handling",
+            "ug": "ئىلتىماسنى بىر تەرەپ قىلىش",
+        },
+        {
+            "zh_Hans_CN": "本年度到期的依申请公开事项按期答复的比例",
+            "en": "Of the disclosure requests due in the year, the share decided by their deadline",
+            "ug": "يىل ئىچىدە مۇددىتى توشقان ئىلتىماسلارنىڭ ۋاقتىدا قارار چىقىرىلغان نىسبىتى",
+        },
+    ),
+    (
+        "satisfaction",
+        {
+            "zh_Hans_CN": "党员评议满意率",
+            "en": "Member evaluation satisfaction",
+            "ug": "ئەزالار باھالاش رازىلىق نىسبىتى",
+        },
+        {
+            "zh_Hans_CN": "本年度最近一次党员评议中“满意”和“基本满意”的比例",
+            "en": "In the unit's latest member evaluation of the year, the share satisfied",
+            "ug": "يىللىق ئەڭ كېيىنكى باھالاشتا رازى ۋە ئاساسەن رازى بولغانلار نىسبىتى",
+        },
+    ),
+]
+"""Core's assessment metrics (SUP-3): code, labels, description; measured by
+``core.assessments.metrics.<code>`` (named by path: this module imports no later package)."""
+
+
+@hookimpl(trylast=True)
+def assessment_metrics(org):
+    return [
+        {
+            "code": code,
+            "labels": labels,
+            "description": description,
+            "measure": f"core.assessments.metrics:{code}",
+        }
+        for code, labels, description in CORE_METRICS
+    ]

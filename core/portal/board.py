@@ -27,7 +27,6 @@ import hashlib
 import io
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +46,8 @@ from core.i18n import html_lang, text_direction
 from core.items import content, reading
 from core.items.models import Item
 from core.items.visibility import visible_items
+from core.pdf import page_counter
+from core.pdf import write as write_pdf
 from core.themes import render
 from tenants.models import Organisation
 
@@ -276,14 +277,6 @@ def pdf_url(org: Organisation, size: str = "A4", orientation: str = "portrait") 
     return url_for("board.pdf", org_code=org.code, size=size, orientation=orientation)
 
 
-def fetcher():
-    """WeasyPrint's URL fetcher: only the ``data:`` images we put in (the QR codes) are read;
-    nothing outside the page is ever fetched (no link of an item's body, no file, no host)."""
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=2)
-
-
 def print_context(board: Board, size: str, orientation: str) -> dict:
     from core.portal.pages import helpers, localised
 
@@ -313,30 +306,9 @@ def print_context(board: Board, size: str, orientation: str) -> dict:
     }
 
 
-def css_string(text: str) -> str:
-    text = text.replace("<", "‹").replace(">", "›")  # nothing closes the style element
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def page_counter() -> str:
-    """The CSS ``content`` of "Page 2 of 3" in the reader's language."""
-    text = gettext("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
-    out = []
-    for part in re.split("(\x00|\x01)", text):
-        if part == "\x00":
-            out.append("counter(page)")
-        elif part == "\x01":
-            out.append("counter(pages)")
-        elif part:
-            out.append(css_string(part))
-    return " ".join(out)
-
-
 def render_pdf(board: Board, size: str, orientation: str) -> bytes:
-    from weasyprint import HTML
-
     html = render("portal/board_print.html", **print_context(board, size, orientation))
-    return HTML(string=html, base_url=request.host_url, url_fetcher=fetcher()).write_pdf()
+    return write_pdf(html, base_url=request.host_url)
 
 
 def _cache():

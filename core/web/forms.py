@@ -2,6 +2,7 @@
 
 * ``choice(value, label)`` — a choice of a select (WTForms' ``SelectChoice`` where it exists);
 * :class:`MultiCheckboxField` — a multiple choice shown as checkboxes;
+* :class:`EvidenceFields` — photos or documents and the day they were taken (a mixin);
 * :class:`ConfirmForm` — a button that confirms a step (the CSRF token is all it carries);
 * ``localised_fields(StringField, labels, ...)`` — one field per language (``title_zh_Hans_CN``,
   ``title_en``, ``title_ug``), Chinese required; ``texts(form, "title")`` reads them back;
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import DateField, MultipleFileField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,6 +44,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class EvidenceFields:
+    """The files given as evidence and the day the photos were taken (a mixin of the forms that
+    take evidence: a campaign's checklist item, an assessment's checklist point)."""
+
+    files = MultipleFileField(
+        _("Photos or documents"),
+        description=_(
+            "JPEG, PNG or WebP photos, or PDF documents. Photos are stripped of their "
+            "location and camera details before they are stored."
+        ),
+    )
+    taken_on = DateField(
+        _("Day the photos were taken"),
+        validators=[Optional()],
+        description=_("Needed when a photo does not say it itself."),
+    )
+
+
 class ConfirmForm(FlaskForm):
     """A button that confirms a step (the CSRF token is all it carries)."""
 
@@ -53,6 +72,13 @@ TITLES = {
     "ug": _("Title in Uyghur"),
 }
 """The labels of a multilingual title."""
+
+INTRODUCTIONS = {
+    "zh_Hans_CN": _("Introduction in Chinese"),
+    "en": _("Introduction in English"),
+    "ug": _("Introduction in Uyghur"),
+}
+"""The labels of a multilingual introduction (a campaign's, an assessment scheme's)."""
 
 
 def localised_fields(

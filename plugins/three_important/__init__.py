@@ -154,6 +154,14 @@ def check_ratification(org):
 
 
 @hookimpl
+def report_sections(org, starts_on, ends_on):
+    """The 三重一大 decisions of the period in the enterprise's half-year report (RPT-1)."""
+    from .operations import report_section
+
+    return [report_section(org, starts_on, ends_on)]
+
+
+@hookimpl
 def periodic_jobs():
     return [{"name": "ratification", "interval": 3600, "func": check_ratification}]
 

@@ -17,6 +17,7 @@ from core.toolkit import (
     catalogue_tree,
     catalogue_version,
     create_item,
+    local_zone,
     may,
     param_value,
     session,
@@ -26,6 +27,7 @@ from core.toolkit import (
 from .models import (
     BODIES,
     CATEGORIES,
+    CATEGORY_LABELS,
     MEETING_TYPES,
     OPINIONS,
     STUDY_REQUIRED,
@@ -547,3 +549,67 @@ def other_item_problems(org, data: dict[str, Any]) -> list[str]:
             "a 三重一大 decision"
         ]
     return []
+
+
+def report_section(org, starts_on: date, ends_on: date) -> dict[str, Any]:
+    """The 三重一大 section of a half-year report (hook ``report_sections``): the meetings held
+    and the decisions taken in the period, by category, with the emergency decisions and those
+    still awaiting ratification."""
+    zone = local_zone(org)
+    start = datetime.combine(starts_on, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    meetings = session.scalar(
+        select(func.count(Meeting.id)).where(
+            Meeting.org_id == org.id, Meeting.held_at >= start, Meeting.held_at < end
+        )
+    )
+    decisions = session.execute(
+        select(Decision.category, Decision.emergency, Decision.ratified_meeting_id).where(
+            Decision.org_id == org.id, Decision.decided_at >= start, Decision.decided_at < end
+        )
+    ).all()
+    by_category = {c: 0 for c in CATEGORIES}
+    for category, _emergency, _ratified in decisions:
+        by_category[category] = by_category.get(category, 0) + 1
+    rows = [
+        {
+            "key": "meetings",
+            "labels": {
+                "zh_Hans_CN": "召开决策会议（次）",
+                "en": "Decision meetings held",
+                "ug": "قارار يىغىنى (قېتىم)",
+            },
+            "value": meetings or 0,
+        },
+        *(
+            {"key": f"decisions.{c}", "labels": CATEGORY_LABELS[c], "value": by_category[c]}
+            for c in CATEGORIES
+        ),
+        {
+            "key": "emergency",
+            "labels": {
+                "zh_Hans_CN": "临机决策（事后报告）",
+                "en": "Emergency decisions",
+                "ug": "جىددىي قارار",
+            },
+            "value": sum(1 for _c, emergency, _r in decisions if emergency),
+        },
+        {
+            "key": "unratified",
+            "labels": {
+                "zh_Hans_CN": "尚未追认的临机决策",
+                "en": "Emergency decisions not yet ratified",
+                "ug": "تېخى تەستىقلانمىغان جىددىي قارار",
+            },
+            "value": sum(1 for _c, emergency, r in decisions if emergency and r is None),
+        },
+    ]
+    return {
+        "key": "three_important",
+        "titles": {
+            "zh_Hans_CN": "“三重一大”事项决策情况",
+            "en": "“Three important, one large” decisions",
+            "ug": "«ئۈچ مۇھىم، بىر چوڭ» قارارلىرى",
+        },
+        "rows": rows,
+    }
