@@ -131,7 +131,10 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'’-]*")
 RULE_ID = re.compile(
     r"(?<![A-Za-z0-9])(?:ORG|CAT|PUB|SCOPE|SEC|REQ|FB|ARC|SUP|RPT|SOE|SCH|VIL|IAM)-\d+(?![0-9])"
 )
-FILE_NAME = re.compile(r"\.(?:json|jsonld|csv|xlsx|pdf|svg|png|xml|atom|yaml|yml|txt|zip)$", re.I)
+FILE_NAME = re.compile(
+    r"\.(?:json|jsonld|csv|xlsx?|pdf|svg|png|jpe?g|gif|webp|docx?|pptx?|wps|xml|atom|yaml|yml|txt|zip)$",
+    re.I,
+)
 SKIPPED_PATH = re.compile(
     r"^/(?:api|static|auth/logout|auth/callback|auth/sso|\.well-known|healthz|readyz)"
     r"|\.(?:pdf|csv|xlsx|svg|png|json|jsonld|xml|atom|ics|zip|txt|eml)$"
