@@ -13,6 +13,12 @@ from blinker import Namespace
 
 events = Namespace()
 
+workflow_step = events.signal("workflow-step")
+"""``sender``: the object a workflow step just ran on (in its new state); ``workflow`` (the
+workflow's name), ``transition``, ``source`` and ``target`` (states), ``actor``, ``inputs`` (the
+step's inputs: comment, reason, explanation ...). Sent by the workflow engine for every step, so
+that a package tells whoever the step hands the work to (its ``subscribers.py``)."""
+
 item_published = events.signal("item-published")
 """``sender``: the Item; ``actor``, ``version``: the published ItemVersion."""
 item_withheld = events.signal("item-withheld")
@@ -25,6 +31,10 @@ item_closed = events.signal("item-closed")
 """``sender``: the Item; ``actor``."""
 item_widened = events.signal("item-widened")
 """``sender``: the Item; its visible scope became its planned scope (internal first)."""
+objection_lodged = events.signal("objection-lodged")
+"""``sender``: the Objection just lodged; ``item``, ``actor`` (the signed-in objector or None)."""
+objection_handled = events.signal("objection-handled")
+"""``sender``: the Objection whose outcome was recorded; ``actor``."""
 user_signed_in = events.signal("user-signed-in")
 """``sender``: the User who just signed in; ``method`` ("password", "oidc", ...), ``provider``
 (the sign-in provider's name or None), ``carried``: a dict of the values the pre-sign-in session

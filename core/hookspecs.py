@@ -18,6 +18,7 @@ Hook families and how they are called:
 * **Workflow guards and reactions** (per organisation): :func:`workflow_guard`,
   :func:`workflow_transitioned`.
 * **Publication channels** (per organisation): :func:`publication_channels`.
+* **Notification channels** (per organisation): :func:`notification_channels`.
 * **Blueprints and commands** (process-wide, read when the application is created):
   :func:`register_blueprints`, :func:`register_commands`.
 * **Periodic jobs** (declared process-wide, run once per organisation that enables the
@@ -55,6 +56,7 @@ TENANT_HOOKS = frozenset(
         "item_types",
         "validate_item",
         "publication_channels",
+        "notification_channels",
         "assessment_metrics",
         "report_sections",
     }
@@ -136,6 +138,14 @@ def workflow_transitioned(org, workflow, transition, obj, actor):
 @hookspec
 def publication_channels(org):
     """Extra channels for the entries and items of ``org``: ``{"code", "labels", "audience"}``."""
+
+
+# --- notification channels (per organisation) -----------------------------------------------
+
+
+@hookspec
+def notification_channels(org):
+    """Ways of telling people about ``org``'s matters: ``core.toolkit.NotificationChannel`` s."""
 
 
 # --- blueprints and commands (process-wide, read when the application is created) -------------

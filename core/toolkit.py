@@ -52,7 +52,9 @@ What is here:
 * ``SigninProvider``, ``SigninError`` — the base class of a sign-in provider kind (hook
   ``signin_provider_kinds``) and the error its ``start``/``finish`` raise.
 * ``register_notification_kind(name, label, title, ...)`` and ``notify(users, kind, org=...)`` —
-  tell people (inbox, and mail by their preference), in their language.
+  tell people (inbox, and mail by their preference), in their language;
+  ``NotificationChannel`` — the base class of a way of telling them (hook
+  ``notification_channels``: SMS, a work-messaging app).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from core.hookspecs import hookimpl
 from core.i18n import lazy_text, localised
 from core.items.models import Item
 from core.jobs import enqueue
+from core.notifications.channels import Channel as NotificationChannel
 from core.outbound import AddressRefused, OutboundError, url_allowed
 from core.outbound import request as http_request
 from core.permissions import may
@@ -295,6 +298,7 @@ __all__ = [
     "Markup",
     "Membership",
     "NotFound",
+    "NotificationChannel",
     "Organisation",
     "OutboundError",
     "Problem",

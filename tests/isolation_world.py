@@ -360,7 +360,12 @@ def build() -> World:
     )
     made["zxbpubli"] = b.run(public)
     notice = made["zxbnotic"] = b.run(b.draft("zxbnotic", **PUBLIC, is_notice=True))
-    items.lodge_objection(notice, text="异议 zxbobjec", name="zxbobjnm", contact="13800000000")
+    objection = items.lodge_objection(
+        notice, text="异议 zxbobjec", name="zxbobjnm", contact="13800000000"
+    )
+    w.extra["objections"] = [
+        {"org_code": B, "item_id": notice.id, "objection_id": objection.id, "marker": "zxbnotic"}
+    ]
     amended = made["zxbamdor"] = b.run(b.draft("zxbamdor", **PUBLIC))
     items.request_amendment(
         amended,
@@ -819,6 +824,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append(dict(bundle))
     for code, feedback_id in w.extra.get("feedback", []):
         found.append({"org_code": code, "feedback_id": feedback_id})
+    for bundle in w.extra.get("objections", []):
+        found.append(dict(bundle))
     found.append({"year": 2026})  # the working-day calendar: platform data, no tenant's
     for code, round_id in w.extra.get("evaluation_rounds", []):
         found.append({"org_code": code, "round_id": round_id})
@@ -849,7 +856,8 @@ OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membershi
                "invitation_id", "round_id", "feedback_id", "request_id",
                "decision_id", "meeting_id", "matter_id", "list_id",
                "delivery_id", "supervisor_id", "report_id", "campaign_id", "stage_id",
-               "evidence_id", "scheme_id", "sheet_id", "designation_id"}  # fmt: skip
+               "evidence_id", "scheme_id", "sheet_id", "designation_id",
+               "objection_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

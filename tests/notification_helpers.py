@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import db, jobs
 from core.notifications.debug_smtp import DebugSMTPServer
@@ -30,6 +30,9 @@ def world(make_org) -> dict:
     for value in list(w.values()):
         if hasattr(value, "username"):
             value.email = f"{value.username}@example.org"
+    # the world's own steps (the unit's catalogue submitted and approved) told people: every
+    # test starts from empty inboxes
+    db.session.execute(delete(Notification))
     db.session.commit()
     return w
 

@@ -66,6 +66,8 @@ PUBLIC_BY_DESIGN = {
     "feedback.received": "the confirmation of the visitor's own submission (from the session)",
     "feedback.lookup": "a submission's page, for whoever holds its receipt and lookup code",
     "feedback.answers": "an organisation's published answers to feedback",
+    "portal.objection_lookup": "an objection's outcome, for whoever holds its receipt and lookup "
+    "code (the form alone for anyone else)",
     "feedback_api.submit": "feedback through the API, no account needed; rate-limited",
     "feedback_api.answers": "an organisation's published answers as JSON",
     "evaluation.results": "a published evaluation round's results, in the scope its superior "
@@ -105,8 +107,9 @@ PUBLIC_ITEM_PAGES = {
 }
 # What a request may change, by design, on its own URL (else the database must stay the same).
 MAY_CHANGE = {
-    "portal.objection": {"item_objections", "audit_entries"},  # an objection to a public notice
-    "items_api.objections": {"item_objections", "audit_entries"},
+    # an objection to a public notice (the unit's staff are told: inbox, and mail jobs)
+    "portal.objection": {"item_objections", "audit_entries", "notifications", "job_outbox"},
+    "items_api.objections": {"item_objections", "audit_entries", "notifications", "job_outbox"},
     # feedback from anyone (its notification jobs wait in the outbox)
     "feedback.give": {"feedback_entries", "audit_entries", "job_outbox"},
     "feedback_api.submit": {"feedback_entries", "audit_entries", "job_outbox"},

@@ -229,7 +229,7 @@ def test_an_off_catalogue_item_is_approved_in_the_bureau_reviewers_inbox(app, w)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(BUREAU + "/items/inbox")
     assert fresh(item_id).state == "approved"
-    assert "Nothing is waiting for your decision" in html(bureau.get(BUREAU + "/items/inbox"))
+    assert "Nothing is waiting for you here" in html(bureau.get(BUREAU + "/items/inbox"))
 
 
 @pytest.mark.rule("PUB-6")

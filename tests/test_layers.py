@@ -44,6 +44,7 @@ KERNEL = {
     "core.pdf",
     "core.progress",
     "core.ratelimit",
+    "core.receipts",
     "core.spreadsheets",
     "core.storage",
     "core.text",

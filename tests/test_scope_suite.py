@@ -325,6 +325,12 @@ def mails_by_recipient() -> dict[str, list[str]]:
     return found
 
 
+# What a viewer is told by mail because the next step is theirs (console business, not a public
+# surface): the superior's reviewer decides iso-b's off-catalogue item and its amendment, with its
+# explanation (PUB-3, PUB-7).
+TOLD_TO_ACT = {iw.SUP_REVIEWER: frozenset({"zxbsupre", "zxbamdex"})}
+
+
 def test_mails_show_each_viewer_what_the_scopes_allow(app, world):
     """The notifications the world's events sent by mail (requests filed and decided, …): a
     viewer's mail never names what the viewer may not see, nor links to such an item."""
@@ -336,7 +342,7 @@ def test_mails_show_each_viewer_what_the_scopes_allow(app, world):
     assert len([t for t in mails.get(iw.APPLICANT, []) if "/o/iso-b/requests/" in t]) >= 2, mails
     found = []
     for viewer in iw.VIEWERS:
-        allowed = iw.visible_to(viewer)
+        allowed = iw.visible_to(viewer) | TOLD_TO_ACT.get(viewer, frozenset())
         for text in mails.get(viewer, []):
             seen = iw.markers(text) & set(iw.EXPECTED)
             for match in ITEM_LINK.finditer(text):

@@ -315,6 +315,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Objection": obj(
         {
             "id": INTEGER,
+            "receipt": {"type": "string"},
+            "lookup_code": {"type": "string"},
+            "lookup_url": URL,
             "item": obj({"id": INTEGER, "api_url": URL}),
             "received_at": DATETIME,
         }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import db, events
-from core.disclosure_requests import forms, operations
+from core.disclosure_requests import forms, labels, operations
 from core.notifications import operations as ops
 from core.register import operations as register
 from core.workflow.models import WorkflowStep
@@ -213,3 +213,28 @@ def on_request_escalated(req, *, actor=None, to_org=None, **_kw) -> None:
         about=("disclosure_request", req.id),
         exclude=[actor],
     )
+
+
+@operations.review_decided.connect
+def on_review_told(req, *, actor, escalation, **_kw) -> None:
+    """The superior's review (REQ-5): the applicant learns the outcome; an order to reconsider
+    goes to the unit's handlers, with the new deadline."""
+    org = req.organisation
+    superior = db.session.get(Organisation, escalation.to_org_id)
+    upheld = escalation.state == "upheld"
+    outcome = labels.ESCALATION_LABELS["upheld" if upheld else "reconsider"]
+    params = {
+        **request_params(req, org), "unit": ops.org_names(org), "org": ops.org_names(superior),
+        "outcome": ops.texts(outcome), "comment": ops.excerpt(escalation.comment or "", 300) or "—",
+    }  # fmt: skip
+    ops.notify(
+        [_user(req.applicant_id)], "requests.review_decided", org=superior, params=params,
+        link=request_link(req, org, applicant=True), about=("disclosure_request", req.id),
+        exclude=[actor],
+    )  # fmt: skip
+    if not upheld:
+        ops.notify(
+            ops.recipients("requests.handle", org), "requests.reconsider", org=org,
+            params={**params, "org": ops.org_names(org), "superior": ops.org_names(superior)},
+            link=request_link(req, org), about=("disclosure_request", req.id), exclude=[actor],
+        )  # fmt: skip

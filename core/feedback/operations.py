@@ -19,10 +19,7 @@ ever silently dropped.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +27,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core import audit, db, events, localtime, permissions
+from core import audit, db, events, localtime, permissions, receipts
 from core import text as text_cleaning
 from core.errors import UserError
 from core.feedback import workflow as wf
@@ -62,8 +59,6 @@ from core.workflow import engine
 from core.workflow.engine import SYSTEM
 from tenants.models import Membership, Organisation, User
 
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
-LOOKUP_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 ANONYMOUS = "anonymous"  # the audit label of a visitor without an account
 FEEDBACK_LIMIT = "20 per hour;5 per minute"
 """Feedback one address may send (the form and the API together): no account is needed."""
@@ -105,24 +100,18 @@ def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
 
 
 def _new_receipt() -> str:
-    while True:
-        raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
-        receipt = f"FK-{raw[:4]}-{raw[4:]}"
-        taken = db.session.scalar(select(FeedbackEntry.id).where(FeedbackEntry.receipt == receipt))
-        if taken is None:
-            return receipt
-
-
-def _lookup_digest(receipt: str, code: str) -> str:
-    return hashlib.sha256(f"{receipt}:{code.strip().lower()}".encode()).hexdigest()
+    return receipts.new_receipt(
+        "FK",
+        lambda r: (
+            db.session.scalar(select(FeedbackEntry.id).where(FeedbackEntry.receipt == r))
+            is not None
+        ),
+    )
 
 
 def normalise_receipt(value: str | None) -> str:
     """What a person types (lower case, spaces, no dashes) as the stored form ``FK-XXXX-XXXX``."""
-    raw = re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
-    if raw.startswith("FK"):
-        raw = raw[2:]
-    return f"FK-{raw[:4]}-{raw[4:8]}" if len(raw) == 8 else (value or "").strip().upper()
+    return receipts.normalise("FK", value)
 
 
 def default_due(org: Organisation, start: date) -> tuple[date, bool]:
@@ -161,19 +150,15 @@ def by_receipt(org: Organisation, receipt: str | None, code: str | None) -> Feed
     """The online entry with this receipt and lookup code in ``org`` (None for any mismatch)."""
     receipt = normalise_receipt(receipt)
     code = (code or "").strip()
-    if not receipt or not code or len(receipt) > 20 or len(code) > 40:
+    if not receipts.usable(receipt, code):
         return None
     entry = db.session.scalar(
         select(FeedbackEntry).where(
             FeedbackEntry.org_id == org.id, FeedbackEntry.receipt == receipt
         )
     )
-    if entry is None or not entry.lookup_hash:
-        _lookup_digest(receipt, code)  # the same work either way
-        return None
-    if not hmac.compare_digest(entry.lookup_hash, _lookup_digest(receipt, code)):
-        return None
-    return entry
+    stored = entry.lookup_hash if entry is not None else None
+    return entry if receipts.matches(stored, receipt, code) else None
 
 
 def notes(entry: FeedbackEntry) -> list[FeedbackNote]:
@@ -277,13 +262,13 @@ def submit_online(
     if problems:
         raise UserError(gettext("Your feedback was not sent."), problems=problems)
     spam = bool(str(honeypot or "").strip())
-    code = "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(8))
+    code = receipts.new_code()
     receipt = _new_receipt()
     received_on = today_for(org)
     due, provisional = (None, False) if spam else default_due(org, received_on)
     entry = _store(
         org, "feedback.receive", audit_actor=user or ANONYMOUS, event_actor=user,
-        receipt=receipt, lookup_hash=_lookup_digest(receipt, code), channel="online", spam=spam,
+        receipt=receipt, lookup_hash=receipts.digest(receipt, code), channel="online", spam=spam,
         item=item, texts=(text, name_text, contact_text), user_id=getattr(user, "id", None),
         received_on=received_on, due=(due, provisional),
     )  # fmt: skip

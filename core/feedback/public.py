@@ -157,7 +157,7 @@ def lookup():
     receipt = (request.args.get("receipt") or "").strip()[:40]
     code = (request.args.get("code") or "").strip()[:40]
     context = visitor_context(receipt=receipt, code=code, entry=None, item=None, errors=[])
-    if not receipt and not code:
+    if not code:  # nothing to look up yet (a link may carry the receipt alone)
         return private(render("feedback/lookup.html", **context))
     try:
         with ratelimit.limit(feedback.LOOKUP_LIMIT, scope="feedback-lookup"):

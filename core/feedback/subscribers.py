@@ -17,7 +17,7 @@ from core import db, events
 from core.notifications import operations as ops
 from core.register import operations as register
 from core.workflow.models import WorkflowStep
-from tenants.models import Organisation
+from tenants.models import Organisation, User
 
 TITLE_CHARS = 60
 
@@ -164,3 +164,18 @@ def on_feedback_assigned(entry, *, actor=None, handler=None, due=None, **_kw) ->
         about=("feedback", entry.id),
         exclude=[actor],
     )
+
+
+@events.feedback_closed.connect
+def on_feedback_closed(entry, *, actor=None, **_kw) -> None:
+    """The submitter who gave feedback signed in learns that it was answered (the page of the
+    receipt shows the answer to whoever holds the receipt and its code)."""
+    if entry.user_id is None:
+        return
+    org = entry.organisation
+    ops.notify(
+        [db.session.get(User, entry.user_id)], "feedback.closed_mine", org=org,
+        params=feedback_params(entry, org),
+        link=ops.path_for("feedback.lookup", org_code=org.code, receipt=entry.receipt),
+        about=("feedback", entry.id), exclude=[actor],
+    )  # fmt: skip

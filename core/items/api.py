@@ -476,6 +476,15 @@ def objections(item_id: int):
     )
     body = {
         "id": lodged.id,
+        "receipt": lodged.receipt,
+        "lookup_code": lodged.lookup_code,
+        "lookup_url": url_for(
+            "portal.objection_lookup",
+            org_code=found.organisation.code,
+            receipt=lodged.receipt,
+            code=lodged.lookup_code,
+            _external=True,
+        ),
         "item": {
             "id": found.id,
             "api_url": url_for("items_api.item", item_id=found.id, _external=True),

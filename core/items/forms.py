@@ -556,6 +556,43 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_("Comment"), validators=[Optional(), Length(max=4000)])
 
 
+OBJECTION_OUTCOME_CHOICES = [
+    ("dismissed", _("Dismissed: the notice stands")),
+    ("upheld", _("Upheld: the item is corrected")),
+]
+OBJECTION_REMEDY_CHOICES = [
+    ("amendment", _("Amendment")),
+    ("withholding", _("Withholding")),
+    ("revocation", _("Revocation")),
+]
+
+
+class ObjectionOutcomeForm(FlaskForm):
+    """The unit's handling of one objection (the operation checks the combination)."""
+
+    checked = TextAreaField(
+        _("What was checked"), validators=[Optional(), Length(max=4000)],
+        description=_("The facts, documents and people the unit checked."),
+    )  # fmt: skip
+    outcome = RadioField(_("Outcome"), choices=OBJECTION_OUTCOME_CHOICES, validators=[Optional()])
+    reason = TextAreaField(
+        _("Reason or finding"), validators=[Optional(), Length(max=4000)],
+        description=_("Required when the objection is dismissed; the objector reads it."),
+    )  # fmt: skip
+    remedy = RadioField(
+        _("How the item is corrected"), choices=OBJECTION_REMEDY_CHOICES, validators=[Optional()],
+        description=_("When upheld: then take that step on this page (amend, withhold or revoke)."),
+    )  # fmt: skip
+
+    def to_kwargs(self) -> dict:
+        return {
+            "outcome": self.outcome.data or "",
+            "checked": self.checked.data or "",
+            "reason": self.reason.data or "",
+            "remedy": self.remedy.data or None,
+        }
+
+
 class AcknowledgeForm(FlaskForm):
     """A superior acknowledges the filing of a withheld item (PUB-6)."""
 

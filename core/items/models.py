@@ -190,10 +190,25 @@ class Attachment(db.Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=db.utcnow)
 
 
+OBJECTION_OUTCOMES = ("upheld", "dismissed")
+"""What the unit found: the objection is well founded (the item is changed through its own
+steps: amended, withheld or revoked) or not (dismissed with a reason)."""
+OBJECTION_REMEDIES = ("amendment", "withholding", "revocation")
+"""The item step an upheld objection leads to (PUB-7, PUB-6)."""
+
+
 class Objection(db.Base):
-    """An objection lodged against a notice during its period (no account needed)."""
+    """An objection lodged against a notice during its period (no account needed), with its
+    receipt number (the digest of its lookup code alone is kept) and, once the unit has handled
+    it, what was checked and the outcome: upheld, leading to an amendment, withholding or
+    revocation of the item, carried out by the item's own steps, or dismissed with a reason."""
 
     __tablename__ = "item_objections"
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OBJECTION_OUTCOMES)}", name="outcome"),
+        CheckConstraint(f"remedy IS NULL OR {_in('remedy', OBJECTION_REMEDIES)}", name="remedy"),
+        UniqueConstraint("receipt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -203,7 +218,17 @@ class Objection(db.Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     lodged_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    receipt: Mapped[str | None] = mapped_column(String(20))
+    lookup_hash: Mapped[str | None] = mapped_column(String(64))
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    checked: Mapped[str | None] = mapped_column(Text)  # what the unit checked
+    reason: Mapped[str | None] = mapped_column(Text)  # why dismissed, or what was found
+    remedy: Mapped[str | None] = mapped_column(String(20))
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    lookup_code = None  # the lookup code, on the objection just lodged only (never stored)
 
 
 class DisclosureFlag(db.Base):

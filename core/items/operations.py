@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
-from core import audit, db, events, localtime, problem
+from core import audit, db, events, localtime, problem, receipts
 from core import text as text_cleaning
 from core.catalogue import operations as catalogue
 from core.catalogue import rules as catalogue_rules
@@ -23,6 +24,8 @@ from core.i18n import _
 from core.items import content, types
 from core.items import workflow as wf
 from core.items.models import (
+    OBJECTION_OUTCOMES,
+    OBJECTION_REMEDIES,
     REFUSAL_REASONS,
     Attachment,
     Item,
@@ -62,6 +65,9 @@ DECISION_STATES = ("superior_review", "amendment_pending", "revocation_pending")
 OBJECTION_LIMIT = "10 per hour;3 per minute"
 """Objections one address may lodge (no account is needed, so the address is what we have)."""
 OBJECTION_MAX = {"text": 5000, "name": 100, "contact": 200}
+OBJECTION_LOOKUP_LIMIT = "30 per hour;10 per minute"
+"""Objection look-ups one address may make (a receipt and a code are guessed otherwise)."""
+OBJECTION_HANDLING_MAX = 4000
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -811,7 +817,10 @@ def notice_open(item: Item, now: datetime | None = None) -> bool:
 def lodge_objection(
     item: Item, *, text: str, name: str | None = None, contact: str | None = None, user=None
 ) -> Objection:
-    """An objection to a notice, during its period only (no account needed; contact optional)."""
+    """An objection to a notice, during its period only (no account needed; contact optional),
+    with a receipt number and a lookup code: the code is on the returned objection's
+    ``lookup_code`` (shown once to the objector), only its digest is stored. The unit's admins
+    and editors are told (event ``objection_lodged``)."""
     if not notice_open(item):
         raise UserError(_("Objections can only be lodged while the notice period runs."))
     text = (text or "").strip()
@@ -825,6 +834,11 @@ def lodge_objection(
             _("An objection has at most %(n)s characters.", n=OBJECTION_MAX["text"]),
             problems=[problem.too_long("text", OBJECTION_MAX["text"])],
         )
+    code = receipts.new_code()
+    receipt = receipts.new_receipt(
+        "YY",
+        lambda r: db.session.scalar(select(Objection.id).where(Objection.receipt == r)) is not None,
+    )
     objection = Objection(
         item_id=item.id,
         org_id=item.org_id,
@@ -832,18 +846,126 @@ def lodge_objection(
         name=(name or "").strip()[:100] or None,
         contact=(contact or "").strip()[:200] or None,
         user_id=getattr(user, "id", None),
+        receipt=receipt,
+        lookup_hash=receipts.digest(receipt, code),
     )
     db.session.add(objection)
     db.session.flush()
+    objection.lookup_code = code
     audit.log(
         "item.objection",
         "item",
         item.id,
         org_id=item.org_id,
         actor=user,
-        changes={"objection": [None, objection.id]},
+        changes={"objection": [None, objection.id], "receipt": [None, receipt]},
     )
+    events.objection_lodged.send(objection, item=item, actor=user)
     return objection
+
+
+class AlreadyHandled(UserError):
+    status = 409
+
+
+def objection_of(item: Item, objection_id: int) -> Objection | None:
+    """The objection ``objection_id`` to ``item`` (None for another item's)."""
+    return db.session.scalar(
+        select(Objection).where(Objection.id == objection_id, Objection.item_id == item.id)
+    )
+
+
+def handle_objection(
+    objection: Objection,
+    *,
+    outcome: str,
+    checked: str,
+    reason: str | None = None,
+    remedy: str | None = None,
+    actor,
+) -> Objection:
+    """Record what the unit checked and the outcome of ``objection``: ``upheld`` (the item is
+    then amended, withheld or revoked through its own steps: ``remedy`` says which) or
+    ``dismissed`` with a reason. Once only; the objector is told (event ``objection_handled``)."""
+    problems: list = []
+    checked, reason = (checked or "").strip(), (reason or "").strip()
+    if objection.handled:
+        raise AlreadyHandled(gettext("The outcome of this objection is already recorded."))
+    if outcome not in OBJECTION_OUTCOMES:
+        problems.append(gettext("Choose whether the objection is upheld or dismissed."))
+    if not checked:
+        problems.append(gettext("Write down what was checked."))
+    if outcome == "dismissed" and not reason:
+        problems.append(gettext("Give the reason why the objection is dismissed."))
+    if outcome == "upheld" and remedy not in OBJECTION_REMEDIES:
+        problems.append(
+            gettext("Choose how the item is corrected: amendment, withholding or revocation.")
+        )
+    if max(len(checked), len(reason)) > OBJECTION_HANDLING_MAX:
+        problems.append(gettext("A text has at most %(n)s characters.", n=OBJECTION_HANDLING_MAX))
+    if problems:
+        raise UserError(gettext("The outcome was not recorded."), problems=problems)
+    objection.outcome, objection.checked, objection.reason = outcome, checked, reason or None
+    objection.remedy = remedy if outcome == "upheld" else None
+    objection.handled, objection.handled_at = True, db.utcnow()
+    objection.handled_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.log(
+        "item.objection_handled",
+        "item",
+        objection.item_id,
+        org_id=objection.org_id,
+        actor=actor,
+        changes={"objection": [None, objection.id], "outcome": [None, outcome],
+                 "remedy": [None, objection.remedy]},
+    )  # fmt: skip
+    events.objection_handled.send(objection, actor=actor)
+    return objection
+
+
+def objection_by_receipt(org: Organisation, receipt: str | None, code: str | None):
+    """``(objection, item)`` with this receipt and lookup code lodged with ``org`` (None for any
+    mismatch; the same work whether the receipt exists or not)."""
+    receipt = receipts.normalise("YY", receipt)
+    code = (code or "").strip()
+    if not receipts.usable(receipt, code):
+        return None
+    found = db.session.execute(
+        select(Objection, Item)
+        .join(Item, Item.id == Objection.item_id)
+        .where(Objection.org_id == org.id, Objection.receipt == receipt)
+    ).first()
+    stored = found[0].lookup_hash if found is not None else None
+    return tuple(found) if receipts.matches(stored, receipt, code) else None
+
+
+def objection_counts(item: Item) -> dict[str, int]:
+    """How many objections ``item`` received, by outcome (``pending`` for those not handled
+    yet), and ``total``: what its page shows once the notice closed, never who made them."""
+    counts = {"total": 0, "upheld": 0, "dismissed": 0, "pending": 0}
+    rows = db.session.execute(
+        select(Objection.outcome, func.count())
+        .where(Objection.item_id == item.id)
+        .group_by(Objection.outcome)
+    )
+    for outcome, n in rows:
+        counts[outcome or "pending"] += n
+        counts["total"] += n
+    return counts
+
+
+def objections_to_handle(org_ids) -> list[tuple[Objection, Item]]:
+    """The objections not yet handled in the organisations ``org_ids`` (one query), oldest
+    first: the "objections to handle" of My work."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Objection, Item)
+            .join(Item, Item.id == Objection.item_id)
+            .where(Objection.org_id.in_(org_ids), Objection.handled.is_(False))
+            .order_by(Objection.lodged_at, Objection.id)
+        )
+    ]
 
 
 # --- sweeps (scheduled jobs) -----------------------------------------------------------------

@@ -38,12 +38,12 @@ from core.items import content, forms, timeliness
 from core.items import operations as items
 from core.items import types as item_types
 from core.items import workflow as wf
-from core.items.models import Attachment, DisclosureFlag, Item, ItemVersion
+from core.items.models import Attachment, DisclosureFlag, Item, ItemVersion, Objection
 from core.params import operations as params
 from core.storage import request_limit_text, storage
 from core.themes import render
 from core.web import navigation, status
-from core.workflow import allowed_transitions
+from core.workflow import allowed_transitions, may_start
 from core.workflow.models import WorkflowStep
 from tenants import codelists
 from tenants.models import Organisation
@@ -71,6 +71,10 @@ navigation.entry(
 navigation.entry(
     "supervision", "timeliness", _("Timeliness"), "items_admin.timeliness_page",
     action="items.view_console", order=60,
+)  # fmt: skip
+navigation.entry(
+    "participation", "objections", _("Objections"), "items_admin.objections",
+    action="items.view_console", order=30,
 )  # fmt: skip
 navigation.quick("items.new", _("New item"), "items_admin.new", action="items.edit", order=10)
 
@@ -348,6 +352,7 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
     names = {t.name for t in allowed_transitions(wf.item, item, actor=current_user)}
     steps = items.history(item)
     reviews = items.reviews(item)
+    objections = items.objections(item) if item.is_notice else []
     now = db.utcnow()
     context = base_context()
     context.update(
@@ -365,9 +370,17 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         reviews=reviews,
         steps=steps,
         names=web.display_names(
-            [s.actor_id for s in steps] + [r.reviewer_id for r in reviews] + [item.created_by_id]
+            [s.actor_id for s in steps]
+            + [r.reviewer_id for r in reviews]
+            + [item.created_by_id]
+            + [o.handled_by_id for o in objections if o.handled_by_id]
         ),
-        objections=items.objections(item) if item.is_notice else [],
+        objections=objections,
+        objection_forms={
+            o.id: forms.ObjectionOutcomeForm(formdata=None, prefix=f"objection-{o.id}")
+            for o in objections
+            if not o.handled
+        },
         audience=items.audience(item) if item.scope == "specific" else None,
         entry_title=entry_titles(g.org).get(item.entry_key) if item.entry_key else None,
         needs_superior=items.needs_superior(item),
@@ -384,14 +397,20 @@ def detail_context(item: Item, **extra) -> dict[str, Any]:
         notice_open=items.notice_open(item, now),
         editable=item.state in EDITABLE_STATES and may("items.edit"),
         uploadable=item.state in UPLOAD_STATES and may("items.edit"),
+        may_handle_objections=may("items.edit"),
         review_form=forms.ReviewForm(formdata=None),
         return_form=forms.ReturnForm(formdata=None),
         withhold_form=forms.WithholdForm(formdata=None),
         revocation_form=forms.RevocationForm(formdata=None),
+        objection_labels=OBJECTION_LABELS,
         upload_form=forms.UploadForm(formdata=None),
         errors=[],
         failed=None,
     )
+    context["objection_failed"] = extra.pop("objection_failed", None)
+    failed_objection = extra.pop("objection_form", None)
+    if failed_objection is not None:
+        context["objection_forms"][context["objection_failed"]] = failed_objection
     context.update(extra)
     return context
 
@@ -512,6 +531,73 @@ def revoke(item_id: int):
     )  # fmt: skip
 
 
+OBJECTION_LABELS = {
+    "upheld": _("Upheld"),
+    "dismissed": _("Dismissed"),
+    "amendment": _("amendment"),
+    "withholding": _("withholding"),
+    "revocation": _("revocation"),
+}
+
+
+@bp.route("/items/<int:item_id>/objections/<int:objection_id>", methods=["POST"])
+def handle_objection(item_id: int, objection_id: int):
+    """Record what was checked and the outcome of one objection (the unit's admins and
+    editors); an upheld one is then carried out by the item's own steps on the same page."""
+    require("items.edit")
+    item = item_or_404(item_id)
+    objection = items.objection_of(item, objection_id)
+    if objection is None:
+        abort(404)
+    form = forms.ObjectionOutcomeForm(prefix=f"objection-{objection.id}")
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors or objection.handled:
+            abort(400)
+        return detail_page(
+            item, status=400, objection_form=form, objection_failed=objection.id,
+            errors=[gettext("The outcome was not recorded.")],
+        )  # fmt: skip
+    try:
+        items.handle_objection(objection, actor=current_user, **form.to_kwargs())
+    except UserError as exc:
+        return detail_page(
+            item, status=exc.status, errors=web.refusal(exc), objection_form=form,
+            objection_failed=objection.id,
+        )  # fmt: skip
+    flash(
+        gettext("The outcome of objection %(receipt)s is recorded.", receipt=objection.receipt),
+        "success",
+    )
+    return redirect(url_for(".detail", item_id=item.id) + "#objections-h")
+
+
+@bp.route("/objections")
+def objections():
+    """The objections to the unit's notices: those to handle first (oldest first), then those
+    handled (newest first), each linked to its notice's page where the outcome is recorded."""
+    require("items.view_console")
+    to_handle = items.objections_to_handle([g.org.id])
+    query = (
+        select(Objection)
+        .where(Objection.org_id == g.org.id, Objection.handled.is_(True))
+        .order_by(Objection.handled_at.desc(), Objection.id.desc())
+    )
+    page = web.paginate(query, PER_PAGE)
+    notices = {
+        i.id: i
+        for i in db.session.scalars(select(Item).where(Item.id.in_({o.item_id for o in page.rows})))
+    }
+    return render(
+        "admin/objections.html",
+        to_handle=to_handle,
+        handled=[(o, notices.get(o.item_id)) for o in page.rows],
+        page=page.number,
+        pages=page.pages,
+        objection_labels=OBJECTION_LABELS,
+        **base_context(),
+    )
+
+
 @bp.route("/items/<int:item_id>/attachments", methods=["POST"])
 def upload(item_id: int):
     require("items.edit")
@@ -616,15 +702,42 @@ def subtree_items(states, *, strict: bool) -> list[Item]:
     return list(db.session.scalars(query))
 
 
+UNIT_STEPS = {
+    "to_review": ("proposed", ("review", "refuse", "return_to_draft")),
+    "to_approve": ("reviewed", ("approve", "escalate")),
+    "to_schedule": ("approved", ("schedule",)),
+}
+"""The unit's own hand-offs in its inbox: items in a state, and the steps that take them on."""
+
+
+def unit_waiting() -> dict[str, list[Item]]:
+    """The unit's own items that wait for a step the signed-in user may take (one query)."""
+    states = {state: group for group, (state, _steps) in UNIT_STEPS.items()}
+    rows = db.session.scalars(
+        select(Item)
+        .where(Item.org_id == g.org.id, Item.state.in_(states))
+        .order_by(Item.updated_at, Item.id)
+    )
+    waiting: dict[str, list[Item]] = {group: [] for group in UNIT_STEPS}
+    for item in rows:
+        group = states[item.state]
+        steps = UNIT_STEPS[group][1]
+        if any(may_start(wf.item, item, step, actor=current_user) for step in steps):
+            waiting[group].append(item)
+    return waiting
+
+
 @bp.route("/items/inbox")
 def inbox():
+    """What waits for the signed-in user here: the unit's own items to review, approve or
+    schedule, and the items of the units below to decide on as their superior."""
     require("items.view_console")
     waiting = [
         item
         for item in subtree_items(DECISION_STATES, strict=False)
         if permissions.may(current_user, "items.decide", item)
     ]
-    return render("admin/items_inbox.html", waiting=waiting, **base_context())
+    return render("admin/items_inbox.html", waiting=waiting, unit=unit_waiting(), **base_context())
 
 
 def reviewer_home(org: Organisation) -> str | None:

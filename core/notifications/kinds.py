@@ -149,6 +149,107 @@ register(
     _("Filed with %(org)s: “%(title)s” is withheld"),
     body=_("%(unit)s withholds this item for now (暂不公开). Reason: %(reason)s"),
 )
+# hand-offs of the item workflow: each tells whoever takes the next step
+register(
+    "items.to_review",
+    _("Items proposed for my review"),
+    _("To review: “%(title)s”"),
+    body=_("%(actor)s proposed this item of %(org)s for publication: record the review."),
+    default="immediate",
+)
+register(
+    "items.to_approve",
+    _("Reviewed items awaiting my approval"),
+    _("To approve: “%(title)s”"),
+    body=_("The review of this item of %(org)s passed: approve it or submit it to the superior."),
+    default="immediate",
+)
+register(
+    "items.to_schedule",
+    _("Approved items to schedule"),
+    _("To schedule: “%(title)s”"),
+    body=_("This item of %(org)s is approved: schedule its publication."),
+    default="immediate",
+)
+register(
+    "items.escalated",
+    _("Items submitted to my organisation as the superior"),
+    _("For your decision as the superior: “%(title)s”"),
+    body=_("%(unit)s submits this item (off-catalogue or escalated) to %(org)s for approval."),
+    default="immediate",
+)
+register(
+    "items.change_to_decide",
+    _("Amendments and revocations awaiting my decision"),
+    _("%(change)s of “%(title)s” awaits your decision"),
+    body=_("%(unit)s asks %(org)s to approve it. Explanation: %(explanation)s"),
+    default="immediate",
+)
+register(
+    "items.returned",
+    _("My items returned for revision"),
+    _("Returned for revision: “%(title)s”"),
+    body=_("%(actor)s returned the item of %(org)s. Comment: %(comment)s"),
+    default="immediate",
+)
+register(
+    "items.refused",
+    _("My items refused publication"),
+    _("Publication refused: “%(title)s”"),
+    body=_("%(actor)s refused publication (%(reason)s). Comment: %(comment)s"),
+    default="immediate",
+)
+register(
+    "items.published_mine",
+    _("My items published"),
+    _("Published: “%(title)s”"),
+    body=_("The item you proposed for %(org)s is published."),
+)
+register(
+    "items.change_decided",
+    _("Decisions on my amendments and revocations"),
+    _("%(change)s of “%(title)s”: %(outcome)s"),
+    body=_("%(actor)s of %(superior)s decided. Comment: %(comment)s"),
+    default="immediate",
+)
+register(
+    "items.objection_lodged",
+    _("Objections lodged to my organisation's notices"),
+    _("Objection %(receipt)s to “%(title)s”"),
+    body=_(
+        "An objection to this notice of %(org)s was lodged: record what was checked and "
+        "the outcome."
+    ),
+    default="immediate",
+)
+register(
+    "items.objection_decided",
+    _("The outcome of my objections"),
+    _("Your objection %(receipt)s: %(outcome)s"),
+    body=_("%(org)s recorded the outcome of your objection to “%(title)s”."),
+    default="immediate",
+)
+register(
+    "catalogue.to_review",
+    _("Catalogue versions for my unit's review"),
+    _("To review: catalogue version %(number)s of %(org)s"),
+    body=_("%(actor)s submitted it for the unit's review: sign it off or send it back."),
+    default="immediate",
+)
+register(
+    "catalogue.submitted",
+    _("Catalogue versions submitted to my organisation"),
+    _("For your decision: catalogue version %(number)s of %(unit)s"),
+    body=_("%(unit)s submits its catalogue to %(org)s for approval."),
+    default="immediate",
+)
+register(
+    "catalogue.decided",
+    _("Decisions on catalogue versions I submitted"),
+    _("Catalogue version %(number)s of %(org)s: %(outcome)s"),
+    body=_("%(actor)s decided. Comment: %(comment)s"),
+    default="immediate",
+)
 register(
     "items.notice_ending",
     _("Notice periods ending"),
@@ -195,6 +296,25 @@ register(
     group="requests",
 )
 register(
+    "requests.review_decided",
+    _("Reviews of my escalated disclosure requests"),
+    _("The review of your disclosure request %(number)s: %(outcome)s"),
+    body=_("%(org)s reviewed the decision of %(unit)s. Comment: %(comment)s"),
+    default="immediate",
+    group="requests",
+)
+register(
+    "requests.reconsider",
+    _("Disclosure requests to decide again"),
+    _("Decide again: disclosure request %(number)s"),
+    body=_(
+        "%(superior)s ordered %(org)s to reconsider; decide by %(deadline_on)s. "
+        "Comment: %(comment)s"
+    ),
+    default="immediate",
+    group="requests",
+)
+register(
     "requests.deadline_approaching",
     _("Disclosure request deadlines approaching"),
     _("Disclosure request due on %(deadline_on)s: %(subject)s"),
@@ -222,6 +342,14 @@ register(
     _("Feedback assigned to me"),
     _("Feedback of %(org)s assigned to you, due on %(due_on)s"),
     body=_("“%(excerpt)s”"),
+    default="immediate",
+    group="feedback",
+)
+register(
+    "feedback.closed_mine",
+    _("Answers to my feedback"),
+    _("Your feedback %(receipt)s to %(org)s was answered"),
+    body=_("Open it with its receipt number and lookup code to read the answer."),
     default="immediate",
     group="feedback",
 )

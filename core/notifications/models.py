@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -106,3 +107,40 @@ class NotificationPreference(db.Base):
     kind: Mapped[str] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(default=db.utcnow, onupdate=db.utcnow)
+
+
+class NotificationChannelChoice(db.Base):
+    """A user's choice for one extra channel (a plugin's: SMS, a work-messaging app …) and one
+    kind (no row: the channel's default, off unless the channel says otherwise)."""
+
+    __tablename__ = "notification_channel_choices"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(60))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=db.utcnow, onupdate=db.utcnow)
+
+
+class NotificationDelivery(db.Base):
+    """One notification sent (or to be sent) through one extra channel: made with the
+    notification, delivered by a job after the commit, tried again by the retry sweep."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel"),
+        Index("ix_notification_deliveries_pending", "sent_at", "attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    gave_up: Mapped[bool] = mapped_column(Boolean, default=False)

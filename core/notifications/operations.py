@@ -26,10 +26,12 @@ from werkzeug.routing import BuildError
 from core import audit, db, jobs, permissions
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, UserError
-from core.notifications import kinds, mail
+from core.notifications import channels, kinds, mail
 from core.notifications.models import (
     CHANNELS,
     Notification,
+    NotificationChannelChoice,
+    NotificationDelivery,
     NotificationDigest,
     NotificationPreference,
 )
@@ -140,6 +142,116 @@ def recipients(
     return permissions.allowed(users, action, org)
 
 
+def _step_holders(workflow, obj, names) -> list[tuple[Any, int | None, list[User]]]:
+    """``(transition, organisation id, users)`` for each step of ``names`` that ``obj`` may take
+    next: the holders of its roles in the unit, or for a superior's step in the nearest superior
+    level that has any (one query)."""
+    org = obj.organisation
+    state = getattr(obj, workflow.state_attr)
+    steps = []
+    for name in names:
+        t = workflow.transitions.get(name)
+        if t is None or state not in t.source or (t.enabled_if and not t.enabled_if(org)):
+            continue
+        if t.roles - {"system"}:
+            steps.append(t)
+    if not steps:
+        return []
+    by_org: dict[int, dict[str, dict[int, User]]] = {}
+    rows = db.session.execute(
+        select(Membership.org_id, Membership.role, User)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.org_id.in_([org.id, *org.ancestor_ids]),
+            Membership.role.in_(set().union(*(t.roles for t in steps)) - {"system"}),
+            User.active.is_(True),
+        )
+    )
+    for org_id, role, user in rows:
+        by_org.setdefault(org_id, {}).setdefault(role, {})[user.id] = user
+
+    def at(org_id: int, t) -> dict[int, User]:
+        held = by_org.get(org_id, {})
+        return {uid: u for role in t.roles for uid, u in held.get(role, {}).items()}
+
+    out = []
+    for t in steps:
+        where, users = org.id, {}
+        if t.where in ("unit", "unit_or_superior"):
+            users = at(org.id, t)
+        if not users and t.where in ("superior", "unit_or_superior"):
+            for ancestor in reversed(org.ancestor_ids):
+                where, users = ancestor, at(ancestor, t)
+                if users:
+                    break
+        listed = [u for _uid, u in sorted(users.items())]
+        out.append((t, where if users else None, listed))
+    return out
+
+
+def next_step_holders(workflow, obj, *names: str, exclude=()) -> list[User]:
+    """Active users who may run one of the steps ``names`` of ``workflow`` on ``obj`` next (in
+    its present state): the roles each transition lists, held in the unit, or for a superior's
+    step in the nearest superior level that has holders; the enabled plugins may veto as they do
+    for the step itself (``permission_decision`` on ``"<workflow>.<step>"``). One query."""
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    found: dict[int, User] = {}
+    for t, _org_id, users in _step_holders(workflow, obj, names):
+        candidates = [u for u in users if u.id not in skip]
+        for user in permissions.allowed(candidates, f"{workflow.name}.{t.name}", obj):
+            found.setdefault(user.id, user)
+    return [found[uid] for uid in sorted(found)]
+
+
+def superior_deciders(
+    workflow, obj, name: str, *, exclude=()
+) -> tuple[Organisation | None, list[User]]:
+    """For a superior's step ``name``: the organisation whose holders decide it (the nearest
+    superior level that has any) and those holders, as :func:`next_step_holders` finds them."""
+    skip = {getattr(u, "id", u) for u in exclude if u is not None}
+    for t, org_id, users in _step_holders(workflow, obj, (name,)):
+        if org_id is not None:
+            candidates = [u for u in users if u.id not in skip]
+            allowed = permissions.allowed(candidates, f"{workflow.name}.{t.name}", obj)
+            return db.session.get(Organisation, org_id), allowed
+    return None, []
+
+
+def acting_org(actor, action: str, org: Organisation) -> Organisation | None:
+    """The nearest superior of ``org`` where ``actor`` holds a role of ``action`` (the superior
+    on whose behalf they decided), or None."""
+    org_id = permissions.nearest_superior(actor, action, org)
+    return db.session.get(Organisation, org_id) if org_id is not None else None
+
+
+def step_actors(workflow, obj, *names: str, since: str | None = None) -> list[User]:
+    """The people who ran the steps ``names`` on ``obj`` (the proposer, the submitter ...),
+    latest first; with ``since``, only after the latest step that entered that state (the current
+    round: after the last return to the draft)."""
+    from core.workflow.models import WorkflowStep
+
+    steps = list(
+        db.session.execute(
+            select(WorkflowStep.transition, WorkflowStep.to_state, WorkflowStep.actor_id)
+            .where(
+                WorkflowStep.object_type == workflow.object_type,
+                WorkflowStep.object_id == obj.id,
+            )
+            .order_by(WorkflowStep.id.desc())
+        )
+    )
+    ids: list[int] = []
+    for transition, to_state, actor_id in steps:
+        if transition in names and actor_id is not None and actor_id not in ids:
+            ids.append(actor_id)
+        if since is not None and to_state == since and transition not in names:
+            break
+    if not ids:
+        return []
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return [users[i] for i in ids if i in users]
+
+
 def holders(roles: Iterable[str], org_ids: Iterable[int]) -> list[tuple[int, User]]:
     """``(org_id, user)`` for every active user holding one of ``roles`` in ``org_ids``."""
     org_ids = list(set(org_ids))
@@ -241,7 +353,44 @@ def notify(
     for note in created:
         if note.email == "immediate":
             jobs.enqueue(mail.send_notification, note.id, queue="mail", org_id=note.org_id)
+    plan_deliveries(created, kind, org)
     return created
+
+
+def plan_deliveries(notes: list[Notification], kind: str, org: Organisation | None) -> int:
+    """The deliveries of ``notes`` through the extra channels ``org`` offers (its enabled
+    plugins'), for each person who switched the channel on for ``kind`` (or left a channel on
+    by default), each sent by a job after the commit. Returns how many were made."""
+    offered = channels.extras(channels.of_org(org)) if org is not None and notes else {}
+    if not offered:
+        return 0
+    chosen = {
+        (user_id, name): enabled
+        for user_id, name, enabled in db.session.execute(
+            select(
+                NotificationChannelChoice.user_id,
+                NotificationChannelChoice.channel,
+                NotificationChannelChoice.enabled,
+            ).where(
+                NotificationChannelChoice.user_id.in_([n.user_id for n in notes]),
+                NotificationChannelChoice.kind == kind,
+                NotificationChannelChoice.channel.in_(list(offered)),
+            )
+        )
+    }
+    made = [
+        NotificationDelivery(notification_id=note.id, channel=name)
+        for note in notes
+        for name, channel in sorted(offered.items())
+        if chosen.get((note.user_id, name), channel.default)
+    ]
+    if not made:
+        return 0
+    db.session.add_all(made)
+    db.session.flush()
+    for delivery in made:
+        jobs.enqueue(channels.deliver, delivery.id, queue="mail", org_id=org.id)
+    return len(made)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -322,14 +471,48 @@ def preferences(user) -> dict[str, str]:
     return {k.name: chosen.get(k.name, k.default) for k in kinds.all_kinds()}
 
 
-def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, list[str]]:
-    """Set ``user``'s e-mail channel per kind; returns the changes ``{kind: [old, new]}``."""
+def channel_choices(user, offered: dict[str, channels.Offered]) -> dict[str, dict[str, bool]]:
+    """``{kind: {channel: on}}`` for the extra channels ``offered`` to ``user`` (their choice,
+    else the channel's default)."""
+    out = {k.name: {n: c.default for n, c in offered.items()} for k in kinds.all_kinds()}
+    if offered:
+        for kind, name, enabled in db.session.execute(
+            select(
+                NotificationChannelChoice.kind,
+                NotificationChannelChoice.channel,
+                NotificationChannelChoice.enabled,
+            ).where(
+                NotificationChannelChoice.user_id == user.id,
+                NotificationChannelChoice.channel.in_(list(offered)),
+            )
+        ):
+            if kind in out:
+                out[kind][name] = enabled
+    return out
+
+
+def set_preferences(
+    user,
+    choices: dict[str, str],
+    *,
+    extra: dict[str, dict[str, bool]] | None = None,
+    offered: dict[str, channels.Offered] | None = None,
+    actor=None,
+) -> dict[str, list]:
+    """Set ``user``'s e-mail channel per kind and, for the extra channels ``offered`` to them,
+    whether each kind goes through it (``extra``: ``{kind: {channel: on}}``); returns the
+    changes ``{kind: [old, new]}`` and ``{"kind/channel": [old, new]}``."""
     problems = []
+    extra, offered = extra or {}, offered or {}
     for kind, channel in choices.items():
         if kinds.get(kind) is None:
             problems.append(f"Unknown kind {kind!r}.")
         elif channel not in CHANNELS:
             problems.append(f"{kinds.label(kind)}: choose one of {', '.join(CHANNELS)}.")
+    for kind, picks in extra.items():
+        if kinds.get(kind) is None:
+            problems.append(f"Unknown kind {kind!r}.")
+        problems += [f"Unknown channel {name!r}." for name in picks if name not in offered]
     if problems:
         raise UserError("The notification settings were not saved.", problems=problems)
     rows = {
@@ -339,7 +522,7 @@ def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, l
         )
     }
     before = preferences(user)
-    changes: dict[str, list[str]] = {}
+    changes: dict[str, list] = {}
     for kind, channel in sorted(choices.items()):
         if before[kind] == channel:
             continue
@@ -349,6 +532,30 @@ def set_preferences(user, choices: dict[str, str], *, actor=None) -> dict[str, l
             db.session.add(NotificationPreference(user_id=user.id, kind=kind, channel=channel))
         else:
             row.channel = channel
+    if extra:
+        chosen = {
+            (c.kind, c.channel): c
+            for c in db.session.scalars(
+                select(NotificationChannelChoice).where(
+                    NotificationChannelChoice.user_id == user.id
+                )
+            )
+        }
+        was = channel_choices(user, offered)
+        for kind, picks in sorted(extra.items()):
+            for name, enabled in sorted(picks.items()):
+                if was[kind][name] == bool(enabled):
+                    continue
+                changes[f"{kind}/{name}"] = [was[kind][name], bool(enabled)]
+                row = chosen.get((kind, name))
+                if row is None:
+                    db.session.add(
+                        NotificationChannelChoice(
+                            user_id=user.id, kind=kind, channel=name, enabled=bool(enabled)
+                        )
+                    )
+                else:
+                    row.enabled = bool(enabled)
     if changes:
         db.session.flush()
         audit.log(
@@ -448,47 +655,47 @@ def _queued_ids(func_path: str) -> set[int]:
 
 
 def retry_mail(now: datetime | None = None) -> int:
-    """Queue again the mails that failed (after :data:`RETRY_AFTER`) or whose job never ran
+    """Queue again the mails (and the extra channels' deliveries) that failed (after
+    :data:`RETRY_AFTER`) or whose job never ran
     (after :data:`LOST_AFTER`), up to :data:`mail.MAX_ATTEMPTS`, for :data:`GIVE_UP_AFTER`. Jobs
     still waiting in the outbox are left to it. Returns the number of jobs queued."""
 
     now = now or db.utcnow()
-    due = or_(
-        and_(Notification.mail_attempts > 0, Notification.created_at <= now - RETRY_AFTER),
-        Notification.created_at <= now - LOST_AFTER,
-    )
-    notes = db.session.scalars(
-        select(Notification.id).where(
-            Notification.email == "immediate",
-            Notification.emailed_at.is_(None),
-            Notification.mail_attempts < mail.MAX_ATTEMPTS,
-            Notification.created_at >= now - GIVE_UP_AFTER,
-            due,
-        )
-    ).all()
-    digests = db.session.scalars(
-        select(NotificationDigest.id).where(
-            NotificationDigest.sent_at.is_(None),
-            NotificationDigest.attempts < mail.MAX_ATTEMPTS,
-            NotificationDigest.created_at >= now - GIVE_UP_AFTER,
-            or_(
-                and_(
-                    NotificationDigest.attempts > 0,
-                    NotificationDigest.created_at <= now - RETRY_AFTER,
+
+    def due(model, attempts, limit: int, *conditions) -> list[int]:
+        return db.session.scalars(
+            select(model.id).where(
+                *conditions,
+                attempts < limit,
+                model.created_at >= now - GIVE_UP_AFTER,
+                or_(
+                    and_(attempts > 0, model.created_at <= now - RETRY_AFTER),
+                    model.created_at <= now - LOST_AFTER,
                 ),
-                NotificationDigest.created_at <= now - LOST_AFTER,
-            ),
-        )
-    ).all()
-    queued = 0
-    waiting = _queued_ids(jobs.func_path(mail.send_notification))
-    for note_id in notes:
-        if note_id not in waiting:
-            jobs.enqueue(mail.send_notification, note_id, queue="mail")
-            queued += 1
-    waiting = _queued_ids(jobs.func_path(mail.send_digest))
-    for digest_id in digests:
-        if digest_id not in waiting:
-            jobs.enqueue(mail.send_digest, digest_id, queue="mail")
-            queued += 1
-    return queued
+            )
+        ).all()
+
+    def queue(func, ids: list[int]) -> int:
+        waiting = _queued_ids(jobs.func_path(func))
+        fresh = [i for i in ids if i not in waiting]
+        for job_id in fresh:
+            jobs.enqueue(func, job_id, queue="mail")
+        return len(fresh)
+
+    notes = due(
+        Notification, Notification.mail_attempts, mail.MAX_ATTEMPTS,
+        Notification.email == "immediate", Notification.emailed_at.is_(None),
+    )  # fmt: skip
+    digests = due(
+        NotificationDigest, NotificationDigest.attempts, mail.MAX_ATTEMPTS,
+        NotificationDigest.sent_at.is_(None),
+    )  # fmt: skip
+    deliveries = due(
+        NotificationDelivery, NotificationDelivery.attempts, channels.MAX_ATTEMPTS,
+        NotificationDelivery.sent_at.is_(None), NotificationDelivery.gave_up.is_(False),
+    )  # fmt: skip
+    return (
+        queue(mail.send_notification, notes)
+        + queue(mail.send_digest, digests)
+        + queue(channels.deliver, deliveries)
+    )

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from core import text
 from core.errors import UserError
 from core.i18n import _
-from core.notifications import kinds
+from core.notifications import channels, kinds
 from core.notifications import operations as ops
 from core.notifications.models import CHANNELS
 from core.themes import render
@@ -103,19 +103,28 @@ def read():
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
+    """The e-mail choice per kind, and the extra channels (plugins' SMS, messaging apps …) of
+    the organisations where the user holds a role, each switched on or off per kind."""
     form = ActionForm()
     offered = ops.offered(current_user)
+    extras = channels.offered_to(current_user)
     current = ops.preferences(current_user)
+    picked = ops.channel_choices(current_user, extras)
     status, errors = 200, []
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         choices = {k.name: request.form.get(f"kind-{k.name}", current[k.name]) for k in offered}
+        chosen = {
+            k.name: {name: f"{k.name}/{name}" in request.form.getlist("extra") for name in extras}
+            for k in offered
+        }
         try:
-            changes = ops.set_preferences(current_user, choices)
+            changes = ops.set_preferences(current_user, choices, extra=chosen, offered=extras)
         except UserError as exc:
             status, errors = exc.status, [exc.message, *exc.problems]
             current.update(choices)
+            picked.update(chosen)
         else:
             if changes:
                 flash(gettext("Your notification settings were saved."), "success")
@@ -130,6 +139,8 @@ def settings():
         current=current,
         channels=CHANNELS,
         channel_labels=CHANNEL_LABELS,
+        extras=sorted(extras.values(), key=lambda c: c.name),
+        picked=picked,
         errors=errors,
         unread=unread_badge(),
     ), status

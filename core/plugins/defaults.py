@@ -44,6 +44,13 @@ def signin_provider_kinds():
     return {"oidc": OidcProvider}
 
 
+@hookimpl(trylast=True)
+def notification_channels(org):
+    from core.notifications.channels import CORE
+
+    return list(CORE)
+
+
 CORE_METRICS = [
     (
         "timeliness",

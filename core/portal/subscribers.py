@@ -38,13 +38,19 @@ def item_changed(item, **_kwargs) -> None:
 
 
 def organisation_changed(sender, **_kwargs) -> None:
-    """A catalogue version approved or an evaluation round opened or published."""
+    """A catalogue version approved, an evaluation round opened or published, an objection's
+    outcome recorded."""
     invalidate(db.session(), _root_of(sender.org_id))
 
 
 for _signal in ITEM_SIGNALS:
     _signal.connect(item_changed)
-for _signal in (events.catalogue_approved, events.evaluation_opened, events.evaluation_published):
+for _signal in (
+    events.catalogue_approved,
+    events.evaluation_opened,
+    events.evaluation_published,
+    events.objection_handled,  # a closed notice shows its objections' outcomes
+):
     _signal.connect(organisation_changed)
 
 

@@ -37,7 +37,7 @@ from core import db, i18n, permissions, ratelimit, text, web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES
-from core.i18n import html_lang
+from core.i18n import _, html_lang
 from core.items import content, reading
 from core.items import operations as items
 from core.items.models import Item, Objection
@@ -134,6 +134,11 @@ def item_page(
         "detail": detail,
         "current_attachments": detail.attachments.get(version.id, []) if version else [],
         "open": items.notice_open(item, now),
+        "objection_counts": (
+            items.objection_counts(item)
+            if item.is_notice and item.notice_ends_at and not items.notice_open(item, now)
+            else None
+        ),
         "scope_words": labels.scope(item.visible_scope),
         "channel_words": labels.channels(item.channels, cat.channel_labels(loc)),
         "period": reading.period_label(item.period_key),
@@ -230,7 +235,7 @@ def objection(item_id: int):
         user=current_user if current_user.is_authenticated else None,
     )
     # redirect after the POST, so that reloading the confirmation does not lodge it again
-    session["objection_received"] = [item.id, lodged.id]
+    session["objection_received"] = [item.id, lodged.id, lodged.receipt, lodged.lookup_code]
     return redirect(url_for("portal.objection_received", item_id=item.id), code=303)
 
 
@@ -242,17 +247,71 @@ def objection_received(item_id: int):
     if not received or received[0] != item.id:
         return redirect(url_for("portal.item", item_id=item.id))
     lodged = db.session.get(Objection, received[1])
-    if lodged is None or lodged.item_id != item.id:
+    if lodged is None or lodged.item_id != item.id or len(received) < 4:
         return redirect(url_for("portal.item", item_id=item.id))
-    return render(
+    page = render(
         "items/objection_received.html",
         org=g.org,
         item=item,
         objection=lodged,
+        receipt=received[2],
+        code=received[3],
+        lookup_url=url_for(
+            "portal.objection_lookup", receipt=received[2], code=received[3], _external=True
+        ),
         locale=i18n.locale(),
         ancestors=hierarchy.ancestors(g.org),
         **helpers(),
     )
+    return private(page)
+
+
+def private(body, status: int = 200):
+    """A page for one visitor only (a receipt's code in it): never kept by a cache."""
+    response = current_app.make_response((body, status))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+OBJECTION_OUTCOMES = {"upheld": _("Upheld"), "dismissed": _("Dismissed")}
+OBJECTION_REMEDIES = {
+    "amendment": _("The item is amended."),
+    "withholding": _("The item is withheld."),
+    "revocation": _("The item is revoked."),
+}
+
+
+@bp.route("/objections/lookup")
+def objection_lookup():
+    """An objection's state and outcome, for whoever holds its receipt number and lookup code
+    (rate limited per address: a receipt and a code are not guessed)."""
+    receipt = (request.args.get("receipt") or "").strip()[:40]
+    code = (request.args.get("code") or "").strip()[:40]
+    context = {
+        "org": g.org, "locale": i18n.locale(), "ancestors": hierarchy.ancestors(g.org),
+        "receipt": receipt, "objection": None, "item": None, "errors": [],
+        "outcomes": OBJECTION_OUTCOMES, "remedies": OBJECTION_REMEDIES, **helpers(),
+    }  # fmt: skip
+    if not code:  # nothing to look up yet (the objector's notification carries the receipt)
+        return private(render("items/objection_lookup.html", **context))
+    try:
+        with ratelimit.limit(items.OBJECTION_LOOKUP_LIMIT, scope="objection-lookup"):
+            pass
+    except ratelimit.RateLimitExceeded:
+        context["errors"] = [gettext("Too many look-ups from your address: try again later.")]
+        return private(render("items/objection_lookup.html", **context), 429)
+    found = items.objection_by_receipt(g.org, receipt, code)
+    if found is None:
+        context["errors"] = [
+            gettext(
+                "No objection to a notice of this organisation has this receipt number and code."
+            )
+        ]
+        return private(render("items/objection_lookup.html", **context), 404)
+    objection, item = found
+    visible = permissions.may(current_user, "items.view", item)
+    context.update(objection=objection, item=item if visible else None)
+    return private(render("items/objection_lookup.html", **context))
 
 
 # --- search ----------------------------------------------------------------------------------

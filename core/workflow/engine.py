@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import select
 
-from core import audit, db, jobs, permissions
+from core import audit, db, events, jobs, permissions
 from core.errors import UserError
 from core.i18n import _, lazily
 from core.workflow.models import WorkflowStep
@@ -316,6 +316,10 @@ def run(
             )
         for job in transition.jobs:
             jobs.enqueue(job, workflow.object_type, obj.id, org_id=org.id)
+    events.workflow_step.send(
+        obj, workflow=workflow.name, transition=name, source=source,
+        target=transition.target, actor=actor, inputs=inputs,
+    )  # fmt: skip
     return step
 
 
