@@ -28,8 +28,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale, support
 from babel.dates import format_date, format_datetime
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, get_locale, lazy_gettext
+from flask_babel import Babel, Domain, get_locale, gettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -229,7 +231,29 @@ class GongkaiBabel(Babel):
 
 
 babel = GongkaiBabel()
-_ = lazy_gettext
+
+
+class LazyText(LazyString):
+    """A translation made when it is read. Unlike Flask-Babel's ``LazyString``, a page escapes
+    it like any other text: its placeholders may hold what somebody typed."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_text(string: str, **variables) -> LazyText:
+    """``_("… %(name)s", name=…)``: the translation of ``string`` in the language of whoever
+    reads it (module-level labels, refusals), with its named placeholders filled in."""
+    return LazyText(gettext, string, **variables)
+
+
+def lazily(func, *args, **kwargs) -> LazyText:
+    """A text that ``func(*args, **kwargs)`` makes when it is read (e.g. a placeholder of a
+    lazy translation that is itself made of translations)."""
+    return LazyText(func, *args, **kwargs)
+
+
+_ = lazy_text
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English", "ug": "ئۇيغۇرچە"}
 

@@ -65,18 +65,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, has_app_context
-from flask_babel import force_locale, gettext, lazy_gettext, ngettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
 from core.cliutil import operation
 from core.db import Base, CountyKey, UTCDateTime, session, utcnow
-from core.errors import Forbidden, NotFound, UserError
+from core.errors import Forbidden, NotFound, Problem, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
-from core.i18n import localised
+from core.i18n import lazy_text, localised
 from core.items.models import Item
 from core.jobs import enqueue
 from core.migrations.county_key import add_county_key, drop_county_key
@@ -95,7 +95,7 @@ from tenants.models import Membership, Organisation, User
 from tenants.operations import create_organisation, create_user, get_org, grant_membership
 
 _ = gettext
-_l = lazy_gettext
+_l = lazy_gettext = lazy_text  # escaped on pages like any text (core.i18n.LazyText)
 
 
 def current_org() -> Organisation | None:
@@ -306,6 +306,7 @@ __all__ = [
     "NotificationChannel",
     "Organisation",
     "OutboundError",
+    "Problem",
     "SigninError",
     "SigninProvider",
     "UTCDateTime",

@@ -6,7 +6,14 @@ import os
 
 import pytest
 
+from tests import testplugin
 from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRedis, worker_number
+
+# The fixture plugin is installed for the test run only (never into the demo's virtualenv).
+testplugin.install()
+# Commands print refusals in the operator's language (core.cliutil): English in the tests,
+# whatever the terminal of the person running them.
+os.environ["GONGKAI_CLI_LOCALE"] = "en"
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -255,7 +255,7 @@ BAD_YAML = textwrap.dedent("""\
     """)  # fmt: skip
 
 
-def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world):
+def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world, english):
     draft = new_template_draft(world)
     db.session.commit()
     before = counts()
@@ -268,18 +268,19 @@ def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world):
     expected = {
         f"line {at('colour:')}, colour: unknown field (allowed: key, titles, code_2010, code_2017, "
         "children, entries)",
-        f"line {at('fr: Organisation')}, titles.fr: unknown language (use zh_Hans_CN, en, ug)",
+        f"line {at('fr: Organisation')}, titles.fr: Unknown language (use zh_Hans_CN, en, ug).",
         f"line {at('code_2010')}, code_2010: '9' is not one of 1, 2, 3, 4, 5, 6, 7, 8",
         f"line {at('mandatory: maybe')}, mandatory: must be true or false",
-        f"line {at('titles: {en: Dues}')}, titles: the Chinese text is required",
-        f"line {at('scope: secret')}, scope: 'secret' is not one of public, party_wide, unit, "
-        "specific",
-        f"line {at('carrier_pigeon')}, channels: unknown channel 'carrier_pigeon'",
-        f"line {at('cadence: weekly')}, cadence: 'weekly' is not one of standing, monthly, "
-        "quarterly, half_yearly, yearly, on_progress, immediate",
-        f"line {at('notice_days: 3')}, notice_days: a notice period lasts at least 7 days (PUB-5)",
-        f"line {no_one}, responsible: the responsible department or person is required",
-        f"line {at('scope: public') + 1}, channels: 'meeting' does not suit the scope 'public'",
+        f"line {at('titles: {en: Dues}')}, titles: The Chinese text is required.",
+        f"line {at('scope: secret')}, scope: “secret” is not one of public, party_wide, unit, "
+        "specific.",
+        f"line {at('carrier_pigeon')}, channels: Unknown channel “carrier_pigeon”.",
+        f"line {at('cadence: weekly')}, cadence: “weekly” is not one of standing, monthly, "
+        "quarterly, half_yearly, yearly, on_progress, immediate.",
+        f"line {at('notice_days: 3')}, notice_days: A notice period lasts at least 7 days.",
+        f"line {no_one}, responsible: Name the department or person responsible.",
+        f"line {at('scope: public') + 1}, channels: The channel “Meeting” does not suit the "
+        "scope “Public: everyone”.",
         "line 17, key: duplicate entry key 'org.fees' (first at line 8)",
         f"line {at('Bad Key')}, key: 'Bad Key' is not a valid key (a-z, 0-9, '.', '_', '-'; at "
         "most 60 characters)",
@@ -397,7 +398,7 @@ def entry_row(key, category, **values):
     return list(row.values())
 
 
-def test_a_bad_workbook_is_rejected_with_every_problem_located(world):
+def test_a_bad_workbook_is_rejected_with_every_problem_located(world, english):
     draft = new_template_draft(world)
     db.session.commit()
     before = counts()
@@ -424,13 +425,13 @@ def test_a_bad_workbook_is_rejected_with_every_problem_located(world):
         "sheet categories, row 5, column parent_key: the parents of 'loop-b' lead round "
         "in a circle and never reach a top-level category",
         "sheet entries, row 2, column mandatory: 'maybe' is not yes or no",
-        "sheet entries, row 2, column scope: 'secret' is not one of public, party_wide, unit, "
-        "specific",
-        "sheet entries, row 2, column due_days: must be a whole number",
+        "sheet entries, row 2, column scope: “secret” is not one of public, party_wide, unit, "
+        "specific.",
+        "sheet entries, row 2, column due_days: Give a whole number.",
         "sheet entries, row 3, column key: duplicate entry key 'org.fees' (first at row 2)",
         "sheet entries, row 5, column category_key: unknown category 'missing'",
-        "sheet entries, row 5, column title_zh_Hans_CN: the Chinese text is required",
-        "sheet entries, row 5, column channels: unknown channel 'pigeon'",
+        "sheet entries, row 5, column title_zh_Hans_CN: The Chinese text is required.",
+        "sheet entries, row 5, column channels: Unknown channel “pigeon”.",
     }
     assert problems == expected, sorted(problems ^ expected)
     db.session.commit()
@@ -501,7 +502,7 @@ def test_cli_refusals_exit_2(world, cli, tmp_path):
     result = cli("catalogue", "import", "tr-branch", bad)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: The file was rejected; nothing was imported.\n")
-    assert "  - line 11, scope: 'secret' is not one of" in result.stderr
+    assert "  - line 11, scope: “secret” is not one of" in result.stderr
     assert counts() == before
     assert cat.versions(tenants.get_org("tr-branch")) == []  # the draft it started is gone too
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 
 from core import db
 from core.catalogue import operations as cat
 from core.catalogue.models import CatalogueVersion
+from core.errors import UserError
 from core.params import operations as params
 from core.plugins.testing import csrf_token
 from tenants import operations as tenants
@@ -235,7 +237,7 @@ def test_an_entry_refused_by_the_operation_shows_the_problem_at_its_field(app, w
     }
     response = client.post(path, data=data)
     assert response.status_code == 400
-    assert "already exists" in html(response)
+    assert "该标识已被使用。" in html(response)  # under the key field, in the reader's language
     assert 'value="Party day activities"' in html(response)
 
 
@@ -248,7 +250,7 @@ def test_removing_a_mandatory_entry_is_refused_with_a_message(app, world):
     assert confirm.status_code == 200
     response = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 400
-    assert "mandatory" in html(response)
+    assert "是模板规定的必备条目，不能删除" in html(response)
     db.session.expire_all()
     assert fees in {e.id for e in cat.entries(draft)}
     # a unit's own entry goes
@@ -374,7 +376,7 @@ def test_a_refused_transition_is_shown_on_the_page(app, world):
     )
     assert response.status_code == 409
     page = html(response)
-    assert "incomplete" in page and "请审批" in page
+    assert "部分条目不完整" in page and "请审批" in page
     db.session.expire_all()
     assert db.session.get(CatalogueVersion, draft.id).state == "draft"
 
@@ -477,3 +479,34 @@ def test_parameters_page_shows_where_a_value_comes_from(app, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert params.resolve(world["branch"], "catalogue.period_due_days").source.code == "v-bureau"
+
+
+@pytest.mark.rule("IAM-1")
+def test_parameters_are_grouped_by_area_and_a_unit_cannot_change_the_countys_own(app, world):
+    """Whether password sign-in is allowed belongs to the county: the unit's page says who sets
+    it and offers no form; a forged post and the operation are refused, the county sets it."""
+    client = sign_in(app, "branch-admin")
+    path = "/admin/o/v-branch/parameters"
+    page = html(client.get(path + "?lang=en"))
+    assert page.index(">Catalogue</h2>") < page.index(">Disclosure requests</h2>")
+    assert page.index(">Disclosure requests</h2>") < page.index(">Sign-in</h2>")
+    assert "CAT-5" not in page and "catalogue.period_due_days</code>" not in page
+    row = page[page.index('id="param-auth-local_signin"') :]
+    row = row[: row.index("</li>")]
+    assert "Only the county committee sets it" in row and "<form" not in row
+    period = page[page.index('id="param-catalogue-period_due_days"') :]
+    assert "Each organisation may set it" in period[: period.index("</li>")]
+    response = client.post(
+        path + "?lang=en",
+        data={"key": "auth.local_signin", "value": "no", "action": "set",
+              "csrf_token": csrf_token(client, path)},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "only the county committee changes it" in html(response)
+    db.session.expire_all()
+    assert params.resolve(world["branch"], "auth.local_signin").value is True
+    with force_locale("en"), pytest.raises(UserError, match="belongs to the county"):
+        params.clear_value(world["bureau"], "auth.local_signin")
+    assert params.set_value(world["county"], "auth.local_signin", "no").value is False
+    page = html(client.get(path + "?lang=zh_Hans_CN"))  # the areas and who sets it, in words
+    assert "目录" in page and "只有县委" in page

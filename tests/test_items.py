@@ -18,6 +18,9 @@ from core.workflow import TransitionRefused
 from core.workflow.models import WorkflowStep
 from tests.items_helpers import build_world, plan, published, through_review
 
+# the refusals these tests read (str(exc), match=...) are in English
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def w(make_org):
@@ -110,10 +113,10 @@ def test_the_review_records_basis_reviewer_necessity_and_accuracy(w):
         )
 
 
-def test_only_the_units_reviewer_reviews(w):
+def test_only_the_units_reviewer_reviews(w, english):
     item = items.create(w["unit"], plan(), actor=w["editor"])
     items.propose(item, actor=w["editor"])
-    with pytest.raises(TransitionRefused, match="reviewer"):
+    with pytest.raises(TransitionRefused, match="role Reviewer in this unit"):
         items.review(
             item,
             actor=w["editor"],
@@ -153,21 +156,23 @@ def test_a_failed_secrecy_review_refuses_with_a_reason_from_the_code_list(w):
 
 
 @pytest.mark.rule("SEC-1")
-def test_an_item_marked_as_involving_secrets_is_refused_at_every_step_despite_a_passed_review(w):
+def test_an_item_marked_as_involving_secrets_is_refused_at_every_step_despite_a_passed_review(
+    w, english
+):
     """The mark alone refuses publication: the secrecy review of this item passed."""
     item = through_review(
         w, items.create(w["unit"], plan(involves_secrets=True), actor=w["editor"])
     )
     assert items.latest_review(item).secrecy_passed
-    with pytest.raises(TransitionRefused, match="SEC-1"):
+    with pytest.raises(TransitionRefused, match="secrets and can never be published"):
         items.approve(item, actor=w["admin"])
     assert item.state == "reviewed"
     # even forced past approval, neither scheduling nor publication goes through
     item.state = "approved"
-    with pytest.raises(TransitionRefused, match="SEC-1"):
+    with pytest.raises(TransitionRefused, match="secrets and can never be published"):
         items.schedule_publication(item, actor=w["editor"])
     item.state = "scheduled"
-    with pytest.raises(TransitionRefused, match="SEC-1"):
+    with pytest.raises(TransitionRefused, match="secrets and can never be published"):
         items.publish(item, actor=w["admin"])
     assert item.state == "scheduled" and item.published_at is None
     # the same item unmarked goes through: the mark is what refused it
@@ -177,7 +182,7 @@ def test_an_item_marked_as_involving_secrets_is_refused_at_every_step_despite_a_
 
 
 @pytest.mark.rule("SEC-1")
-def test_an_off_catalogue_item_involving_secrets_is_refused_by_the_superior_too(w):
+def test_an_off_catalogue_item_involving_secrets_is_refused_by_the_superior_too(w, english):
     item = through_review(
         w,
         items.create(
@@ -186,10 +191,10 @@ def test_an_off_catalogue_item_involving_secrets_is_refused_by_the_superior_too(
             actor=w["editor"],
         ),
     )
-    with pytest.raises(TransitionRefused, match="SEC-1"):
+    with pytest.raises(TransitionRefused, match="secrets and can never be published"):
         items.approve(item, actor=w["admin"])  # the submission to the superior
     item.state = "superior_review"
-    with pytest.raises(TransitionRefused, match="SEC-1"):
+    with pytest.raises(TransitionRefused, match="secrets and can never be published"):
         items.superior_decide(item, actor=w["bureau_reviewer"], approve=True)
     assert item.state == "superior_review"
 

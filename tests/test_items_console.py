@@ -388,7 +388,9 @@ def test_form_errors_are_shown_at_their_fields_and_the_input_is_kept(app, w):
     # problems of the operation land at their fields too
     response = post(editor, UNIT + "/items/new", form_data(period_key="2026-Q9"))
     assert response.status_code == 400
-    assert re.search(r'id="period_key-error-1">[^<]*not a period of this entry', html(response))
+    assert re.search(
+        r'id="period_key-error-1">[^<]*Choose one of the periods of this entry', html(response)
+    )
 
 
 @pytest.mark.rule("SCOPE-1")
@@ -469,3 +471,18 @@ def test_the_item_list_needs_as_many_queries_for_many_items_as_for_one(app, w):
         assert counter.count == one
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.mark.rule("SCOPE-2")
+def test_the_inside_the_party_first_choice_says_how_many_days_under_the_parameter(app, w):
+    from core.params import operations as params
+
+    client = sign_in(app, "it-editor")
+    page = html(client.get(UNIT + "/items/new?lang=en"))
+    assert "sets no days inside the Party" in page  # the default: 0 days
+    params.set_value(w["county"], "scope.internal_first_days", 5)
+    db.session.commit()
+    page = html(client.get(UNIT + "/items/new?lang=en"))
+    assert "widens to the public after 5 days" in page
+    page = html(client.get(UNIT + "/items/new?lang=zh_Hans_CN"))
+    assert "5天后再向社会公开" in page

@@ -32,6 +32,7 @@ KERNEL = {
     "core.config",
     "core.db",
     "core.errors",
+    "core.problem",
     "core.events",
     "core.evidence",
     "core.hookspecs",

@@ -1,7 +1,7 @@
 """Plugins: entry points, installed versus enabled, the per-organisation relay, the CLI.
 
-Most tests use the real distribution ``tests/fixtures/gongkai-testplugin`` (installed into the
-test environment with ``pip install -e tests/fixtures/gongkai-testplugin``). Every hook of
+Most tests use the real distribution ``tests/fixtures/gongkai-testplugin`` (installed for the
+test run only, by ``tests/testplugin.py``). Every hook of
 ``core/hookspecs.py`` has a ``test_hook_<name>`` test here (``tests/test_plugin_docs.py``
 checks it).
 """
@@ -24,8 +24,7 @@ try:
     import gongkai_testplugin
 except ImportError as exc:  # pragma: no cover - environment problem, not a test failure
     raise ImportError(
-        "the fixture plugin is not installed: "
-        ".venv/bin/pip install -e tests/fixtures/gongkai-testplugin"
+        "the fixture plugin is not on sys.path: tests/conftest.py installs it (tests/testplugin.py)"
     ) from exc
 
 MARKER = gongkai_testplugin.PANEL_MARKER
@@ -265,6 +264,35 @@ def test_plugins_list_command(app, test_branch, agency_branch, make_org, county)
     assert enabled_for == {"plug-test", "plug-in"}
 
 
+def test_the_fixture_plugin_is_installed_for_the_test_run_only(tmp_path):
+    """``make demo`` and production run from the virtualenv, which never holds the fixture
+    plugin: ``gongkai plugins list`` there shows the built-in plugins and not ``testplugin``,
+    while the test processes (and the commands they start) find it by its entry point."""
+    import os
+    import subprocess
+    import sys
+
+    from tests import testplugin
+
+    def plugins_list(env):
+        env = {k: v for k, v in env.items() if not k.startswith("GONGKAI_")}
+        env["GONGKAI_INSTANCE_PATH"] = str(tmp_path / "instance")
+        for command in (["db", "upgrade"], ["plugins", "list"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "core.cli", *command], env=env, cwd=tmp_path,
+                capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+        return [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
+
+    as_in_the_demo = plugins_list(testplugin.without(os.environ))
+    assert {"three_important", "school_affairs", "village_affairs"} <= set(as_in_the_demo)
+    assert "testplugin" not in as_in_the_demo
+    assert "testplugin" in plugins_list(dict(os.environ))
+    makefile = (Path(__file__).parent.parent / "Makefile").read_text(encoding="utf-8")
+    assert "install --quiet -e tests/fixtures" not in makefile
+
+
 def test_trace_env_var_logs_hook_calls(app, monkeypatch, caplog, test_branch, calls):
     monkeypatch.setenv("GONGKAI_TRACE_HOOKS", "1")
     traced = Plugins()
@@ -303,7 +331,7 @@ def grant(**overrides):
     return plan(**{**defaults, **overrides})
 
 
-def test_hook_item_types(w):
+def test_hook_item_types(w, english):
     from core.errors import UserError
     from core.items import operations as items
     from core.items import types
@@ -316,12 +344,12 @@ def test_hook_item_types(w):
     with pytest.raises(UserError) as refused:
         items.create(w["unit"], grant(extra={"recipients": "many"}), actor=w["editor"])
     assert set(refused.value.problems) == {
-        "extra.amount: is required",
-        "extra.recipients: must be a whole number",
+        "extra.amount: This field is required.",
+        "extra.recipients: Give a whole number.",
     }
     with pytest.raises(UserError) as refused:
         items.create(w["sibling"], grant(), actor=w["sibling_admin"])
-    assert "item_type: 'testplugin.grant' is not an item type of this unit" in (
+    assert "item_type: “testplugin.grant” is not an item type of this unit." in (
         refused.value.problems
     )
 
@@ -344,7 +372,9 @@ def test_item_type_fields_are_in_the_console_form_of_enabling_units_only(w, clie
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="x_testplugin_grant__amount-error-1">is required<' in html  # under its field
+    assert (
+        'id="x_testplugin_grant__amount-error-1">This field is required.<' in html
+    )  # under its field
     login("it-sibling-admin", "long-enough-pw")
     html = client.get("/admin/o/it-sibling/items/new?lang=en").get_data(as_text=True)
     assert "Amount (yuan)" not in html
@@ -407,7 +437,7 @@ def test_validate_item_is_not_asked_where_the_plugin_is_disabled(w, with_plugins
     assert calls == [("it-unit", "testplugin.grant", None)]  # None: a new item
 
 
-def test_hook_publication_channels(w):
+def test_hook_publication_channels(w, english):
     from core.catalogue import operations as cat
     from core.errors import UserError
     from core.items import operations as items
@@ -424,7 +454,7 @@ def test_hook_publication_channels(w):
             grant(item_type=None, extra=None, channels=screen),
             actor=w["sibling_admin"],
         )
-    assert "channels: unknown channel 'testplugin_screen'" in refused.value.problems
+    assert "channels: Unknown channel “testplugin_screen”." in refused.value.problems
     assert "testplugin_screen" not in cat.channel_labels("en", w["sibling"])
 
 

@@ -18,6 +18,9 @@ from core.toolkit import hookimpl
 from core.workflow import TransitionRefused, may_start
 from tests.items_helpers import build_world, plan, sign_in
 
+# the refusals these tests read (str(exc), match=...) are in English
+pytestmark = pytest.mark.usefixtures("english")
+
 UNIT = "/admin/o/it-unit"
 
 
@@ -78,7 +81,7 @@ def test_the_workflow_guard_runs_after_the_transitions_own_guards(app, w):
     counter.guards.clear()
     with pytest.raises(TransitionRefused) as refused:
         items.propose(item, actor=w["editor"])
-    assert "planned publication time" in " ".join(refused.value.problems)
+    assert "planned publication time" in " ".join(map(str, refused.value.problems))
     assert counter.guards == []
     item.planned_at = db.utcnow()
     items.propose(item, actor=w["editor"])

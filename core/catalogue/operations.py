@@ -49,7 +49,8 @@ from core.catalogue.rules import ENTRY_FIELDS, clean_entry, plugin_sections, tex
 from core.catalogue.rules import incomplete_entries as incomplete_entries
 from core.catalogue.rules import missing_mandatory as missing_mandatory
 from core.catalogue.rules import publishes_by_template as publishes_by_template
-from core.errors import UserError
+from core.errors import Problem, UserError
+from core.i18n import _, lazily, locale
 from core.workflow import engine
 from tenants.models import Organisation
 
@@ -80,7 +81,7 @@ def _copy(src: CatalogueVersion, dst: CatalogueVersion, *, from_template: bool) 
     while pending:  # parents before children, whatever their ids
         ready = [c for c in pending if c.parent_id is None or c.parent_id in id_map]
         if not ready:
-            raise UserError("The category tree of the source version is broken.")
+            raise UserError(_("The category tree of the source version is broken."))
         for c in ready:
             new = Category(
                 version_id=dst.id,
@@ -185,7 +186,8 @@ def _add_plugin_sections(draft: CatalogueVersion, org: Organisation) -> None:
             clean, problems = clean_entry({k: v for k, v in data.items() if k != "key"}, org)
             if problems:
                 raise UserError(
-                    f"The plugin section {section['key']!r} is invalid.", problems=problems
+                    _("A catalogue section of a plugin is invalid (%(key)s).", key=section["key"]),
+                    problems=problems,
                 )
             db.session.add(
                 Entry(
@@ -218,13 +220,13 @@ def start_draft(org: Organisation, kind: str = "unit", *, actor=None) -> Catalog
         )
     if open_version(org, kind) is not None:
         raise UserError(
-            "This catalogue already has a version in progress; finish or reopen it first."
+            _("This catalogue already has a version in progress; finish or reopen it first.")
         )
     catalogue = catalogue_of(org, kind, create=True)
     current = effective_version(org, kind)
     template = template_source(org) if kind == "unit" else None
     if kind == "unit" and current is None and template is None:
-        raise UserError("No superior organisation has published a catalogue template yet.")
+        raise UserError(_("No superior organisation has published a catalogue template yet."))
     draft = CatalogueVersion(
         catalogue_id=catalogue.id,
         org_id=org.id,
@@ -257,12 +259,15 @@ def start_draft(org: Organisation, kind: str = "unit", *, actor=None) -> Catalog
 
 def _require_draft(version: CatalogueVersion) -> None:
     if not version.editable:
-        raise UserError("Only a draft can be edited; reopen the catalogue first.")
+        raise UserError(_("Only a draft can be edited; reopen the catalogue first."))
 
 
 def _check_key(key: str, what: str) -> None:
     if not KEY_PATTERN.match(key or ""):
-        raise UserError(f"Invalid {what} key {key!r}: use a-z, 0-9, '.', '_' and '-'.")
+        raise UserError(
+            _("The key “%(key)s” cannot be used: use a–z, 0–9, “.”, “_” and “-”.", key=key),
+            problems=[Problem("key", _("Use a–z, 0–9, “.”, “_” and “-”."))],
+        )
 
 
 def add_category(version: CatalogueVersion, *, key: str, titles, parent: Category | None = None,
@@ -273,11 +278,14 @@ def add_category(version: CatalogueVersion, *, key: str, titles, parent: Categor
     problems: list[str] = []
     clean = texts(titles, "title", problems, required=True)
     if problems:
-        raise UserError("The category was not saved.", problems=problems)
+        raise UserError(_("The category was not saved."), problems=problems)
     if db.session.scalar(
         select(Category.id).where(Category.version_id == version.id, Category.key == key)
     ):
-        raise UserError(f"A category with the key {key!r} already exists.")
+        raise UserError(
+            _("A category with the key “%(key)s” already exists.", key=key),
+            problems=[Problem("key", _("This key is taken."))],
+        )
     position = 1 + (
         db.session.scalar(
             select(func.max(Category.position)).where(
@@ -315,7 +323,7 @@ def update_category(category: Category, *, titles, actor=None) -> None:
     problems: list[str] = []
     clean = texts(titles, "title", problems, required=True)
     if problems:
-        raise UserError("The category was not saved.", problems=problems)
+        raise UserError(_("The category was not saved."), problems=problems)
     before = dict(category.titles)
     category.titles = clean
     db.session.flush()
@@ -345,8 +353,10 @@ def remove_category(category: Category, *, actor=None) -> None:
     mandatory = [e.key for e in inside if e.mandatory]
     if mandatory:
         raise UserError(
-            "The category holds mandatory entries and cannot be removed: " + ", ".join(mandatory)
-        )
+            _("The category holds mandatory entries and cannot be removed: %(entries)s.",
+              entries=lazily(lambda: gettext(", ").join(e.title(locale()) for e in inside
+                                                        if e.mandatory)))
+        )  # fmt: skip
     # Entries first, then the categories deepest first, one flush each: the models declare no
     # relationship between them, so one flush could delete a parent first and let the
     # database's ON DELETE CASCADE take rows the session still means to delete.
@@ -387,17 +397,20 @@ def add_entry(version: CatalogueVersion, category: Category, data: dict[str, Any
               actor=None) -> Entry:  # fmt: skip
     _require_draft(version)
     if category.version_id != version.id:
-        raise UserError("The category belongs to another version.")
+        raise UserError(_("The category belongs to another version."))
     data = {k: v for k, v in data.items() if k not in ("key", "template_key")}
     clean, problems = clean_entry(data, version.organisation)
     if problems:
-        raise UserError("The entry was not saved.", problems=problems)
+        raise UserError(_("The entry was not saved."), problems=problems)
     if key:
         _check_key(key, "entry")
         if db.session.scalar(
             select(Entry.id).where(Entry.version_id == version.id, Entry.key == key)
         ):
-            raise UserError(f"An entry with the key {key!r} already exists.")
+            raise UserError(
+                _("An entry with the key “%(key)s” already exists.", key=key),
+                problems=[Problem("key", _("This key is taken."))],
+            )
     else:
         key = _unique_entry_key(version, category.key)
     position = 1 + (
@@ -430,14 +443,14 @@ def update_entry(entry: Entry, data: dict[str, Any], *, category: Category | Non
     version = db.session.get(CatalogueVersion, entry.version_id)
     _require_draft(version)
     if category is not None and category.version_id != version.id:
-        raise UserError("The category belongs to another version.")
+        raise UserError(_("The category belongs to another version."))
     current = {f: getattr(entry, f) for f in ENTRY_FIELDS}
     merged = {**current, **{k: v for k, v in data.items() if k in ENTRY_FIELDS}}
     if version.kind != "template":
         merged["mandatory"] = entry.mandatory  # a unit cannot change what the template requires
     clean, problems = clean_entry(merged, version.organisation)
     if problems:
-        raise UserError("The entry was not saved.", problems=problems)
+        raise UserError(_("The entry was not saved."), problems=problems)
     delta = audit.diff(current, clean)
     if category is not None and category.id != entry.category_id:
         old_key = db.session.get(Category, entry.category_id).key
@@ -472,9 +485,9 @@ def remove_entry(entry: Entry, *, actor=None) -> None:
     _require_draft(version)
     if entry.mandatory and version.kind != "template":
         raise UserError(
-            f"{entry.title('zh_Hans_CN')} is a mandatory entry of the template "
-            "and cannot be removed (CAT-3)."
-        )
+            _("“%(entry)s” is a mandatory entry of the template and cannot be removed.",
+              entry=lazily(lambda: entry.title(locale())))
+        )  # fmt: skip
     db.session.delete(entry)
     db.session.flush()
     audit.log(
@@ -523,7 +536,10 @@ def transition(version: CatalogueVersion, name: str, *, actor, comment: str | No
         if name in ("approve", "publish"):
             start = effective_from or today
             if start < today:
-                raise UserError("The effective date cannot be in the past.")
+                raise UserError(
+                    _("The effective date cannot be in the past."),
+                    problems=[Problem("effective_from", _("Choose today or a later day."))],
+                )
             v.effective_from = start
 
     inputs = {

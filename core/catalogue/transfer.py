@@ -57,7 +57,7 @@ from core import audit, db, spreadsheets
 from core.catalogue import operations as ops
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.config import SUPPORTED_LOCALES
-from core.errors import UserError
+from core.errors import Problem, UserError
 
 CODES_2010 = tuple(str(n) for n in range(1, 9))  # the eight categories of 2010 (CAT-4)
 CODES_2017 = tuple(str(n) for n in range(1, 8))  # the seven grassroots items of 2017 (CAT-4)
@@ -635,12 +635,16 @@ def _code(
     return code
 
 
-def _located(place, problem: str) -> str:
-    """``clean_entry`` says ``title.en: ...``; name the file's field and its place."""
-    name, _, message = problem.partition(": ")
+def _located(place, problem) -> Problem:
+    """``clean_entry`` says ``title.en: ...``; name the file's field and its place (the message
+    stays a translation, printed in the operator's language: :mod:`core.cliutil`)."""
+    if isinstance(problem, Problem):
+        name, message = problem.field, problem.message
+    else:
+        name, _, message = str(problem).partition(": ")
     root, dot, rest = name.partition(".")
     path = {"title": "titles"}.get(root, root) + dot + rest
-    return f"{place.at(path)}: {message}"
+    return Problem(place.at(path), message)
 
 
 def _template_entries(version: CatalogueVersion) -> dict[str, bool]:
@@ -750,7 +754,7 @@ def _validate(
 
 def _place_order(problem: str) -> tuple[int, int]:
     """Problems in file order: by line, or by sheet and row."""
-    match = re.match(r"(?:line (\d+)|sheet (categories|entries)(?:, row (\d+))?)", problem)
+    match = re.match(r"(?:line (\d+)|sheet (categories|entries)(?:, row (\d+))?)", str(problem))
     if match is None:
         return (0, 0)
     line, sheet, row = match.groups()

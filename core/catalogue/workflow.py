@@ -8,10 +8,12 @@ draft. Template: draft → approved (published by an admin of the owner).
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from core import permissions
-from core.catalogue import reading, rules
+from core.catalogue import labels, reading, rules
 from core.catalogue.models import STATES
-from core.i18n import _
+from core.i18n import _, lazily
 from core.params import operations as params
 from core.workflow import Workflow
 from tenants.models import ROLES
@@ -25,30 +27,36 @@ def _no_unit_review(org) -> bool:
     return not _unit_review(org)
 
 
-def _mandatory_entries_present(version, **_kwargs) -> str | None:
+def _mandatory_entries_present(version, **_kwargs):
     missing = rules.missing_mandatory(version)
     if missing:
-        return "Mandatory template entries are missing: " + ", ".join(missing) + "."
+        names = lazily(rules.mandatory_titles, version, missing)
+        return _("Mandatory entries of the template are missing: %(entries)s.", entries=names)
     return None
 
 
-def _entries_complete(version, **_kwargs) -> str | None:
+def _entries_complete(version, **_kwargs):
     problems = rules.incomplete_entries(version)
     if problems:
-        return "Some entries are incomplete (CAT-2): " + "; ".join(problems)
+        return _(
+            "Some entries are incomplete: %(problems)s",
+            problems=lazily(lambda: gettext("; ").join(str(p.message) for p in problems)),
+        )
     return None
 
 
-def _has_entries(version, **_kwargs) -> str | None:
+def _has_entries(version, **_kwargs):
     if not reading.entries(version):
-        return "The catalogue has no entries."
+        return _("The catalogue has no entries.")
     return None
 
 
 EDITORS = {"admin", "editor"}
 CHECKS = (_has_entries, _entries_complete, _mandatory_entries_present)
 
-unit_catalogue = Workflow("catalogue", "catalogue_version", STATES, "draft")
+unit_catalogue = Workflow(
+    "catalogue", "catalogue_version", STATES, "draft", state_labels=labels.STATES
+)
 unit_catalogue.add(
     "submit",
     "draft",
@@ -102,8 +110,18 @@ unit_catalogue.add(
     label=_("Return with a comment"),
 )
 unit_catalogue.add("reopen", "returned", "draft", EDITORS, label=_("Reopen for editing"))
+unit_catalogue.add(
+    "withdraw",
+    ("submitted", "in_review"),
+    "draft",
+    EDITORS,
+    label=_("Withdraw the submission"),
+)  # the unit takes its version back before the superior decides, to change it
 
-template = Workflow("catalogue_template", "catalogue_version", STATES, "draft")
+template = Workflow(
+    "catalogue_template", "catalogue_version", STATES, "draft",
+    state_labels=labels.TEMPLATE_STATES,
+)  # fmt: skip
 template.add(
     "publish",
     "draft",

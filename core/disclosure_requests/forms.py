@@ -210,7 +210,7 @@ class ConsultForm(FlaskForm):
     question = TextAreaField(
         _("What is the third party asked?"),
         validators=[DataRequired(message=_("Write the question.")), Length(max=MAX["text"])],
-        description=_("The clock is paused until the consultation ends (REQ-4)."),
+        description=_("The clock is paused until the consultation ends."),
     )
 
 

@@ -23,6 +23,7 @@ from core.i18n import _
 from core.workflow import Workflow
 from tenants.models import ROLES
 
+from core.disclosure_requests import labels  # isort: skip
 from core.disclosure_requests.models import STATES  # isort: skip
 
 HANDLERS = frozenset({"admin", "editor", "reviewer"})
@@ -72,7 +73,7 @@ def _has_parent(req, **_kwargs) -> str | None:
     return None
 
 
-request = Workflow("request", "disclosure_request", STATES, "submitted")
+request = Workflow("request", "disclosure_request", STATES, "submitted", state_labels=labels.STATES)
 request.add("accept", "submitted", "accepted", HANDLERS, label=_("Accept"))
 request.add(
     "reject_invalid",

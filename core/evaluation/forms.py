@@ -16,6 +16,7 @@ from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core import i18n
+from core.evaluation.labels import STATES as STATES
 from core.evaluation.models import ANSWERS, OVERALL, RESULT_SCOPES
 from core.evaluation.operations import MAX_COMMENT, MAX_CRITERIA, MAX_CRITERION, MAX_NOTE
 from core.i18n import _
@@ -23,12 +24,6 @@ from core.web import forms as web_forms
 from core.web.forms import LOCALES, TITLES, MultiCheckboxField, choice, localised_fields, texts
 from core.web.forms import ConfirmForm as ConfirmForm
 
-STATES = {
-    "draft": _("Draft"),
-    "open": _("Open for rating"),
-    "closed": _("Closed, results not published"),
-    "published": _("Results published"),
-}
 ANSWER_LABELS = {
     "satisfied": _("Satisfied"),
     "basically_satisfied": _("Basically satisfied"),

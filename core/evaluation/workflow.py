@@ -9,6 +9,7 @@ its history, audit entry and plugin guards come from :mod:`core.workflow`.
 from __future__ import annotations
 
 from core import permissions
+from core.evaluation import labels
 from core.evaluation.models import STATES
 from core.i18n import _
 from core.permissions import STAFF
@@ -17,7 +18,7 @@ from tenants.models import ROLES
 
 MANAGERS = {"admin"}
 
-evaluation = Workflow("evaluation", "evaluation_round", STATES, "draft")
+evaluation = Workflow("evaluation", "evaluation_round", STATES, "draft", state_labels=labels.STATES)
 evaluation.add("open", "draft", "open", MANAGERS, label=_("Open the round"))
 evaluation.add("close", "open", "closed", MANAGERS | {"system"}, label=_("Close the round"))
 evaluation.add("publish", "closed", "published", MANAGERS, label=_("Publish the results"))

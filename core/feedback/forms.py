@@ -91,7 +91,7 @@ class RecordForm(FlaskForm):
         validators=[Optional(), Length(max=CONTACT_MAX)],
         description=_(
             "Without contact details the entry is anonymous: it closes only with a published "
-            "answer (FB-2)."
+            "answer."
         ),
     )
 

@@ -698,7 +698,7 @@ def withdraw_publication(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
         gettext("Only an admin or editor of this unit may publish answers."),
     )
     if entry.state == "closed":
-        raise UserError(gettext("A closed entry's publication stays: it closed on it (FB-2)."))
+        raise UserError(gettext("A closed entry's publication stays: it closed on it."))
     if not entry.published:
         return entry
     entry.published_at, entry.answer_published = None, False

@@ -13,7 +13,7 @@ records why not.
 from __future__ import annotations
 
 from core import permissions
-from core.feedback import rules
+from core.feedback import labels, rules
 from core.feedback.models import STATES
 from core.feedback.rules import MANAGERS, READERS
 from core.i18n import _
@@ -33,7 +33,7 @@ def _closable(entry, **_kwargs) -> str | None:
     return "The entry cannot be closed yet (FB-2): " + " ".join(problems) if problems else None
 
 
-feedback = Workflow("feedback", "feedback", STATES, "received")
+feedback = Workflow("feedback", "feedback", STATES, "received", state_labels=labels.STATES)
 feedback.add("assign", "received", "assigned", MANAGERS, label=_("Assign"))
 feedback.add(
     "start_rectification",

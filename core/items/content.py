@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from core.errors import UserError
+from core.i18n import _
 from core.storage import storage
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -91,16 +92,22 @@ def check_attachment(filename: str, data: bytes) -> tuple[str, str]:
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix not in ATTACHMENT_TYPES:
         allowed = ", ".join(sorted(ATTACHMENT_TYPES))
-        raise UserError(f"{name or 'The file'}: this type of file is not accepted (use {allowed}).")
+        raise UserError(
+            _("%(file)s: this type of file is not accepted (use %(types)s).",
+              file=name or _("The file"), types=allowed)
+        )  # fmt: skip
     if not data:
-        raise UserError(f"{name}: the file is empty.")
+        raise UserError(_("%(file)s: the file is empty.", file=name))
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise UserError(
-            f"{name}: the file is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
-        )
+            _("%(file)s: the file is larger than %(n)s MB.",
+              file=name, n=MAX_ATTACHMENT_BYTES // (1024 * 1024))
+        )  # fmt: skip
     content_type, signatures = ATTACHMENT_TYPES[suffix]
     if not any(data.startswith(sig) for sig in signatures):
-        raise UserError(f"{name}: the content does not match a {suffix} file.")
+        raise UserError(
+            _("%(file)s: the content does not match a %(type)s file.", file=name, type=suffix)
+        )
     return suffix, content_type
 
 

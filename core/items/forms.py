@@ -33,6 +33,7 @@ from core.catalogue import operations as cat
 from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
+from core.items.labels import STATES as STATES
 from core.items.models import AMENDMENT_REASONS, REFUSAL_REASONS, REVOCATION_REASONS
 from core.web import forms as web_forms
 from core.web.forms import (
@@ -49,21 +50,6 @@ from core.web.forms import ConfirmForm as ConfirmForm
 BODIES = {"zh_Hans_CN": _("Text in Chinese"), "en": _("Text in English"), "ug": _("Text in Uyghur")}
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
-STATES = {
-    "draft": _("Draft"),
-    "proposed": _("Proposed, waiting for the review"),
-    "reviewed": _("Reviewed, waiting for the approval"),
-    "superior_review": _("Waiting for the superior's approval"),
-    "approved": _("Approved, not yet scheduled"),
-    "scheduled": _("Scheduled"),
-    "published": _("Published"),
-    "amendment_pending": _("Published; an amendment waits for the superior"),
-    "revocation_pending": _("Published; a revocation waits for the superior"),
-    "closed": _("Closed"),
-    "revoked": _("Revoked"),
-    "withheld": _("Withheld (filed with the superior)"),
-    "refused": _("Refused after the review"),
-}
 
 # The tabs of the item list: a group of states (``notices``: notices in their period).
 GROUPS = {
@@ -581,7 +567,7 @@ class AmendmentForm(FlaskForm):
             DataRequired(message=_("Explain what changes and why: it is published.")),
             Length(max=4000),
         ],
-        description=_("Published with the new version (PUB-7)."),
+        description=_("Published with the new version."),
     )
     reason = SelectField(
         _("Reason"),

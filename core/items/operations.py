@@ -13,13 +13,13 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from core import audit, db, events, localtime, permissions, receipts
+from core import audit, db, events, localtime, permissions, problem, receipts
 from core import text as text_cleaning
 from core.catalogue import operations as catalogue
+from core.catalogue import rules as catalogue_rules
 from core.catalogue import schedule
 from core.catalogue.models import SCOPES
-from core.config import SUPPORTED_LOCALES
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.i18n import _
 from core.items import content, timeliness, types
 from core.items import workflow as wf
@@ -116,39 +116,26 @@ def history(item: Item):
 # --- the plan --------------------------------------------------------------------------------
 
 
-def _texts(value: Any, name: str, problems: list[str]) -> dict[str, str]:
-    if isinstance(value, str):
-        value = {"zh_Hans_CN": value}
-    out = {}
-    for loc, text in (value or {}).items():
-        if loc not in SUPPORTED_LOCALES:
-            problems.append(f"{name}.{loc}: unknown language")
-        elif text and str(text).strip():
-            out[loc] = str(text).strip()
-    if not out.get("zh_Hans_CN"):
-        problems.append(f"{name}: the Chinese text is required")
-    return out
+def _texts(value: Any, name: str, problems: list) -> dict[str, str]:
+    return catalogue_rules.texts(value or {}, name, problems, required=True)
 
 
-def _as_utc(value: Any, field: str, problems: list[str]) -> datetime | None:
+def _as_utc(value: Any, field: str, problems: list) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            problems.append(f"{field}: {value!r} is not a date and time")
+            problems.append(problem.not_a_moment(field, value))
             return None
-    if not isinstance(value, datetime):
-        problems.append(f"{field}: must be a date and time")
-        return None
-    if value.tzinfo is None:
-        problems.append(f"{field}: the time zone is missing")
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        problems.append(problem.not_a_moment(field, value))
         return None
     return value.astimezone(UTC)
 
 
-def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
+def _as_date(value: Any, field: str, problems: list) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -158,7 +145,7 @@ def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        problems.append(f"{field}: {value!r} is not a date (YYYY-MM-DD)")
+        problems.append(problem.not_a_date(field, value))
         return None
 
 
@@ -179,7 +166,7 @@ def clean_plan(
     org: Organisation, data: dict[str, Any], *, current: Item | None = None
 ) -> tuple[dict, list[str]]:
     """Check the plan fields given in ``data`` (merged over ``current``)."""
-    problems: list[str] = []
+    problems: list = []
     merged = {f: getattr(current, f) for f in PLAN_FIELDS} if current else {}
     merged.update({k: v for k, v in data.items() if k in PLAN_FIELDS})
     out: dict[str, Any] = {}
@@ -188,12 +175,12 @@ def clean_plan(
     entry = None
     if entry_key:
         if effective is None:
-            problems.append("entry_key: the unit has no effective catalogue")
+            problems.append(Problem("entry_key", _("The unit has no catalogue in force.")))
         else:
             entry = next((e for e in catalogue.entries(effective) if e.key == entry_key), None)
             if entry is None:
                 problems.append(
-                    f"entry_key: {entry_key!r} is not an entry of the effective catalogue"
+                    Problem("entry_key", _("This entry is not in the catalogue in force."))
                 )
     out["entry_key"] = entry_key
     out["catalogue_version_id"] = effective.id if (entry_key and effective) else None
@@ -206,24 +193,17 @@ def clean_plan(
     scope = merged.get("scope")
     if scope not in SCOPES:
         problems.append(
-            f"scope: {scope!r} is not one of {', '.join(SCOPES)}" if scope else "scope: is required"
+            problem.one_of("scope", scope, SCOPES) if scope else problem.required("scope")
         )
     out["scope"] = scope
-    channels = merged.get("channels") or []
-    if isinstance(channels, str):
-        channels = [c.strip() for c in channels.split(",") if c.strip()]
     suitable = set(catalogue.channels_for_scope(scope, org)) if scope in SCOPES else set()
     known = set(catalogue.channels_for_scope("public", org)) | set(
         catalogue.channels_for_scope("unit", org)
     )
-    if not channels:
-        problems.append("channels: at least one channel is required")
-    for channel in channels:
-        if channel not in known:
-            problems.append(f"channels: unknown channel {channel!r}")
-        elif scope in SCOPES and channel not in suitable:
-            problems.append(f"channels: {channel!r} does not suit the scope {scope!r}")
-    out["channels"] = list(dict.fromkeys(channels))
+    out["channels"], found = catalogue_rules.channel_problems(
+        merged.get("channels") or [], scope, org, known, suitable
+    )
+    problems += found
     out["planned_at"] = _as_utc(merged.get("planned_at"), "planned_at", problems)
     out["decision_date"] = _as_date(merged.get("decision_date"), "decision_date", problems)
     out["internal_first"] = bool(merged.get("internal_first", True))
@@ -239,10 +219,10 @@ def clean_plan(
                 else (entry.notice_days if entry and entry.notice_days else minimum)
             )
         except (TypeError, ValueError):
-            problems.append("notice_days: must be a whole number")
+            problems.append(problem.whole_number("notice_days"))
             notice_days = None
         if notice_days is not None and notice_days < minimum:
-            problems.append(f"notice_days: a notice period lasts at least {minimum} days (PUB-5)")
+            problems.append(problem.notice_too_short("notice_days", minimum))
         out["notice_days"] = notice_days
     else:
         out["notice_days"] = None
@@ -257,7 +237,7 @@ def clean_plan(
             else set()
         )
         if entry.cadence not in schedule.EVENT_CADENCES and period_key not in expected:
-            problems.append(f"period_key: {period_key!r} is not a period of this entry")
+            problems.append(Problem("period_key", _("Choose one of the periods of this entry.")))
     out["period_key"] = (
         period_key if entry is not None and entry.cadence not in schedule.EVENT_CADENCES else None
     )
@@ -273,13 +253,17 @@ def _clean_type(org, data, merged, entry, current, out, problems) -> None:
     chosen = merged.get("item_type") or None
     item_type = entry_type or chosen
     if entry_type is None and chosen and chosen not in known:
-        problems.append(f"item_type: {chosen!r} is not an item type of this unit")
+        problems.append(
+            Problem("item_type", _("“%(code)s” is not an item type of this unit.", code=chosen))
+        )
     out["item_type"] = item_type
     definition = known.get(item_type) if item_type else None
     if definition is None and current is not None and current.item_type == item_type:
         # the type is no longer offered (its plugin was disabled): keep the values as they are
         if (data.get("extra") or {}) and data.get("extra") != current.extra:
-            problems.append("extra: this item type has no extra fields here")
+            problems.append(
+                Problem("extra", _("This item type is no longer offered here; its fields stay."))
+            )
         out["extra"] = dict(current.extra or {})
         return
     extra, extra_problems = types.clean_extra(
@@ -302,19 +286,24 @@ def _set_audience(item: Item, audience: dict[str, list] | None) -> None:
     for code in audience.get("orgs", []):
         org = db.session.scalar(select(Organisation).where(Organisation.code == code))
         if org is None or org.root_id != item.root_id:
-            problems.append(f"audience: no organisation {code!r} in this county")
+            problems.append(
+                Problem("audience", _("No organisation “%(code)s” in this county.", code=code))
+            )
         else:
             db.session.add(ItemAudience(item_id=item.id, org_id=org.id))
     for username in audience.get("users", []):
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            problems.append(f"audience: no user {username!r}")
+            problems.append(Problem("audience", _("No user “%(name)s”.", name=username)))
         else:
             db.session.add(ItemAudience(item_id=item.id, user_id=user.id))
     if problems:
-        raise UserError("The audience was not saved.", problems=problems)
+        raise UserError(_("The audience was not saved."), problems=problems)
     if item.scope == "specific" and not (audience.get("orgs") or audience.get("users")):
-        raise UserError("A specific scope needs at least one organisation or person.")
+        raise UserError(
+            _("A specific scope needs at least one organisation or person."),
+            problems=[Problem("audience", _("Name at least one organisation or person."))],
+        )
     db.session.flush()
 
 
@@ -335,8 +324,8 @@ def create(org: Organisation, data: dict[str, Any], *, actor, attachments=()) ->
     from core import permissions
 
     if actor is not SYSTEM and not permissions.may(actor, "items.edit", org):
-        raise UserError("Only an admin or editor of this unit may draft items.")
-    problems: list[str] = []
+        raise UserError(_("Only an admin or editor of this unit may draft items."))
+    problems: list = []
     titles = _texts(data.get("titles"), "title", problems)
     bodies = _texts(data.get("bodies"), "content", problems)
     plan, plan_errors = clean_plan(org, data)
@@ -344,7 +333,7 @@ def create(org: Organisation, data: dict[str, Any], *, actor, attachments=()) ->
     if not problems:
         problems = validation_problems(org, None, plan, titles, bodies)
     if problems:
-        raise UserError("The item was not saved.", problems=problems)
+        raise UserError(_("The item was not saved."), problems=problems)
     item = Item(
         org_id=org.id,
         root_id=org.root_id,
@@ -386,10 +375,10 @@ def update(item: Item, data: dict[str, Any], *, actor, attachments=()) -> bool:
     from core import permissions
 
     if not permissions.may(actor, "items.edit", item.organisation):
-        raise UserError("Only an admin or editor of this unit may change items.")
+        raise UserError(_("Only an admin or editor of this unit may change items."))
     if item.state not in ("draft", "proposed", *REPLAN_STATES):
-        raise UserError("A published item is changed by an amendment.")
-    problems: list[str] = []
+        raise UserError(_("A published item is changed by an amendment."))
+    problems: list = []
     version = item.current_version
     titles = _texts(data["titles"], "title", problems) if "titles" in data else version.titles
     bodies = _texts(data["bodies"], "content", problems) if "bodies" in data else version.bodies
@@ -398,7 +387,7 @@ def update(item: Item, data: dict[str, Any], *, actor, attachments=()) -> bool:
     if not problems:
         problems = validation_problems(item.organisation, item, plan, titles, bodies)
     if problems:
-        raise UserError("The item was not saved.", problems=problems)
+        raise UserError(_("The item was not saved."), problems=problems)
     before = {
         **{f: getattr(item, f) for f in plan},
         "titles": version.titles,
@@ -433,7 +422,7 @@ def add_attachment(
         item.state not in ("draft", "proposed", "amendment_pending")
         and version.id == item.current_version_id
     ):
-        raise UserError("Attachments are added while drafting, or to an amendment.")
+        raise UserError(_("Attachments are added while drafting, or to an amendment."))
     att = Attachment(
         item_id=item.id,
         version_id=version.id,
@@ -452,7 +441,7 @@ def add_attachment(
     return att
 
 
-def attachment_problems(files) -> list[str]:
+def attachment_problems(files) -> list:
     """What is wrong with each upload of ``files`` (``[(filename, bytes)]``), as problems of the
     field ``attachments`` (nothing is stored)."""
     problems = []
@@ -460,7 +449,7 @@ def attachment_problems(files) -> list[str]:
         try:
             content.check_attachment(filename, data)
         except UserError as exc:
-            problems.append(f"attachments: {exc.message}")
+            problems.append(Problem("attachments", exc.message))
     return problems
 
 
@@ -470,12 +459,15 @@ def add_attachments(item: Item, files, *, actor) -> list[Attachment]:
     from core import permissions
 
     if actor is not SYSTEM and not permissions.may(actor, "items.edit", item.organisation):
-        raise UserError("Only an admin or editor of this unit may add attachments.")
+        raise UserError(_("Only an admin or editor of this unit may add attachments."))
     if not files:
-        raise UserError("Choose at least one file.", problems=["attachments: no file was chosen"])
+        raise UserError(
+            _("Choose at least one file."),
+            problems=[Problem("attachments", _("No file was chosen."))],
+        )
     problems = attachment_problems(files)
     if problems:
-        raise UserError("No file was attached.", problems=problems)
+        raise UserError(_("No file was attached."), problems=problems)
     return [add_attachment(item, filename, data, actor=actor) for filename, data in files]
 
 
@@ -493,7 +485,7 @@ def propose(item: Item, *, actor) -> Item:
         bodies = dict(version.bodies) if version else {}
         problems = validation_problems(it.organisation, it, plan, titles, bodies)
         if problems:
-            raise UserError("The item cannot be proposed.", problems=problems)
+            raise UserError(_("The item cannot be proposed."), problems=problems)
 
     engine.run(wf.item, item, "propose", actor=actor, validate=validate)
     return item
@@ -513,9 +505,15 @@ def review(
     """Record the review (PUB-2). All checks passed → ``reviewed``; a failed check returns the
     item for revision (comment required); ``refuse_reason`` (SEC-1) refuses it for good."""
     if not (secrecy_basis or "").strip():
-        raise UserError("The secrecy review needs its basis (保密审查依据).")
+        raise UserError(
+            _("The secrecy review needs its basis."),
+            problems=[Problem("secrecy_basis", _("Give the basis of the secrecy review."))],
+        )
     if refuse_reason is not None and refuse_reason not in REFUSAL_REASONS:
-        raise UserError(f"Unknown refusal reason {refuse_reason!r}.")
+        raise UserError(
+            _("Unknown refusal reason."),
+            problems=[problem.one_of("refuse_reason", refuse_reason, REFUSAL_REASONS)],
+        )
     passed = secrecy_passed and necessity_ok and accuracy_ok and refuse_reason is None
     name = "review" if passed else ("refuse" if refuse_reason else "return_to_draft")
     record = ItemReview(
@@ -725,16 +723,16 @@ def request_amendment(
     """A new version with its explanation and reason (:data:`AMENDMENT_REASONS`; a
     ``correction`` of false content is public and flagged for the supervision, SUP-2), waiting
     for the catalogue owner's approval (PUB-7)."""
-    problems: list[str] = []
+    problems: list = []
     if reason not in AMENDMENT_REASONS:
-        problems.append(f"reason: unknown amendment reason {reason!r}")
+        problems.append(Problem("reason", _("Choose one of the reasons of an amendment.")))
     current = item.current_version
     new_titles = _texts(titles, "title", problems) if titles is not None else dict(current.titles)
     new_bodies = _texts(bodies, "content", problems) if bodies is not None else dict(current.bodies)
     if problems:
-        raise UserError("The amendment was not saved.", problems=problems)
+        raise UserError(_("The amendment was not saved."), problems=problems)
     if new_titles == current.titles and new_bodies == current.bodies:
-        raise UserError("The amendment changes nothing.")
+        raise UserError(_("The amendment changes nothing."))
     number = 1 + (
         db.session.scalar(
             select(func.max(ItemVersion.number)).where(ItemVersion.item_id == item.id)
@@ -769,7 +767,7 @@ def request_amendment(
 def decide_amendment(item: Item, *, actor, approve: bool, comment: str | None = None) -> Item:
     version = pending_version(item)
     if version is None:
-        raise UserError("There is no amendment to decide.")
+        raise UserError(_("There is no amendment to decide."))
 
     def effect(it: Item) -> None:
         if approve:
@@ -793,8 +791,8 @@ def request_revocation(item: Item, *, actor, explanation: str, reason: str = "ot
     (:data:`REVOCATION_REASONS`: ``secrecy`` is a secrecy incident, SUP-2)."""
     if reason not in REVOCATION_REASONS:
         raise UserError(
-            "The revocation was not saved.",
-            problems=[f"reason: unknown revocation reason {reason!r}"],
+            _("The revocation was not saved."),
+            problems=[Problem("reason", _("Choose one of the reasons of a revocation."))],
         )
 
     def effect(it: Item) -> None:
@@ -847,7 +845,7 @@ superior when the item needs it; the ``decide_*`` steps take ``approve`` and ``c
 def run_step(item: Item, name: str, *, actor=SYSTEM, **inputs) -> Item:
     """Run the step ``name`` of :data:`STEPS` on ``item`` with its inputs (e.g. ``reason``)."""
     if name not in STEPS:
-        raise UserError(f"Unknown step {name!r}.")
+        raise UserError(_("This step does not exist."))
     STEPS[name](item, actor=actor, **inputs)
     return item
 
@@ -873,13 +871,17 @@ def lodge_objection(
     ``lookup_code`` (shown once to the objector), only its digest is stored. The unit's admins
     and editors are told (event ``objection_lodged``)."""
     if not notice_open(item):
-        raise UserError(gettext("Objections can only be lodged while the notice period runs."))
+        raise UserError(_("Objections can only be lodged while the notice period runs."))
     text = (text or "").strip()
     if not text:
-        raise UserError(gettext("Please write your objection."))
+        raise UserError(
+            _("Please write your objection."),
+            problems=[Problem("text", _("Write your objection."))],
+        )
     if len(text) > OBJECTION_MAX["text"]:
         raise UserError(
-            gettext("An objection has at most %(n)s characters.", n=OBJECTION_MAX["text"])
+            _("An objection has at most %(n)s characters.", n=OBJECTION_MAX["text"]),
+            problems=[problem.too_long("text", OBJECTION_MAX["text"])],
         )
     code = receipts.new_code()
     receipt = receipts.new_receipt(

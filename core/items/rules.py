@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import db
+from core.i18n import _
 from core.items.models import Item, ItemReview, ItemVersion
 from core.params import operations as params
 
@@ -43,8 +44,19 @@ def needs_superior(item: Item) -> bool:
     return item.scope in params.value(item.organisation, "items.escalate_scopes")
 
 
+PLAN_PARTS = {
+    "title": _("the title"),
+    "content": _("the text"),
+    "channels": _("the channels"),
+    "planned_at": _("the planned publication time"),
+    "decision_date": _("the decision date"),
+}
+"""What a plan must have before it is proposed (PUB-1), as the refusal names it."""
+
+
 def plan_problems(item: Item) -> list[str]:
-    """What the plan still lacks (PUB-1: content, scope, time, channels)."""
+    """The parts of :data:`PLAN_PARTS` the plan still lacks (PUB-1: content, scope, time,
+    channels), by name."""
     problems = []
     version = item.current_version or pending_version(item)
     if version is None or not version.titles.get("zh_Hans_CN"):
@@ -54,7 +66,7 @@ def plan_problems(item: Item) -> list[str]:
     if not item.channels:
         problems.append("channels")
     if item.planned_at is None:
-        problems.append("planned publication time")
+        problems.append("planned_at")
     if item.decision_date is None:
-        problems.append("decision date")
+        problems.append("decision_date")
     return problems

@@ -23,7 +23,8 @@ from typing import Any
 
 from flask import current_app
 
-from core.i18n import localised
+from core.errors import Problem
+from core.i18n import _, localised
 
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "date", "boolean", "choice")
 MAX_LENGTH = {"text": 500, "textarea": 20000}
@@ -113,7 +114,7 @@ def _value(field: Field, value: Any) -> tuple[Any, str | None]:
     if kind in ("text", "textarea"):
         text = str(value).replace("\r\n", "\n").strip()
         if len(text) > MAX_LENGTH[kind]:
-            return None, f"at most {MAX_LENGTH[kind]} characters"
+            return None, _("At most %(n)s characters.", n=MAX_LENGTH[kind])
         return text, None
     if kind == "integer":
         try:
@@ -121,14 +122,14 @@ def _value(field: Field, value: Any) -> tuple[Any, str | None]:
                 raise ValueError
             return int(str(value).strip()) if not isinstance(value, int) else value, None
         except ValueError:
-            return None, "must be a whole number"
+            return None, _("Give a whole number.")
     if kind == "decimal":
         try:
             number = Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation:
-            return None, "must be a number"
+            return None, _("Give a number.")
         if not number.is_finite():
-            return None, "must be a number"
+            return None, _("Give a number.")
         return str(number), None
     if kind == "date":
         if isinstance(value, date):
@@ -136,13 +137,13 @@ def _value(field: Field, value: Any) -> tuple[Any, str | None]:
         try:
             return date.fromisoformat(str(value).strip()).isoformat(), None
         except ValueError:
-            return None, "must be a date (YYYY-MM-DD)"
+            return None, _("“%(value)s” is not a date (year-month-day).", value=value)
     if kind == "boolean":
         return (value if isinstance(value, bool) else str(value).strip().lower() in TRUE), None
     # choice
     code = str(value).strip()
     if code not in dict(field.choices):
-        return None, f"{code!r} is not one of the choices"
+        return None, _("Choose one of the choices offered.")
     return code, None
 
 
@@ -153,21 +154,21 @@ def clean_extra(
     (``"extra.<field>: ..."``). ``strict``: a value for a field the type lacks is a problem
     (otherwise it is dropped, as when an item's type changes)."""
     raw = raw or {}
-    problems: list[str] = []
+    problems: list = []
     if not isinstance(raw, dict):
-        return {}, ["extra: must be a mapping of field names to values"]
+        return {}, [Problem("extra", _("Give a mapping of field names to values."))]
     fields = {f.name: f for f in item_type.fields} if item_type else {}
     if strict:
         for name in sorted(set(raw) - set(fields)):
             if raw[name] not in (None, ""):
-                problems.append(f"extra.{name}: not a field of this item type")
+                problems.append(Problem(f"extra.{name}", _("Not a field of this item type.")))
     out: dict[str, Any] = {}
     for name, field in fields.items():
-        value, problem = _value(field, raw.get(name))
-        if problem:
-            problems.append(f"extra.{name}: {problem}")
+        value, wrong = _value(field, raw.get(name))
+        if wrong:
+            problems.append(Problem(f"extra.{name}", wrong))
         elif value is None and field.required and field.type != "boolean":
-            problems.append(f"extra.{name}: is required")
+            problems.append(Problem(f"extra.{name}", _("This field is required.")))
         elif value is not None:
             out[name] = value
     return out, problems

@@ -23,7 +23,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -221,12 +221,28 @@ def index():
 def item_form(**kwargs) -> forms.ItemForm:
     org = g.org
     form_class = forms.ItemForm.with_types(item_types.types_for(org))  # plugins' extra fields
-    return form_class(
+    form = form_class(
         org=org,
         version=cat.effective_version(org),
         min_notice_days=params.value(org, "notice.min_days"),
         **kwargs,
     )
+    days = params.value(org, "scope.internal_first_days")
+    form.internal_first.description = (
+        ngettext(
+            "A public item is published within the Party first and widens to the public after "
+            "%(num)s day (this organisation's policy parameter).",
+            "A public item is published within the Party first and widens to the public after "
+            "%(num)s days (this organisation's policy parameter).",
+            days,
+        )
+        if days
+        else gettext(
+            "This organisation's policy parameter sets no days inside the Party: a public item "
+            "goes to the public at once."
+        )
+    )
+    return form
 
 
 def form_page(form: forms.ItemForm, item: Item | None, *, status: int = 200, errors=()):

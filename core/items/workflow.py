@@ -11,9 +11,11 @@ catalogue owner's approval and a published explanation (PUB-7).
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from core import permissions
-from core.i18n import _
-from core.items import rules
+from core.i18n import _, lazily
+from core.items import labels, rules
 from core.items.models import STATES
 from core.workflow import Workflow
 
@@ -21,37 +23,40 @@ EDITORS = {"admin", "editor"}
 PRE_PUBLICATION = ("draft", "proposed", "reviewed", "superior_review", "approved", "scheduled")
 
 
-def _needs_superior(item, **_kwargs) -> str | None:
+def _needs_superior(item, **_kwargs):
     if rules.needs_superior(item):
         return None
-    return "This item is approved within the unit; approve it directly."
+    return _("This item is approved within the unit; approve it directly.")
 
 
-def _within_unit(item, **_kwargs) -> str | None:
+def _within_unit(item, **_kwargs):
     if rules.needs_superior(item):
-        return "This item needs the approval of the superior (off-catalogue or escalated)."
+        return _("This item needs the approval of the superior (off-catalogue or escalated).")
     return None
 
 
-def _plan_complete(item, **_kwargs) -> str | None:
-    problems = rules.plan_problems(item)
-    return "The plan is incomplete: " + "; ".join(problems) if problems else None
+def _plan_complete(item, **_kwargs):
+    missing = rules.plan_problems(item)
+    if not missing:
+        return None
+    parts = lazily(lambda: gettext(", ").join(str(rules.PLAN_PARTS[m]) for m in missing))
+    return _("The plan is incomplete: it lacks %(parts)s.", parts=parts)
 
 
-def _review_passed(item, **_kwargs) -> str | None:
+def _review_passed(item, **_kwargs):
     if item.involves_secrets:
-        return "The item involves Party or state secrets and can never be published (SEC-1)."
+        return _("The item involves Party or state secrets and can never be published.")
     review = rules.latest_review(item)
     if review is None or review.version_id != item.current_version_id or not review.secrecy_passed:
-        return "Publication needs a passed secrecy review of the current version (PUB-2)."
+        return _("Publication needs a passed secrecy review of the current version.")
     return None
 
 
-def _planned_time_reached(item, **_kwargs) -> str | None:
+def _planned_time_reached(item, **_kwargs):
     from core import db
 
     if item.planned_at is None or item.planned_at > db.utcnow():
-        return "The planned publication time has not come yet (PUB-4)."
+        return _("The planned publication time has not come yet.")
     return None
 
 
@@ -59,11 +64,11 @@ def _notice_over(item, **_kwargs) -> str | None:
     from core import db
 
     if item.is_notice and (item.notice_ends_at is None or item.notice_ends_at > db.utcnow()):
-        return "A notice cannot be closed before its notice period ends (PUB-5)."
+        return _("A notice cannot be closed before its notice period ends.")
     return None
 
 
-item = Workflow("item", "item", STATES, "draft")
+item = Workflow("item", "item", STATES, "draft", state_labels=labels.STATES)
 item.add("propose", "draft", "proposed", EDITORS, guards=(_plan_complete,), label=_("Propose"))
 item.add(
     "review",

@@ -10,14 +10,8 @@ from core.i18n import _
 from core.web.forms import ConfirmForm as ConfirmForm
 from tenants.models import ROLES
 from tenants.operations import INVITATION_DAYS, MAX_INVITATION_DAYS
+from tenants.roles import ROLE_LABELS as ROLE_LABELS
 
-ROLE_LABELS = {
-    "admin": _("Admin"),
-    "editor": _("Editor"),
-    "reviewer": _("Reviewer"),
-    "supervisor": _("Supervisor"),
-    "member": _("Party member"),
-}
 ROLE_HINTS = {
     "admin": _("Runs the unit: catalogue, items, settings and its members."),
     "editor": _("Drafts and publishes items and keeps the catalogue."),

@@ -297,7 +297,7 @@ FEEDBACK = Dataset(
     "feedback-answers",
     _("Published answers to feedback"),
     _(
-        "The answers the organisations published to opinions and suggestions (FB-2), with the "
+        "The answers the organisations published to opinions and suggestions, with the "
         "results of the rectifications they led to. The submitters' words, names and contact "
         "details are never published."
     ),
@@ -376,7 +376,7 @@ REQUESTS = Dataset(
     _("Disclosure request statistics"),
     _(
         "Disclosure requests per organisation and month: how many were received, how many decided "
-        "with which outcome (REQ-3), how many on time, and in how many working days. Requests "
+        "with which outcome, how many on time, and in how many working days. Requests "
         "themselves and the applicants are not published."
     ),
     (

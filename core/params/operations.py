@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core import audit, db
 from core.errors import UserError
+from core.i18n import _, lazily, locale
 from core.params import registry
 from core.params.models import OrgParameter
 from tenants.models import Organisation
@@ -98,16 +99,31 @@ def all_for(org: Organisation) -> list[Resolved]:
     return [resolve(org, key) for key in sorted(registry.PARAMETERS)]
 
 
+def may_set(org: Organisation, param: registry.Parameter) -> bool:
+    """Whether ``org`` may hold its own value of ``param``: a county's parameter is set by the
+    county committee (the root of the tree) only."""
+    return param.level == "unit" or org.parent_id is None
+
+
+def refuse_level(org: Organisation, param: registry.Parameter) -> None:
+    if not may_set(org, param):
+        raise UserError(
+            _("This setting belongs to the county: only the county committee changes it.")
+        )
+
+
 def set_value(
     org: Organisation, key: str, raw: Any, *, locked: bool = False, actor=None
 ) -> Resolved:
     """Set ``key`` explicitly for ``org`` (and its subtree, unless they set their own)."""
     param = registry.get(key)
+    refuse_level(org, param)
     current = resolve(org, key)
     if current.locked and current.source is not None and current.source.id != org.id:
         raise UserError(
-            f"{key} is locked by {current.source.code}; only that organisation can change it."
-        )
+            _("This value is locked by %(org)s: only that organisation can change it.",
+              org=lazily(lambda: current.source.name(locale())))
+        )  # fmt: skip
     new = param.convert(raw)
     row = db.session.scalar(
         select(OrgParameter).where(OrgParameter.org_id == org.id, OrgParameter.key == key)
@@ -134,7 +150,7 @@ def set_value(
 
 def clear_value(org: Organisation, key: str, *, actor=None) -> bool:
     """Remove ``org``'s own value: it inherits again."""
-    registry.get(key)
+    refuse_level(org, registry.get(key))
     row = db.session.scalar(
         select(OrgParameter).where(OrgParameter.org_id == org.id, OrgParameter.key == key)
     )

@@ -20,7 +20,15 @@ class Parameter:
     rule: str | None = None
     minimum: int | None = None
     maximum: int | None = None
+    level: str = "unit"
+    """Who sets it: ``unit`` (any organisation, for itself and the units below) or ``county``
+    (the county committee only, for its whole county: :data:`LEVELS`)."""
     choices: dict[str, Any] | None = None  # kind "choice": {code: label}
+
+    @property
+    def area(self) -> str:
+        """The area the parameter belongs to: its key's first part (``request``, a plugin)."""
+        return self.key.split(".", 1)[0]
 
     def choice_label(self, value: Any) -> str:
         """The label of a choice's code in the reader's language (the code if unknown)."""
@@ -41,9 +49,9 @@ class Parameter:
             if self.kind == "int":
                 value = int(str(raw).strip())
                 if self.minimum is not None and value < self.minimum:
-                    raise UserError(f"{self.key} must be at least {self.minimum}.")
+                    raise UserError(_("The value must be at least %(n)s.", n=self.minimum))
                 if self.maximum is not None and value > self.maximum:
-                    raise UserError(f"{self.key} must be at most {self.maximum}.")
+                    raise UserError(_("The value must be at most %(n)s.", n=self.maximum))
                 return value
             if self.kind == "month_day":
                 month, day = (int(p) for p in str(raw).strip().split("-"))
@@ -70,14 +78,17 @@ class Parameter:
             raise
         except (TypeError, ValueError):
             pass
-        raise UserError(f"{raw!r} is not a valid value for {self.key} ({self.kind}).")
+        raise UserError(_("“%(value)s” is not a valid value here.", value=raw))
 
 
+LEVELS = ("unit", "county")
 PARAMETERS: dict[str, Parameter] = {}
 
 
 def define(key: str, kind: str, default: Any, label, **kwargs) -> Parameter:
     param = Parameter(key, kind, default, label, **kwargs)
+    if param.level not in LEVELS:
+        raise ValueError(f"{key}: level must be one of {', '.join(LEVELS)}")
     PARAMETERS[key] = param
     return param
 
@@ -86,7 +97,7 @@ def get(key: str) -> Parameter:
     try:
         return PARAMETERS[key]
     except KeyError:
-        raise UserError(f"Unknown parameter {key!r}.") from None
+        raise UserError(_("There is no parameter “%(key)s”.", key=key)) from None
 
 
 # --- the parameters of docs/rules.md -------------------------------------------------------------
@@ -181,6 +192,7 @@ define(
     True,
     _("Password sign-in is allowed (off: members sign in through the government portal)"),
     rule="IAM-1",
+    level="county",
 )
 define(
     "archive.retention_years",

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from core import web
 from core.errors import UserError
-from core.i18n import _, locale, yes_no
+from core.i18n import _, as_plugin, locale, yes_no
 from core.params import forms, registry
 from core.params import operations as params
 from core.themes import render
@@ -27,6 +27,55 @@ bp = web.org_blueprint("params_admin", __name__, console=True, access="parameter
 
 navigation.entry("settings", "parameters", _("Parameters"), "params_admin.parameters",
                  action="parameters.view", order=20)  # fmt: skip
+
+
+AREAS = {
+    "catalogue": _("Catalogue"),
+    "items": _("Publication"),
+    "notice": _("Publication"),
+    "scope": _("Publication"),
+    "request": _("Disclosure requests"),
+    "feedback": _("Feedback"),
+    "evaluation": _("Member evaluation"),
+    "filing": _("Filings with the superior"),
+    "report": _("Reports"),
+    "archive": _("Register"),
+    "auth": _("Sign-in"),
+}
+"""The area of each parameter (its key's first part), in the order of the page; a plugin's
+parameters form an area named by the plugin."""
+
+LEVEL_TEXTS = {
+    "unit": _("Each organisation may set it for itself and the units below it."),
+    "county": _("Only the county committee sets it, for the whole county."),
+}
+
+
+def _label(param: registry.Parameter) -> str:
+    """A parameter's label, a plugin's in the plugin's own words (whether or not this
+    organisation enables the plugin)."""
+    if param.area in AREAS:
+        return str(param.label)
+    with as_plugin(param.area):
+        return str(param.label)
+
+
+def _area(param: registry.Parameter) -> str:
+    if param.area in AREAS:
+        return str(AREAS[param.area])
+    plugins = current_app.extensions.get("gongkai.plugins")
+    with as_plugin(param.area):
+        described = str(plugins.describe(param.area)) if plugins is not None else ""
+    return described.split(":", 1)[0].split("：", 1)[0] or param.area
+
+
+def parameter_groups(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rows grouped by area: core's areas in the order of :data:`AREAS`, then plugins'."""
+    order = {str(label): n for n, label in enumerate(dict.fromkeys(map(str, AREAS.values())))}
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row["area"], []).append(row)
+    return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
 def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[dict[str, Any]]:
@@ -48,6 +97,10 @@ def parameter_rows(errors: dict[str, list[str]], kept: dict[str, dict]) -> list[
                 "kept": kept.get(param.key),
                 "input": input_value(param, resolved.value),
                 "id": param.key.replace(".", "-"),
+                "label": _label(param),
+                "area": _area(param),
+                "who": LEVEL_TEXTS[param.level],
+                "settable": params.may_set(org, param),
             }
         )
     return rows
@@ -106,7 +159,7 @@ def parameters():
         "admin/parameters.html",
         org=g.org,
         kind="unit",
-        rows=parameter_rows(errors, kept),
+        groups=parameter_groups(parameter_rows(errors, kept)),
         may_edit=web.may("parameters.edit"),
         locale=locale(),
     ), status

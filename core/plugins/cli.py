@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import db
-from core.cliutil import operation
+from core.cliutil import operation, refuse
 from core.errors import UserError
 from tenants.models import Organisation
 
@@ -166,13 +166,11 @@ def scaffold(name: str, target: Path, *, title: str | None = None) -> Path:
 def plugins_new(name: str, target: Path, title: str | None):
     """Scaffold a plugin package NAME: pyproject with its entry point, a hook, a test, its
     translation domain and migration branch."""
-    import sys
 
     try:
         root = scaffold(name, target, title=title)
     except UserError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        refuse(exc)
     click.echo(f"Created {root}")
     click.echo(f"Next: pip install -e {root} && (cd {root} && pytest)")
 

@@ -6,6 +6,7 @@ Fixtures:
   Override it in a ``conftest.py`` to run against PostgreSQL.
 * ``app`` — an application on a migrated database, emptied after each test.
 * ``client`` — its Flask test client (each request in its own app context).
+* ``english`` — the test's own code reads translations (refusals) in English.
 * ``login`` — ``login(username, password)`` signs the client in through the real form.
 * ``make_org`` — factory: ``make_org("code", parent=None, type_code="branch", sector="agency")``.
 * ``org`` — a county with one branch under it (``org`` is the branch).
@@ -110,6 +111,17 @@ def app(app_settings):
         with contextlib.suppress(Exception):
             empty_database()
         ctx.pop()
+
+
+@pytest.fixture
+def english(app):
+    """The test's own code reads translations in English: the refusals of the operations it
+    calls (``str(exc)``, ``pytest.raises(..., match=...)``). Pages asked for with the test
+    client keep their own language (each request has its own context)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

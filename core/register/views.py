@@ -13,10 +13,10 @@ from core import web
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.i18n import _, locale
-from core.items import workflow as item_workflow
 from core.register import operations
 from core.themes import render
 from core.web import navigation
+from core.workflow import engine
 
 bp = web.org_blueprint("register_admin", __name__, console=True, access="register.view")
 
@@ -45,7 +45,7 @@ def register():
         problems=operations.verify(org),
         total=total,
         actions=operations.ACTIONS,
-        transition_label=item_workflow.item.label,
+        step_label=engine.step_label,
     )
 
 

@@ -59,7 +59,7 @@ from sqlalchemy import Select, func, select
 
 from core import db, localtime, permissions, text
 from core.errors import UserError
-from core.i18n import format_day, format_moment, locale
+from core.i18n import _, format_day, format_moment, locale
 from tenants import resolution
 from tenants.models import User
 
@@ -155,9 +155,10 @@ def object_or_404(model: type, ident: Any, **owner: Any) -> Any:
 # --- a workflow step from a posted form -------------------------------------------------------
 
 
-def refusal(exc: UserError) -> list[str]:
-    """The lines a refused operation shows: its message and every problem."""
-    return [exc.message, *exc.problems]
+def refusal(exc: UserError) -> list:
+    """The lines a refused operation shows: its message (as text in the reader's language) and
+    every problem (:func:`core.web.forms.attach_problems` places those that name a field)."""
+    return [str(exc.message), *exc.problems]
 
 
 def form_step(
@@ -298,20 +299,61 @@ def display_names(ids) -> dict[int, str]:
     return {u.id: u.display_name or u.username for u in users}
 
 
+SYSTEM_ACTOR = _("the system (a scheduled job)")
+"""How a page names the actor ``system`` of the audit log, the register and workflow steps."""
+
+
+def who(label: str | None) -> str:
+    """The name of whoever did something, as a page shows it: the actor recorded as ``system``
+    (a scheduled job, a command) in words."""
+    return str(SYSTEM_ACTOR) if label in (None, "", "system") else label
+
+
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "application/msword": "Word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/vnd.ms-works": "WPS",
+}
+
+
+def file_kind(content_type: str | None) -> str:
+    """What kind of file an attachment is, as people name it (PDF, Word …), not its media type
+    (``application/pdf``); a type not listed: ``_("file")``."""
+    kind = FILE_KINDS.get((content_type or "").split(";", 1)[0].strip().lower())
+    if kind:
+        return kind
+    if "wps" in (content_type or "").lower():
+        return "WPS"
+    return str(_("file"))
+
+
 def console_org():
     """For templates: the page's organisation (``g.org``)."""
     return g.get("org")
 
 
 def init_app(app) -> None:
-    """Template globals of every page: ``console_may``, ``when``, ``day``, and those of the
-    console layout: ``console_org``, ``console_navigation(org)``, ``console_crumbs(org)``."""
+    """Template globals of every page: ``console_may``, ``when``, ``day``, ``who``,
+    ``state_label(object_type, state)``, ``file_kind``, and those of the console layout:
+    ``console_org``, ``console_navigation(org)``, ``console_crumbs(org)``."""
     from core.web import navigation
+    from core.workflow import engine
 
     app.jinja_env.globals.update(
         console_may=console_may,
         when=when,
         day=day,
+        who=who,
+        state_label=engine.state_label,
+        file_kind=file_kind,
         console_org=console_org,
         console_navigation=navigation.for_org,
         console_crumbs=navigation.crumbs,

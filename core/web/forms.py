@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.config import SUPPORTED_LOCALES
+from core.errors import Problem
 from core.i18n import _
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
@@ -125,22 +126,30 @@ def uploads(field) -> list[tuple[str, bytes]]:
 
 def attach_problems(
     form,
-    problems: list[str],
+    problems: list[Any],
     fields: Mapping[str, str] | None = None,
     *,
     localised: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Put each problem ``"name: message"`` of an operation under the form field it names;
-    return the others (for the page's error summary).
+    """Put each problem of an operation under the form field it names; return the others as
+    text (for the page's error summary).
 
-    Without ``fields``, ``name`` is the field's own name. With ``fields``
+    A problem is a :class:`core.errors.Problem` (its ``field`` and ``message``) or a text
+    ``"name: message"``. Without ``fields``, ``name`` is the field's own name. With ``fields``
     (``{problem name: field name}``) only the names it lists are placed. ``localised``
     (``{problem name: field prefix}``) places ``"title.en: ..."`` under ``title_en``
-    (e.g. ``{"content": "body"}`` puts ``content.ug`` under ``body_ug``).
+    (e.g. ``{"content": "body"}`` puts ``content.ug`` under ``body_ug``). A
+    :class:`~core.errors.Problem` left for the summary shows its message only: the name of a
+    field is a code, not a word for the reader.
     """
     rest = []
     for problem in problems:
-        name, sep, message = problem.partition(":")
+        if isinstance(problem, Problem):
+            name, sep, message = problem.field, ":", str(problem.message)
+            shown = message
+        else:
+            name, sep, message = str(problem).partition(":")
+            shown = str(problem)
         head, _dot, loc = name.strip().partition(".")
         message = message.strip()
         if localised and head in localised and loc in LOCALES:
@@ -151,7 +160,7 @@ def attach_problems(
             field_name = head if head.isidentifier() and not loc and head != "meta" else None
         field = getattr(form, field_name, None) if field_name and sep else None
         if field is None or not message or not hasattr(field, "errors"):
-            rest.append(problem)
+            rest.append(shown)
             continue
         field.errors = [*list(field.errors or []), message]
     return rest

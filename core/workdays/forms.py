@@ -21,7 +21,7 @@ class ImportForm(FlaskForm):
         validators=[DataRequired(), Length(max=MAX_TEXT)],
         description=_(
             "One day a line as CSV: date,kind,name (and an English name, optional), e.g. "
-            "2027-10-08,holiday,国庆节,National Day; kind is holiday (a weekday off) or "
+            "2027-10-08,holiday,国庆节; kind is holiday (a weekday off) or "
             "workday (a Saturday or Sunday worked). YAML with the same fields is read too. "
             "Do not list the weekend days of a holiday break."
         ),

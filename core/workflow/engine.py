@@ -9,7 +9,9 @@ from sqlalchemy import inspect, select
 
 from core import audit, db, events, jobs, permissions
 from core.errors import UserError
+from core.i18n import _, lazily
 from core.workflow.models import WorkflowStep
+from tenants.roles import either
 
 Guard = Callable[..., str | None]
 """``guard(obj, actor=..., inputs=..., org=...)`` returns a refusal message, or None to allow."""
@@ -17,7 +19,38 @@ Guard = Callable[..., str | None]
 DECISIONS = "gongkai.workflow_decisions"
 """Where :func:`may_start` keeps the request's decisions (the request's environ: one request)."""
 
-INPUT_LABELS = {"comment": "a comment", "reason": "a reason", "explanation": "an explanation"}
+NEEDS = {
+    "comment": _("This step needs a comment."),
+    "reason": _("This step needs a reason."),
+    "explanation": _("This step needs an explanation."),
+}
+"""What a step says when a required input is missing (an input not listed: :data:`NEEDS_ANY`)."""
+NEEDS_ANY = _("This step needs more information: fill in every required field.")
+
+
+WORKFLOWS: dict[str, Workflow] = {}
+"""Every workflow by its name (each registers itself when it is made)."""
+
+
+def step_label(object_type: str, name: str) -> str:
+    """The label of step ``name`` of a workflow of objects ``object_type`` (a register entry or
+    an audit record knows both), in the reader's language; the name if none has it."""
+    for workflow in WORKFLOWS.values():
+        if workflow.object_type == object_type and name in workflow.transitions:
+            return workflow.label(name)
+    for workflow in WORKFLOWS.values():  # a step recorded under another object type
+        if name in workflow.transitions:
+            return workflow.label(name)
+    return name
+
+
+def state_label(object_type: str, state: str | None) -> str:
+    """State ``state`` of an object ``object_type`` (``item``, ``feedback`` …) in the reader's
+    language, from the labels of its workflow; the code itself if none has one."""
+    for workflow in WORKFLOWS.values():
+        if workflow.object_type == object_type and state in workflow.state_labels:
+            return workflow.state_label(state)
+    return str(state or "")
 
 
 class SystemActor:
@@ -65,10 +98,13 @@ class Workflow:
     initial: str
     transitions: dict[str, Transition] = field(default_factory=dict)
     state_attr: str = "state"
+    state_labels: dict[str, Any] = field(default_factory=dict)
+    """``{state: label}`` (lazy translations) for the messages of the engine and the pages."""
 
     def __post_init__(self):
         if self.initial not in self.states:
             raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+        WORKFLOWS[self.name] = self
 
     def add(self, name: str, source, target: str, roles, **kwargs) -> Transition:
         source = (source,) if isinstance(source, str) else tuple(source)
@@ -80,15 +116,21 @@ class Workflow:
         return transition
 
     def label(self, name: str) -> str:
-        """The label of transition ``name`` in the reader's language (its name if it has none)."""
+        """The label of transition ``name`` in the reader's language (its name if it has none:
+        ``tests/test_words.py`` requires one for every transition)."""
         t = self.transitions.get(name)
         return str(t.label) if t is not None and t.label else name
+
+    def state_label(self, state: str | None) -> str:
+        """State ``state`` in the reader's language (its code if it has no label)."""
+        label = self.state_labels.get(state)
+        return str(label) if label else str(state or "")
 
     def transition(self, name: str) -> Transition:
         try:
             return self.transitions[name]
         except KeyError:
-            raise TransitionRefused(f"Unknown action {name!r}.") from None
+            raise TransitionRefused(_("This step does not exist.")) from None
 
 
 def _org_of(obj) -> Any:
@@ -144,15 +186,20 @@ def check(
     org = _org_of(obj)
     state = getattr(obj, workflow.state_attr)
     if state not in transition.source:
-        return [f"This action is not possible in state {state!r}."]
+        return [
+            _(
+                "This step is not possible now: it is %(state)s.",
+                state=lazily(workflow.state_label, state),
+            )
+        ]
     if transition.enabled_if is not None and not transition.enabled_if(org):
-        return ["This step is not part of this organisation's workflow."]
+        return [_("This step is not part of this organisation's workflow.")]
     problems = []
     if not may_start(workflow, obj, name, actor=actor):
         problems.append(_refusal(actor, transition, org))
     for key in transition.requires:
         if not str(inputs.get(key) or "").strip():
-            problems.append(f"This action needs {INPUT_LABELS.get(key, key)}.")
+            problems.append(NEEDS.get(key, NEEDS_ANY))
     if problems:
         return problems
     for guard in transition.guards:
@@ -170,21 +217,27 @@ def check(
     return problems
 
 
-def _refusal(actor, transition: Transition, org) -> str:
+def _refusal(actor, transition: Transition, org):
     """Why :func:`core.permissions.may_run` said no: the roles, else a veto (plugin, token)."""
     if permissions.is_system(actor):
         if "system" not in transition.roles:
-            return "This action needs a person; a scheduled job cannot do it."
-        return "This action is not allowed here."
+            return _("This step needs a person; a scheduled job cannot do it.")
+        return _("This step is not allowed here.")
     if permissions.holds(actor, org, transition.roles, transition.where):
-        return "You are not allowed to do this here."
-    who = " or ".join(sorted(transition.roles - {"system"}))
-    where = {
-        "unit": "of this unit",
-        "superior": "of a superior organisation",
-        "unit_or_superior": "of this unit or a superior",
-    }[transition.where]
-    return f"Only a {who} {where} may do this."
+        return _("You are not allowed to do this here.")
+    roles = lazily(either, transition.roles - {"system"})
+    if transition.where == "superior":
+        return _(
+            "Only a person with the role %(roles)s in a superior organisation may do this.",
+            roles=roles,
+        )
+    if transition.where == "unit_or_superior":
+        return _(
+            "Only a person with the role %(roles)s in this unit or a superior organisation may "
+            "do this.",
+            roles=roles,
+        )
+    return _("Only a person with the role %(roles)s in this unit may do this.", roles=roles)
 
 
 def allowed_transitions(workflow: Workflow, obj, *, actor) -> list[Transition]:
@@ -244,7 +297,7 @@ def run(
     _lock(workflow, obj)
     problems = check(workflow, obj, name, actor=actor, inputs=inputs)
     if problems:
-        raise TransitionRefused("The action was refused.", problems=problems)
+        raise TransitionRefused(_("The step was refused."), problems=problems)
     if validate is not None:
         validate(obj)
     transition = workflow.transitions[name]

@@ -10,8 +10,12 @@ from sqlalchemy import func, select
 
 from core.toolkit import (
     SYSTEM,
+    Problem,
     UserError,
+    _l,
     audit_log,
+    catalogue_tree,
+    catalogue_version,
     create_item,
     local_zone,
     may,
@@ -209,11 +213,11 @@ def record_decision(meeting: Meeting, data: dict[str, Any], *, actor) -> Decisio
     ]
     speakers = [o["member"] for o in opinions]
     if any(o["opinion"] not in OPINIONS for o in opinions):
-        problems.append(f"opinions: each opinion is one of {', '.join(OPINIONS)}")
+        problems.append(Problem("opinions", _l("Each member votes: agree, disagree or abstain.")))
     if sorted(speakers) != sorted(meeting.present_members):
-        problems.append("opinions: every present member gives an opinion, once")
+        problems.append(Problem("opinions", _l("Every present member gives an opinion, once.")))
     if speakers and speakers[-1] != meeting.chair:
-        problems.append("opinions: the chair speaks last")
+        problems.append(Problem("opinions", _l("The chair speaks last.")))
     if matter["category"] == "appointment":
         percent = param_value(org, "three_important.personnel_quorum")
         if not more_than(len(meeting.present_members), len(meeting.expected_members), percent):
@@ -446,10 +450,29 @@ def threshold(org, category: str) -> Decimal | None:
 
 
 # --- disclosure ------------------------------------------------------------------------------
+def catalogue_entry(org, category: str):
+    """The entry of ``org``'s catalogue in force for decisions of ``category`` (the plugin's
+    section: ``three_important.<category>``), or None."""
+    version = catalogue_version(org)
+    if version is None:
+        return None
+    nodes = list(catalogue_tree(version))
+    while nodes:
+        node = nodes.pop()
+        for entry in node.entries:
+            if entry.key == f"three_important.{category}" and entry.item_type == ITEM_TYPE:
+                return entry
+        nodes.extend(node.children)
+    return None
+
+
 def spawn_item(decision: Decision, *, actor, scope: str = "unit", channels=("meeting",)):
-    """Draft a disclosure item of the decision (scope ``unit`` by default, SOE-7); it then goes
-    through the normal item workflow."""
+    """Draft a disclosure item of the decision (SOE-7): under the catalogue's 三重一大 entry of
+    its category when the catalogue in force has one (its scope and channels), else an
+    off-catalogue item (scope ``unit`` by default); it then goes through the normal item
+    workflow."""
     org = _org_of(decision)
+    entry = catalogue_entry(org, decision.category)
     meeting = session.get(Meeting, decision.meeting_id or decision.ratified_meeting_id or 0)
     extra: dict[str, Any] = {
         "category": decision.category,
@@ -463,11 +486,11 @@ def spawn_item(decision: Decision, *, actor, scope: str = "unit", channels=("mee
         {
             "titles": {"zh_Hans_CN": decision.title},
             "bodies": {"zh_Hans_CN": decision.decision_text or decision.title},
-            "entry_key": None,
+            "entry_key": entry.key if entry is not None else None,
             "item_type": ITEM_TYPE,
             "extra": extra,
-            "scope": scope,
-            "channels": list(channels),
+            "scope": entry.scope if entry is not None else scope,
+            "channels": list(entry.channels if entry is not None else channels),
             "planned_at": utcnow() + timedelta(minutes=1),
             "decision_date": decision.decided_at.date(),
         },

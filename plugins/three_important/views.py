@@ -13,6 +13,7 @@ from core.toolkit import (
     NotFound,
     UserError,
     _,
+    _l,
     ascii_int,
     current_org,
     local_zone,
@@ -48,9 +49,21 @@ def when(moment) -> str:
     return moment.astimezone(local_zone(current_org())).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def meeting_name(meeting) -> str:
+    """A meeting as people write it: 2026年第2次总经理办公会 (its minutes number, a code, stays
+    in the files and the API)."""
+    return _("%(body)s no. %(n)s of %(year)s", body=body_label(meeting.body), n=meeting.number,
+             year=meeting.year)  # fmt: skip
+
+
 @bp.context_processor
 def helpers():
-    return {"body_label": body_label, "when": when, "localised": localised}
+    return {
+        "body_label": body_label,
+        "when": when,
+        "localised": localised,
+        "meeting_name": meeting_name,
+    }
 
 
 @bp.get("/")
@@ -129,16 +142,24 @@ def new_meeting():
     )
 
 
-@bp.get("/meetings/<int:meeting_id>")
-def meeting(meeting_id: int):
-    org = require("three_important.view")
-    record = object_or_404(Meeting, meeting_id)
+VOTE_LABELS = {"agree": _l("Agree"), "disagree": _l("Disagree"), "abstain": _l("Abstain")}
+"""The opinions a member gives on a matter (codes: ``models.OPINIONS``), in words."""
+
+
+def speaking_order(record: Meeting) -> list[str]:
+    """The present members in the order they speak on a matter: as recorded, the chair last."""
+    others = [m for m in record.present_members if m != record.chair]
+    return others + ([record.chair] if record.chair in record.present_members else [])
+
+
+def _meeting_page(org, record: Meeting, *, errors=None, form=None, ratified=None):
     decisions = session.scalars(
         select(Decision).where(Decision.meeting_id == record.id).order_by(Decision.seq)
     ).all()
-    ratified = session.scalars(
-        select(Decision).where(Decision.ratified_meeting_id == record.id)
-    ).all()
+    if ratified is None:
+        ratified = session.scalars(
+            select(Decision).where(Decision.ratified_meeting_id == record.id)
+        ).all()
     return render(
         "three_important/meeting.html",
         org=org,
@@ -147,7 +168,17 @@ def meeting(meeting_id: int):
         ratified=ratified,
         categories=CATEGORY_LABELS,
         may_record=may(current_user, "three_important.record", org),
+        speakers=speaking_order(record),
+        votes=VOTE_LABELS,
+        errors=errors or [],
+        form=form or {},
     )
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int):
+    org = require("three_important.view")
+    return _meeting_page(org, object_or_404(Meeting, meeting_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/decisions")
@@ -156,8 +187,12 @@ def add_decision(meeting_id: int):
     record = object_or_404(Meeting, meeting_id)
     form = request.form
     opinions = [
-        {"member": p[0], "opinion": p[1] if len(p) > 1 else "", "text": ":".join(p[2:])}
-        for p in _pairs(form.get("opinions", ""))
+        {
+            "member": member,
+            "opinion": form.get(f"vote-{n}", ""),
+            "text": form.get(f"opinion-{n}", ""),
+        }
+        for n, member in enumerate(speaking_order(record))
     ]
     data = {
         "category": form.get("category"),
@@ -170,23 +205,8 @@ def add_decision(meeting_id: int):
     try:
         ops.record_decision(record, data, actor=current_user)
     except UserError as exc:
-        decisions = session.scalars(
-            select(Decision).where(Decision.meeting_id == record.id).order_by(Decision.seq)
-        ).all()
-        return (
-            render(
-                "three_important/meeting.html",
-                org=org,
-                meeting=record,
-                decisions=decisions,
-                ratified=[],
-                categories=CATEGORY_LABELS,
-                may_record=True,
-                errors=list(exc.problems or [str(exc)]),
-                form=form,
-            ),
-            400,
-        )
+        errors = [str(p).partition(": ")[2] or str(p) for p in exc.problems] or [str(exc)]
+        return _meeting_page(org, record, errors=errors, form=form, ratified=[]), 400
     return redirect(url_for(".meeting", meeting_id=record.id))
 
 

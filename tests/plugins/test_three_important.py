@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -265,7 +266,7 @@ def test_a_matter_passes_with_more_than_half_of_the_expected_members(w):
 
 
 @pytest.mark.rule("SOE-5")
-def test_the_chair_speaks_last_and_every_present_member_votes(w):
+def test_the_chair_speaks_last_and_every_present_member_votes(w, english):
     o = ops()
     meeting = o.record_meeting(w["farm"], meeting_data(), actor=w["editor"])
     chair_first = votes(
@@ -273,11 +274,11 @@ def test_the_chair_speaks_last_and_every_present_member_votes(w):
     )
     with pytest.raises(UserError) as exc:
         o.record_decision(meeting, decision_data(opinions=chair_first), actor=w["editor"])
-    assert "opinions: the chair speaks last" in exc.value.problems
+    assert "opinions: The chair speaks last." in exc.value.problems
     missing = votes("agree", "agree", "agree", "agree", members=["乙", "丙", "丁", "甲"])
     with pytest.raises(UserError) as exc:
         o.record_decision(meeting, decision_data(opinions=missing), actor=w["editor"])
-    assert "opinions: every present member gives an opinion, once" in exc.value.problems
+    assert "opinions: Every present member gives an opinion, once." in exc.value.problems
 
 
 @pytest.mark.rule("SOE-3")
@@ -419,6 +420,22 @@ def test_an_item_refuses_a_decision_not_taken_in_a_meeting(w):
     assert "extra.decision_id: the decision was not taken in a meeting" in exc.value.problems
 
 
+def test_a_decision_is_drafted_under_the_catalogues_entry_of_its_category(w):
+    from core import db
+    from core.catalogue import operations as cat
+
+    draft = cat.start_draft(w["farm"], actor=w["admin"])  # with the plugin's section
+    cat.transition(draft, "submit", actor=w["admin"])
+    cat.transition(draft, "approve", actor=w["county_reviewer"])
+    db.session.commit()
+    o = ops()
+    meeting = o.record_meeting(w["farm"], meeting_data(), actor=w["editor"])
+    decision = o.record_decision(meeting, decision_data(), actor=w["editor"])
+    item = o.spawn_item(decision, actor=w["editor"])
+    assert item.entry_key == "three_important.large_funds"
+    assert (item.scope, item.channels) == ("unit", ["meeting", "notice_board"])
+
+
 @pytest.mark.rule("SOE-7")
 def test_a_decision_spawns_a_unit_item_that_goes_through_the_workflow(w):
     from tests.items_helpers import through_review
@@ -458,7 +475,7 @@ def test_console_pages_where_enabled_and_404_elsewhere(w, client, login):
     login("ti-admin", "long-enough-pw")
     page = client.get("/admin/o/ti-farm/three-important/")
     assert page.status_code == 200
-    assert "party_committee-2026-001" in page.get_data(as_text=True)
+    assert "2026年第1次党委（党支部）会议" in page.get_data(as_text=True)  # not its code
     record = client.get(f"/admin/o/ti-farm/three-important/meetings/{meeting.id}")
     assert "购置农机设备" in record.get_data(as_text=True)
     assert client.get("/admin/o/ti-farm/three-important/lists").status_code == 200
@@ -491,7 +508,7 @@ def test_recording_a_meeting_through_the_console(w, client, login):
     answer = client.post(path, data=form)
     assert answer.status_code == 302
     page = client.get(answer.headers["Location"])
-    assert "gm_office-2026-001" in page.get_data(as_text=True)
+    assert "2026年第1次总经理（场长）办公会" in page.get_data(as_text=True)
     refused = client.post(path, data={**form, "mode": "circulation"})
     assert refused.status_code == 400
     assert "one-by-one consultation" in refused.get_data(as_text=True)
@@ -638,21 +655,31 @@ def test_console_records_decisions_item_by_item_with_the_chair_last(w, client, l
     db.session.commit()
     login("ti-editor", "long-enough-pw")
     path = f"/admin/o/ti-farm/three-important/meetings/{meeting.id}"
+    page = client.get(path).get_data(as_text=True)
+    # one vote and opinion field per present member, in speaking order, the chair (甲) last
+    rows = re.findall(r'<th scope="row">([^<]+?)(?: <span|</th>)', page)
+    assert rows == ["乙", "丙", "丁", "戊", "甲"]
+    assert "同意" in page and "不同意" in page and "弃权" in page
     form = {
         "csrf_token": csrf_token(client, path),
         "title": "购置烘干设备",
         "category": "large_funds",
         "amount": "520000",
-        "opinions": "乙: agree\n丙: agree\n丁: disagree: 价格偏高\n戊: agree\n甲: agree",
         "decision_text": "同意购置。",
+        **{f"vote-{n}": "agree" for n in range(5)},
+        "vote-2": "disagree",
+        "opinion-2": "价格偏高",
     }
+    missing = {**form, "vote-3": ""}  # 戊 gave no vote: refused, what was typed stays
+    refused = client.post(f"{path}/decisions", data=missing)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "每位到会成员须表明同意、不同意或弃权" in page
+    assert 'value="购置烘干设备"' in page and 'value="价格偏高"' in page
+    assert '<option value="disagree" selected>' in page
     assert client.post(f"{path}/decisions", data=form).status_code == 302
     page = client.get(path).get_data(as_text=True)
     assert "购置烘干设备" in page and "价格偏高" in page and "通过" in page
-    chair_first = {**form, "opinions": "甲: agree\n乙: agree\n丙: agree\n丁: agree\n戊: agree"}
-    refused = client.post(f"{path}/decisions", data=chair_first)
-    assert refused.status_code == 400
-    assert "the chair speaks last" in refused.get_data(as_text=True)
 
 
 @pytest.mark.rule("SOE-4")
