@@ -22,9 +22,9 @@ from core import audit, db
 from core.errors import UserError
 from tenants import leading_group as lg
 from tenants.models import (
-    EmailVerification,
     CODE_PATTERN,
     ROLES,
+    EmailVerification,
     Invitation,
     LeadingGroupVersion,
     Membership,

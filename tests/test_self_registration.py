@@ -72,8 +72,8 @@ def register(client, **overrides):
 
 def sign_in(client, username=FORM["username"], password=PASSWORD):
     token = csrf_token(client)
-    return client.post("/auth/login",
-                       data={"username": username, "password": password, "csrf_token": token})  # fmt: skip
+    data = {"username": username, "password": password, "csrf_token": token}
+    return client.post("/auth/login", data=data)
 
 
 def link_in_mail(smtp) -> str:

@@ -314,7 +314,7 @@ def register():
     if not form.validate_on_submit():
         return register_page(form, org, status=400)
     try:
-        user, verification = operations.register_user(
+        _user, verification = operations.register_user(
             form.username.data,
             display_name=form.display_name.data,
             email=form.email.data,
