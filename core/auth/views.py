@@ -325,6 +325,9 @@ def register():
     except UserError as exc:
         return register_page(form, org, problems=exc.lines(), status=exc.status)
     jobs.enqueue("core.auth.jobs.send_verification", verification.id, queue="mail")
+    # confirmed in this browser, the sign-in goes on to the page that asked for it (landing()
+    # follows only same-site addresses)
+    session["registration_next"] = (form.next.data or "")[:500]
     return redirect(url_for("auth.registered", org=org.code if org is not None else None), 303)
 
 
@@ -357,5 +360,6 @@ def verify_email(token: str):
             return render("auth/verify.html", form=None, gone=True), 410
         flash(gettext("Your e-mail address is confirmed, %(name)s: sign in now.",
                       name=user.display_name), "success")  # fmt: skip
-        return redirect(url_for("auth.login"), 303)
+        next_url = session.pop("registration_next", None) or None
+        return redirect(url_for("auth.login", next=next_url), 303)
     return render("auth/verify.html", form=form, gone=False, email=verification.email)
