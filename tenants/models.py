@@ -236,7 +236,23 @@ class Invitation(db.CountyKey, db.Base):
         return "pending"
 
 
-class PasswordReset(db.Base):
+class OneTimeLink:
+    """What a one-time link's row has (a password reset, an e-mail confirmation): usable once
+    (``used_at``) until ``expires_at``, unless withdrawn (``revoked_at``): the subclass maps
+    those three columns."""
+
+    def status(self, now: datetime | None = None) -> str:
+        """``pending``, ``used``, ``revoked`` or ``expired``."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or db.utcnow()):
+            return "expired"
+        return "pending"
+
+
+class PasswordReset(OneTimeLink, db.Base):
     """A one-time link a platform admin made to let a user choose a new password.
 
     The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
@@ -255,18 +271,8 @@ class PasswordReset(db.Base):
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    def status(self, now: datetime | None = None) -> str:
-        """``pending``, ``used``, ``revoked`` or ``expired``."""
-        if self.used_at is not None:
-            return "used"
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= (now or db.utcnow()):
-            return "expired"
-        return "pending"
 
-
-class EmailVerification(db.Base):
+class EmailVerification(OneTimeLink, db.Base):
     """The link that confirms the e-mail address of a self-registered account (parameter
     ``auth.self_registration``): the account stays inactive — it cannot sign in — until the
     link is used.
@@ -289,13 +295,3 @@ class EmailVerification(db.Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-
-    def status(self, now: datetime | None = None) -> str:
-        """``pending``, ``used``, ``revoked`` or ``expired``."""
-        if self.used_at is not None:
-            return "used"
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= (now or db.utcnow()):
-            return "expired"
-        return "pending"
