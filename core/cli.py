@@ -284,6 +284,7 @@ def demo_group():
 @operation
 def demo_load():
     """Load the demo counties, accounts and catalogues; running it again changes nothing."""
+    import core.auth.demo
     import core.catalogue.demo
     import core.disclosure_requests.demo
     import core.evaluation.demo
@@ -302,6 +303,7 @@ def demo_load():
     }
     loaders = [
         ("counties", lambda: tenants.demo.load(**known)),
+        ("self-registration", core.auth.demo.load),
         ("catalogues", core.catalogue.demo.load),
         ("items", core.items.demo.load),
         ("calendar", core.workdays.demo.load),  # before anything that computes a deadline
@@ -309,9 +311,10 @@ def demo_load():
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
         ("notice boards", core.noticeboard.demo.load),
-        ("supervision", core.supervision.demo.load),
         ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
+        # inspects the village plugin's demo town and villages: after the plugins' demo data
+        ("supervision", core.supervision.demo.load),
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters
         for summary in stages(loaders):
