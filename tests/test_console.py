@@ -94,6 +94,7 @@ def test_the_header_links_my_work_and_the_inbox_for_signed_in_people(app, w):
     quick = page.split('class="header-quick"', 1)[1].split("</nav>", 1)[0]
     assert 'href="/admin"' in quick and "My work" in quick
     assert 'href="/notifications"' in quick
+    assert 'href="/requests"' in quick and "My requests" in quick  # the person's own requests
 
 
 # --- the navigation hook --------------------------------------------------------------------

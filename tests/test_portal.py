@@ -273,7 +273,11 @@ def test_item_page_is_404_for_another_organisation_or_an_unknown_item(w, client)
 @pytest.mark.rule("SCOPE-1")
 def test_item_page_of_an_intra_party_item_needs_a_member(w, client, login):
     item = published(w, **texts("党内事项"))  # party_wide
-    assert client.get(f"/o/it-unit/items/{item.id}").status_code == 404
+    # signed out: asked to sign in, with a link back, and nothing of the item
+    refused = client.get(f"/o/it-unit/items/{item.id}")
+    assert refused.status_code == 403
+    assert "党内事项" not in html(refused)
+    assert f'href="/auth/login?next=/o/it-unit/items/{item.id}"' in html(refused)
     login("it-member", PASSWORD)
     assert h1(html(client.get(f"/o/it-unit/items/{item.id}"))) == "公开事项 党内事项"
 

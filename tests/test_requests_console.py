@@ -112,6 +112,28 @@ def test_the_applicant_files_a_request_and_sees_its_number_and_deadline(app, w, 
     assert req.number in mine and f"/o/it-unit/requests/{req.id}" in mine
 
 
+def test_my_requests_in_two_units_never_show_the_same_number_twice(app, w, client):
+    """Numbers run per unit: the first request to each of two units is number 0001 in both, so
+    the applicant's list writes each number with its unit."""
+    first = filed(w)
+    second = ops.file(w["sibling"], FORM, applicant=w["applicant"])
+    db.session.commit()
+    assert first.number == second.number  # the same number, in two units
+    applicant = sign_in(app, "req-applicant")
+    page = html(applicant.get("/requests"))
+    links = dict(re.findall(r'href="(/o/[a-z-]+/requests/\d+)">([^<]+)</a>', page))
+    shown = [links[f"/o/it-unit/requests/{first.id}"], links[f"/o/it-sibling/requests/{second.id}"]]
+    assert len(set(shown)) == 2, shown
+    for text, unit in zip(shown, (w["unit"], w["sibling"]), strict=True):
+        assert first.number in text and unit.name("en", "short") in text, text
+    # the header links the applicant's requests and the inbox on every page, for signed-in people
+    for path in ("/", "/o/it-unit/"):
+        header = html(applicant.get(path)).split("</header>")[0]
+        assert 'href="/requests"' in header and 'href="/notifications' in header, path
+    header = html(client.get("/")).split("</header>")[0]
+    assert 'href="/requests"' not in header and "/auth/login" in header
+
+
 @pytest.mark.rule("IAM-2")
 def test_a_unit_requiring_a_real_name_level_explains_the_refusal(app, w):
     params.set_value(w["unit"], "request.min_realname_level", 2)

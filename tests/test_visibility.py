@@ -21,6 +21,7 @@ from core import db
 from core.items import operations as items
 from core.items.models import Item, ItemVersion
 from core.params import operations as params
+from core.plugins.testing import csrf_token
 from core.search import operations as search_ops
 from tests.items_helpers import build_world, plan, through_review, user
 
@@ -62,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "zqrvpexp": set(),  # the explanation of a revocation still waiting for approval
 }
 NON_PUBLIC = {m for m, who in EXPECTED.items() if ANON not in who}
+DISCLOSED_NON_PUBLIC = {"zqpubint", "zqparpub", "zqunipub", "zqspepub", "zqsibuni"}
 ITEM_MARKERS = [m for m in EXPECTED if m not in ("zqamdnew", "zqrvpexp")]
 OTHER_COUNTY = "zqothpub"  # a public item of another county: never on it-county's surfaces
 
@@ -214,7 +216,7 @@ def get(client, path: str, status: int = 200):
     return response
 
 
-def read_surfaces(client, w) -> dict[str, set[str]]:
+def read_surfaces(client, w, viewer: str = ANON) -> dict[str, set[str]]:
     """The markers each surface shows to ``client``."""
     by_id = {item_id: marker for marker, (_code, item_id) in w["items"].items()}
     seen: dict[str, set[str]] = {}
@@ -231,11 +233,13 @@ def read_surfaces(client, w) -> dict[str, set[str]]:
     pages, details = set(), set()
     for marker, (code, item_id) in w["items"].items():
         page = client.get(f"/o/{code}/items/{item_id}")
-        assert page.status_code in (200, 404)
+        # a signed-out visitor is asked to sign in (403) for a disclosed non-public item only
+        asks = viewer == ANON and marker in DISCLOSED_NON_PUBLIC
+        assert page.status_code in ((200, 403) if asks else (200, 404)), (viewer, marker)
+        shown = markers(page.get_data(as_text=True))
         if page.status_code == 200:
-            shown = markers(page.get_data(as_text=True))
             assert marker in shown
-            pages |= shown
+        pages |= shown
         detail = client.get(f"/api/v1/items/{item_id}")
         assert detail.status_code in (200, 404)
         assert (detail.status_code == 200) == (page.status_code == 200), marker
@@ -318,7 +322,7 @@ def test_an_anonymous_visitor_never_sees_a_non_public_item_anywhere(w, client):
 @pytest.mark.rule("SCOPE-1")
 @pytest.mark.parametrize("viewer", [ANON, MEMBER, CHILD, SIBLING, OTHER, SUPERIOR])
 def test_each_viewer_sees_exactly_what_the_scope_allows(w, client, login, viewer):
-    seen = read_surfaces(signed_in(client, login, viewer), w)
+    seen = read_surfaces(signed_in(client, login, viewer), w, viewer)
     allowed = {m for m in ITEM_MARKERS if viewer in EXPECTED[m]}
     public = {m for m in ITEM_MARKERS if ANON in EXPECTED[m]}
     # listed in full: exactly what the viewer may see
@@ -360,3 +364,47 @@ def test_a_member_of_another_county_sees_its_own_county_only(w, client, login):
     # an it-county item is not reachable through the other county's URLs
     _code, unit_item = w["items"]["zqpubpub"]
     assert client.get(f"/o/it-other/items/{unit_item}").status_code == 404
+
+
+@pytest.mark.rule("SCOPE-1")
+def test_a_signed_out_visitor_is_asked_to_sign_in_for_a_non_public_item(w, client, login):
+    """The item page alone admits that a disclosed non-public item exists, showing nothing of it
+    and a link to sign in that comes back; the API and the attachments answer it as a missing
+    item; drafts and withheld items stay a 404; a signed-in person who may not read it gets the
+    404 too."""
+    code, item_id = w["items"]["zqunipub"]
+    path = f"/o/{code}/items/{item_id}"
+    page = client.get(path + "?lang=en")
+    assert page.status_code == 403
+    body = page.get_data(as_text=True)
+    assert not markers(body), markers(body)  # neither the title nor the body
+    assert "Sign in to read this item" in body
+    assert f'href="/auth/login?next={path}"' in body
+    # the other channels do not tell it from a missing item
+    missing = client.get(f"/o/{code}/items/999999")
+    assert missing.status_code == 404
+    assert client.get(f"/api/v1/items/{item_id}").status_code == 404
+    _marker, att_id = w["attachments"]["zqunipub"]
+    assert client.get(f"{path}/attachments/{att_id}").status_code == 404
+    for marker in ("zqpubdrf", "zqunidrf", "zqpubwth", "zqpubsch"):
+        other_code, other_id = w["items"][marker]
+        assert client.get(f"/o/{other_code}/items/{other_id}").status_code == 404, marker
+    # another county's address does not find it either
+    assert client.get(f"/o/it-other/items/{item_id}").status_code == 404
+    # signed in through the link: back on the item, which the member may read
+    token = csrf_token(client, "/auth/login")
+    response = client.post(
+        f"/auth/login?next={path}",
+        data={"username": MEMBER, "password": PASSWORD, "next": path, "csrf_token": token},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(path)
+    assert "zqunipub" in markers(get(client, path).get_data(as_text=True))
+
+
+@pytest.mark.rule("SCOPE-1")
+def test_a_signed_in_person_who_may_not_read_the_item_gets_the_404(w, client, login):
+    signed_in(client, login, SIBLING)
+    code, item_id = w["items"]["zqunipub"]
+    response = client.get(f"/o/{code}/items/{item_id}")
+    assert response.status_code == 404
+    assert "/auth/login" not in response.get_data(as_text=True)

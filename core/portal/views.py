@@ -40,7 +40,7 @@ from core.catalogue.models import CADENCES
 from core.i18n import _, html_lang
 from core.items import content, reading
 from core.items import operations as items
-from core.items.models import Item, Objection
+from core.items.models import VISIBLE_STATES, Item, Objection
 from core.items.operations import OBJECTION_LIMIT, OBJECTION_MAX
 from core.portal import caching, response_cache
 from core.portal.pages import helpers, item_url, localised
@@ -152,7 +152,25 @@ def item_page(
 
 @bp.route("/items/<int:item_id>")
 def item(item_id: int):
+    found = items.get(g.org, item_id)
+    if found is not None and sign_in_may_show(found):
+        # the link was shared with a signed-out visitor: say that signing in may show it, with
+        # nothing of the item (its title neither). Only this page admits that the item exists;
+        # the API, feeds, search and attachments answer a non-public item as a missing one.
+        return render(
+            "portal/sign_in_to_read.html", org=g.org, locale=i18n.locale(), next_url=request.path
+        ), 403
     return item_page(visible_item_or_404(item_id))
+
+
+def sign_in_may_show(item: Item) -> bool:
+    """A disclosed item that is not public, asked for by a signed-out visitor (drafts and plans
+    stay a 404: they are nobody's reading, signed in or not)."""
+    return (
+        not current_user.is_authenticated
+        and item.state in VISIBLE_STATES
+        and item.visible_scope != "public"
+    )
 
 
 @bp.route("/items/<int:item_id>/attachments/<int:attachment_id>")

@@ -62,7 +62,7 @@ def test_an_applicant_files_a_request_and_finds_it_under_my_requests(page, pages
     expect(page.locator(".kept-text").first).to_have_text(CONTENT)
 
     # My requests: across units, the newest first
-    page.goto("/requests")
+    page.locator("header a[href='/requests']").click()  # the header links My requests
     row = page.locator("table.requests-table tbody tr", has_text=number)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(CONTENT[:20])
