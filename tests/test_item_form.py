@@ -114,6 +114,10 @@ def test_the_period_is_chosen_from_the_entrys_cadence_in_two_steps(app, w):
     periods = option_values(select_html(page, "period_key"))
     assert current in periods and f"{today.year - 1}-Q1" in periods and periods[-1] == ""
     assert f"{today.year - 2}-Q4" not in periods
+    # the period due now is suggested
+    version = cat.effective_version(w["unit"])
+    due = {d.entry_key: d.period_key for d in due_now(w["unit"], version, today)}
+    assert chosen(select_html(page, "period_key")) == [due.get("org.fees", current)]
     assert 'value="保留的标题"' in page
     assert count_items() == before
     # an entry disclosed on events has no period
@@ -132,8 +136,6 @@ def test_the_period_is_chosen_from_the_entrys_cadence_in_two_steps(app, w):
     item = db.session.get(Item, item_id_from(response))
     assert item.period_key == current
     # the plan's link offers the entry with its due period chosen
-    version = cat.effective_version(w["unit"])
-    due = {d.entry_key: d.period_key for d in due_now(w["unit"], version, today)}
     page = html(editor.get(UNIT + "/items/new?entry=org.fees"))
     assert chosen(select_html(page, "period_key")) == [due.get("org.fees", current)]
 

@@ -36,6 +36,7 @@ from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.labels import STATES as STATES
 from core.items.models import AMENDMENT_REASONS, REFUSAL_REASONS, REVOCATION_REASONS
+from core.items.operations import period_for as items_period_for
 from core.items.reading import period_label
 from core.web import forms as web_forms
 from core.web.forms import (
@@ -311,6 +312,16 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             *(choice(k, period_label(k)) for k in keys),
             choice("", _("The period of the decision date")),
         ]
+
+    def suggest_period(self) -> None:
+        """After “Show its periods”: the entry's due period (else today's) unless a period of
+        the entry is chosen already."""
+        entry = self.chosen_entry()
+        keys = {c.value for c in self.period_key.choices}
+        if entry is None or (self.period_key.data and self.period_key.data in keys):
+            return
+        suggested = self.due.get(entry.key) or items_period_for(entry.cadence, self.today)
+        self.period_key.data = suggested if suggested in keys else ""
 
     def validate_period_key(self, field):
         if field.data not in {c.value for c in field.choices}:

@@ -312,7 +312,8 @@ def new():
     form = item_form(data=new_item_defaults()) if request.method == "GET" else item_form()
     status, errors = 200, []
     if only_showing():
-        pass
+        if "periods" in request.form:
+            form.suggest_period()
     elif form.validate_on_submit():
         data = form.to_data()
         if form.scope.data == "specific":
@@ -374,7 +375,8 @@ def edit(item_id: int):
         form = item_form(current_period=item.period_key)
     status, errors = 200, []
     if only_showing():
-        pass
+        if "periods" in request.form:
+            form.suggest_period()
     elif form.validate_on_submit():
         data = form.to_data()
         if item.planned_at and data["planned_at"] == localtime.local_naive(
