@@ -15,6 +15,7 @@ from core.items import operations as items
 from core.items.models import Item
 from core.items.views import due_now
 from core.workflow.engine import SYSTEM
+from tests import words
 from tests.items_helpers import build_world, plan, sign_in
 from tests.test_items_console import UNIT, form_data, html, item_id_from, post
 
@@ -184,3 +185,21 @@ def test_the_preview_shows_the_text_as_it_will_be_published_and_saves_nothing(ap
     assert "<strong>1200</strong>" in html(response)
     db.session.expire_all()
     assert "<script>" not in (db.session.get(Item, item.id).current_version.bodies["zh_Hans_CN"])
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "ug"])
+def test_the_form_shown_again_has_no_english_word(app, w, locale):
+    """The pages a crawl does not reach (they answer a press of a button): the periods and the
+    preview, in Chinese and Uyghur (:mod:`tests.words`)."""
+    editor = sign_in(app, "it-editor")
+    path = f"{UNIT}/items/new?lang={locale}"
+    editor.get(path)
+    data = form_data(title_en="", body_en="", title_ug="", body_ug="", periods="1")
+    for press in ("periods", "preview"):
+        data.pop("periods", None)
+        data[press] = "1"
+        page = html(post(editor, path, data))
+        assert ('id="preview-h"' in page) == (press == "preview")
+        typed = frozenset(re.findall(r"\bit-[a-z-]+", page))  # the world's codes as names
+        found = [str(f) for f in words.findings(path, page, typed)]
+        assert not found, "\n".join(found)
