@@ -369,6 +369,7 @@ def test_the_decision_page_shows_the_submitters_comment_and_the_changes_in_words
     category = cat.categories(draft)[0]
     cat.add_entry(draft, category, {**ENTRY, "titles": {"zh_Hans_CN": "主题党日活动情况"}},
                   key="own.day")  # fmt: skip
+    draft.note = "按县委新要求调整"
     db.session.commit()
     unit = sign_in(app, "branch-admin")
     decide = "/admin/o/v-branch/catalogue/versions/2/decide"
@@ -389,6 +390,7 @@ def test_the_decision_page_shows_the_submitters_comment_and_the_changes_in_words
     submission = page.split('id="submission-h"')[1].split("</section>")[0]
     assert "党费改为按季度公开；新增主题党日" in submission
     assert "Submitted by Branch-Admin on" in submission
+    assert "Note on this version:</strong> 按县委新要求调整" in submission
     changes = page.split('id="diff-h"')[1].split("</section>")[0]
     assert "Changes against version 1 in force" in page
     assert re.search(r"Added:</strong>\s*主题党日活动情况", changes)

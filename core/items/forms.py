@@ -324,7 +324,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
         self.period_key.data = suggested if suggested in keys else ""
 
     def validate_period_key(self, field):
-        if field.data not in {c.value for c in field.choices}:
+        if (field.data or "") not in {c.value for c in field.choices}:
             raise ValidationError(gettext("Choose one of the periods of this entry."))
 
     def validate_notice_days(self, field):
