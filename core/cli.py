@@ -309,9 +309,10 @@ def demo_load():
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
         ("notice boards", core.noticeboard.demo.load),
-        ("supervision", core.supervision.demo.load),
         ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
+        # inspects the village plugin's demo town and villages: after the plugins' demo data
+        ("supervision", core.supervision.demo.load),
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters
         for summary in stages(loaders):

@@ -120,7 +120,7 @@ def test_submission_refuses_cadences_below_the_minimum(app, world, key, cadence)
 
 
 @pytest.mark.rule("VIL-1")
-def test_finance_monthly_where_transactions_are_many(app, world, make_org):
+def test_finance_monthly_where_transactions_are_many(app, world, make_org, english):
     # quarterly finances pass where transactions are few ...
     draft = cat.start_draft(world["village"], actor=world["village_admin"])
     assert entry(draft, "village.finance.accounts").cadence == "quarterly"
