@@ -284,6 +284,7 @@ def demo_group():
 @operation
 def demo_load():
     """Load the demo counties, accounts and catalogues; running it again changes nothing."""
+    import core.auth.demo
     import core.catalogue.demo
     import core.disclosure_requests.demo
     import core.evaluation.demo
@@ -302,6 +303,7 @@ def demo_load():
     }
     loaders = [
         ("counties", lambda: tenants.demo.load(**known)),
+        ("self-registration", core.auth.demo.load),
         ("catalogues", core.catalogue.demo.load),
         ("items", core.items.demo.load),
         ("calendar", core.workdays.demo.load),  # before anything that computes a deadline

@@ -236,7 +236,23 @@ class Invitation(db.CountyKey, db.Base):
         return "pending"
 
 
-class PasswordReset(db.Base):
+class OneTimeLink:
+    """What a one-time link's row has (a password reset, an e-mail confirmation): usable once
+    (``used_at``) until ``expires_at``, unless withdrawn (``revoked_at``): the subclass maps
+    those three columns."""
+
+    def status(self, now: datetime | None = None) -> str:
+        """``pending``, ``used``, ``revoked`` or ``expired``."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or db.utcnow()):
+            return "expired"
+        return "pending"
+
+
+class PasswordReset(OneTimeLink, db.Base):
     """A one-time link a platform admin made to let a user choose a new password.
 
     The link carries a random token; only its SHA-256 is stored (``token_hash``), so the table
@@ -255,12 +271,27 @@ class PasswordReset(db.Base):
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    def status(self, now: datetime | None = None) -> str:
-        """``pending``, ``used``, ``revoked`` or ``expired``."""
-        if self.used_at is not None:
-            return "used"
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at <= (now or db.utcnow()):
-            return "expired"
-        return "pending"
+
+class EmailVerification(OneTimeLink, db.Base):
+    """The link that confirms the e-mail address of a self-registered account (parameter
+    ``auth.self_registration``): the account stays inactive — it cannot sign in — until the
+    link is used.
+
+    The token is derived from ``salt`` and the application's secret key (so that the mail job
+    can rebuild the link from the row's id), and only its SHA-256 is stored (``token_hash``):
+    the table alone cannot be turned into working links. Usable once (``used_at``) until
+    ``expires_at``; a newer link for the same account withdraws the older ones
+    (``revoked_at``).
+    """
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

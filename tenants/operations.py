@@ -7,6 +7,7 @@ command or job does) and never read the request.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -23,6 +24,7 @@ from tenants import leading_group as lg
 from tenants.models import (
     CODE_PATTERN,
     ROLES,
+    EmailVerification,
     Invitation,
     LeadingGroupVersion,
     Membership,
@@ -724,4 +726,136 @@ def use_password_reset(reset: PasswordReset, password: str, *, ip: str | None = 
     audit.log("user.password_reset", "user", user.id, actor=user, ip=ip,
               changes={"link": [None, reset.id]})  # fmt: skip
     set_password(user, password, actor=user)  # every other session of the user ends
+    return user
+
+
+# --- accounts people create themselves (parameter auth.self_registration) ---------------------
+
+EMAIL_VERIFICATION_HOURS = 48
+"""How long the link that confirms a self-registered account's e-mail address stays usable."""
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,79}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RegistrationRefused(UserError):
+    """Refused: the name or the address is taken, or a field is invalid (HTTP 400)."""
+
+    status = 400
+
+
+def user_with_email(email: str) -> User | None:
+    return db.session.scalars(
+        select(User).where(func.lower(User.email) == email.strip().lower()).limit(1)
+    ).first()
+
+
+def register_user(
+    username: str,
+    *,
+    display_name: str,
+    email: str,
+    password: str,
+    locale: str | None = None,
+    ip: str | None = None,
+) -> tuple[User, EmailVerification]:
+    """An account a person creates for themselves: inactive (it cannot sign in) until the
+    e-mail address is confirmed through the link :func:`create_email_verification` makes."""
+    username, email, display_name = (
+        (username or "").strip(),
+        (email or "").strip(),
+        (display_name or "").strip(),
+    )
+    problems: list[str] = []
+    if not USERNAME.match(username):
+        problems.append(gettext("User name: 2 to 80 letters, digits, “.”, “_”, “-” or “@”, "
+                                "beginning with a letter or digit."))  # fmt: skip
+    elif get_user(username) is not None:
+        problems.append(gettext("The user name “%(name)s” is taken: please choose another.",
+                                name=username))  # fmt: skip
+    if len(email) > 254 or not EMAIL.match(email):
+        problems.append(gettext("E-mail: please give a valid address."))
+    elif user_with_email(email) is not None:
+        problems.append(gettext("An account with this e-mail address exists already: sign in "
+                                "or ask for a new password."))  # fmt: skip
+    if not display_name or len(display_name) > 200:
+        problems.append(gettext("Name: 1 to 200 characters."))
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(gettext("Choose a password of at least %(count)s characters.",
+                                count=MIN_PASSWORD_LENGTH))  # fmt: skip
+    if problems:
+        raise RegistrationRefused(gettext("The account was not created."), problems=problems)
+    user = User(username=username, display_name=display_name, email=email,
+                password_hash=hash_password(password), locale=locale, active=False)  # fmt: skip
+    db.session.add(user)
+    db.session.flush()
+    audit.log("user.registered", "user", user.id, actor=user, ip=ip,
+              changes={"username": [None, username], "email": [None, email]})  # fmt: skip
+    verification = create_email_verification(user)
+    return user, verification
+
+
+def verification_token(verification: EmailVerification) -> str:
+    """The token of the link: derived from the row's salt and the application's secret key (the
+    mail job rebuilds it; the table holds only its hash)."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, b"email-verification:" + verification.salt.encode("ascii"),
+                    hashlib.sha256).hexdigest()  # fmt: skip
+
+
+def create_email_verification(user: User) -> EmailVerification:
+    """A new one-time link for ``user``'s address; older pending links are withdrawn."""
+    now = db.utcnow()
+    db.session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.user_id == user.id, EmailVerification.used_at.is_(None),
+               EmailVerification.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )  # fmt: skip
+    verification = EmailVerification(
+        user_id=user.id,
+        email=user.email or "",
+        salt=secrets.token_hex(16),
+        token_hash="",
+        expires_at=now + timedelta(hours=EMAIL_VERIFICATION_HOURS),
+    )
+    verification.token_hash = token_hash(verification_token(verification))
+    db.session.add(verification)
+    db.session.flush()
+    audit.log("user.verification_link", "user", user.id, actor=user,
+              changes={"expires_at": [None, verification.expires_at.isoformat()]})  # fmt: skip
+    return verification
+
+
+def email_verification_by_token(token: str | None) -> EmailVerification | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(EmailVerification).where(EmailVerification.token_hash == token_hash(token))
+    )
+
+
+def pending_verification(user: User | None) -> EmailVerification | None:
+    """The account's last verification link when the account still waits for it."""
+    if user is None or user.active:
+        return None
+    return db.session.scalars(
+        select(EmailVerification)
+        .where(EmailVerification.user_id == user.id)
+        .order_by(EmailVerification.id.desc())
+        .limit(1)
+    ).first()
+
+
+def verify_email(verification: EmailVerification, *, ip: str | None = None) -> User:
+    """Confirm the address through a pending link (then used up): the account becomes active."""
+    if verification.status() != "pending":
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    user = db.session.get(User, verification.user_id)
+    if user is None or (user.email or "").lower() != verification.email.lower():
+        raise LinkGone(gettext("This link no longer works: ask for a new one."))
+    verification.used_at = db.utcnow()
+    user.active = True
+    db.session.flush()
+    audit.log("user.email_verified", "user", user.id, actor=user, ip=ip,
+              changes={"email": [None, verification.email], "active": [False, True]})  # fmt: skip
     return user

@@ -489,6 +489,21 @@ def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) ->
     db.session.flush()
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 6
     w.extra["invitations"], w.extra["invitation_tokens"] = invitations, tokens
+    # e-mail verification links of self-registered accounts: used, expired, and the stored hash
+    # of a pending one (not a token); the pending link's token is a secret never shown
+    for n, state in enumerate(("used", "expired", "pending")):
+        _person, link = tenants.register_user(
+            f"zxself{n}", display_name=f"zxself{n}", email=f"zxself{n}@example.org",
+            password="isolation-password",
+        )  # fmt: skip
+        secret = tenants.verification_token(link)
+        if state == "used":
+            tenants.verify_email(link)
+        elif state == "expired":
+            link.expires_at = db.utcnow() - timedelta(days=1)
+        tokens.append(tenants.token_hash(secret) if state == "pending" else secret)
+        if state == "pending":
+            w.extra.setdefault("secrets", []).append(secret)
 
     provider = sso.create_provider(
         "iso-county2-portal",

@@ -33,6 +33,8 @@ PLATFORM_TABLES = {
     # with b11flow after the county key; found by its notification_id until then
     "notification_deliveries": "a notification's delivery by a channel, found by its notification",
     "password_resets": "a person's one-time link to choose a new password (accounts span counties)",
+    "email_verifications": "the link confirming a self-registered account's address (accounts "
+    "span counties)",
     "workday_years": "the State Council's working-day calendar, the same for everyone",
     "workday_special_days": "the State Council's working-day calendar, the same for everyone",
     "workday_missing_years": "the State Council's working-day calendar, the same for everyone",

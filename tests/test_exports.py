@@ -3,7 +3,8 @@
 A unit whose every free text that can reach a spreadsheet — organisation names, people's
 display names, catalogue categories and entries (titles, content, the responsible person),
 item titles and attachment names, feedback (content, submitter, contact, notes, measures,
-result, answer) — starts with a character a spreadsheet would run (``=``, ``+``, ``-``, ``@``,
+result, answer), the half-year report's narrative, its superior's assessment scheme (title,
+criteria) — starts with a character a spreadsheet would run (``=``, ``+``, ``-``, ``@``,
 tab, carriage return). Every export is opened: each route of the URL map that answers a CSV or
 XLSX file (found from the map: a new export route that this suite does not know fails it) and
 each command that writes one. The CSV is parsed and the XLSX loaded with openpyxl: no cell may
@@ -23,11 +24,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core import db
+from core.assessments import operations as assessments
 from core.catalogue import operations as cat
 from core.cli import main
 from core.feedback import operations as fb
 from core.items import operations as items
 from core.plugins.testing import csrf_token
+from core.reports import operations as reports
+from core.reports import periods
 from core.spreadsheets import FORMULA_STARTS
 from tenants import operations as tenants
 from tenants.models import Organisation
@@ -55,6 +59,11 @@ PLANTED = {
     "fbmeasures": formula("@", "fbmeasures"),
     "fbresult": formula("=", "fbresult"),
     "fbanswer": formula("\t=", "fbanswer"),
+    "practices": formula("=", "practices"),
+    "problems": formula("+", "problems"),
+    "suggestions": formula("-", "suggestions"),
+    "schemetitle": formula("@", "schemetitle"),
+    "criterion": formula("=", "criterion"),
 }
 # Which planted texts each export must show (neutralised).
 SHOWS = {
@@ -66,6 +75,10 @@ SHOWS = {
     "open data items": {"itemtitle"},
     "open data register": {"itemtitle"},
     "audit log": {"orgname", "person"},  # who did it, where (and what changed)
+    "compliance": {"orgname"},  # the units of the subtree (the rest are numbers and states)
+    "report": {"orgname", "practices", "problems", "suggestions"},
+    "report summary": {"orgname"},  # the units whose reports are counted
+    "assessment": {"orgname", "criterion"},  # the scheme's title names the sheet only
 }  # fmt: skip
 # Every route that answers a spreadsheet: endpoint -> what it exports.
 ROUTES = {
@@ -73,9 +86,15 @@ ROUTES = {
     "feedback_admin.ledger_export": "feedback",
     "opendata.download": "open data",  # public datasets: CSV (and JSON, not a spreadsheet)
     "platform_audit.export": "audit log",  # the platform console's audit search
+    "compliance_admin.export": "compliance",
+    "reports_admin.report_xlsx": "report",
+    "reports_admin.summary_xlsx": "report summary",
+    "assessments_admin.scheme_xlsx": "assessment",
 }
 PLATFORM_EXPORTS = {"audit log"}
 """Exports of the platform console: opened by a platform admin."""
+SUPERIOR_EXPORTS = {"compliance", "report summary", "assessment"}
+"""Exports over a subtree: opened at the unit's superior (ex-sup) by its reviewer."""
 # Every command that writes one: the arguments, and what it exports.
 COMMANDS = {
     ("register", "export"): ("register", ["ex-unit", "--year", "{year}"]),
@@ -103,6 +122,8 @@ def world(app, make_org):
     tenants.grant_membership(county_admin, county, "admin")
     reviewer = tenants.create_user("ex-sup-reviewer", password=PASSWORD)
     tenants.grant_membership(reviewer, superior, "reviewer")
+    sup_admin = tenants.create_user("ex-sup-admin", password=PASSWORD)
+    tenants.grant_membership(sup_admin, superior, "admin")
 
     template = cat.start_draft(county, "template", actor=county_admin)
     category = cat.add_category(template, key="org", titles={"zh_Hans_CN": PLANTED["cattitle"]})
@@ -143,8 +164,25 @@ def world(app, make_org):
                            deadline=entry.received_on)  # fmt: skip
     fb.record_rectification(entry, actor=admin, result=PLANTED["fbresult"])
     fb.answer(entry, actor=admin, text=PLANTED["fbanswer"], channel="phone")
+
+    # the half-year report just over, written and submitted (the superior's summary counts it)
+    report = reports.prepare(unit, periods.last_ended(unit, reports.today(unit)), actor=admin)
+    narrative = {name: PLANTED[name] for name in ("practices", "problems", "suggestions")}
+    reports.update_narrative(report, narrative, actor=admin)
+    reports.submit(report, actor=admin)
+
+    # the superior's assessment of its subtree, open: the unit has its sheet
+    scheme = assessments.create(
+        superior,
+        {"year": now.year, "titles": {"zh_Hans_CN": PLANTED["schemetitle"]},
+         "self_due_on": now.date() + timedelta(days=20), "result_scope": "unit",
+         "criteria": [{"key": "work", "labels": {"zh_Hans_CN": PLANTED["criterion"]},
+                       "weight": 100, "method": "manual"}]},
+        actor=sup_admin,
+    )  # fmt: skip
+    assessments.open_scheme(scheme, actor=sup_admin)
     db.session.commit()
-    return {"year": now.astimezone(UTC).year}
+    return {"year": now.astimezone(UTC).year, "report_id": report.id, "scheme_id": scheme.id}
 
 
 def cells_of(kind: str, data: bytes) -> list[tuple[str, object, str | None]]:
@@ -177,15 +215,17 @@ def problems_of(name: str, kind: str, data: bytes, shows: set[str]) -> list[str]
 
 def fillings(rule) -> list[tuple[dict, str]]:
     """Every choice of the route's ``any(...)`` arguments that gives a spreadsheet:
-    ``(values, "csv" | "xlsx")``."""
+    ``(values, "csv" | "xlsx")`` — the format is the ``fmt`` argument, else the address's
+    own suffix (``/<report_id>.xlsx``)."""
     from werkzeug.routing import AnyConverter
 
     from tests.isolation_world import combinations
 
     choices = {n: sorted(c.items) for n, c in rule._converters.items()
                if isinstance(c, AnyConverter)}  # fmt: skip
-    return [(combo, combo["fmt"]) for combo in combinations(choices)
-            if combo.get("fmt") in ("csv", "xlsx")]  # fmt: skip
+    suffix = rule.rule.rsplit(".", 1)[-1]
+    found = [(combo, combo.get("fmt", suffix)) for combo in combinations(choices)]
+    return [(combo, fmt) for combo, fmt in found if fmt in ("csv", "xlsx")]
 
 
 def spreadsheet_routes(app) -> set[str]:
@@ -207,16 +247,25 @@ def test_every_export_neutralises_formulas(app, world, client, tmp_path):
     platform = app.test_client()
     platform.post("/auth/login", data={"username": "ex-platform", "password": PASSWORD,
                                        "csrf_token": csrf_token(platform)})  # fmt: skip
+    superior = app.test_client()
+    superior.post("/auth/login", data={"username": "ex-sup-reviewer", "password": PASSWORD,
+                                       "csrf_token": csrf_token(superior)})  # fmt: skip
+    ids = {"report_id": world["report_id"], "scheme_id": world["scheme_id"]}
     problems, opened = [], 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in ROUTES:
             continue
         export = ROUTES[rule.endpoint]
+        reader, org_code = client, "ex-unit"
+        if export in PLATFORM_EXPORTS:
+            reader = platform
+        elif export in SUPERIOR_EXPORTS:
+            reader, org_code = superior, "ex-sup"
         for values, fmt in fillings(rule):
-            path = rule.build({"org_code": "ex-unit", **values}, append_unknown=False)[1]
+            values = {"org_code": org_code, **ids, **values}
+            path = rule.build(values, append_unknown=False)[1]
             shows = SHOWS.get(f"{export} {values.get('dataset')}", SHOWS[export])
             for lang in ("zh_Hans_CN", "en", "ug"):
-                reader = platform if export in PLATFORM_EXPORTS else client
                 response = reader.get(f"{path}?year={world['year']}&lang={lang}")
                 assert response.status_code == 200, (path, response.status_code)
                 problems += problems_of(f"{path} ({lang})", fmt, response.data, shows)
@@ -244,8 +293,11 @@ def test_every_export_command_is_opened():
             if sub == "export":
                 exports.add((name, sub))
     spreadsheet = {("register", "export"), ("catalogue", "export")}
-    yaml_only = {("orgs", "export")}  # YAML (organisation tree), no spreadsheet
-    assert exports - yaml_only == spreadsheet == set(COMMANDS), exports
+    not_spreadsheets = {
+        ("orgs", "export"),  # YAML (organisation tree), no spreadsheet
+        ("county", "export"),  # a zip archive of the county (its data and files), no spreadsheet
+    }
+    assert exports - not_spreadsheets == spreadsheet == set(COMMANDS), exports
 
 
 def test_a_neutralised_catalogue_round_trips(app, world):

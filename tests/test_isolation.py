@@ -56,6 +56,10 @@ PUBLIC_BY_DESIGN = {
     "invitations.show": "an invitation link works for whoever holds it; the suite fills it "
     "with withdrawn, expired and forged tokens, which must show and change nothing",
     "invitations.accept": "(the same link's button)",
+    "auth.register": "creating an account: offered only where a county allows it (404 elsewhere)",
+    "auth.registered": "the page that says the confirmation link was mailed",
+    "auth.verify_email": "an e-mail confirmation link works for whoever holds it; the suite "
+    "fills it with used, expired and forged tokens, which must change nothing",
     "portal_api.organisations": "the hosted organisations (public directory)",
     "portal_api.organisation": "one organisation's public details",
     "portal_api.tree": "an organisation's public subtree",

@@ -29,9 +29,9 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from core import audit, db, ratelimit
+from core import audit, db, jobs, ratelimit
 from core.audit import AuditEntry
-from core.auth.forms import LoginForm, LogoutForm, PasswordResetForm
+from core.auth.forms import LoginForm, LogoutForm, PasswordResetForm, RegisterForm, VerifyForm
 from core.errors import UserError
 from core.themes import render
 from core.web import landing
@@ -118,6 +118,11 @@ def login_page(form: LoginForm, *, error: str | None = None, status: int = 200):
         error=error,
         providers=buttons,
         local=sso.local_signin_offered(org),
+        register_url=(
+            url_for("auth.register", org=org.code if org is not None else None, next=next_url)
+            if registration_offered(org)
+            else None
+        ),
         org=org,
         action=url_for("auth.login", org=org.code if org is not None else None),
     ), status
@@ -154,6 +159,12 @@ def login():
     user = operations.get_user(username)
     # the password is checked (hashing work done) whether or not the user exists or is active
     valid = operations.verify_password(user, form.password.data)
+    if valid and operations.pending_verification(user) is not None:
+        _record("auth.login_refused", username, reason="email_unverified")
+        message = gettext(
+            "Your e-mail address is not confirmed yet: open the link we sent to it, then sign in."
+        )
+        return login_page(form, error=message, status=403)
     if user is None or not user.active or not valid:
         operations.record_failed_login(username, ip=request.remote_addr)
         db.commit()  # the answer is a 401, which rolls back: keep the audit entry of the attempt
@@ -247,3 +258,108 @@ def password_reset(token: str):
                 return redirect(url_for("auth.login"))
     return render("auth/password_reset.html", form=form, gone=False, problems=problems,
                   minimum=operations.MIN_PASSWORD_LENGTH), status  # fmt: skip
+
+
+# --- accounts people create themselves ---------------------------------------------------------
+
+REGISTER_LIMIT = "5 per hour;20 per day"
+VERIFY_LIMIT = "20 per hour"
+
+
+def registration_offered(org) -> bool:
+    """Whether people may create an account here (parameter ``auth.self_registration``): the
+    county in context decides; without one, any enabled county that allows it."""
+    from core.params import operations as params
+    from tenants import hierarchy
+
+    key = "auth.self_registration"
+    if org is not None:
+        return bool(params.value(org, key))
+    return any(params.value(root, key) for root in hierarchy.roots() if root.enabled)
+
+
+def register_page(form: RegisterForm, org, *, problems=(), status: int = 200):
+    return render(
+        "auth/register.html",
+        form=form,
+        org=org,
+        problems=list(problems),
+        minimum=operations.MIN_PASSWORD_LENGTH,
+        action=url_for("auth.register", org=org.code if org is not None else None),
+    ), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account (no government-portal identity needed) where the county allows it;
+    the account signs in once its e-mail address is confirmed."""
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    org = context_org(form.next.data or None)
+    if not registration_offered(org):
+        return render("auth/register_closed.html", org=org), 404
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    if request.method == "GET":
+        return register_page(form, org)
+    try:
+        with ratelimit.limit(REGISTER_LIMIT, scope="register"):
+            pass
+    except ratelimit.RateLimitExceeded:
+        message = gettext(
+            "Too many accounts were created from your address. Please try again later."
+        )
+        return register_page(form, org, problems=[message], status=429)
+    if not form.validate_on_submit():
+        return register_page(form, org, status=400)
+    try:
+        _user, verification = operations.register_user(
+            form.username.data,
+            display_name=form.display_name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=str(get_locale()),
+            ip=request.remote_addr,
+        )
+    except UserError as exc:
+        return register_page(form, org, problems=exc.lines(), status=exc.status)
+    jobs.enqueue("core.auth.jobs.send_verification", verification.id, queue="mail")
+    # confirmed in this browser, the sign-in goes on to the page that asked for it (landing()
+    # follows only same-site addresses)
+    session["registration_next"] = (form.next.data or "")[:500]
+    return redirect(url_for("auth.registered", org=org.code if org is not None else None), 303)
+
+
+@bp.get("/register/sent")
+def registered():
+    return render("auth/register_sent.html", hours=operations.EMAIL_VERIFICATION_HOURS)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"], endpoint="verify_email")
+def verify_email(token: str):
+    """The link of the mail: a button confirms the address (a GET changes nothing, so a mail
+    scanner opening the link does not). Used, withdrawn or expired: a 410; unknown: a 404."""
+    verification = operations.email_verification_by_token(token)
+    if verification is None:
+        abort(404)
+    if verification.status() != "pending":
+        return render("auth/verify.html", form=None, gone=True), 410
+    form = VerifyForm()
+    if request.method == "POST":
+        try:
+            with ratelimit.limit(VERIFY_LIMIT, scope="verify_email"):
+                pass
+        except ratelimit.RateLimitExceeded:
+            abort(429)
+        if not form.validate_on_submit():
+            return render("auth/verify.html", form=form, gone=False), 400
+        try:
+            user = operations.verify_email(verification, ip=request.remote_addr)
+        except UserError:
+            return render("auth/verify.html", form=None, gone=True), 410
+        flash(gettext("Your e-mail address is confirmed, %(name)s: sign in now.",
+                      name=user.display_name), "success")  # fmt: skip
+        next_url = session.pop("registration_next", None) or None
+        return redirect(url_for("auth.login", next=next_url), 303)
+    return render("auth/verify.html", form=form, gone=False, email=verification.email)

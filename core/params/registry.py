@@ -195,6 +195,13 @@ define(
     level="county",
 )
 define(
+    "auth.self_registration",
+    "bool",
+    False,
+    _("People without a government-portal identity may create an account (confirmed by e-mail)"),
+    level="county",
+)
+define(
     "archive.retention_years",
     "int",
     5,
