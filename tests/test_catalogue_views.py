@@ -360,6 +360,57 @@ def test_submit_return_and_approve_through_the_pages(app, world):
     assert "Meeting" in public and "within 10 days after each quarter ends" in public
 
 
+def test_the_decision_page_shows_the_submitters_comment_and_the_changes_in_words(app, world):
+    approved(world)
+    draft = cat.start_draft(world["branch"], actor=world["branch_admin"])
+    fees = next(e for e in cat.entries(draft) if e.key == "org.fees")
+    cat.update_entry(fees, {"cadence": "quarterly", "responsible": "支部书记"})
+    cat.remove_entry(next(e for e in cat.entries(draft) if e.key == "org.recruitment"))
+    category = cat.categories(draft)[0]
+    cat.add_entry(draft, category, {**ENTRY, "titles": {"zh_Hans_CN": "主题党日活动情况"}},
+                  key="own.day")  # fmt: skip
+    draft.note = "按县委新要求调整"
+    db.session.commit()
+    unit = sign_in(app, "branch-admin")
+    decide = "/admin/o/v-branch/catalogue/versions/2/decide"
+    # before the submission there is nothing to decide
+    reviewer = sign_in(app, "bureau-reviewer")
+    page = html(reviewer.get(decide + "?lang=en"))
+    assert "This version has not been submitted." in page
+    # the unit submits with a comment on its version page
+    overview = html(unit.get(BASE + "/versions/2?lang=en"))
+    assert 'name="comment"' in overview and "(optional)" in overview
+    response = unit.post(
+        BASE + "/versions/2/transition",
+        data={"transition": "submit", "comment": "党费改为按季度公开；新增主题党日",
+              "csrf_token": csrf_token(unit, BASE)},
+    )  # fmt: skip
+    assert response.status_code == 302, html(response)
+    page = html(reviewer.get(decide + "?lang=en"))
+    submission = page.split('id="submission-h"')[1].split("</section>")[0]
+    assert "党费改为按季度公开；新增主题党日" in submission
+    assert "Submitted by Branch-Admin on" in submission
+    assert "Note on this version:</strong> 按县委新要求调整" in submission
+    changes = page.split('id="diff-h"')[1].split("</section>")[0]
+    assert "Changes against version 1 in force" in page
+    assert re.search(r"Added:</strong>\s*主题党日活动情况", changes)
+    assert re.search(r"Removed:</strong>\s*党员发展情况", changes)
+    assert re.search(r"Changed:</strong>\s*Party dues", changes)
+    assert "Cadence: “Every half year” → “Every quarter”" in changes
+    assert "Responsible: “支部组织委员” → “支部书记”" in changes
+    assert "half_yearly" not in changes and "quarterly" not in changes
+
+
+def test_a_submission_without_a_comment_says_so_on_the_decision_page(app, world):
+    draft = draft_of(world)
+    cat.transition(draft, "submit", actor=world["branch_admin"])
+    db.session.commit()
+    reviewer = sign_in(app, "bureau-reviewer")
+    page = html(reviewer.get("/admin/o/v-branch/catalogue/versions/1/decide?lang=en"))
+    assert "The unit wrote no comment with its submission." in page
+    assert "There is no earlier version in force: every entry is new." in page
+
+
 def test_a_refused_transition_is_shown_on_the_page(app, world):
     draft = draft_of(world)
     for entry in cat.entries(draft):

@@ -200,7 +200,7 @@ def test_a_refusal_needs_a_reason_from_the_code_list(app, w):
 @pytest.mark.rule("PUB-3")
 def test_an_off_catalogue_item_is_approved_in_the_bureau_reviewers_inbox(app, w):
     editor = sign_in(app, "it-editor")
-    data = form_data(entry_key="", title_zh_Hans_CN="关于开展主题党日活动的通知", title_en="")
+    data = form_data(entry_key="~off", title_zh_Hans_CN="关于开展主题党日活动的通知", title_en="")
     response = post(editor, UNIT + "/items/new", data)
     assert response.status_code == 302, html(response)
     item_id = item_id_from(response)

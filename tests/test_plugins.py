@@ -362,6 +362,7 @@ def test_item_type_fields_are_in_the_console_form_of_enabling_units_only(w, clie
         "/admin/o/it-unit/items/new?lang=en",
         data={
             "csrf_token": csrf_token(client, "/admin/o/it-unit/items/new"),
+            "entry_key": "~off",
             "title_zh_Hans_CN": "补助发放情况",
             "body_zh_Hans_CN": "发放补助。",
             "scope": "public",

@@ -50,6 +50,15 @@ def _period_bounds(year: int, cadence: str, index: int) -> tuple[str, date, date
     return key, start, end
 
 
+def periods(cadence: str | None, year: int) -> list[tuple[str, date, date]]:
+    """The periods ``(key, start, end)`` of ``cadence`` in ``year`` (none for event cadences)."""
+    if cadence == "standing":
+        return [(f"{year}", date(year, 1, 1), date(year, 12, 31))]
+    if cadence not in PERIODS_PER_YEAR:
+        return []
+    return [_period_bounds(year, cadence, i) for i in range(PERIODS_PER_YEAR[cadence])]
+
+
 def due_date(entry: Entry, period_end: date, *, period_due_days: int) -> date:
     days = entry.due_days if entry.due_days is not None else period_due_days
     return period_end + timedelta(days=days)

@@ -618,6 +618,20 @@ def reviewer_home(org) -> str | None:
     return db.session.get(Organisation, org_id).code if org_id is not None else None
 
 
+def submission(version: CatalogueVersion) -> dict[str, Any] | None:
+    """The step that submitted ``version`` last: who, when, and the submitter's comment."""
+    steps = [s for s in cat.history(version) if s.transition in ("submit", "sign_off")]
+    if not steps:
+        return None
+    step = steps[-1]
+    names = web.display_names([step.actor_id] if step.actor_id else [])
+    return {
+        "name": names.get(step.actor_id, step.actor_label),
+        "at": step.at,
+        "comment": ((step.inputs or {}).get("comment") or "").strip(),
+    }
+
+
 @bp.route("/catalogue/versions/<int:number>/decide", methods=["GET", "POST"])
 def decide(number: int):
     require("catalogue.decide")  # before the lookup: a refusal says nothing of what exists
@@ -668,6 +682,7 @@ def decide(number: int):
     context = diff_context("unit", version)
     blank = forms.DecisionForm(formdata=None)
     context.update(
+        submission=submission(version),
         approve_form=form if decision == "approve" else blank,
         return_form=form if decision == "return" else blank,
         decision=decision,

@@ -8,6 +8,7 @@ problems (``"scope: ..."``) are put under the fields they name (:func:`attach_pr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,13 +29,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core import i18n, localtime
-from core.catalogue import labels
+from core.catalogue import labels, schedule
 from core.catalogue import operations as cat
 from core.catalogue.forms import ScopeChannelsMixin
 from core.catalogue.models import SCOPES
 from core.i18n import _
 from core.items.labels import STATES as STATES
 from core.items.models import AMENDMENT_REASONS, REFUSAL_REASONS, REVOCATION_REASONS
+from core.items.operations import period_for as items_period_for
+from core.items.reading import period_label
 from core.web import forms as web_forms
 from core.web.forms import (
     LOCALES,
@@ -115,18 +118,21 @@ def split_names(text: str | None) -> list[str]:
 class ItemForm(ScopeChannelsMixin, FlaskForm):
     entry_key = SelectField(
         _("Catalogue entry"),
-        validators=[Optional()],
+        validators=[
+            DataRequired(message=_("Choose the catalogue entry, or an off-catalogue item."))
+        ],
         description=_(
-            "The entry of the catalogue in force that this item discloses. An off-catalogue "
-            "item needs the approval of the superior organisation."
+            "The entry of the catalogue in force that this item discloses, by category; the "
+            "entries due now come first. An off-catalogue item needs the approval of the "
+            "superior organisation."
         ),
     )
-    period_key = StringField(
+    period_key = SelectField(
         _("Period"),
-        validators=[Optional(), Length(max=20)],
+        validate_choice=False,  # checked against the chosen entry's periods below
         description=_(
-            "For periodic entries, e.g. 2026-Q1, 2026-M03, 2026-H1 or 2026. Leave it empty to "
-            "take the period of the decision date."
+            "The periods of the chosen entry's cadence. After choosing another entry, press "
+            "“Show its periods”."
         ),
     )
     title_zh_Hans_CN, title_en, title_ug = localised_fields(
@@ -230,7 +236,17 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             attrs["type_fields"][code] = names
         return type("ItemFormWithTypes", (cls,), attrs)
 
-    def __init__(self, *args, org, version, min_notice_days: int, **kwargs):
+    def __init__(
+        self,
+        *args,
+        org,
+        version,
+        min_notice_days: int,
+        due: Sequence[schedule.ExpectedDisclosure] = (),
+        today: date | None = None,
+        current_period: str | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         loc = i18n.locale()
         self.item_type.choices = [
@@ -257,15 +273,59 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "At least %(days)s days (the policy parameter).", days=min_notice_days
         )
         self.entries = cat.entries(version) if version is not None else []
-        self.entry_key.choices = [
-            choice("", _("Off-catalogue item (目录外): needs the superior's approval")),
-            *(choice(e.key, f"{e.title(loc)} · {labels.cadence(e.cadence)}") for e in self.entries),
-        ]
+        self.entry_key.choices = entry_groups(version, self.entries, due, loc)
+        self.due = {d.entry_key: d.period_key for d in due}
+        self.today = today or localtime.today(org)
+        self.period_key.choices = self.period_choices(current_period)
         self.scope.choices = [
             choice("", _("Choose…")),
             *(choice(s, labels.scope(s)) for s in SCOPES),
         ]
         self.set_channel_choices(cat.channel_entries(org), loc)
+
+    def chosen_entry(self):
+        return next((e for e in self.entries if e.key == self.entry_key.data), None)
+
+    def period_choices(self, current: str | None) -> list[tuple[str, str]]:
+        """The periods of the chosen entry's cadence: last year's, this year's up to the next
+        one, newest first (and the item's own period when it is older)."""
+        entry = self.chosen_entry()
+        if entry is None:
+            first = _("Choose the catalogue entry first") if not self.entry_key.data else None
+            return [choice("", first or _("No period: an off-catalogue item"))]
+        if entry.cadence in schedule.EVENT_CADENCES:
+            return [choice("", _("No period: this entry is disclosed when something happens"))]
+        today = self.today
+        keys: list[str] = []
+        for year in (today.year - 1, today.year, today.year + 1):
+            for key, start, _end in schedule.periods(entry.cadence, year):
+                if year < today.year + 1 or start <= today:
+                    keys.append(key)
+        # the next period after today's, for an item planned ahead
+        upcoming = [k for y in (today.year, today.year + 1) for k, s, _e in
+                    schedule.periods(entry.cadence, y) if s > today]  # fmt: skip
+        keys = [k for k in keys if k not in upcoming] + upcoming[:1]
+        if current and current not in keys:
+            keys.append(current)
+        keys.sort(key=_period_order, reverse=True)
+        return [
+            *(choice(k, period_label(k)) for k in keys),
+            choice("", _("The period of the decision date")),
+        ]
+
+    def suggest_period(self) -> None:
+        """After “Show its periods”: the entry's due period (else today's) unless a period of
+        the entry is chosen already."""
+        entry = self.chosen_entry()
+        keys = {c.value for c in self.period_key.choices}
+        if entry is None or (self.period_key.data and self.period_key.data in keys):
+            return
+        suggested = self.due.get(entry.key) or items_period_for(entry.cadence, self.today)
+        self.period_key.data = suggested if suggested in keys else ""
+
+    def validate_period_key(self, field):
+        if (field.data or "") not in {c.value for c in field.choices}:
+            raise ValidationError(gettext("Choose one of the periods of this entry."))
 
     def validate_notice_days(self, field):
         if self.is_notice.data and field.data is not None and field.data < self.min_notice_days:
@@ -334,7 +394,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             "extra": self.extra(),
             "titles": texts(self, "title"),
             "bodies": texts(self, "body"),
-            "entry_key": self.entry_key.data or None,
+            "entry_key": None if self.entry_key.data == OFF_CATALOGUE else self.entry_key.data,
             "period_key": (self.period_key.data or "").strip() or None,
             "scope": self.scope.data,
             "channels": list(self.channels.data or []),
@@ -349,7 +409,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
     @staticmethod
     def initial(item, version, audience: dict[str, list[str]], zone: ZoneInfo) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "entry_key": item.entry_key or "",
+            "entry_key": item.entry_key or OFF_CATALOGUE,
             "period_key": item.period_key or "",
             "scope": item.scope,
             "channels": list(item.channels or []),
@@ -372,6 +432,42 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             data[f"title_{loc}"] = (version.titles or {}).get(loc, "") if version else ""
             data[f"body_{loc}"] = (version.bodies or {}).get(loc, "") if version else ""
         return data
+
+
+OFF_CATALOGUE = "~off"  # the explicit choice of an off-catalogue item (not an entry key)
+
+
+def _period_order(key: str) -> tuple[int, int]:
+    """``2026-M03`` → (2026, 3): a period's place in time (a year before its months' ends)."""
+    year, _sep, part = key.partition("-")
+    months = {"M": 1, "Q": 3, "H": 6}
+    number = int(part[1:]) * months.get(part[:1], 1) if part[1:].isdigit() else 13
+    return (int(year) if year.isdigit() else 0, number)
+
+
+def entry_groups(version, entries, due, loc: str) -> dict[str | None, list]:
+    """The entry choices as ``<optgroup>``s: those due now, then each category's, then the
+    off-catalogue item."""
+    groups: dict[str | None, list] = {None: [choice("", _("Choose…"))]}
+    due_keys = set()
+    if due:
+        label = gettext("Due this period")
+        groups[label] = []
+        for d in due:
+            if d.entry_key not in due_keys:
+                due_keys.add(d.entry_key)
+                period = period_label(d.period_key)
+                groups[label].append(choice(d.entry_key, f"{d.entry.title(loc)} · {period}"))
+    if version is not None:
+        names = {c.id: c.title(loc) for c in cat.categories(version)}
+        for e in entries:
+            if e.key not in due_keys:
+                group = groups.setdefault(names.get(e.category_id, ""), [])
+                group.append(choice(e.key, f"{e.title(loc)} · {labels.cadence(e.cadence)}"))
+    groups[gettext("Outside the catalogue")] = [
+        choice(OFF_CATALOGUE, _("Off-catalogue item (目录外): needs the superior's approval"))
+    ]
+    return groups
 
 
 def _extra_field(f):

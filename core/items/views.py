@@ -29,7 +29,7 @@ from sqlalchemy import case, func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import db, i18n, localtime, permissions, web
-from core.catalogue import labels
+from core.catalogue import labels, schedule
 from core.catalogue import operations as cat
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
@@ -218,13 +218,44 @@ def index():
 # --- the item form ---------------------------------------------------------------------------
 
 
-def item_form(**kwargs) -> forms.ItemForm:
+def due_now(org: Organisation, version, today) -> list[schedule.ExpectedDisclosure]:
+    """The disclosures of the catalogue in force whose period has begun and whose due date has
+    not passed, without an item yet (a revoked or refused one does not count)."""
+    if version is None:
+        return []
+    expected = [
+        e
+        for year in (today.year - 1, today.year)
+        for e in schedule.expected(version, year)
+        if e.period_start <= today <= e.due
+    ]
+    if not expected:
+        return []
+    done = {
+        tuple(row)
+        for row in db.session.execute(
+            select(Item.entry_key, Item.period_key).where(
+                Item.org_id == org.id,
+                Item.entry_key.in_({e.entry_key for e in expected}),
+                Item.state.not_in(("revoked", "refused")),
+            )
+        )
+    }
+    return [e for e in expected if (e.entry_key, e.period_key) not in done]
+
+
+def item_form(current_period: str | None = None, **kwargs) -> forms.ItemForm:
     org = g.org
     form_class = forms.ItemForm.with_types(item_types.types_for(org))  # plugins' extra fields
+    version = cat.effective_version(org)
+    today = localtime.today(org)
     form = form_class(
         org=org,
-        version=cat.effective_version(org),
+        version=version,
         min_notice_days=params.value(org, "notice.min_days"),
+        due=due_now(org, version, today),
+        today=today,
+        current_period=current_period,
         **kwargs,
     )
     days = params.value(org, "scope.internal_first_days")
@@ -251,8 +282,28 @@ def form_page(form: forms.ItemForm, item: Item | None, *, status: int = 200, err
         form=form,
         item=item,
         errors=list(errors),
+        preview=preview(form) if "preview" in request.form else None,
         **base_context(),
     ), status
+
+
+def preview(form: forms.ItemForm) -> list[dict[str, Any]]:
+    """The title and text in each language as they will be published (sanitised Markdown)."""
+    out = []
+    for loc in SUPPORTED_LOCALES:
+        title = (getattr(form, f"title_{loc}").data or "").strip()
+        body = getattr(form, f"body_{loc}").data or ""
+        if title or body.strip():
+            out.append(
+                {"locale": loc, "language": str(forms.BODIES[loc]), "title": title,
+                 "html": content.render(body)}
+            )  # fmt: skip
+    return out
+
+
+def only_showing() -> bool:
+    """A press of “Preview” or “Show its periods”: the form is shown again, nothing is saved."""
+    return request.method == "POST" and ("preview" in request.form or "periods" in request.form)
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -260,7 +311,10 @@ def new():
     require("items.edit")
     form = item_form(data=new_item_defaults()) if request.method == "GET" else item_form()
     status, errors = 200, []
-    if form.validate_on_submit():
+    if only_showing():
+        if "periods" in request.form:
+            form.suggest_period()
+    elif form.validate_on_submit():
         data = form.to_data()
         if form.scope.data == "specific":
             data["audience"] = form.audience()
@@ -286,9 +340,14 @@ def new_item_defaults() -> dict[str, Any]:
     version = cat.effective_version(g.org) if key else None
     entry = next((e for e in cat.entries(version) if e.key == key), None) if version else None
     if entry is not None:
+        today = localtime.today(g.org)
+        due = {d.entry_key: d.period_key for d in due_now(g.org, version, today)}
         data.update(
             entry_key=entry.key,
-            period_key=request.args.get("period", ""),
+            period_key=request.args.get("period")
+            or due.get(entry.key)
+            or items.period_for(entry.cadence, today)
+            or "",
             scope=entry.scope,
             channels=list(entry.channels or []),
             title_zh_Hans_CN=entry.titles.get("zh_Hans_CN", ""),
@@ -311,11 +370,14 @@ def edit(item_id: int):
     zone = localtime.zone(g.org)
     if request.method == "GET":
         initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone)
-        form = item_form(data=initial)
+        form = item_form(current_period=item.period_key, data=initial)
     else:
-        form = item_form()
+        form = item_form(current_period=item.period_key)
     status, errors = 200, []
-    if form.validate_on_submit():
+    if only_showing():
+        if "periods" in request.form:
+            form.suggest_period()
+    elif form.validate_on_submit():
         data = form.to_data()
         if item.planned_at and data["planned_at"] == localtime.local_naive(
             item.planned_at, g.org

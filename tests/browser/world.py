@@ -107,4 +107,4 @@ def fill_item_form(page, title: str, body: str, now) -> None:
     page.uncheck("#internal_first")
     page.fill("#decision_date", now.date().isoformat())
     page.fill("#planned_at", (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
-    page.locator("main form.form button[type=submit]").click()
+    page.locator("#save-item").click()
