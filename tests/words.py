@@ -386,7 +386,9 @@ def seeds(app, username: str | None) -> list[str]:
         return start[:1]
     user = db.session.scalar(select(User).where(User.username == username))
     codes = db.session.scalars(
-        select(Organisation.code).join(Membership).where(Membership.user_id == user.id)
+        select(Organisation.code)
+        .join(Membership, Membership.org_id == Organisation.id)
+        .where(Membership.user_id == user.id)
     )
     rules = [
         r.rule
