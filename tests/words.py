@@ -87,6 +87,8 @@ ALLOWED = frozenset(
         "scope",
         "scopes",
         "chinese-calendar",
+        "Redis",  # the job queue's name, as the platform admin installs it
+        "REDIS_URL",  # the setting that names it
     ]
 )
 """Words allowed on a translated page: formats, protocols, standards, the product's name, and

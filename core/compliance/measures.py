@@ -607,8 +607,7 @@ register(
         order=100,
         entries=lambda ctx, org: request_entries(ctx, org, "soon"),
         description=_(
-            "Disclosure requests whose deadline comes within the days the parameter "
-            "compliance.due_soon_days sets."
+            "Disclosure requests whose deadline comes within the days set in the parameters."
         ),
     )
 )

@@ -39,6 +39,8 @@ AREAS = {
     "evaluation": _("Member evaluation"),
     "filing": _("Filings with the superior"),
     "report": _("Reports"),
+    "compliance": _("Compliance"),
+    "supervision": _("Supervision"),
     "archive": _("Register"),
     "auth": _("Sign-in"),
 }

@@ -75,7 +75,7 @@ class AuditSearchForm(SearchForm):
     actor = StringField(
         _("Who"),
         validators=[Optional(), Length(max=200)],
-        description=_("A user name or a person's name, or system."),
+        description=_("A user name or a person's name; “the system” for the scheduled jobs."),
     )
     org = StringField(
         _("Organisation code"),
@@ -85,7 +85,7 @@ class AuditSearchForm(SearchForm):
     action = StringField(
         _("Action"),
         validators=[Optional(), Length(max=100)],
-        description=_("An action or its beginning: item. finds every step of items."),
+        description=_("An action or its beginning, as the Action column shows it."),
     )
     object_type = StringField(_("Kind of object"), validators=[Optional(), Length(max=60)])
     object_id = StringField(_("Object number"), validators=[Optional(), Length(max=60)])
