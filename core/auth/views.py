@@ -340,6 +340,12 @@ def registered():
 def verify_email(token: str):
     """The link of the mail: a button confirms the address (a GET changes nothing, so a mail
     scanner opening the link does not). Used, withdrawn or expired: a 410; unknown: a 404."""
+    if request.method == "POST":  # counted before the token is looked up: no guessing
+        try:
+            with ratelimit.limit(VERIFY_LIMIT, scope="verify_email"):
+                pass
+        except ratelimit.RateLimitExceeded:
+            abort(429)
     verification = operations.email_verification_by_token(token)
     if verification is None:
         abort(404)
@@ -347,11 +353,6 @@ def verify_email(token: str):
         return render("auth/verify.html", form=None, gone=True), 410
     form = VerifyForm()
     if request.method == "POST":
-        try:
-            with ratelimit.limit(VERIFY_LIMIT, scope="verify_email"):
-                pass
-        except ratelimit.RateLimitExceeded:
-            abort(429)
         if not form.validate_on_submit():
             return render("auth/verify.html", form=form, gone=False), 400
         try:
