@@ -380,7 +380,8 @@ def test_scheduler_command_holds_the_lock(redis_app, redis_server, app_settings)
             timeout=10,
         )
 
-        second = run_gongkai(app_settings, redis_server.url, "scheduler")
+        # a second one told not to stand by exits (by default it waits to take over)
+        second = run_gongkai(app_settings, redis_server.url, "scheduler", "--no-wait")
         assert second.returncode == 2, second.stdout + second.stderr
         assert "another scheduler is running" in second.stderr
         assert first.poll() is None, "the first scheduler died"
