@@ -232,7 +232,7 @@ class NoPublishing:
         return False if action == "item.publish" else None
 
 
-def test_a_plugin_veto_reaches_workflow_transitions(w, with_plugins):
+def test_a_plugin_veto_reaches_workflow_transitions(w, with_plugins, english):
     with_plugins(nopub=NoPublishing())
     item = items.create(w["unit"], plan(), actor=w["editor"])
     through_review(w, item)

@@ -436,7 +436,7 @@ def test_console_lists_installed_plugins_with_the_sector_defaults(client, login,
     assert "The test suite&#39;s plugin: one sector, a panel, an item type and a page." in html
     assert "enabled by default" in html and "As the sector decides" in html
     # the built-in plugins are listed too: look at the test plugin's buttons
-    hidden = '<span class="visually-hidden">: testplugin</span>'
+    hidden = '<span class="visually-hidden" translate="no">: testplugin</span>'
     assert f'value="disabled" class="danger">Disable{hidden}' in html
     assert f'value="enabled">Enable{hidden}' not in html
     chinese = client.get("/admin/o/sdk-test/plugins?lang=zh_Hans_CN").get_data(as_text=True)

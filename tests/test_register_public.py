@@ -394,6 +394,7 @@ def test_an_item_published_inside_the_party_first_enters_the_public_register_whe
     assert "Election results" in page and "Opened to the public" in page
     assert client.get(f"/o/it-unit/items/{item.id}").status_code == 200
     # revoked with a published explanation: public, with the explanation
+    item = db.session.get(Item, item.id)  # the requests above ended the session it was in
     items.request_revocation(item, actor=w["admin"], explanation="选举结果有误，已重新公示")
     items.decide_revocation(item, actor=w["bureau_reviewer"], approve=True)
     db.session.commit()

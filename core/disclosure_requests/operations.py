@@ -33,6 +33,7 @@ from core.disclosure_requests.deadlines import (
     today,
 )
 from core.disclosure_requests.decisions import _require_state
+from core.disclosure_requests.decisions import ask_amendment as ask_amendment
 from core.disclosure_requests.decisions import decide as decide
 from core.disclosure_requests.decisions import reject_invalid as reject_invalid
 from core.disclosure_requests.filing import MAX

@@ -264,14 +264,22 @@ def _lock(workflow: Workflow, obj) -> None:
         return
     column = getattr(type(obj), workflow.state_attr)
     key = state.mapper.primary_key[0]
+    db.session.flush()  # an earlier step of this same transaction is this transaction's own
     stored = db.session.execute(
         select(column).where(key == state.identity[0]).with_for_update(of=state.mapper.local_table)
     ).scalar_one_or_none()
     current = getattr(obj, workflow.state_attr)
     if stored != current:
         raise TransitionRefused(
-            "The action was refused.",
-            problems=[f"It was changed meanwhile (from {current} to {stored}): reload the page."],
+            _("The action was refused."),
+            problems=[
+                _(
+                    "It was changed meanwhile (from “%(current)s” to “%(stored)s”): reload the "
+                    "page.",
+                    current=workflow.state_label(current),
+                    stored=workflow.state_label(stored),
+                )
+            ],
         )
 
 
