@@ -418,7 +418,7 @@ register(
     "supervision.flags_waiting",
     _("Automatic flags awaiting my decision"),
     _("Automatic flags awaiting your decision: %(count)s"),
-    body=_("Units below %(org)s were flagged by the supervision (SUP-2): confirm or dismiss."),
+    body=_("Units below %(org)s were flagged by the supervision: confirm or dismiss."),
     group="supervision",
 )
 # half-year reports, assessments, campaigns, filings (RPT-1, SUP-3, RPT-2)
