@@ -88,9 +88,11 @@ def test_the_county_reaches_the_unit_furthest_behind_in_two_clicks(
     unit_id = live_server.query("SELECT id FROM organisations WHERE code = 'it-unit'")[0][0]
     with contextlib.closing(sqlite3.connect(live_server.database)) as conn:
         conn.execute(
-            "INSERT INTO disclosure_flags (org_id, entry_key, period_key, kind, due_on, raised_at)"
-            " VALUES (?, 'org.fees', '2026-Q1', 'overdue', '2026-03-31', '2026-04-01 00:00:00')",
-            (unit_id,),
+            "INSERT INTO disclosure_flags"
+            " (org_id, county_id, entry_key, period_key, kind, due_on, raised_at)"
+            " VALUES (?, (SELECT coalesce(root_id, id) FROM organisations WHERE id = ?),"
+            " 'org.fees', '2026-Q1', 'overdue', '2026-03-31', '2026-04-01 00:00:00')",
+            (unit_id, unit_id),
         )
         conn.commit()
     county = sign_in("it-county-admin")
