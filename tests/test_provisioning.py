@@ -880,9 +880,10 @@ def test_demo_load_twice(app, cli, client, monkeypatch):
     # + 3: the village affairs demo's township and two villages under hongjiang
     assert first["organisations"] == 28 + 3
     # the 85 accounts, plus the applicant of the disclosure-request demo (no membership),
-    # plus the village affairs demo's 3 accounts (admin, reviewer, member) in each of its 3 orgs
-    assert first["users"] == 1 + 28 * 3 + 1 + 3 * 3
-    assert first["memberships"] == 28 * 3 + 3 * 3
+    # plus the village affairs demo's 3 accounts (admin, reviewer, member) in each of its 3 orgs,
+    # plus the supervision demo's supervisor of hongjiang
+    assert first["users"] == 1 + 28 * 3 + 1 + 3 * 3 + 1
+    assert first["memberships"] == 28 * 3 + 3 * 3 + 1
     orgs_before = snapshot()
 
     result = cli("demo", "load")
