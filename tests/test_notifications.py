@@ -440,7 +440,10 @@ def test_the_header_badge_shows_the_unread_count_with_one_query(app, w):
         event.remove(engine, "before_cursor_execute", count)
     counting = [s for s in statements if re.search(r"count\(notifications\.id\)", s, re.I)]
     assert len(counting) == 1
-    assert re.search(r'class="inbox-link">Notifications <span class="badge badge-count">2', page)
+    assert re.search(
+        r'class="inbox-link" aria-current="page">Notifications <span class="badge badge-count">2',
+        page,
+    )
 
     home = client.get("/").get_data(as_text=True)
     assert 'badge-count">2' in home

@@ -153,14 +153,18 @@ def item_page(
 @bp.route("/items/<int:item_id>")
 def item(item_id: int):
     found = items.get(g.org, item_id)
-    if found is not None and sign_in_may_show(found):
+    if found is None:
+        abort(404)
+    if permissions.may(current_user, "items.view", found):
+        return item_page(found)
+    if sign_in_may_show(found):
         # the link was shared with a signed-out visitor: say that signing in may show it, with
         # nothing of the item (its title neither). Only this page admits that the item exists;
         # the API, feeds, search and attachments answer a non-public item as a missing one.
         return render(
             "portal/sign_in_to_read.html", org=g.org, locale=i18n.locale(), next_url=request.path
         ), 403
-    return item_page(visible_item_or_404(item_id))
+    abort(404)
 
 
 def sign_in_may_show(item: Item) -> bool:
