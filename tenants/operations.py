@@ -846,6 +846,25 @@ def pending_verification(user: User | None) -> EmailVerification | None:
     ).first()
 
 
+EMAIL_VERIFICATION_RESEND_MINUTES = 10
+"""A new confirmation link is sent at a sign-in attempt once the last one is this old (or no
+longer works): a person whose link expired is never locked out of the account they created."""
+
+
+def renew_email_verification(user: User) -> EmailVerification | None:
+    """At a sign-in with the right password to an account still waiting for its address to be
+    confirmed: a new link (older ones withdrawn) unless the last one is pending and younger than
+    :data:`EMAIL_VERIFICATION_RESEND_MINUTES` (None then)."""
+    last = pending_verification(user)
+    if last is None and (user is None or user.active):
+        return None
+    now = db.utcnow()
+    fresh = now - timedelta(minutes=EMAIL_VERIFICATION_RESEND_MINUTES)
+    if last is not None and last.status(now) == "pending" and last.created_at > fresh:
+        return None
+    return create_email_verification(user)
+
+
 def verify_email(verification: EmailVerification, *, ip: str | None = None) -> User:
     """Confirm the address through a pending link (then used up): the account becomes active."""
     if verification.status() != "pending":
