@@ -45,7 +45,7 @@ jobs_bp = web.platform_blueprint("platform_jobs", __name__, prefix="/jobs")
 audit_bp = web.platform_blueprint("platform_audit", __name__, prefix="/audit")
 users_bp = web.platform_blueprint("platform_users", __name__, prefix="/users")
 
-navigation.platform("overview", _("Hosted counties"), "platform_admin.index", order=10)
+navigation.platform("overview", _("Overview"), "platform_admin.index", order=10)
 navigation.platform("users", _("Users"), "platform_users.index", order=20)
 navigation.platform("jobs", _("Job health"), "platform_jobs.index", order=40)
 navigation.platform("audit", _("Audit log"), "platform_audit.index", order=50)
@@ -307,6 +307,14 @@ def grant(user_id: int):
 # --- job health --------------------------------------------------------------------------------
 
 
+QUEUE_LABELS = {
+    "default": _("Notifications and checks"),
+    "mail": _("Mail"),
+    "render": _("Files (exports, PDFs)"),
+}
+"""What each queue of core.jobs.QUEUES runs, in the reader's words (the code shown beside)."""
+
+
 @jobs_bp.route("/", endpoint="index")
 def jobs_page():
     health = reading.health()
@@ -318,6 +326,7 @@ def jobs_page():
         health=health,
         orgs=orgs,
         retry_form=forms.RetryForm(formdata=None),
+        queue_labels=QUEUE_LABELS,
         locale=locale(),
     )
 
