@@ -103,11 +103,12 @@ def change(key: str, values: Any, *, object_type: str = "", org: Any = None) -> 
 
 
 def changes(entry, org: Any = None) -> list[Change]:
-    """The changes of ``entry`` in words, in their stored order."""
-    return [
+    """The changes of ``entry`` in words, in their stored order (a field left empty, none)."""
+    found = (
         change(key, values, object_type=entry.object_type, org=org)
         for key, values in (entry.changes or {}).items()
-    ]
+    )
+    return [c for c in found if c.text]
 
 
 def object_link(entry, org: Any = None, *, platform: bool = False) -> str | None:
