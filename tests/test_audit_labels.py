@@ -156,7 +156,10 @@ def test_hook_audit_labels(app):
 @pytest.fixture
 def world(make_org):
     unit = make_org("al-unit")
+    other = make_org("al-other")
     platform = tenants.create_user("al-platform", password=PASSWORD, platform_admin=True)
+    tenants.grant_membership(platform, unit, "admin")  # opens al-unit's console, not al-other's
+    audit.log("item.update", "item", 9, org_id=other.id, actor=platform)
     person = tenants.create_user("al-person", password=PASSWORD, display_name="王小明")
     reset, _token = tenants.create_password_reset(person, actor=platform)
     audit.log("item.update", "item", 42, org_id=unit.id, actor=platform,
@@ -197,7 +200,9 @@ def test_the_audit_log_shows_words_not_codes(app, world):
     assert str(world["reset"].expires_at.year) + "-" not in text
     assert re.search(r"涉及党和国家秘密</data>: 是 → 否<", html)  # yes/no; the form's label
     assert "本单位公开（本单位及下级、上级党组织） → 向社会公开" in text  # a scope in words
-    assert 'href="/admin/o/al-unit/items/42"' in html  # an item opens in its console
+    assert 'href="/admin/o/al-unit/items/42"' in html  # an item opens in its console …
+    assert '公开事项 <span class="object-id">9</span>' in html  # … where the reader may open it
+    assert 'href="/admin/platform/counties/al-unit"' in html  # a county: its platform page
 
 
 def test_the_audit_export_has_the_action_in_words_next_to_its_code(app, world):

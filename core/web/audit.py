@@ -17,7 +17,7 @@ from flask import url_for
 
 from core import audit_labels
 from core.i18n import yes_no
-from core.web import day, display_names, when
+from core.web import day, display_names, may, when
 from core.workflow.engine import state_label
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -113,17 +113,21 @@ def changes(entry, org: Any = None) -> list[Change]:
 
 def object_link(entry, org: Any = None, *, platform: bool = False) -> str | None:
     """Where the reader may open the entry's object: an account (on the platform console), an
-    organisation's console, an item of the console; None for anything else."""
+    organisation (a county's page on the platform console, else its console), an item in its
+    console; None for anything else and for what the reader may not open."""
     number = entry.object_id if entry.object_id.isascii() and entry.object_id.isdigit() else None
     if number is None or len(number) > 10:
         return None
-    if entry.object_type == "user" and platform:
-        return url_for("platform_users.user", user_id=int(number))
+    if entry.object_type == "user":
+        return url_for("platform_users.user", user_id=int(number)) if platform else None
     if org is None:
         return None
     if entry.object_type == "organisation" and str(org.id) == number:
-        return url_for("org_console.home", org_code=org.code)
-    if entry.object_type == "item":
+        if platform and org.parent_id is None:
+            return url_for("platform_admin.county", org_code=org.code)
+        if may("console.view", org):
+            return url_for("org_console.home", org_code=org.code)
+    if entry.object_type == "item" and may("items.view_console", org):
         return url_for("items_admin.detail", org_code=org.code, item_id=int(number))
     return None
 
