@@ -201,7 +201,9 @@ def test_the_audit_log_shows_words_not_codes(app, world):
     assert re.search(r"涉及党和国家秘密</data>: 是 → 否<", html)  # yes/no; the form's label
     assert "本单位公开（本单位及下级、上级党组织） → 向社会公开" in text  # a scope in words
     assert 'href="/admin/o/al-unit/items/42"' in html  # an item opens in its console …
-    assert '公开事项 <span class="object-id" translate="no">9</span>' in html  # … where the reader may open it
+    assert (
+        '公开事项 <span class="object-id" translate="no">9</span>' in html
+    )  # … where the reader may open it
     assert 'href="/admin/platform/counties/al-unit"' in html  # a county: its platform page
 
 
