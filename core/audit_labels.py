@@ -218,7 +218,11 @@ KINDS = {"actions": ACTIONS, "objects": OBJECTS, "fields": FIELDS}
 _registered: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
 _values: dict[str, dict[str, Any]] = {
     "method": {"password": _("Password"), "oidc": _("Government portal (OpenID Connect)")},
-}
+    "default_locale": (LANGUAGES := {
+        "zh_Hans_CN": _("Chinese"), "en": _("English"), "ug": _("Uyghur"),
+    }),
+    "locales": LANGUAGES,
+}  # fmt: skip
 
 
 def register(kind: str, code: str, label: Any) -> None:
