@@ -199,6 +199,7 @@ def test_the_audit_log_shows_words_not_codes(app, world):
     assert re.search(rf'<data value="expires_at" title="expires_at">有效期至</data>: {when}<', html)
     assert str(world["reset"].expires_at.year) + "-" not in text
     assert re.search(r"涉及党和国家秘密</data>: 是 → 否<", html)  # yes/no; the form's label
+    assert "中文: 全称: al-unit 党组织, 简称: al-unit" in html  # names by language, in words
     assert "本单位公开（本单位及下级、上级党组织） → 向社会公开" in text  # a scope in words
     assert 'href="/admin/o/al-unit/items/42"' in html  # an item opens in its console …
     assert (

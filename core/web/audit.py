@@ -54,9 +54,14 @@ def _words(key: str, value: Any, object_type: str, org: Any) -> tuple[str, bool]
         return day(value, org=org), False
     if isinstance(value, int | float):
         return str(value), False
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # its keys are fields, or languages (names: {locale: ...})
         parts = [
-            (audit_labels.field(k), k, *_words(k, v, object_type, org)) for k, v in value.items()
+            (
+                audit_labels.field(k) or audit_labels.value("locales", k),
+                k,
+                *_words(k, v, object_type, org),
+            )
+            for k, v in value.items()
         ]
         text = ", ".join(f"{label or k}: {t}" for label, k, t, _raw in parts)
         return text, any(raw or label is None for label, _k, _t, raw in parts)
