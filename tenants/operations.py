@@ -18,8 +18,9 @@ from flask_babel import gettext
 from sqlalchemy import String, func, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, db
+from core import audit, audit_labels, db
 from core.errors import UserError
+from core.i18n import _
 from tenants import leading_group as lg
 from tenants.models import (
     CODE_PATTERN,
@@ -347,6 +348,16 @@ def set_password(user: User, password: str, *, actor=None) -> None:
     db.session.flush()
     audit.log("user.password", "user", user.id, actor=actor)
     end_sessions(user, reason="password", actor=actor)
+
+
+SESSION_END_REASONS = {
+    "signed out": _("the person signed out"),
+    "password": _("the password was changed"),
+    "deactivated": _("the account was deactivated"),
+    "role removed": _("a role was taken back"),
+}
+"""Why sessions ended (the reasons :func:`end_sessions` records), in words for the audit log."""
+audit_labels.register_values("reason", SESSION_END_REASONS)
 
 
 def end_sessions(user: User, *, reason: str, actor=None) -> None:

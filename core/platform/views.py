@@ -35,6 +35,7 @@ from core.i18n import _, locale
 from core.platform import forms, reading
 from core.platform import operations as ops
 from core.themes import render
+from core.web import audit as audit_words
 from core.web import navigation
 from tenants import hierarchy
 from tenants import operations as tenants
@@ -390,7 +391,7 @@ def audit_page():
     if found is None:
         return render(
             "admin/platform_audit.html", form=form, page=None, names={}, args=audit_args(),
-            filtered=True, locale=locale(), change_text=reading.change_text,
+            filtered=True, locale=locale(), words=audit_words, object_names={},
         ), 400  # fmt: skip
     query = reading.audit_query(found)
     page = page_of(query, reading.count(query), AUDIT_PER_PAGE)
@@ -402,7 +403,8 @@ def audit_page():
         args=audit_args(),
         filtered=found.active,
         locale=locale(),
-        change_text=reading.change_text,
+        words=audit_words,
+        object_names=audit_words.user_names(entry for entry, _org in page.rows),
     )
 
 
@@ -410,30 +412,33 @@ def audit_table(query, loc: str) -> tuple[list[str], list[list[Any]]]:
     with force_locale(loc):
         header = [
             gettext("When"), gettext("Who"), gettext("User name"), gettext("Organisation"),
-            gettext("Organisation code"), gettext("Action"), gettext("Kind of object"),
-            gettext("Object number"), gettext("Changes"), gettext("Address"),
+            gettext("Organisation code"), gettext("Action"), gettext("Action (code)"),
+            gettext("Kind of object"), gettext("Kind of object (code)"), gettext("Object number"),
+            gettext("Changes"), gettext("Address"),
         ]  # fmt: skip
     rows = reading.audit_rows(query, AUDIT_EXPORT_MAX)
     names = web.display_names(entry.actor_id for entry, _org in rows)
     zone = localtime.zone(None)
     out = []
-    for entry, org in rows:
-        changes = "; ".join(
-            f"{field}: {reading.change_text(values)}"
-            for field, values in (entry.changes or {}).items()
-        )
-        out.append([
-            entry.at.astimezone(zone).replace(tzinfo=None),
-            names.get(entry.actor_id, "") if entry.actor_id else "",
-            entry.actor_label,
-            org.name(loc, "short") if org else "",
-            org.code if org else "",
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            changes,
-            entry.ip or "",
-        ])  # fmt: skip
+    with force_locale(loc):
+        for entry, org in rows:
+            changes = "; ".join(
+                f"{c.label or c.key}: {c.text}" for c in audit_words.changes(entry, org)
+            )
+            out.append([
+                entry.at.astimezone(zone).replace(tzinfo=None),
+                names.get(entry.actor_id, "") if entry.actor_id else "",
+                entry.actor_label,
+                org.name(loc, "short") if org else "",
+                org.code if org else "",
+                audit_words.action(entry.action),
+                entry.action,
+                audit_words.object_type(entry.object_type),
+                entry.object_type,
+                entry.object_id,
+                changes,
+                entry.ip or "",
+            ])  # fmt: skip
     return header, out
 
 
