@@ -291,7 +291,7 @@ def one(request_id: int):
     auth.require_bearer()
     found = db.session.get(DisclosureRequest, request_id)
     if found is None or not ops.may_read(current_user, found):
-        raise errors.not_found("There is no such request, or you may not see it.")
+        raise errors.not_found(_("There is no such request, or you may not see it."))
     loc = language()
     with force_locale(loc):
         body = request_json(found, loc)

@@ -44,7 +44,7 @@ def _user(username: str):
 
 
 def _refused(exc: UserError) -> None:
-    flash(" ".join([exc.message, *[str(p) for p in exc.problems or []]]), "error")
+    flash(" ".join([str(exc.message), *[str(p) for p in exc.problems or []]]), "error")
 
 
 @console.get("/")
