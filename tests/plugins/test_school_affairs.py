@@ -319,6 +319,9 @@ def test_major_matter_needs_a_deliberation_before_approval(app, w):
         page, data={"body": "committee", "held_on": "", "minutes_ref": "", "csrf_token": token}
     )
     assert bad.status_code == 400
+    text = bad.get_data(as_text=True)  # in the page's language (issue 11)
+    assert "审议情况未登记。" in text and "需要填写日期" in text and "需要填写会议记录编号" in text
+    assert db.session.scalars(select(Deliberation)).all() == []
     response = client.post(
         page,
         data={
