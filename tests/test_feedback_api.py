@@ -41,7 +41,7 @@ def test_anyone_gives_feedback_through_the_api(app, client, w):
 
 
 def test_a_submission_without_content_or_with_a_foreign_item_is_refused(app, client, w):
-    missing = client.post(SUBMIT, json={"text": "wrong field"})
+    missing = client.post(SUBMIT, json={"text": "wrong field"}, headers={"Accept-Language": "en"})
     assert missing.status_code == 422
     assert "content: is required" in missing.get_json()["error"]["problems"]
     too_long = client.post(SUBMIT, json={"content": "长" * 2001})
