@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from core.toolkit import (
+    Problem,
     _,
     _l,
     define_param,
@@ -139,9 +140,17 @@ def validate_item(org, item, data):
     due = ops.due_on(org, date.fromisoformat(changed_on))
     if ops.local_date(planned_at) > due:
         days = ops.param_value(org, "school_affairs.proactive_days")
+        # SCH-2: published within the working days of the change
         return [
-            f"planned_at: a school affairs item is published within {days} working days of "
-            f"its change, by {due.isoformat()} (SCH-2)"
+            Problem(
+                "planned_at",
+                _l(
+                    "a school affairs item is published within %(days)s working days of its "
+                    "change, by %(due)s",
+                    days=days,
+                    due=due.isoformat(),
+                ),
+            )
         ]
     return []
 
@@ -151,9 +160,12 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
     if workflow != "item" or transition not in ("approve", "superior_approve"):
         return []
     if ops.is_major(obj) and not ops.deliberations(obj):
+        # SCH-4: a major matter waits for its deliberation
         return [
-            "A major matter is approved only after the school affairs committee or the staff "
-            "congress deliberated it (SCH-4): record the deliberation first."
+            _l(
+                "A major matter is approved only after the school affairs committee or the "
+                "staff congress deliberated it: record the deliberation first."
+            )
         ]
     return []
 

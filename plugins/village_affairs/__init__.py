@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from core.toolkit import (
     Markup,
+    Problem,
     _,
     _l,
     catalogue_tree,
@@ -185,7 +186,12 @@ def validate_item(org, item, data):
     if (data.get("entry_key") or "").startswith("village.") and BOARD not in (
         data.get("channels") or []
     ):
-        return ["channels: the village notice board is the main channel of village affairs (VIL-5)"]
+        # VIL-5: the notice board is the main channel
+        return [
+            Problem(
+                "channels", _l("the village notice board is the main channel of village affairs")
+            )
+        ]
     return []
 
 
@@ -200,9 +206,8 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
         and transition in ("schedule", "publish")
         and operations.signoff(obj) is None
     ):
-        return [
-            "The village affairs supervision committee has not signed this version yet (VIL-2)."
-        ]
+        # VIL-2: publication waits for the committee's sign-off
+        return [_l("The village affairs supervision committee has not signed this version yet.")]
     return []
 
 
