@@ -200,7 +200,7 @@ def test_answers_are_checked_and_kept_on_a_refusal(app, w):
     refused = answer_form(client, q.id, {"a_q3": SECRET_TEXT})
     assert refused.status_code == 400
     page = html(refused)
-    assert "Choose one answer." in page and SECRET_TEXT in page
+    assert "Choose one option." in page and SECRET_TEXT in page
     too_long = answer_form(client, q.id, {"a_q1": "o1", "a_q2": ["o1"], "a_q3": "长" * 501})
     assert too_long.status_code == 400
     assert (

@@ -225,7 +225,7 @@ def answer_form(q: Questionnaire, loc: str, **kwargs) -> AnswerForm:
             attrs[f"a_{question['key']}"] = RadioField(
                 label,
                 choices=options,
-                validators=[InputRequired(message=_("Choose one answer."))],
+                validators=[InputRequired(message=_("Choose one option."))],
             )
         elif question["kind"] == "multiple":
             attrs[f"a_{question['key']}"] = MultiCheckboxField(

@@ -398,7 +398,7 @@ def clean_answers(q: Questionnaire, answers: dict[str, Any]) -> tuple[dict[str, 
             value = [value]
         if kind == "single":
             if value not in keys:
-                problems.append(Problem(f"a_{key}", _("Choose one answer.")))
+                problems.append(Problem(f"a_{key}", _("Choose one option.")))
             else:
                 out[key] = value
         elif kind == "multiple":

@@ -30,7 +30,9 @@ questionnaire.add("open", "draft", "open", MANAGERS, label=_("Open the questionn
 questionnaire.add(
     "close", "open", "closed", MANAGERS | {"system"}, label=_("Close the questionnaire")
 )
-questionnaire.add("publish", "closed", "published", MANAGERS, label=_("Publish the results"))
+questionnaire.add(
+    "publish", "closed", "published", MANAGERS, label=_("Publish the aggregated results")
+)
 
 permissions.register("questionnaires.manage", MANAGERS, "unit")
 permissions.register("questionnaires.view", READERS, "unit_or_superior")
