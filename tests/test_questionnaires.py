@@ -75,9 +75,9 @@ def opened(w, questions=None) -> Questionnaire:
     return q
 
 
-def answer_form(client, q_id: int, values: dict, *, addr: str = "10.0.0.1"):
+def answer_form(client, q_id: int, values: dict, *, addr: str = "10.0.0.1", form_at=None):
     path = f"{PUBLIC}/{q_id}"
-    token = csrf_token(client, path)
+    token = csrf_token(client, form_at or path)
     return client.post(
         path,
         data={**values, "csrf_token": token},
@@ -176,7 +176,7 @@ def test_one_answer_per_address_and_only_its_keyed_hash_is_kept(app, w):
     sent = answer_form(visitor, q.id, values, addr="10.0.0.1")
     assert sent.status_code == 303
     thanks = visitor.get(sent.headers["Location"])
-    assert thanks.status_code == 200 and "were received" in html(thanks)
+    assert thanks.status_code == 200 and "答卷已收到" in html(thanks)
     again = answer_form(app.test_client(), q.id, values, addr="10.0.0.1")
     assert again.status_code == 409
     assert "each address answers once" in html(again)
@@ -221,8 +221,11 @@ def test_a_closed_or_unopened_questionnaire_takes_no_answers(app, w):
     assert page.status_code == 409
     assert 'name="a_q1"' not in html(page)  # no form
     assert "不再接受答卷" in html(page)  # translated
-    posted = answer_form(client, q.id, {"a_q1": "o1", "a_q2": ["o1"]})
+    posted = answer_form(
+        client, q.id, {"a_q1": "o1", "a_q2": ["o1"]}, form_at="/o/it-unit/feedback"
+    )
     assert posted.status_code == 409
+    assert "takes no more answers" in html(posted)
 
 
 # --- results -------------------------------------------------------------------------------------
