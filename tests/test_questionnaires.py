@@ -225,7 +225,7 @@ def test_a_closed_or_unopened_questionnaire_takes_no_answers(app, w):
         client, q.id, {"a_q1": "o1", "a_q2": ["o1"]}, form_at="/o/it-unit/feedback"
     )
     assert posted.status_code == 409
-    assert "takes no more answers" in html(posted)
+    assert "不再接受答卷" in html(posted)
 
 
 # --- results -------------------------------------------------------------------------------------
