@@ -359,3 +359,17 @@ def test_linked_from_the_portal_and_the_feedback_page(app, w):
     client = app.test_client()
     for path in ("/o/it-unit/", "/o/it-unit/feedback"):
         assert f'href="{PUBLIC}"' in html(client.get(path)), path
+
+
+def test_closed_results_wait_in_my_work_until_published(app, w):
+    q = opened(w)
+    ops.close(q, actor=w["admin"])
+    db.session.commit()
+    editor = sign_in(app, "it-editor")
+    assert f"/admin/o/it-unit/questionnaires/{q.id}" in html(editor.get("/admin?lang=en"))
+    member = sign_in(app, "it-member")
+    assert f"/questionnaires/{q.id}" not in html(member.get("/admin?lang=en"))
+    q = db.session.get(Questionnaire, q.id)
+    ops.publish(q, actor=db.session.get(type(w["admin"]), w["admin"].id))
+    db.session.commit()
+    assert f"/admin/o/it-unit/questionnaires/{q.id}" not in html(editor.get("/admin?lang=en"))
