@@ -373,3 +373,13 @@ def test_closed_results_wait_in_my_work_until_published(app, w):
     ops.publish(q, actor=db.session.get(type(w["admin"]), w["admin"].id))
     db.session.commit()
     assert f"/admin/o/it-unit/questionnaires/{q.id}" not in html(editor.get("/admin?lang=en"))
+
+
+def test_a_step_not_possible_now_is_refused_with_its_reason(app, w):
+    q = opened(w)
+    client = sign_in(app, "it-admin")
+    detail = f"{CONSOLE}/{q.id}"
+    refused = client.post(f"{detail}/publish", data={"csrf_token": csrf_token(client, detail)})
+    assert 400 <= refused.status_code < 500
+    assert "This step is not possible now" in html(refused)
+    assert db.session.get(Questionnaire, q.id).state == "open"

@@ -142,6 +142,7 @@ def detail_page(q: Questionnaire, *, status: int = 200, errors=(), **extra):
         formdata=None,
         data={"opens_on": today, "closes_on": today + timedelta(days=14)},
     )
+    confirm_form = extra.pop("confirm_form", None) or forms.ConfirmForm(formdata=None)
     return render(
         "admin/questionnaire_detail.html",
         questionnaire=q,
@@ -151,7 +152,7 @@ def detail_page(q: Questionnaire, *, status: int = 200, errors=(), **extra):
         can={t.name for t in allowed_transitions(wf.questionnaire, q, actor=current_user)},
         accepting=ops.accepting(q),
         open_form=open_form,
-        confirm_form=forms.ConfirmForm(formdata=None),
+        confirm_form=confirm_form,
         max_days=MAX_PERIOD_DAYS,
         errors=list(errors),
         **base_context(**extra),
