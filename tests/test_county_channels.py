@@ -148,6 +148,7 @@ def test_a_code_of_the_code_list_or_of_a_plugin_is_refused(app, w, make_org, eng
     with pytest.raises(UserError) as twice:
         channels.add(w["county"], SUNSHINE, actor=w["county_admin"])
     assert "code: The county has a channel with this code already." in twice.value.problems
+    db.session.commit()
     # on the page: the refusal under the field, in the reader's language, nothing saved
     client = sign_in(app, "it-county-admin")
     page = "/admin/o/it-county/channels/new"
@@ -215,7 +216,7 @@ def test_a_retired_channel_stays_where_it_was_chosen_and_is_no_longer_offered(ap
     channels.set_active(db.session.get(CountyChannel, channel.id), True, actor=w["county_admin"])
     assert "sunshine_tv" in {e.code for e in cat.channel_entries(w["unit"])}
     actions = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.obj_type == "county_channel")
+        select(AuditEntry.action).where(AuditEntry.object_type == "county_channel")
     ).all()
     assert actions == ["channels.add", "channels.retire", "channels.reactivate"]
 
