@@ -252,3 +252,31 @@ def test_only_the_county_admins_manage_channels(app, w):
     home = county_admin.get("/admin/o/it-county/").get_data(as_text=True)
     assert 'href="/admin/o/it-county/channels"' in home
     assert db.session.get(CountyChannel, channel.id).active is True
+
+
+def test_the_channel_routes_refuse_bad_input_and_forms_without_their_token(app, w):
+    """What the generated suites send (tests/test_no_server_errors.py, tests/test_csrf.py), here
+    as the county's admin, who reaches the forms: no 5xx, and no change without the token."""
+    from tests.test_no_server_errors import BAD_INTS, BAD_TEXTS
+
+    channel = channels.add(w["county"], SUNSHINE, actor=w["county_admin"])
+    db.session.commit()
+    client = sign_in(app, "it-county-admin")
+    base = "/admin/o/it-county/channels"
+    writes = [f"{base}/new", f"{base}/{channel.id}/edit", f"{base}/{channel.id}/retire",
+              f"{base}/{channel.id}/reactivate", f"{base}/{channel.id}/delete"]  # fmt: skip
+    for path in writes:
+        response = client.post(path, data=SUNSHINE_FORM)
+        assert response.status_code == 400, path
+    token = csrf_token(client, base)
+    fields = [*SUNSHINE_FORM]
+    for path in writes[:2]:
+        for value in BAD_TEXTS:
+            response = client.post(path, data={**dict.fromkeys(fields, value), "csrf_token": token})
+            assert response.status_code == 400, (path, value)
+    for value in BAD_INTS:
+        assert client.get(f"{base}/{value}/edit").status_code == 404
+        assert client.post(f"{base}/{value}/delete", data={"csrf_token": token}).status_code == 404
+    kept = db.session.get(CountyChannel, channel.id)
+    assert (kept.active, kept.labels, kept.audience) == (True, SUNSHINE["labels"], "society")
+    assert [c.code for c in channels.channels_of(w["county"])] == ["sunshine_tv"]
