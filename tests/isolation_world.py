@@ -468,7 +468,7 @@ def build() -> World:
 
 def county_channels(w: World, *, county, county2, county_admin, county2_admin) -> None:
     """A channel of each county's own (CAT-6): its console's pages by ``channel_id``."""
-    from core.channels import operations as channels
+    from core.catalogue import county_channels as channels
 
     found = w.extra.setdefault("county_channels", [])
     for org, admin, marker in ((county, county_admin, "zxkchanl"),

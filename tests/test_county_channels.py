@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from core import db
 from core.audit import AuditEntry
+from core.catalogue import county_channels as channels
 from core.catalogue import operations as cat
 from core.catalogue.models import CountyChannel
-from core.channels import operations as channels
 from core.errors import UserError
 from core.items import operations as items
 from core.items.models import Item

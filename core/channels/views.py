@@ -13,11 +13,11 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import web
+from core.catalogue import county_channels as ops
 from core.catalogue.channels import CHANNEL_LIST, plugin_channels
 from core.catalogue.labels import AUDIENCES
 from core.catalogue.models import CountyChannel
 from core.channels import forms
-from core.channels import operations as ops
 from core.errors import UserError
 from core.i18n import _, locale
 from core.themes import render

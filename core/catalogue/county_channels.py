@@ -1,5 +1,6 @@
 """Adding, changing, retiring and deleting a county's channels (the only writers of
-:class:`core.catalogue.models.CountyChannel`); each change is audited.
+:class:`core.catalogue.models.CountyChannel`; its console page is :mod:`core.channels`); each
+change is audited.
 
 A code is unique in the county and takes no code of the code list (``channel``) or of a
 channel a plugin enabled in the county adds. A retired channel stays on the entries, items and
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import String, cast, func, select
+from sqlalchemy.sql.schema import Table
 
 from core import audit, db
 from core.catalogue.channels import (
@@ -20,12 +23,10 @@ from core.catalogue.channels import (
     forget_county_channels,
     plugin_channels,
 )
-from core.catalogue.models import CHANNEL_AUDIENCES, KEY_PATTERN, CountyChannel, Entry
+from core.catalogue.models import CHANNEL_AUDIENCES, KEY_PATTERN, CountyChannel
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, Problem, UserError
 from core.i18n import _, lazily, locale
-from core.items.models import Item
-from core.register.models import RegisterEntry
 from tenants import codelists
 from tenants.models import Organisation
 
@@ -52,8 +53,6 @@ def taken_codes(county: Organisation) -> set[str]:
         )
     )
     seen: dict[frozenset, Organisation] = {}
-    from flask import current_app
-
     plugins = current_app.extensions.get("gongkai.plugins")
     for org in orgs:
         if plugins is not None:
@@ -165,25 +164,33 @@ def set_active(channel: CountyChannel, active: bool, *, actor=None) -> bool:
     return True
 
 
-def _uses(model, county_id: int, code: str) -> int:
-    """How many rows of ``model`` (a county-keyed table with a JSON ``channels`` list) chose
-    ``code`` (a text match narrows the rows in SQL, the list decides)."""
+def chosen_tables() -> list[Table]:
+    """The county-keyed tables with a ``channels`` list: catalogue entries, items, register
+    entries (and any plugin table shaped so) — found in the metadata, not imported, so that the
+    catalogue imports none of the packages after it."""
+    return [
+        t
+        for t in db.Base.metadata.tables.values()
+        if "channels" in t.c and "county_id" in t.c and t.name != CountyChannel.__tablename__
+    ]
+
+
+def _uses(table: Table, county_id: int, code: str) -> int:
+    """How many rows of ``table`` chose ``code`` (a text match narrows the rows in SQL, the
+    list decides)."""
     rows = db.session.scalars(
-        select(model.channels).where(
-            model.county_id == county_id,
-            cast(model.channels, String).like(f'%"{code}"%'),
+        select(table.c.channels).where(
+            table.c.county_id == county_id,
+            cast(table.c.channels, String).like(f'%"{code}"%'),
         )
     )
     return sum(1 for channels in rows if code in (channels or []))
 
 
 def uses(channel: CountyChannel) -> dict[str, int]:
-    """``{"entries": n, "items": n, "register": n}``: what chose the channel."""
-    return {
-        "entries": _uses(Entry, channel.org_id, channel.code),
-        "items": _uses(Item, channel.org_id, channel.code),
-        "register": _uses(RegisterEntry, channel.org_id, channel.code),
-    }
+    """``{table name: rows}`` of what chose the channel (only tables with some)."""
+    found = {t.name: _uses(t, channel.org_id, channel.code) for t in chosen_tables()}
+    return {name: n for name, n in found.items() if n}
 
 
 class InUse(UserError):
@@ -195,13 +202,13 @@ class InUse(UserError):
 def delete(channel: CountyChannel, *, actor=None) -> None:
     """Delete a channel nothing chose; one in use is refused (retire it instead)."""
     found = uses(channel)
-    if any(found.values()):
+    if found:
         raise InUse(
             _("“%(channel)s” has been chosen (catalogue entries: %(entries)s, items: "
               "%(items)s) and cannot be deleted. Retire it instead: it stays where it was "
               "chosen and is no longer offered.",
               channel=lazily(lambda: channel.label(locale())),
-              entries=found["entries"], items=found["items"]),
+              entries=found.get("catalogue_entries", 0), items=found.get("items", 0)),
         )  # fmt: skip
     audit.log(
         "channels.delete", "county_channel", channel.id, org_id=channel.org_id, actor=actor,
