@@ -34,7 +34,7 @@ class ChannelForm(FlaskForm):
             ),
         ],
         description=_(
-            "A short code for files and the API, e.g. sunshine_tv; it cannot be changed later."
+            "A short code in lower-case letters for files and the API; it cannot be changed later."
         ),
     )
     label_zh_Hans_CN, label_en, label_ug = localised_fields(
