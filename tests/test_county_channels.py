@@ -216,7 +216,9 @@ def test_a_retired_channel_stays_where_it_was_chosen_and_is_no_longer_offered(ap
     channels.set_active(db.session.get(CountyChannel, channel.id), True, actor=w["county_admin"])
     assert "sunshine_tv" in {e.code for e in cat.channel_entries(w["unit"])}
     actions = db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.object_type == "county_channel")
+        select(AuditEntry.action)
+        .where(AuditEntry.object_type == "county_channel")
+        .order_by(AuditEntry.id)
     ).all()
     assert actions == ["channels.add", "channels.retire", "channels.reactivate"]
 
