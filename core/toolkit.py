@@ -36,8 +36,9 @@ What is here:
   model of an organisation's data carries (its ``county_id``, set on insert), and
   ``add_county_key(tables)``, ``drop_county_key(tables)`` — the migration steps that add
   and fill it (and remove it).
-* ``audit_log(...)`` — write an audit entry; ``enqueue(func, *args, org_id=...)`` — a
-  background job after the commit; ``operation`` — a command as one unit of work.
+* ``audit_log(...)`` — write an audit entry (its action, kind of object and fields in words
+  through the hook ``audit_labels``); ``enqueue(func, *args, org_id=...)`` — a background job
+  after the commit; ``operation`` — a command as one unit of work.
 * ``render(template, **context)`` — render a template through the organisation's theme chain;
   ``require_sign_in`` — ``before_request`` of a console blueprint.
 * ``UserError``, ``NotFound``, ``Forbidden`` — errors whose message is shown to the user.

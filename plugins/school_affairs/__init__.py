@@ -194,3 +194,20 @@ def demo_data():
     from plugins.school_affairs import demo
 
     return demo.load()
+
+
+@hookimpl
+def audit_labels():
+    """The words for the plugin's audit codes (the platform's audit log)."""
+    return {
+        "actions": {
+            "school_affairs.school_type": _l("School affairs: school type set"),
+            "school_affairs.sync": _l("School affairs: synchronisation settings changed"),
+            "school_affairs.overdue": _l("School affairs: item flagged as late"),
+            "school_affairs.deliberation": _l("School affairs: deliberation recorded"),
+            "school_affairs.delivery": _l("School affairs: item queued for the school system"),
+            "school_affairs.delivery_attempt": _l("School affairs: delivery attempted"),
+            "school_affairs.replay": _l("School affairs: delivery sent again"),
+        },
+        "objects": {"delivery": _l("Delivery to the school affairs system")},
+    }

@@ -246,3 +246,29 @@ def demo_data():
     from plugins.village_affairs import demo
 
     return demo.load()
+
+
+@hookimpl
+def audit_labels():
+    """The words for the plugin's audit codes (the platform's audit log)."""
+    return {
+        "actions": {
+            "village_affairs.committee.add": _l("Village affairs: committee member added"),
+            "village_affairs.relative.declare": _l("Village affairs: close relative declared"),
+            "village_affairs.supervisor.add": _l(
+                "Village affairs: supervision committee member added"
+            ),
+            "village_affairs.supervisor.remove": _l(
+                "Village affairs: supervision committee member removed"
+            ),
+            "village_affairs.supervisor.seat_ended": _l(
+                "Village affairs: supervision committee seat ended"
+            ),
+            "village_affairs.signoff": _l("Village affairs: signed by the supervision committee"),
+        },
+        "objects": {
+            "village_affairs_committee_member": _l("Village committee member"),
+            "village_affairs_relative": _l("Close relative of a committee member"),
+            "village_affairs_supervisor": _l("Supervision committee member"),
+        },
+    }
