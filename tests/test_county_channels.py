@@ -97,6 +97,8 @@ def test_a_county_adds_a_channel_that_its_units_entries_and_items_choose(app, w)
     assert "Sunshine TV" in api["channel_labels"]
     catalogue = reader.get("/o/it-unit/catalogue?lang=en").get_data(as_text=True)
     assert "Sunshine TV" in catalogue
+    data = reader.get("/o/it-unit/data/items.csv").get_data(as_text=True)
+    assert "notice_board;sunshine_tv" in data and "公开栏;阳光台" in data
 
 
 @pytest.mark.rule("CAT-6")
