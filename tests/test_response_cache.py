@@ -201,6 +201,30 @@ def test_a_catalogue_approval_shows_at_once(app, w):
     assert "新增的公开条目" in text(page)
 
 
+def test_a_county_channel_renamed_shows_at_once(app, w):
+    """A county's own channel (CAT-6) renamed in its console: the item pages that name it show
+    the new name at once."""
+    from core.catalogue import county_channels
+
+    channel = county_channels.add(
+        w["county"],
+        {"code": "sunshine_tv", "labels": {"zh_Hans_CN": "阳光台"}, "audience": "society"},
+        actor=w["county_admin"],
+    )
+    db.session.commit()
+    item = public(w, "阳光台上的公告", channels=["sunshine_tv"])
+    client = app.test_client()
+    assert "阳光台" in text(warm(client, f"/o/it-unit/items/{item.id}"))
+    county_channels.update(
+        fresh(channel), {"labels": {"zh_Hans_CN": "阳光电视台"}, "audience": "society"},
+        actor=w["county_admin"],
+    )  # fmt: skip
+    db.session.commit()
+    page = get(client, f"/o/it-unit/items/{item.id}")
+    assert page.headers.get("X-Cache") != "hit"
+    assert "阳光电视台" in text(page)
+
+
 def test_a_disabled_organisation_is_gone_at_once(app, w):
     client = app.test_client()
     warm(client, "/o/it-unit/")

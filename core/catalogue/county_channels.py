@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.sql.schema import Table
 
-from core import audit, db
+from core import audit, db, events
 from core.catalogue.channels import (
     CHANNEL_LIST,
     county_channels,
@@ -124,6 +124,7 @@ def add(county: Organisation, data: dict[str, Any], *, actor=None) -> CountyChan
         "channels.add", "county_channel", channel.id, org_id=county.id, actor=actor,
         changes=audit.diff({}, {"code": code, **clean, "active": True}),
     )  # fmt: skip
+    events.county_channel_changed.send(channel, actor=actor)
     return channel
 
 
@@ -147,6 +148,7 @@ def update(channel: CountyChannel, data: dict[str, Any], *, actor=None) -> bool:
     forget_county_channels()
     audit.log("channels.update", "county_channel", channel.id, org_id=channel.org_id,
               actor=actor, changes=delta)  # fmt: skip
+    events.county_channel_changed.send(channel, actor=actor)
     return True
 
 
@@ -161,6 +163,7 @@ def set_active(channel: CountyChannel, active: bool, *, actor=None) -> bool:
         "channels.reactivate" if active else "channels.retire", "county_channel", channel.id,
         org_id=channel.org_id, actor=actor, changes={"active": [not active, active]},
     )  # fmt: skip
+    events.county_channel_changed.send(channel, actor=actor)
     return True
 
 
@@ -218,3 +221,4 @@ def delete(channel: CountyChannel, *, actor=None) -> None:
     db.session.delete(channel)
     db.session.flush()
     forget_county_channels()
+    events.county_channel_changed.send(channel, actor=actor)
