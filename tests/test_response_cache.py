@@ -205,6 +205,8 @@ def test_a_county_channel_renamed_shows_at_once(app, w):
     """A county's own channel (CAT-6) renamed in its console: the item pages that name it show
     the new name at once."""
     from core.catalogue import county_channels
+    from core.plugins.testing import csrf_token
+    from tests.items_helpers import sign_in
 
     channel = county_channels.add(
         w["county"],
@@ -215,11 +217,11 @@ def test_a_county_channel_renamed_shows_at_once(app, w):
     item = public(w, "阳光台上的公告", channels=["sunshine_tv"])
     client = app.test_client()
     assert "阳光台" in text(warm(client, f"/o/it-unit/items/{item.id}"))
-    county_channels.update(
-        fresh(channel), {"labels": {"zh_Hans_CN": "阳光电视台"}, "audience": "society"},
-        actor=w["county_admin"],
-    )  # fmt: skip
-    db.session.commit()
+    admin = sign_in(app, "it-county-admin")  # renamed on the console page: a request
+    edit = f"/admin/o/it-county/channels/{channel.id}/edit"
+    renamed = admin.post(edit, data={"label_zh_Hans_CN": "阳光电视台", "audience": "society",
+                                     "csrf_token": csrf_token(admin, edit)})  # fmt: skip
+    assert renamed.status_code == 302
     page = get(client, f"/o/it-unit/items/{item.id}")
     assert page.headers.get("X-Cache") != "hit"
     assert "阳光电视台" in text(page)
