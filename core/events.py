@@ -75,6 +75,9 @@ workdays_year_loaded = events.signal("workdays-year-loaded")
 catalogue_approved = events.signal("catalogue-approved")
 """``sender``: the CatalogueVersion just approved (or published, for a template); ``actor``.
 It is effective from its ``effective_from`` day (CAT-1)."""
+county_channel_changed = events.signal("county-channel-changed")
+"""``sender``: a county's own channel (``CountyChannel``) added, renamed, retired, offered again
+or deleted; ``actor``. Public pages that name it show the new words."""
 
 # --- supervision (监督检查) -------------------------------------------------------------------
 inspection_recorded = events.signal("inspection-recorded")

@@ -175,6 +175,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbassum": NOBODY,  # the summary of iso-b's self-assessment
     "zxcassum": NOBODY,  # iso-c's
     "zxbdesig": NOBODY,  # the note of iso-b's designation as a model unit
+    # the counties' own channels (CAT-6), chosen by nothing yet: their console's business
+    "zxkchanl": NOBODY,  # a channel of county 1
+    "zxcchanl": NOBODY,  # a channel of county 2
 }
 
 
@@ -452,6 +455,8 @@ def build() -> World:
                         b_staff=b_staff)  # fmt: skip
     reporting(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
               county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
+    county_channels(w, county=county, county2=county2, county_admin=county_admin,
+                    county2_admin=county2_admin)  # fmt: skip
     viewer_tokens(w)
     db.session.commit()
 
@@ -470,6 +475,20 @@ def build() -> World:
     w.attachments = {m: (i.organisation.code, i.id, a.id) for m, (i, a) in attached.items()}
     w.bundles = bundles(w)
     return w
+
+
+def county_channels(w: World, *, county, county2, county_admin, county2_admin) -> None:
+    """A channel of each county's own (CAT-6): its console's pages by ``channel_id``."""
+    from core.catalogue import county_channels as channels
+
+    found = w.extra.setdefault("county_channels", [])
+    for org, admin, marker in ((county, county_admin, "zxkchanl"),
+                               (county2, county2_admin, "zxcchanl")):  # fmt: skip
+        channel = channels.add(
+            org, {"code": f"{marker}-tv", "labels": {"zh_Hans_CN": f"阳光台 {marker}"},
+                  "audience": "both"}, actor=admin,
+        )  # fmt: skip
+        found.append({"org_code": org.code, "channel_id": channel.id})
 
 
 def people_and_access(w: World, *, unit_b, unit_c, county2, b_staff, c_staff) -> None:
@@ -989,6 +1008,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append(dict(bundle))
     for bundle in w.extra.get("reporting", []):
         found.append(dict(bundle))
+    for bundle in w.extra.get("county_channels", []):
+        found.append(dict(bundle))
     return found
 
 
@@ -1010,7 +1031,7 @@ OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membershi
                "delivery_id", "supervisor_id", "inspection_id", "finding_id",
                "flag_id", "report_id", "campaign_id", "stage_id",
                "evidence_id", "scheme_id", "sheet_id", "designation_id",
-               "objection_id", "posting_id", "questionnaire_id"}  # fmt: skip
+               "objection_id", "posting_id", "questionnaire_id", "channel_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -29,8 +29,8 @@ except ImportError as exc:  # pragma: no cover - environment problem, not a test
 
 MARKER = gongkai_testplugin.PANEL_MARKER
 HOOKS_OF_THE_FIXTURE = (
-    "assessment_metrics", "catalogue_template_sections", "console_navigation", "demo_data",
-    "item_types", "my_work", "notification_channels", "periodic_jobs", "portal_panels",
+    "assessment_metrics", "audit_labels", "catalogue_template_sections", "console_navigation",
+    "demo_data", "item_types", "my_work", "notification_channels", "periodic_jobs", "portal_panels",
     "publication_channels", "register_blueprints", "register_commands", "register_sectors",
     "report_sections", "sector_default_plugins", "validate_item", "workflow_guard",
     "workflow_transitioned",

@@ -201,6 +201,32 @@ def test_a_catalogue_approval_shows_at_once(app, w):
     assert "新增的公开条目" in text(page)
 
 
+def test_a_county_channel_renamed_shows_at_once(app, w):
+    """A county's own channel (CAT-6) renamed in its console: the item pages that name it show
+    the new name at once."""
+    from core.catalogue import county_channels
+    from core.plugins.testing import csrf_token
+    from tests.items_helpers import sign_in
+
+    channel = county_channels.add(
+        w["county"],
+        {"code": "sunshine_tv", "labels": {"zh_Hans_CN": "阳光台"}, "audience": "society"},
+        actor=w["county_admin"],
+    )
+    db.session.commit()
+    item = public(w, "阳光台上的公告", channels=["sunshine_tv"])
+    client = app.test_client()
+    assert "阳光台" in text(warm(client, f"/o/it-unit/items/{item.id}"))
+    admin = sign_in(app, "it-county-admin")  # renamed on the console page: a request
+    edit = f"/admin/o/it-county/channels/{channel.id}/edit"
+    renamed = admin.post(edit, data={"label_zh_Hans_CN": "阳光电视台", "audience": "society",
+                                     "csrf_token": csrf_token(admin, edit)})  # fmt: skip
+    assert renamed.status_code == 302
+    page = get(client, f"/o/it-unit/items/{item.id}")
+    assert page.headers.get("X-Cache") != "hit"
+    assert "阳光电视台" in text(page)
+
+
 def test_a_disabled_organisation_is_gone_at_once(app, w):
     client = app.test_client()
     warm(client, "/o/it-unit/")

@@ -99,7 +99,7 @@ def catalogue():
     loc = language()
     internal = permissions.may(current_user, "catalogue.view_internal", org)  # token-aware
     with force_locale(loc):
-        channel_labels = cat.channel_labels(loc)
+        channel_labels = cat.channel_labels(loc, org)
         body = {
             "organisation": {"code": org.code, "name": org.name(loc)},
             "kind": kind,

@@ -56,7 +56,7 @@ class ScopeChannelsMixin:
 
     def validate_channels(self, field):
         if self.scope.data in SCOPES and field.data:
-            suitable = set(cat.channels_for_scope(self.scope.data))
+            suitable = set(cat.channels_for_scope(self.scope.data, keep=dict(self.channel_names)))
             names = dict(self.channel_names)
             unsuitable = [names[c] for c in field.data if c in names and c not in suitable]
             if unsuitable:
@@ -207,10 +207,12 @@ def attach_problems(form: FlaskForm, problems: list[str]) -> list[str]:
     return web_forms.attach_problems(form, problems, PROBLEM_FIELDS)
 
 
-def entry_form(version, **kwargs) -> EntryForm:
+def entry_form(version, *, entry: Entry | None = None, **kwargs) -> EntryForm:
+    """The entry form of ``version`` (for ``entry``: a retired channel it has stays offered)."""
+    keep = (entry.channels or ()) if entry is not None else ()
     return EntryForm(
         categories=cat.categories(version),
-        channel_entries=cat.channel_entries(version.organisation),
+        channel_entries=cat.channel_entries(version.organisation, keep=keep),
         **kwargs,
     )
 

@@ -154,3 +154,40 @@ class Entry(db.CountyKey, db.Base):
 
     def content_text(self, locale: str) -> str:
         return localised(self.content, locale)
+
+
+CHANNEL_AUDIENCES = ("party", "society", "both")
+"""Who a channel reaches (CAT-6): Party channels suit the Party scopes, society channels the
+public one, ``both`` every scope."""
+
+
+class CountyChannel(db.CountyKey, db.Base):
+    """A channel of disclosure a hosted county adds to its units' list (CAT-6): a phone line,
+    the local newspaper, a service guide (办事指南), a 阳光台 … beside the code list's and the
+    plugins' channels. ``org_id`` is the county (the root of the tree); its code is unique in
+    the county and takes no code of the code list or of a plugin. A retired channel
+    (``active`` false) stays on the entries and items that chose it, with its name, but is no
+    longer offered."""
+
+    __tablename__ = "county_channels"
+    __table_args__ = (
+        UniqueConstraint("org_id", "code"),
+        CheckConstraint(_in("audience", CHANNEL_AUDIENCES), name="audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    audience: Mapped[str] = mapped_column(String(20), default="both")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=db.utcnow)
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        """Shaped like a code list entry's (``{"audience": ...}``)."""
+        return {"audience": self.audience}
+
+    def label(self, locale: str) -> str:
+        return localised(self.labels, locale) or self.code

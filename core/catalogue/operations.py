@@ -448,7 +448,7 @@ def update_entry(entry: Entry, data: dict[str, Any], *, category: Category | Non
     merged = {**current, **{k: v for k, v in data.items() if k in ENTRY_FIELDS}}
     if version.kind != "template":
         merged["mandatory"] = entry.mandatory  # a unit cannot change what the template requires
-    clean, problems = clean_entry(merged, version.organisation)
+    clean, problems = clean_entry(merged, version.organisation, keep=entry.channels or ())
     if problems:
         raise UserError(_("The entry was not saved."), problems=problems)
     delta = audit.diff(current, clean)

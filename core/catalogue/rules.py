@@ -13,7 +13,12 @@ from flask_babel import gettext
 
 from core import db, problem
 from core.catalogue import labels
-from core.catalogue.channels import SCOPE_AUDIENCES, channel_audiences, channel_labels
+from core.catalogue.channels import (
+    SCOPE_AUDIENCES,
+    channel_audiences,
+    channel_labels,
+    retired_channels,
+)
 from core.catalogue.models import CADENCES, SCOPES, CatalogueVersion
 from core.catalogue.reading import entries
 from core.config import SUPPORTED_LOCALES
@@ -82,8 +87,17 @@ def channel_problems(channels: Any, scope: Any, org: Organisation, known, suitab
         return [], [Problem("channels", _("Give a list of channel codes."))]
     if not channels:
         problems.append(Problem("channels", _("Choose at least one channel.")))
+    retired = retired_channels(org) if any(c not in known for c in channels) else set()
     for channel in channels:
-        if channel not in known:
+        if channel in retired:
+            problems.append(
+                Problem(
+                    "channels",
+                    _("The channel “%(channel)s” is retired: choose another one.",
+                      channel=lazily(lambda c=channel: channel_labels(locale(), org).get(c, c))),
+                )
+            )  # fmt: skip
+        elif channel not in known:
             problems.append(Problem("channels", _("Unknown channel “%(code)s”.", code=channel)))
         elif scope in SCOPES and channel not in suitable:
             problems.append(
@@ -97,8 +111,9 @@ def channel_problems(channels: Any, scope: Any, org: Organisation, known, suitab
     return list(dict.fromkeys(channels)), problems
 
 
-def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any], list]:
-    """Check and normalise entry fields (CAT-2: content, scope, channels, cadence, responsible)."""
+def clean_entry(data: dict[str, Any], org: Organisation, *, keep=()) -> tuple[dict[str, Any], list]:
+    """Check and normalise entry fields (CAT-2: content, scope, channels, cadence, responsible).
+    ``keep``: the channels the entry already has (a county's retired channel stays on it)."""
     problems: list = []
     out: dict[str, Any] = {}
     unknown = set(data) - set(ENTRY_FIELDS) - {"key", "template_key"}
@@ -112,7 +127,7 @@ def clean_entry(data: dict[str, Any], org: Organisation) -> tuple[dict[str, Any]
             problem.one_of("scope", scope, SCOPES) if scope else problem.required("scope")
         )
     out["scope"] = scope
-    audiences = channel_audiences(org)
+    audiences = channel_audiences(org, keep=keep)
     suitable = SCOPE_AUDIENCES["public" if scope == "public" else "party"]
     out["channels"], found = channel_problems(
         data.get("channels") or [], scope, org, audiences,

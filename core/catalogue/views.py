@@ -522,9 +522,9 @@ def entry_edit(kind: str, number: int, entry_id: int):
     entry = entry_or_404(version, entry_id)
     require_draft(version)
     if request.method == "GET":
-        form = forms.entry_form(version, data=forms.EntryForm.initial(entry))
+        form = forms.entry_form(version, entry=entry, data=forms.EntryForm.initial(entry))
     else:
-        form = forms.entry_form(version)
+        form = forms.entry_form(version, entry=entry)
     status, errors = 200, []
     if form.validate_on_submit():
         category = category_or_404(version, form.category.data)

@@ -323,7 +323,7 @@ def items_list():
         page_number = page or (1 if position is None else None)
     loc = language()
     with force_locale(loc):
-        channel_labels = cat.channel_labels(loc)
+        channel_labels = cat.channel_labels(loc, org)
         entries = reading.entries_of(rows)
         out = []
         for item in rows:
@@ -390,7 +390,8 @@ def item(item_id: int):
     loc = language()
     detail = reading.detail(found)
     with force_locale(loc):
-        data = item_json(found, loc, cat.channel_labels(loc), detail.entry, detail.category)
+        names = cat.channel_labels(loc, found.organisation)
+        data = item_json(found, loc, names, detail.entry, detail.category)
         version = found.current_version
         data["body_html"] = str(content.render(_text(version.bodies if version else {}, loc)))
         data["bodies"] = dict(version.bodies or {}) if version else {}

@@ -245,6 +245,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
         due: Sequence[schedule.ExpectedDisclosure] = (),
         today: date | None = None,
         current_period: str | None = None,
+        keep=(),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -281,7 +282,7 @@ class ItemForm(ScopeChannelsMixin, FlaskForm):
             choice("", _("Choose…")),
             *(choice(s, labels.scope(s)) for s in SCOPES),
         ]
-        self.set_channel_choices(cat.channel_entries(org), loc)
+        self.set_channel_choices(cat.channel_entries(org, keep=keep), loc)
 
     def chosen_entry(self):
         return next((e for e in self.entries if e.key == self.entry_key.data), None)

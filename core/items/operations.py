@@ -196,9 +196,12 @@ def clean_plan(
             problem.one_of("scope", scope, SCOPES) if scope else problem.required("scope")
         )
     out["scope"] = scope
-    suitable = set(catalogue.channels_for_scope(scope, org)) if scope in SCOPES else set()
-    known = set(catalogue.channels_for_scope("public", org)) | set(
-        catalogue.channels_for_scope("unit", org)
+    keep = (current.channels or ()) if current is not None else ()  # a retired one stays
+    suitable = (
+        set(catalogue.channels_for_scope(scope, org, keep=keep)) if scope in SCOPES else set()
+    )
+    known = set(catalogue.channels_for_scope("public", org, keep=keep)) | set(
+        catalogue.channels_for_scope("unit", org, keep=keep)
     )
     out["channels"], found = catalogue_rules.channel_problems(
         merged.get("channels") or [], scope, org, known, suitable

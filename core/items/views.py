@@ -244,7 +244,8 @@ def due_now(org: Organisation, version, today) -> list[schedule.ExpectedDisclosu
     return [e for e in expected if (e.entry_key, e.period_key) not in done]
 
 
-def item_form(current_period: str | None = None, **kwargs) -> forms.ItemForm:
+def item_form(current_period: str | None = None, *, keep=(), **kwargs) -> forms.ItemForm:
+    """The item form (``keep``: the item's channels, a retired one of its county stays offered)."""
     org = g.org
     form_class = forms.ItemForm.with_types(item_types.types_for(org))  # plugins' extra fields
     version = cat.effective_version(org)
@@ -256,6 +257,7 @@ def item_form(current_period: str | None = None, **kwargs) -> forms.ItemForm:
         due=due_now(org, version, today),
         today=today,
         current_period=current_period,
+        keep=keep,
         **kwargs,
     )
     days = params.value(org, "scope.internal_first_days")
@@ -370,9 +372,9 @@ def edit(item_id: int):
     zone = localtime.zone(g.org)
     if request.method == "GET":
         initial = forms.ItemForm.initial(item, item.current_version, current_audience, zone)
-        form = item_form(current_period=item.period_key, data=initial)
+        form = item_form(current_period=item.period_key, keep=item.channels or (), data=initial)
     else:
-        form = item_form(current_period=item.period_key)
+        form = item_form(current_period=item.period_key, keep=item.channels or ())
     status, errors = 200, []
     if only_showing():
         if "periods" in request.form:

@@ -30,6 +30,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from core import db
+from core.catalogue.channels import channel_labels
 from core.feedback.models import FeedbackEntry
 from core.i18n import _
 from core.items import reading
@@ -100,6 +101,7 @@ def items_records(org: Organisation) -> Iterable[dict[str, Any]]:
     query = reading.newest_first(visible_items(None, within=org))
     rows = list(db.session.scalars(query))
     found = reading.entries_of(rows)
+    names = channel_labels(ZH, org)  # the plugins' and the county's channels too
     for item in rows:
         version = item.current_version
         titles = dict(version.titles or {}) if version else {}
@@ -127,6 +129,7 @@ def items_records(org: Organisation) -> Iterable[dict[str, Any]]:
             "timeliness": timeliness(item),
             "scope": item.visible_scope,
             "channels": list(item.channels or []),
+            "channel_names": [names.get(c, c) for c in item.channels or []],
             "notice": bool(item.is_notice),
             "notice_ends_at": _iso(item.notice_ends_at) if item.is_notice else None,
         }
@@ -182,6 +185,11 @@ ITEMS = Dataset(
             "channels",
             "array",
             _("Channels it is published on (codes; in CSV separated by semicolons)"),
+        ),
+        Field(
+            "channel_names",
+            "array",
+            _("Names of those channels in Chinese (in CSV separated by semicolons)"),
         ),
         Field("notice", "boolean", _("true for a notice (公示) with a notice period")),
         Field("notice_ends_at", "datetime", _("End of the notice period (UTC)"), True),

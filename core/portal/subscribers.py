@@ -39,7 +39,7 @@ def item_changed(item, **_kwargs) -> None:
 
 def organisation_changed(sender, **_kwargs) -> None:
     """A catalogue version approved, an evaluation round opened or published, an objection's
-    outcome recorded."""
+    outcome recorded, a county's own channel changed (its name on the item pages)."""
     invalidate(db.session(), _root_of(sender.org_id))
 
 
@@ -50,6 +50,7 @@ for _signal in (
     events.evaluation_opened,
     events.evaluation_published,
     events.objection_handled,  # a closed notice shows its objections' outcomes
+    events.county_channel_changed,  # the channel's name on item pages and the catalogue
 ):
     _signal.connect(organisation_changed)
 

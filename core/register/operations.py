@@ -422,11 +422,11 @@ def _headers(org: Organisation) -> list[str]:
 
 def _rows(org: Organisation, year: int, locale: str) -> list[list[Any]]:
     """The export rows; ``recorded at`` stays a (naive, local) datetime."""
+    from core.catalogue.channels import channel_labels as names_of_channels
     from core.catalogue.labels import SCOPES
-    from tenants import codelists
 
     zone = local_zone(org)
-    channel_labels = codelists.labels("channel", locale)
+    channel_labels = names_of_channels(locale, org)  # the plugins' and the county's too
     rows = []
     for e in entries(org, year):
         approvals = "; ".join(

@@ -10,6 +10,9 @@ Loaded by ``gongkai demo load`` after the demo counties and their accounts (``te
   adjusted as ``units.yaml`` says, submitted by its demo admin and approved by the demo reviewer
   of its parent (effective today). Counties have no superior on the platform, so they keep no
   unit catalogue: four of them publish their template (Kashgar's is kept by ``kashgar-edu``).
+* Hongjiang adds two channels of its own before its template is published (阳光台, the city's
+  sunshine TV programme, and its service guide 办事指南); the template's entry on major
+  decisions is disclosed on the first, and so its units' catalogues and items.
 * ``hongjiang-seed-farm`` has a second version submitted to its superior;
   ``xiaoyi-landscape-maintenance`` has one returned with a comment.
 
@@ -24,8 +27,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from core.catalogue import county_channels, transfer
 from core.catalogue import operations as ops
-from core.catalogue import transfer
 from core.errors import UserError
 from core.params import operations as params
 from tenants import demo as tenants_demo
@@ -40,6 +43,15 @@ TEMPLATES = {  # owner: file
     "hengdong": "hengdong.yaml",
 }
 UNITS_FILE = HERE / "units.yaml"
+COUNTY_CHANNELS = {  # county: its own channels (CAT-6), added before its template
+    "hongjiang": (
+        {"code": "sunshine_tv", "audience": "society",
+         "labels": {"zh_Hans_CN": "阳光台", "en": "Sunshine TV", "ug": "ئاپتاپ تېلېۋىزىيەسى"}},
+        {"code": "service_guide", "audience": "society",
+         "labels": {"zh_Hans_CN": "办事指南", "en": "Service guide",
+                    "ug": "ئىش بېجىرىش يېتەكچىسى"}},
+    ),
+}  # fmt: skip
 
 
 def demo_codes() -> list[tuple[str, str | None]]:
@@ -102,6 +114,14 @@ def load(actor=None) -> str:
     units = YAML(typ="safe").load(UNITS_FILE.read_text(encoding="utf-8"))["units"]
     published = approved = kept = 0
     pending: list[str] = []
+    channels = 0
+    for county_code, wanted in COUNTY_CHANNELS.items():
+        county = _org(county_code)
+        have = {c.code for c in county_channels.channels_of(county)}
+        for data in wanted:
+            if data["code"] not in have:
+                county_channels.add(county, data, actor=actor or _user(f"{county_code}-admin"))
+                channels += 1
     for owner, filename in TEMPLATES.items():
         org = _org(owner)
         if ops.versions(org, "template"):
@@ -140,5 +160,6 @@ def load(actor=None) -> str:
     later = f" ({', '.join(pending)})" if pending else ""
     return (
         f"Demo catalogues: {published} templates published, {approved} unit catalogues approved, "
-        f"{len(pending)} later versions{later}; {kept} catalogues were there already."
+        f"{len(pending)} later versions{later}; {kept} catalogues were there already; "
+        f"{channels} county channels added."
     )
