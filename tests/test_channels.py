@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import gongkai_testplugin
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core import db
@@ -121,7 +122,7 @@ def test_a_channel_is_offered_and_used_only_where_its_plugin_is_enabled(app, org
     assert recorder.sent == []
     assert not db.session.scalars(select(NotificationDelivery)).all()
     # an unknown channel is refused, not stored
-    with pytest.raises(Exception, match="not saved"):
+    with force_locale("en"), pytest.raises(Exception, match="not saved"):
         ops.set_preferences(off_user, {}, extra={KIND: {"testplugin_recorder": True}}, offered={})
 
 
