@@ -50,6 +50,7 @@ for _signal in (
     events.evaluation_opened,
     events.evaluation_published,
     events.objection_handled,  # a closed notice shows its objections' outcomes
+    events.appearance_changed,  # the county's branding: the header of every page
 ):
     _signal.connect(organisation_changed)
 

@@ -1,0 +1,65 @@
+"""a county's branding: display name, emblem, colours
+
+Revision ID: c3e5a7b9d1f2
+Revises: b5d8f0a2c4e6
+Create Date: 2026-12-08 00:30:00
+
+* ``county_appearances``: one row per county that set its branding (issue 13): the display
+  name per language, the emblem (its storage key, type, size and digest) and the primary and
+  accent colours; county-keyed like every tenant-owned table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision = "c3e5a7b9d1f2"
+down_revision = "b5d8f0a2c4e6"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "county_appearances",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("display_names", sa.JSON(), nullable=False),
+        sa.Column("primary_colour", sa.String(length=7), nullable=True),
+        sa.Column("accent_colour", sa.String(length=7), nullable=True),
+        sa.Column("storage_key", sa.String(length=200), nullable=True),
+        sa.Column("emblem_type", sa.String(length=40), nullable=True),
+        sa.Column("emblem_width", sa.Integer(), nullable=True),
+        sa.Column("emblem_height", sa.Integer(), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["county_id"],
+            ["organisations.id"],
+            name=op.f("fk_county_appearances_county_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_county_appearances_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["users.id"],
+            name=op.f("fk_county_appearances_updated_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_county_appearances")),
+        sa.UniqueConstraint("org_id", name=op.f("uq_county_appearances_org_id")),
+    )
+    op.create_index(
+        op.f("ix_county_appearances_county_id"), "county_appearances", ["county_id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_county_appearances_county_id"), table_name="county_appearances")
+    op.drop_table("county_appearances")
