@@ -44,7 +44,9 @@ def upgrade() -> None:
             name=op.f("fk_county_appearances_county_id_organisations"),
         ),
         sa.ForeignKeyConstraint(
-            ["org_id"], ["organisations.id"], name=op.f("fk_county_appearances_org_id_organisations")
+            ["org_id"],
+            ["organisations.id"],
+            name=op.f("fk_county_appearances_org_id_organisations"),
         ),
         sa.ForeignKeyConstraint(
             ["updated_by_id"],
@@ -55,9 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_county_appearances")),
         sa.UniqueConstraint("org_id", name=op.f("uq_county_appearances_org_id")),
     )
-    op.create_index(
-        op.f("ix_county_appearances_county_id"), "county_appearances", ["county_id"]
-    )
+    op.create_index(op.f("ix_county_appearances_county_id"), "county_appearances", ["county_id"])
 
 
 def downgrade() -> None:
