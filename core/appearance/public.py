@@ -37,6 +37,9 @@ PRIMARY_RULES = (
     "border-color: var(--brand-primary); }\n"
     "button:not(.link):not(.secondary):not(.danger):hover { background: var(--brand-primary); "
     "filter: brightness(0.85); }\n"
+    # white on the primary colour has the contrast of the primary colour on white
+    "button.secondary { color: var(--brand-primary); border-color: var(--brand-primary); }\n"
+    "a.button { border-color: var(--brand-primary); }\n"
 )
 ACCENT_RULES = (
     "a { color: var(--brand-accent); }\n"
