@@ -79,10 +79,13 @@ demo-sso: install i18n-compile
 serve: install i18n-compile
 	$(BIN)/gongkai run --host 127.0.0.1 --port 5000
 
-# The suite on TEST_WORKERS parallel pytest processes (pytest-xdist): all SQLite tests on one, all
-# PostgreSQL tests on another (tests/conftest.py groups them), the rest wherever a worker is free.
+# The suite on TEST_WORKERS parallel pytest processes (pytest-xdist): the SQLite tests on one (or
+# more), the PostgreSQL tests on another (tests/conftest.py groups them), the rest wherever a
+# worker is free.
 # tests/services.py starts PostgreSQL and Redis once for all of them and stops them afterwards.
-TEST_WORKERS ?= 2
+# The number of CPUs, at least 2 and at most 6: with 4 or more, each backend's modules are
+# shared out over half the workers.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; [ $$n -gt 6 ] && n=6; echo $$n)
 PYTEST_ARGS ?=
 test: install i18n-compile
 	$(BIN)/python -m tests.services $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \

@@ -5,6 +5,7 @@ A refused command prints why on standard error and exits with code 2; nothing is
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import pkgutil
@@ -291,12 +292,14 @@ def demo_load():
     import core.feedback.demo
     import core.items.demo
     import core.noticeboard.demo
+    import core.notifications.demo
     import core.reports.demo
     import core.supervision.demo
     import core.workdays.demo
     import tenants.demo
 
     plugins = current_app.extensions["gongkai.plugins"]
+    first_notification = core.notifications.demo.last_id()  # what people had stays as it is
     known = {
         "sectors": set(plugins.sectors()),
         "themes": set(current_app.extensions["gongkai.themes"]),
@@ -315,6 +318,8 @@ def demo_load():
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
         # inspects the village plugin's demo town and villages: after the plugins' demo data
         ("supervision", core.supervision.demo.load),
+        # last: the hand-offs of the steps the demo completed are read, the waiting work's not
+        ("inboxes", functools.partial(core.notifications.demo.settle, first_notification)),
     ]
     with params.cached():  # thousands of workflow steps read the same few parameters
         for summary in stages(loaders):

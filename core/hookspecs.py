@@ -26,6 +26,7 @@ Hook families and how they are called:
 * **Permission decisions** (per organisation): :func:`permission_decision`.
 * **Sign-in providers** (process-wide): :func:`signin_provider_kinds`.
 * **Demo data** (process-wide, ``gongkai demo load``): :func:`demo_data`.
+* **Audit labels** (process-wide): :func:`audit_labels`.
 * **Assessment metrics** (per organisation): :func:`assessment_metrics`.
 * **Report sections** (per organisation): :func:`report_sections`.
 
@@ -204,3 +205,11 @@ def report_sections(org, starts_on, ends_on):
 @hookspec
 def demo_data():
     """Load the plugin's demo data (``gongkai demo load``, idempotent): a line to print or None."""
+
+
+# --- audit labels (process-wide) -------------------------------------------------------------
+
+
+@hookspec
+def audit_labels():
+    """Words for the plugin's audit codes: ``{"actions"|"objects"|"fields": {code: label}}``."""

@@ -36,14 +36,16 @@ What is here:
   model of an organisation's data carries (its ``county_id``, set on insert), and
   ``add_county_key(tables)``, ``drop_county_key(tables)`` — the migration steps that add
   and fill it (and remove it).
-* ``audit_log(...)`` — write an audit entry; ``enqueue(func, *args, org_id=...)`` — a
-  background job after the commit; ``operation`` — a command as one unit of work.
+* ``audit_log(...)`` — write an audit entry (its action, kind of object and fields in words
+  through the hook ``audit_labels``); ``enqueue(func, *args, org_id=...)`` — a background job
+  after the commit; ``operation`` — a command as one unit of work.
 * ``render(template, **context)`` — render a template through the organisation's theme chain;
   ``require_sign_in`` — ``before_request`` of a console blueprint.
 * ``UserError``, ``NotFound``, ``Forbidden`` — errors whose message is shown to the user.
 * ``_``/``gettext``, ``ngettext`` (translate now) and ``_l``/``lazy_gettext`` (module-level
   text); ``force_locale(locale)``; ``localised(texts, locale)`` — pick a text of a
-  ``{locale: text}`` dict.
+  ``{locale: text}`` dict; ``lazily(func, *args)`` — a text computed when it is read (a
+  placeholder's value in the reader's language); ``cadence_label(code)`` — a cadence in words.
 * ``Markup``, ``escape`` — mark HTML safe / escape text for the ``html`` of panels.
 * ``http_request(method, url, **kwargs)`` — call another system (a webhook …) through the
   platform's guarded client (public addresses only, timeouts, size limit); ``OutboundError`` /
@@ -70,13 +72,14 @@ from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from core.audit import log as audit_log
+from core.catalogue.labels import cadence as cadence_label
 from core.cliutil import operation
 from core.db import Base, CountyKey, UTCDateTime, session, utcnow
 from core.errors import Forbidden, NotFound, Problem, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
-from core.i18n import lazy_text, localised
+from core.i18n import lazily, lazy_text, localised
 from core.items.models import Item
 from core.jobs import enqueue
 from core.migrations.county_key import add_county_key, drop_county_key
@@ -319,6 +322,7 @@ __all__ = [
     "ancestors",
     "ascii_int",
     "audit_log",
+    "cadence_label",
     "catalogue_step",
     "catalogue_tree",
     "catalogue_version",
@@ -341,6 +345,7 @@ __all__ = [
     "http_request",
     "is_enabled",
     "item_step",
+    "lazily",
     "lazy_gettext",
     "local_date",
     "local_zone",

@@ -18,8 +18,9 @@ from flask_babel import gettext
 from sqlalchemy import String, func, literal, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, db
+from core import audit, audit_labels, db
 from core.errors import UserError
+from core.i18n import _
 from tenants import leading_group as lg
 from tenants.models import (
     CODE_PATTERN,
@@ -347,6 +348,16 @@ def set_password(user: User, password: str, *, actor=None) -> None:
     db.session.flush()
     audit.log("user.password", "user", user.id, actor=actor)
     end_sessions(user, reason="password", actor=actor)
+
+
+SESSION_END_REASONS = {
+    "signed out": _("the person signed out"),
+    "password": _("the password was changed"),
+    "deactivated": _("the account was deactivated"),
+    "role removed": _("a role was taken back"),
+}
+"""Why sessions ended (the reasons :func:`end_sessions` records), in words for the audit log."""
+audit_labels.register_values("reason", SESSION_END_REASONS)
 
 
 def end_sessions(user: User, *, reason: str, actor=None) -> None:
@@ -844,6 +855,25 @@ def pending_verification(user: User | None) -> EmailVerification | None:
         .order_by(EmailVerification.id.desc())
         .limit(1)
     ).first()
+
+
+EMAIL_VERIFICATION_RESEND_MINUTES = 10
+"""A new confirmation link is sent at a sign-in attempt once the last one is this old (or no
+longer works): a person whose link expired is never locked out of the account they created."""
+
+
+def renew_email_verification(user: User) -> EmailVerification | None:
+    """At a sign-in with the right password to an account still waiting for its address to be
+    confirmed: a new link (older ones withdrawn) unless the last one is pending and younger than
+    :data:`EMAIL_VERIFICATION_RESEND_MINUTES` (None then)."""
+    last = pending_verification(user)
+    if last is None and (user is None or user.active):
+        return None
+    now = db.utcnow()
+    fresh = now - timedelta(minutes=EMAIL_VERIFICATION_RESEND_MINUTES)
+    if last is not None and last.status(now) == "pending" and last.created_at > fresh:
+        return None
+    return create_email_verification(user)
 
 
 def verify_email(verification: EmailVerification, *, ip: str | None = None) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from core import audit_labels
 from core.i18n import _
 
 ROLE_LABELS = {
@@ -13,6 +14,7 @@ ROLE_LABELS = {
     "supervisor": _("Supervisor"),
     "member": _("Party member"),
 }
+audit_labels.register_values("role", ROLE_LABELS)
 
 
 def role_label(role: str | None) -> str:

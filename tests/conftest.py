@@ -70,15 +70,27 @@ def backend_of(nodeid: str) -> str | None:
 
 def pytest_xdist_make_scheduler(config, log):
     """`make test` (pytest-xdist, ``--dist loadgroup``): all tests of one database backend go to
-    one worker, so that its session fixtures (the migrated database) are built once, and the
+    one worker (or a few, see below), so that its session fixtures (the migrated database) are
+    built once per worker, and the
     tests without a database are spread over the free workers. xdist's own loadgroup cannot do
     it under pytest 9 (it renames node ids through an attribute pytest 9 no longer has)."""
     if config.getoption("dist") != "loadgroup":
         return None
+    import zlib
+
     from xdist.scheduler import LoadScopeScheduling
+
+    # With four workers or more, each backend's modules are shared out over workers // 2 of
+    # them (a module stays on one worker: its fixtures are built once); each worker builds its
+    # own databases (tests.services.worker_number).
+    shards = max(1, int(config.getoption("numprocesses") or 2) // 2)
 
     class ByBackend(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return backend_of(nodeid) or nodeid
+            backend = backend_of(nodeid)
+            if backend is None:
+                return nodeid
+            module = nodeid.split("::", 1)[0]
+            return f"{backend}-{zlib.crc32(module.encode()) % shards}"
 
     return ByBackend(config, log)

@@ -26,6 +26,13 @@ def w(make_org):
     return build_world(make_org)
 
 
+@pytest.fixture
+def client(client):
+    """Callers that read the API's refusals in English unless a test asks otherwise."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def token(user, *, org=None, scopes=()) -> dict[str, str]:
     _row, secret = tokens.create(user, org=org, scopes=scopes)
     db.session.commit()
@@ -386,3 +393,20 @@ def test_the_workflow_view_of_an_item(w, client):
     # the steps this token may run: none for a read-only token
     assert client.get(path, headers=token(w["admin"])).get_json()["transitions"] == []
     assert client.get(f"/api/v1/items/{item.id}/transitions").status_code == 401
+
+
+def test_refusals_answer_in_the_readers_language(w, client):
+    """Issue 11: the message and the problems of an API refusal are in the caller's language
+    (Accept-Language), with the field's name as the code before them."""
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    bad = error(client.get("/api/v1/orgs/it-unit/items?limit=0", headers=zh))
+    assert bad["message"] == "请求参数无效。"
+    assert "limit: 1 至 100 之间的整数" in bad["problems"]
+    path = "/api/v1/orgs/it-unit/register"
+    anonymous = error(client.get(path, headers=zh))
+    assert anonymous["message"] == "登记簿仅供本单位管理员和上级查看：请提供令牌。"
+    admin = {**token(w["admin"], scopes=["register:read"]), **zh}
+    year = error(client.get(path + "?year=1800", headers=admin))
+    assert year["problems"] == ["year: 2000 至 2100 之间的年份"]
+    english = error(client.get(path + "?year=1800", headers={**admin, "Accept-Language": "en"}))
+    assert english["problems"] == ["year: a year from 2000 to 2100"]

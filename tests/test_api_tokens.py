@@ -93,10 +93,10 @@ def _mixes() -> bool:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--user", "nobody"], "No user 'nobody'"),
-        (["--user", "it-admin", "--org", "no-such"], "No organisation with code 'no-such'"),
-        (["--user", "it-admin", "--scope", "everything"], "unknown scope 'everything'"),
-        (["--user", "it-member", "--org", "it-sibling"], "holds no role in 'it-sibling'"),
+        (["--user", "nobody"], "No user “nobody”"),
+        (["--user", "it-admin", "--org", "no-such"], "No organisation with code “no-such”"),
+        (["--user", "it-admin", "--scope", "everything"], "unknown scope “everything”"),
+        (["--user", "it-member", "--org", "it-sibling"], "holds no role in “it-sibling”"),
         (["--user", "it-admin", "--expires-days", "0"], "expires_days"),
     ],
 )

@@ -488,3 +488,48 @@ def test_the_unit_and_the_superior_work_on_a_sheet_in_the_console(app, w):
     assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}").status_code == 404
     assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}.xlsx").status_code == 404
     assert outside.get(f"/admin/o/as-outside/assessments/{scheme.id}.pdf").status_code == 404
+
+
+@pytest.mark.rule("SUP-3")
+def test_a_unit_s_own_scoring_sheet_exports_with_the_scores_its_reader_may_see(app, w):
+    """One unit's sheet as XLSX and PDF: every criterion with its self-assessment; the
+    superior's score only to the superior until the results are published."""
+    from openpyxl import load_workbook
+
+    scheme = opened(w)
+    c = by_key(scheme)
+    sheet = ops.sheet_of(scheme, w["a"])
+    ops.self_assess(sheet, {"scores": {c["work"].id: {"score": 33, "note": "按目录公开全部事项"}}},
+                    actor=w["a_admin"])  # fmt: skip
+    ops.submit(sheet, actor=w["a_admin"])
+    ops.score(sheet, {"scores": {c["work"].id: {"score": 29, "note": "两项迟报"},
+                                 c["feedback"].id: {"score": 15}}},
+              actor=w["reviewer"])  # fmt: skip
+    db.session.commit()
+
+    def rows(client, org):
+        response = client.get(f"/admin/o/{org}/assessments/sheets/{sheet.id}.xlsx")
+        assert response.status_code == 200
+        return list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+
+    superior = sign_in(app, "as-bureau-reviewer")
+    table = rows(superior, "as-bureau")
+    work = next(r for r in table if r and r[1] == c["work"].label("en"))
+    assert work[0] == w["a"].name("en")
+    assert (work[4], work[5], work[6], work[7]) == (33, "按目录公开全部事项", 29, "两项迟报")
+    printed = superior.get(f"/admin/o/as-bureau/assessments/sheets/{sheet.id}.pdf")
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    text = pdf_text(printed.data).replace("\n", "")
+    assert "按目录公开全部事项" in text and "两项迟报" in text
+
+    unit = sign_in(app, "as-a-admin")
+    page = unit.get(f"/admin/o/as-a/assessments/sheets/{sheet.id}").get_data(as_text=True)
+    assert f"/admin/o/as-a/assessments/sheets/{sheet.id}.pdf" in page  # linked from its page
+    mine = rows(unit, "as-a")
+    assert "两项迟报" not in str(mine) and 29 not in [v for r in mine for v in r]
+    assert "两项迟报" not in pdf_text(
+        unit.get(f"/admin/o/as-a/assessments/sheets/{sheet.id}.pdf").data
+    ).replace("\n", "")
+    other = sign_in(app, "as-b-admin")
+    assert other.get(f"/admin/o/as-b/assessments/sheets/{sheet.id}.xlsx").status_code == 404
+    assert other.get(f"/admin/o/as-b/assessments/sheets/{sheet.id}.pdf").status_code == 404

@@ -120,3 +120,66 @@ def test_the_outside_verifier_passes_on_the_demo(served_demo):
         assert done.stdout.startswith("OK:") and "1 checkpoint" in done.stdout, done.stdout
     status, body = fetch(served_demo + "/o/hongjiang-agri/data/items.csv")
     assert status == 200 and body.startswith("\ufeffid,url,")
+
+
+def signed_in_opener(base: str, username: str):
+    """A browser-like opener (cookies kept) signed in as ``username`` through the login form."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    form = opener.open(base + "/auth/login?lang=en", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
+    data = urllib.parse.urlencode(
+        {"username": username, "password": "gongkai-demo", "csrf_token": token}
+    ).encode()
+    home = opener.open(base + "/auth/login", data=data, timeout=10)
+    assert home.status == 200 and "/auth/login" not in home.url, home.url
+    return opener
+
+
+def test_a_unit_admins_inbox_holds_the_waiting_work_only(served_demo):
+    """Issue 11: the demo's own past hand-offs are read; what stays unread is one notification
+    for each piece of work that waits for the person (a row of their My work). The server's
+    reminder sweeps may add reminders of that same waiting work meanwhile."""
+    import re
+
+    from sqlalchemy import select
+
+    from core import db
+    from core.app import create_app
+    from core.notifications import demo as inbox
+    from core.notifications.models import Notification
+    from tenants.models import User
+
+    username = "hongjiang-agri-admin"  # the demo's busiest unit: its workflows ran for a year
+    page = signed_in_opener(served_demo, username).open(served_demo + "/admin", timeout=10)
+    badge = re.search(r'badge-count">(\d+)', page.read().decode())
+    shown = int(badge[1]) if badge else 0
+    assert 0 < shown <= 25, shown
+
+    instance = Path(SERVED["env"]["GONGKAI_INSTANCE_PATH"])
+    app = create_app(
+        env="testing",
+        instance_path=str(instance),
+        database_url=f"sqlite:///{instance / 'gongkai.sqlite'}",
+        secret_key="test-secret-key",
+        redis_url=None,
+    )
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        notes = db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        notes = list(notes)
+        handoffs = [n for n in notes if n.dedup_key is None]  # reminders carry a dedup key
+        unread = [inbox._path(n.link) for n in handoffs if n.unread]
+        handed = {inbox._path(n.link) for n in handoffs}
+        reminded = {inbox._path(n.link) for n in notes if n.unread and n.dedup_key}
+        waiting = inbox.waiting_links(user)
+        db.session.remove()
+    assert len(notes) > 100  # the demo's workflows told them of every step …
+    assert len(unread) <= shown  # … the inbox keeps one per piece of work still waiting
+    assert len(set(unread)) == len(unread) and set(unread) == waiting & handed, (unread, waiting)
+    assert reminded <= waiting

@@ -37,6 +37,9 @@ def user(username, *grants):
     return u
 
 
+pytestmark = pytest.mark.usefixtures("english")  # refusals read in English (pages keep theirs)
+
+
 @pytest.fixture
 def w(make_org):
     county = make_org("ev-county", type_code="county_committee")
@@ -164,9 +167,9 @@ def test_a_superior_opens_a_round_for_its_subtree_and_the_roll_is_fixed(app, w):
 def test_a_round_only_evaluates_units_below_the_superior(app, w):
     with pytest.raises(UserError) as refused:
         ev.create(w["bureau"], data(w, units=["ev-outside", "ev-other-unit"]), actor=w["admin"])
-    problems = " ".join(refused.value.problems)
-    assert "'ev-outside' is not a unit under this organisation" in problems
-    assert "'ev-other-unit'" in problems
+    problems = " ".join(map(str, refused.value.problems))
+    assert "“ev-outside” is not a unit under this organisation" in problems
+    assert "“ev-other-unit”" in problems
     with pytest.raises(UserError, match="Only an admin"):
         ev.create(w["bureau"], data(w), actor=w["bureau_reviewer"])
     with pytest.raises(UserError, match="Only an admin"):
@@ -182,9 +185,9 @@ def test_the_terms_are_checked(app, w):
                  result_scope="specific", criteria=[]),
             actor=w["admin"],
         )  # fmt: skip
-    problems = " ".join(refused.value.problems)
+    problems = " ".join(map(str, refused.value.problems))
     for expected in ("title: the Chinese text is required", "closes_on: the last day comes",
-                     "result_scope: 'specific'", "criteria: at least one"):  # fmt: skip
+                     "result_scope: “specific”", "criteria: at least one"):  # fmt: skip
         assert expected in problems
 
 
@@ -638,3 +641,21 @@ def test_the_security_suites_world_shows_the_rounds_to_those_who_may_see_them(ap
     assert {"zxbevuni", "zxbevcmu"} <= iw.markers(console)
     listing = html(sup_admin.client.get("/admin/o/iso-sup/evaluations"))
     assert {"zxbevdrf", "zxbevopn", "zxbevuni"} <= iw.markers(listing)
+
+
+def test_a_second_ballot_is_refused_in_chinese_and_the_first_stays(app, w):
+    """Issue 11: the refusal reads in the member's language."""
+    round_ = opened(w)
+    ev.cast(round_, w["a"], actor=w["a1"], answers=answers(round_))
+    db.session.commit()
+    client = sign_in(app, "ev-a1")
+    client.get("/?lang=zh_Hans_CN")
+    token = csrf_token(client, rate_path("ev-unit-a", round_))
+    second = client.post(
+        rate_path("ev-unit-a", round_), data={**rate_form(round_, DIS), "csrf_token": token}
+    )
+    assert second.status_code == 400
+    assert "您已在本次评议中评议过该单位；每名成员只评议一次。" in html(second)
+    assert "already rated" not in html(second)
+    ballots = db.session.scalars(select(EvaluationBallot)).all()
+    assert [b.answers["overall"] for b in ballots] == [SAT]

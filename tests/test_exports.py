@@ -79,6 +79,7 @@ SHOWS = {
     "report": {"orgname", "practices", "problems", "suggestions"},
     "report summary": {"orgname"},  # the units whose reports are counted
     "assessment": {"orgname", "criterion"},  # the scheme's title names the sheet only
+    "assessment sheet": {"orgname", "criterion"},  # one unit's sheet, opened by the unit
 }  # fmt: skip
 # Every route that answers a spreadsheet: endpoint -> what it exports.
 ROUTES = {
@@ -90,6 +91,7 @@ ROUTES = {
     "reports_admin.report_xlsx": "report",
     "reports_admin.summary_xlsx": "report summary",
     "assessments_admin.scheme_xlsx": "assessment",
+    "assessments_admin.sheet_xlsx": "assessment sheet",
 }
 PLATFORM_EXPORTS = {"audit log"}
 """Exports of the platform console: opened by a platform admin."""
@@ -182,7 +184,9 @@ def world(app, make_org):
     )  # fmt: skip
     assessments.open_scheme(scheme, actor=sup_admin)
     db.session.commit()
-    return {"year": now.astimezone(UTC).year, "report_id": report.id, "scheme_id": scheme.id}
+    sheet = assessments.sheet_of(scheme, unit)
+    return {"year": now.astimezone(UTC).year, "report_id": report.id, "scheme_id": scheme.id,
+            "sheet_id": sheet.id}  # fmt: skip
 
 
 def cells_of(kind: str, data: bytes) -> list[tuple[str, object, str | None]]:
@@ -250,7 +254,7 @@ def test_every_export_neutralises_formulas(app, world, client, tmp_path):
     superior = app.test_client()
     superior.post("/auth/login", data={"username": "ex-sup-reviewer", "password": PASSWORD,
                                        "csrf_token": csrf_token(superior)})  # fmt: skip
-    ids = {"report_id": world["report_id"], "scheme_id": world["scheme_id"]}
+    ids = {key: world[key] for key in ("report_id", "scheme_id", "sheet_id")}
     problems, opened = [], 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in ROUTES:

@@ -41,7 +41,7 @@ def test_anyone_gives_feedback_through_the_api(app, client, w):
 
 
 def test_a_submission_without_content_or_with_a_foreign_item_is_refused(app, client, w):
-    missing = client.post(SUBMIT, json={"text": "wrong field"})
+    missing = client.post(SUBMIT, json={"text": "wrong field"}, headers={"Accept-Language": "en"})
     assert missing.status_code == 422
     assert "content: is required" in missing.get_json()["error"]["problems"]
     too_long = client.post(SUBMIT, json={"content": "长" * 2001})
@@ -100,3 +100,18 @@ def test_published_answers_are_listed_with_cursors_and_without_the_submitter(app
         "/api/v1/orgs/it-sibling/feedback/answers", query_string={"cursor": first["next_cursor"]}
     )
     assert other.status_code == 400  # a cursor is bound to its list
+
+
+def test_a_refused_submission_reads_in_chinese_and_saves_nothing(app, client, w):
+    """Issue 11: the API answers a refusal in the caller's language."""
+    kept = online(w, "已有的意见")
+    db.session.commit()
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    missing = client.post(SUBMIT, json={"text": "wrong field"}, headers=zh)
+    body = missing.get_json()["error"]
+    assert missing.status_code == 422 and body["message"] == "意见建议未提交。"
+    assert body["problems"] == ["content: 必填"]
+    no_body = client.post(SUBMIT, headers=zh)
+    assert no_body.status_code == 400
+    assert no_body.get_json()["error"]["message"] == "请求需要 JSON 格式的请求体。"
+    assert [e.id for e in db.session.scalars(select(FeedbackEntry))] == [kept.id]

@@ -27,6 +27,7 @@ TEST_PLUGIN = ROOT / "tests" / "fixtures" / "gongkai-testplugin"
 KERNEL = {
     "core",
     "core.audit",
+    "core.audit_labels",
     "core.cleaning",
     "core.cliutil",
     "core.config",

@@ -207,7 +207,7 @@ def test_default_channels_and_a_user_without_address(app, w, smtp):
     assert smtp.messages() == []
 
 
-def test_preferences_are_validated_and_audited(app, w):
+def test_preferences_are_validated_and_audited(app, w, english):
     with pytest.raises(Exception, match="not saved") as refused:
         ops.set_preferences(w["member"], {"items.filed": "hourly", "nope": "daily"})
     assert len(refused.value.problems) == 2

@@ -429,7 +429,9 @@ def test_audit_search_by_who_where_and_what(app, w):
 
     def objects(query):
         page = html(client.get("/admin/platform/audit/?" + query))
-        return re.findall(r"<code>(item \d+|catalogue_version \d+)</code>", page)
+        return re.findall(
+            r'<data class="audit-object" value="(item \d+|catalogue_version \d+)"', page
+        )
 
     assert objects("action=item.") == ["item 8", "item 7"]
     assert objects("actor=pf-admin") == ["catalogue_version 3", "item 7"]
@@ -459,8 +461,12 @@ def test_audit_export_is_the_search_as_a_spreadsheet(app, w):
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:2] == ["When", "Who"]
-    assert [r[7] for r in rows[1:]] == ["7"]
-    assert "=cmd" in rows[1][8]
+    assert rows[0][5:10] == [
+        "Action", "Action (code)", "Kind of object", "Kind of object (code)", "Object number",
+    ]  # fmt: skip
+    assert [r[9] for r in rows[1:]] == ["7"]
+    assert rows[1][5:9] == ["Item: Publish now", "item.publish", "Item", "item"]
+    assert "=cmd" in rows[1][10]
     xlsx = client.get("/admin/platform/audit/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert client.get("/admin/platform/audit/export.csv?org=nowhere").status_code == 400

@@ -628,3 +628,21 @@ def test_export_command(app, two_years, tmp_path):
     )
     assert refused.exit_code == 2
     assert runner.invoke(main, ["register", "export", "nope", "--year", "2026"]).exit_code == 2
+
+
+def test_a_refused_export_speaks_the_operators_language(app, two_years):
+    """Issue 11: a command's refusal in the operator's language (GONGKAI_CLI_LOCALE)."""
+    org_id = two_years.id
+    before = [e.id for e in register.entries(two_years, 2026)]
+    runner = app.test_cli_runner()
+    zh = {"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    args = ["register", "export", "reg-a", "--year", "2026", "--format", "xlsx"]
+    refused = runner.invoke(main, args, env=zh)
+    assert refused.exit_code == 2
+    assert "导出 XLSX 需要指定文件：请用 -o FILE.xlsx。" in refused.output
+    unknown = runner.invoke(main, ["register", "export", "nope", "--year", "2026"], env=zh)
+    assert unknown.exit_code == 2 and "没有代码为“nope”的组织。" in unknown.output
+    english = runner.invoke(main, args, env={"GONGKAI_CLI_LOCALE": "en"})
+    assert "An XLSX export needs a file" in english.output
+    kept = register.entries(db.session.get(Organisation, org_id), 2026)
+    assert [e.id for e in kept] == before  # nothing lost

@@ -408,3 +408,19 @@ class TestRateLimits:
         other = sign_in(app, "req-other")
         response = post(other, "/o/it-unit/requests/new", FORM, token_from="/requests")
         assert response.status_code == 303
+
+
+def test_a_second_extension_is_refused_in_chinese_and_the_first_stays(app, w):
+    """Issue 11: the refusal reads in the reader's language, without a rule id."""
+    req = filed(w)
+    ops.accept(req, actor=w["editor"])
+    ops.extend(req, actor=w["editor"], reason="需调阅档案", days=5)
+    db.session.commit()
+    staff = sign_in(app, "it-editor")
+    staff.get("/?lang=zh_Hans_CN")
+    again = post(staff, f"{UNIT}/{req.id}/extend", {"days": "3", "reason": "再次"})
+    text = html(again)
+    assert again.status_code == 409
+    assert "答复期限已延长过一次：只能延长一次。" in text
+    assert "REQ-2" not in text and "only one extension" not in text
+    assert fresh(req.id).extension_days == 5 and fresh(req.id).extension_reason == "需调阅档案"

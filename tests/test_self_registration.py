@@ -158,6 +158,55 @@ def test_an_expired_or_unknown_link_is_refused(app, client, allowed, smtp):
     assert client.get("/auth/verify/" + "0" * 64).status_code == 404
 
 
+def test_a_sign_in_after_the_link_expired_sends_a_new_one_that_works(app, client, allowed, smtp):
+    """A person whose link expired (or got lost) is not locked out of the account they made:
+    signing in with the right password sends a new link once the last one is ten minutes old
+    or no longer works; a wrong password sends nothing."""
+    assert register(client).status_code == 303
+    old_path = link_in_mail(smtp)
+    first = db.session.scalars(select(EmailVerification)).one()
+    first_id = first.id
+
+    # the last link is fresh (made just now): no second mail, the person is told to open it
+    waiting = sign_in(client)
+    assert waiting.status_code == 403
+    assert FORM["email"] in html(waiting)
+    assert list(db.session.scalars(select(EmailVerification.id))) == [first_id]
+
+    # a wrong password reveals nothing and sends nothing
+    assert sign_in(client, password="wrong-password").status_code == 401
+    assert len(db.session.scalars(select(EmailVerification)).all()) == 1
+
+    first = db.session.get(EmailVerification, first_id)
+    first.expires_at = db.utcnow() - timedelta(seconds=1)  # the link expired
+    db.session.commit()
+    renewed = sign_in(client)
+    assert renewed.status_code == 403
+    assert "新的链接" in html(renewed) and FORM["email"] in html(renewed)
+    run_jobs()
+    mails = [m for m in smtp.messages() if m["To"].addresses[0].addr_spec == FORM["email"]]
+    assert len(mails) == 2  # the first link's, and the new one
+    new_path = re.search(r"https://gongkai\.example\.org(/auth/verify/[0-9a-f]{64})",
+                         text_of(mails[-1])).group(1)  # fmt: skip
+    assert new_path != old_path
+    assert client.get(old_path).status_code == 410
+    token = csrf_token(client, new_path)
+    assert client.post(new_path, data={"csrf_token": token}).status_code == 303
+    assert sign_in(client).status_code == 302
+
+
+@pytest.mark.parametrize("age, renewed", [(timedelta(minutes=9, seconds=58), False),
+                                          (timedelta(minutes=10, seconds=1), True)])  # fmt: skip
+def test_a_pending_link_is_renewed_at_ten_minutes_not_before(app, allowed, age, renewed):
+    user, first = operations.register_user(
+        "wangwu", display_name="王五", email="wangwu@example.org", password=PASSWORD
+    )
+    first.created_at = db.utcnow() - age
+    db.session.flush()
+    assert (operations.renew_email_verification(user) is not None) is renewed
+    assert (first.status() == "revoked") is renewed
+
+
 def test_a_taken_name_or_address_is_refused_in_the_users_language(client, allowed):
     operations.create_user("zhangsan", password=PASSWORD, email="other@example.org")
     operations.create_user("lisi", password=PASSWORD, email="ZhangSan@example.org")

@@ -544,3 +544,17 @@ def test_calendar_commands_refuse_bad_input_with_exit_code_2(app, tmp_path):
         ).exit_code
         == 2
     )
+
+
+def test_calendar_refusals_speak_the_operators_language(app):
+    """Issue 11: a command's refusal in the operator's language (GONGKAI_CLI_LOCALE)."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["calendar", "seed", "--year", "2026"]).exit_code == 0
+    zh = {"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    missing = runner.invoke(main, ["calendar", "show", "2031"], env=zh)
+    assert missing.exit_code == 2
+    assert "2031 年的工作日历尚未载入：该年的期限只扣除周末" in missing.output
+    pause = ["calendar", "deadline", "2026-09-28", "5", "--pause", "2026-10-09:2026-10-01"]
+    refused = runner.invoke(main, pause, env=zh)
+    assert refused.exit_code == 2 and "请写 FROM:TO 或 FROM:" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(WorkdayYear)) == 1  # kept

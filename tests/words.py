@@ -7,7 +7,9 @@ is one of :data:`ALLOWED` (formats, protocols, proper names), a code somebody ty
 organisations' codes and the user names), inside an address (URL, e-mail, host name), or
 inside an element marked as not to be translated: ``translate="no"`` (HTML's own attribute, for
 a code, a file name, a sample) or ``lang="en"`` (text that is English on purpose, such as the
-language switcher's "English").
+language switcher's "English"). The tooltip of a ``<data>`` element that repeats its
+machine-readable ``value`` is a code too (the audit log shows an action in words and keeps its
+code there for specialists: ``<data value="auth.login" title="auth.login">登录</data>``).
 
 Run it by hand against an instance with the demo loaded::
 
@@ -178,6 +180,8 @@ class Reader(HTMLParser):
         if not exempt:
             where = self._where(tag)
             for name in SHOWN_ATTRIBUTES:
+                if name == "title" and tag == "data" and attrs.get("title") == attrs.get("value"):
+                    continue  # the machine-readable value of a <data> shown to specialists
                 if attrs.get(name):
                     self.text.runs.append((f"{where}@{name}", attrs[name]))
             if tag == "input" and attrs.get("type") in BUTTON_INPUTS and attrs.get("value"):

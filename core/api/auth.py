@@ -25,6 +25,7 @@ from flask_login import current_user
 from core import permissions
 from core.api import errors, inputs, operations
 from core.api.models import ApiToken
+from core.i18n import _
 from tenants.models import Organisation
 
 READ_SCOPE = "read"
@@ -123,7 +124,7 @@ def require_bearer() -> ApiToken:
     if token is None:
         raise errors.ApiError(
             401,
-            "This endpoint needs a token: send Authorization: Bearer <token>.",
+            _("This endpoint needs a token: send Authorization: Bearer <token>."),
             code="unauthorized",
             headers={"WWW-Authenticate": 'Bearer realm="gongkai"'},
         )
@@ -137,11 +138,11 @@ def require_scope(action_name: str, org: Organisation | None) -> None:
         return
     scope = required_scope(action_name)
     if scope is not None and scope not in (token.scopes or ()):
-        message = f"The token lacks the scope {scope!r} this needs."
+        message = _("The token lacks the scope “%(scope)s” this needs.", scope=scope)
     elif scope is None:
-        message = "No token may do this; use the console."
+        message = _("No token may do this; use the console.")
     else:
-        message = "The token acts for another organisation's subtree only."
+        message = _("The token acts for another organisation's subtree only.")
     header = f'Bearer realm="gongkai", error="insufficient_scope", scope="{scope or ""}"'
     raise errors.ApiError(
         403, message, code="insufficient_scope", headers={"WWW-Authenticate": header}
@@ -159,7 +160,7 @@ def authenticate():
     if secret is not None:
         token = operations.verify(secret)
         if token is None:
-            return challenge("The token is unknown, expired or revoked.")
+            return challenge(_("The token is unknown, expired or revoked."))
         g.api_token = token
         g._login_user = token.user  # Flask-Login's current user for this request only
         if request.method not in SAFE_METHODS:

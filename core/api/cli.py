@@ -11,6 +11,7 @@ import click
 from core.api import operations
 from core.cliutil import operation
 from core.errors import UserError
+from core.i18n import _
 from tenants import operations as tenants
 
 
@@ -42,12 +43,12 @@ def tokens_create(username, org_code, scopes, name, expires_days):
     """Create a token and print it (once: it cannot be shown again)."""
     user = tenants.get_user(username)
     if user is None:
-        raise UserError(f"No user {username!r}.")
+        raise UserError(_("No user “%(name)s”.", name=username))
     org = None
     if org_code:
         org = tenants.get_org(org_code)
         if org is None:
-            raise UserError(f"No organisation with code {org_code!r}.")
+            raise UserError(_("No organisation with code “%(code)s”.", code=org_code))
     token, secret = operations.create(
         user, org=org, scopes=scopes, name=name, expires_days=expires_days
     )
@@ -80,7 +81,7 @@ def tokens_list(username):
     if username:
         user = tenants.get_user(username)
         if user is None:
-            raise UserError(f"No user {username!r}.")
+            raise UserError(_("No user “%(name)s”.", name=username))
     now = db.utcnow()
     rows = operations.tokens(user)
     for t in rows:
@@ -105,7 +106,7 @@ def tokens_revoke(token_id):
     """Revoke the token TOKEN_ID for good."""
     token = operations.get(token_id)
     if token is None:
-        raise UserError(f"No token {token_id}.")
+        raise UserError(_("No token %(id)s.", id=token_id))
     if operations.revoke(token):
         click.echo(f"Token {token_id} ({token.prefix}…) is revoked.")
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from core.errors import UserError
+from core.i18n import _
 
 CODES = {
     400: "bad_request",
@@ -77,9 +78,9 @@ def response(
     return answer
 
 
-def bad_request(problems: list[str], message: str = "The request was not understood.") -> ApiError:
-    return ApiError(400, message, problems=problems)
+def bad_request(problems: list, message=None) -> ApiError:
+    return ApiError(400, message or _("The request was not understood."), problems=problems)
 
 
-def not_found(message: str = "There is no such object, or you may not see it.") -> ApiError:
-    return ApiError(404, message)
+def not_found(message=None) -> ApiError:
+    return ApiError(404, message or _("There is no such object, or you may not see it."))

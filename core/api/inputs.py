@@ -14,7 +14,8 @@ from flask import abort, request
 from flask_babel import get_locale
 
 from core.api.errors import ApiError
-from core.i18n import normalise
+from core.errors import Problem
+from core.i18n import _, normalise
 from tenants import resolution
 
 INT_MAX = 2**31 - 1
@@ -50,12 +51,18 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
     if not request.get_data(cache=True):
         if optional:
             return {}
-        raise ApiError(400, "The request needs a JSON body.", problems=["body: missing"])
+        raise ApiError(
+            400, _("The request needs a JSON body."), problems=[Problem("body", _("missing"))]
+        )
     if not request.is_json:
-        raise ApiError(415, "Send the body as JSON (Content-Type: application/json).")
+        raise ApiError(415, _("Send the body as JSON (Content-Type: application/json)."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(400, "The body must be a JSON object.", problems=["body: not an object"])
+        raise ApiError(
+            400,
+            _("The body must be a JSON object."),
+            problems=[Problem("body", _("not an object"))],
+        )
     return data
 
 
@@ -71,26 +78,26 @@ def text_field(
     value = data.get(name)
     if value is None:
         if required:
-            problems.append(f"{name}: is required")
+            problems.append(Problem(name, _("is required")))
         return None
     if not isinstance(value, str):
-        problems.append(f"{name}: must be a string")
+        problems.append(Problem(name, _("must be a string")))
         return None
     if "\x00" in value:
-        problems.append(f"{name}: contains a NUL character")
+        problems.append(Problem(name, _("contains a NUL character")))
         return None
     value = value.strip()
     if not value and required:
-        problems.append(f"{name}: is required")
+        problems.append(Problem(name, _("is required")))
     if len(value) > max_length:
-        problems.append(f"{name}: at most {max_length} characters")
+        problems.append(Problem(name, _("at most %(n)s characters", n=max_length)))
     return value or None
 
 
 def bool_field(data: dict[str, Any], name: str, problems: list[str], *, default=None):
     value = data.get(name, default)
     if not isinstance(value, bool):
-        problems.append(f"{name}: must be true or false")
+        problems.append(Problem(name, _("must be true or false")))
         return False
     return value
 
@@ -103,9 +110,9 @@ def texts_field(data: dict[str, Any], name: str, problems: list[str]) -> dict[st
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        problems.append(f"{name}: must be an object of texts by language")
+        problems.append(Problem(name, _("must be an object of texts by language")))
         return None
     if any("\x00" in k or "\x00" in v for k, v in value.items()):
-        problems.append(f"{name}: contains a NUL character")
+        problems.append(Problem(name, _("contains a NUL character")))
         return None
     return value

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core import audit, db
 from core.api.models import ApiToken
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.i18n import _
 from tenants.models import Membership, Organisation, User
 
@@ -70,18 +70,38 @@ def create(
     wanted = ["read", *(s.strip() for s in scopes if s and s.strip())]
     for scope in wanted:
         if scope not in SCOPES:
-            problems.append(f"scope: unknown scope {scope!r} (one of {', '.join(SCOPES)})")
+            problems.append(
+                Problem(
+                    "scope",
+                    _(
+                        "unknown scope “%(scope)s” (one of %(codes)s)",
+                        scope=scope,
+                        codes=", ".join(SCOPES),
+                    ),
+                )
+            )
     if not user.active:
-        problems.append(f"user: {user.username!r} is deactivated")
+        problems.append(Problem("user", _("“%(name)s” is deactivated", name=user.username)))
     if org is not None and not _user_may_act_for(user, org):
-        problems.append(f"org: {user.username!r} holds no role in {org.code!r} or in its superiors")
+        problems.append(
+            Problem(
+                "org",
+                _(
+                    "“%(name)s” holds no role in “%(org)s” or in its superiors",
+                    name=user.username,
+                    org=org.code,
+                ),
+            )
+        )
     if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
-        problems.append(f"expires_days: a whole number from 1 to {MAX_EXPIRES_DAYS}")
+        problems.append(
+            Problem("expires_days", _("a whole number from 1 to %(n)s", n=MAX_EXPIRES_DAYS))
+        )
     name = (name or "").strip()
     if len(name) > 200:
-        problems.append("name: at most 200 characters")
+        problems.append(Problem("name", _("at most %(n)s characters", n=200)))
     if problems:
-        raise UserError("The token was not created.", problems=problems)
+        raise UserError(_("The token was not created."), problems=problems)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = db.utcnow()
     token = ApiToken(

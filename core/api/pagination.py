@@ -20,6 +20,8 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.api.errors import ApiError
+from core.errors import Problem
+from core.i18n import _
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -47,15 +49,15 @@ def decode(cursor: str | None, kind: str, filters: dict[str, Any], problems: lis
     if not cursor:
         return None
     if len(cursor) > MAX_CURSOR_LENGTH:
-        problems.append("cursor: not a cursor of this list")
+        problems.append(Problem("cursor", _("not a cursor of this list")))
         return None
     try:
         data = _serializer().loads(cursor)
     except BadSignature:
-        problems.append("cursor: not a cursor of this list")
+        problems.append(Problem("cursor", _("not a cursor of this list")))
         return None
     if not isinstance(data, dict) or data.get("f") != fingerprint(kind, filters):
-        problems.append("cursor: made for another list or other filters")
+        problems.append(Problem("cursor", _("made for another list or other filters")))
         return None
     return data.get("p")
 
@@ -71,7 +73,7 @@ def limit_arg(args, problems: list[str], *, names=("limit",), default=DEFAULT_LI
         except ValueError:
             value = 0
         if not 1 <= value <= MAX_LIMIT:
-            problems.append(f"{name}: a whole number from 1 to {MAX_LIMIT}")
+            problems.append(Problem(name, _("a whole number from 1 to %(n)s", n=MAX_LIMIT)))
             return default
         return value
     return default
@@ -79,4 +81,4 @@ def limit_arg(args, problems: list[str], *, names=("limit",), default=DEFAULT_LI
 
 def require_valid(problems: list[str]) -> None:
     if problems:
-        raise ApiError(400, "The request has invalid parameters.", problems=problems)
+        raise ApiError(400, _("The request has invalid parameters."), problems=problems)

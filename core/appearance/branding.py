@@ -64,7 +64,7 @@ def _snapshot(row: CountyAppearance | None) -> dict:
     if row is None:
         return {}
     return {
-        **{f"display_name.{loc}": v for loc, v in sorted((row.display_names or {}).items())},
+        "display_names": dict(sorted((row.display_names or {}).items())),
         "primary_colour": row.primary_colour,
         "accent_colour": row.accent_colour,
         "emblem_sha256": row.sha256,

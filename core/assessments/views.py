@@ -319,13 +319,21 @@ def scheme_pdf(scheme_id: int):
 # --- a unit's sheet --------------------------------------------------------------------------
 
 
+def scores_shown(sheet) -> bool:
+    """The superior's scores: to the superior always, to the unit once the results are
+    published in a scope that reaches the reader (SUP-3)."""
+    if g.org.id == sheet.scheme.org_id:
+        return True
+    scheme = sheet.scheme
+    return scheme.state == "published" and visibility.can_see_results(current_user, scheme)
+
+
 def sheet_page(sheet, *, status=200, errors=(), return_form=None, evidence_form=None, failed=None):
     superior = g.org.id == sheet.scheme.org_id
     scheme = sheet.scheme
     criteria = ops.criteria(scheme)
     steps = ops.history(sheet)
     can = {t.name for t in allowed_transitions(wf.sheet, sheet, actor=current_user)}
-    published = scheme.state == "published" and visibility.can_see_results(current_user, scheme)
     return render(
         "admin/assessment_sheet.html",
         sheet=sheet,
@@ -341,7 +349,7 @@ def sheet_page(sheet, *, status=200, errors=(), return_form=None, evidence_form=
             and sheet.state == "pending"
             and web.may("assessments.self_assess")
         ),
-        show_scores=superior or published,
+        show_scores=scores_shown(sheet),
         steps=steps,
         names=web.display_names([s.actor_id for s in steps]),
         confirm=forms.ConfirmForm(),
@@ -356,6 +364,82 @@ def sheet_page(sheet, *, status=200, errors=(), return_form=None, evidence_form=
 @bp.route("/sheets/<int:sheet_id>")
 def sheet(sheet_id: int):
     return sheet_page(sheet_or_404(sheet_id))
+
+
+def sheet_filename(sheet, suffix: str) -> str:
+    return f"assessment-{sheet.scheme.year}-{sheet.scheme.id}-{sheet.organisation.code}.{suffix}"
+
+
+@bp.route("/sheets/<int:sheet_id>.xlsx")
+def sheet_xlsx(sheet_id: int):
+    """One unit's scoring sheet: each criterion with its points, the self-assessment and (where
+    the reader may see it) the superior's score and note, with the evidence counted."""
+    sheet = sheet_or_404(sheet_id)
+    loc = i18n.locale()
+    shown = scores_shown(sheet)
+    found, proofs = ops.scores(sheet), ops.evidence_of(sheet)
+    criteria = ops.criteria(sheet.scheme)
+    unit = sheet.organisation.name(loc)
+    header = [
+        gettext("Unit"),
+        gettext("Criterion"),
+        gettext("Points"),
+        gettext("Scored"),
+        gettext("Self-assessment"),
+        gettext("The unit's note"),
+        *([gettext("Score"), gettext("The superior's note")] if shown else []),
+        gettext("Evidence"),
+    ]
+    body = []
+    for c in criteria:
+        score = found.get(c.id)
+        evidence = sum(len(v) for (cid, _point), v in proofs.items() if cid == c.id)
+        body.append(
+            [
+                unit,
+                c.label(loc),
+                c.weight,
+                forms.word(forms.METHODS, c.method),
+                score.self_score if score else None,
+                score.self_note if score else None,
+                *([score.score if score else None, score.note if score else None] if shown else []),
+                evidence,
+            ]
+        )
+    totals = [
+        unit,
+        gettext("Total"),
+        sum(c.weight for c in criteria),
+        "",
+        sheet.self_total,
+        "",
+    ]
+    body.append([*totals, *([sheet.total, ""] if shown else []), ""])
+    title = f"{sheet.scheme.title(loc)} · {unit}"
+    data = spreadsheets.xlsx_bytes(
+        header, body, sheet_title=sheet.organisation.name(loc, "short"), title=title,
+        rtl=loc == "ug",
+    )  # fmt: skip
+    return spreadsheets.xlsx_response(data, sheet_filename(sheet, "xlsx"))
+
+
+@bp.route("/sheets/<int:sheet_id>.pdf")
+def sheet_pdf(sheet_id: int):
+    sheet = sheet_or_404(sheet_id)
+    proofs = ops.evidence_of(sheet)
+    data = pdf.print_document(
+        "print/assessment_sheet.html",
+        footer=f"{sheet.scheme.title(i18n.locale())} · {sheet.organisation.name(i18n.locale())}",
+        scheme=sheet.scheme,
+        sheet=sheet,
+        criteria=ops.criteria(sheet.scheme),
+        scores=ops.scores(sheet),
+        evidence={cid: sum(len(v) for (c, _p), v in proofs.items() if c == cid)
+                  for cid in {c for c, _p in proofs}},
+        show_scores=scores_shown(sheet),
+        **base_context(),
+    )  # fmt: skip
+    return pdf.response(data, sheet_filename(sheet, "pdf"))
 
 
 def _sheet_step(sheet, run, done: str, form=None):

@@ -161,9 +161,21 @@ def login():
     valid = operations.verify_password(user, form.password.data)
     if valid and operations.pending_verification(user) is not None:
         _record("auth.login_refused", username, reason="email_unverified")
-        message = gettext(
-            "Your e-mail address is not confirmed yet: open the link we sent to it, then sign in."
-        )
+        renewed = operations.renew_email_verification(user)
+        if renewed is not None:
+            jobs.enqueue("core.auth.jobs.send_verification", renewed.id, queue="mail")
+            message = gettext(
+                "Your e-mail address is not confirmed yet. We have sent a new link to "
+                "%(email)s: open it, then sign in.",
+                email=user.email,
+            )
+        else:
+            message = gettext(
+                "Your e-mail address is not confirmed yet: open the link we sent to %(email)s "
+                "a few minutes ago, then sign in.",
+                email=user.email,
+            )
+        db.commit()  # the answer is a 403, which rolls back: keep the new link and its mail
         return login_page(form, error=message, status=403)
     if user is None or not user.active or not valid:
         operations.record_failed_login(username, ip=request.remote_addr)

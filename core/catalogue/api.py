@@ -95,7 +95,7 @@ def catalogue():
     kind = "template" if cat.publishes_by_template(org) else "unit"
     version = cat.effective_version(org, kind)
     if version is None:
-        raise errors.not_found("This organisation has no effective catalogue.")
+        raise errors.not_found(_("This organisation has no effective catalogue."))
     loc = language()
     internal = permissions.may(current_user, "catalogue.view_internal", org)  # token-aware
     with force_locale(loc):

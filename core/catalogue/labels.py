@@ -12,6 +12,7 @@ from typing import Any
 from babel.dates import format_skeleton
 from flask_babel import gettext, ngettext
 
+from core import audit_labels
 from core.i18n import LANGUAGE_NAMES, _, locale, yes_no
 
 SCOPES = {
@@ -20,6 +21,8 @@ SCOPES = {
     "unit": _("Members of the unit and its superiors"),
     "specific": _("Named organisations or people only"),
 }
+audit_labels.register_values("scope", SCOPES)
+audit_labels.register_values("visible_scope", SCOPES)
 
 CADENCES = {
     "standing": _("Standing: published at the start of the year and kept up to date"),

@@ -52,7 +52,7 @@ def county_delete(code: str, yes: bool, locale: str | None):
                     click.echo(f"{table}\t{n}")
                 if kept.deletable_from is not None:
                     click.echo(_("The county can be deleted from %(date)s (the register is "
-                                 "kept until then, ARC-2).",
+                                 "kept until then).",
                                  date=kept.deletable_from.isoformat()))  # fmt: skip
                 click.echo(_("Nothing was deleted: run again with --yes to delete."))
             return

@@ -126,8 +126,7 @@ def delete_county(root: Organisation, *, actor=None, today: date | None = None) 
         raise CountyRefused(
             _l(
                 "The county %(county)s cannot be deleted before %(date)s: its register holds "
-                "entries of %(year)s, which are kept %(years)s years after they are archived "
-                "(ARC-2).",
+                "entries of %(year)s, which are kept %(years)s years after they are archived.",
                 county=root.code,
                 date=kept.deletable_from.isoformat(),
                 year=kept.last_year,

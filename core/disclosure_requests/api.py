@@ -27,7 +27,7 @@ from core.api.schemas import BOOLEAN, DATETIME, INTEGER, STRING, TEXT_OR_NULL, U
 from core.disclosure_requests import forms, limits
 from core.disclosure_requests import operations as ops
 from core.disclosure_requests.models import DELIVERIES, STATES, DisclosureRequest
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.i18n import _
 
 bp = Blueprint("requests_api", __name__, url_prefix="/api/v1")
@@ -208,7 +208,7 @@ def _limit() -> None:
         limits.count_filing(current_user)
     except ratelimit.RateLimitExceeded:
         raise ApiError(
-            429, "Too many requests were filed from this account or address; try again later."
+            429, _("Too many requests were filed from this account or address; try again later.")
         ) from None
 
 
@@ -217,7 +217,7 @@ def _filing_data(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     if contact is None:
         contact = {}
     if not isinstance(contact, dict):
-        problems.append("contact: must be an object with phone, email and address")
+        problems.append(Problem("contact", _("must be an object with phone, email and address")))
         contact = {}
     out = {
         "content": data.get("content"),
@@ -229,7 +229,7 @@ def _filing_data(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     }
     for key in ("delivery",):
         if not isinstance(out[key], str):
-            problems.append(f"{key}: must be text")
+            problems.append(Problem(key, _("must be text")))
             out[key] = "electronic"
     return out
 
@@ -254,16 +254,16 @@ def file_request():
     token = auth.require_bearer()
     org = g.org
     if not auth.in_token_subtree(token, org):
-        raise ApiError(403, "The token acts for another organisation's subtree only.")
+        raise ApiError(403, _("The token acts for another organisation's subtree only."))
     data = json_body()
     problem = ops.realname_problem(current_user, org)
     if problem:
         raise ApiError(403, problem, code="realname_level")
     _limit()
-    problems: list[str] = []
+    problems: list[Problem] = []
     filing = _filing_data(data, problems)
     if problems:
-        raise ApiError(422, "The request was not filed.", problems=problems)
+        raise ApiError(422, _("The request was not filed."), problems=problems)
     try:
         req = ops.file(org, filing, applicant=current_user, channel="api")
     except UserError as exc:
@@ -291,7 +291,7 @@ def one(request_id: int):
     auth.require_bearer()
     found = db.session.get(DisclosureRequest, request_id)
     if found is None or not ops.may_read(current_user, found):
-        raise errors.not_found("There is no such request, or you may not see it.")
+        raise errors.not_found(_("There is no such request, or you may not see it."))
     loc = language()
     with force_locale(loc):
         body = request_json(found, loc)

@@ -24,7 +24,8 @@ from core.disclosure_requests.models import (
     RequestDecision,
 )
 from core.disclosure_requests.reading import get, parent_of, public_items
-from core.errors import UserError
+from core.errors import Problem, UserError
+from core.i18n import _, lazily
 from core.items import content as item_content
 from core.items import operations as items
 from core.items.models import Item
@@ -77,23 +78,23 @@ def _public_item(org: Organisation, value: Any) -> Item | None:
     return db.session.scalar(public_items(org).where(Item.id == item_id))
 
 
-def _file_problems(files) -> list[str]:
+def _file_problems(files) -> list[Problem]:
     problems = []
     for filename, data in files:
         try:
             item_content.check_attachment(filename, data)
         except UserError as exc:
-            problems.append(f"attachments: {exc.message}")
+            problems.append(Problem("attachments", exc.message))
     return problems
 
 
 def clean_decision(
     req: DisclosureRequest, outcome: str, data: dict[str, Any], files=()
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[Problem]]:
     """The fields ``outcome`` requires (REQ-3), checked: ``answer``, ``declined_part``,
     ``reason_code``, ``explanation``, ``public_item_id``/``public_url``, ``item_title``,
     ``referred_org``/``referred_to``, ``duplicate_of``; ``files`` are ``[(name, bytes)]``."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     org = req.organisation
     out: dict[str, Any] = {
         "answer": text_field(data, "answer", problems, required=False, limit=MAX["text"]),
@@ -101,57 +102,72 @@ def clean_decision(
     }
     problems += _file_problems(files)
     if outcome not in DECISIONS or outcome in ("unclear", "rejected_invalid"):
-        problems.append(f"outcome: one of {', '.join(wf.DECIDE)}")
+        problems.append(Problem("outcome", _("one of %(codes)s", codes=", ".join(wf.DECIDE))))
         return out, problems
     if outcome == "already_public":
         item = _public_item(org, data.get("public_item_id"))
         url = text_field(data, "public_url", problems, required=False, limit=MAX["url"])
         if data.get("public_item_id") not in (None, "") and item is None:
             problems.append(
-                "public_item_id: no item of this county that the public may read has that number"
+                Problem(
+                    "public_item_id",
+                    _("no item of this county that the public may read has that number"),
+                )
             )
         if url and not (url.startswith(("https://", "http://")) or url.startswith("/")):
-            problems.append("public_url: an address starting with https://, http:// or /")
+            problems.append(
+                Problem("public_url", _("an address starting with https://, http:// or /"))
+            )
         if item is None and not url:
-            problems.append("link: give the published item or the address where it is public")
+            problems.append(
+                Problem("link", _("give the published item or the address where it is public"))
+            )
         out.update(public_item_id=item.id if item else None, public_url=url)
     elif outcome == "granted":
         if not out["answer"] and not files:
-            problems.append("answer: give the answer, or attach the documents (or both)")
+            problems.append(
+                Problem("answer", _("give the answer, or attach the documents (or both)"))
+            )
     elif outcome == "granted_published":
         title = text_field(data, "item_title", problems, required=True, limit=MAX["short"])
         if not out["answer"]:
-            problems.append("answer: the text to publish is required")
+            problems.append(Problem("answer", _("the text to publish is required")))
         out["item_title"] = title
     elif outcome in ("partly_granted", "declined"):
         reason = data.get("reason_code") or None
         if reason not in DECLINE_REASONS:
-            problems.append(f"reason_code: one of {', '.join(DECLINE_REASONS)}")
+            problems.append(
+                Problem("reason_code", _("one of %(codes)s", codes=", ".join(DECLINE_REASONS)))
+            )
         if not out["explanation"]:
-            problems.append("explanation: a written explanation is required")
+            problems.append(Problem("explanation", _("a written explanation is required")))
         out["reason_code"] = reason if reason in DECLINE_REASONS else None
         if outcome == "partly_granted":
             out["declined_part"] = text_field(
                 data, "declined_part", problems, required=True, limit=MAX["text"]
             )
             if not out["answer"] and not files:
-                problems.append("answer: say what is granted, or attach it")
+                problems.append(Problem("answer", _("say what is granted, or attach it")))
     elif outcome in ("not_held", "not_this_unit"):
         referred = _org_ref(org, data.get("referred_org"))
         if data.get("referred_org") not in (None, "") and referred is None:
-            problems.append("referred_org: no organisation with that code in this county")
+            problems.append(
+                Problem("referred_org", _("no organisation with that code in this county"))
+            )
         elif referred is not None and referred.id == org.id:
-            problems.append("referred_org: name another organisation than this one")
+            problems.append(Problem("referred_org", _("name another organisation than this one")))
         referred_to = text_field(data, "referred_to", problems, required=False, limit=MAX["short"])
         if outcome == "not_this_unit" and referred is None and not referred_to:
-            problems.append("referred_to: name the organisation responsible")
+            problems.append(Problem("referred_to", _("name the organisation responsible")))
         if outcome == "not_held" and not out["explanation"]:
-            problems.append("explanation: a written explanation is required")
+            problems.append(Problem("explanation", _("a written explanation is required")))
         out.update(referred_org_id=referred.id if referred else None, referred_to=referred_to)
     elif outcome == "duplicate":
         earlier = _request_ref(org, data.get("duplicate_of"))
         if earlier is None or earlier.id == req.id or earlier.received_on > req.received_on:
-            problems.append("duplicate_of: the number of an earlier request of this unit")
+            problems.append(
+                Problem("duplicate_of", _("the number of an earlier request of this unit"))
+            )
         out["duplicate_of_id"] = earlier.id if earlier is not None else None
     return out, problems
 
@@ -239,16 +255,19 @@ def decide(
     if outcome == "unclear":
         return ask_amendment(req, actor=actor, explanation=data.get("explanation") or "")
     if outcome not in wf.DECIDE:
-        raise UserError(f"Unknown outcome {outcome!r}.", problems=["outcome: unknown"])
+        raise UserError(
+            _("Unknown outcome “%(outcome)s”.", outcome=outcome),
+            problems=[Problem("outcome", _("unknown"))],
+        )
     name = f"decide_{outcome}"
     _require_state(req, name)
     if not engine.may_start(wf.request, req, name, actor=actor):
         raise TransitionRefused(
-            "The action was refused.", problems=["Only the unit's handlers may decide."]
+            _("The action was refused."), problems=[_("Only the unit's handlers may decide.")]
         )
     fields, problems = clean_decision(req, outcome, data, files)
     if problems:
-        raise UserError("The decision was not recorded.", problems=problems)
+        raise UserError(_("The decision was not recorded."), problems=problems)
     return _decide(req, outcome, name, fields, list(files), actor)
 
 
@@ -256,8 +275,13 @@ def _require_state(req: DisclosureRequest, name: str) -> None:
     transition = wf.request.transition(name)
     if req.state not in transition.source:
         raise TransitionRefused(
-            "The action was refused.",
-            problems=[f"This action is not possible in state {req.state!r}."],
+            _("The action was refused."),
+            problems=[
+                _(
+                    "This step is not possible now: it is %(state)s.",
+                    state=lazily(wf.request.state_label, req.state),
+                )
+            ],
         )
 
 
@@ -267,7 +291,9 @@ def reject_invalid(req: DisclosureRequest, *, actor, reason: str) -> RequestDeci
     _require_state(req, "reject_invalid")
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("Rejecting a request needs a reason.", problems=["reason: is required"])
+        raise UserError(
+            _("Rejecting a request needs a reason."), problems=[Problem("reason", _("is required"))]
+        )
     return _decide(req, "rejected_invalid", "reject_invalid", {"explanation": reason}, (), actor)
 
 
@@ -278,6 +304,7 @@ def ask_amendment(req: DisclosureRequest, *, actor, explanation: str) -> Request
     explanation = (explanation or "").strip()
     if not explanation:
         raise UserError(
-            "Say what the applicant should make clear.", problems=["explanation: is required"]
+            _("Say what the applicant should make clear."),
+            problems=[Problem("explanation", _("is required"))],
         )
     return _decide(req, "unclear", "ask_amendment", {"explanation": explanation}, (), actor)

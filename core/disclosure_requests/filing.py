@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from core import audit, db, events, permissions
 from core.disclosure_requests.deadlines import compute, today
 from core.disclosure_requests.models import DELIVERIES, STAFF_CHANNELS, DisclosureRequest
-from core.errors import UserError
+from core.errors import Problem, UserError
+from core.i18n import _
 from core.params import operations as params
 from tenants.models import Organisation, User
 
@@ -39,29 +40,27 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NUMBER = re.compile(r"^(\d{4})-(\d{1,6})$")
 
 
-def text_field(
-    data: dict, key: str, problems: list[str], *, required: bool, limit: int
-) -> str | None:
+def text_field(data: dict, key: str, problems: list, *, required: bool, limit: int) -> str | None:
     value = data.get(key)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        problems.append(f"{key}: must be text")
+        problems.append(Problem(key, _("must be text")))
         return None
     value = value.replace("\r\n", "\n").strip()
     if "\x00" in value:
-        problems.append(f"{key}: contains a NUL character")
+        problems.append(Problem(key, _("contains a NUL character")))
         return None
     if required and not value:
-        problems.append(f"{key}: is required")
+        problems.append(Problem(key, _("is required")))
     if len(value) > limit:
-        problems.append(f"{key}: at most {limit} characters")
+        problems.append(Problem(key, _("at most %(n)s characters", n=limit)))
     return value or None
 
 
-def clean_filing(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def clean_filing(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """Check what an applicant (or staff for them) gives: content, purpose, contact, delivery."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     out: dict[str, Any] = {
         "content": text_field(data, "content", problems, required=True, limit=MAX["content"]),
         "purpose": text_field(data, "purpose", problems, required=True, limit=MAX["purpose"]),
@@ -77,19 +76,21 @@ def clean_filing(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }
     delivery = data.get("delivery") or "electronic"
     if delivery not in DELIVERIES:
-        problems.append(f"delivery: one of {', '.join(DELIVERIES)}")
+        problems.append(Problem("delivery", _("one of %(codes)s", codes=", ".join(DELIVERIES))))
     out["delivery"] = delivery
     phone, email, address = out["contact_phone"], out["contact_email"], out["contact_address"]
     if phone and not PHONE.match(phone):
-        problems.append("contact_phone: digits, spaces, +, - and brackets only")
+        problems.append(Problem("contact_phone", _("digits, spaces, +, - and brackets only")))
     if email and not EMAIL.match(email):
-        problems.append("contact_email: not an e-mail address")
+        problems.append(Problem("contact_email", _("not an e-mail address")))
     if not (phone or email or address):
-        problems.append("contact: give a phone number, an e-mail address or a postal address")
+        problems.append(
+            Problem("contact", _("give a phone number, an e-mail address or a postal address"))
+        )
     if delivery == "electronic" and not email:
-        problems.append("contact_email: electronic delivery needs an e-mail address")
+        problems.append(Problem("contact_email", _("electronic delivery needs an e-mail address")))
     if delivery == "paper" and not address:
-        problems.append("contact_address: delivery on paper needs a postal address")
+        problems.append(Problem("contact_address", _("delivery on paper needs a postal address")))
     return out, problems
 
 
@@ -112,16 +113,17 @@ def _next_seq(org: Organisation, year: int) -> int:
     return (last or 0) + 1
 
 
-def realname_problem(user, org: Organisation) -> str | None:
+def realname_problem(user, org: Organisation) -> Any:
     """Why ``user`` may not file a request at ``org`` (IAM-2), or None."""
     from core.sso import operations as sso
 
     if sso.meets_realname_level(user, org):
         return None
-    return (
-        f"This unit accepts requests only from applicants verified at real-name level "
-        f"{params.value(org, 'request.min_realname_level')} or higher "
-        f"(yours: {sso.realname_level(user)})."
+    return _(
+        "This unit accepts requests only from applicants verified at real-name level "
+        "%(required)s or higher (yours: %(level)s).",
+        required=params.value(org, "request.min_realname_level"),
+        level=sso.realname_level(user),
     )
 
 
@@ -175,15 +177,15 @@ def _create(
 def file(org: Organisation, data: dict[str, Any], *, applicant, channel: str = "online"):
     """A request filed by a signed-in applicant (online or through the API)."""
     if applicant is None or not getattr(applicant, "is_authenticated", False):
-        raise UserError("Sign in to file a disclosure request.")
+        raise UserError(_("Sign in to file a disclosure request."))
     problem = realname_problem(applicant, org)
     if problem:
-        raise UserError(problem, problems=["applicant: real-name level too low"])
+        raise UserError(problem)
     if channel not in ("online", "api"):
-        raise UserError(f"Unknown channel {channel!r}.")
+        raise UserError(_("Unknown channel “%(channel)s”.", channel=channel))
     cleaned, problems = clean_filing(data)
     if problems:
-        raise UserError("The request was not filed.", problems=problems)
+        raise UserError(_("The request was not filed."), problems=problems)
     return _create(
         org,
         cleaned,
@@ -199,35 +201,35 @@ def record(org: Organisation, data: dict[str, Any], *, actor) -> DisclosureReque
     """An oral, paper or letter request recorded by staff for an applicant (REQ-1): the
     applicant's name and contact, the day it was received, optionally an existing user."""
     if not permissions.may(actor, "requests.handle", org):
-        raise UserError("Only an admin, editor or reviewer of this unit may record requests.")
+        raise UserError(_("Only an admin, editor or reviewer of this unit may record requests."))
     cleaned, problems = clean_filing(data)
     channel = data.get("channel")
     if channel not in STAFF_CHANNELS:
-        problems.append(f"channel: one of {', '.join(STAFF_CHANNELS)}")
+        problems.append(Problem("channel", _("one of %(codes)s", codes=", ".join(STAFF_CHANNELS))))
     name = text_field(data, "applicant_name", problems, required=False, limit=MAX["name"])
     applicant = None
     username = (data.get("applicant_username") or "").strip()
     if username:
         applicant = db.session.scalar(select(User).where(User.username == username))
         if applicant is None:
-            problems.append(f"applicant_username: no user {username!r}")
+            problems.append(Problem("applicant_username", _("no user “%(name)s”", name=username)))
     if not name and applicant is not None:
         name = applicant.display_name or applicant.username
     if not name:
-        problems.append("applicant_name: is required")
+        problems.append(Problem("applicant_name", _("is required")))
     received = data.get("received_on") or today(org)
     if isinstance(received, str):
         try:
             received = date.fromisoformat(received)
         except ValueError:
-            problems.append("received_on: not a date (YYYY-MM-DD)")
+            problems.append(Problem("received_on", _("not a date (YYYY-MM-DD)")))
             received = today(org)
     if received > today(org):
-        problems.append("received_on: cannot be in the future")
+        problems.append(Problem("received_on", _("cannot be in the future")))
     elif received < today(org) - timedelta(days=366):
-        problems.append("received_on: more than a year ago")
+        problems.append(Problem("received_on", _("more than a year ago")))
     if problems:
-        raise UserError("The request was not recorded.", problems=problems)
+        raise UserError(_("The request was not recorded."), problems=problems)
     return _create(
         org,
         cleaned,

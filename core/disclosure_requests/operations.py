@@ -64,7 +64,8 @@ from core.disclosure_requests.reading import linkable_items as linkable_items
 from core.disclosure_requests.reading import may_read as may_read
 from core.disclosure_requests.reading import of_applicant as of_applicant
 from core.disclosure_requests.reading import public_items as public_items
-from core.errors import NotFound, UserError
+from core.errors import NotFound, Problem, UserError
+from core.i18n import _
 from core.params import operations as params
 from core.workflow import engine
 from core.workflow.engine import SYSTEM, TransitionRefused
@@ -94,14 +95,14 @@ def extend(req: DisclosureRequest, *, actor, reason: str, days: int | None = Non
     try:
         days = int(days)
     except (TypeError, ValueError):
-        problems.append("days: a whole number")
+        problems.append(Problem("days", _("a whole number")))
         days = 0
     if not problems and not 1 <= days <= limit:
-        problems.append(f"days: from 1 to {limit} working days")
+        problems.append(Problem("days", _("from 1 to %(n)s working days", n=limit)))
     if not (reason or "").strip():
-        problems.append("reason: an extension needs a reason")
+        problems.append(Problem("reason", _("an extension needs a reason")))
     if problems:
-        raise UserError("The deadline was not extended.", problems=problems)
+        raise UserError(_("The deadline was not extended."), problems=problems)
     reason = reason.strip()[: MAX["text"]]
     on = today(req.organisation)
 
@@ -126,13 +127,13 @@ def start_consultation(
     third_party = (third_party or "").strip()
     question = (question or "").strip()
     if not third_party:
-        problems.append("third_party: name the third party")
+        problems.append(Problem("third_party", _("name the third party")))
     if len(third_party) > 200:
-        problems.append("third_party: at most 200 characters")
+        problems.append(Problem("third_party", _("at most %(n)s characters", n=200)))
     if not question:
-        problems.append("question: what is the third party asked?")
+        problems.append(Problem("question", _("what is the third party asked?")))
     if problems:
-        raise UserError("The consultation was not started.", problems=problems)
+        raise UserError(_("The consultation was not started."), problems=problems)
     started_on = started_on or today(req.organisation)
     consultation = RequestConsultation(
         request_id=req.id,
@@ -160,10 +161,10 @@ def end_consultation(req: DisclosureRequest, *, actor, opinion: str = "", ended_
     _require_state(req, "end_consultation")
     consultation = open_consultation(req)
     if consultation is None:
-        raise UserError("No consultation is running.")
+        raise UserError(_("No consultation is running."))
     ended_on = ended_on or today(req.organisation)
     if ended_on < consultation.started_on:
-        raise UserError("The consultation cannot end before it started.")
+        raise UserError(_("The consultation cannot end before it started."))
 
     def effect(r: DisclosureRequest) -> None:
         consultation.ended_on = ended_on
@@ -185,16 +186,16 @@ def end_consultation(req: DisclosureRequest, *, actor, opinion: str = "", ended_
 def amend(req: DisclosureRequest, *, user, amendment: str) -> DisclosureRequest:
     """The applicant makes an unclear request clear: the clock starts again today."""
     if not is_applicant(user, req):
-        raise NotFound("There is no such request.")
+        raise NotFound(_("There is no such request."))
     _require_state(req, "amend")
     amendment = (amendment or "").strip()
     problems = []
     if not amendment:
-        problems.append("amendment: write what you want to make clear")
+        problems.append(Problem("amendment", _("write what you want to make clear")))
     if len(amendment) > MAX["content"]:
-        problems.append(f"amendment: at most {MAX['content']} characters")
+        problems.append(Problem("amendment", _("at most %(n)s characters", n=MAX["content"])))
     if problems:
-        raise UserError("The amendment was not sent.", problems=problems)
+        raise UserError(_("The amendment was not sent."), problems=problems)
     org = req.organisation
     on = today(org)
 
@@ -247,18 +248,18 @@ def escalate(req: DisclosureRequest, *, user, grounds: str) -> RequestEscalation
     """The applicant asks the next level to review a decline, partial grant or "not held", or a
     request whose deadline passed without a decision (REQ-5)."""
     if not is_applicant(user, req):
-        raise NotFound("There is no such request.")
+        raise NotFound(_("There is no such request."))
     grounds = (grounds or "").strip()
     refusal = escalation_refusal(req)
     problems = []
     if refusal:
-        raise TransitionRefused("The request was not escalated.", problems=[refusal])
+        raise TransitionRefused(_("The request was not escalated."), problems=[refusal])
     if not grounds:
-        problems.append("grounds: say why the superior should review it")
+        problems.append(Problem("grounds", _("say why the superior should review it")))
     if len(grounds) > MAX["content"]:
-        problems.append(f"grounds: at most {MAX['content']} characters")
+        problems.append(Problem("grounds", _("at most %(n)s characters", n=MAX["content"])))
     if problems:
-        raise UserError("The request was not escalated.", problems=problems)
+        raise UserError(_("The request was not escalated."), problems=problems)
     parent = parent_of(req.organisation)
     decision = current_decision(req) if req.state == "decided" else None
     escalation = RequestEscalation(
@@ -295,7 +296,7 @@ def decide_escalation(
     name = "uphold" if uphold else "reconsider"
     _require_state(req, name)
     if escalation is None:
-        raise UserError("There is no escalation to decide.")
+        raise UserError(_("There is no escalation to decide."))
     comment = (comment or "").strip() or None
     on = today(req.organisation)
 
@@ -316,11 +317,11 @@ def decide_escalation(
 def acknowledge_filing(decision: RequestDecision, *, actor, note: str | None = None):
     """The superior acknowledges a filed decision (read; the filing itself changes nothing)."""
     if decision.filed_with_id is None:
-        raise NotFound("This decision was not filed with a superior.")
+        raise NotFound(_("This decision was not filed with a superior."))
     if not permissions.may(actor, "requests.receive_filing", decision.request):
-        raise UserError("Only an admin or reviewer of a superior organisation may acknowledge.")
+        raise UserError(_("Only an admin or reviewer of a superior organisation may acknowledge."))
     if decision.acknowledged_at is not None:
-        raise TransitionRefused("This filing was acknowledged already.")
+        raise TransitionRefused(_("This filing was acknowledged already."))
     decision.acknowledged_at = db.utcnow()
     decision.acknowledged_by_id = getattr(actor, "id", None)
     decision.acknowledgement = (note or "").strip()[: MAX["text"]] or None

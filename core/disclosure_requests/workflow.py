@@ -54,13 +54,14 @@ class Applicant:
 
 def _not_extended(req, **_kwargs) -> str | None:
     if req.extension_days is not None:
-        return "The deadline was extended once already: only one extension is allowed (REQ-2)."
+        # REQ-2: one extension
+        return _("The deadline was extended once already: only one extension is allowed.")
     return None
 
 
 def _has_decision(req, **_kwargs) -> str | None:
     if req.outcome is None:
-        return (
+        return _(
             "There is no decision to uphold: the deadline passed without one. "
             "Order the unit to decide."
         )
@@ -69,7 +70,7 @@ def _has_decision(req, **_kwargs) -> str | None:
 
 def _has_parent(req, **_kwargs) -> str | None:
     if req.organisation.parent_id is None:
-        return "This organisation has no superior to escalate to."
+        return _("This organisation has no superior to escalate to.")
     return None
 
 

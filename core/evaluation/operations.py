@@ -25,7 +25,7 @@ from sqlalchemy import update as sql_update
 
 from core import audit, db, events, localtime, permissions
 from core.config import SUPPORTED_LOCALES
-from core.errors import NotFound, UserError
+from core.errors import NotFound, Problem, UserError
 from core.evaluation import workflow as wf
 from core.evaluation.models import (
     ANSWERS,
@@ -38,6 +38,7 @@ from core.evaluation.models import (
     EvaluationUnit,
     EvaluationVoter,
 )
+from core.i18n import _
 from core.workflow import engine
 from core.workflow.engine import SYSTEM
 from tenants.models import Membership, Organisation, User
@@ -351,15 +352,15 @@ def _texts(value: Any, name: str, limit: int, problems: list[str], *, required: 
     out: dict[str, str] = {}
     for loc, text in (value or {}).items():
         if loc not in SUPPORTED_LOCALES:
-            problems.append(f"{name}.{loc}: unknown language")
+            problems.append(Problem(f"{name}.{loc}", _("unknown language")))
             continue
         text = str(text or "").strip()
         if len(text) > limit:
-            problems.append(f"{name}.{loc}: at most {limit} characters")
+            problems.append(Problem(f"{name}.{loc}", _("at most %(n)s characters", n=limit)))
         elif text:
             out[loc] = text
     if required and not out.get("zh_Hans_CN"):
-        problems.append(f"{name}: the Chinese text is required")
+        problems.append(Problem(name, _("the Chinese text is required")))
     return out
 
 
@@ -367,22 +368,22 @@ def _criteria(value: Any, problems: list[str]) -> list[dict[str, Any]]:
     if value is None:
         return default_criteria()
     if not isinstance(value, list) or not value:
-        problems.append("criteria: at least one criterion is required")
+        problems.append(Problem("criteria", _("at least one criterion is required")))
         return []
     if len(value) > MAX_CRITERIA:
-        problems.append(f"criteria: at most {MAX_CRITERIA} criteria")
+        problems.append(Problem("criteria", _("at most %(n)s criteria", n=MAX_CRITERIA)))
     out, seen = [], set()
     for n, raw in enumerate(value, start=1):
         if isinstance(raw, str):
             raw = {"labels": {"zh_Hans_CN": raw}}
         if not isinstance(raw, dict):
-            problems.append(f"criteria: criterion {n} is not understood")
+            problems.append(Problem("criteria", _("criterion %(n)s is not understood", n=n)))
             continue
         key = str(raw.get("key") or f"c{n}")
         if not KEY_PATTERN.match(key) or key == OVERALL:
-            problems.append(f"criteria: {key!r} is not a usable key")
+            problems.append(Problem("criteria", _("“%(key)s” is not a usable key", key=key)))
         elif key in seen:
-            problems.append(f"criteria: the key {key!r} is used twice")
+            problems.append(Problem("criteria", _("the key “%(key)s” is used twice", key=key)))
         seen.add(key)
         labels = _texts(raw.get("labels"), f"criteria.{n}", MAX_CRITERION, problems, required=True)
         out.append({"key": key, "labels": labels})
@@ -393,12 +394,12 @@ def _date(value: Any, name: str, problems: list[str]) -> date | None:
     if isinstance(value, date):
         return value
     if value in (None, ""):
-        problems.append(f"{name}: is required")
+        problems.append(Problem(name, _("is required")))
         return None
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+        problems.append(Problem(name, _("“%(value)s” is not a date (YYYY-MM-DD)", value=value)))
         return None
 
 
@@ -412,11 +413,12 @@ def _units(org: Organisation, data: dict[str, Any], problems: list[str]) -> list
         for code in dict.fromkeys(data.get("units") or []):
             found = by_code.get(code)
             if found is None:
-                problems.append(f"units: {code!r} is not a unit under this organisation")
+                message = _("“%(code)s” is not a unit under this organisation", code=code)
+                problems.append(Problem("units", message))
             else:
                 chosen.append(found)
     if not chosen:
-        problems.append("units: choose at least one unit to evaluate")
+        problems.append(Problem("units", _("choose at least one unit to evaluate")))
     return chosen
 
 
@@ -431,13 +433,20 @@ def clean(org: Organisation, data: dict[str, Any]) -> tuple[dict[str, Any], list
         "closes_on": _date(data.get("closes_on"), "closes_on", problems),
     }
     if fields["opens_on"] and fields["closes_on"] and fields["closes_on"] < fields["opens_on"]:
-        problems.append("closes_on: the last day comes before the first day")
+        problems.append(Problem("closes_on", _("the last day comes before the first day")))
     scope = data.get("result_scope")
     if scope not in RESULT_SCOPES:
         problems.append(
-            f"result_scope: {scope!r} is not one of {', '.join(RESULT_SCOPES)}"
-            if scope
-            else "result_scope: is required"
+            Problem(
+                "result_scope",
+                _(
+                    "“%(value)s” is not one of %(codes)s",
+                    value=scope,
+                    codes=", ".join(RESULT_SCOPES),
+                )
+                if scope
+                else _("is required"),
+            )
         )
     fields["result_scope"] = scope
     return fields, _units(org, data, problems), problems
@@ -475,11 +484,15 @@ def create(org: Organisation, data: dict[str, Any], *, actor) -> EvaluationRound
     """A new round in ``draft``: titles (and an introduction) per language, the period, the
     criteria (default: :data:`DEFAULT_CRITERIA`), the scope of the results and the units
     (``units``: codes of subordinate units, or ``all_units``: every one of them)."""
-    _require(actor, "evaluation.manage", org, "Only an admin of this organisation may open "
-             "evaluation rounds.")  # fmt: skip
+    _require(
+        actor,
+        "evaluation.manage",
+        org,
+        _("Only an admin of this organisation may open evaluation rounds."),
+    )
     fields, units, problems = clean(org, data)
     if problems:
-        raise UserError("The evaluation round was not saved.", problems=problems)
+        raise UserError(_("The evaluation round was not saved."), problems=problems)
     round_ = EvaluationRound(
         org_id=org.id,
         root_id=org.root_id or org.id,
@@ -507,13 +520,17 @@ def create(org: Organisation, data: dict[str, Any], *, actor) -> EvaluationRound
 def update(round_: EvaluationRound, data: dict[str, Any], *, actor) -> bool:
     """Change a draft round (every field as in :func:`create`); False when nothing changed."""
     org = round_.organisation
-    _require(actor, "evaluation.manage", org, "Only an admin of this organisation may change "
-             "evaluation rounds.")  # fmt: skip
+    _require(
+        actor,
+        "evaluation.manage",
+        org,
+        _("Only an admin of this organisation may change evaluation rounds."),
+    )
     if round_.state != "draft":
-        raise UserError("Only a draft round can be changed; an open round keeps its terms.")
+        raise UserError(_("Only a draft round can be changed; an open round keeps its terms."))
     fields, units, problems = clean(org, data)
     if problems:
-        raise UserError("The evaluation round was not saved.", problems=problems)
+        raise UserError(_("The evaluation round was not saved."), problems=problems)
     before = {**_snapshot(round_), "units": [u.organisation.code for u in round_units(round_)]}
     for name, value in fields.items():
         setattr(round_, name, value)
@@ -537,10 +554,14 @@ def update(round_: EvaluationRound, data: dict[str, Any], *, actor) -> bool:
 def delete_draft(round_: EvaluationRound, *, actor) -> None:
     """Remove a draft round (nothing was rated in it)."""
     org = round_.organisation
-    _require(actor, "evaluation.manage", org, "Only an admin of this organisation may remove "
-             "evaluation rounds.")  # fmt: skip
+    _require(
+        actor,
+        "evaluation.manage",
+        org,
+        _("Only an admin of this organisation may remove evaluation rounds."),
+    )
     if round_.state != "draft":
-        raise UserError("Only a draft round can be removed.")
+        raise UserError(_("Only a draft round can be removed."))
     audit.log(
         "evaluation.delete",
         "evaluation_round",
@@ -563,9 +584,9 @@ def open_round(round_: EvaluationRound, *, actor) -> EvaluationRound:
     org = round_.organisation
     units = round_units(round_)
     if not units:
-        raise UserError("The round evaluates no unit: choose the units first.")
+        raise UserError(_("The round evaluates no unit: choose the units first."))
     if round_.closes_on < today(org):
-        raise UserError("The round's last day is over: change its period before opening it.")
+        raise UserError(_("The round's last day is over: change its period before opening it."))
 
     def effect(r: EvaluationRound) -> None:
         r.opened_at = db.utcnow()
@@ -594,7 +615,9 @@ def close(round_: EvaluationRound, *, actor=SYSTEM) -> EvaluationRound:
 def publish(round_: EvaluationRound, *, actor) -> EvaluationRound:
     """Publish a closed round's results in its ``result_scope`` (comments are never published)."""
     if not permissions.may(actor, "evaluation.publish", round_.organisation):
-        raise UserError("Only an admin of the organisation that opened the round may publish it.")
+        raise UserError(
+            _("Only an admin of the organisation that opened the round may publish it.")
+        )
 
     def effect(r: EvaluationRound) -> None:
         r.published_at = db.utcnow()
@@ -628,7 +651,7 @@ def clean_answers(round_: EvaluationRound, answers: dict[str, Any]) -> tuple[dic
     for key in [*round_.criterion_keys(), OVERALL]:
         value = (answers or {}).get(key)
         if value not in ANSWERS:
-            problems.append(f"{key}: choose one of the answers")
+            problems.append(Problem(key, _("choose one of the answers")))
         else:
             out[key] = value
     return out, problems
@@ -648,29 +671,29 @@ def cast(
     one (see :mod:`core.evaluation.models`). Returns nothing: not even the caller learns the
     ballot's id."""
     if not permissions.may(actor, "evaluation.rate", unit):
-        raise NotFound("You are not a member of this unit.")
+        raise NotFound(_("You are not a member of this unit."))
     if unit_entry(round_, unit) is None:
-        raise NotFound("This unit is not evaluated in this round.")
+        raise NotFound(_("This unit is not evaluated in this round."))
     if round_.state not in OPEN_STATES:
-        raise UserError("This evaluation round is not open for rating.")
+        raise UserError(_("This evaluation round is not open for rating."))
     on = today(round_.organisation)
     if on < round_.opens_on:
-        raise UserError("Rating begins on the first day of the round.")
+        raise UserError(_("Rating begins on the first day of the round."))
     if on > round_.closes_on:
-        raise UserError("The round's last day is over: rating has ended.")
+        raise UserError(_("The round's last day is over: rating has ended."))
     entry = roll_entry(round_, unit, actor)
     if entry is None:
         raise UserError(
-            "You were not on this unit's roll when the round opened, so you cannot rate in it."
+            _("You were not on this unit's roll when the round opened, so you cannot rate in it.")
         )
     if entry.voted_at is not None:
-        raise UserError("You have already rated this unit in this round; a member rates once.")
+        raise UserError(_("You have already rated this unit in this round; a member rates once."))
     clean_, problems = clean_answers(round_, answers)
     text = (comment or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_COMMENT:
-        problems.append(f"comment: at most {MAX_COMMENT} characters")
+        problems.append(Problem("comment", _("at most %(n)s characters", n=MAX_COMMENT)))
     if problems:
-        raise UserError("Your rating was not recorded.", problems=problems)
+        raise UserError(_("Your rating was not recorded."), problems=problems)
     # once, even when two requests race: only the one that flips voted_at records a ballot
     flipped = db.session.execute(
         sql_update(EvaluationVoter)
@@ -679,7 +702,7 @@ def cast(
         .execution_options(synchronize_session=False)
     ).rowcount
     if flipped != 1:
-        raise UserError("You have already rated this unit in this round; a member rates once.")
+        raise UserError(_("You have already rated this unit in this round; a member rates once."))
     db.session.expire(entry)
     db.session.add(
         EvaluationBallot(round_id=round_.id, org_id=unit.id, answers=clean_, comment=text or None)

@@ -25,7 +25,7 @@ from core.api import spec as api
 from core.api.auth import reader
 from core.api.errors import ApiError
 from core.api.inputs import json_body, language, preprocess_url, text_field
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.feedback import labels, ledger
 from core.feedback import operations as feedback
 from core.feedback.models import CHANNELS, CONTACT_MAX, CONTENT_MAX, NAME_MAX, FeedbackEntry
@@ -123,9 +123,9 @@ def submit():
             pass
     except ratelimit.RateLimitExceeded:
         raise ApiError(
-            429, "Too many submissions were sent from your address; please try again later."
+            429, _("Too many submissions were sent from your address; please try again later.")
         ) from None
-    problems: list[str] = []
+    problems: list[Problem] = []
     content = text_field(data, "content", problems, required=True, max_length=CONTENT_MAX)
     name = text_field(data, "name", problems, max_length=NAME_MAX)
     contact = text_field(data, "contact", problems, max_length=CONTACT_MAX)
@@ -133,10 +133,10 @@ def submit():
     if item_id is not None and (
         isinstance(item_id, bool) or not isinstance(item_id, int) or not 1 <= item_id < 2**31
     ):
-        problems.append("item_id: a whole number (the id of a disclosed item)")
+        problems.append(Problem("item_id", _("a whole number (the id of a disclosed item)")))
         item_id = None
     if problems:
-        raise ApiError(422, "The feedback was not sent.", problems=problems)
+        raise ApiError(422, _("The feedback was not sent."), problems=problems)
     try:
         sent = feedback.submit_online(
             org,
@@ -174,8 +174,11 @@ def _after(position) -> Any:
         published_at = datetime.fromisoformat(position[0])
         entry_id = int(position[1])
     except (TypeError, ValueError, IndexError):
-        raise ApiError(400, "The request has invalid parameters.",
-                       problems=["cursor: not a cursor of this list"]) from None  # fmt: skip
+        raise ApiError(
+            400,
+            _("The request has invalid parameters."),
+            problems=[Problem("cursor", _("not a cursor of this list"))],
+        ) from None
     return or_(
         FeedbackEntry.published_at < published_at,
         and_(FeedbackEntry.published_at == published_at, FeedbackEntry.id < entry_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import audit_labels
 from core.i18n import _
 
 STATES = {
@@ -19,6 +20,7 @@ CHANNELS = {
     "letters_visits": _("Letters and visits"),
     "meeting": _("Meeting"),
 }
+audit_labels.register_values("channel", CHANNELS)
 ANSWER_CHANNELS = {
     "phone": _("By telephone"),
     "letter": _("By letter"),

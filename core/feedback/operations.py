@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from core import audit, db, events, localtime, permissions, receipts
 from core import text as text_cleaning
-from core.errors import UserError
+from core.errors import Problem, UserError
 from core.feedback import workflow as wf
 
 # The ledger's queries and the rules its workflow shares live in core.feedback.ledger and
@@ -53,6 +52,7 @@ from core.feedback.models import (
 from core.feedback.rules import can_handle as can_handle
 from core.feedback.rules import can_view as can_view
 from core.feedback.rules import closing_problems as closing_problems
+from core.i18n import _
 from core.items.models import Item
 from core.params import operations as params
 from core.workflow import engine
@@ -89,7 +89,7 @@ def _as_date(value: Any, field: str, problems: list[str]) -> date | None:
     try:
         return text_cleaning.as_date(value)
     except (TypeError, ValueError):
-        problems.append(f"{field}: " + gettext("not a date (YYYY-MM-DD)."))
+        problems.append(Problem(field, _("not a date (YYYY-MM-DD).")))
         return None
 
 
@@ -204,7 +204,7 @@ def _item(org: Organisation, item_id: Any, user, problems: list[str]) -> Item | 
         number = 0
     found = db.session.get(Item, number) if 0 < number <= 2**31 - 1 else None
     if found is None or found.org_id != org.id or not permissions.may(user, "items.view", found):
-        problems.append("item: " + gettext("no such disclosed item of this organisation."))
+        problems.append(Problem("item", _("no such disclosed item of this organisation.")))
         return None
     return found
 
@@ -214,15 +214,15 @@ def _texts(
 ) -> tuple[str, str | None, str | None]:
     text = clean_text(content)
     if not text:
-        problems.append("content: " + gettext("please write your opinion or suggestion."))
+        problems.append(Problem("content", _("please write your opinion or suggestion.")))
     elif len(text) > CONTENT_MAX:
-        problems.append("content: " + gettext("at most %(n)d characters.", n=CONTENT_MAX))
+        problems.append(Problem("content", _("at most %(n)d characters.", n=CONTENT_MAX)))
     name_text = _line(name)
     if len(name_text) > NAME_MAX:
-        problems.append("name: " + gettext("at most %(n)d characters.", n=NAME_MAX))
+        problems.append(Problem("name", _("at most %(n)d characters.", n=NAME_MAX)))
     contact_text = _line(contact)
     if len(contact_text) > CONTACT_MAX:
-        problems.append("contact: " + gettext("at most %(n)d characters.", n=CONTACT_MAX))
+        problems.append(Problem("contact", _("at most %(n)d characters.", n=CONTACT_MAX)))
     return text, name_text or None, contact_text or None
 
 
@@ -254,7 +254,7 @@ def submit_online(
     text, name_text, contact_text = _texts(content, name, contact, problems)
     item = _item(org, item_id, user, problems)
     if problems:
-        raise UserError(gettext("Your feedback was not sent."), problems=problems)
+        raise UserError(_("Your feedback was not sent."), problems=problems)
     spam = bool(str(honeypot or "").strip())
     code = receipts.new_code()
     receipt = _new_receipt()
@@ -311,19 +311,19 @@ def record(
         actor,
         "feedback.record",
         org,
-        gettext("Only an admin or editor of this unit may record feedback."),
+        _("Only an admin or editor of this unit may record feedback."),
     )
     problems: list[str] = []
     if channel not in STAFF_CHANNELS:
-        problems.append("channel: " + gettext("choose how the feedback arrived."))
+        problems.append(Problem("channel", _("choose how the feedback arrived.")))
     text, name_text, contact_text = _texts(content, name, contact, problems)
     today = today_for(org)
     day = _as_date(received_on, "received_on", problems) or today
     if day > today:
-        problems.append("received_on: " + gettext("the date is in the future."))
+        problems.append(Problem("received_on", _("the date is in the future.")))
     item = _item(org, item_id, actor, problems)
     if problems:
-        raise UserError(gettext("The feedback was not recorded."), problems=problems)
+        raise UserError(_("The feedback was not recorded."), problems=problems)
     due, provisional = default_due(org, day)
     return _store(
         org, "feedback.record", audit_actor=actor, event_actor=actor,
@@ -339,12 +339,12 @@ def set_spam(entry: FeedbackEntry, *, actor, spam: bool) -> FeedbackEntry:
         actor,
         "feedback.assign",
         entry.organisation,
-        gettext("Only an admin or editor of this unit may do this."),
+        _("Only an admin or editor of this unit may do this."),
     )
     if entry.spam == spam:
         return entry
     if spam and entry.state != "received":
-        raise UserError(gettext("Only an entry that nobody handles yet can be marked as spam."))
+        raise UserError(_("Only an entry that nobody handles yet can be marked as spam."))
     entry.spam = spam
     if spam:
         entry.due_on, entry.due_provisional = None, False
@@ -376,8 +376,8 @@ def _handler(org: Organisation, handler: Any) -> User:
             user = None
     if user is None or not user.active or not permissions.roles_by_org(user).get(org.id):
         raise UserError(
-            gettext("The entry was not assigned."),
-            problems=["handler: " + gettext("choose a person with a role in this unit.")],
+            _("The entry was not assigned."),
+            problems=["handler: " + _("choose a person with a role in this unit.")],
         )
     return user
 
@@ -390,17 +390,17 @@ def assign(entry: FeedbackEntry, *, actor, handler: Any, due_on: Any = None) -> 
         actor,
         "feedback.assign",
         org,
-        gettext("Only an admin or editor of this unit may assign feedback."),
+        _("Only an admin or editor of this unit may assign feedback."),
     )
     if entry.spam:
-        raise UserError(gettext("This entry is marked as spam: take the mark off first."))
+        raise UserError(_("This entry is marked as spam: take the mark off first."))
     person = _handler(org, handler)
     problems: list[str] = []
     due = _as_date(due_on, "due_on", problems)
     if due is not None and due < entry.received_on:
-        problems.append("due_on: " + gettext("before the day the feedback was received."))
+        problems.append(Problem("due_on", _("before the day the feedback was received.")))
     if problems:
-        raise UserError(gettext("The entry was not assigned."), problems=problems)
+        raise UserError(_("The entry was not assigned."), problems=problems)
     provisional = entry.due_provisional
     if due is None:
         due, provisional = entry.due_on, entry.due_provisional
@@ -438,7 +438,7 @@ def assign(entry: FeedbackEntry, *, actor, handler: Any, due_on: Any = None) -> 
             ),
         )
     else:
-        raise UserError(gettext("An answered or closed entry is not reassigned."))
+        raise UserError(_("An answered or closed entry is not reassigned."))
     events.feedback_assigned.send(entry, actor=actor, handler=person, due=due)
     return entry
 
@@ -446,16 +446,16 @@ def assign(entry: FeedbackEntry, *, actor, handler: Any, due_on: Any = None) -> 
 def _require_handling(entry: FeedbackEntry, actor) -> None:
     if actor is not SYSTEM and not permissions.may(actor, "feedback.handle", entry):
         raise UserError(
-            gettext("Only the entry's handler, or an admin or editor of the unit, may do this.")
+            _("Only the entry's handler, or an admin or editor of the unit, may do this.")
         )
 
 
 def _staff_text(value: Any, field: str, problems: list[str], *, required: bool = True) -> str:
     text = clean_text(value)
     if required and not text:
-        problems.append(f"{field}: " + gettext("is required."))
+        problems.append(Problem(field, _("is required.")))
     if len(text) > TEXT_MAX:
-        problems.append(f"{field}: " + gettext("at most %(n)d characters.", n=TEXT_MAX))
+        problems.append(Problem(field, _("at most %(n)d characters.", n=TEXT_MAX)))
     return text
 
 
@@ -463,11 +463,11 @@ def add_note(entry: FeedbackEntry, *, actor, text: Any) -> FeedbackNote:
     """A handling note (办理情况), timestamped; notes are kept as written."""
     _require_handling(entry, actor)
     if entry.state == "closed":
-        raise UserError(gettext("A closed entry takes no more notes."))
+        raise UserError(_("A closed entry takes no more notes."))
     problems: list[str] = []
     body = _staff_text(text, "note", problems)
     if problems:
-        raise UserError(gettext("The note was not saved."), problems=problems)
+        raise UserError(_("The note was not saved."), problems=problems)
     note = FeedbackNote(
         entry_id=entry.id,
         org_id=entry.org_id,
@@ -497,11 +497,11 @@ def start_rectification(
     text = _staff_text(measures, "measures", problems)
     day = _as_date(deadline, "deadline", problems)
     if day is None and not problems:
-        problems.append("deadline: " + gettext("is required."))
+        problems.append(Problem("deadline", _("is required.")))
     elif day is not None and day < entry.received_on:
-        problems.append("deadline: " + gettext("before the feedback was received."))
+        problems.append(Problem("deadline", _("before the feedback was received.")))
     if problems:
-        raise UserError(gettext("The rectification was not started."), problems=problems)
+        raise UserError(_("The rectification was not started."), problems=problems)
 
     def effect(e: FeedbackEntry) -> None:
         e.rectification_measures, e.rectification_deadline = text, day
@@ -530,17 +530,17 @@ def record_rectification(
     entry unless the unit decides otherwise and records why (FB-2)."""
     _require_handling(entry, actor)
     if not entry.has_rectification:
-        raise UserError(gettext("This entry has no rectification."))
+        raise UserError(_("This entry has no rectification."))
     if entry.state == "closed":
-        raise UserError(gettext("A closed entry is not changed."))
+        raise UserError(_("A closed entry is not changed."))
     problems: list[str] = []
     text = _staff_text(result, "result", problems)
     day = _as_date(done_on, "done_on", problems) or today_for(entry.organisation)
     if day > today_for(entry.organisation):
-        problems.append("done_on: " + gettext("the date is in the future."))
+        problems.append(Problem("done_on", _("the date is in the future.")))
     why = _staff_text(reason, "reason", problems, required=not public)
     if problems:
-        raise UserError(gettext("The rectification result was not saved."), problems=problems)
+        raise UserError(_("The rectification result was not saved."), problems=problems)
     before = {
         "result": entry.rectification_result,
         "done_on": entry.rectification_done_on,
@@ -588,18 +588,18 @@ def answer(
         channel = None
         if not entry.anonymous:
             problems.append(
-                "answer_channel: " + gettext("say how the answer reached the submitter.")
+                Problem("answer_channel", _("say how the answer reached the submitter."))
             )
     elif channel not in ANSWER_CHANNELS:
-        problems.append("answer_channel: " + gettext("not a known way."))
+        problems.append(Problem("answer_channel", _("not a known way.")))
     today = today_for(entry.organisation)
     day = _as_date(answered_on, "answered_on", problems) or today
     if day > today:
-        problems.append("answered_on: " + gettext("the date is in the future."))
+        problems.append(Problem("answered_on", _("the date is in the future.")))
     elif day < entry.received_on:
-        problems.append("answered_on: " + gettext("before the feedback was received."))
+        problems.append(Problem("answered_on", _("before the feedback was received.")))
     if problems:
-        raise UserError(gettext("The answer was not saved."), problems=problems)
+        raise UserError(_("The answer was not saved."), problems=problems)
 
     def effect(e: FeedbackEntry) -> None:
         e.answer, e.answer_channel, e.answered_on = body, channel, day
@@ -642,26 +642,28 @@ def publish(
         actor,
         "feedback.publish",
         entry.organisation,
-        gettext("Only an admin or editor of this unit may publish answers."),
+        _("Only an admin or editor of this unit may publish answers."),
     )
     if entry.state not in ("answered", "closed"):
-        raise UserError(gettext("Only an answered entry can be published."))
+        raise UserError(_("Only an answered entry can be published."))
     problems: list[str] = []
     question = clean_text(public_question)
     if not question:
         problems.append(
-            "public_question: "
-            + gettext("write what the feedback was about, without personal details.")
+            Problem(
+                "public_question",
+                _("write what the feedback was about, without personal details."),
+            )
         )
     elif len(question) > CONTENT_MAX:
-        problems.append("public_question: " + gettext("at most %(n)d characters.", n=CONTENT_MAX))
+        problems.append(Problem("public_question", _("at most %(n)d characters.", n=CONTENT_MAX)))
     shows_rectification = bool(entry.rectification_result) and entry.rectification_public
     if not include_answer and not shows_rectification:
         problems.append(
-            gettext("Publish the answer, or a rectification result: there is nothing else to show.")
+            _("Publish the answer, or a rectification result: there is nothing else to show.")
         )
     if problems:
-        raise UserError(gettext("Nothing was published."), problems=problems)
+        raise UserError(_("Nothing was published."), problems=problems)
     before = {
         "question": entry.public_question,
         "answer": entry.answer_published,
@@ -695,10 +697,10 @@ def withdraw_publication(entry: FeedbackEntry, *, actor) -> FeedbackEntry:
         actor,
         "feedback.publish",
         entry.organisation,
-        gettext("Only an admin or editor of this unit may publish answers."),
+        _("Only an admin or editor of this unit may publish answers."),
     )
     if entry.state == "closed":
-        raise UserError(gettext("A closed entry's publication stays: it closed on it."))
+        raise UserError(_("A closed entry's publication stays: it closed on it."))
     if not entry.published:
         return entry
     entry.published_at, entry.answer_published = None, False

@@ -16,7 +16,7 @@ from core import permissions
 from core.feedback import labels, rules
 from core.feedback.models import STATES
 from core.feedback.rules import MANAGERS, READERS
-from core.i18n import _
+from core.i18n import _, lazily
 from core.params import registry
 from core.workflow import Workflow
 from tenants.models import ROLES
@@ -25,12 +25,18 @@ from tenants.models import ROLES
 def _may_handle(entry, *, actor, **_kwargs) -> str | None:
     if rules.can_handle(actor, entry):
         return None
-    return "Only the entry's handler, or an admin or editor of the unit, may do this."
+    return _("Only the entry's handler, or an admin or editor of the unit, may do this.")
 
 
 def _closable(entry, **_kwargs) -> str | None:
     problems = rules.closing_problems(entry)
-    return "The entry cannot be closed yet (FB-2): " + " ".join(problems) if problems else None
+    if not problems:
+        return None
+    # FB-2: answered, delivered and rectified before it closes
+    return _(
+        "The entry cannot be closed yet: %(problems)s",
+        problems=lazily(lambda: " ".join(str(p) for p in problems)),
+    )
 
 
 feedback = Workflow("feedback", "feedback", STATES, "received", state_labels=labels.STATES)

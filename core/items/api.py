@@ -42,6 +42,7 @@ from core.api.inputs import json_body, language, preprocess_url, text_field
 from core.catalogue import labels
 from core.catalogue import operations as cat
 from core.catalogue.models import CADENCES, SCOPES
+from core.errors import Problem
 from core.i18n import _
 from core.items import content, reading
 from core.items import operations as items
@@ -167,10 +168,10 @@ def _day(value: str | None, name: str, problems: list[str]) -> date | None:
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        problems.append(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+        problems.append(Problem(name, _("“%(value)s” is not a date (YYYY-MM-DD)", value=value)))
         return None
     if not 1000 <= day.year <= 9998:
-        problems.append(f"{name}: a year from 1000 to 9998")
+        problems.append(Problem(name, _("a year from %(low)s to %(high)s", low=1000, high=9998)))
         return None
     return day
 
@@ -183,7 +184,7 @@ def _vary(response):
 def _choice(name: str, allowed, problems: list[str]) -> str | None:
     value = (request.args.get(name) or "").strip() or None
     if value is not None and value not in allowed:
-        problems.append(f"{name}: one of {', '.join(allowed)}")
+        problems.append(Problem(name, _("one of %(codes)s", codes=", ".join(allowed))))
         return None
     return value
 
@@ -197,7 +198,7 @@ def _page_arg(problems: list[str]) -> int | None:
     except ValueError:
         page = 0
     if not 1 <= page <= 1_000_000:
-        problems.append("page: a whole number from 1")
+        problems.append(Problem("page", _("a whole number from 1")))
         return None
     return page
 
@@ -208,8 +209,11 @@ def _after(position) -> Any:
         published_at = datetime.fromisoformat(position[0])
         item_id = int(position[1])
     except (TypeError, ValueError, IndexError):
-        raise ApiError(400, "The request has invalid parameters.",
-                       problems=["cursor: not a cursor of this list"]) from None  # fmt: skip
+        raise ApiError(
+            400,
+            _("The request has invalid parameters."),
+            problems=[Problem("cursor", _("not a cursor of this list"))],
+        ) from None
     return or_(
         Item.published_at < published_at,
         and_(Item.published_at == published_at, Item.id < item_id),
@@ -256,13 +260,13 @@ def items_list():
     problems: list[str] = []
     q = (args.get("q") or "").strip()
     if len(q) > tokens.MAX_QUERY_CHARS:
-        problems.append(f"q: at most {tokens.MAX_QUERY_CHARS} characters")
+        problems.append(Problem("q", _("at most %(n)s characters", n=tokens.MAX_QUERY_CHARS)))
     category = (args.get("category") or "").strip() or None
     cadence = _choice("cadence", CADENCES, problems)
     scope = _choice("scope", SCOPES, problems)
     state = _choice("state", tuple(PUBLIC_STATES), problems)
     if q and (scope or state):
-        problems.append("scope, state: do not combine with q")
+        problems.append(Problem("scope, state", _("do not combine with q")))
     date_from = _day(args.get("from"), "from", problems)
     date_to = _day(args.get("to"), "to", problems)
     limit = pagination.limit_arg(args, problems, names=("limit", "per_page"))
@@ -280,7 +284,7 @@ def items_list():
     fingerprint = {**query_echo, "limit": limit} if q else query_echo
     position = pagination.decode(args.get("cursor"), kind, fingerprint, problems)
     if position is not None and page is not None:
-        problems.append("page: not together with cursor")
+        problems.append(Problem("page", _("not together with cursor")))
     pagination.require_valid(problems)
     user = reader(org)
     filters = {"category": category, "cadence": cadence, "date_from": date_from, "date_to": date_to}
@@ -289,7 +293,7 @@ def items_list():
     if q:
         number = page or (position[1] if isinstance(position, list) and len(position) == 2 else 1)
         if not isinstance(number, int) or number < 1:
-            raise errors.bad_request(["cursor: not a cursor of this list"])
+            raise errors.bad_request([Problem("cursor", _("not a cursor of this list"))])
         found = search_ops.search(
             user, q, within=org, page=number, per_page=limit, locale=language(), **filters
         )
@@ -369,7 +373,7 @@ def visible_item(item_id: int) -> Item:
     """The item if the caller may read it, else a 404 (never a 403: that would confirm it)."""
     found = db.session.get(Item, item_id)
     if found is None or not can_see(reader(found.organisation), found) or not reachable(found):
-        raise errors.not_found("There is no such item, or you may not see it.")
+        raise errors.not_found(_("There is no such item, or you may not see it."))
     return found
 
 
@@ -454,16 +458,16 @@ def objections(item_id: int):
             pass
     except ratelimit.RateLimitExceeded:
         raise ApiError(
-            429, "Too many objections were sent from your address; please try again later."
+            429, _("Too many objections were sent from your address; please try again later.")
         ) from None
     if not items.notice_open(found):
         raise ApiError(
             409,
-            "This item is not a notice in its period: it takes no objections.",
+            _("This item is not a notice in its period: it takes no objections."),
             problems=[
-                f"notice_ends_at: {_iso(found.notice_ends_at)}"
+                Problem("notice_ends_at", _iso(found.notice_ends_at))
                 if found.is_notice
-                else "notice: the item is not a notice"
+                else Problem("notice", _("the item is not a notice"))
             ],
         )
     problems: list[str] = []
@@ -471,7 +475,7 @@ def objections(item_id: int):
     name = text_field(data, "name", problems, max_length=OBJECTION_MAX["name"])
     contact = text_field(data, "contact", problems, max_length=OBJECTION_MAX["contact"])
     if problems:
-        raise ApiError(422, "The objection was not lodged.", problems=problems)
+        raise ApiError(422, _("The objection was not lodged."), problems=problems)
     lodged = items.lodge_objection(
         found,
         text=text,
@@ -509,7 +513,9 @@ def _comment(data, problems, *, required: bool) -> str | None:
 def _review(item: Item, data: dict, problems: list[str]):
     refuse = data.get("refuse_reason")
     if refuse is not None and refuse not in REFUSAL_REASONS:
-        problems.append(f"refuse_reason: one of {', '.join(REFUSAL_REASONS)}")
+        problems.append(
+            Problem("refuse_reason", _("one of %(codes)s", codes=", ".join(REFUSAL_REASONS)))
+        )
     kwargs = {
         "secrecy_passed": inputs.bool_field(data, "secrecy_passed", problems),
         "secrecy_basis": inputs.text_field(
@@ -556,7 +562,7 @@ def _revocation(item: Item, data: dict, problems: list[str]):
 def _code(data: dict, name: str, codes, default: str, problems: list[str]) -> str:
     value = data.get(name, default)
     if value not in codes:
-        problems.append(f"{name}: one of {', '.join(codes)}")
+        problems.append(Problem(name, _("one of %(codes)s", codes=", ".join(codes))))
         return default
     return value
 
@@ -624,14 +630,14 @@ def workflow_item(item_id: int, *, console_only: bool = False) -> Item:
     and scopes are console business)."""
     found = db.session.get(Item, item_id)
     if found is None:
-        raise errors.not_found("There is no such item, or you may not see it.")
+        raise errors.not_found(_("There is no such item, or you may not see it."))
     org = found.organisation
     root = org if org.parent_id is None else db.session.get(Organisation, org.root_id)
     visible = permissions.may(current_user, "items.view_console", org) or (
         not console_only and can_see(auth.reader(org), found)
     )
     if not visible or not org.enabled or root is None or not root.enabled:
-        raise errors.not_found("There is no such item, or you may not see it.")
+        raise errors.not_found(_("There is no such item, or you may not see it."))
     return found
 
 
@@ -680,12 +686,12 @@ def transition(item_id: int, name: str):
     auth.require_scope(f"item.{name}", org)
     candidates, prepare = STEPS[name]
     if not any(may_start(wf.item, found, t, actor=current_user) for t in candidates):
-        raise ApiError(403, "You hold no role that may run this step for this item.")
+        raise ApiError(403, _("You hold no role that may run this step for this item."))
     data = inputs.json_body(optional=True)
     problems: list[str] = []
     run = prepare(found, data, problems)
     if problems:
-        raise ApiError(422, "The step needs other input.", problems=problems)
+        raise ApiError(422, _("The step needs other input."), problems=problems)
     run(current_user)
     db.session.flush()
     loc = language()

@@ -20,7 +20,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, session, url_fo
 from flask_babel import gettext
 from flask_login import current_user
 
-from core import permissions, web
+from core import audit_labels, permissions, web
 from core.i18n import _, locale
 from core.members.forms import ROLE_HINTS, ROLE_LABELS, ConfirmForm, GrantForm, InviteForm
 from core.themes import render
@@ -68,7 +68,7 @@ def audit_text(entry) -> str:
                                               "(used, withdrawn or expired)."),
     }  # fmt: skip
     text = texts.get(entry.action)
-    return text() if text else entry.action
+    return text() if text else audit_labels.action(entry.action)
 
 
 def members_by_user(org: Organisation) -> list[dict[str, Any]]:

@@ -35,7 +35,24 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _pragma(connection, statement: str) -> list:
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration rebuilds a table (create a copy, copy the rows, drop, rename). With
+        # foreign keys enforced the drop deletes every row that refers to the table (ON DELETE
+        # CASCADE) or fails: they are off while the migrations run (the pragma is ignored inside
+        # a transaction: it goes to the driver's connection before SQLAlchemy begins one) and
+        # checked after them.
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -46,6 +63,13 @@ def _run(connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        if connection.in_transaction():
+            connection.commit()
+        broken = _pragma(connection, "PRAGMA foreign_key_check")
+        _pragma(connection, "PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"the migrated database has broken references: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -26,6 +26,7 @@ from werkzeug.routing import BuildError
 from core import audit, db, jobs, permissions
 from core.config import SUPPORTED_LOCALES
 from core.errors import NotFound, UserError
+from core.i18n import _, lazily
 from core.notifications import channels, kinds, mail
 from core.notifications.models import (
     CHANNELS,
@@ -428,7 +429,7 @@ def get_for(user, notification_id: int) -> Notification:
     """``user``'s notification ``notification_id``; someone else's does not exist (404)."""
     note = db.session.get(Notification, notification_id)
     if note is None or note.user_id != user.id:
-        raise NotFound("There is no such notification.")
+        raise NotFound(_("There is no such notification."))
     return note
 
 
@@ -506,15 +507,22 @@ def set_preferences(
     extra, offered = extra or {}, offered or {}
     for kind, channel in choices.items():
         if kinds.get(kind) is None:
-            problems.append(f"Unknown kind {kind!r}.")
+            problems.append(_("Unknown kind “%(kind)s”.", kind=kind))
         elif channel not in CHANNELS:
-            problems.append(f"{kinds.label(kind)}: choose one of {', '.join(CHANNELS)}.")
+            problems.append(
+                _(
+                    "%(kind)s: choose one of %(codes)s.",
+                    kind=lazily(kinds.label, kind),
+                    codes=", ".join(CHANNELS),
+                )
+            )
     for kind, picks in extra.items():
         if kinds.get(kind) is None:
-            problems.append(f"Unknown kind {kind!r}.")
-        problems += [f"Unknown channel {name!r}." for name in picks if name not in offered]
+            problems.append(_("Unknown kind “%(kind)s”.", kind=kind))
+        unknown = [name for name in picks if name not in offered]
+        problems += [_("Unknown channel “%(channel)s”.", channel=name) for name in unknown]
     if problems:
-        raise UserError("The notification settings were not saved.", problems=problems)
+        raise UserError(_("The notification settings were not saved."), problems=problems)
     rows = {
         p.kind: p
         for p in db.session.scalars(

@@ -69,6 +69,7 @@ from sqlalchemy import select
 
 from core import db
 from core.errors import Forbidden
+from core.i18n import _
 from tenants.models import ROLES, Membership, Organisation
 
 WHERE = ("unit", "superior", "unit_or_superior")
@@ -275,7 +276,7 @@ def allowed(users: list, name: str, obj) -> list:
 def require(actor, name: str, obj=None) -> None:
     """:func:`may`, or :class:`core.errors.Forbidden` (403)."""
     if not may(actor, name, obj):
-        raise Forbidden("You are not allowed to do this in this organisation.")
+        raise Forbidden(_("You are not allowed to do this in this organisation."))
 
 
 def may_run(actor, workflow: str, transition, obj, *, org: Organisation | None = None) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import Select, and_, distinct, false, func, or_, select
@@ -398,24 +397,3 @@ def audit_rows(query: Select, limit: int) -> list[tuple[AuditEntry, Organisation
 def count(query: Select) -> int:
     """How many rows ``query`` finds (its page's total)."""
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
-def plain(value: Any) -> str:
-    """A diff value as a short text (for the page and the export)."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return "、".join(plain(v) for v in value)
-    return str(value)
-
-
-def change_text(values: Any) -> str:
-    """One field's change of an audit entry (``[before, after]``) as a short text."""
-    if isinstance(values, list | tuple) and len(values) == 2:
-        before, after = values
-        if before in (None, "", [], {}):
-            return plain(after)
-        return f"{plain(before)} → {plain(after)}"
-    return plain(values)

@@ -35,6 +35,7 @@ from core.i18n import _, locale
 from core.platform import forms, reading
 from core.platform import operations as ops
 from core.themes import render
+from core.web import audit as audit_words
 from core.web import navigation
 from tenants import hierarchy
 from tenants import operations as tenants
@@ -45,7 +46,7 @@ jobs_bp = web.platform_blueprint("platform_jobs", __name__, prefix="/jobs")
 audit_bp = web.platform_blueprint("platform_audit", __name__, prefix="/audit")
 users_bp = web.platform_blueprint("platform_users", __name__, prefix="/users")
 
-navigation.platform("overview", _("Hosted counties"), "platform_admin.index", order=10)
+navigation.platform("overview", _("Overview"), "platform_admin.index", order=10)
 navigation.platform("users", _("Users"), "platform_users.index", order=20)
 navigation.platform("jobs", _("Job health"), "platform_jobs.index", order=40)
 navigation.platform("audit", _("Audit log"), "platform_audit.index", order=50)
@@ -307,6 +308,14 @@ def grant(user_id: int):
 # --- job health --------------------------------------------------------------------------------
 
 
+QUEUE_LABELS = {
+    "default": _("Notifications and checks"),
+    "mail": _("Mail"),
+    "render": _("Files (exports, PDFs)"),
+}
+"""What each queue of core.jobs.QUEUES runs, in the reader's words (the code shown beside)."""
+
+
 @jobs_bp.route("/", endpoint="index")
 def jobs_page():
     health = reading.health()
@@ -318,6 +327,7 @@ def jobs_page():
         health=health,
         orgs=orgs,
         retry_form=forms.RetryForm(formdata=None),
+        queue_labels=QUEUE_LABELS,
         locale=locale(),
     )
 
@@ -381,7 +391,7 @@ def audit_page():
     if found is None:
         return render(
             "admin/platform_audit.html", form=form, page=None, names={}, args=audit_args(),
-            filtered=True, locale=locale(), change_text=reading.change_text,
+            filtered=True, locale=locale(), words=audit_words, object_names={},
         ), 400  # fmt: skip
     query = reading.audit_query(found)
     page = page_of(query, reading.count(query), AUDIT_PER_PAGE)
@@ -393,7 +403,8 @@ def audit_page():
         args=audit_args(),
         filtered=found.active,
         locale=locale(),
-        change_text=reading.change_text,
+        words=audit_words,
+        object_names=audit_words.user_names(entry for entry, _org in page.rows),
     )
 
 
@@ -401,30 +412,33 @@ def audit_table(query, loc: str) -> tuple[list[str], list[list[Any]]]:
     with force_locale(loc):
         header = [
             gettext("When"), gettext("Who"), gettext("User name"), gettext("Organisation"),
-            gettext("Organisation code"), gettext("Action"), gettext("Kind of object"),
-            gettext("Object number"), gettext("Changes"), gettext("Address"),
+            gettext("Organisation code"), gettext("Action"), gettext("Action (code)"),
+            gettext("Kind of object"), gettext("Kind of object (code)"), gettext("Object number"),
+            gettext("Changes"), gettext("Address"),
         ]  # fmt: skip
     rows = reading.audit_rows(query, AUDIT_EXPORT_MAX)
     names = web.display_names(entry.actor_id for entry, _org in rows)
     zone = localtime.zone(None)
     out = []
-    for entry, org in rows:
-        changes = "; ".join(
-            f"{field}: {reading.change_text(values)}"
-            for field, values in (entry.changes or {}).items()
-        )
-        out.append([
-            entry.at.astimezone(zone).replace(tzinfo=None),
-            names.get(entry.actor_id, "") if entry.actor_id else "",
-            entry.actor_label,
-            org.name(loc, "short") if org else "",
-            org.code if org else "",
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            changes,
-            entry.ip or "",
-        ])  # fmt: skip
+    with force_locale(loc):
+        for entry, org in rows:
+            changes = "; ".join(
+                f"{c.label or c.key}: {c.text}" for c in audit_words.changes(entry, org)
+            )
+            out.append([
+                entry.at.astimezone(zone).replace(tzinfo=None),
+                names.get(entry.actor_id, "") if entry.actor_id else "",
+                entry.actor_label,
+                org.name(loc, "short") if org else "",
+                org.code if org else "",
+                audit_words.action(entry.action),
+                entry.action,
+                audit_words.object_type(entry.object_type),
+                entry.object_type,
+                entry.object_id,
+                changes,
+                entry.ip or "",
+            ])  # fmt: skip
     return header, out
 
 

@@ -119,6 +119,7 @@ class Plugins:
         self._relays: dict[frozenset[str], Relay] = {}
         self._sector_defaults: dict[str, frozenset[str]] = {}
         self._folders: dict[str, dict[str, Path]] = {}
+        self._audit_labels: dict[str, dict[str, tuple[str, Any]]] = {}
 
     # -- what is installed
     def installed(self) -> dict[str, object]:
@@ -224,6 +225,28 @@ class Plugins:
         self._relays.clear()
         self._sector_defaults.clear()
         self._folders.clear()
+        self._audit_labels.clear()
+
+    # -- audit labels
+    def audit_labels(self, kind: str) -> dict[str, tuple[str, Any]]:
+        """``{code: (plugin name, label)}`` of ``kind`` (``actions``, ``objects``, ``fields``) that
+        the installed plugins give their audit codes (hook ``audit_labels``, cached); the label
+        is translated in the plugin's domain (:mod:`core.audit_labels`)."""
+        cached = self._audit_labels.get(kind)
+        if cached is None:
+            cached = {}
+            for name, func in self.implementations("audit_labels"):
+                answer = func() or {}
+                unknown = set(answer) - {"actions", "objects", "fields"}
+                if unknown:
+                    raise ValueError(
+                        f"plugin {name!r}: audit_labels answers actions, objects and fields; "
+                        f"got {sorted(unknown)!r}"
+                    )
+                for code, label in (answer.get(kind) or {}).items():
+                    cached.setdefault(code, (name, label))
+            self._audit_labels[kind] = cached
+        return cached
 
     # -- sectors
     def sectors(self) -> dict[str, dict[str, str]]:

@@ -18,6 +18,7 @@ from core import db, permissions
 from core.api import auth, inputs, pagination, spec
 from core.api.errors import ApiError
 from core.api.spec import Param
+from core.errors import Problem
 from core.i18n import _
 from core.register.models import RegisterEntry
 from tenants.models import Organisation
@@ -74,13 +75,13 @@ def register():
     if not current_user.is_authenticated:
         raise ApiError(
             401,
-            "The register is for the unit's admins and superiors: send a token.",
+            _("The register is for the unit's admins and superiors: send a token."),
             headers={"WWW-Authenticate": 'Bearer realm="gongkai"'},
         )
     auth.require_scope("register.view", org)  # the token first: its refusal says more
     if not permissions.may(current_user, "register.view", org):
-        raise ApiError(403, "You may not read this unit's register.")
-    problems: list[str] = []
+        raise ApiError(403, _("You may not read this unit's register."))
+    problems: list[Problem] = []
     year = None
     raw_year = request.args.get("year")
     if raw_year not in (None, ""):
@@ -89,12 +90,12 @@ def register():
         except ValueError:
             year = 0
         if not 2000 <= year <= 2100:
-            problems.append("year: a year from 2000 to 2100")
+            problems.append(Problem("year", _("a year from 2000 to 2100")))
     limit = pagination.limit_arg(request.args, problems)
     kind = f"register:{org.id}"
     position = pagination.decode(request.args.get("cursor"), kind, {"year": year}, problems)
     if position is not None and not isinstance(position, int):
-        problems.append("cursor: not a cursor of this list")
+        problems.append(Problem("cursor", _("not a cursor of this list")))
     pagination.require_valid(problems)
     query = select(RegisterEntry).where(RegisterEntry.org_id == org.id)
     if year is not None:

@@ -11,7 +11,7 @@ import click
 from core.cliutil import operation
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
-from core.i18n import normalise
+from core.i18n import _, normalise
 from core.register import operations as ops
 from tenants import operations as tenants
 
@@ -21,7 +21,7 @@ FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 def _org(code: str):
     org = tenants.get_org(code)
     if org is None:
-        raise UserError(f"No organisation with code {code!r}.")
+        raise UserError(_("No organisation with code “%(code)s”.", code=code))
     return org
 
 
@@ -95,11 +95,13 @@ def register_export(code: str, year: int, fmt: str | None, output: str | None, l
     if locale is not None:
         locale = normalise(locale)
         if locale is None:
-            raise UserError(f"Unknown language; use one of {', '.join(SUPPORTED_LOCALES)}.")
+            raise UserError(
+                _("Unknown language; use one of %(codes)s.", codes=", ".join(SUPPORTED_LOCALES))
+            )
     fmt = fmt or (FORMATS.get(Path(output).suffix.lower(), "csv") if output else "csv")
     if fmt == "xlsx":
         if not output:
-            raise UserError("An XLSX export needs a file: use -o FILE.xlsx.")
+            raise UserError(_("An XLSX export needs a file: use -o FILE.xlsx."))
         Path(output).write_bytes(ops.export_xlsx(org, year, locale=locale))
     else:
         text = ops.export_csv(org, year, locale=locale)
@@ -114,13 +116,13 @@ def _verify_remote(url: str | None, code: str | None, state_file: str | None) ->
     from core.register import remote as rv
 
     if not url or not code:
-        raise UserError("A remote check needs --remote URL and --org CODE.")
+        raise UserError(_("A remote check needs --remote URL and --org CODE."))
     path = Path(state_file) if state_file else None
     try:
         state = rv.load_state(path) if path else None
         report = rv.verify_remote(url, code, state=state)
     except rv.RemoteError as exc:
-        raise UserError(f"Cannot read the remote register: {exc}") from exc
+        raise UserError(_("Cannot read the remote register: %(error)s", error=exc)) from exc
     for finding in report.findings:
         click.echo(f"{code} {finding}")
     if report.findings:

@@ -9,6 +9,7 @@ import click
 
 from core.cliutil import operation
 from core.errors import UserError
+from core.i18n import _
 from core.progress import progress
 from core.workdays import operations as workdays
 from core.workdays import schedule, seed
@@ -49,8 +50,11 @@ def calendar_show(year: int, as_csv: bool):
     row = workdays.get_year(year)
     if row is None:
         raise UserError(
-            f"{year} is not loaded: deadlines in it count weekends only "
-            "(see `gongkai calendar import` and `gongkai calendar seed`)."
+            _(
+                "%(year)s is not loaded: deadlines in it count weekends only "
+                "(see `gongkai calendar import` and `gongkai calendar seed`).",
+                year=year,
+            )
         )
     days = workdays.days_of(year)
     if as_csv:
@@ -74,8 +78,12 @@ def calendar_seed(years: tuple[int, ...]):
     unknown = sorted(set(years) - known)
     if unknown:
         raise UserError(
-            f"chinese-calendar {seed.package_version()} does not know "
-            f"{', '.join(map(str, unknown))}; import the official schedule instead."
+            _(
+                "chinese-calendar %(version)s does not know %(years)s; import the official "
+                "schedule instead.",
+                version=seed.package_version(),
+                years=", ".join(map(str, unknown)),
+            )
         )
     with progress("calendar years") as bar:
         loaded = workdays.seed_from_package(years or None, progress=bar.set)
@@ -97,7 +105,7 @@ def calendar_import(file: Path, year: int | None, note: str | None, replace: boo
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise UserError(f"{file}: not a UTF-8 text file.") from None
+        raise UserError(_("%(file)s: not a UTF-8 text file.", file=file)) from None
     suffix = file.suffix.lower()
     fmt = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}.get(suffix)
     row = workdays.import_schedule(
@@ -121,7 +129,10 @@ def _pause(text: str) -> tuple[date, date | None]:
         return begin, end
     except ValueError:
         raise UserError(
-            f"--pause {text!r}: use FROM:TO or FROM: (dates YYYY-MM-DD, TO not before FROM)."
+            _(
+                "--pause “%(value)s”: use FROM:TO or FROM: (dates YYYY-MM-DD, TO not before FROM).",
+                value=text,
+            )
         ) from None
 
 
@@ -136,7 +147,7 @@ def calendar_deadline(start: str, days: int, pauses: tuple[str, ...]):
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        raise UserError(f"START {start!r}: use a date YYYY-MM-DD.") from None
+        raise UserError(_("START “%(value)s”: use a date YYYY-MM-DD.", value=start)) from None
     deadline = workdays.add_working_days(first, days, paused=[_pause(p) for p in pauses])
     click.echo(deadline.due.isoformat() + (" (provisional)" if deadline.provisional else ""))
     for line in deadline.explain():

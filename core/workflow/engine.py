@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
+from flask_babel import gettext
 from sqlalchemy import inspect, select
 
-from core import audit, db, events, jobs, permissions
+from core import audit, audit_labels, db, events, jobs, permissions
 from core.errors import UserError
 from core.i18n import _, lazily
 from core.workflow.models import WorkflowStep
@@ -113,7 +114,16 @@ class Workflow:
                 raise ValueError(f"{self.name}.{name}: unknown state {state!r}")
         transition = Transition(name, source, target, frozenset(roles), **kwargs)
         self.transitions[name] = transition
+        # the audit entry of the step (``<workflow>.<step>``) in words: "Item: Approve"
+        audit_labels.register("actions", f"{self.name}.{name}", lazily(self._audit_label, name))
         return transition
+
+    def _audit_label(self, name: str) -> str:
+        return gettext(
+            "%(object)s: %(step)s",
+            object=audit_labels.object_type(self.object_type),
+            step=self.label(name),
+        )
 
     def label(self, name: str) -> str:
         """The label of transition ``name`` in the reader's language (its name if it has none:

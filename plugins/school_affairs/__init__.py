@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from core.toolkit import (
+    Problem,
     _,
     _l,
     define_param,
@@ -139,9 +140,17 @@ def validate_item(org, item, data):
     due = ops.due_on(org, date.fromisoformat(changed_on))
     if ops.local_date(planned_at) > due:
         days = ops.param_value(org, "school_affairs.proactive_days")
+        # SCH-2: published within the working days of the change
         return [
-            f"planned_at: a school affairs item is published within {days} working days of "
-            f"its change, by {due.isoformat()} (SCH-2)"
+            Problem(
+                "planned_at",
+                _l(
+                    "a school affairs item is published within %(days)s working days of its "
+                    "change, by %(due)s",
+                    days=days,
+                    due=due.isoformat(),
+                ),
+            )
         ]
     return []
 
@@ -151,9 +160,12 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
     if workflow != "item" or transition not in ("approve", "superior_approve"):
         return []
     if ops.is_major(obj) and not ops.deliberations(obj):
+        # SCH-4: a major matter waits for its deliberation
         return [
-            "A major matter is approved only after the school affairs committee or the staff "
-            "congress deliberated it (SCH-4): record the deliberation first."
+            _l(
+                "A major matter is approved only after the school affairs committee or the "
+                "staff congress deliberated it: record the deliberation first."
+            )
         ]
     return []
 
@@ -194,3 +206,20 @@ def demo_data():
     from plugins.school_affairs import demo
 
     return demo.load()
+
+
+@hookimpl
+def audit_labels():
+    """The words for the plugin's audit codes (the platform's audit log)."""
+    return {
+        "actions": {
+            "school_affairs.school_type": _l("School affairs: school type set"),
+            "school_affairs.sync": _l("School affairs: synchronisation settings changed"),
+            "school_affairs.overdue": _l("School affairs: item flagged as late"),
+            "school_affairs.deliberation": _l("School affairs: deliberation recorded"),
+            "school_affairs.delivery": _l("School affairs: item queued for the school system"),
+            "school_affairs.delivery_attempt": _l("School affairs: delivery attempted"),
+            "school_affairs.replay": _l("School affairs: delivery sent again"),
+        },
+        "objects": {"delivery": _l("Delivery to the school affairs system")},
+    }

@@ -17,6 +17,7 @@ from core.toolkit import (
     Item,
     NotFound,
     OutboundError,
+    Problem,
     UserError,
     _l,
     add_working_days,
@@ -74,7 +75,8 @@ def set_school_type(org, school_type: str, *, actor=None) -> SchoolSettings:
     """Choose the school type: its profile sets the organisation's request deadline params."""
     if school_type not in PROFILES:
         raise UserError(
-            f"Unknown school type {school_type!r}.", problems=["school_type: unknown type"]
+            _l("Unknown school type “%(type)s”.", type=school_type),
+            problems=[Problem("school_type", _l("unknown type"))],
         )
     row = settings_of(org, create=True)
     before = row.school_type
@@ -102,9 +104,14 @@ def configure_sync(org, url: str, *, actor=None, new_secret: bool = False) -> Sc
     """Set the school affairs system's webhook URL; a secret is made on first use (or anew)."""
     url = (url or "").strip()
     if url and not url.startswith(("http://", "https://")):
-        raise UserError("The address must start with http:// or https://.", problems=["url"])
+        raise UserError(
+            _l("The address was not saved."),
+            problems=[Problem("url", _l("The address must start with http:// or https://."))],
+        )
     if url and not url_allowed(url):
-        raise UserError(str(ERRORS["address_refused"]), problems=["url"])
+        raise UserError(
+            _l("The address was not saved."), problems=[Problem("url", ERRORS["address_refused"])]
+        )
     row = settings_of(org, create=True)
     before = row.sync_url
     row.sync_url = url or None
@@ -186,7 +193,7 @@ def school_items(org) -> list:
 def get_item(org, item_id: int):
     item = session.get(Item, item_id)
     if item is None or item.org_id != org.id or item.item_type != ITEM_TYPE:
-        raise NotFound("No such school affairs item.")
+        raise NotFound(_l("No such school affairs item."))
     return item
 
 
@@ -204,7 +211,9 @@ def record_deliberation(item, data: dict, *, actor) -> Deliberation:
     problems = []
     body = data.get("body")
     if body not in BODIES:
-        problems.append("body: choose the school affairs committee or the staff congress")
+        problems.append(
+            Problem("body", _l("choose the school affairs committee or the staff congress"))
+        )
     held_on = data.get("held_on")
     if isinstance(held_on, str):
         try:
@@ -212,16 +221,16 @@ def record_deliberation(item, data: dict, *, actor) -> Deliberation:
         except ValueError:
             held_on = None
     if not isinstance(held_on, date):
-        problems.append("held_on: a date is required")
+        problems.append(Problem("held_on", _l("a date is required")))
     elif held_on > workday_today():
-        problems.append("held_on: a deliberation cannot be in the future")
+        problems.append(Problem("held_on", _l("a deliberation cannot be in the future")))
     minutes_ref = str(data.get("minutes_ref") or "").strip()
     if not minutes_ref:
-        problems.append("minutes_ref: the reference of the minutes is required")
+        problems.append(Problem("minutes_ref", _l("the reference of the minutes is required")))
     elif len(minutes_ref) > 200:
-        problems.append("minutes_ref: at most 200 characters")
+        problems.append(Problem("minutes_ref", _l("at most %(n)s characters", n=200)))
     if problems:
-        raise UserError("The deliberation was not recorded.", problems=problems)
+        raise UserError(_l("The deliberation was not recorded."), problems=problems)
     row = Deliberation(
         org_id=item.org_id,
         item_id=item.id,
@@ -357,9 +366,9 @@ def replay(org, delivery_id: int, *, actor) -> Delivery:
     """Send a delivery again from the console: its attempts start over."""
     row = session.get(Delivery, delivery_id)
     if row is None or row.org_id != org.id:
-        raise NotFound("No such delivery.")
+        raise NotFound(_l("No such delivery."))
     if row.status in ("pending", "retrying"):
-        raise UserError("This delivery is still being attempted.")
+        raise UserError(_l("This delivery is still being attempted."))
     before = row.status
     row.status, row.attempts, row.next_attempt_at = "pending", 0, None
     row.updated_at = utcnow()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
-from core.toolkit import Forbidden, UserError, may, render, require
+from core.toolkit import Forbidden, UserError, _l, may, render, require
 from core.toolkit import require_sign_in as _require_sign_in
 from plugins.school_affairs import operations as ops
 
@@ -85,7 +85,7 @@ def item_page(item_id):
     status = 200
     if request.method == "POST":
         if not may(current_user, "school_affairs.deliberate", org):
-            raise Forbidden("You may not record deliberations here.")
+            raise Forbidden(_l("You may not record deliberations here."))
         try:
             ops.record_deliberation(item, request.form.to_dict(), actor=current_user)
             return redirect(url_for(".item_page", item_id=item.id))

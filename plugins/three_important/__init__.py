@@ -191,3 +191,25 @@ def demo_data():
     from . import demo
 
     return demo.load()
+
+
+@hookimpl
+def audit_labels():
+    """The words for the plugin's audit codes (the platform's audit log)."""
+    return {
+        "actions": {
+            "three_important.meeting": _l("三重一大: meeting recorded"),
+            "three_important.decision": _l("三重一大: decision recorded"),
+            "three_important.emergency": _l("三重一大: emergency decision recorded"),
+            "three_important.ratify": _l("三重一大: emergency decision ratified"),
+            "three_important.unratified": _l("三重一大: ratification overdue"),
+            "three_important.list_draft": _l("三重一大: item list drafted"),
+            "three_important.list_approve": _l("三重一大: item list approved"),
+            "three_important.spawn": _l("三重一大: disclosure item made from a decision"),
+        },
+        "objects": {
+            "three_important_meeting": _l("三重一大 meeting"),
+            "three_important_decision": _l("三重一大 decision"),
+            "three_important_item_list": _l("三重一大 item list"),
+        },
+    }

@@ -45,7 +45,7 @@ THRESHOLD_PARAMS = {
 
 def _require(actor, action: str, org) -> None:
     if actor is not SYSTEM and not may(actor, action, org):
-        raise UserError("You may not do this in this organisation.")
+        raise UserError(_l("You may not do this in this organisation."))
 
 
 def _names(raw: Any) -> list[str]:
@@ -60,7 +60,7 @@ def _aware(value: Any, field: str, problems: list[str]) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
     except (TypeError, ValueError):
-        problems.append(f"{field}: is not a date and time")
+        problems.append(Problem(field, _l("is not a date and time")))
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -71,10 +71,10 @@ def _amount(value: Any, problems: list[str]) -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", ""))
     except InvalidOperation:
-        problems.append("amount: is not a number")
+        problems.append(Problem("amount", _l("is not a number")))
         return None
     if amount < 0:
-        problems.append("amount: must not be negative")
+        problems.append(Problem("amount", _l("must not be negative")))
     return amount
 
 
@@ -93,15 +93,22 @@ def record_meeting(org, data: dict[str, Any], *, actor) -> Meeting:
     mode = data.get("mode") or "meeting"
     if mode != "meeting":
         problems.append(
-            "mode: a 三重一大 matter is decided in a meeting, never by circulating papers, "
-            "countersigning or one-by-one consultation"
+            Problem(
+                "mode",
+                _l(
+                    "a 三重一大 matter is decided in a meeting, never by circulating papers, "
+                    "countersigning or one-by-one consultation"
+                ),
+            )
         )
     body = data.get("body")
     if body not in BODIES:
-        problems.append(f"body: must be one of {', '.join(BODIES)}")
+        problems.append(Problem("body", _l("must be one of %(codes)s", codes=", ".join(BODIES))))
     meeting_type = data.get("meeting_type") or "regular"
     if meeting_type not in MEETING_TYPES:
-        problems.append(f"meeting_type: must be one of {', '.join(MEETING_TYPES)}")
+        problems.append(
+            Problem("meeting_type", _l("must be one of %(codes)s", codes=", ".join(MEETING_TYPES)))
+        )
     held_at = _aware(data.get("held_at"), "held_at", problems)
     expected = _names(data.get("expected_members"))
     present = _names(data.get("present_members"))
@@ -114,28 +121,41 @@ def record_meeting(org, data: dict[str, Any], *, actor) -> Meeting:
     place = str(data.get("place") or "").strip()
     for field, text in (("chair", chair), ("note_taker", note_taker), ("place", place)):
         if not text:
-            problems.append(f"{field}: is required")
+            problems.append(Problem(field, _l("is required")))
     if not expected:
-        problems.append("expected_members: is required")
+        problems.append(Problem("expected_members", _l("is required")))
     if len(set(expected)) != len(expected):
-        problems.append("expected_members: a member is listed twice")
+        problems.append(Problem("expected_members", _l("a member is listed twice")))
     strangers = [n for n in present if n not in expected]
     if strangers:
-        problems.append(f"present_members: not expected members: {', '.join(strangers)}")
+        problems.append(
+            Problem(
+                "present_members",
+                _l("not expected members: %(names)s", names="、".join(strangers)),
+            )
+        )
     if chair and chair not in present:
-        problems.append("chair: the chair must be a present member")
+        problems.append(Problem("chair", _l("the chair must be a present member")))
     missing = [n for n in expected if n not in present]
     reasons = {a["name"]: a["reason"] for a in absentees}
     if sorted(reasons) != sorted(missing) or not all(reasons.values()):
-        problems.append("absentees: every absent member is listed with the reason")
+        problems.append(Problem("absentees", _l("every absent member is listed with the reason")))
     quorum = param_value(org, "three_important.quorum")
     if expected and not more_than(len(set(present)), len(expected), quorum):
         problems.append(
-            f"present_members: {len(present)} of {len(expected)} members present; more than "
-            f"{quorum}% must attend"
+            Problem(
+                "present_members",
+                _l(
+                    "%(present)s of %(expected)s members present; more than %(quorum)s%% must "
+                    "attend",
+                    present=len(present),
+                    expected=len(expected),
+                    quorum=quorum,
+                ),
+            )
         )
     if problems:
-        raise UserError("The meeting was not recorded.", problems=problems)
+        raise UserError(_l("The meeting was not recorded."), problems=problems)
     year = held_at.year
     number = (
         session.scalar(
@@ -178,13 +198,15 @@ def record_meeting(org, data: dict[str, Any], *, actor) -> Meeting:
 def _clean_matter(org, data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     category = data.get("category")
     if category not in CATEGORIES:
-        problems.append(f"category: exactly one of {', '.join(CATEGORIES)}")
+        problems.append(
+            Problem("category", _l("exactly one of %(codes)s", codes=", ".join(CATEGORIES)))
+        )
     title = str(data.get("title") or "").strip()
     if not title:
-        problems.append("title: is required")
+        problems.append(Problem("title", _l("is required")))
     amount = _amount(data.get("amount"), problems)
     if category in THRESHOLD_PARAMS and amount is None:
-        problems.append("amount: is required for this category")
+        problems.append(Problem("amount", _l("is required for this category")))
     return {
         "category": category,
         "title": title,
@@ -222,7 +244,13 @@ def record_decision(meeting: Meeting, data: dict[str, Any], *, actor) -> Decisio
         percent = param_value(org, "three_important.personnel_quorum")
         if not more_than(len(meeting.present_members), len(meeting.expected_members), percent):
             problems.append(
-                f"category: a personnel matter needs more than {percent}% of the members present"
+                Problem(
+                    "category",
+                    _l(
+                        "a personnel matter needs more than %(percent)s%% of the members present",
+                        percent=percent,
+                    ),
+                )
             )
     study = None
     if matter["category"] in STUDY_REQUIRED and meeting.body != "party_committee":
@@ -235,11 +263,16 @@ def record_decision(meeting: Meeting, data: dict[str, Any], *, actor) -> Decisio
             or study.held_at > meeting.held_at
         ):
             problems.append(
-                "study_meeting_id: the Party committee studies this matter at an earlier meeting "
-                "before the decision"
+                Problem(
+                    "study_meeting_id",
+                    _l(
+                        "the Party committee studies this matter at an earlier meeting before "
+                        "the decision"
+                    ),
+                )
             )
     if problems:
-        raise UserError("The decision was not recorded.", problems=problems)
+        raise UserError(_l("The decision was not recorded."), problems=problems)
     agree = sum(1 for o in opinions if o["opinion"] == "agree")
     seq = (
         session.scalar(select(func.max(Decision.seq)).where(Decision.meeting_id == meeting.id)) or 0
@@ -282,10 +315,10 @@ def record_emergency(org, data: dict[str, Any], *, actor) -> Decision:
     matter = _clean_matter(org, data, problems)
     decided_by = str(data.get("decided_by") or "").strip()
     if not decided_by:
-        problems.append("decided_by: is required")
+        problems.append(Problem("decided_by", _l("is required")))
     decided_at = _aware(data.get("decided_at") or utcnow(), "decided_at", problems)
     if problems:
-        raise UserError("The emergency decision was not recorded.", problems=problems)
+        raise UserError(_l("The emergency decision was not recorded."), problems=problems)
     decision = Decision(
         org_id=org.id,
         emergency=True,
@@ -319,11 +352,11 @@ def ratify(decision: Decision, meeting: Meeting, *, actor) -> Decision:
     """Ratify an emergency decision at the next meeting after it was taken (SOE-7)."""
     _require(actor, "three_important.record", _org_of(decision))
     if not decision.emergency:
-        raise UserError("Only an emergency decision is ratified.")
+        raise UserError(_l("Only an emergency decision is ratified."))
     if decision.ratified_meeting_id is not None:
-        raise UserError("This emergency decision has been ratified already.")
+        raise UserError(_l("This emergency decision has been ratified already."))
     if meeting.org_id != decision.org_id or meeting.held_at <= decision.decided_at:
-        raise UserError("An emergency decision is ratified at a meeting held after it.")
+        raise UserError(_l("An emergency decision is ratified at a meeting held after it."))
     decision.ratified_meeting_id = meeting.id
     decision.ratification_overdue = False
     audit_log(
@@ -372,15 +405,15 @@ def draft_item_list(org, thresholds: dict[str, Any], *, actor, year: int | None 
     clean = {}
     for category, raw in (thresholds or {}).items():
         if category not in THRESHOLD_PARAMS:
-            problems.append(f"thresholds.{category}: no threshold for this category")
+            problems.append(Problem(f"thresholds.{category}", _l("no threshold for this category")))
             continue
         amount = _amount(raw, problems)
         if amount is None or amount <= 0:
-            problems.append(f"thresholds.{category}: must be a positive amount")
+            problems.append(Problem(f"thresholds.{category}", _l("must be a positive amount")))
         else:
             clean[category] = str(amount)
     if problems:
-        raise UserError("The item list was not saved.", problems=problems)
+        raise UserError(_l("The item list was not saved."), problems=problems)
     version = (
         session.scalar(select(func.max(ItemList.version)).where(ItemList.org_id == org.id)) or 0
     ) + 1
@@ -408,9 +441,9 @@ def approve_item_list(row: ItemList, *, actor) -> ItemList:
     """The superior's reviewer approves (receives the filing of) a draft version."""
     org = _org_of(row)
     if actor is not SYSTEM and not may(actor, "three_important.approve_list", org):
-        raise UserError("Only a reviewer of a superior organisation approves the item list.")
+        raise UserError(_l("Only a reviewer of a superior organisation approves the item list."))
     if row.state != "draft":
-        raise UserError("Only a draft item list is approved.")
+        raise UserError(_l("Only a draft item list is approved."))
     row.state = "approved"
     row.approved_by_id = getattr(actor, "id", None)
     row.approved_at = utcnow()
@@ -521,16 +554,23 @@ def item_problems(org, data: dict[str, Any]) -> list[str]:
         decision = None
     problems = []
     if decision_id and decision is None:
-        problems.append("extra.decision_id: no such decision of this organisation")
+        problems.append(Problem("extra.decision_id", _l("no such decision of this organisation")))
     if decision is None and amount is not None and limit is not None and amount >= limit:
         problems.append(
-            f"extra.decision_id: {amount} is at or over the threshold of {limit} yuan; it is "
-            "handled as 三重一大 and needs the decision of a meeting"
+            Problem(
+                "extra.decision_id",
+                _l(
+                    "%(amount)s yuan is at or over the threshold of %(limit)s yuan; it is "
+                    "handled as 三重一大 and needs the decision of a meeting",
+                    amount=amount,
+                    limit=limit,
+                ),
+            )
         )
     if decision is not None and not decision.taken_in_meeting:
-        problems.append("extra.decision_id: the decision was not taken in a meeting")
+        problems.append(Problem("extra.decision_id", _l("the decision was not taken in a meeting")))
     if decision is not None and category and decision.category != category:
-        problems.append("extra.category: differs from the decision's category")
+        problems.append(Problem("extra.category", _l("differs from the decision's category")))
     return problems
 
 
@@ -545,8 +585,15 @@ def other_item_problems(org, data: dict[str, Any]) -> list[str]:
     limit = threshold(org, "large_funds")
     if amount is not None and amount >= limit:
         return [
-            f"item_type: {amount} yuan is at or over the threshold of {limit} yuan; plan it as "
-            "a 三重一大 decision"
+            Problem(
+                "item_type",
+                _l(
+                    "%(amount)s yuan is at or over the threshold of %(limit)s yuan; plan it as "
+                    "a 三重一大 decision",
+                    amount=amount,
+                    limit=limit,
+                ),
+            )
         ]
     return []
 

@@ -231,7 +231,7 @@ def lists():
 def _matter(org, matter_id: int) -> Decision:
     decision = session.get(Decision, matter_id)
     if decision is None or decision.org_id != org.id:
-        raise NotFound("No such decision.")
+        raise NotFound(_l("No such decision."))
     return decision
 
 
@@ -269,7 +269,7 @@ def ratify(matter_id: int):
     decision = _matter(org, matter_id)
     meeting_id = ascii_int(request.form.get("meeting_id", ""), minimum=1)
     if meeting_id is None:
-        raise UserError("Choose the meeting that ratifies the decision.")
+        raise UserError(_l("Choose the meeting that ratifies the decision."))
     ops.ratify(decision, object_or_404(Meeting, meeting_id), actor=current_user)
     return redirect(url_for(".index"))
 
@@ -280,7 +280,7 @@ def disclose(matter_id: int):
     org = require("three_important.record")
     decision = _matter(org, matter_id)
     if decision.item_id is not None:
-        raise UserError("This decision has a disclosure item already.")
+        raise UserError(_l("This decision has a disclosure item already."))
     item = ops.spawn_item(decision, actor=current_user)
     return redirect(url_for("items_admin.detail", org_code=org.code, item_id=item.id))
 
@@ -303,6 +303,6 @@ def approve_list(list_id: int):
     org = require("three_important.approve_list")
     row = session.get(ItemList, list_id)
     if row is None or row.org_id != org.id:
-        raise NotFound("No such item list.")
+        raise NotFound(_l("No such item list."))
     ops.approve_item_list(row, actor=current_user)
     return redirect(url_for(".lists"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from core.toolkit import (
     Markup,
+    Problem,
     _,
     _l,
     catalogue_tree,
@@ -185,7 +186,12 @@ def validate_item(org, item, data):
     if (data.get("entry_key") or "").startswith("village.") and BOARD not in (
         data.get("channels") or []
     ):
-        return ["channels: the village notice board is the main channel of village affairs (VIL-5)"]
+        # VIL-5: the notice board is the main channel
+        return [
+            Problem(
+                "channels", _l("the village notice board is the main channel of village affairs")
+            )
+        ]
     return []
 
 
@@ -200,9 +206,8 @@ def workflow_guard(org, workflow, transition, obj, actor, inputs):
         and transition in ("schedule", "publish")
         and operations.signoff(obj) is None
     ):
-        return [
-            "The village affairs supervision committee has not signed this version yet (VIL-2)."
-        ]
+        # VIL-2: publication waits for the committee's sign-off
+        return [_l("The village affairs supervision committee has not signed this version yet.")]
     return []
 
 
@@ -246,3 +251,29 @@ def demo_data():
     from plugins.village_affairs import demo
 
     return demo.load()
+
+
+@hookimpl
+def audit_labels():
+    """The words for the plugin's audit codes (the platform's audit log)."""
+    return {
+        "actions": {
+            "village_affairs.committee.add": _l("Village affairs: committee member added"),
+            "village_affairs.relative.declare": _l("Village affairs: close relative declared"),
+            "village_affairs.supervisor.add": _l(
+                "Village affairs: supervision committee member added"
+            ),
+            "village_affairs.supervisor.remove": _l(
+                "Village affairs: supervision committee member removed"
+            ),
+            "village_affairs.supervisor.seat_ended": _l(
+                "Village affairs: supervision committee seat ended"
+            ),
+            "village_affairs.signoff": _l("Village affairs: signed by the supervision committee"),
+        },
+        "objects": {
+            "village_affairs_committee_member": _l("Village committee member"),
+            "village_affairs_relative": _l("Close relative of a committee member"),
+            "village_affairs_supervisor": _l("Supervision committee member"),
+        },
+    }

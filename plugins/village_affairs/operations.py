@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from core.toolkit import (
@@ -10,13 +11,16 @@ from core.toolkit import (
     Item,
     Membership,
     Organisation,
+    Problem,
     User,
     UserError,
-    _,
     _l,
     audit_log,
+    cadence_label,
     children,
     is_enabled,
+    lazily,
+    localised,
     notify,
     register_notification_kind,
     session,
@@ -41,7 +45,7 @@ SEAT_ENDED = register_notification_kind(
     body=_l(
         "%(name)s was declared a close relative (%(relation)s) of the village committee member "
         "%(member)s; village committee members and their close relatives may not sit on the "
-        "supervision committee (VIL-3). The seat ended on %(ended_on)s."
+        "supervision committee. The seat ended on %(ended_on)s."
     ),
     default="immediate",
 )
@@ -99,9 +103,20 @@ def allowed_cadences(org: Organisation, klass: str) -> tuple[str, ...]:
     return GENERAL_CADENCES
 
 
-def cadence_problems(org: Organisation, nodes) -> list[str]:
+CLASS_LABELS = {
+    "general": _l("general"),
+    "finance": _l("financial"),
+    "major": _l("major"),
+}
+
+
+def _title(entry) -> str:
+    return localised(entry.titles, str(get_locale())) or entry.key
+
+
+def cadence_problems(org: Organisation, nodes) -> list[Problem]:
     """Entries of the village sections whose cadence is below the minimum (VIL-1)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
 
     def walk(nodes, top_key=None):
         for node in nodes:
@@ -112,10 +127,15 @@ def cadence_problems(org: Organisation, nodes) -> list[str]:
                     continue
                 allowed = allowed_cadences(org, klass)
                 if entry.cadence not in allowed:
-                    problems.append(
-                        f"{entry.key}: the cadence {entry.cadence} is below the minimum for "
-                        f"village {klass} items ({', '.join(allowed)}) (VIL-1)"
+                    message = _l(
+                        "“%(entry)s” is disclosed %(cadence)s, less often than a village's "
+                        "%(kind)s items must be (%(allowed)s).",
+                        entry=lazily(_title, entry),
+                        cadence=lazily(cadence_label, entry.cadence),
+                        kind=CLASS_LABELS[klass],
+                        allowed=lazily(lambda codes: "、".join(map(cadence_label, codes)), allowed),
                     )
+                    problems.append(Problem(entry.key, message))
             walk(node.children, key)
 
     walk(nodes)
@@ -125,10 +145,10 @@ def cadence_problems(org: Organisation, nodes) -> list[str]:
 # --- the village committee and the supervision committee (VIL-3) -----------------------------
 
 
-def _name(value: str, what: str) -> str:
+def _name(value: str, what) -> str:
     name = " ".join((value or "").split())
     if not name or len(name) > 100:
-        raise UserError(f"{what}: give a name of 1 to 100 characters.")
+        raise UserError(_l("%(what)s: give a name of 1 to 100 characters.", what=what))
     return name
 
 
@@ -159,18 +179,18 @@ def supervisors(org: Organisation) -> list[Supervisor]:
 
 
 def add_committee_member(org: Organisation, name: str, *, user=None, actor) -> CommitteeMember:
-    name = _name(name, "Village committee member")
+    name = _name(name, _l("Village committee member"))
     for s in supervisors(org):
         if s.name == name or (user is not None and s.user_id == user.id):
             raise UserError(
-                _(
+                _l(
                     "%(name)s sits on the supervision committee and cannot also be on the "
-                    "village committee (VIL-3).",
+                    "village committee.",
                     name=name,
                 )
             )
     if any(m.name == name for m in committee_members(org)):
-        raise UserError(f"{name} is already a village committee member.")
+        raise UserError(_l("%(name)s is already a village committee member.", name=name))
     member = CommitteeMember(org_id=org.id, name=name, user_id=user.id if user else None)
     session.add(member)
     session.flush()
@@ -194,18 +214,18 @@ def declare_relative(
     supervision committee may not (VIL-3): the declaration is refused unless ``end_seat``
     confirms that it ends their seat, which then ends with its reason (audited, and the person
     and the village's admins are told)."""
-    name = _name(name, "Relative")
+    name = _name(name, _l("Relative"))
     if relation not in RELATIONS:
-        raise UserError(f"Relation: choose one of {', '.join(RELATIONS)}.")
+        raise UserError(_l("Relation: choose one of the listed relations."))
     org = session.get(Organisation, member.org_id)
     seated = seated_supervisor(org, name)
     if seated is not None and not end_seat:
         raise UserError(
-            _("The relative was not recorded."),
+            _l("The relative was not recorded."),
             problems=[
-                _(
+                _l(
                     "%(name)s sits on the village affairs supervision committee, where a close "
-                    "relative of a village committee member may not (VIL-3): declaring the "
+                    "relative of a village committee member may not: declaring the "
                     "relative ends the seat. Confirm to declare and end it.",
                     name=name,
                 )
@@ -269,13 +289,13 @@ def membership_problem(org: Organisation, name: str, user=None) -> str | None:
     members = committee_members(org)
     for m in members:
         if m.name == name or (user is not None and m.user_id == user.id):
-            return _("%(name)s is a village committee member (VIL-3).", name=name)
+            return _l("%(name)s is a village committee member.", name=name)
     by_id = {m.id: m for m in members}
     for r in relatives(org):
         if r.name == name:
-            return _(
+            return _l(
                 "%(name)s is a close relative (%(relation)s) of the village committee member "
-                "%(member)s (VIL-3).",
+                "%(member)s.",
                 name=name,
                 relation=RELATION_LABELS[r.relation],
                 member=by_id[r.member_id].name,
@@ -284,23 +304,25 @@ def membership_problem(org: Organisation, name: str, user=None) -> str | None:
 
 
 def add_supervisor(org: Organisation, name: str, *, role="member", user=None, actor) -> Supervisor:
-    name = _name(name, "Supervision committee member")
+    name = _name(name, _l("Supervision committee member"))
     if role not in SUPERVISOR_ROLES:
-        raise UserError(f"Role: choose one of {', '.join(SUPERVISOR_ROLES)}.")
+        raise UserError(_l("Role: choose one of the listed roles."))
     if user is not None and not session.scalar(
         select(Membership.id).where(Membership.user_id == user.id, Membership.org_id == org.id)
     ):
-        raise UserError(f"{user.username} is not a member of this village: invite them first.")
+        raise UserError(
+            _l("%(name)s is not a member of this village: invite them first.", name=user.username)
+        )
     problem = membership_problem(org, name, user)
     if problem:
         raise UserError(
-            _("This person may not sit on the supervision committee."), problems=[problem]
+            _l("This person may not sit on the supervision committee."), problems=[problem]
         )
     current = supervisors(org)
     if any(s.name == name for s in current):
-        raise UserError(f"{name} is already on the supervision committee.")
+        raise UserError(_l("%(name)s is already on the supervision committee.", name=name))
     if role == "chair" and any(s.role == "chair" for s in current):
-        raise UserError("The supervision committee already has a chair.")
+        raise UserError(_l("The supervision committee already has a chair."))
     sup = Supervisor(org_id=org.id, name=name, role=role, user_id=user.id if user else None)
     session.add(sup)
     session.flush()
@@ -366,14 +388,14 @@ def sign(item: Item, *, actor, opinion: str = "") -> SignOff:
     org_id = item.org_id
     sup = supervisor_of(item.organisation, actor)
     if sup is None:
-        raise UserError("Only a member of the village's supervision committee signs (VIL-2).")
+        raise UserError(_l("Only a member of the village's supervision committee signs."))
     if item.state not in SIGNABLE_STATES:
-        raise UserError("Only an item on its way to publication can be signed.")
+        raise UserError(_l("Only an item on its way to publication can be signed."))
     if signoff(item) is not None:
-        raise UserError("The supervision committee has already signed this version.")
+        raise UserError(_l("The supervision committee has already signed this version."))
     opinion = (opinion or "").strip()
     if len(opinion) > 2000:
-        raise UserError("Opinion: at most 2000 characters.")
+        raise UserError(_l("Opinion: at most %(n)s characters.", n=2000))
     record = SignOff(
         org_id=org_id,
         item_id=item.id,

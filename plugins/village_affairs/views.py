@@ -44,7 +44,7 @@ def _user(username: str):
 
 
 def _refused(exc: UserError) -> None:
-    flash(" ".join([exc.message, *[str(p) for p in exc.problems or []]]), "error")
+    flash(" ".join([str(exc.message), *[str(p) for p in exc.problems or []]]), "error")
 
 
 @console.get("/")
@@ -114,7 +114,7 @@ def declare_relative():
         if seated is not None:
             flash(
                 _(
-                    "The seat of %(name)s on the supervision committee has ended (VIL-3); "
+                    "The seat of %(name)s on the supervision committee has ended; "
                     "the reason is on record.",
                     name=seated.name,
                 ),

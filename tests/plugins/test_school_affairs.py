@@ -228,7 +228,7 @@ def test_school_type_from_the_console(app, w):
 @pytest.mark.rule("SCH-2")
 def test_item_planned_after_the_deadline_is_refused(app, w):
     changed = workdays.today() - timedelta(days=60)
-    with pytest.raises(Exception, match="SCH-2") as caught:
+    with pytest.raises(Exception, match="working days of its change") as caught:
         create(w, extra={"changed_on": changed.isoformat()})
     assert any(p.startswith("planned_at:") for p in caught.value.problems)
     params.set_value(w["school"], "school_affairs.proactive_days", 60)
@@ -245,11 +245,11 @@ def test_planning_on_the_due_day_is_accepted_and_the_day_after_refused(app, w):
     last_moment = datetime(2026, 10, 30, 23, 59, tzinfo=beijing)
     item = create(w, extra=extra, planned_at=last_moment)
     assert ops.item_due_on(item) == date(2026, 10, 30)
-    with pytest.raises(UserError, match="SCH-2") as refused:
+    with pytest.raises(UserError, match="working days of its change") as refused:
         create(w, extra=extra, planned_at=datetime(2026, 10, 31, 0, 0, tzinfo=beijing))
     assert any("by 2026-10-30" in p for p in refused.value.problems)
     # moving the planned time of the accepted item past the due day is refused too
-    with pytest.raises(UserError, match="SCH-2"):
+    with pytest.raises(UserError, match="working days of its change"):
         items.update(item, {"planned_at": last_moment + timedelta(minutes=1)}, actor=w["editor"])
     # one working day more in the parameter moves the due day past the weekend
     params.set_value(w["school"], "school_affairs.proactive_days", 21)
@@ -309,7 +309,7 @@ def test_major_matter_needs_a_deliberation_before_approval(app, w):
     item_id = item.id
     through_review(w, item)
     db.session.commit()
-    with pytest.raises(TransitionRefused, match="SCH-4"):
+    with pytest.raises(TransitionRefused, match="deliberated it"):
         items.approve(item, actor=w["admin"])
     db.session.rollback()
     client = sign_in(app, "sa-editor")
@@ -319,6 +319,9 @@ def test_major_matter_needs_a_deliberation_before_approval(app, w):
         page, data={"body": "committee", "held_on": "", "minutes_ref": "", "csrf_token": token}
     )
     assert bad.status_code == 400
+    text = bad.get_data(as_text=True)  # in the page's language (issue 11)
+    assert "审议情况未登记。" in text and "需要填写日期" in text and "需要填写会议记录编号" in text
+    assert db.session.scalars(select(Deliberation)).all() == []
     response = client.post(
         page,
         data={

@@ -511,7 +511,8 @@ def test_recording_a_meeting_through_the_console(w, client, login):
     assert "2026年第1次总经理（场长）办公会" in page.get_data(as_text=True)
     refused = client.post(path, data={**form, "mode": "circulation"})
     assert refused.status_code == 400
-    assert "one-by-one consultation" in refused.get_data(as_text=True)
+    text = refused.get_data(as_text=True)  # in the page's language (issue 11)
+    assert "不得以传阅、会签或个别征求意见等方式代替" in text and "circulating" not in text
 
 
 def test_demo_is_idempotent(app, make_org):
