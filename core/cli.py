@@ -293,6 +293,7 @@ def demo_load():
     import core.items.demo
     import core.noticeboard.demo
     import core.notifications.demo
+    import core.questionnaires.demo
     import core.reports.demo
     import core.supervision.demo
     import core.workdays.demo
@@ -314,6 +315,7 @@ def demo_load():
         ("feedback", core.feedback.demo.load),
         ("evaluation", core.evaluation.demo.load),
         ("notice boards", core.noticeboard.demo.load),
+        ("questionnaires", core.questionnaires.demo.load),
         ("reporting", core.reports.demo.load),  # reports, campaigns, assessments
         *plugin_demo_loaders(),  # after core's, through the hook demo_data
         # inspects the village plugin's demo town and villages: after the plugins' demo data

@@ -146,6 +146,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     "zxbvasup": NOBODY,  # a supervision committee member of iso-b
     "zxbvacom": NOBODY,  # a village committee member of iso-b
     "zxcvasup": NOBODY,  # a supervision committee member of iso-c
+    # questionnaires (调查表): titles of open and published ones are public; drafts and every
+    # free-text answer are the console's business
+    "zxbqndrf": NOBODY,  # iso-b's draft questionnaire
+    "zxbqnopn": EVERYONE,  # iso-b's open questionnaire
+    "zxbqnopt": NOBODY,  # ... a free-text answer to it
+    "zxbqnpub": EVERYONE,  # iso-b's questionnaire with published results
+    "zxbqnpbo": EVERYONE,  # ... an option of it (on the results page)
+    "zxbqnpbt": NOBODY,  # ... a free-text answer to it (never published)
+    "zxcqnpub": EVERYONE,  # iso-c's questionnaire with published results
+    "zxcqntxt": NOBODY,  # ... a free-text answer to it
     # the printed board's postings (the console's business: the unit and its superiors)
     "zxbbrdnt": NOBODY,  # the note of iso-b's posting of its printed board
     "zxcbrdnt": NOBODY,  # the note of iso-c's
@@ -431,6 +441,7 @@ def build() -> World:
     feedback_entries(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     board_postings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     county_branding(county2, county2_admin)
+    questionnaires(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
                       county2_admin=county2_admin, b_staff=b_staff, c_staff=c_staff)  # fmt: skip
@@ -714,6 +725,40 @@ def county_branding(county2, county2_admin) -> None:
                   accent="#0b5394", emblem=png(), actor=county2_admin)  # fmt: skip
 
 
+def questionnaires(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
+    """iso-b: a draft, an open questionnaire with an answer, one with published results; iso-c:
+    one with published results. Every answered one carries a free-text answer (never public)."""
+    from core import localtime
+    from core.questionnaires import operations as qn
+
+    def make(unit, staff, marker, *, until, text=None, option="选项"):
+        data = {
+            "titles": {"zh_Hans_CN": f"调查 {marker}"},
+            "questions": [
+                {"kind": "single", "texts": {"zh_Hans_CN": "满意吗"},
+                 "options": [{"labels": {"zh_Hans_CN": option}}, {"labels": {"zh_Hans_CN": "否"}}]},
+                {"kind": "text", "texts": {"zh_Hans_CN": "建议"}, "options": []},
+            ],
+        }  # fmt: skip
+        q = qn.create(unit, data, actor=staff)
+        if until != "draft":
+            day = localtime.today(unit)
+            qn.open_questionnaire(q, opens_on=day, closes_on=day + timedelta(days=30), actor=staff)
+            qn.answer(q, {"q1": "o1", "q2": f"建议 {text}"}, address=f"10.8.0.{q.id}")
+        if until == "published":
+            qn.close(q, actor=staff)
+            qn.publish(q, actor=staff)
+        return {"org_code": unit.code, "questionnaire_id": q.id, "marker": marker}
+
+    w.extra["questionnaires"] = [
+        make(unit_b, b_staff, "zxbqndrf", until="draft"),
+        make(unit_b, b_staff, "zxbqnopn", until="open", text="zxbqnopt"),
+        make(unit_b, b_staff, "zxbqnpub", until="published", text="zxbqnpbt",
+             option="选项 zxbqnpbo"),
+        make(unit_c, c_staff, "zxcqnpub", until="published", text="zxcqntxt"),
+    ]  # fmt: skip
+
+
 def three_important_meetings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
     """iso-b and iso-c enable the plugin three_important; each records a meeting (iso-b's with
     a decision)."""
@@ -942,6 +987,8 @@ def bundles(w: World) -> list[dict[str, Any]]:
         found.append({"org_code": code, "round_id": round_id})
     for bundle in w.extra.get("board_postings", []):
         found.append(dict(bundle))
+    for bundle in w.extra.get("questionnaires", []):
+        found.append(dict(bundle))
     for bundle in w.extra.get("three_important", []):
         found.append(dict(bundle))
     for bundle in w.extra.get("village_affairs", []):
@@ -973,7 +1020,7 @@ OBJECT_ARGS = {"item_id", "attachment_id", "category_id", "entry_id", "membershi
                "delivery_id", "supervisor_id", "inspection_id", "finding_id",
                "flag_id", "report_id", "campaign_id", "stage_id",
                "evidence_id", "scheme_id", "sheet_id", "designation_id",
-               "objection_id", "posting_id"}  # fmt: skip
+               "objection_id", "posting_id", "questionnaire_id"}  # fmt: skip
 # Columns that a reader's own request may change (the reader's API token records its use).
 OWN_COLUMNS = {"api_tokens": {"last_used_at"}}
 NOT_ARGS = {"marker"}

@@ -70,6 +70,11 @@ PUBLIC_BY_DESIGN = {
     "feedback.received": "the confirmation of the visitor's own submission (from the session)",
     "feedback.lookup": "a submission's page, for whoever holds its receipt and lookup code",
     "feedback.answers": "an organisation's published answers to feedback",
+    "questionnaires.index": "an organisation's open questionnaires and published results",
+    "questionnaires.answer": "a questionnaire answered by anyone, no account needed, once per "
+    "address (a draft is not found; a closed one takes no answers)",
+    "questionnaires.thanks": "the thanks after answering a questionnaire",
+    "questionnaires.results": "a questionnaire's published results (404 before)",
     "portal.objection_lookup": "an objection's outcome, for whoever holds its receipt and lookup "
     "code (the form alone for anyone else)",
     "feedback_api.submit": "feedback through the API, no account needed; rate-limited",
@@ -120,6 +125,8 @@ MAY_CHANGE = {
     # feedback from anyone (its notification jobs wait in the outbox)
     "feedback.give": {"feedback_entries", "audit_entries", "job_outbox"},
     "feedback_api.submit": {"feedback_entries", "audit_entries", "job_outbox"},
+    # an answer to an open questionnaire (anyone, once per address)
+    "questionnaires.answer": {"questionnaire_responses", "questionnaire_respondents"},
     "sso.start": {"audit_entries"},  # a failed sign-in is audited
     "sso.callback": {"audit_entries"},
     "invitations.show": {"audit_entries"},  # a refused invitation is audited
@@ -309,6 +316,15 @@ def test_the_markers_are_on_the_pages_for_those_who_may_see_them(app, world):
         "/admin/o/iso-b/members": {"zxbinvnt"},
         "/admin/o/iso-b/catalogue/versions/2": {"zxbcatdr", "zxbentdr"},
         "/api/v1/orgs/iso-b/register": {"zxbpubli"},
+        **{
+            f"/admin/o/iso-b/questionnaires/{q['questionnaire_id']}": {
+                q["marker"],
+                *{"zxbqnopn": {"zxbqnopt"}, "zxbqnpub": {"zxbqnpbt"}}.get(q["marker"], ()),
+            }
+            for q in world.extra["questionnaires"]
+            if q["org_code"] == iw.B
+        },
+        "/admin/o/iso-b/questionnaires": {"zxbqndrf", "zxbqnopn", "zxbqnpub"},
     }
     for path, markers in expected.items():
         response = staff.client.get(path)

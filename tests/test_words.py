@@ -18,6 +18,7 @@ from core.evaluation import workflow as evaluation_workflow
 from core.feedback import workflow as feedback_workflow
 from core.items import workflow as item_workflow
 from core.plugins.testing import IsolatedClient, csrf_token, empty_database, migrate_once
+from core.questionnaires import workflow as questionnaire_workflow
 from tests import words
 
 WORKFLOWS = (
@@ -27,6 +28,7 @@ WORKFLOWS = (
     request_workflow.request,
     feedback_workflow.feedback,
     evaluation_workflow.evaluation,
+    questionnaire_workflow.questionnaire,
 )
 
 

@@ -1,7 +1,7 @@
 """a county's branding: display name, emblem, colours
 
-Revision ID: c3e5a7b9d1f2
-Revises: b5d8f0a2c4e6
+Revision ID: d7a9c1e3f5b8
+Revises: c3e5a7b9d1f2
 Create Date: 2026-12-08 00:30:00
 
 * ``county_appearances``: one row per county that set its branding (issue 13): the display
@@ -16,8 +16,8 @@ from alembic import op
 
 import core.db
 
-revision = "c3e5a7b9d1f2"
-down_revision = "b5d8f0a2c4e6"
+revision = "d7a9c1e3f5b8"
+down_revision = "c3e5a7b9d1f2"  # after the questionnaires (main moved on: one linear chain)
 branch_labels = None
 depends_on = None
 
