@@ -26,6 +26,7 @@ from flask import current_app, has_app_context
 from core.i18n import _, as_plugin
 
 ACTIONS: dict[str, Any] = {
+    "appearance.branding": _("County branding changed"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),
     "assessment.create": _("Assessment scheme created"),
@@ -145,6 +146,7 @@ OBJECTS: dict[str, Any] = {
     "catalogue_entry": _("Catalogue entry"),
     "catalogue_version": _("Catalogue version"),
     "county_channel": _("County channel"),
+    "county_appearance": _("County branding"),
     "designation": _("Designation"),
     "disclosure_request": _("Disclosure request"),
     "evaluation_round": _("Evaluation round"),
@@ -170,6 +172,7 @@ OBJECTS: dict[str, Any] = {
 """Kinds of object (``AuditEntry.object_type``)."""
 
 FIELDS: dict[str, Any] = {
+    "accent_colour": _("Accent colour"),
     "active": _("Active"),
     "audience": _("Who it reaches"),
     "channel": _("Channel"),
@@ -178,8 +181,10 @@ FIELDS: dict[str, Any] = {
     "comment": _("Comment"),
     "decision_date": _("Decision date"),
     "description": _("Description"),
+    "display_names": _("Display name"),
     "due_on": _("Due"),
     "email": _("E-mail"),
+    "emblem_sha256": _("Emblem"),
     "enabled": _("Enabled"),
     "entry_key": _("Catalogue entry"),
     "internal_first": _("Inside the Party first"),
@@ -204,6 +209,7 @@ FIELDS: dict[str, Any] = {
     "planned_at": _("Planned publication"),
     "platform_admin": _("Platform admin"),
     "plugin": _("Plugin"),
+    "primary_colour": _("Primary colour"),
     "provider": _("Sign-in provider"),
     "queue": _("Queue"),
     "reason": _("Reason"),

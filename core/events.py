@@ -107,3 +107,6 @@ campaign_started = events.signal("campaign-started")
 campaign_reminded = events.signal("campaign-reminded")
 """``sender``: the Campaign; ``actor`` (None for the sweep), ``stage``: the CampaignStage,
 ``units``: the Organisations that have not completed it."""
+appearance_changed = events.signal("appearance-changed")
+"""``sender``: the CountyAppearance just changed (its ``org_id`` is the county): every page of
+the county's subtree shows the new branding."""

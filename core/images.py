@@ -123,9 +123,10 @@ def _open(data: bytes):
     return image
 
 
-def clean(data: bytes, *, max_side: int = MAX_SIDE) -> CleanImage:
+def clean(data: bytes, *, max_side: int = MAX_SIDE, max_pixels: int = MAX_PIXELS) -> CleanImage:
     """Check ``data`` (the uploaded bytes) and return the picture re-encoded without metadata;
-    :class:`core.errors.UserError` when it is not an acceptable picture."""
+    :class:`core.errors.UserError` when it is not an acceptable picture. ``max_pixels``: a use
+    that needs less (an emblem) refuses larger pictures before they are decoded."""
     from PIL import Image, ImageOps
 
     if not data:
@@ -142,11 +143,11 @@ def clean(data: bytes, *, max_side: int = MAX_SIDE) -> CleanImage:
     if kind not in FORMATS:
         raise _refuse(gettext("The file is not a picture in JPEG, PNG or WebP format."))
     width, height = image.size
-    if width * height > MAX_PIXELS:
+    if width * height > max_pixels:
         raise _refuse(
             gettext(
                 "The picture has too many pixels (at most %(count)s million).",
-                count=MAX_PIXELS // 1_000_000,
+                count=max_pixels // 1_000_000,
             )
         )
     if min(width, height) < MIN_SIDE:

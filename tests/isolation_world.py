@@ -443,6 +443,7 @@ def build() -> World:
                       b_staff=b_staff, c_staff=c_staff)  # fmt: skip
     feedback_entries(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     board_postings(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
+    county_branding(county2, county2_admin)
     questionnaires(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     disclosure_requests(w, unit_b=unit_b, unit_c=unit_c, b_staff=b_staff, c_staff=c_staff)
     evaluation_rounds(w, superior=superior, unit_b=unit_b, unit_c=unit_c, county2=county2,
@@ -732,6 +733,15 @@ def board_postings(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
         )
         found.append({"org_code": unit.code, "posting_id": posting.id, "marker": marker})
     w.extra["board_postings"] = found
+
+
+def county_branding(county2, county2_admin) -> None:
+    """County 2 set its branding (display name, emblem, colours): public by design, shown on
+    iso-c's pages; county 1 has none (its addresses answer 404)."""
+    from core.appearance import branding
+
+    branding.save(county2, names={"zh_Hans_CN": "第二县党务公开"}, primary="#9b111e",
+                  accent="#0b5394", emblem=png(), actor=county2_admin)  # fmt: skip
 
 
 def questionnaires(w: World, *, unit_b, unit_c, b_staff, c_staff) -> None:
@@ -1056,6 +1066,9 @@ FORM = {
     "content_zh_Hans_CN": "isolation suite",
     "key": "isolation-suite",
     "value": "1",
+    "display_name_zh_Hans_CN": "isolation suite",  # a county's branding
+    "primary": "#123456",
+    "accent": "#123456",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 

@@ -99,6 +99,9 @@ PUBLIC_BY_DESIGN = {
     "register_public.checkpoints": "the signed checkpoints of an organisation's register",
     "register_public.checkpoints_json": "(the same as JSON)",
     "register_keys.keys": "the deployment's public keys of the register checkpoints",
+    "appearance.stylesheet": "a county's colours (its branding), shown on every page of its "
+    "subtree",
+    "appearance.emblem": "a county's emblem, shown in the header of every page of its subtree",
 }
 # A provider that cannot be reached is a designed 502/503 page, not a server error.
 UPSTREAM = {"sso.start", "sso.callback"}

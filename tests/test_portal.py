@@ -238,7 +238,7 @@ def test_list_pages_queries_do_not_grow_with_the_items(
     add(27)
     many = statements(count_queries, client, path)
     assert few == many
-    assert many <= 20
+    assert many <= 21  # 20, and the county's branding in the header (core.appearance: one query)
 
 
 # --- the item page ---------------------------------------------------------------------------

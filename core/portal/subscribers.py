@@ -51,6 +51,7 @@ for _signal in (
     events.evaluation_published,
     events.objection_handled,  # a closed notice shows its objections' outcomes
     events.county_channel_changed,  # the channel's name on item pages and the catalogue
+    events.appearance_changed,  # the county's branding: the header of every page
 ):
     _signal.connect(organisation_changed)
 
