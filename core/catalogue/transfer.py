@@ -744,7 +744,7 @@ def _validate(
         if mandatory and key not in seen:
             problems.append(
                 f"{parsed.root.at('entries')}: the mandatory template entry {key!r} is "
-                "missing; it cannot be removed (CAT-3)"
+                "missing; it cannot be removed"  # CAT-3
             )
     if problems:
         problems.sort(key=_place_order)
