@@ -38,8 +38,9 @@ from typing import Any
 from sqlalchemy import JSON, func, insert, select, text, update
 
 from core import db
+from core.catalogue import county_channels, transfer
 from core.catalogue import operations as catalogue
-from core.catalogue import transfer
+from core.catalogue.demo import COUNTY_CHANNELS
 from core.catalogue.models import Catalogue, CatalogueVersion, Category, Entry
 from core.items.models import Item, ItemVersion
 from core.items.operations import period_for
@@ -223,6 +224,8 @@ def _county(n: int) -> Organisation:
     admin.password_hash = reviewer.password_hash = _password_hash()
     tenants.grant_membership(admin, county, "admin")
     tenants.grant_membership(reviewer, county, "reviewer")
+    for channel in COUNTY_CHANNELS["hongjiang"]:  # the channels of its own the template names
+        county_channels.add(county, channel, actor=admin)
     draft = catalogue.start_draft(county, "template", actor=admin)
     transfer.import_yaml(draft, TEMPLATE.read_text(encoding="utf-8"), actor=admin)
     catalogue.transition(draft, "publish", actor=admin)
