@@ -130,6 +130,38 @@ def _forget_county_keys(sess: Session) -> None:
 session = scoped_session(sessionmaker(expire_on_commit=False))
 """The one session of the current thread (a request, a command or a job)."""
 
+
+MEMO_KEY = "gongkai_memo"
+
+
+def remembered(key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``, asked once per transaction for ``key`` while nothing changes: a read that
+    one page asks for several times (the effective catalogue version of a unit). Forgotten at
+    every flush, commit and rollback and at any UPDATE or DELETE statement; while the session
+    holds changes not yet flushed, ``build()`` runs every time (it flushes them first)."""
+    sess = session()
+    if sess.new or sess.dirty or sess.deleted:
+        return build()
+    memo = sess.info.setdefault(MEMO_KEY, {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_memo(sess: Session, *_args) -> None:
+    sess.info.pop(MEMO_KEY, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_memo_on_write(state) -> None:
+    if not state.is_select:
+        state.session.info.pop(MEMO_KEY, None)
+
+
 _engines: dict[str, Engine] = {}
 
 

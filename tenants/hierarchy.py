@@ -6,7 +6,8 @@ is every row whose path starts with the node's path, its ancestors are the ids i
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from core import db
 from tenants.models import Organisation
@@ -34,7 +35,10 @@ def ancestors(org: Organisation, *, include_self: bool = False) -> list[Organisa
     ids = org.ancestor_ids + ([org.id] if include_self else [])
     if not ids:
         return []
-    rows = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    known = db.session.identity_map
+    rows = [known.get(identity_key(Organisation, i)) for i in ids]
+    if any(row is None or inspect(row).expired_attributes for row in rows):  # not loaded
+        rows = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
     return sorted(rows, key=lambda o: o.depth)
 
 

@@ -41,6 +41,7 @@ from core.catalogue.reading import (
     open_version,
     template_source,
 )
+from core.catalogue.reading import current_versions as current_versions
 from core.catalogue.reading import tree as tree
 from core.catalogue.reading import unit_catalogue_states as unit_catalogue_states
 from core.catalogue.reading import version_by_number as version_by_number

@@ -44,18 +44,53 @@ def effective_version(
 ) -> CatalogueVersion | None:
     """The one effective version: the approved version whose effective date came last (CAT-1)."""
     on = on or localtime.today(org, wall=True)
-    return db.session.scalar(
-        select(CatalogueVersion)
+    return db.remembered(
+        ("effective_version", org.id, kind, on),
+        lambda: db.session.scalar(
+            select(CatalogueVersion)
+            .join(Catalogue)
+            .where(
+                Catalogue.org_id == org.id,
+                Catalogue.kind == kind,
+                CatalogueVersion.state == "approved",
+                CatalogueVersion.effective_from <= on,
+            )
+            .order_by(CatalogueVersion.effective_from.desc(), CatalogueVersion.number.desc())
+            .limit(1)
+        ),
+    )
+
+
+def current_versions(
+    org: Organisation, kinds: tuple[str, ...] = ("unit",)
+) -> dict[str, tuple[CatalogueVersion | None, CatalogueVersion | None]]:
+    """For each kind: (the effective version, the open one) in one statement — what
+    :func:`effective_version` and :func:`open_version` answer (and remember for the
+    transaction)."""
+    on = localtime.today(org, wall=True)
+    rows = db.session.execute(
+        select(Catalogue.kind, CatalogueVersion)
         .join(Catalogue)
         .where(
             Catalogue.org_id == org.id,
-            Catalogue.kind == kind,
-            CatalogueVersion.state == "approved",
-            CatalogueVersion.effective_from <= on,
+            Catalogue.kind.in_(kinds),
+            or_(
+                (CatalogueVersion.state == "approved") & (CatalogueVersion.effective_from <= on),
+                CatalogueVersion.state.in_(OPEN_STATES),
+            ),
         )
-        .order_by(CatalogueVersion.effective_from.desc(), CatalogueVersion.number.desc())
-        .limit(1)
-    )
+    ).all()
+    out = {}
+    for kind in kinds:
+        mine = [v for k, v in rows if k == kind]
+        approved = [v for v in mine if v.state == "approved"]
+        pending = [v for v in mine if v.state in OPEN_STATES]
+        effective = max(approved, key=lambda v: (v.effective_from, v.number), default=None)
+        opened = max(pending, key=lambda v: v.number, default=None)
+        db.remembered(("effective_version", org.id, kind, on), lambda v=effective: v)
+        db.remembered(("open_version", org.id, kind), lambda v=opened: v)
+        out[kind] = (effective, opened)
+    return out
 
 
 def version_by_number(org: Organisation, kind: str, number: int) -> CatalogueVersion | None:
@@ -70,16 +105,19 @@ def version_by_number(org: Organisation, kind: str, number: int) -> CatalogueVer
 
 
 def open_version(org: Organisation, kind: str = "unit") -> CatalogueVersion | None:
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .join(Catalogue)
-        .where(
-            Catalogue.org_id == org.id,
-            Catalogue.kind == kind,
-            CatalogueVersion.state.in_(OPEN_STATES),
-        )
-        .order_by(CatalogueVersion.number.desc())
-        .limit(1)
+    return db.remembered(
+        ("open_version", org.id, kind),
+        lambda: db.session.scalar(
+            select(CatalogueVersion)
+            .join(Catalogue)
+            .where(
+                Catalogue.org_id == org.id,
+                Catalogue.kind == kind,
+                CatalogueVersion.state.in_(OPEN_STATES),
+            )
+            .order_by(CatalogueVersion.number.desc())
+            .limit(1)
+        ),
     )
 
 

@@ -784,9 +784,9 @@ def catalogue_status(org, user):
     """The version in force and the one being worked on (and, for a superior, its template)."""
     facts = []
     kinds = ["unit"] + (["template"] if navigation.has_units_below(org) else [])
+    current = cat.current_versions(org, tuple(kinds))
     for kind in kinds:
-        effective = cat.effective_version(org, kind)
-        pending = cat.open_version(org, kind)
+        effective, pending = current[kind]
         label = i18n._("Catalogue in force") if kind == "unit" else i18n._("Template in force")
         working = i18n._("Being prepared") if kind == "unit" else i18n._("Template being prepared")
         if effective is not None:

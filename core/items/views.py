@@ -987,20 +987,17 @@ def timeliness_page():
 def timeliness_status(org, user):
     """This period's expected disclosures against what is published; overdue and late."""
     today = cat.today_for(org)
-    rows = timeliness.status(org, today.year, today=today)
-    if not rows:
+    counts = timeliness.summary(org, today.year, today=today)
+    if counts is None or not counts.expected:
         return None
-    current = [s for s in rows if s.expected.period_start <= today <= s.expected.period_end]
-    met = sum(1 for s in current if s.item is not None)
-    overdue = sum(1 for s in rows if s.overdue)
-    late = sum(1 for s in rows if s.late)
+    met, overdue, late = counts.met, counts.overdue, counts.late
     link = url_for("items_admin.timeliness_page", org_code=org.code)
     return [
         status.Fact(
             _("This period"),
-            _("%(met)s of %(due)s published", met=met, due=len(current)),
+            _("%(met)s of %(due)s published", met=met, due=counts.due),
             link=link,
-            tone="ok" if met == len(current) else None,
+            tone="ok" if met == counts.due else None,
         ),
         status.Fact(_("Overdue"), overdue, link=link, tone="bad" if overdue else "ok"),
         status.Fact(_("Published late"), late, link=link, tone="warn" if late else None),
