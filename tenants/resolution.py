@@ -7,46 +7,20 @@ the county of a mapped host). ``g.host_org`` is the organisation a custom host i
 
 from __future__ import annotations
 
-import time
-
 from flask import abort, g, request
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import db
 from tenants import hierarchy
 from tenants.models import Organisation
 
-HOSTS_KEPT_SECONDS = 30
-"""How long a process keeps what it learnt of a host (mapped to which organisation, or to none):
-a host mapped, moved or unmapped elsewhere takes effect in every process within this time, and
-at once in the process that changed it."""
-
-_hosts: dict[str, tuple[float, int | None]] = {}
-
 
 def org_by_host(host: str) -> Organisation | None:
     host = (host or "").lower()
-    now = time.monotonic()
-    kept = _hosts.get(host)
-    if kept is None or kept[0] < now:
-        candidates = {host, host.split(":", 1)[0]}
-        org_id = db.session.scalar(
-            select(Organisation.id).where(Organisation.host.in_(candidates), Organisation.enabled)
-        )
-        if len(_hosts) > 1000:  # hosts are what visitors send: keep the memory bounded
-            _hosts.clear()
-        kept = _hosts[host] = (now + HOSTS_KEPT_SECONDS, org_id)
-    org = db.session.get(Organisation, kept[1]) if kept[1] is not None else None
-    if org is not None and not org.enabled:
-        return None
-    return org
-
-
-@event.listens_for(Organisation, "after_insert")
-@event.listens_for(Organisation, "after_update")
-@event.listens_for(Organisation, "after_delete")
-def _forget_hosts(_mapper, _connection, _target) -> None:
-    _hosts.clear()
+    candidates = {host, host.split(":", 1)[0]}
+    return db.session.scalar(
+        select(Organisation).where(Organisation.host.in_(candidates), Organisation.enabled)
+    )
 
 
 def resolve_host() -> None:
