@@ -140,12 +140,14 @@ def remembered(key: tuple, build: Callable[[], Any]) -> Any:
     every flush, commit and rollback and at any UPDATE or DELETE statement; while the session
     holds changes not yet flushed, ``build()`` runs every time (it flushes them first)."""
     sess = session()
-    if sess.new or sess.dirty or sess.deleted:
-        return build()
-    memo = sess.info.setdefault(MEMO_KEY, {})
-    if key not in memo:
-        memo[key] = build()
-    return memo[key]
+    memo = sess.info.get(MEMO_KEY)
+    pending = bool(sess.new or sess.dirty or sess.deleted)
+    if memo is not None and key in memo and not pending:
+        return memo[key]
+    value = build()  # a query flushes what is pending first (autoflush)
+    if not (sess.new or sess.dirty or sess.deleted):
+        sess.info.setdefault(MEMO_KEY, {})[key] = value
+    return value
 
 
 @event.listens_for(Session, "after_flush")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import db
@@ -115,3 +115,30 @@ def test_creation_is_audited(tree):
     )
     assert entry is not None
     assert entry.changes["type_code"] == [None, "branch"]
+
+
+def test_a_remembered_read_is_read_again_once_anything_changed(tree):
+    """``db.remembered`` answers a repeated read from memory only while nothing changed in the
+    transaction: a pending change, a flush and an UPDATE statement each make it read again."""
+    unit = tree["c1-b1"]
+    reads = []
+
+    def names():
+        reads.append(1)
+        return db.session.scalar(select(Organisation.names).where(Organisation.id == unit.id))
+
+    key = ("names", unit.id)
+    first = db.remembered(key, names)
+    assert db.remembered(key, names) == first and len(reads) == 1  # asked twice, read once
+    unit.names = {"zh_Hans_CN": "改名一"}  # not flushed yet: read (and so flushed) again
+    assert db.remembered(key, names) == {"zh_Hans_CN": "改名一"}
+    assert db.remembered(key, names) == {"zh_Hans_CN": "改名一"} and len(reads) == 2
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.id == unit.id)
+        .values(names={"zh_Hans_CN": "改名二"})
+    )
+    assert db.remembered(key, names) == {"zh_Hans_CN": "改名二"}
+    db.session.commit()
+    db.remembered(key, names)
+    assert len(reads) == 4  # a new transaction reads again
