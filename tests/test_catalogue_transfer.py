@@ -652,3 +652,55 @@ def test_the_catalogue_commands_speak_chinese(world, cli, tmp_path):
     path.write_text(path.read_text("utf-8").replace("党员发展情况", "发展党员"), "utf-8")
     result = cli("catalogue", "import", "tr-branch", path, env=zh)
     assert "目录条目：新增 0 项，修改 1 项，删除 0 项；" in result.stdout
+
+
+# --- the console's import page -----------------------------------------------------------------
+
+
+def test_the_import_page_shows_a_refused_files_problems_in_chinese_in_file_order(app, world):
+    from core.plugins.testing import csrf_token
+    from tests import words
+
+    client = app.test_client()
+    token = csrf_token(client)
+    client.post("/auth/login", data={"username": "tr-county-admin", "password": "long-enough-pw",
+                                     "csrf_token": token})  # fmt: skip
+    draft = new_template_draft(world)
+    db.session.commit()
+    before = counts()
+    url = f"/admin/o/tr-county/catalogue/template/versions/{draft.number}/import"
+    page = client.get(url + "?lang=zh_Hans_CN")
+    assert page.status_code == 200
+    form = {"csrf_token": csrf_token(client, url)}
+    answer = client.post(url, data={**form, "file": (io.BytesIO(BAD_YAML.encode()), "bad.yaml")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    shown = [t for _w, t in words.read(html).runs]
+    problems = [t for t in shown if t.startswith("第 ") and " 行，" in t]
+    lines = [int(p.removeprefix("第 ").split(" ", 1)[0]) for p in problems]
+    assert len(problems) == 15 and lines == sorted(lines), problems  # every one, in file order
+    assert "第 17 行，key：目录条目键“org.fees”重复（首次出现在第 8 行）" in problems
+    assert "文件未被接受；未导入任何内容。" in shown
+    text = " ".join(shown)
+    typed = typed_words(BAD_YAML, "tr-county tr-county-admin")  # and the codes of the page
+    assert words.english_words(text, typed) == [], words.english_words(text, typed)
+    xlsx = workbook([["org", None, "组织", None, None, "x", None]], [])
+    answer = client.post(url, data={**form, "file": (io.BytesIO(xlsx), "catalogue.xlsx")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert "工作表 categories，第 2 行，code_2010 列：“x”不在 1, 2, 3, 4, 5, 6, 7, 8 之中" in (
+        answer.get_data(as_text=True)
+    )
+    answer = client.post(url, data={**form, "file": (io.BytesIO(b"x"), "catalogue.txt")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400
+    assert "无法判断 catalogue.txt 的格式" in answer.get_data(as_text=True)
+    db.session.remove()
+    assert counts() == before  # nothing imported
+
+    good = transfer.export_yaml(world["template"]).replace("党员发展情况", "发展党员").encode()
+    answer = client.post(url, data={**form, "file": (io.BytesIO(good), "good.yaml")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "good.yaml 已导入：目录条目：新增 0 项，修改 1 项" in page

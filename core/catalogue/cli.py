@@ -14,7 +14,7 @@ from core.errors import UserError
 from core.i18n import _
 from tenants import operations as tenants
 
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}
+FORMATS = transfer.FORMATS
 
 
 @click.group("catalogue")
@@ -124,24 +124,7 @@ def catalogue_import(code: str, file: str, template: bool):
               "(or reopened) before an import.", number=version.number, code=code,
               state=_state(version))
         )  # fmt: skip
-    data = Path(file).read_bytes()
-    if fmt == "xlsx":
-        result = transfer.import_xlsx(version, data)
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise transfer.ImportRejected(
-                _("The file is not UTF-8 text; nothing was imported."),
-                problems=[
-                    transfer.FileProblem(
-                        transfer.FILE,
-                        _("byte %(position)s is not UTF-8 (save the file as UTF-8 text)",
-                          position=exc.start),
-                    )
-                ],
-            ) from None  # fmt: skip
-        result = transfer.import_yaml(version, text)
+    result = transfer.import_file(version, file, Path(file).read_bytes())
     if started:
         say(_("Started draft version %(number)s of %(code)s.", number=version.number, code=code))
     say(_("Imported %(file)s into draft version %(number)s of %(code)s: %(summary)s",

@@ -45,6 +45,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
@@ -100,6 +101,8 @@ REQUIRED_COLUMNS = {
         "responsible",
     ),
 }
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}
+"""The formats of a catalogue file, by the ending of its name."""
 FIXED_TIME = datetime(1980, 1, 1)  # the zip epoch: exports carry no time of their own
 YES = ("yes", "y", "true", "1", "是")
 NO = ("no", "n", "false", "0", "否", "")
@@ -1063,6 +1066,32 @@ def import_yaml(version: CatalogueVersion, text: str, actor=None) -> ImportResul
     _require_draft(version)
     cats, entries = _validate(version, _parse_yaml(text))
     return _replace(version, cats, entries, fmt="yaml", actor=actor)
+
+
+def import_file(version: CatalogueVersion, name: str, data: bytes, actor=None) -> ImportResult:
+    """Replace the content of the draft ``version`` with the file ``name`` (its format from
+    the ending of its name: :data:`FORMATS`) holding ``data`` (all or nothing)."""
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt is None:
+        raise UserError(
+            _("Cannot tell the format of %(file)s: name it .yaml, .yml or .xlsx.", file=name)
+        )
+    if fmt == "xlsx":
+        return import_xlsx(version, data, actor=actor)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            _("The file is not UTF-8 text; nothing was imported."),
+            problems=[
+                FileProblem(
+                    FILE,
+                    _("byte %(position)s is not UTF-8 (save the file as UTF-8 text)",
+                      position=exc.start),
+                )
+            ],
+        ) from None  # fmt: skip
+    return import_yaml(version, text, actor=actor)
 
 
 def import_xlsx(version: CatalogueVersion, data: bytes, actor=None) -> ImportResult:
