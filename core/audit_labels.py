@@ -202,6 +202,7 @@ FIELDS: dict[str, Any] = {
     "kind": _("Kind"),
     "labels": _("Names"),
     "locales": _("Languages"),
+    "locked": _("Locked for the subordinate units"),
     "name": _("Name or title"),
     "names": _("Names"),
     "note": _("Note"),
@@ -244,6 +245,10 @@ _values: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+_object_names: dict[str, dict[str, Any]] = {}
+_object_values: dict[tuple[str, str], dict[str, Any]] = {}
+
+
 def register(kind: str, code: str, label: Any) -> None:
     """Give ``code`` of ``kind`` (``actions``, ``objects`` or ``fields``) its words (a lazy
     translation): what a package declares where the codes are made (the workflow engine)."""
@@ -254,6 +259,32 @@ def register_values(field_code: str, labels: dict[str, Any]) -> None:
     """Give the coded values of field ``field_code`` their words (``{"public": _("Public")}``):
     declared by the package that owns the codes (the scopes, the roles …)."""
     _values.setdefault(field_code, {}).update(labels)
+
+
+def register_object_names(
+    object_type: str, names: dict[str, Any], values: dict[str, dict[str, Any]] | None = None
+) -> None:
+    """Give the objects of ``object_type`` whose id is a code their words (a policy
+    parameter's key: its label), and optionally the words for the coded values of each
+    (``{id: {code: label}}``: a parameter's choices): declared by the package that owns them."""
+    _object_names.setdefault(object_type, {}).update(names)
+    for object_id, labels in (values or {}).items():
+        _object_values[(object_type, object_id)] = labels
+
+
+def object_value(object_type: str | None, object_id: Any, code: Any) -> str | None:
+    """The words for the coded value ``code`` of the object (a parameter's choice), or None."""
+    if not isinstance(code, str):
+        return None
+    label = _object_values.get((object_type or "", str(object_id)), {}).get(code)
+    return None if label is None else str(label)
+
+
+def object_name(object_type: str | None, object_id: Any) -> str | None:
+    """The words for the object ``object_id`` of ``object_type`` (a parameter's label), or
+    None."""
+    label = _object_names.get(object_type or "", {}).get(str(object_id))
+    return None if label is None else str(label)
 
 
 def value(field_code: str, code: Any) -> str | None:

@@ -19,8 +19,9 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from core import db, jobs, migrations
 from core.app import create_app
-from core.cliutil import operation
+from core.cliutil import failure, operation, say
 from core.config import ConfigError
+from core.i18n import _
 from core.params import operations as params
 from core.progress import stages
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class ConfigurationRefused(click.ClickException):
+    """A configuration that cannot work. Its message stays English: there is no application
+    (and so no catalog) when the configuration is refused."""
+
     exit_code = 2
 
 
@@ -181,13 +185,17 @@ REDIS_START_WAIT = 60
 at the same time) before it gives up."""
 
 
+NO_REDIS = {
+    "jobs": _("REDIS_URL is not set: jobs run inside `gongkai run` (embedded mode)."),
+    "sweeps": _("REDIS_URL is not set: sweeps run inside `gongkai run` (embedded mode)."),
+}
+
+
 def _require_redis(what: str, *, wait: float = REDIS_START_WAIT) -> None:
     """Refuse without REDIS_URL (usage error, exit 2); wait up to ``wait`` seconds for Redis
-    when it is unreachable, then fail clearly."""
+    when it is unreachable, then fail clearly (in the operator's language)."""
     if jobs.embedded():
-        raise click.UsageError(
-            f"REDIS_URL is not set: {what} run inside `gongkai run` (embedded mode)."
-        )
+        raise failure(NO_REDIS[what], click.UsageError)
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -195,9 +203,10 @@ def _require_redis(what: str, *, wait: float = REDIS_START_WAIT) -> None:
             return
         except Exception as exc:
             if time.monotonic() >= deadline:
-                raise click.ClickException(
-                    f"cannot reach Redis at REDIS_URL ({type(exc).__name__}: {exc})"
-                ) from None
+                raise failure(
+                    _("cannot reach Redis at REDIS_URL (%(error)s)",
+                      error=f"{type(exc).__name__}: {exc}")
+                ) from None  # fmt: skip
             log.warning("Redis unreachable (%s): the %s wait for it", exc, what)
             time.sleep(2)
 
@@ -234,7 +243,8 @@ def scheduler_command(wait: bool, redis_wait: int):
     try:
         jobs.run_scheduler(wait=wait)
     except jobs.SchedulerAlreadyRunning as exc:
-        click.echo(f"Error: {exc}", err=True)
+        say(_("Error: %(message)s", message=_("another scheduler is running (%(holder)s)",
+                                                holder=exc.holder)), err=True)  # fmt: skip
         sys.exit(2)
 
 

@@ -1,9 +1,12 @@
 """Helpers for commands (kernel): one unit of work per command, exit code 2 on a refusal.
 
-Commands are operators' tools: what they print of their own is English. A refusal of an
-operation (the same translated messages the pages show) is printed in the operator's language:
-``GONGKAI_CLI_LOCALE``, else the terminal's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it is
-one of the shipped languages, else English.
+A command speaks the operator's language: ``GONGKAI_CLI_LOCALE``, else the terminal's
+(``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it is one of the shipped languages, else English.
+A refusal of an operation (the same translated messages the pages show) is printed in it
+(:func:`refuse`, done by :func:`operation`), and so is what a command says of its own when it
+prints a translation with :func:`say` (``say(_("Imported %(file)s.", file=…))``) or raises
+:func:`failure`. Codes, keys and what the operator typed stay as they are; the help texts of the
+options and the tab-separated listings that scripts read stay English.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from flask_babel import force_locale
 
 from core import db
 from core.errors import UserError
-from core.i18n import normalise
+from core.i18n import _, normalise
 
 
 def cli_locale() -> str:
@@ -30,10 +33,30 @@ def cli_locale() -> str:
     return "en"
 
 
-def refuse(exc: UserError, prefix: str = "Error: ") -> None:
+def words(message) -> str:
+    """``message`` (a lazy translation, or text) as text in the operator's language."""
+    with force_locale(cli_locale()):
+        return str(message)
+
+
+def say(message, **kwargs) -> None:
+    """``click.echo`` of ``message`` (a lazy translation) in the operator's language."""
+    click.echo(words(message), **kwargs)
+
+
+def failure(message, cls: type[click.ClickException] = click.ClickException):
+    """A ``ClickException`` (``cls``) whose message is ``message`` in the operator's language
+    (read now: click prints it after the command's application context has ended)."""
+    return cls(words(message))
+
+
+def refuse(exc: UserError, prefix: str | None = None) -> None:
     """Print a refusal (in :func:`cli_locale`) on standard error and exit with code 2."""
     with force_locale(cli_locale()):
-        click.echo(f"{prefix}{exc}", err=True)
+        if prefix is None:
+            click.echo(str(_("Error: %(message)s", message=exc)), err=True)
+        else:
+            click.echo(f"{prefix}{exc}", err=True)
     sys.exit(2)
 
 

@@ -13,6 +13,9 @@ name>.po`` (or its compiled ``.mo``). A message is looked up (:class:`PluginDoma
 of the plugins that the organisation of the page (``g.org``) enables, then in core's. Without an
 organisation (platform pages, commands) only core's counts, except inside :func:`as_plugin` (the
 routes of a plugin, the descriptions of plugins in the console), which puts one plugin first.
+A message a plugin's own code translates (``_``/``_l`` of :mod:`core.toolkit`:
+:func:`plugin_gettext`) always has its plugin's domain first, so that a plugin's refusal reads
+in the operator's language in a command and in the reader's in a job or on a platform page too.
 """
 
 from __future__ import annotations
@@ -222,6 +225,25 @@ def as_plugin(name: str | None):
         yield
     finally:
         g._translate_as_plugin = before
+
+
+def plugin_gettext(module: str | None, string: str, **variables) -> str:
+    """``gettext`` of a message written in the module ``module``: when that module belongs to
+    an installed plugin, with the plugin's domain first wherever it is read (a page of an
+    organisation that enables it, as before; a command, a job or a platform page, where no
+    organisation puts it first)."""
+    name = None
+    if module and has_app_context():
+        plugins = current_app.extensions.get("gongkai.plugins")
+        if plugins is not None:
+            name = plugins.plugin_of_module(module)
+    if name is None or g.get("_translate_as_plugin") == name:
+        return gettext(string, **variables)
+    org = g.get("org")
+    if org is not None and name in current_app.extensions["gongkai.plugins"].enabled_for(org):
+        return gettext(string, **variables)  # the page's domains have it first already
+    with as_plugin(name):
+        return gettext(string, **variables)
 
 
 class GongkaiBabel(Babel):

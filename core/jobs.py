@@ -569,7 +569,11 @@ class EmbeddedRunner:
 
 
 class SchedulerAlreadyRunning(RuntimeError):
-    pass
+    """Another scheduler holds the lock: ``holder`` names it (host and process)."""
+
+    def __init__(self, holder: str):
+        super().__init__(f"another scheduler is running ({holder})")
+        self.holder = holder
 
 
 _RENEW_LOCK = """
@@ -612,7 +616,7 @@ def run_scheduler(*, lock_ttl: int = SCHEDULER_LOCK_TTL, wait: bool = True,
             continue
         holder = holder.decode(errors="replace") if isinstance(holder, bytes) else holder
         if not wait:
-            raise SchedulerAlreadyRunning(f"another scheduler is running ({holder})")
+            raise SchedulerAlreadyRunning(holder)
         if not waiting:
             log.warning("another scheduler is running (%s): this one waits to take over", holder)
             waiting = True

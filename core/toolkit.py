@@ -64,10 +64,11 @@ What is here:
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from flask import current_app, g, has_app_context
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
@@ -79,7 +80,7 @@ from core.errors import Forbidden, NotFound, Problem, UserError
 from core.feedback.models import OPEN_STATES as FEEDBACK_OPEN_STATES
 from core.feedback.models import FeedbackEntry
 from core.hookspecs import hookimpl
-from core.i18n import lazily, lazy_text, localised
+from core.i18n import LazyText, lazily, localised, plugin_gettext
 from core.items.models import Item
 from core.jobs import enqueue
 from core.migrations.county_key import add_county_key, drop_county_key
@@ -97,8 +98,26 @@ from tenants.hierarchy import ancestors, children, subtree
 from tenants.models import Membership, Organisation, User
 from tenants.operations import create_organisation, create_user, get_org, grant_membership
 
+
+def _caller() -> str | None:
+    """The module that called the function that calls this one (a plugin's, usually)."""
+    return sys._getframe(2).f_globals.get("__name__")
+
+
+def gettext(string: str, **variables) -> str:
+    """Translate ``string`` now, with the calling plugin's own domain first (in a command or a
+    job too, where no organisation of a page puts it first: :func:`core.i18n.plugin_gettext`)."""
+    return plugin_gettext(_caller(), string, **variables)
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    """A translation made when it is read, with the calling plugin's domain first (module-level
+    text, refusals); escaped on pages like any text (:class:`core.i18n.LazyText`)."""
+    return LazyText(plugin_gettext, _caller(), string, **variables)
+
+
 _ = gettext
-_l = lazy_gettext = lazy_text  # escaped on pages like any text (core.i18n.LazyText)
+_l = lazy_gettext
 
 
 def current_org() -> Organisation | None:

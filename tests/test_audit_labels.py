@@ -220,3 +220,43 @@ def test_the_audit_export_has_the_action_in_words_next_to_its_code(app, world):
     assert row[action + 2] == "账户" and row[action + 3] == "user"
     assert "有效期至: " in row[-2] and "expires_at" not in row[-2]
     assert "T" not in row[-2].split("有效期至: ")[1]  # the date as the page shows it
+
+
+def test_the_audit_log_names_types_sectors_superiors_and_parameters(app, make_org, world):
+    """Issue 11: an organisation's type and sector by their labels, its superior by its name
+    (linked), a policy parameter by its label and its choice in words; each code stays in a
+    <data> and its title for the specialist."""
+    from core.params import operations as params
+
+    county = make_org("al-county", type_code="county_committee")
+    platform = world["platform"]
+    audit.log("organisation.update", "organisation", world["unit"].id, org_id=world["unit"].id,
+              actor=platform, changes={"type_code": ["branch", "general_branch"],
+                                       "sector": ["agency", "soe"],
+                                       "parent_id": [None, county.id]})  # fmt: skip
+    params.set_value(world["unit"], "request.filing", "all", actor=platform)
+    db.session.commit()
+    client = signed_in(app, "zh_Hans_CN")
+    html = client.get("/admin/platform/audit/?org=al-unit").get_data(as_text=True)
+    text = shown(html)
+    assert re.search(
+        r'<data value="type_code" title="type_code">[^<]+</data>: '
+        r'<data value="branch" title="branch">党支部</data> → '
+        r'<data value="general_branch" title="general_branch">党总支</data><',
+        html,
+    )
+    assert '<data value="agency" title="agency">机关</data> → ' in html
+    assert '<data value="soe" title="soe">国有企业</data><' in html
+    link = '<a href="/admin/platform/counties/al-county">al-county</a>'  # a county: its page
+    assert f'<data value="{county.id}" title="{county.id}">{link}</data>' in html
+    # the parameter by its label (its key in the title), its choice in words
+    assert "政策参数 依申请公开：向上级报备的答复类型" in text
+    assert 'title="parameter request.filing"' in html
+    assert '<data value="all" title="all">全部申请及其办理情况</data>' in html
+    assert re.search(r'<data value="locked" title="locked">[\u4e00-\u9fff]+</data>: 否<', html)
+    for code in ("branch", "general_branch", "soe", "agency", "request.filing"):
+        assert code not in text.split(), code
+    with force_locale("en"):
+        assert audit_labels.object_name("parameter", "request.filing") == (
+            "Disclosure requests: which decisions are filed with the superior"
+        )

@@ -6,6 +6,7 @@ import io
 import textwrap
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -45,6 +46,13 @@ def counts() -> tuple[int, int, int]:
 
 def audit_actions(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """The problems the assertions quote read in English (the Chinese ones: below)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -198,7 +206,7 @@ def test_a_unit_import_lacking_a_mandatory_template_entry_is_refused(world):
     with pytest.raises(UserError) as refused:
         transfer.import_yaml(draft, text[:start] + text[end:])
     assert refused.value.problems == [
-        "line 2, entries: the mandatory template entry 'org.fees' is missing; it cannot be removed"
+        "line 2, entries: the mandatory template entry “org.fees” is missing; it cannot be removed"
     ]
     wb = load_workbook(io.BytesIO(transfer.export_xlsx(draft)))
     wb["entries"].delete_rows(2)  # org.fees
@@ -207,7 +215,7 @@ def test_a_unit_import_lacking_a_mandatory_template_entry_is_refused(world):
     with pytest.raises(UserError) as refused:
         transfer.import_xlsx(draft, buf.getvalue())
     assert refused.value.problems == [
-        "sheet entries: the mandatory template entry 'org.fees' is missing; it cannot be removed"
+        "sheet entries: the mandatory template entry “org.fees” is missing; it cannot be removed"
     ]
     db.session.commit()
     assert counts() == before
@@ -253,7 +261,7 @@ BAD_YAML = textwrap.dedent("""\
     """)  # fmt: skip
 
 
-def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world, english):
+def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world):
     draft = new_template_draft(world)
     db.session.commit()
     before = counts()
@@ -267,7 +275,7 @@ def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world, english):
         f"line {at('colour:')}, colour: unknown field (allowed: key, titles, code_2010, code_2017, "
         "children, entries)",
         f"line {at('fr: Organisation')}, titles.fr: Unknown language (use zh_Hans_CN, en, ug).",
-        f"line {at('code_2010')}, code_2010: '9' is not one of 1, 2, 3, 4, 5, 6, 7, 8",
+        f"line {at('code_2010')}, code_2010: “9” is not one of 1, 2, 3, 4, 5, 6, 7, 8",
         f"line {at('mandatory: maybe')}, mandatory: must be true or false",
         f"line {at('titles: {en: Dues}')}, titles: The Chinese text is required.",
         f"line {at('scope: secret')}, scope: “secret” is not one of public, party_wide, unit, "
@@ -279,11 +287,11 @@ def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world, english):
         f"line {no_one}, responsible: Name the department or person responsible.",
         f"line {at('scope: public') + 1}, channels: The channel “Meeting” does not suit the "
         "scope “Public: everyone”.",
-        "line 17, key: duplicate entry key 'org.fees' (first at line 8)",
-        f"line {at('Bad Key')}, key: 'Bad Key' is not a valid key (a-z, 0-9, '.', '_', '-'; at "
-        "most 60 characters)",
+        "line 17, key: duplicate entry key “org.fees” (first at line 8)",
+        f"line {at('Bad Key')}, key: “Bad Key” is not a valid key (a-z, 0-9, “.”, “_”, “-”; "
+        "at most 60 characters)",
         f"line {at('channels: 5')}, channels: must be a list of channel codes",
-        f"line {at('titles: {zh_Hans_CN: 重复}') - 1}, key: duplicate category key 'org' (first "
+        f"line {at('titles: {zh_Hans_CN: 重复}') - 1}, key: duplicate category key “org” (first "
         "at line 3)",
     }
     assert problems == expected, sorted(problems ^ expected)
@@ -298,8 +306,8 @@ def test_a_bad_yaml_file_is_rejected_with_every_problem_located(world, english):
     [
         ("catalogue:\n  categories: [\n", "line 3, yaml: "),
         ("catalogue:\n  categories:\n    - key: a\n   - key: b\n", "line 4, yaml: "),
-        ("organisations: []\n", "line 1, catalogue: the file must have a mapping 'catalogue'"),
-        ("", "line 1, catalogue: the file must have a mapping 'catalogue'"),
+        ("organisations: []\n", "line 1, catalogue: the file must have a mapping “catalogue”"),
+        ("", "line 1, catalogue: the file must have a mapping “catalogue”"),
         ("catalogue:\n  categories: {}\n", "line 1, catalogue: the file must have a mapping"),
     ],
 )
@@ -317,7 +325,7 @@ def test_only_a_draft_takes_an_import(world):
         transfer.import_yaml(world["template"], text)  # published
     draft = cat.start_draft(world["branch"])
     cat.transition(draft, "submit", actor=make_user("tr-branch-admin", ("admin", world["branch"])))
-    with pytest.raises(UserError, match="'submitted'"):
+    with pytest.raises(UserError, match="“Submitted to the superior”"):
         transfer.import_yaml(draft, transfer.export_yaml(draft))
     with pytest.raises(UserError, match="Only a draft"):
         transfer.import_xlsx(draft, transfer.export_xlsx(draft))
@@ -396,7 +404,7 @@ def entry_row(key, category, **values):
     return list(row.values())
 
 
-def test_a_bad_workbook_is_rejected_with_every_problem_located(world, english):
+def test_a_bad_workbook_is_rejected_with_every_problem_located(world):
     draft = new_template_draft(world)
     db.session.commit()
     before = counts()
@@ -415,19 +423,19 @@ def test_a_bad_workbook_is_rejected_with_every_problem_located(world, english):
         transfer.import_xlsx(draft, data)
     problems = set(refused.value.problems)
     expected = {
-        "sheet categories, row 6, column key: duplicate category key 'org' (first at row 2)",
-        "sheet categories, row 6, column code_2010: 'x' is not one of 1, 2, 3, 4, 5, 6, 7, 8",
-        "sheet categories, row 3, column parent_key: unknown category 'nowhere'",
-        "sheet categories, row 4, column parent_key: the parents of 'loop-a' lead round "
+        "sheet categories, row 6, column key: duplicate category key “org” (first at row 2)",
+        "sheet categories, row 6, column code_2010: “x” is not one of 1, 2, 3, 4, 5, 6, 7, 8",
+        "sheet categories, row 3, column parent_key: unknown category “nowhere”",
+        "sheet categories, row 4, column parent_key: the parents of “loop-a” lead round "
         "in a circle and never reach a top-level category",
-        "sheet categories, row 5, column parent_key: the parents of 'loop-b' lead round "
+        "sheet categories, row 5, column parent_key: the parents of “loop-b” lead round "
         "in a circle and never reach a top-level category",
-        "sheet entries, row 2, column mandatory: 'maybe' is not yes or no",
+        "sheet entries, row 2, column mandatory: “maybe” is not yes or no",
         "sheet entries, row 2, column scope: “secret” is not one of public, party_wide, unit, "
         "specific.",
         "sheet entries, row 2, column due_days: Give a whole number.",
-        "sheet entries, row 3, column key: duplicate entry key 'org.fees' (first at row 2)",
-        "sheet entries, row 5, column category_key: unknown category 'missing'",
+        "sheet entries, row 3, column key: duplicate entry key “org.fees” (first at row 2)",
+        "sheet entries, row 5, column category_key: unknown category “missing”",
         "sheet entries, row 5, column title_zh_Hans_CN: The Chinese text is required.",
         "sheet entries, row 5, column channels: Unknown channel “pigeon”.",
     }
@@ -446,7 +454,7 @@ def test_a_workbook_without_its_sheets_or_columns_is_rejected(world):
     ]
     with pytest.raises(UserError) as refused:
         transfer.import_xlsx(draft, b"PK\x03\x04 not really a workbook")
-    assert refused.value.problems[0].startswith("file: cannot be read as a workbook")
+    assert refused.value.problems[0].startswith("file: it cannot be read as a workbook")
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -472,7 +480,7 @@ def test_cli_export_and_import(world, cli, tmp_path):
     path = tmp_path / "branch.xlsx"
     result = cli("catalogue", "export", "tr-county", "--template", "--version", "1", "-o", path)
     assert result.exit_code == 0, result.output
-    assert "Exported version 1 (approved) of tr-county" in result.stdout
+    assert "Exported version 1 (Published) of tr-county" in result.stdout
     assert path.read_bytes() == transfer.export_xlsx(world["template"])
 
     result = cli("catalogue", "import", "tr-branch", path)  # a draft is started for it
@@ -505,7 +513,7 @@ def test_cli_refusals_exit_2(world, cli, tmp_path):
     assert cat.versions(tenants.get_org("tr-branch")) == []  # the draft it started is gone too
 
     for args, message in [
-        (("import", "nowhere", bad), "No organisation with code 'nowhere'."),
+        (("import", "nowhere", bad), "No organisation with code “nowhere”."),
         (("export", "tr-branch"), "tr-branch has no catalogue yet."),
         (
             ("export", "tr-county", "--template", "--version", "7"),
@@ -535,4 +543,164 @@ def test_cli_refusals_exit_2(world, cli, tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(transfer.export_yaml(draft), encoding="utf-8")
     result = cli("catalogue", "import", "tr-branch", good)
-    assert result.exit_code == 2 and "is 'submitted', not a draft" in result.stderr
+    assert result.exit_code == 2 and "is “Submitted to the superior”, not a draft" in result.stderr
+
+
+# --- in the reader's language (issue 11) -------------------------------------------------------
+
+
+def typed_words(*texts: str) -> frozenset[str]:
+    """The words a file holds and the codes a problem lists (field, column and value codes):
+    they stay as typed in a Chinese problem."""
+    from core.catalogue.models import CADENCES, SCOPES
+    from tests import words
+
+    codes = [*transfer.CATEGORY_FIELDS, *transfer.ENTRY_KEYS, *transfer.ENTRY_COLUMNS,
+             *transfer.CATEGORY_COLUMNS, *SCOPES, *CADENCES, "categories", "entries", "catalogue",
+             "yaml", "zh_Hans_CN", "en", "ug", "fr", "true", "false"]  # fmt: skip
+    found = {t.rstrip(".-'’") for text in texts for t in words.TOKEN.findall(text)}
+    return frozenset(found | set(codes) | {f"{c}.fr" for c in ("titles",)})
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_a_bad_file_is_refused_in_chinese_with_its_problems_in_file_order(world):
+    from tests import words
+
+    draft = new_template_draft(world)
+    db.session.commit()
+    with pytest.raises(UserError) as refused:
+        transfer.import_yaml(draft, BAD_YAML)
+    with force_locale("zh_Hans_CN"):
+        message = str(refused.value.message)
+        problems = [str(p) for p in refused.value.problems]
+    assert message == "文件未被接受；未导入任何内容。"
+    at = lambda needle: line_of(BAD_YAML, needle)  # noqa: E731
+    assert f"第 {at('colour:')} 行，colour：未知的字段（允许：key, titles, code_2010, code_2017, " \
+           "children, entries）" in problems  # fmt: skip
+    assert f"第 {at('code_2010')} 行，code_2010：“9”不在 1, 2, 3, 4, 5, 6, 7, 8 之中" in problems
+    assert "第 17 行，key：目录条目键“org.fees”重复（首次出现在第 8 行）" in problems
+    assert f"第 {at('mandatory: maybe')} 行，mandatory：必须是 true 或 false" in problems
+    lines = [int(p.removeprefix("第 ").split(" ", 1)[0]) for p in problems]
+    assert lines == sorted(lines) and len(lines) == 15  # in file order, every one
+    assert all(chinese(p) for p in problems), problems
+    typed = typed_words(BAD_YAML)
+    assert words.english_words(" ".join([message, *problems]), typed) == [], problems
+
+    data = workbook(
+        [["org", None, "组织", None, None, "3", None],
+         ["org.sub", "nowhere", "子类", None, None, None, None],
+         ["org", None, "重复", None, None, "x", None]],
+        [entry_row("org.fees", "missing", scope="secret", mandatory="maybe"),
+         entry_row("org.fees", "org")],
+    )  # fmt: skip
+    with pytest.raises(UserError) as refused:
+        transfer.import_xlsx(draft, data)
+    with force_locale("zh_Hans_CN"):
+        problems = [str(p) for p in refused.value.problems]
+    assert problems == [
+        "工作表 categories，第 3 行，parent_key 列：未知的类别“nowhere”",
+        "工作表 categories，第 4 行，code_2010 列：“x”不在 1, 2, 3, 4, 5, 6, 7, 8 之中",
+        "工作表 categories，第 4 行，key 列：类别键“org”重复（首次出现在第 2 行）",
+        "工作表 entries，第 2 行，mandatory 列：“maybe”不是“是”或“否”",
+        "工作表 entries，第 2 行，category_key 列：未知的类别“missing”",
+        problems[5],  # the scope, in the words of the entry rules (below)
+        "工作表 entries，第 3 行，key 列：目录条目键“org.fees”重复（首次出现在第 2 行）",
+    ]
+    assert problems[5].startswith("工作表 entries，第 2 行，scope 列：“secret”")
+    typed = typed_words("org org.sub nowhere x org.fees missing secret maybe")
+    assert words.english_words(" ".join(problems), typed) == [], problems
+    with force_locale("ug"):
+        assert str(refused.value.problems[0]) == (
+            "categories ۋاراق، 3-قۇر، parent_key ئىستون: نامەلۇم كاتېگورىيە «nowhere»"
+        )
+    with pytest.raises(UserError) as refused:
+        transfer.import_xlsx(draft, workbook([], [], drop=("categories", "scope")))
+    with force_locale("zh_Hans_CN"):
+        assert [str(p) for p in refused.value.problems] == [
+            "工作表 categories：缺少该工作表",
+            "工作表 entries，scope 列：缺少该列",
+        ]
+
+
+def test_the_catalogue_commands_speak_chinese(world, cli, tmp_path):
+    zh = {"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_YAML, encoding="utf-8")
+    result = cli("catalogue", "import", "tr-branch", bad, env=zh)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("错误：文件未被接受；未导入任何内容。\n")
+    assert "  - 第 17 行，key：目录条目键“org.fees”重复（首次出现在第 8 行）\n" in result.stderr
+    lines = [int(line.removeprefix("  - 第 ").split(" ", 1)[0])
+             for line in result.stderr.splitlines()[1:]]  # fmt: skip
+    assert lines == sorted(lines)
+    result = cli("catalogue", "export", "tr-county", "--template", "--format", "xlsx", env=zh)
+    assert result.exit_code == 2
+    assert result.stderr == "错误：导出 XLSX 需要指定文件：请用 -o FILE.xlsx。\n"
+
+    path = tmp_path / "template.yaml"
+    result = cli("catalogue", "export", "tr-county", "--template", "-o", path, env=zh)
+    assert result.stdout == f"已将 tr-county 的第 1 版（已发布）导出到 {path}。\n"
+    result = cli("catalogue", "import", "tr-branch", path, env=zh)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "已新建 tr-branch 的第 1 版草稿。\n"
+        f"已将 {path} 导入 tr-branch 的第 1 版草稿：没有变化：草稿已是这些内容。\n"
+    )
+    path.write_text(path.read_text("utf-8").replace("党员发展情况", "发展党员"), "utf-8")
+    result = cli("catalogue", "import", "tr-branch", path, env=zh)
+    assert "目录条目：新增 0 项，修改 1 项，删除 0 项；" in result.stdout
+
+
+# --- the console's import page -----------------------------------------------------------------
+
+
+def test_the_import_page_shows_a_refused_files_problems_in_chinese_in_file_order(app, world):
+    from core.plugins.testing import csrf_token
+    from tests import words
+
+    client = app.test_client()
+    token = csrf_token(client)
+    client.post("/auth/login", data={"username": "tr-county-admin", "password": "long-enough-pw",
+                                     "csrf_token": token})  # fmt: skip
+    draft = new_template_draft(world)
+    db.session.commit()
+    before = counts()
+    url = f"/admin/o/tr-county/catalogue/template/versions/{draft.number}/import"
+    page = client.get(url + "?lang=zh_Hans_CN")
+    assert page.status_code == 200
+    form = {"csrf_token": csrf_token(client, url)}
+    answer = client.post(url, data={**form, "file": (io.BytesIO(BAD_YAML.encode()), "bad.yaml")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    shown = [t for _w, t in words.read(html).runs]
+    problems = [t for t in shown if t.startswith("第 ") and " 行，" in t]
+    lines = [int(p.removeprefix("第 ").split(" ", 1)[0]) for p in problems]
+    assert len(problems) == 15 and lines == sorted(lines), problems  # every one, in file order
+    assert "第 17 行，key：目录条目键“org.fees”重复（首次出现在第 8 行）" in problems
+    assert "文件未被接受；未导入任何内容。" in shown
+    text = " ".join(shown)
+    typed = typed_words(BAD_YAML, "tr-county tr-county-admin")  # and the codes of the page
+    assert words.english_words(text, typed) == [], words.english_words(text, typed)
+    xlsx = workbook([["org", None, "组织", None, None, "x", None]], [])
+    answer = client.post(url, data={**form, "file": (io.BytesIO(xlsx), "catalogue.xlsx")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert "工作表 categories，第 2 行，code_2010 列：“x”不在 1, 2, 3, 4, 5, 6, 7, 8 之中" in (
+        answer.get_data(as_text=True)
+    )
+    answer = client.post(url, data={**form, "file": (io.BytesIO(b"x"), "catalogue.txt")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400
+    assert "无法判断 catalogue.txt 的格式" in answer.get_data(as_text=True)
+    db.session.remove()
+    assert counts() == before  # nothing imported
+
+    good = transfer.export_yaml(world["template"]).replace("党员发展情况", "发展党员").encode()
+    answer = client.post(url, data={**form, "file": (io.BytesIO(good), "good.yaml")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "good.yaml 已导入：目录条目：新增 0 项，修改 1 项" in page

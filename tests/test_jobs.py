@@ -398,6 +398,9 @@ def test_worker_and_scheduler_need_redis(app, app_settings):
         result = runner.invoke(gongkai_cli, command)
         assert result.exit_code == 2, result.output
         assert "REDIS_URL is not set" in result.output
+    chinese = runner.invoke(gongkai_cli, ["worker"], env={"GONGKAI_CLI_LOCALE": "zh_Hans_CN"})
+    assert chinese.exit_code == 2  # issue 11: in the operator's language
+    assert "未设置 REDIS_URL：后台任务在 `gongkai run` 进程内运行（内嵌模式）。" in chinese.output
 
     unreachable = create_app(**{**app_settings, "redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     for command in (["worker", "--burst"], ["scheduler"]):

@@ -228,9 +228,22 @@ def test_notifications_list_command(app, w):
     tell(w, w["editor"])
     result = app.test_cli_runner().invoke(gongkai_cli, ["notifications", "list", "it-editor"])
     assert result.exit_code == 0, result.output
-    assert "items.notice_ending" in result.output and "1 unread." in result.output
+    assert "items.notice_ending" in result.output and "Unread: 1." in result.output
     missing = app.test_cli_runner().invoke(gongkai_cli, ["notifications", "list", "nobody"])
     assert missing.exit_code == 2
+
+
+def test_the_notifications_commands_speak_chinese(app, w):
+    """Issue 11: a refusal and a line of its own in the operator's language."""
+    tell(w, w["editor"])
+    zh = {"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    runner = app.test_cli_runner()
+    listed = runner.invoke(gongkai_cli, ["notifications", "list", "it-editor"], env=zh)
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.endswith("未读：1 条。\n")
+    missing = runner.invoke(gongkai_cli, ["notifications", "list", "nobody"], env=zh)
+    assert missing.exit_code == 2
+    assert missing.stderr == "错误：没有用户“nobody”。\n"
 
 
 def test_mail_debug_command_receives_and_writes_messages(app_settings, tmp_path):
@@ -292,9 +305,9 @@ def test_digest_command_sends_the_days_digests_at_once_in_the_embedded_mode(
     runner = app.test_cli_runner()
     result = runner.invoke(gongkai_cli, ["notifications", "digest"])
     assert result.exit_code == 0, result.output
-    assert "1 digest(s) queued." in result.output
+    assert "Digests queued: 1." in result.output
     [message] = smtp.messages()  # sent before the command ended, not lost with its queue
     assert recipients_of([message]) == ["it-editor@example.org"]
     again = runner.invoke(gongkai_cli, ["notifications", "digest"])
-    assert "0 digest(s) queued." in again.output
+    assert "Digests queued: 0." in again.output
     assert len(smtp.messages()) == 1

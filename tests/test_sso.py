@@ -609,6 +609,23 @@ def test_cli_add_set_list_disable_remove(w, app):
     assert {"sso.provider.create", "sso.provider.update", "sso.provider.remove"} <= set(actions)
 
 
+def test_the_sso_commands_speak_chinese(w, app):
+    """Issue 11: a refusal and a line of its own in the operator's language."""
+    runner = app.test_cli_runner()
+    zh = {"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    refused = runner.invoke(main, ["sso", "set", "nope", "--disable"], env=zh)
+    assert refused.exit_code == 2
+    assert refused.stderr == "错误：没有名为“nope”的登录方式（见 gongkai sso list）。\n"
+    both = runner.invoke(main, ["sso", "set", "portal", "--root", "sso-county", "--platform"],
+                         env=zh)  # fmt: skip
+    assert both.stderr == "错误：请指定 --root CODE 或 --platform，不能同时指定。\n"
+    done = runner.invoke(main, ["sso", "disable", "portal"], env=zh)
+    assert done.exit_code == 0, done.output
+    assert done.output == "portal：已停用。\n"
+    listed = runner.invoke(main, ["sso", "list"], env=zh)
+    assert listed.output.endswith("登录方式：1 个。\n")
+
+
 def test_cli_refusals_exit_2(w, app):
     runner = app.test_cli_runner()
     base = ["--issuer", w.portal.issuer, "--client-id", "a", "--client-secret", "b"]

@@ -43,6 +43,7 @@ ALLOWED = frozenset(
         "PNG",
         "JPEG",
         "JPG",
+        "YML",
         "GIF",
         "WebP",
         "ZIP",

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
+from core.catalogue import labels, transfer
 from core.catalogue import operations as ops
-from core.catalogue import transfer
 from core.catalogue.models import CatalogueVersion
-from core.cliutil import operation
+from core.cliutil import operation, say
 from core.errors import UserError
+from core.i18n import _
 from tenants import operations as tenants
 
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}
+FORMATS = transfer.FORMATS
 
 
 @click.group("catalogue")
@@ -24,7 +25,7 @@ def catalogue_group():
 def _org(code: str):
     org = tenants.get_org(code)
     if org is None:
-        raise UserError(f"No organisation with code {code!r}.")
+        raise UserError(_("No organisation with code “%(code)s”.", code=code))
     return org
 
 
@@ -32,17 +33,29 @@ def _kind(template: bool) -> str:
     return "template" if template else "unit"
 
 
+def _state(version: CatalogueVersion):
+    """The state of ``version`` in words."""
+    states = labels.TEMPLATE_STATES if version.kind == "template" else labels.STATES
+    return states.get(version.state, version.state)
+
+
 def _version(org, kind: str, number: int | None) -> CatalogueVersion:
-    what = "catalogue template" if kind == "template" else "catalogue"
     if number is not None:
         version = ops.version_by_number(org, kind, number)
         if version is None:
-            raise UserError(f"{org.code} has no {what} version {number}.")
+            if kind == "template":
+                raise UserError(_("%(code)s has no catalogue template version %(number)s.",
+                                  code=org.code, number=number))  # fmt: skip
+            raise UserError(
+                _("%(code)s has no catalogue version %(number)s.", code=org.code, number=number)
+            )
         return version
     versions = ops.versions(org, kind)
     version = ops.effective_version(org, kind) or (versions[0] if versions else None)
     if version is None:
-        raise UserError(f"{org.code} has no {what} yet.")
+        if kind == "template":
+            raise UserError(_("%(code)s has no catalogue template yet.", code=org.code))
+        raise UserError(_("%(code)s has no catalogue yet.", code=org.code))
     return version
 
 
@@ -74,14 +87,15 @@ def catalogue_export(code: str, template: bool, number: int | None, fmt: str | N
     fmt = fmt or (FORMATS.get(Path(output).suffix.lower(), "yaml") if output else "yaml")
     if fmt == "xlsx":
         if not output:
-            raise UserError("An XLSX export needs a file: use -o FILE.xlsx.")
+            raise UserError(_("An XLSX export needs a file: use -o FILE.xlsx."))
         Path(output).write_bytes(transfer.export_xlsx(version))
     elif output:
         Path(output).write_text(transfer.export_yaml(version), encoding="utf-8")
     else:
         click.echo(transfer.export_yaml(version), nl=False)
     if output:
-        click.echo(f"Exported version {version.number} ({version.state}) of {code} to {output}.")
+        say(_("Exported version %(number)s (%(state)s) of %(code)s to %(file)s.",
+              number=version.number, state=_state(version), code=code, file=output))  # fmt: skip
 
 
 @catalogue_group.command("import")
@@ -97,31 +111,24 @@ def catalogue_import(code: str, file: str, template: bool):
     org, kind = _org(code), _kind(template)
     fmt = FORMATS.get(Path(file).suffix.lower())
     if fmt is None:
-        raise UserError(f"Cannot tell the format of {file}: name it .yaml, .yml or .xlsx.")
+        raise UserError(
+            _("Cannot tell the format of %(file)s: name it .yaml, .yml or .xlsx.", file=file)
+        )
     version = ops.open_version(org, kind)
     started = version is None
     if version is None:
         version = ops.start_draft(org, kind)
     elif version.state != "draft":
         raise UserError(
-            f"Version {version.number} of {code} is {version.state!r}, not a draft; it must be "
-            "decided (or reopened) before an import."
-        )
-    data = Path(file).read_bytes()
-    if fmt == "xlsx":
-        result = transfer.import_xlsx(version, data)
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise transfer.ImportRejected(
-                "The file is not UTF-8 text; nothing was imported.",
-                problems=[f"file, encoding: byte {exc.start} is not UTF-8"],
-            ) from None
-        result = transfer.import_yaml(version, text)
+            _("Version %(number)s of %(code)s is “%(state)s”, not a draft; it must be decided "
+              "(or reopened) before an import.", number=version.number, code=code,
+              state=_state(version))
+        )  # fmt: skip
+    result = transfer.import_file(version, file, Path(file).read_bytes())
     if started:
-        click.echo(f"Started draft version {version.number} of {code}.")
-    click.echo(f"Imported {file} into draft version {version.number} of {code}: {result.summary()}")
+        say(_("Started draft version %(number)s of %(code)s.", number=version.number, code=code))
+    say(_("Imported %(file)s into draft version %(number)s of %(code)s: %(summary)s",
+          file=file, number=version.number, code=code, summary=result.summary()))  # fmt: skip
 
 
 COMMANDS = (catalogue_group,)

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -272,5 +273,18 @@ class DecisionForm(FlaskForm):
         validators=[Optional()],
         description=_(
             "Leave empty for today. A later date keeps the current version in force until then."
+        ),
+    )
+
+
+class ImportForm(FlaskForm):
+    """A catalogue file (YAML or XLSX) that replaces the content of a draft."""
+
+    file = FileField(
+        _("Catalogue file"),
+        description=_(
+            "A YAML file (.yaml, .yml) or an Excel workbook (.xlsx), as the export writes it. "
+            "It replaces the whole content of this draft; a file with any problem is refused "
+            "as a whole, with every problem and its place in the file."
         ),
     )

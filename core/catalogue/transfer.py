@@ -41,23 +41,26 @@ entry listing the keys added, changed and removed. Export → import → export 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
 from core import audit, db, spreadsheets
+from core.catalogue import labels
 from core.catalogue import operations as ops
 from core.catalogue.models import CatalogueVersion, Category, Entry
 from core.config import SUPPORTED_LOCALES
 from core.errors import Problem, UserError
+from core.i18n import _
 
 CODES_2010 = tuple(str(n) for n in range(1, 9))  # the eight categories of 2010 (CAT-4)
 CODES_2017 = tuple(str(n) for n in range(1, 8))  # the seven grassroots items of 2017 (CAT-4)
@@ -98,13 +101,59 @@ REQUIRED_COLUMNS = {
         "responsible",
     ),
 }
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}
+"""The formats of a catalogue file, by the ending of its name."""
 FIXED_TIME = datetime(1980, 1, 1)  # the zip epoch: exports carry no time of their own
 YES = ("yes", "y", "true", "1", "是")
 NO = ("no", "n", "false", "0", "否", "")
 
 
 class ImportRejected(UserError):
-    """The file was rejected as a whole; ``problems`` lists every one with its place."""
+    """The file was rejected as a whole; ``problems`` lists every one with its place
+    (:class:`FileProblem`, in file order)."""
+
+
+REJECTED = _("The file was rejected; nothing was imported.")
+NOT_YAML = _("The file is not valid YAML; nothing was imported.")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in the file a problem is: ``text`` in words (a translation: "line 12, titles.fr",
+    "sheet entries, row 4, column scope"; the field and column names as the file has them) and
+    ``order``, its place in the file (problems are listed in file order)."""
+
+    text: Any
+    order: tuple[int, int] = (0, 0)
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+class FileProblem(Problem):
+    """A problem of an imported file: where it is (``field``: the place in words) and the
+    message, both translations made when they are read; ``order`` sorts problems into file
+    order without reading their (translated) text. ``str()`` is "place: message" in the
+    reader's language, and a page shows the same (the place is what the reader needs)."""
+
+    __slots__ = ("order",)
+
+    def __init__(self, where: Place, message: Any):
+        super().__init__(where.text, message)
+        self.order = where.order
+
+    def __str__(self) -> str:
+        return str(_("%(place)s: %(problem)s", place=self.field, problem=self.message))
+
+    def __repr__(self) -> str:
+        return f"FileProblem({str(self)!r})"
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+FILE = Place(_("file"))
+SHEETS = {"categories": 1, "entries": 2}  # the order of the workbook's sheets
 
 
 @dataclass
@@ -121,15 +170,18 @@ class ImportResult:
     def changed(self) -> bool:
         return any(getattr(self, name) for name in self.__dataclass_fields__)
 
-    def summary(self) -> str:
+    def summary(self) -> Any:
+        """What the import changed, in words (a translation made when it is read)."""
         if not self.changed:
-            return "Nothing changed: the draft already has this content."
-        return (
-            f"entries: {len(self.entries_added)} added, {len(self.entries_changed)} changed, "
-            f"{len(self.entries_removed)} removed; categories: {len(self.categories_added)} "
-            f"added, {len(self.categories_changed)} changed, "
-            f"{len(self.categories_removed)} removed; {len(self.reordered)} moved among siblings."
-        )
+            return _("Nothing changed: the draft already has this content.")
+        return _(
+            "entries: %(entries_added)s added, %(entries_changed)s changed, %(entries_removed)s "
+            "removed; categories: %(categories_added)s added, %(categories_changed)s changed, "
+            "%(categories_removed)s removed; %(moved)s moved among siblings.",
+            **{name: len(getattr(self, name)) for name in self.__dataclass_fields__
+               if name != "reordered"},
+            moved=len(self.reordered),
+        )  # fmt: skip
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -290,23 +342,45 @@ def export_xlsx(version: CatalogueVersion) -> bytes:
 # --- reading files ---------------------------------------------------------------------------
 
 
+def _line_place(line: int | None, path: str) -> Place:
+    """``line N, field`` of the YAML file (the field as the file names it)."""
+    line = line or 1
+    return Place(_("line %(line)s, %(field)s", line=line, field=path), (0, line))
+
+
+def _sheet_place(sheet: str, *, row: int | None = None, column: str | None = None) -> Place:
+    """``sheet S[, row R][, column C]`` of the workbook (sheet and column as the file names
+    them)."""
+    order = (SHEETS.get(sheet, 0), row or 0)
+    if row is not None and column is not None:
+        text = _("sheet %(sheet)s, row %(row)s, column %(column)s", sheet=sheet, row=row,
+                 column=column)  # fmt: skip
+    elif row is not None:
+        text = _("sheet %(sheet)s, row %(row)s", sheet=sheet, row=row)
+    elif column is not None:
+        text = _("sheet %(sheet)s, column %(column)s", sheet=sheet, column=column)
+    else:
+        text = _("sheet %(sheet)s", sheet=sheet)
+    return Place(text, order)
+
+
 class _YamlPlace:
     """Where a field of one mapping of the YAML file is: ``line N, field``."""
 
     def __init__(self, mapping):
         self.mapping = mapping
 
-    def ref(self) -> str:
-        return f"line {_line(self.mapping)}"
+    def ref(self) -> Any:
+        return _("line %(line)s", line=_line(self.mapping))
 
-    def at(self, path: str) -> str:
+    def at(self, path: str) -> Place:
         node, line = self.mapping, _line(self.mapping)
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:
                 break
             line = _line(node, part) or line
             node = node[part]
-        return f"line {line}, {path}"
+        return _line_place(line, path)
 
 
 class _SheetPlace:
@@ -315,21 +389,21 @@ class _SheetPlace:
     def __init__(self, sheet: str, row: int):
         self.sheet, self.row = sheet, row
 
-    def ref(self) -> str:
-        return f"row {self.row}"
+    def ref(self) -> Any:
+        return _("row %(row)s", row=self.row)
 
-    def at(self, path: str) -> str:
-        root, _, sub = path.partition(".")
+    def at(self, path: str) -> Place:
+        root, _dot, sub = path.partition(".")
         column = {"titles": "title", "content": "content"}.get(root)
         column = f"{column}_{sub or 'zh_Hans_CN'}" if column else root
-        return f"sheet {self.sheet}, row {self.row}, column {column}"
+        return _sheet_place(self.sheet, row=self.row, column=column)
 
 
 class _SheetRoot:
     """The workbook as a whole, for problems that have no row (an entry that is missing)."""
 
-    def at(self, path: str) -> str:
-        return "sheet entries"
+    def at(self, path: str) -> Place:
+        return _sheet_place("entries")
 
 
 @dataclass
@@ -354,7 +428,7 @@ class _RawEntry:
 class _Parsed:
     categories: list[_RawCategory] = field(default_factory=list)
     entries: list[_RawEntry] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
     root: Any = None  # the place of the whole catalogue (for problems that have no line or row)
 
 
@@ -403,33 +477,29 @@ def _parse_yaml(text: str) -> _Parsed:
         doc = yaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1}" if mark else "line 1"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ImportRejected(
-            "The file is not valid YAML; nothing was imported.",
-            problems=[f"{where}, yaml: {problem}"],
+            NOT_YAML, problems=[_not_yaml(mark.line + 1 if mark else 1, problem)]
         ) from None
     except ValueError as exc:  # a value YAML itself cannot build
-        raise ImportRejected(
-            "The file is not valid YAML; nothing was imported.", problems=[f"line 1, yaml: {exc}"]
-        ) from None
+        raise ImportRejected(NOT_YAML, problems=[_not_yaml(1, exc)]) from None
     root = doc.get("catalogue") if isinstance(doc, dict) else None
     if not isinstance(root, dict) or not isinstance(root.get("categories"), list):
         where = _line(doc, "catalogue") if isinstance(doc, dict) and "catalogue" in doc else 1
+        message = _("the file must have a mapping “catalogue” with a list “categories”")
         raise ImportRejected(
-            "The file was rejected; nothing was imported.",
-            problems=[
-                f"line {where}, catalogue: the file must have a mapping 'catalogue' with a list "
-                "'categories'"
-            ],
+            REJECTED, problems=[FileProblem(_line_place(where, "catalogue"), message)]
         )
     parsed.root = _YamlPlace(root)
     for key in doc:
         if key != "catalogue":
-            parsed.problems.append(f"line {_line(doc, key)}, {key}: unknown field")
+            parsed.problems.append(
+                FileProblem(_line_place(_line(doc, key), str(key)), _("unknown field"))
+            )
     for key in root:
         if key != "categories":
-            parsed.problems.append(f"line {_line(root, key)}, catalogue.{key}: unknown field")
+            place = _line_place(_line(root, key), f"catalogue.{key}")
+            parsed.problems.append(FileProblem(place, _("unknown field")))
     _yaml_categories(root["categories"], None, parsed)
     return parsed
 
@@ -438,15 +508,16 @@ def _yaml_categories(items, parent_key, parsed: _Parsed) -> None:
     for i, m in enumerate(items):
         if not isinstance(m, dict):
             parsed.problems.append(
-                f"line {_line(items, i)}, categories: each category must be a mapping of fields"
+                FileProblem(
+                    _line_place(_line(items, i), "categories"),
+                    _("each category must be a mapping of fields"),
+                )
             )
             continue
         place = _YamlPlace(m)
         for key in m:
             if key not in CATEGORY_FIELDS:
-                parsed.problems.append(
-                    f"{place.at(str(key))}: unknown field (allowed: {', '.join(CATEGORY_FIELDS)})"
-                )
+                parsed.problems.append(_unknown_field(place.at(str(key)), CATEGORY_FIELDS))
         parsed.categories.append(
             _RawCategory(
                 _scalar(m.get("key")),
@@ -460,7 +531,7 @@ def _yaml_categories(items, parent_key, parsed: _Parsed) -> None:
         key = _scalar(m.get("key"))
         for name in ("children", "entries"):
             if m.get(name) is not None and not isinstance(m.get(name), list):
-                parsed.problems.append(f"{place.at(name)}: must be a list")
+                parsed.problems.append(FileProblem(place.at(name), _("must be a list")))
         if isinstance(m.get("children"), list):
             _yaml_categories(m["children"], key, parsed)
         if isinstance(m.get("entries"), list):
@@ -471,25 +542,40 @@ def _yaml_entries(items, category_key, parsed: _Parsed) -> None:
     for i, m in enumerate(items):
         if not isinstance(m, dict):
             parsed.problems.append(
-                f"line {_line(items, i)}, entries: each entry must be a mapping of fields"
+                FileProblem(
+                    _line_place(_line(items, i), "entries"),
+                    _("each entry must be a mapping of fields"),
+                )
             )
             continue
         place = _YamlPlace(m)
         data: dict[str, Any] = {}
         for key in m:
             if key not in ENTRY_KEYS:
-                parsed.problems.append(
-                    f"{place.at(str(key))}: unknown field (allowed: {', '.join(ENTRY_KEYS)})"
-                )
+                parsed.problems.append(_unknown_field(place.at(str(key)), ENTRY_KEYS))
             elif key != "key":
                 data[key] = _scalar(m[key])
         mandatory = data.get("mandatory", False)
         if mandatory is None:
             data["mandatory"] = False
         elif not isinstance(mandatory, bool):
-            parsed.problems.append(f"{place.at('mandatory')}: must be true or false")
+            parsed.problems.append(FileProblem(place.at("mandatory"), _("must be true or false")))
             data["mandatory"] = False
         parsed.entries.append(_RawEntry(_scalar(m.get("key")), category_key, data, place))
+
+
+def _not_yaml(line: int, detail: Any) -> FileProblem:
+    """The place where the YAML parser stopped; its own explanation (English, from the
+    library) is quoted as it is."""
+    return FileProblem(
+        _line_place(line, "yaml"),
+        _("this is not valid YAML (check the indentation, colons and brackets here and on the "
+          "line before; the parser says: %(detail)s)", detail=str(detail)),
+    )  # fmt: skip
+
+
+def _unknown_field(where: Place, allowed: Iterable[str]) -> FileProblem:
+    return FileProblem(where, _("unknown field (allowed: %(fields)s)", fields=", ".join(allowed)))
 
 
 def _text_cell(value: Any) -> str:
@@ -508,13 +594,18 @@ def _parse_xlsx(data: bytes) -> _Parsed:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
         raise ImportRejected(
-            "The file is not an XLSX workbook; nothing was imported.",
-            problems=[f"file: cannot be read as a workbook ({type(exc).__name__})"],
+            _("The file is not an XLSX workbook; nothing was imported."),
+            problems=[
+                FileProblem(
+                    FILE,
+                    _("it cannot be read as a workbook (%(error)s)", error=type(exc).__name__),
+                )
+            ],
         ) from None
     sheets = {}
     for name in ("categories", "entries"):
         if name not in wb.sheetnames:
-            parsed.problems.append(f"sheet {name}: the sheet is missing")
+            parsed.problems.append(FileProblem(_sheet_place(name), _("the sheet is missing")))
             continue
         rows = list(wb[name].iter_rows(values_only=True))
         header = [_text_cell(v) for v in (rows[0] if rows else ())]
@@ -523,23 +614,25 @@ def _parse_xlsx(data: bytes) -> _Parsed:
         for i, title in enumerate(header):
             if not title:
                 continue
+            where = _sheet_place(name, column=title)
             if title not in known:
                 parsed.problems.append(
-                    f"sheet {name}, column {title}: unknown column (known: {', '.join(known)})"
-                )
+                    FileProblem(where, _("unknown column (known: %(columns)s)",
+                                         columns=", ".join(known)))
+                )  # fmt: skip
             elif title in columns:
-                parsed.problems.append(f"sheet {name}, column {title}: the column appears twice")
+                parsed.problems.append(FileProblem(where, _("the column appears twice")))
             else:
                 columns[title] = i
         for title in REQUIRED_COLUMNS[name]:
             if title not in columns:
-                parsed.problems.append(f"sheet {name}, column {title}: the column is missing")
+                parsed.problems.append(
+                    FileProblem(_sheet_place(name, column=title), _("the column is missing"))
+                )
         sheets[name] = (columns, rows[1:])
     wb.close()
     if parsed.problems:  # without its sheets and columns, the rows cannot be read
-        raise ImportRejected(
-            "The file was rejected; nothing was imported.", problems=parsed.problems
-        )
+        raise ImportRejected(REJECTED, problems=parsed.problems)
     for name, (columns, rows) in sheets.items():
         for number, row in enumerate(rows, start=2):
             if all(v is None or _text_cell(v) == "" for v in row):
@@ -565,7 +658,11 @@ def _parse_xlsx(data: bytes) -> _Parsed:
                 continue
             mandatory = _text_cell(get("mandatory")).lower()
             if mandatory not in YES + NO:
-                parsed.problems.append(f"{place.at('mandatory')}: {mandatory!r} is not yes or no")
+                parsed.problems.append(
+                    FileProblem(
+                        place.at("mandatory"), _("“%(value)s” is not yes or no", value=mandatory)
+                    )
+                )
             entry = {
                 "titles": titles,
                 "content": {loc: _text_cell(get(f"content_{loc}")) for loc in SUPPORTED_LOCALES},
@@ -606,36 +703,50 @@ class _CleanEntry:
     position: int = 0
 
 
-def _key(value: Any, what: str, place, problems: list[str]) -> str | None:
+KEY_REQUIRED = {
+    "category": _("the category key is required"),
+    "entry": _("the entry key is required"),
+}
+
+
+def _key(value: Any, what: str, place, problems: list[FileProblem]) -> str | None:
     if value is None or value == "":
-        problems.append(f"{place.at('key')}: the {what} key is required")
+        problems.append(FileProblem(place.at("key"), KEY_REQUIRED[what]))
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        problems.append(f"{place.at('key')}: must be text")
+        problems.append(FileProblem(place.at("key"), _("must be text")))
         return None
     key = str(value).strip()
     if not ops.KEY_PATTERN.match(key):
         problems.append(
-            f"{place.at('key')}: {key!r} is not a valid key (a-z, 0-9, '.', '_', '-'; "
-            "at most 60 characters)"
-        )
+            FileProblem(
+                place.at("key"),
+                _("“%(key)s” is not a valid key (a-z, 0-9, “.”, “_”, “-”; at most 60 "
+                  "characters)", key=key),
+            )
+        )  # fmt: skip
         return None
     return key
 
 
 def _code(
-    value: Any, name: str, allowed: tuple[str, ...], place, problems: list[str]
+    value: Any, name: str, allowed: tuple[str, ...], place, problems: list[FileProblem]
 ) -> str | None:
     if value is None or value == "":
         return None
     code = str(value).strip()
     if isinstance(value, bool) or code not in allowed:
-        problems.append(f"{place.at(name)}: {code!r} is not one of {', '.join(allowed)}")
+        problems.append(
+            FileProblem(
+                place.at(name),
+                _("“%(code)s” is not one of %(allowed)s", code=code, allowed=", ".join(allowed)),
+            )
+        )
         return None
     return code
 
 
-def _located(place, problem) -> Problem:
+def _located(place, problem) -> FileProblem:
     """``clean_entry`` says ``title.en: ...``; name the file's field and its place (the message
     stays a translation, printed in the operator's language: :mod:`core.cliutil`)."""
     if isinstance(problem, Problem):
@@ -644,7 +755,7 @@ def _located(place, problem) -> Problem:
         name, _, message = str(problem).partition(": ")
     root, dot, rest = name.partition(".")
     path = {"title": "titles"}.get(root, root) + dot + rest
-    return Problem(place.at(path), message)
+    return FileProblem(place.at(path), message)
 
 
 def _template_entries(version: CatalogueVersion) -> dict[str, bool]:
@@ -681,9 +792,12 @@ def _validate(
             continue
         if key in places:
             problems.append(
-                f"{raw.place.at('key')}: duplicate category key {key!r} (first at "
-                f"{places[key].ref()})"
-            )
+                FileProblem(
+                    raw.place.at("key"),
+                    _("duplicate category key “%(key)s” (first at %(place)s)", key=key,
+                      place=places[key].ref()),
+                )
+            )  # fmt: skip
             continue
         places[key] = raw.place
         parent_key = str(raw.parent_key).strip() if raw.parent_key not in (None, "") else None
@@ -694,8 +808,8 @@ def _validate(
             if isinstance(
                 places[c.key], _SheetPlace
             ):  # in YAML the parent's own key is the problem
-                message = f"unknown category {c.parent_key!r}"
-                problems.append(f"{places[c.key].at('parent_key')}: {message}")
+                message = _("unknown category “%(key)s”", key=c.parent_key)
+                problems.append(FileProblem(places[c.key].at("parent_key"), message))
             c.parent_key = None
     cats = _parents_first(cats, places, problems)
 
@@ -707,32 +821,44 @@ def _validate(
         category_key = str(raw.category_key).strip() if raw.category_key not in (None, "") else ""
         # (in YAML an entry sits in its category, whose own key problem is reported)
         if category_key not in by_key and isinstance(raw.place, _SheetPlace):
-            message = f"unknown category {category_key!r}" if category_key else "is required"
-            problems.append(f"{raw.place.at('category_key')}: {message}")
+            message = (
+                _("unknown category “%(key)s”", key=category_key)
+                if category_key
+                else _("the category key is required")
+            )
+            problems.append(FileProblem(raw.place.at("category_key"), message))
         data = dict(raw.data)
         channels = data.get("channels")
         bad_channels = channels is not None and not isinstance(channels, str | list)
         if bad_channels:
-            problems.append(f"{raw.place.at('channels')}: must be a list of channel codes")
+            problems.append(
+                FileProblem(raw.place.at("channels"), _("must be a list of channel codes"))
+            )
             data["channels"] = None
         elif isinstance(channels, list):
             data["channels"] = [str(c).strip() for c in channels if c is not None]
         item_type = data.get("item_type")
         if item_type is not None and (not isinstance(item_type, str) or len(item_type) > 60):
-            problems.append(f"{raw.place.at('item_type')}: must be text of at most 60 characters")
+            problems.append(
+                FileProblem(raw.place.at("item_type"), _("must be text of at most 60 characters"))
+            )
             data["item_type"] = None
         clean, found = ops.clean_entry(data, org)
         problems += [
             _located(raw.place, p)
             for p in found
-            if not (bad_channels and p.startswith("channels:"))
+            if not (bad_channels and getattr(p, "field", None) == "channels")
         ]
         if key is None:
             continue
         if key in seen:
             problems.append(
-                f"{raw.place.at('key')}: duplicate entry key {key!r} (first at {seen[key].ref()})"
-            )
+                FileProblem(
+                    raw.place.at("key"),
+                    _("duplicate entry key “%(key)s” (first at %(place)s)", key=key,
+                      place=seen[key].ref()),
+                )
+            )  # fmt: skip
             continue
         seen[key] = raw.place
         template_key = None
@@ -743,27 +869,21 @@ def _validate(
     for key, mandatory in template.items():
         if mandatory and key not in seen:
             problems.append(
-                f"{parsed.root.at('entries')}: the mandatory template entry {key!r} is "
-                "missing; it cannot be removed"  # CAT-3
-            )
+                FileProblem(
+                    parsed.root.at("entries"),
+                    _("the mandatory template entry “%(key)s” is missing; it cannot be removed",
+                      key=key),
+                )  # CAT-3
+            )  # fmt: skip
     if problems:
-        problems.sort(key=_place_order)
-        raise ImportRejected("The file was rejected; nothing was imported.", problems=problems)
+        problems.sort(key=lambda p: p.order)  # file order: by line, or by sheet and row
+        raise ImportRejected(REJECTED, problems=problems)
     return cats, entries
 
 
-def _place_order(problem: str) -> tuple[int, int]:
-    """Problems in file order: by line, or by sheet and row."""
-    match = re.match(r"(?:line (\d+)|sheet (categories|entries)(?:, row (\d+))?)", str(problem))
-    if match is None:
-        return (0, 0)
-    line, sheet, row = match.groups()
-    if line:
-        return (0, int(line))
-    return (1 if sheet == "categories" else 2, int(row or 0))
-
-
-def _parents_first(cats: list[_CleanCategory], places, problems: list[str]) -> list[_CleanCategory]:
+def _parents_first(
+    cats: list[_CleanCategory], places, problems: list[FileProblem]
+) -> list[_CleanCategory]:
     """Order categories so that each comes after its parent (sibling order kept); report cycles."""
     done: dict[str, _CleanCategory] = {}
     pending = list(cats)
@@ -772,9 +892,12 @@ def _parents_first(cats: list[_CleanCategory], places, problems: list[str]) -> l
         if not ready:
             for c in pending:
                 problems.append(
-                    f"{places[c.key].at('parent_key')}: the parents of {c.key!r} lead "
-                    "round in a circle and never reach a top-level category"
-                )
+                    FileProblem(
+                        places[c.key].at("parent_key"),
+                        _("the parents of “%(key)s” lead round in a circle and never reach a "
+                          "top-level category", key=c.key),
+                    )
+                )  # fmt: skip
             break
         for c in ready:
             done[c.key] = c
@@ -930,10 +1053,12 @@ def _replace(
 
 def _require_draft(version: CatalogueVersion) -> None:
     if version.state != "draft":
+        states = labels.TEMPLATE_STATES if version.kind == "template" else labels.STATES
         raise UserError(
-            f"Only a draft can be replaced by an import; version {version.number} is "
-            f"{version.state!r}. Start a new draft (or reopen a returned one) first."
-        )
+            _("Only a draft can be replaced by an import; version %(number)s is “%(state)s”. "
+              "Start a new draft (or reopen a returned one) first.", number=version.number,
+              state=states.get(version.state, version.state))
+        )  # fmt: skip
 
 
 def import_yaml(version: CatalogueVersion, text: str, actor=None) -> ImportResult:
@@ -941,6 +1066,32 @@ def import_yaml(version: CatalogueVersion, text: str, actor=None) -> ImportResul
     _require_draft(version)
     cats, entries = _validate(version, _parse_yaml(text))
     return _replace(version, cats, entries, fmt="yaml", actor=actor)
+
+
+def import_file(version: CatalogueVersion, name: str, data: bytes, actor=None) -> ImportResult:
+    """Replace the content of the draft ``version`` with the file ``name`` (its format from
+    the ending of its name: :data:`FORMATS`) holding ``data`` (all or nothing)."""
+    fmt = FORMATS.get(Path(name).suffix.lower())
+    if fmt is None:
+        raise UserError(
+            _("Cannot tell the format of %(file)s: name it .yaml, .yml or .xlsx.", file=name)
+        )
+    if fmt == "xlsx":
+        return import_xlsx(version, data, actor=actor)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            _("The file is not UTF-8 text; nothing was imported."),
+            problems=[
+                FileProblem(
+                    FILE,
+                    _("byte %(position)s is not UTF-8 (save the file as UTF-8 text)",
+                      position=exc.start),
+                )
+            ],
+        ) from None  # fmt: skip
+    return import_yaml(version, text, actor=actor)
 
 
 def import_xlsx(version: CatalogueVersion, data: bytes, actor=None) -> ImportResult:

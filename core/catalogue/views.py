@@ -16,7 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core import db, i18n, permissions, text, web
-from core.catalogue import forms, labels, schedule
+from core.catalogue import forms, labels, schedule, transfer
 from core.catalogue import operations as cat
 from core.catalogue import workflow as wf
 from core.catalogue.models import CatalogueVersion, Category, Entry
@@ -279,6 +279,35 @@ def transition(kind: str, number: int):
         "success",
     )
     return redirect(url_for(".overview", kind=kind))
+
+
+@both_kinds("/versions/<int:number>/import", endpoint="import_file", methods=["GET", "POST"])
+def import_file(kind: str, number: int):
+    """Replace the content of a draft with a catalogue file (YAML or XLSX): all or nothing,
+    a refused file with every problem in file order, each with its place in words."""
+    require(EDIT_ACTION[kind])
+    version = version_or_404(kind, number)
+    require_draft(version)
+    form = forms.ImportForm()
+    status, errors = 200, []
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = getattr(upload, "filename", None) or ""
+        try:
+            if not name:
+                raise UserError(i18n._("Choose a catalogue file to import."))
+            result = transfer.import_file(version, name, upload.read(), actor=current_user)
+        except UserError as exc:
+            status, errors = exc.status, web.refusal(exc)
+        else:
+            flash(gettext("%(file)s was imported: %(summary)s", file=name,
+                          summary=result.summary()), "success")  # fmt: skip
+            return to_version(kind, version)
+    elif request.method == "POST":
+        status = 400
+    context = base_context(kind)
+    context.update(version=version, form=form, errors=errors)
+    return render("admin/catalogue_import.html", **context), status
 
 
 @both_kinds("/versions/<int:number>/diff", endpoint="diff")

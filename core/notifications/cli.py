@@ -11,9 +11,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core import db, jobs
-from core.cliutil import operation
+from core.cliutil import failure, operation, say
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
+from core.i18n import _
 from core.notifications import debug_smtp, kinds, mail, operations, reminders
 from tenants import operations as tenants
 
@@ -31,14 +32,14 @@ def list_command(username: str, unread: bool):
     """A user's notifications, newest first (rendered in the user's language)."""
     user = tenants.get_user(username)
     if user is None:
-        raise UserError(f"No user {username!r}.")
+        raise UserError(_("No user “%(username)s”.", username=username))
     notes, _more = operations.inbox(user, unread_only=unread)
     locale = kinds.locale_of(user)
     for note in notes:
         title, _body = operations.render(note, locale)
         flag = " " if note.read_at else "*"
         click.echo(f"{flag} {note.id}\t{note.created_at:%Y-%m-%d %H:%M}\t{note.kind}\t{title}")
-    click.echo(f"{operations.unread_count(user)} unread.")
+    say(_("Unread: %(count)s.", count=operations.unread_count(user)))
 
 
 def _send_now() -> None:
@@ -53,7 +54,7 @@ def _send_now() -> None:
 @operation
 def digest_command():
     """Make today's digests now (once per user and day; the mails leave after the commit)."""
-    click.echo(f"{operations.build_digests()} digest(s) queued.")
+    say(_("Digests queued: %(count)s.", count=operations.build_digests()))
     _send_now()
 
 
@@ -75,8 +76,10 @@ def test_mail_command(address: str, locale: str):
     try:
         where = mail.deliver(mail.test_message(address, locale))
     except Exception as exc:
-        raise click.ClickException(f"could not send: {type(exc).__name__}: {exc}") from None
-    click.echo(f"Sent to {address} via {where}.")
+        raise failure(
+            _("could not send: %(error)s", error=f"{type(exc).__name__}: {exc}")
+        ) from None
+    say(_("Sent to %(address)s via %(where)s.", address=address, where=where))
 
 
 @click.command("mail-debug")

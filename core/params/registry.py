@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core import permissions
+from core import audit_labels, permissions
 from core.errors import UserError
 from core.i18n import _
 
@@ -90,6 +90,9 @@ def define(key: str, kind: str, default: Any, label, **kwargs) -> Parameter:
     if param.level not in LEVELS:
         raise ValueError(f"{key}: level must be one of {', '.join(LEVELS)}")
     PARAMETERS[key] = param
+    audit_labels.register_object_names(  # the audit log's words
+        "parameter", {key: label}, {key: param.choices} if param.choices else None
+    )
     return param
 
 

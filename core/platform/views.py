@@ -391,7 +391,7 @@ def audit_page():
     if found is None:
         return render(
             "admin/platform_audit.html", form=form, page=None, names={}, args=audit_args(),
-            filtered=True, locale=locale(), words=audit_words, object_names={},
+            filtered=True, locale=locale(), words=audit_words, object_names={}, superiors={},
         ), 400  # fmt: skip
     query = reading.audit_query(found)
     page = page_of(query, reading.count(query), AUDIT_PER_PAGE)
@@ -405,6 +405,7 @@ def audit_page():
         locale=locale(),
         words=audit_words,
         object_names=audit_words.user_names(entry for entry, _org in page.rows),
+        superiors=audit_words.superiors(entry for entry, _org in page.rows),
     )
 
 
@@ -419,11 +420,13 @@ def audit_table(query, loc: str) -> tuple[list[str], list[list[Any]]]:
     rows = reading.audit_rows(query, AUDIT_EXPORT_MAX)
     names = web.display_names(entry.actor_id for entry, _org in rows)
     zone = localtime.zone(None)
+    superiors = audit_words.superiors(entry for entry, _org in rows)
     out = []
     with force_locale(loc):
         for entry, org in rows:
             changes = "; ".join(
-                f"{c.label or c.key}: {c.text}" for c in audit_words.changes(entry, org)
+                f"{c.label or c.key}: {c.text}"
+                for c in audit_words.changes(entry, org, superiors, platform=True)
             )
             out.append([
                 entry.at.astimezone(zone).replace(tzinfo=None),

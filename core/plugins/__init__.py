@@ -120,6 +120,7 @@ class Plugins:
         self._sector_defaults: dict[str, frozenset[str]] = {}
         self._folders: dict[str, dict[str, Path]] = {}
         self._audit_labels: dict[str, dict[str, tuple[str, Any]]] = {}
+        self._modules: dict[str, str | None] = {}
 
     # -- what is installed
     def installed(self) -> dict[str, object]:
@@ -226,6 +227,20 @@ class Plugins:
         self._sector_defaults.clear()
         self._folders.clear()
         self._audit_labels.clear()
+        self._modules.clear()
+
+    def plugin_of_module(self, module: str) -> str | None:
+        """The name of the installed plugin whose package holds the module ``module``
+        (``plugins.school_affairs.operations`` → ``school_affairs``); None for any other."""
+        if module not in self._modules:
+            found = None
+            for name, plugin in self.installed().items():
+                package = getattr(plugin, "__name__", None)
+                if package and (module == package or module.startswith(package + ".")):
+                    found = name
+                    break
+            self._modules[module] = found
+        return self._modules[module]
 
     # -- audit labels
     def audit_labels(self, kind: str) -> dict[str, tuple[str, Any]]:

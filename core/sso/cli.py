@@ -8,9 +8,10 @@ import click
 from sqlalchemy import func, select
 
 from core import db
-from core.cliutil import operation
+from core.cliutil import operation, say, words
 from core.config import SUPPORTED_LOCALES
 from core.errors import UserError
+from core.i18n import _
 from core.sso import crypto
 from core.sso import operations as sso
 from core.sso.models import CLAIM_FIELDS, Identity, SsoProvider
@@ -23,8 +24,9 @@ def _claims(pairs: tuple[str, ...]) -> dict[str, str]:
         field, sep, claim = pair.partition("=")
         if not sep or field not in CLAIM_FIELDS or not claim:
             raise UserError(
-                f"--claim {pair!r}: use FIELD=CLAIM with FIELD one of {', '.join(CLAIM_FIELDS)}."
-            )
+                _("--claim “%(pair)s”: use FIELD=CLAIM with FIELD one of %(fields)s.",
+                  pair=pair, fields=", ".join(CLAIM_FIELDS))
+            )  # fmt: skip
         out[field] = claim
     return out
 
@@ -49,7 +51,9 @@ def _secret(value: str | None, from_stdin: bool) -> str | None:
 def _provider(name: str) -> SsoProvider:
     row = sso.get_provider(name)
     if row is None:
-        raise UserError(f"No sign-in provider named {name!r} (see gongkai sso list).")
+        raise UserError(
+            _("No sign-in provider named “%(name)s” (see gongkai sso list).", name=name)
+        )
     return row
 
 
@@ -103,12 +107,12 @@ def sso_add(name, root_code, platform_wide, issuer, client_id, client_secret, cl
     """Add the sign-in provider NAME, for one county (--root CODE) or the whole platform
     (--platform). Its callback address is /auth/callback/NAME."""
     if bool(root_code) == bool(platform_wide):
-        raise UserError("Give either --root CODE (a hosted county) or --platform.")
+        raise UserError(_("Give either --root CODE (a hosted county) or --platform."))
     secret = _secret(client_secret, client_secret_stdin)
     missing = [o for o, v in (("--issuer", issuer), ("--client-id", client_id),
                               ("--client-secret", secret)) if not v]  # fmt: skip
     if missing:
-        raise UserError(f"Missing {', '.join(missing)}.")
+        raise UserError(_("Missing %(options)s.", options=", ".join(missing)))
     row = sso.create_provider(
         name,
         root=sso.county(root_code) if root_code else None,
@@ -122,9 +126,13 @@ def sso_add(name, root_code, platform_wide, issuer, client_id, client_secret, cl
         labels=_labels(labels),
         enabled=not disabled,
     )
-    where = f"county {root_code}" if root_code else "the whole platform"
-    click.echo(f"Added sign-in provider {row.name} ({row.kind}) for {where}.")
-    click.echo(f"Register this callback at the portal: /auth/callback/{row.name}")
+    if root_code:
+        say(_("Added sign-in provider %(name)s (%(kind)s) for the county %(code)s.",
+              name=row.name, kind=row.kind, code=root_code))  # fmt: skip
+    else:
+        say(_("Added sign-in provider %(name)s (%(kind)s) for the whole platform.",
+              name=row.name, kind=row.kind))  # fmt: skip
+    say(_("Register this callback at the portal: %(path)s", path=f"/auth/callback/{row.name}"))
 
 
 @sso_group.command("set")
@@ -140,7 +148,7 @@ def sso_set(name, root_code, platform_wide, issuer, client_id, client_secret, cl
     stored one)."""
     row = _provider(name)
     if root_code and platform_wide:
-        raise UserError("Give --root CODE or --platform, not both.")
+        raise UserError(_("Give --root CODE or --platform, not both."))
     changes: dict = {}
     if root_code:
         changes["root_id"] = sso.county(root_code).id
@@ -157,7 +165,10 @@ def sso_set(name, root_code, platform_wide, issuer, client_id, client_secret, cl
     changed = sso.update_provider(
         row, changes, client_secret=_secret(client_secret, client_secret_stdin)
     )
-    click.echo(f"{row.name}: {'changed' if changed else 'nothing changed'}.")
+    if changed:
+        say(_("%(name)s: changed.", name=row.name))
+    else:
+        say(_("%(name)s: nothing changed.", name=row.name))
 
 
 @sso_group.command("disable")
@@ -167,7 +178,7 @@ def sso_disable(name):
     """Switch the sign-in provider NAME off (its button disappears; its identities stay)."""
     row = _provider(name)
     sso.update_provider(row, {"enabled": False})
-    click.echo(f"{row.name}: disabled.")
+    say(_("%(name)s: disabled.", name=row.name))
 
 
 @sso_group.command("enable")
@@ -177,7 +188,7 @@ def sso_enable(name):
     """Switch the sign-in provider NAME on again."""
     row = _provider(name)
     sso.update_provider(row, {"enabled": True})
-    click.echo(f"{row.name}: enabled.")
+    say(_("%(name)s: enabled.", name=row.name))
 
 
 @sso_group.command("remove")
@@ -188,9 +199,9 @@ def sso_remove(name, yes):
     """Remove the sign-in provider NAME (the identities stay: keyed by issuer and subject)."""
     row = _provider(name)
     if not yes:
-        click.confirm(f"Remove sign-in provider {row.name}?", abort=True)
+        click.confirm(words(_("Remove sign-in provider %(name)s?", name=row.name)), abort=True)
     sso.remove_provider(row)
-    click.echo(f"Removed sign-in provider {name}.")
+    say(_("Removed sign-in provider %(name)s.", name=name))
 
 
 @sso_group.command("list")
@@ -224,7 +235,7 @@ def sso_list():
         if row.labels:
             extras.append("labels " + ", ".join(f"{k}={v}" for k, v in sorted(row.labels.items())))
         click.echo("  " + "; ".join(extras))
-    click.echo(f"{len(rows)} sign-in provider(s).")
+    say(_("Sign-in providers: %(count)s.", count=len(rows)))
 
 
 @sso_group.command("demo")
@@ -248,16 +259,27 @@ def sso_demo(issuer, users):
     from core.sso import demo
 
     row, created = demo.register(issuer)
-    click.echo(f"{'Added' if created else 'Updated'} sign-in provider {row.name} -> {row.issuer}")
+    if created:
+        say(_("Added sign-in provider %(name)s: %(issuer)s", name=row.name, issuer=row.issuer))
+    else:
+        say(_("Updated sign-in provider %(name)s: %(issuer)s", name=row.name, issuer=row.issuer))
     if users:
         try:
             subs = demo.seed_users(issuer)
         except requests.RequestException as exc:
-            raise UserError(f"The demo provider at {issuer} does not answer: {exc}") from None
-        click.echo("Demo people at the portal (type one on its sign-in form): " + ", ".join(subs))
+            raise UserError(
+                _("The demo provider at %(issuer)s does not answer: %(error)s", issuer=issuer,
+                  error=exc)
+            ) from None  # fmt: skip
+        say(_("Demo people at the portal (type one on its sign-in form): %(people)s",
+              people=", ".join(subs)))  # fmt: skip
         for sub, claims in demo.USERS:
             org = claims.get("org_code")
-            click.echo(f"  {sub}: {claims['name']}" + (f", member of {org}" if org else ""))
+            if org:
+                say(_("  %(sub)s: %(name)s, member of %(code)s", sub=sub, name=claims["name"],
+                      code=org))  # fmt: skip
+            else:
+                click.echo(f"  {sub}: {claims['name']}")
 
 
 @sso_group.command("demo-portal")
@@ -274,7 +296,7 @@ def sso_demo_portal(port):
     if not (os.path.exists(command[0]) or shutil.which(command[0])):
         raise click.ClickException(
             "oidc-provider-mock is not installed: pip install -e '.[test]' (make install)."
-        )
+        )  # no application here to translate with: a developer's tool, in English
     os.execv(command[0], command)  # noqa: S606 - a fixed program and arguments, no shell
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core import db, jobs
@@ -45,6 +46,12 @@ def _approved_catalogue(org, admin, reviewer):
     draft = cat.start_draft(org, actor=admin)
     cat.transition(draft, "submit", actor=admin)
     cat.transition(draft, "approve", actor=reviewer)
+
+
+@pytest.fixture(autouse=True)
+def _english(english):
+    """The plugin's refusals that the assertions quote read in English: made outside a page,
+    they read in the plugin's own catalog too (issue 11), Chinese by default."""
 
 
 @pytest.fixture
@@ -169,9 +176,11 @@ def test_school_channels(app, w):
     assert labels["school_affairs_periodical"] == "校刊校报"
     assert "school_affairs_broadcast" not in cat.channel_labels("zh_Hans_CN", w["agency"])
     # a campus broadcast suits the public only (the refusal names it in words, not by its code)
-    with pytest.raises(Exception, match="校园广播"):
+    with pytest.raises(Exception) as refused:
         create(w, entry_key="school_affairs.appraisal", scope="specific",
                channels=["school_affairs_broadcast"])  # fmt: skip
+    with force_locale("zh_Hans_CN"):
+        assert "校园广播" in str(refused.value)
 
 
 # --- SCH-3: request deadline profiles -----------------------------------------------------------
@@ -494,3 +503,40 @@ def test_demo_load_is_idempotent(app, w, make_org):
     assert params.value(kg3, "request.decision_working_days") == 15
     joint = [i for i in ops.school_items(kg3) if i.extra.get("joint")]
     assert len(joint) == 1 and "school_affairs_broadcast" in joint[0].channels
+
+
+def test_a_plugin_refusal_reads_in_chinese_outside_a_request(app, w):
+    """Issue 11: a plugin's refusal made in a command or a job — no page, no organisation that
+    puts the plugin's domain first — reads in the operator's (the job's) language, from the
+    plugin's own catalog."""
+    import click
+    from flask import g
+
+    from core.cliutil import operation
+
+    with pytest.raises(UserError) as refused:
+        ops.set_school_type(w["school"], "circus")
+    g.org = None  # a command, or a job without an organisation
+    with force_locale("zh_Hans_CN"):
+        assert str(refused.value.message) == "未知的学校类型“circus”。"
+    with force_locale("ug"):
+        assert str(refused.value.message) == "نامەلۇم مەكتەپ تۈرى «circus»."
+    g.org = w["agency"]  # a job of an organisation that does not enable the plugin
+    with force_locale("zh_Hans_CN"):
+        assert str(refused.value.message) == "未知的学校类型“circus”。"
+    with force_locale("en"):
+        assert str(refused.value.message) == "Unknown school type “circus”."
+
+    @click.command("school-type")
+    @click.argument("code")
+    @operation
+    def school_type(code):
+        from tenants.operations import get_org
+
+        ops.set_school_type(get_org(code), "circus")
+
+    result = app.test_cli_runner().invoke(
+        school_type, ["sa-school"], env={"GONGKAI_CLI_LOCALE": "zh_Hans_CN"}
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "错误：未知的学校类型“circus”。\n  - school_type: 未知类型\n"

@@ -15,6 +15,12 @@ MEMBERS = ["甲", "乙", "丙", "丁", "戊", "己"]  # 甲 chairs
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _english(english):
+    """The plugin's refusals that the assertions quote read in English: made outside a page,
+    they read in the plugin's own catalog too (issue 11), Chinese by default."""
+
+
 @pytest.fixture
 def w(make_org):
     from core import db
