@@ -238,7 +238,7 @@ def _day(value: date | None) -> str:
 
 def waiting_items(ctx: Context) -> dict[int, int]:
     rows = db.session.execute(
-        select(Item.org_id, func.count(Item.id))
+        select(Item.org_id, func.count())  # (from the index ix_items_state_org alone)
         .where(Item.org_id.in_(ctx.subtree_ids()), Item.state.in_(WAITING_STATES))
         .group_by(Item.org_id)
     )
