@@ -106,6 +106,9 @@ def _clauses() -> list[str]:
     return sorted({c for c in clauses if 4 <= len(c) <= 60})
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for millions of values
+
+
 class Writer:
     """Bulk rows into a table: PostgreSQL ``COPY``, else ``executemany``. Bulk rows bypass the
     ORM, so the writer sets their county key itself (what :class:`core.db.CountyKey` does on an
@@ -114,6 +117,7 @@ class Writer:
     def __init__(self):
         self.postgres = db.session.get_bind().dialect.name == "postgresql"
         self.counties: dict[tuple[str, int], int | None] = {}
+        self._shared: dict[Any, str] = {}
 
     def rows(self, model, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -129,12 +133,18 @@ class Writer:
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c]
-                        for c in columns
-                    ]
-                )
+                copy.write_row([self._json(row[c]) if c in as_json else row[c] for c in columns])
+
+    def _json(self, value: Any) -> str:
+        """``value`` as JSON text; the few lists of words and empty objects that most rows
+        share (channels, no approvals, no extra fields) written once."""
+        if (type(value) is list and all(type(v) is str for v in value)) or value == {}:
+            key = tuple(value) if type(value) is list else "{}"
+            found = self._shared.get(key)
+            if found is None:
+                found = self._shared[key] = _encode(value)
+            return found
+        return _encode(value)
 
     def _county_keys(self, model, rows: list[dict[str, Any]]) -> None:
         name = model.__tablename__
