@@ -21,7 +21,10 @@ pages, search, the register and the budgets see it:
 
 Not made: workflow step history (the register entries' approvals are empty), reviews,
 attachments, objections, timeliness flags, requests, feedback. PostgreSQL takes the rows
-through ``COPY``; SQLite through ``executemany``.
+through ``COPY``; SQLite through ``executemany``. From :data:`BULK` items, PostgreSQL loads the
+big tables without their secondary indexes, unique and foreign keys and makes them again at the
+end (:meth:`Writer.loading`): they are checked once, in bulk, and the tables are locked until
+the caller commits.
 """
 
 from __future__ import annotations
