@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
-from core import db
+from core import db, synthesize
 from core.cli import main
-from core.items.models import Item
+from core.items.models import Item, ItemVersion
 from core.progress import progress
 from core.register import operations as register
 from core.search import operations as search_ops
@@ -109,3 +109,58 @@ def test_progress_shows_stage_count_rate_and_time_left_on_a_terminal_only(monkey
     with progress("register", stream=forced) as bar:
         bar.advance(7)
     assert forced.getvalue().rsplit("\r", 1)[1].startswith("register  7  in 0 s")
+
+
+def schema(tables: tuple[str, ...]) -> dict[str, tuple]:
+    found = inspect(db.session.get_bind())
+    return {
+        t: (
+            sorted((i["name"] or "", tuple(i["column_names"])) for i in found.get_indexes(t)),
+            sorted(
+                (u["name"] or "", tuple(u["column_names"])) for u in found.get_unique_constraints(t)
+            ),
+            sorted(
+                (
+                    f["name"] or "",
+                    tuple(f["constrained_columns"]),
+                    f["referred_table"],
+                    (f.get("options") or {}).get("ondelete"),
+                )
+                for f in found.get_foreign_keys(t)
+            ),
+        )
+        for t in tables
+    }
+
+
+def test_a_bulk_load_keeps_the_schema_and_makes_the_same_province(app, monkeypatch):
+    """From ``BULK`` items, PostgreSQL loads the big tables without their indexes and keys and
+    makes them again at the end (checked then): the schema is as before, the register verifies,
+    the index is what reindexing makes and every item points to its latest version."""
+    monkeypatch.setattr(synthesize, "BULK", 200)
+    tables = ("items", "item_versions", "search_documents", "register_entries", "register_heads")
+    before = schema(tables)
+    db.session.rollback()
+    result = app.test_cli_runner().invoke(
+        main, ["demo", "synthesize", "--counties", "1", "--units-per-county", "6", "--items", "600"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert schema(tables) == before
+    assert register.verify() == []
+    made = documents()
+    assert search_ops.reindex_all() == len(made) and documents() == made
+    latest = (
+        select(ItemVersion.item_id, func.max(ItemVersion.id))
+        .group_by(ItemVersion.item_id)
+        .subquery()
+    )
+    pointed = db.session.execute(
+        select(func.count())
+        .select_from(Item)
+        .join(latest, latest.c.item_id == Item.id)
+        .where(Item.current_version_id == latest.c[1])
+    ).scalar()
+    assert pointed == 600
+    amended = db.session.scalar(select(func.count()).where(ItemVersion.number == 2))
+    assert amended > 0  # some items point to a second version

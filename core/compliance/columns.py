@@ -244,15 +244,16 @@ class Column:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
 
-    def display(self, value: Any) -> str:
-        """The value as the page shows it, in the reader's language."""
+    def display(self, value: Any, locale: str | None = None) -> str:
+        """The value as the page shows it, in the reader's language (``locale``: the page's,
+        given once for its hundreds of cells)."""
         if value is None:
             return "—"
         if self.kind == "rate":
-            return percent(value)
+            return percent(value, locale)
         if self.kind == "text":
             return self.text(value) if self.text else str(value)
-        return number(value)
+        return number(value, locale)
 
     def export(self, value: Any) -> Any:
         """The value in a spreadsheet: numbers stay numbers (a rate as a percentage)."""
@@ -286,11 +287,17 @@ def _locale(code: str) -> Locale:
 
 def percent(value: float, locale: str | None = None) -> str:
     """``0.953`` as "95.3%" in ``locale`` (default: the reader's)."""
-    return PERCENT_PATTERN.apply(value, _locale(locale or str(get_locale())))
+    return _formatted(True, value, locale or str(get_locale()))
 
 
 def number(value: Any, locale: str | None = None) -> str:
-    return NUMBER_PATTERN.apply(value, _locale(locale or str(get_locale())))
+    return _formatted(False, value, locale or str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(rate: bool, value: Any, locale: str) -> str:
+    """A number's words, kept: the cells of a page repeat the same few counts and rates."""
+    return (PERCENT_PATTERN if rate else NUMBER_PATTERN).apply(value, _locale(locale))
 
 
 _columns: dict[str, Column] = {}

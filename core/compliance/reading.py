@@ -4,11 +4,12 @@ trends. No writes; no loop of queries over units."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Text, and_, case, cast, func, select
 
 from core import db, localtime
 from core.compliance import columns as registry
@@ -20,14 +21,14 @@ SEVERITY = {state: n for n, state in enumerate(STATES)}
 IDENTITY_SORTS = ("unit", "state", "level", "sector")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One unit of the table: who it is, its values per column, the words added to some, its
     state and the columns that made it."""
 
     id: int
     code: str
-    names: dict
+    names_json: str | None  # read when a name is asked for: most rows are never shown
     default_locale: str
     type_code: str
     sector: str
@@ -38,8 +39,15 @@ class Row:
     notes: dict[str, str] = field(default_factory=dict)
     state: str = "on_track"
     reasons: list[str] = field(default_factory=list)
+    _names: dict | None = field(default=None, repr=False, compare=False)
 
     name = Organisation.name  # the same rule as an organisation's name
+
+    @property
+    def names(self) -> dict:
+        if self._names is None:
+            self._names = json.loads(self.names_json) if self.names_json else {}
+        return self._names
 
 
 def context(org: Organisation, period: Period, *, today: date | None = None) -> Context:
@@ -53,7 +61,7 @@ def units(org: Organisation) -> list[Row]:
         select(
             o.id,
             o.code,
-            o.names,
+            cast(o.names, Text),  # the JSON's text, read by Row.names when needed
             o.default_locale,
             o.type_code,
             o.sector,
@@ -87,17 +95,18 @@ def table(ctx: Context, rows: list[Row]) -> list[Row]:
     aggregate query per column (shared figures once)."""
     for column in registry.registered():
         values = column.values(ctx)
+        key, default, note, judge = column.key, column.default, column.note, column.judge
         for row in rows:
-            value = values.get(row.id, column.default)
-            row.values[column.key] = value
-            if column.note is not None:
-                note = column.note(ctx, row.id, value)
-                if note:
-                    row.notes[column.key] = note
-            if column.judge is not None:
-                verdict = column.judge(ctx, row.id, value)
+            value = values.get(row.id, default)
+            row.values[key] = value
+            if note is not None:
+                words = note(ctx, row.id, value)
+                if words:
+                    row.notes[key] = words
+            if judge is not None:
+                verdict = judge(ctx, row.id, value)
                 if verdict is not None:
-                    row.reasons.append(column.key)
+                    row.reasons.append(key)
                     if SEVERITY[verdict] > SEVERITY[row.state]:
                         row.state = verdict
     return rows
@@ -208,12 +217,18 @@ def _months(ctx: Context, by_org: bool, org_ids: list[int] | None) -> dict[Any, 
     sd = ScheduledDisclosure
     keys = last_months(ctx.today)
     group = [sd.org_id, sd.due_month] if by_org else [sd.due_month]
+    first_day = date(keys[0] // 100, keys[0] % 100, 1)
     query = select(
         *group,
-        func.count(sd.id),
+        func.count(),  # (not of the id: the index ix_scheduled_disclosures_due suffices)
         func.count(sd.item_id),
         func.sum(case((and_(sd.item_id.is_not(None), sd.late.is_(False)), 1), else_=0)),
-    ).where(sd.due_month >= keys[0], sd.due_month <= keys[-1], sd.due_on < ctx.today)
+    ).where(
+        sd.due_month >= keys[0],
+        sd.due_month <= keys[-1],
+        sd.due_on >= first_day,  # the same rows (due_month is due_on's), found by the index
+        sd.due_on < ctx.today,
+    )
     if org_ids is None:
         query = query.where(sd.org_id.in_(ctx.subtree_ids()))
     else:

@@ -75,6 +75,8 @@ class Item(db.CountyKey, db.Base):
         ),
         Index("ix_items_org_state", "org_id", "state"),
         Index("ix_items_visible", "visible_scope", "state", "published_at"),
+        # the few items of some states across a subtree (compliance: waiting for approval)
+        Index("ix_items_state_org", "state", "org_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +284,8 @@ class ScheduledDisclosure(db.CountyKey, db.Base):
     __table_args__ = (
         UniqueConstraint("org_id", "entry_key", "period_key"),
         Index("ix_scheduled_disclosures_org_due", "org_id", "due_on"),
+        # a subtree's figures of a period or of months, read from the index alone (compliance)
+        Index("ix_scheduled_disclosures_due", "due_on", "org_id", "due_month", "item_id", "late"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
