@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -342,16 +343,6 @@ def _window(dialect: str, matches: Callable[..., Select]) -> Select:
     return select(ordered.c.id).limit(RESULT_WINDOW + 1)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A window row: what the ranking reads of a matching document."""
-
-    id: int
-    chars: int
-    title: str
-    text: str
-
-
 def _with_documents(window: Select) -> Select:
     """The window's ids joined with what the ranking reads of their documents, the newest
     publication first (then the newest item): the order of equally relevant results.
@@ -367,7 +358,7 @@ def _with_documents(window: Select) -> Select:
     )
 
 
-def _score(candidate: _Candidate, runs: list[str]) -> float:
+def _score(chars: int, title: str, text: str, runs: list[str]) -> float:
     """The relevance of a document for the query's runs (higher is better).
 
     Per run: BM25's term-frequency saturation with length normalisation (the occurrences, not
@@ -378,11 +369,12 @@ def _score(candidate: _Candidate, runs: list[str]) -> float:
     than in SQL: Python counts a substring of a document in a microsecond, SQLite's
     ``replace()`` took ten times as long, and the window's rows carry the text anyway.
     """
-    norm = K1 * ((1.0 - B) + B * candidate.chars / AVERAGE_CHARS)
-    title = tokens.normalise(candidate.title)
+    norm = K1 * ((1.0 - B) + B * chars / AVERAGE_CHARS)
+    title = title or ""
+    title = title.lower() if unicodedata.is_normalized("NFKC", title) else tokens.normalise(title)
     score = 0.0
     for run in runs:
-        occurrences = candidate.text.count(run)
+        occurrences = text.count(run)
         score += occurrences * (K1 + 1) / (occurrences + norm)
         if run in title:
             score += TITLE_WEIGHT
@@ -435,18 +427,19 @@ def search(
     def matches(block: tuple[int, int] | None = None) -> Select:
         return _matches(dialect, user, runs, filters, block=block, visible=visible)
 
-    rows = db.session.execute(_with_documents(_window(dialect, matches)))
-    window = [_Candidate(*row) for row in rows]  # the newest publication first
+    # (id, chars, title, text): plain tuples from the connection, not the ORM's rows
+    rows = db.session.connection().execute(_with_documents(_window(dialect, matches)))
+    window = [tuple(row) for row in rows]
     capped = len(window) > RESULT_WINDOW
     if capped:  # the one beyond the window: the oldest item
-        window.remove(min(window, key=lambda c: c.id))
+        window.remove(min(window))  # (the smallest id)
     total = len(window)
     pages = math.ceil(total / per_page)
     if not total or (page - 1) * per_page >= total:
         return Results(total, [], page, pages, per_page, q or "", capped=capped, runs=runs)
 
-    window.sort(key=lambda c: _score(c, runs), reverse=True)  # stable: ties stay newest first
-    ids = [c.id for c in window[(page - 1) * per_page : page * per_page]]
+    window.sort(key=lambda c: _score(*c[1:], runs), reverse=True)  # stable: ties newest first
+    ids = [c[0] for c in window[(page - 1) * per_page : page * per_page]]
     loaded = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
     found = [loaded[i] for i in ids if i in loaded]
     locale = locale or "zh_Hans_CN"
