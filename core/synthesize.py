@@ -580,6 +580,7 @@ def _items(writer, rng, units: list[Unit], total: int, clauses, now: datetime) -
                     fields = _document(unit, item, titles, bodies)
                     if checked < 50:  # the index must be what reindexing would make
                         expected = search_ops.document_fields(
+                            item_id=item_id,
                             org_id=unit.id,
                             root_id=unit.root_id,
                             published_at=moment,
@@ -676,7 +677,7 @@ def _document(unit: Unit, item: dict, titles: dict, bodies: dict) -> dict[str, A
         "text": content,
         "chars": len(content),
         "tokens": f"{tokens.document_tokens(content)} "
-        f"{tokens.marks(unit.root_id, item['visible_scope'] == 'public')}",
+        f"{tokens.marks(unit.root_id, item['visible_scope'] == 'public', item['id'])}",
     }
 
 

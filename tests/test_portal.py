@@ -615,6 +615,20 @@ def test_search_paginates(w, client):
     assert second.count('class="result"') == 3 and 'start="21"' in second
 
 
+def test_a_broad_search_says_more_than_the_window_and_how_to_narrow_it(w, client, monkeypatch):
+    monkeypatch.setattr(search_ops, "RESULT_WINDOW", 3)
+    for n in range(5):
+        quick_item(w["unit"], f"宽泛事项{n}")
+    db.session.commit()
+    page = html(client.get("/o/it-unit/search?q=宽泛&lang=en"))
+    assert "More than 3 items found" in page and "These are the newest 3" in page
+    assert page.count('class="result"') == 3
+    zh = html(client.get("/o/it-unit/search?q=宽泛&lang=zh_Hans_CN"))
+    assert "找到超过3个事项" in zh
+    exact = html(client.get("/o/it-unit/search?q=宽泛事项4&lang=en"))
+    assert "1 item found" in exact and "More than" not in exact
+
+
 def test_empty_and_too_long_searches(w, client):
     response = client.get("/o/it-unit/search?lang=en")
     assert response.status_code == 200

@@ -246,11 +246,14 @@ def _without_public_prefilter(monkeypatch) -> None:
     decides: take that second guard away too, so the suite can see what the rule alone holds."""
     from core.search import tokens
 
+    def without_public(original):
+        def query(runs, root_id=None, public=False, *rest):  # PostgreSQL: *rest is the block
+            return original(runs, root_id, False, *rest)
+
+        return query
+
     for name in ("fts5_query", "tsquery"):
-        original = getattr(tokens, name)
-        monkeypatch.setattr(
-            tokens, name, lambda runs, root_id=None, public=False, _f=original: _f(runs, root_id)
-        )
+        monkeypatch.setattr(tokens, name, without_public(getattr(tokens, name)))
 
 
 def test_the_suite_fails_when_the_visibility_rule_is_removed(app, world, monkeypatch):

@@ -3,6 +3,7 @@ mixed scripts, one character; always filtered by what the searcher may see."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -573,7 +574,7 @@ def test_the_number_of_statements_does_not_grow_with_the_matches(w, count_querie
 
 def test_a_broad_query_ranks_the_newest_window_and_says_so(w, monkeypatch):
     monkeypatch.setattr(search_ops, "RESULT_WINDOW", 5)
-    monkeypatch.setattr(search_ops, "ID_RANGES", (1, 3, 4))  # PostgreSQL: several id ranges
+    monkeypatch.setattr(tokens, "BLOCK_SHIFT", 0)  # PostgreSQL: blocks of 1, 2, 4 … item ids
     made = [make_item(w["unit"], "党费" * (1 + n % 3)) for n in range(8)]
     make_item(w["unit"], "党费", scope="unit")  # invisible matches are not counted
     db.session.commit()
@@ -583,3 +584,28 @@ def test_a_broad_query_ranks_the_newest_window_and_says_so(w, monkeypatch):
     assert window == {i.id for i in made[-5:]}
     narrow = search(None, "党费党费党费")
     assert (narrow.total, narrow.capped) == (2, False)
+
+
+def test_documents_carry_their_blocks_and_the_migration_wrote_the_same(w):
+    """PostgreSQL finds the newest matches block by block (core.search.tokens.blocks); the
+    migration that gave existing documents their block tokens computes them in SQL."""
+    import importlib
+
+    migration = importlib.import_module(
+        "core.migrations.versions.20261208_e4b6d8f0a2c1_search_block_tokens"
+    )
+    item = item_with(w, "换届选举公告")
+    doc = db.session.get(SearchDocument, item.id)
+    assert doc.tokens.endswith(" " + " ".join(tokens.block_tokens(item.id)))
+    for item_id in (1, 1023, 1024, 299_999, 300_000, 9_000_000):
+        made = db.session.scalar(
+            text(f"SELECT {migration.BLOCKS.replace('item_id', str(item_id))}")
+        )
+        assert made == " " + " ".join(tokens.block_tokens(item_id))
+    # the blocks cover every id once, newest first, none more than twice all before it
+    for top in (0, 1, 1024, 300_000):
+        spans = [(b << (10 + level), (b + 1) << (10 + level)) for level, b in tokens.blocks(top)]
+        assert spans == sorted(spans, reverse=True) and spans[-1][0] == 0 and spans[0][1] > top
+        assert all(a[0] == b[1] for a, b in itertools.pairwise(spans))
+        sizes = [hi - lo for lo, hi in spans]
+        assert all(size <= 2 * sum(sizes[:i]) for i, size in enumerate(sizes) if i)

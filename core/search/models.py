@@ -2,7 +2,8 @@
 
 :class:`SearchDocument` (``search_documents``) holds, for every item in a disclosed state, the
 normalised plain text of the titles and bodies of its *current* version in all locales (``text``:
-substring checks and snippets) and that text's bigram tokens (``tokens``, see
+substring checks and the relevance score) and that text's bigram tokens followed by its marker
+tokens (``tokens``: the county, public, and the blocks of item ids it lies in; see
 :mod:`core.search.tokens`). Visibility is deliberately *not* copied here: every search joins
 :func:`core.items.visibility.visible_items` in the same statement, so a change of scope, role or
 organisation is effective at once.

@@ -4,12 +4,12 @@ Indexing runs in the caller's unit of work (the item events call :func:`index_it
 item and its search document commit or roll back together.
 
 A search is two statements whatever the number of matches (PostgreSQL: three, see
-:func:`_window`): the ids of the newest matches (which counts them), and the page ranked among
-them. The first contains :func:`core.items.visibility.visible_items` for the searcher, so nobody
-ever gets — or counts — an item they may not see. The matches are found by the full-text index
-(SQLite FTS5, PostgreSQL GIN over a ``tsvector``) with exact substring semantics; the newest
-:data:`RESULT_WINDOW` of them are ranked by relevance (:func:`_ranked`), ties by the newest
-publication.
+:func:`_window`): the newest matches with what the ranking reads of their documents (which
+counts them), and the items of the page. The first contains
+:func:`core.items.visibility.visible_items` for the searcher, so nobody ever gets — or counts —
+an item they may not see. The matches are found by the full-text index (SQLite FTS5, PostgreSQL
+GIN over a ``tsvector``) with exact substring semantics; the newest :data:`RESULT_WINDOW` of
+them are ranked by relevance in Python (:func:`_score`), ties by the newest publication.
 
 Revoked items stay searchable: they stay readable with their revocation notice (PUB-7), and a
 search for them should lead to that notice. Items leave the index only when they are not in a
@@ -19,8 +19,8 @@ disclosed state (``VISIBLE_STATES``), or are deleted (the document cascades).
 from __future__ import annotations
 
 import html
-import itertools
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,16 +28,12 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
-    Integer,
     Select,
-    any_,
-    case,
     cast,
     column,
     delete,
     func,
     insert,
-    literal,
     literal_column,
     or_,
     select,
@@ -45,7 +41,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import db, localtime
@@ -88,6 +84,7 @@ def document_text(titles: dict[str, Any] | None, bodies: dict[str, Any] | None) 
 
 def document_fields(
     *,
+    item_id: int,
     org_id: int,
     root_id: int,
     published_at,
@@ -109,7 +106,8 @@ def document_fields(
         "title": str((titles or {}).get("zh_Hans_CN") or next(iter((titles or {}).values()), "")),
         "text": content,
         "chars": len(content),
-        "tokens": f"{tokens.document_tokens(content)} {tokens.marks(root_id, public)}".lstrip(),
+        "tokens": f"{tokens.document_tokens(content)} "
+        f"{tokens.marks(root_id, public, item_id)}".lstrip(),
         "indexed_at": db.utcnow(),
     }
 
@@ -122,6 +120,7 @@ def index_item(item: Item) -> SearchDocument | None:
         remove_item(item.id)
         return None
     values = document_fields(
+        item_id=item.id,
         org_id=item.org_id,
         root_id=item.root_id,
         published_at=item.published_at,
@@ -189,6 +188,7 @@ def reindex_all(
                 {
                     "item_id": r.id,
                     **document_fields(
+                        item_id=r.id,
                         org_id=r.org_id,
                         root_id=r.root_id,
                         published_at=r.published_at,
@@ -220,7 +220,7 @@ matching more (``Results.capped``) shows them as "more than 1,000"; its older ma
 by narrowing: a date range, a category, a unit, another word. Bounding the window keeps the work
 of a search independent of how common its words are (the budgets of the design)."""
 K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
-"""The relevance score (see :func:`_ranked`)."""
+"""The relevance score (see :func:`_score`)."""
 
 
 @dataclass
@@ -268,21 +268,13 @@ def _filters(source: Any, *, within, category, cadence, date_from, date_to) -> l
     return conditions
 
 
-ID_RANGES = (5_000, 20_000, 80_000, 320_000, 1_280_000)
-"""PostgreSQL: the newest matches are looked for in these ranges of item ids below the highest,
-newest first (see :func:`_window`)."""
-SCANNED_IDS = 20_000
-"""PostgreSQL: the ranges within this many ids of the highest are read in order, not through
-the GIN index (see :func:`_window`)."""
-
-
 def _matches(
     dialect: str,
     user,
     runs: list[str],
     filters: dict[str, Any],
     *,
-    index: bool = True,
+    block: tuple[int, int] | None = None,
     visible: Select | None = None,
 ) -> Select:
     """The ids (column ``id``) of the visible items containing every run, in no order.
@@ -292,10 +284,9 @@ def _matches(
     ``items`` by the scope index and run the full-text query once per item. Phrase queries over
     bigrams ended by a run marker are exact (see :mod:`core.search.tokens`).
     PostgreSQL: a join of :func:`visible_items` with the documents, the GIN index finding the
-    candidates (every bigram of every run), a substring check per run of three or more
-    characters keeping the exact matches (a two-character run is one bigram: exact already);
-    with ``index=False``, the substring checks alone (for a short range of ids read in order,
-    where reading the GIN posting lists of common bigrams would cost more than the rows).
+    candidates (every bigram of every run, and ``block``'s token: the matches among those ids,
+    see :func:`core.search.tokens.blocks`), a substring check per run of three or more
+    characters keeping the exact matches (a two-character run is one bigram: exact already).
     ``visible``: :func:`visible_items` for the searcher, when the caller has it already.
     """
     within = filters["within"]
@@ -310,13 +301,11 @@ def _matches(
         )
         match = literal_column(FTS_TABLE).op("MATCH")(tokens.fts5_query(runs, root_id, public))
         return select(_fts.c.rowid.label("id")).where(match, visible.exists())
-    if dialect == "postgresql" and index:
+    if dialect == "postgresql":
         tsv = literal_column(f"{SearchDocument.__tablename__}.{TSV_COLUMN}")
-        query = cast(tokens.tsquery(runs, root_id, public), TSQUERY)
+        query = cast(tokens.tsquery(runs, root_id, public, block), TSQUERY)
         conditions = [tsv.op("@@")(query)]
         conditions += [func.strpos(SearchDocument.text, run) > 0 for run in runs if len(run) > 2]
-    elif dialect == "postgresql":
-        conditions = [func.strpos(SearchDocument.text, run) > 0 for run in runs]
     else:  # any other database: a substring scan (correct, not fast)
         conditions = [SearchDocument.text.contains(run, autoescape=True) for run in runs]
     return (
@@ -329,76 +318,67 @@ def _matches(
 def _window(dialect: str, matches: Callable[..., Select]) -> Select:
     """The ids of the newest ``RESULT_WINDOW + 1`` matches, newest first: one statement that
     both counts (up to the window, and whether there are more) and bounds the ranking.
-    ``matches(index=...)`` is :func:`_matches` for the search.
+    ``matches(block=...)`` is :func:`_matches` for the search.
 
     The work must not grow with the number of matches. SQLite's FTS5 table returns its matches
     newest first (rowid = item id, descending) and the LIMIT stops it. PostgreSQL's GIN index
-    returns every match in no useful order, and its estimates for ANDed bigrams are poor, so the
-    query asks range by range: the newest 5,000 item ids, the 15,000 below them, … (a UNION ALL
-    that PostgreSQL runs child by child, stopping at the LIMIT). The first ranges
-    (:data:`SCANNED_IDS`) are read in id order with substring checks — a common word fills the
-    window there at once, without reading its long GIN posting lists —, the older ones through
-    the GIN index, where a rarer word's short posting lists find its few matches. The ranges
-    are counted from the highest indexed id, read first, so that the planner sees numbers
-    (PostgreSQL: one more statement).
+    returns every match in no useful order, so the query asks block by block
+    (:func:`core.search.tokens.blocks`): the newest 1,024 item ids, the 1,024 below them, …,
+    each block at most as large as the ones before it together (a UNION ALL that PostgreSQL
+    runs child by child, stopping at the LIMIT). A common word fills the window in the first
+    blocks, a rare one reads larger blocks, where it has few matches; either way a search reads
+    at most about twice the matches it needs. The blocks are counted from the highest indexed
+    id, read first (PostgreSQL: one more statement).
     """
     if dialect == "sqlite":
         return matches().order_by(_fts.c.rowid.desc()).limit(RESULT_WINDOW + 1)
-    # On the documents' primary key, so that PostgreSQL can AND it with the GIN bitmap; as
-    # numbers (one more, cheap statement) rather than a subquery, so that its planner sees them.
     doc_id = SearchDocument.item_id
     top = db.session.scalar(select(func.max(doc_id))) or 0
-    bounds = [None, *ID_RANGES, None]
-    parts = []
-    scanned, indexed = matches(index=False), matches(index=True)
-    for upper, lower in itertools.pairwise(bounds):
-        part = scanned if lower is not None and lower <= SCANNED_IDS else indexed
-        if upper is not None:
-            part = part.where(doc_id <= top - upper)
-        if lower is not None:
-            part = part.where(doc_id > top - lower)
-        parts.append(part.order_by(doc_id.desc()).limit(RESULT_WINDOW + 1))
-    # no ORDER BY outside: the children come out in order (newest range first), each sorted
+    parts = [
+        matches(block=block).order_by(doc_id.desc()).limit(RESULT_WINDOW + 1)
+        for block in tokens.blocks(top)
+    ]
+    # no ORDER BY outside: the children come out in order (newest block first), each sorted
     ordered = union_all(*parts).subquery("ordered")
     return select(ordered.c.id).limit(RESULT_WINDOW + 1)
 
 
-def _position(dialect: str, haystack, needle: str) -> ColumnElement:
-    return func.instr(haystack, needle) if dialect == "sqlite" else func.strpos(haystack, needle)
+def _with_documents(window: Select) -> Select:
+    """The window's ids joined with what the ranking reads of their documents, the newest
+    publication first (then the newest item): the order of equally relevant results.
 
-
-def _ranked(dialect: str, runs: list[str], window: list[int]) -> Select:
-    """The ``window`` ids' documents with their relevance (``score``, higher is better) and
-    publication time.
-
-    Per run: BM25's term-frequency saturation with length normalisation, the occurrences counted
-    in SQL as ``(chars - length(replace(text, run, ''))) / length(run)``, plus a bonus when the
-    Chinese title contains it; the same SQL on both databases. BM25's inverse document frequency
-    is left out: it is the same for every document of a one-word query, and computing it (FTS5
-    ``bm25()`` does) means evaluating the phrase over the whole index — 50 ms for 党务公开 at
-    100,000 items, whatever the LIMIT. The measurements are taken once per row in a subquery
-    (its LIMIT keeps SQLite from inlining it, which would compute each ``replace()`` twice).
-    """
+    The window stays a subquery with its LIMIT, so both databases compute it first and then
+    fetch each of its documents by primary key (never a document that is not in it)."""
+    ids = window.subquery("window")
     doc = SearchDocument
-    measures = [doc.item_id.label("id"), doc.published_at, doc.chars]
-    for i, run in enumerate(runs):
-        measures.append(func.length(func.replace(doc.text, run, "")).label(f"rest{i}"))
-        in_title = _position(dialect, func.lower(doc.title), run) > 0
-        measures.append(
-            case((in_title, literal(TITLE_WEIGHT)), else_=literal(0.0)).label(f"title{i}")
-        )
-    if dialect == "postgresql":  # one array parameter: nothing to plan per id
-        among = doc.item_id == any_(cast(literal(window, ARRAY(Integer)), ARRAY(Integer)))
-    else:
-        among = doc.item_id.in_(window)
-    measured = select(*measures).where(among).limit(RESULT_WINDOW).subquery("measured")
-    m = measured.c
-    norm = literal(K1) * (literal(1.0 - B) + literal(B) * m.chars / literal(AVERAGE_CHARS))
-    score: ColumnElement = literal(0.0)
-    for i, run in enumerate(runs):
-        occurrences = (m.chars - m[f"rest{i}"]) / literal(float(len(run)))
-        score = score + m[f"title{i}"] + occurrences * literal(K1 + 1) / (occurrences + norm)
-    return select(m.id, score.label("score"), m.published_at)
+    return (
+        select(doc.item_id.label("id"), doc.chars, doc.title, doc.text)
+        .join(ids, ids.c.id == doc.item_id)
+        .order_by(doc.published_at.desc().nulls_last(), doc.item_id.desc())
+    )
+
+
+def _score(chars: int, title: str, text: str, runs: list[str]) -> float:
+    """The relevance of a document for the query's runs (higher is better).
+
+    Per run: BM25's term-frequency saturation with length normalisation (the occurrences, not
+    overlapping, counted in the normalised text), plus a bonus when the title contains it.
+    BM25's inverse document frequency is left out: it is the same for every document of a
+    one-word query, and computing it (FTS5 ``bm25()`` does) means evaluating the phrase over the
+    whole index — 50 ms for 党务公开 at 100,000 items, whatever the LIMIT. Computed here rather
+    than in SQL: Python counts a substring of a document in a microsecond, SQLite's
+    ``replace()`` took ten times as long, and the window's rows carry the text anyway.
+    """
+    norm = K1 * ((1.0 - B) + B * chars / AVERAGE_CHARS)
+    title = title or ""
+    title = title.lower() if unicodedata.is_normalized("NFKC", title) else tokens.normalise(title)
+    score = 0.0
+    for run in runs:
+        occurrences = text.count(run)
+        score += occurrences * (K1 + 1) / (occurrences + norm)
+        if run in title:
+            score += TITLE_WEIGHT
+    return score
 
 
 def search(
@@ -420,11 +400,12 @@ def search(
     substring (any length, one character included). ``category`` matches the category key or a
     sub-category (``org`` also finds ``org.fees``); ``date_from``/``date_to`` are inclusive days
     of publication in ``within``'s time zone. Among the newest :data:`RESULT_WINDOW` matches,
-    the most relevant come first (:func:`_ranked`), then the newest publication. A query without
+    the most relevant come first (:func:`_score`), then the newest publication. A query without
     any word character finds nothing (the view answers an empty query with 400 first).
 
     Two statements (three on PostgreSQL, see :func:`_window`), whatever the number of matches:
-    the newest matches' ids (up to the window: the count) and the ranked page among them.
+    the newest matches (up to the window: the count) with their documents' text, ranked here,
+    and the items of the page.
     Snippets are in ``locale`` (default Chinese), see :func:`excerpt`.
     """
     page = max(1, int(page or 1))
@@ -443,33 +424,24 @@ def search(
 
     visible = visible_items(user, within=within)
 
-    def matches(index: bool = True) -> Select:
-        return _matches(dialect, user, runs, filters, index=index, visible=visible)
+    def matches(block: tuple[int, int] | None = None) -> Select:
+        return _matches(dialect, user, runs, filters, block=block, visible=visible)
 
-    window = list(db.session.scalars(_window(dialect, matches)))
+    # (id, chars, title, text): plain tuples from the connection, not the ORM's rows
+    rows = db.session.connection().execute(_with_documents(_window(dialect, matches)))
+    window = [tuple(row) for row in rows]
     capped = len(window) > RESULT_WINDOW
-    window = window[:RESULT_WINDOW]
+    if capped:  # the one beyond the window: the oldest item
+        window.remove(min(window))  # (the smallest id)
     total = len(window)
     pages = math.ceil(total / per_page)
     if not total or (page - 1) * per_page >= total:
         return Results(total, [], page, pages, per_page, q or "", capped=capped, runs=runs)
 
-    ranked = _ranked(dialect, runs, window).subquery("ranked")
-    order = (ranked.c.score.desc(), ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc())
-    hits = (
-        select(ranked)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("hits")
-    )
-    found = list(
-        db.session.scalars(
-            select(Item)
-            .join(hits, hits.c.id == Item.id)
-            .order_by(hits.c.score.desc(), hits.c.published_at.desc().nulls_last(), Item.id.desc())
-        )
-    )
+    window.sort(key=lambda c: _score(*c[1:], runs), reverse=True)  # stable: ties newest first
+    ids = [c[0] for c in window[(page - 1) * per_page : page * per_page]]
+    loaded = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    found = [loaded[i] for i in ids if i in loaded]
     locale = locale or "zh_Hans_CN"
     return Results(
         total,

@@ -84,9 +84,57 @@ anonymous searches AND it to their query, so that the index enumerates only what
 change an item's visible scope (publication, widening) reindex it."""
 
 
-def marks(root_id: int, public: bool) -> str:
-    """The marker tokens of a document (county, public)."""
-    return f"{root_token(root_id)} {PUBLIC_TOKEN}" if public else root_token(root_id)
+BLOCK_SHIFT = 10
+BLOCK_LEVELS = 14
+"""Item ids are grouped into aligned *blocks* of ``2 ** (BLOCK_SHIFT + level)`` ids for every
+level below ``BLOCK_LEVELS`` (1,024 ids … 8,388,608 ids), and every document carries one token
+per level naming its blocks (``§t3x36``: the level-3 block of 8,192 ids that starts at id
+294,912). PostgreSQL's GIN index returns matches in no order; ANDing a block's token to a query
+makes it find the matches of that block only, at the cost of the rarest of the ANDed posting
+lists (GIN skips through the longer ones), so a search asks for the newest block first, then
+older and larger ones (:func:`blocks`). SQLite's FTS5 returns matches newest first and ignores
+these tokens."""
+
+
+def block_token(level: int, block: int) -> str:
+    return f"{ROOT_MARK}t{int(level)}x{int(block)}"
+
+
+def block_tokens(item_id: int) -> list[str]:
+    """The tokens of the blocks the item id lies in, one per level."""
+    return [
+        block_token(level, int(item_id) >> (BLOCK_SHIFT + level)) for level in range(BLOCK_LEVELS)
+    ]
+
+
+def blocks(top: int) -> list[tuple[int, int]]:
+    """``(level, block)`` of aligned blocks covering the ids ``0 … top`` exactly once, newest
+    first, each at most twice as large as all before it together: a search whose window fills
+    in a block has found at least a third of what it reads before it (nine blocks for 300,000
+    ids, twelve for 3,000,000)."""
+    first = 1 << BLOCK_SHIFT
+    high = (max(0, int(top)) // first + 1) * first  # exclusive
+    found: list[tuple[int, int]] = []
+    covered = 0
+    while high > 0:
+        level = 0
+        while (
+            level + 1 < BLOCK_LEVELS
+            and high % (first << (level + 1)) == 0
+            and (first << (level + 1)) <= 2 * covered
+        ):
+            level += 1
+        size = first << level
+        found.append((level, (high - size) // size))
+        covered += size
+        high -= size
+    return found
+
+
+def marks(root_id: int, public: bool, item_id: int) -> str:
+    """The marker tokens of a document (county, public, the item's blocks)."""
+    found = [root_token(root_id), *([PUBLIC_TOKEN] if public else []), *block_tokens(item_id)]
+    return " ".join(found)
 
 
 def _checked(token: str) -> str:
@@ -112,11 +160,17 @@ def fts5_query(query_runs: list[str], root_id: int | None = None, public: bool =
     return " AND ".join(parts)
 
 
-def tsquery(query_runs: list[str], root_id: int | None = None, public: bool = False) -> str:
+def tsquery(
+    query_runs: list[str],
+    root_id: int | None = None,
+    public: bool = False,
+    block: tuple[int, int] | None = None,
+) -> str:
     """PostgreSQL ``tsquery`` text (cast, not parsed): every bigram of every run ANDed (or a
-    prefix). The ``tsvector`` it is matched against is the *set* of a document's tokens, so the
-    query finds candidates; ``core.search.operations`` confirms each run of three or more
-    characters with a substring check (a two-character run is one token: exact already).
+    prefix), and the county's, the public and a block's token when given. The ``tsvector`` it
+    is matched against is the *set* of a document's tokens, so the query finds candidates;
+    ``core.search.operations`` confirms each run of three or more characters with a substring
+    check (a two-character run is one token: exact already).
     """
     parts = []
     for run in query_runs:
@@ -128,4 +182,6 @@ def tsquery(query_runs: list[str], root_id: int | None = None, public: bool = Fa
         parts.append(f"'{root_token(root_id)}'")
     if public:
         parts.append(f"'{PUBLIC_TOKEN}'")
+    if block is not None:
+        parts.append(f"'{block_token(*block)}'")
     return " & ".join(parts)

@@ -167,6 +167,7 @@ def build(url: str, n: int, instance: Path) -> tuple[list[tuple[int, str, int]],
                 }
             )
             fields = operations.document_fields(
+                item_id=item_id,
                 org_id=unit.id,
                 root_id=unit.root_id,
                 published_at=published,
