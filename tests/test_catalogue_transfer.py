@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import zipfile
 
 import pytest
 from flask_babel import force_locale
@@ -356,6 +357,16 @@ def test_xlsx_export_is_a_readable_workbook(world):
     assert fees[:3] == ("org.fees", "org", "党费收缴、使用和管理情况")
     assert fees[8:] == ("party_wide", "meeting, notice_board", "half_yearly", None, None,
                         "支部组织委员", "yes", None)  # fmt: skip
+
+
+def test_the_same_catalogue_gives_the_same_workbook_bytes(world):
+    """Every member of the workbook carries the same fixed date: the worksheets too, which
+    openpyxl writes from temporary files (their time made two exports of one catalogue differ
+    when a 2-second step of the ZIP's clock fell between them)."""
+    data = transfer.export_xlsx(world["template"])
+    members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    assert any(m.filename.startswith("xl/worksheets/") for m in members)
+    assert {m.date_time for m in members} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_xlsx_round_trip(world):
