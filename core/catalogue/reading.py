@@ -28,14 +28,18 @@ def catalogue_of(
     return cat
 
 
+def _versions_of(org: Organisation, kind: str, *where) -> Select:
+    """The versions of ``org``'s catalogue of ``kind`` that meet ``where``."""
+    return (
+        select(CatalogueVersion)
+        .join(Catalogue)
+        .where(Catalogue.org_id == org.id, Catalogue.kind == kind, *where)
+    )
+
+
 def versions(org: Organisation, kind: str = "unit") -> list[CatalogueVersion]:
     return list(
-        db.session.scalars(
-            select(CatalogueVersion)
-            .join(Catalogue)
-            .where(Catalogue.org_id == org.id, Catalogue.kind == kind)
-            .order_by(CatalogueVersion.number.desc())
-        )
+        db.session.scalars(_versions_of(org, kind).order_by(CatalogueVersion.number.desc()))
     )
 
 
@@ -47,11 +51,9 @@ def effective_version(
     return db.remembered(
         ("effective_version", org.id, kind, on),
         lambda: db.session.scalar(
-            select(CatalogueVersion)
-            .join(Catalogue)
-            .where(
-                Catalogue.org_id == org.id,
-                Catalogue.kind == kind,
+            _versions_of(
+                org,
+                kind,
                 CatalogueVersion.state == "approved",
                 CatalogueVersion.effective_from <= on,
             )
@@ -95,26 +97,14 @@ def current_versions(
 
 def version_by_number(org: Organisation, kind: str, number: int) -> CatalogueVersion | None:
     """Version ``number`` of ``org``'s catalogue of ``kind`` (None when it has no such version)."""
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .join(Catalogue)
-        .where(
-            Catalogue.org_id == org.id, Catalogue.kind == kind, CatalogueVersion.number == number
-        )
-    )
+    return db.session.scalar(_versions_of(org, kind, CatalogueVersion.number == number))
 
 
 def open_version(org: Organisation, kind: str = "unit") -> CatalogueVersion | None:
     return db.remembered(
         ("open_version", org.id, kind),
         lambda: db.session.scalar(
-            select(CatalogueVersion)
-            .join(Catalogue)
-            .where(
-                Catalogue.org_id == org.id,
-                Catalogue.kind == kind,
-                CatalogueVersion.state.in_(OPEN_STATES),
-            )
+            _versions_of(org, kind, CatalogueVersion.state.in_(OPEN_STATES))
             .order_by(CatalogueVersion.number.desc())
             .limit(1)
         ),
