@@ -10,7 +10,9 @@
 * Delivery is at least once, effect exactly once: a job's outbox row is marked finished in the
   job's own transaction, under a row lock, so a second delivery of the same job (a retry after
   its worker died, a resend) finds it finished and does nothing. What a job does outside the
-  database (a mail) it guards itself (:mod:`core.notifications.mail`).
+  database (a mail, a message through a channel) it wraps in :func:`once`: the effect is
+  remembered in Redis the moment it happened, so a retry of a job whose commit failed after
+  it (PostgreSQL went down) does not do it again.
 * A job that fails — it raised, or its worker died in the middle of it (RQ's "abandoned" job,
   found by the workers' maintenance) — runs again after :data:`RETRY_INTERVALS`. A job that
   RQ no longer knows (Redis lost it) is sent again from its outbox row by the
@@ -72,6 +74,8 @@ WORKER_SETTINGS = {
     # an idle worker waits for a job this long minus 15 s, then does its maintenance
     "worker_ttl": 45,
 }
+ONCE_TTL = timedelta(days=2)
+"""How long :func:`once` remembers an effect: longer than every retry of a job takes."""
 _OUTBOX_KEY = "gongkai_outbox"  # Session.info: ids enqueued in the current transaction
 
 
@@ -453,6 +457,31 @@ def run_job(
             entry.finished_at = db.utcnow()
         db.commit()
         return result
+
+
+def once(key: str, effect: Callable[[], Any]) -> bool:
+    """Do ``effect`` (something outside the database: a mail, an SMS) unless it was done under
+    ``key`` already; True when it was done now.
+
+    A job commits what it did after doing it; should that commit fail (PostgreSQL went down in
+    between), the job runs again and would do the effect twice. So the effect is remembered in
+    Redis the moment it returns, for :data:`ONCE_TTL`, and a later run under the same key only
+    records it. ``key`` must name one effect for good (``notification.12.<created>``: an id
+    alone comes back after a database is loaded again). Redis unreachable: the effect is done
+    (at least once rather than not at all) and the memory is skipped, with a warning."""
+    name = f"gongkai:once:{key}"
+    try:
+        if redis_connection().exists(name):
+            log.info("%s was done already: not again", key)
+            return False
+    except Exception as exc:  # Redis down: do it (at least once)
+        log.warning("could not ask Redis whether %s was done: %s", key, exc)
+    effect()
+    try:
+        redis_connection().set(name, db.utcnow().isoformat(), ex=ONCE_TTL)
+    except Exception as exc:  # the effect happened: the job goes on
+        log.warning("could not remember in Redis that %s was done: %s", key, exc)
+    return True
 
 
 def _count_run(outbox_id: int) -> bool:

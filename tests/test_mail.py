@@ -99,6 +99,46 @@ def test_mail_goes_through_smtp_only_after_the_commit(app, w, smtp):
     assert len(smtp.messages()) == 1
 
 
+def test_a_mail_whose_job_could_not_record_it_is_not_sent_again(app, w, smtp, monkeypatch):
+    """The SMTP server took the message, then the job's commit failed (PostgreSQL went down):
+    the job runs again and records the sending without sending twice."""
+    from sqlalchemy.exc import OperationalError
+
+    commit, failed = db.commit, []
+
+    def commit_failing_after_the_sending() -> None:
+        sent = [o for o in db.session.dirty if isinstance(o, Notification) and o.emailed_at]
+        if sent and not failed:
+            failed.append(sent)
+            db.session.rollback()
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        commit()
+
+    tell(w, w["editor"])
+    monkeypatch.setattr(db, "commit", commit_failing_after_the_sending)
+    run_jobs()
+    assert failed and len(smtp.messages()) == 1
+    assert notes_of(w["editor"])[0].emailed_at is None, "the commit failed: nothing recorded"
+    monkeypatch.setattr(db, "commit", commit)
+
+    jobs.enqueue(mail.send_notification, notes_of(w["editor"])[0].id, queue="mail")  # its retry
+    db.session.commit()
+    run_jobs()
+    assert len(smtp.messages()) == 1, "sent once"
+    assert notes_of(w["editor"])[0].emailed_at is not None
+
+
+def test_an_effect_is_done_when_redis_cannot_remember_it(app, monkeypatch):
+    def unreachable():
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobs, "redis_connection", unreachable)
+    done = []
+    assert jobs.once("test.1", lambda: done.append(1))
+    assert jobs.once("test.1", lambda: done.append(2))
+    assert done == [1, 2], "at least once rather than not at all"
+
+
 def test_mail_is_written_in_each_recipients_language(app, w, smtp):
     w["editor"].locale, w["admin"].locale, w["reviewer"].locale = "zh_Hans_CN", "en", "ug"
     w["unit"].names = {

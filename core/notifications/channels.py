@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from core import db
+from core import db, jobs
 from core.i18n import _
 from core.notifications import kinds, mail
 from core.notifications.models import Notification, NotificationDelivery
@@ -177,7 +177,8 @@ def deliver(delivery_id: int) -> bool:
         return False
     delivery.attempts = (delivery.attempts or 0) + 1
     try:
-        channel.send(note, user)
+        jobs.once(mail.once_key(f"delivery.{delivery.channel}", delivery),
+                  lambda: channel.send(note, user))  # fmt: skip
     except Exception as exc:  # the channel failed: recorded; the retry sweep tries again
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         delivery.gave_up = delivery.attempts >= MAX_ATTEMPTS

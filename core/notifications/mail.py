@@ -32,7 +32,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 
-from core import db
+from core import db, jobs
 from core.notifications import debug_smtp, kinds
 from core.notifications.models import Notification, NotificationDigest
 from tenants.models import User
@@ -212,11 +212,18 @@ def _failed(obj, exc: Exception, attempts_attr: str, error_attr: str) -> None:
     log.warning("mail not sent (%s %s): %s", type(obj).__name__, obj.id, exc)
 
 
+def once_key(kind: str, row) -> str:
+    """What :func:`core.jobs.once` remembers a sending by: the row, and its creation (an id
+    alone comes back when a database is loaded again)."""
+    return f"{kind}.{row.id}.{row.created_at:%Y%m%d%H%M%S%f}"
+
+
 def send_notification(notification_id: int) -> bool:
     """Mail one notification now (at most once); True when it went.
 
     The notification's row stays locked until the job commits, so two deliveries of its job
-    (or the job and the retry sweep's) send it once."""
+    (or the job and the retry sweep's) send it once; a run again after the commit failed finds
+    the sending remembered (:func:`core.jobs.once`) and only records it."""
     note = db.session.get(Notification, notification_id, with_for_update={"of": Notification})
     if note is None or note.emailed_at is not None or note.email != "immediate":
         return False
@@ -225,7 +232,8 @@ def send_notification(notification_id: int) -> bool:
         note.email = "none"
         return False
     try:
-        deliver(notification_message(note, user))
+        message = notification_message(note, user)
+        jobs.once(once_key("notification", note), lambda: deliver(message))
     except MailNotConfigured as exc:
         _failed(note, exc, "mail_attempts", "mail_error")
         note.mail_attempts = MAX_ATTEMPTS  # nothing to retry until configured
@@ -252,7 +260,8 @@ def send_digest(digest_id: int) -> bool:
         digest.last_error = "nothing to send or no address"
         return False
     try:
-        deliver(digest_message(user, notes, key=f"digest.{digest.id}"))
+        message = digest_message(user, notes, key=f"digest.{digest.id}")
+        jobs.once(once_key("digest", digest), lambda: deliver(message))
     except MailNotConfigured as exc:
         _failed(digest, exc, "attempts", "last_error")
         digest.attempts = MAX_ATTEMPTS
