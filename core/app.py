@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 import pkgutil
@@ -90,6 +91,23 @@ def discover_modules(*names: str) -> None:
                 importlib.import_module(info.name)
 
 
+GC_THRESHOLDS = (10_000, 10, 10)
+"""The collector's thresholds in production (Python's: 700, 10, 10)."""
+
+
+def _tune_garbage_collector() -> None:
+    """What the building of the application made (modules, the ORM's mappers, the plugins) is
+    moved out of the garbage collector's sight (:func:`gc.freeze`), and the youngest generation
+    is collected after 10,000 allocations rather than 700. A page that builds thousands of rows
+    (the compliance table of 3,000 units) otherwise set off, every ten requests or so, a full
+    collection that walked every object of the process: 150-400 ms added to that request
+    (measured with the compliance benchmark). Only in production: a test process builds many
+    applications and needs them collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **settings) -> Flask:
     """Build the application; ``settings`` override environment variables (see core.config)."""
     s = load_settings(**settings)
@@ -145,6 +163,8 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
     # sweeps, event receivers and the groups of My work (core.web.work) register on import
     discover_modules("jobs", "subscribers", "work")
+    if app.config["GONGKAI_ENV"] == "production":
+        _tune_garbage_collector()
     return app
 
 

@@ -68,7 +68,7 @@ def catalogue_states(ctx: Context) -> dict[int, str]:
     approval, else returned; a county (a root) without one of its own counts as approved once
     its template (基本目录) is published — it serves its units. Units without any: ``none``."""
     v = CatalogueVersion
-    rows = db.session.execute(
+    rows = db.rows(
         select(
             Catalogue.org_id,
             Catalogue.kind,
@@ -132,7 +132,7 @@ def catalogue_entries(_ctx: Context, org: Organisation) -> list[Entry]:
 def schedule_figures(ctx: Context) -> dict[int, dict[str, int]]:
     def compute():
         sd = ScheduledDisclosure
-        rows = db.session.execute(
+        rows = db.rows(
             select(
                 sd.org_id,
                 func.count(),  # (not of the id: the index ix_scheduled_disclosures_due suffices)
@@ -237,7 +237,7 @@ def _day(value: date | None) -> str:
 
 
 def waiting_items(ctx: Context) -> dict[int, int]:
-    rows = db.session.execute(
+    rows = db.rows(
         select(Item.org_id, func.count())  # (from the index ix_items_state_org alone)
         .where(Item.org_id.in_(ctx.subtree_ids()), Item.state.in_(WAITING_STATES))
         .group_by(Item.org_id)
@@ -272,7 +272,7 @@ def waiting_entries(_ctx: Context, org: Organisation) -> list[Entry]:
 
 def unacknowledged_filings(ctx: Context) -> dict[int, int]:
     d = RequestDecision
-    rows = db.session.execute(
+    rows = db.rows(
         select(d.filed_with_id, func.count(d.id))
         .where(d.filed_with_id.in_(ctx.subtree_ids()), d.acknowledged_at.is_(None))
         .group_by(d.filed_with_id)
@@ -312,7 +312,7 @@ def filing_entries(_ctx: Context, org: Organisation) -> list[Entry]:
 
 def feedback_overdue(ctx: Context) -> dict[int, int]:
     f = FeedbackEntry
-    rows = db.session.execute(
+    rows = db.rows(
         select(f.org_id, func.count(f.id))
         .where(
             f.org_id.in_(ctx.subtree_ids()),
@@ -351,7 +351,7 @@ def request_figures(ctx: Context) -> dict[int, dict[str, int]]:
     def compute():
         r = DisclosureRequest
         soon = ctx.today + timedelta(days=ctx.limits.due_soon_days)
-        rows = db.session.execute(
+        rows = db.rows(
             select(
                 r.org_id,
                 _count(r.deadline < ctx.today),
@@ -399,7 +399,7 @@ def satisfaction(ctx: Context) -> dict[int, float]:
         .subquery()
     )
     overall = ballot.answers["overall"].as_string()
-    rows = db.session.execute(
+    rows = db.rows(
         select(latest.c.org_id, func.count(ballot.id), _count(overall.in_(SATISFIED)))
         .join(ballot, and_(ballot.round_id == latest.c.round_id, ballot.org_id == latest.c.org_id))
         .group_by(latest.c.org_id)
@@ -438,7 +438,7 @@ def satisfaction_entries(_ctx: Context, org: Organisation) -> list[Entry]:
 def finding_figures(ctx: Context) -> dict[int, dict[str, int]]:
     def compute():
         f = Finding
-        rows = db.session.execute(
+        rows = db.rows(
             select(
                 f.org_id, func.count(f.id), _count(and_(f.state == "open", f.deadline < ctx.today))
             )

@@ -57,7 +57,7 @@ def context(org: Organisation, period: Period, *, today: date | None = None) -> 
 def units(org: Organisation) -> list[Row]:
     """The enabled units of ``org``'s subtree, ``org`` first, in tree order (one query)."""
     o = Organisation
-    rows = db.session.execute(
+    rows = db.rows(
         select(
             o.id,
             o.code,
@@ -91,24 +91,32 @@ def units(org: Organisation) -> list[Row]:
 
 
 def table(ctx: Context, rows: list[Row]) -> list[Row]:
-    """Fill every row with the registered columns' values, notes and the row's state: one
-    aggregate query per column (shared figures once)."""
+    """Fill every row with the registered columns' values and the row's state: one aggregate
+    query per column (shared figures once). The notes are added to the rows shown
+    (:func:`annotate`)."""
     for column in registry.registered():
         values = column.values(ctx)
-        key, default, note, judge = column.key, column.default, column.note, column.judge
+        key, default, judge = column.key, column.default, column.judge
         for row in rows:
             value = values.get(row.id, default)
             row.values[key] = value
-            if note is not None:
-                words = note(ctx, row.id, value)
-                if words:
-                    row.notes[key] = words
             if judge is not None:
                 verdict = judge(ctx, row.id, value)
                 if verdict is not None:
                     row.reasons.append(key)
                     if SEVERITY[verdict] > SEVERITY[row.state]:
                         row.state = verdict
+    return rows
+
+
+def annotate(ctx: Context, rows: list[Row]) -> list[Row]:
+    """Add the columns' notes (``2 overdue``) to ``rows``: the few a page shows, of thousands."""
+    noting = [c for c in registry.registered() if c.note is not None]
+    for row in rows:
+        for column in noting:
+            words = column.note(ctx, row.id, row.values.get(column.key, column.default))
+            if words:
+                row.notes[column.key] = words
     return rows
 
 
@@ -234,7 +242,7 @@ def _months(ctx: Context, by_org: bool, org_ids: list[int] | None) -> dict[Any, 
     else:
         query = query.where(sd.org_id.in_(org_ids))
     found: dict[Any, dict[int, tuple[int, int, int]]] = {}
-    for row in db.session.execute(query.group_by(*group)):
+    for row in db.rows(query.group_by(*group)):
         owner = row[0] if by_org else None
         month, due, met, on_time = row[-4:]
         found.setdefault(owner, {})[month] = (due, met, int(on_time or 0))

@@ -133,6 +133,7 @@ def overview():
     loc = i18n.locale()
     page = page_rows(shown, web.page_number(max(1, -(-len(shown) // PER_PAGE))))
     own = next((r for r in rows if r.id == g.org.id), None)
+    reading.annotate(ctx, [*page.rows, *([own] if own is not None else [])])
     page_ids = [r.id for r in page.rows]
     trends = reading.unit_trends(ctx, sorted({*page_ids, g.org.id}))
     small_title = gettext("Disclosure rate of the last 12 months")
@@ -252,7 +253,7 @@ def entries(column: str):
         abort(404)
     args = arguments()
     ctx = reading.context(g.org, args["period_obj"])
-    rows = reading.table(ctx, reading.units(g.org)[:1])
+    rows = reading.annotate(ctx, reading.table(ctx, reading.units(g.org)[:1]))
     own = rows[0] if rows else None
     loc = i18n.locale()
     return render(
