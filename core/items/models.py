@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,17 @@ class Item(db.CountyKey, db.Base):
         Index("ix_items_visible", "visible_scope", "state", "published_at"),
         # the few items of some states across a subtree (compliance: waiting for approval)
         Index("ix_items_state_org", "state", "org_id"),
+        # a county's portal at 300,000 items: its newest items, the board's date (the latest
+        # change, the latest notice ended) read backwards from an index, not sorted
+        Index("ix_items_published", "published_at", "id"),
+        Index("ix_items_visible_updated", "visible_scope", "updated_at"),
+        Index(
+            "ix_items_visible_notice_ends",
+            "visible_scope",
+            "notice_ends_at",
+            postgresql_where=text("is_notice IS true"),
+            sqlite_where=text("is_notice IS true"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,7 +37,7 @@ from flask import Response, abort, g, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import db, i18n, localtime, ratelimit, web
 from core.catalogue import operations as cat
@@ -117,10 +117,20 @@ def edition(org: Organisation, now: datetime) -> datetime:
     publication, an amendment, a revocation, a notice period ending) or of the unit's own
     details (name, contacts), in one statement."""
     public = visible_items(None, within=org)
-    changed = public.with_only_columns(func.max(Item.updated_at)).scalar_subquery()
+    # the newest first, one row (not max(): PostgreSQL aggregates every public item of the
+    # subtree for it, where these read backwards from an index and stop at the first)
+    changed = (
+        public.with_only_columns(Item.updated_at)
+        .where(Item.updated_at.is_not(None))
+        .order_by(Item.updated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     ended = (
         public.where(Item.is_notice.is_(True), Item.notice_ends_at <= now)
-        .with_only_columns(func.max(Item.notice_ends_at))
+        .with_only_columns(Item.notice_ends_at)
+        .order_by(Item.notice_ends_at.desc())
+        .limit(1)
         .scalar_subquery()
     )
     row = db.session.execute(select(changed, ended)).one()
