@@ -302,7 +302,9 @@ def test_a_superior_acknowledges_a_withheld_item_from_my_work(app, w):
     reviewer = sign_in(app, "it-bureau-reviewer")
     work = html(reviewer.get("/admin"))
     assert "Withheld items to acknowledge" in work
-    assert f'href="{filings}#filing-{item_id}"' in work  # one click to the action
+    assert f'href="{filings}?filing={item_id}"' in work  # one click to the action ...
+    landing = reviewer.get(f"{filings}?filing={item_id}")  # ... on the page that shows it
+    assert landing.headers["Location"].endswith(f"{filings}?page=1#filing-{item_id}")
     action = f"{filings}/{item_id}/acknowledge"
     # the unit itself, a member of the superior, another county: no acknowledgement
     admin = sign_in(app, "it-admin")
@@ -331,6 +333,39 @@ def test_a_superior_acknowledges_a_withheld_item_from_my_work(app, w):
     assert "Withheld items to acknowledge" not in html(reviewer.get("/admin"))
     post_form(reviewer, action, {"note": ""}, filings)
     assert "This filing was acknowledged already." in html(reviewer.get(filings))
+
+
+@pytest.mark.rule("PUB-6")
+def test_the_filings_come_a_page_at_a_time_those_waiting_first(app, w, monkeypatch):
+    from core.items import operations as items
+    from core.items import views as item_views
+    from core.items.models import Item
+    from tenants.models import User
+
+    first, second, third = (withheld_item(w) for _ in range(3))
+    reviewer = sign_in(app, "it-bureau-reviewer")
+    bureau_reviewer = db.session.scalar(select(User).where(User.username == "it-bureau-reviewer"))
+    items.acknowledge_filing(db.session.get(Item, third), actor=bureau_reviewer, note="")
+    db.session.commit()
+    monkeypatch.setattr(item_views, "FILINGS_PER_PAGE", 2)
+    filings = "/admin/o/it-bureau/items/filings"
+    page = html(reviewer.get(filings))
+    # the two waiting for an acknowledgement (the latest first), then the acknowledged one
+    assert page.index(f'id="filing-{second}"') < page.index(f'id="filing-{first}"')
+    assert f'id="filing-{third}"' not in page and "Page 1 of 2" in page
+    assert f'href="{filings}?page=2"' in page
+    assert f'id="filing-{third}"' in html(reviewer.get(f"{filings}?page=2"))
+    # a link to one filing lands on its page
+    for item_id, number in ((second, 1), (first, 1), (third, 2)):
+        landing = reviewer.get(f"{filings}?filing={item_id}")
+        assert landing.headers["Location"].endswith(f"?page={number}#filing-{item_id}")
+    # not a filing of this organisation's units (or not a number): the first page
+    assert (
+        reviewer.get(f"{filings}?filing=999999")
+        .headers["Location"]
+        .endswith("?page=1#filing-999999")
+    )
+    assert reviewer.get(f"{filings}?filing=x").status_code == 200
 
 
 # --- the organisation's home: status panel, navigation by task, breadcrumbs ---------------------

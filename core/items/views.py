@@ -25,10 +25,10 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import db, i18n, localtime, permissions, web
+from core import db, i18n, localtime, permissions, text, web
 from core.catalogue import labels, schedule
 from core.catalogue import operations as cat
 from core.config import SUPPORTED_LOCALES
@@ -753,7 +753,9 @@ def amend(item_id: int):
 # --- the superior: inbox, decisions, filings -------------------------------------------------
 
 
-def subtree_items(states, *, strict: bool) -> list[Item]:
+def subtree_items_query(states, *, strict: bool):
+    """The items of the organisation's subtree (``strict``: of the units below only) in
+    ``states``, the latest changed first."""
     query = (
         select(Item)
         .join(Organisation, Organisation.id == Item.org_id)
@@ -765,7 +767,11 @@ def subtree_items(states, *, strict: bool) -> list[Item]:
     )
     if strict:
         query = query.where(Organisation.id != g.org.id)
-    return list(db.session.scalars(query))
+    return query
+
+
+def subtree_items(states, *, strict: bool) -> list[Item]:
+    return list(db.session.scalars(subtree_items_query(states, strict=strict)))
 
 
 UNIT_STEPS = {
@@ -895,10 +901,51 @@ def decision_message(item: Item, decision: str) -> str:
     return gettext("Returned to the unit: “%(title)s”.", title=title)
 
 
+FILINGS_PER_PAGE = 50
+
+
+def filings_query():
+    """The withheld items of the units below: those waiting for an acknowledgement first, then
+    the latest changed."""
+    return (
+        subtree_items_query(("withheld",), strict=True)
+        .order_by(None)
+        .order_by(Item.filing_acknowledged_at.is_not(None), Item.updated_at.desc(), Item.id.desc())
+    )
+
+
+def filing_page(item_id: int) -> int:
+    """The page of the filings list that shows the item ``item_id`` (1 when it is not one of
+    them): how many come before it in the list's order, in one count."""
+    item = db.session.get(Item, item_id)
+    if item is None or item.state != "withheld" or item.org_id == g.org.id:
+        return 1
+    if not item.organisation.path.startswith(g.org.path):
+        return 1
+    later = or_(
+        Item.updated_at > item.updated_at,
+        and_(Item.updated_at == item.updated_at, Item.id > item.id),
+    )
+    waiting = Item.filing_acknowledged_at.is_(None)
+    before = (
+        or_(waiting, later) if item.filing_acknowledged_at is not None else and_(waiting, later)
+    )
+    count = db.session.scalar(
+        select(func.count()).select_from(filings_query().where(before).order_by(None).subquery())
+    )
+    return (count or 0) // FILINGS_PER_PAGE + 1
+
+
 @bp.route("/items/filings")
 def filings():
     require("items.view_console")
-    withheld = subtree_items(("withheld",), strict=True)
+    asked = request.args.get("filing", type=text.db_int)
+    if asked is not None:  # a link to one filing (My work): the page that shows it
+        page_number = filing_page(asked)
+        return redirect(url_for(".filings", page=page_number) + f"#filing-{asked}")
+    # a page at a time: a county of 3,000 units has thousands
+    page = web.paginate(filings_query(), FILINGS_PER_PAGE)
+    withheld = page.rows
     names = web.display_names(i.filing_acknowledged_by_id for i in withheld)
     steps: dict[int, WorkflowStep] = {}  # who withheld each item, and when (one query)
     if withheld:
@@ -913,7 +960,7 @@ def filings():
         ):
             steps[step.object_id] = step
     return render(
-        "admin/items_filings.html", withheld=withheld, steps=steps, names=names,
+        "admin/items_filings.html", withheld=withheld, steps=steps, names=names, page=page,
         may_acknowledge=lambda item: permissions.may(current_user, "items.receive_filing", item),
         **base_context(),
     )  # fmt: skip
@@ -933,12 +980,12 @@ def acknowledge_filing(item_id: int):
     form = forms.AcknowledgeForm()
     if not form.validate_on_submit():
         flash(gettext("The note is too long: at most 2000 characters."), "error")
-        return redirect(url_for(".filings") + f"#filing-{item.id}")
+        return redirect(url_for(".filings", filing=item.id))
     try:
         items.acknowledge_filing(item, actor=current_user, note=form.note.data)
     except UserError as exc:
         flash(str(exc.message), "error")
-        return redirect(url_for(".filings") + f"#filing-{item.id}")
+        return redirect(url_for(".filings", filing=item.id))
     flash(gettext("The filing is acknowledged."), "success")
     return redirect(url_for(".filings") + f"#filing-{item.id}")
 

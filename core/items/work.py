@@ -125,7 +125,7 @@ def withheld_to_acknowledge(ctx: work.Context):
             yield work.Row(
                 org,
                 item.title(ctx.locale),
-                url_for("items_admin.filings", org_code=reader.code) + f"#filing-{item.id}",
+                url_for("items_admin.filings", org_code=reader.code, filing=item.id),
                 note=item.withheld_reason or "",
                 sort=item.updated_at,
             )
