@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import functools
 import importlib
 import json
 import logging
@@ -687,6 +688,25 @@ def run_scheduler(*, lock_ttl: int = SCHEDULER_LOCK_TTL, wait: bool = True,
             log.warning("scheduler: could not release the lock; it expires in %s s", lock_ttl)
 
 
+@functools.cache
+def stopping_worker_class():
+    """RQ's forking worker, whose stop handler does nothing in a work horse.
+
+    A stop signal sent to the worker's process group (a process manager stopping it) can reach
+    a work horse just forked, before the horse set its own handlers: the worker's handler then
+    ran in the horse, where stopping the worker's scheduler failed with a traceback. The
+    worker, which got the signal too, stops once the horse's job is done."""
+    from rq import Worker
+
+    class StoppingWorker(Worker):
+        def request_stop(self, signum, frame):
+            if os.getpid() != self.pid:  # a work horse
+                return
+            super().request_stop(signum, frame)
+
+    return StoppingWorker
+
+
 def run_worker(queues=QUEUES, *, burst: bool = False, poll: float = 2.0) -> bool:
     """``gongkai worker``: an RQ worker with its scheduler, in the app's context.
 
@@ -695,12 +715,12 @@ def run_worker(queues=QUEUES, *, burst: bool = False, poll: float = 2.0) -> bool
     workers. It stops on SIGTERM or SIGINT (warm shutdown: the current job finishes first)."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq import Worker
 
     worked = False
     while True:
-        worker = Worker([queue(q) for q in queues], connection=redis_connection(),
-                        **WORKER_SETTINGS)  # fmt: skip
+        worker = stopping_worker_class()(
+            [queue(q) for q in queues], connection=redis_connection(), **WORKER_SETTINGS
+        )
         with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # (its teardown)
             worked = worker.work(burst=burst, with_scheduler=True) or worked
         if burst or getattr(worker, "_shutdown_requested_date", None) is not None:

@@ -485,3 +485,27 @@ def test_a_sign_in_racing_a_sweep_is_answered_not_refused(app, client):
     assert response.status_code == 302, response.status_code
     job.join(timeout=40)
     assert ran("race")  # and the sweep's work is done too
+
+
+def test_a_stop_signal_that_reaches_a_work_horse_leaves_the_stopping_to_the_worker(redis_server):
+    """A process manager's SIGTERM to the worker's group can reach a work horse just forked,
+    before it set its own handlers: there the worker's handler does nothing (it used to stop
+    the worker's scheduler from the horse, which failed with a traceback); in the worker it
+    asks for the warm shutdown."""
+    import signal
+
+    from rq.exceptions import StopRequested
+
+    worker = jobs.stopping_worker_class()(["default"], connection=Redis.from_url(redis_server.url))
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        worker.pid = os.getpid() + 1  # as in the horse: the worker is its parent
+        worker.request_stop(signal.SIGTERM, None)
+        assert worker._shutdown_requested_date is None
+        worker.pid = os.getpid()
+        with pytest.raises(StopRequested):  # idle: RQ stops the loop at once
+            worker.request_stop(signal.SIGTERM, None)
+        assert worker._shutdown_requested_date is not None
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
