@@ -422,7 +422,10 @@ def search(
         "date_to": date_to,
     }
 
-    visible = visible_items(user, within=within)
+    # a county's search: the county's token in the index keeps its items only (_matches), so
+    # each match need not be checked against the county's path as well
+    county_wide = within is not None and within.parent_id is None and within.root_id == within.id
+    visible = visible_items(user, within=None if county_wide else within)
 
     def matches(block: tuple[int, int] | None = None) -> Select:
         return _matches(dialect, user, runs, filters, block=block, visible=visible)
