@@ -914,13 +914,16 @@ def filings_query():
     )
 
 
+def filed_here(item: Item) -> bool:
+    """``item`` belongs to a unit below the organisation (its filings list shows it)."""
+    return item.org_id != g.org.id and item.organisation.path.startswith(g.org.path)
+
+
 def filing_page(item_id: int) -> int:
     """The page of the filings list that shows the item ``item_id`` (1 when it is not one of
     them): how many come before it in the list's order, in one count."""
     item = db.session.get(Item, item_id)
-    if item is None or item.state != "withheld" or item.org_id == g.org.id:
-        return 1
-    if not item.organisation.path.startswith(g.org.path):
+    if item is None or item.state != "withheld" or not filed_here(item):
         return 1
     later = or_(
         Item.updated_at > item.updated_at,
@@ -970,10 +973,8 @@ def filings():
 def acknowledge_filing(item_id: int):
     """A superior's admin or reviewer acknowledges a withheld item of a unit below (PUB-6)."""
     require("items.view_console")
-    item = web.object_or_404(Item, item_id, state="withheld")  # a unit's below: checked next
-    if item.org_id == g.org.id:
-        abort(404)
-    if not item.organisation.path.startswith(g.org.path):
+    item = web.object_or_404(Item, item_id, state="withheld")
+    if not filed_here(item):
         abort(404)
     if not permissions.may(current_user, "items.receive_filing", item):
         abort(403)
