@@ -256,7 +256,12 @@ def _init_request_cycle(app: Flask) -> None:
     def finish(response):
         # One transaction per request: commit when the answer is a success, else roll back.
         if response.status_code < 400:
-            db.commit()
+            try:
+                db.commit()
+            except Exception as exc:  # the database went away after the view: nothing saved
+                if not db.unavailable(exc):
+                    raise
+                response = app.make_response(app.extensions["gongkai.unavailable"](exc))
         else:
             db.rollback()  # what the refused request kept on purpose stays (db.keep)
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -318,6 +323,8 @@ def _init_errors(app: Flask) -> None:
         except Exception:  # the page itself needed the database: the words without the layout
             log.warning("database unavailable: the plain page instead", exc_info=True)
             return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
+
+    app.extensions["gongkai.unavailable"] = database_unavailable  # the request's commit too
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):

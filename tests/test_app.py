@@ -63,6 +63,37 @@ def test_unknown_page_is_a_translated_404(client):
     assert "页面不存在" in response.get_data(as_text=True)
 
 
+def test_a_database_lost_at_the_requests_commit_is_the_translated_503(client, monkeypatch):
+    """The view ran, then the database went away before the request's commit (in the
+    ``after_request`` step): the visitor gets the translated 503 page, not a server error."""
+    from sqlalchemy.exc import OperationalError
+
+    from core import db
+
+    def commit_lost() -> None:
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(db, "commit", commit_lost)
+    response = client.get("/?lang=zh_Hans_CN")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "服务暂时不可用" in response.get_data(as_text=True)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_statement_refused_at_the_requests_commit_stays_a_server_error(client, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from core import db
+
+    def commit_refused() -> None:
+        raise IntegrityError("COMMIT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(db, "commit", commit_refused)
+    with pytest.raises(IntegrityError):  # tests see it raised; production shows the 500 page
+        client.get("/")
+
+
 def test_security_headers(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
