@@ -22,6 +22,7 @@ from core import db, i18n, jobs, ratelimit, text, themes, web
 from core.api import auth as api_auth
 from core.api import errors as api_errors
 from core.config import load_settings
+from core.console import page_cache as console_cache
 from core.errors import UserError
 from core.plugins import Plugins
 from core.plugins import init_app as init_plugins
@@ -160,6 +161,7 @@ def create_app(config: dict | None = None, *, plugins: Plugins | None = None, **
     for bp in discover_blueprints():
         app.register_blueprint(bp)
     init_plugins(app)  # plugins' blueprints (404 where not enabled), commands, periodic jobs
+    console_cache.init_app(app)  # signed-in console pages kept per session (with Redis)
     api_auth.init_app(app)  # Bearer tokens on /api/ paths (and CSRF there for cookie sessions)
     # sweeps, event receivers and the groups of My work (core.web.work) register on import
     discover_modules("jobs", "subscribers", "work")

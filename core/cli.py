@@ -102,6 +102,9 @@ def db_upgrade(revision: str):
     from core.portal import response_cache
 
     response_cache.bump_now({response_cache.EVERYTHING})  # a migration may change any page
+    from core.console import page_cache
+
+    page_cache.changed_everything()  # and any console page
     click.echo(f"Database at revision {migrations.current(current_app.config['DATABASE_URL'])}.")
 
 
@@ -362,7 +365,9 @@ def demo_synthesize(counties: int, units_per_county: int, items: int, seed: int)
     (syn-c1, ...), each with UNITS-PER-COUNTY units, catalogues and people (password
     gongkai-demo), and ITEMS items in the demo's mix of states, indexed and registered."""
     from core import synthesize
+    from core.console import page_cache
 
+    page_cache.changed_everything(db.session)  # rows copied in bulk, without the ORM's events
     synthesize.synthesize(counties, units_per_county, items, seed=seed, report=click.echo)
 
 

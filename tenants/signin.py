@@ -9,8 +9,9 @@ same transaction (an invitation the visitor opened before signing in is redeemed
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
 from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
 
 from core import events
 from tenants import operations
@@ -28,6 +29,8 @@ def complete_sign_in(user, *, method: str, provider: str | None = None) -> None:
     login_user(user)
     session[GENERATION_KEY] = user.session_generation or 0
     session["signin_method"] = method
+    g.pop("csrf_token", None)  # the sign-in form's, of the session just cleared
+    generate_csrf()  # a new form token with the new session, not on the first page after it
     if provider:
         session["signin_provider"] = provider
     operations.record_login(user, ip=request.remote_addr, method=method, provider=provider)

@@ -37,7 +37,9 @@ PRIVATE = "private, no-store"
 
 
 def _signed_in() -> bool:
-    return bool(getattr(current_user, "is_authenticated", False))
+    # a session with a person in it is private whether or not it is still valid (and a page
+    # of the console's cache is answered without loading the person)
+    return "_user_id" in session or bool(getattr(current_user, "is_authenticated", False))
 
 
 def _personal() -> bool:
