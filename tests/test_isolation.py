@@ -231,6 +231,14 @@ def report(violations: list[str], limit: int = 80) -> str:
 
 
 @pytest.fixture
+def app_settings(app_settings):
+    """With the console's page cache on (core.console.page_cache): whatever it keeps of one
+    reader's page must not change what any reader gets."""
+    config = {**(app_settings.get("config") or {}), "GONGKAI_CONSOLE_CACHE": True}
+    return {**app_settings, "config": config}
+
+
+@pytest.fixture
 def world(app):
     return iw.build()
 

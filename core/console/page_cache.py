@@ -69,6 +69,7 @@ from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from core import db
 from core.db import CountyKey
 from tenants.models import Organisation, User
 
@@ -217,6 +218,9 @@ class ConsoleCache:
             or response.direct_passthrough
             or session.modified
             or response.headers.getlist("Set-Cookie")
+            or db.session.new
+            or db.session.dirty
+            or db.session.deleted  # a change the request's commit is about to write
         ):
             return response
         body = response.get_data()
@@ -251,8 +255,13 @@ def _console_path(path: str) -> bool:
 
 def init_app(app: Flask) -> None:
     """Bump generations wherever Redis is configured (web, workers, commands); serve pages
-    where ``GONGKAI_CONSOLE_CACHE`` is on (by default outside the tests)."""
-    if EXTENSION in app.extensions or not app.config.get("REDIS_URL"):
+    where ``GONGKAI_CONSOLE_CACHE`` is on (by default outside the tests). Without Redis only
+    when a test turns it on (one process, the jobs' in-process store)."""
+    if EXTENSION in app.extensions:
+        return
+    if not app.config.get("REDIS_URL") and not (
+        app.testing and app.config.get("GONGKAI_CONSOLE_CACHE")
+    ):
         return
     app.config.setdefault(
         "GONGKAI_CONSOLE_CACHE",
