@@ -89,7 +89,16 @@ def test_query_syntax_is_built_from_word_characters_only():
     assert tokens.query_runs('党费" OR "x*') == ["党费", "or", "x"]
     assert tokens.fts5_query(["党费", "or", "x"]) == '"党费" AND "or" AND "x" *'
     assert tokens.fts5_query(["党务公开"]) == '"党务 务公 公开"'
-    assert tokens.tsquery(["党务公开", "费"]) == "'党务' & '务公' & '公开' & '费':*"
+    # PostgreSQL's candidates: bigrams covering each character (the substring check confirms)
+    assert tokens.tsquery(["党务公开", "费"]) == "'党务' & '公开' & '费':*"
+    assert tokens.tsquery(["2011年"]) == "'20' & '11' & '1年'"
+    assert tokens.tsquery(["党员"], root_id=7, public=True, block=(3, 36)) == "'党员' & '§7pt3x36'"
+    assert tokens.tsquery(["党员"], root_id=7, block=(3, 36)) == "'党员' & '§7t3x36'"
+    assert tokens.tsquery(["党员"], public=True, block=(3, 36)) == "'党员' & '§public' & '§t3x36'"
+    assert tokens.tsquery(["党员"], root_id=7, public=True) == "'党员' & '§7p'"
+    assert tokens.tsquery(["党员"], root_id=7) == "'党员' & '§7'"
+    assert tokens.fts5_query(["党员"], root_id=7, public=True) == '"党员" AND "§7p"'
+    assert tokens.fts5_query(["党员"], public=True) == '"党员" AND "§public"'
     assert tokens.query_runs("NEAR(党费, 2) -换届 a:b") == ["near", "党费", "2", "换届", "a", "b"]
     assert tokens.query_runs(' "*():^-+ ') == []
     assert len("".join(tokens.query_runs("党" * 1000))) == tokens.MAX_QUERY_CHARS
@@ -567,8 +576,9 @@ def test_the_number_of_statements_does_not_grow_with_the_matches(w, count_querie
     db.session.commit()
     one, many = statements("换届"), statements("党费")
     assert one == many
-    # count + page (PostgreSQL: + the highest id), + the viewer's roles and organisations
-    base = 2 if db.session.get_bind().dialect.name == "sqlite" else 3
+    # the disabled organisations, count + page (PostgreSQL: + no parallel workers, the highest
+    # id), + the viewer's roles and organisations
+    base = 3 if db.session.get_bind().dialect.name == "sqlite" else 5
     assert one == base + (0 if user is None else 2)
 
 
@@ -594,14 +604,34 @@ def test_documents_carry_their_blocks_and_the_migration_wrote_the_same(w):
     migration = importlib.import_module(
         "core.migrations.versions.20261208_e4b6d8f0a2c1_search_block_tokens"
     )
-    item = item_with(w, "换届选举公告")
+    county_blocks = importlib.import_module(
+        "core.migrations.versions.20261211_a3c5e7f9b1d2_search_county_block_tokens"
+    )
+    item = item_with(w, "换届选举公告")  # public
+    root = item.root_id
     doc = db.session.get(SearchDocument, item.id)
-    assert doc.tokens.endswith(" " + " ".join(tokens.block_tokens(item.id)))
+    assert doc.tokens.endswith(
+        " "
+        + " ".join(
+            [
+                *tokens.block_tokens(item.id),
+                *tokens.block_tokens(item.id, root),
+                *tokens.block_tokens(item.id, root, public=True),
+                tokens.root_token(root, public=True),
+            ]
+        )
+    )
+    assert tokens.block_tokens(2048, 7)[1] == "§7t1x1"
+    assert tokens.block_tokens(2048, 7, public=True)[1] == "§7pt1x1"
     for item_id in (1, 1023, 1024, 299_999, 300_000, 9_000_000):
         made = db.session.scalar(
             text(f"SELECT {migration.BLOCKS.replace('item_id', str(item_id))}")
         )
         assert made == " " + " ".join(tokens.block_tokens(item_id))
+        for mark, public in (("t", False), ("pt", True)):
+            sql = county_blocks._blocks(mark).replace("item_id", str(item_id))
+            made = db.session.scalar(text(f"SELECT {sql.replace('county_id', str(root))}"))
+            assert made == " " + " ".join(tokens.block_tokens(item_id, root, public=public))
     # the blocks cover every id once, newest first, none more than twice all before it
     for top in (0, 1, 1024, 300_000):
         spans = [(b << (10 + level), (b + 1) << (10 + level)) for level, b in tokens.blocks(top)]

@@ -9,7 +9,7 @@ counts them), and the items of the page. The first contains
 :func:`core.items.visibility.visible_items` for the searcher, so nobody ever gets — or counts —
 an item they may not see. The matches are found by the full-text index (SQLite FTS5, PostgreSQL
 GIN over a ``tsvector``) with exact substring semantics; the newest :data:`RESULT_WINDOW` of
-them are ranked by relevance in Python (:func:`_score`), ties by the newest publication.
+them are ranked by relevance in Python (:func:`_ranked`), ties by the newest publication.
 
 Revoked items stay searchable: they stay readable with their revocation notice (PUB-7), and a
 search for them should lead to that notice. Items leave the index only when they are not in a
@@ -220,7 +220,7 @@ matching more (``Results.capped``) shows them as "more than 1,000"; its older ma
 by narrowing: a date range, a category, a unit, another word. Bounding the window keeps the work
 of a search independent of how common its words are (the budgets of the design)."""
 K1, B, AVERAGE_CHARS, TITLE_WEIGHT = 1.2, 0.75, 500.0, 2.0
-"""The relevance score (see :func:`_score`)."""
+"""The relevance score (see :func:`_ranked`)."""
 
 
 @dataclass
@@ -358,27 +358,36 @@ def _with_documents(window: Select) -> Select:
     )
 
 
-def _score(chars: int, title: str, text: str, runs: list[str]) -> float:
-    """The relevance of a document for the query's runs (higher is better).
+def _ranked(window: list[tuple], runs: list[str]) -> list[tuple]:
+    """The window's rows ``(id, chars, title, text)``, the most relevant first; equally
+    relevant ones stay in the window's order (the newest publication first).
 
-    Per run: BM25's term-frequency saturation with length normalisation (the occurrences, not
-    overlapping, counted in the normalised text), plus a bonus when the title contains it.
-    BM25's inverse document frequency is left out: it is the same for every document of a
-    one-word query, and computing it (FTS5 ``bm25()`` does) means evaluating the phrase over the
-    whole index — 50 ms for 党务公开 at 100,000 items, whatever the LIMIT. Computed here rather
-    than in SQL: Python counts a substring of a document in a microsecond, SQLite's
-    ``replace()`` took ten times as long, and the window's rows carry the text anyway.
+    The relevance of a document for the query's runs, per run: BM25's term-frequency
+    saturation with length normalisation (the occurrences, not overlapping, counted in the
+    normalised text), plus a bonus when the title contains it. BM25's inverse document frequency
+    is left out: it is the same for every document of a one-word query, and computing it (FTS5
+    ``bm25()`` does) means evaluating the phrase over the whole index — 50 ms for 党务公开 at
+    100,000 items, whatever the LIMIT. Computed here rather than in SQL: Python counts a
+    substring of a document in a microsecond, SQLite's ``replace()`` took ten times as long, and
+    the window's rows carry the text anyway. One loop over the window (up to a thousand rows
+    per search), its constants taken out.
     """
-    norm = K1 * ((1.0 - B) + B * chars / AVERAGE_CHARS)
-    title = title or ""
-    title = title.lower() if unicodedata.is_normalized("NFKC", title) else tokens.normalise(title)
-    score = 0.0
-    for run in runs:
-        occurrences = text.count(run)
-        score += occurrences * (K1 + 1) / (occurrences + norm)
-        if run in title:
-            score += TITLE_WEIGHT
-    return score
+    saturation, base, per_char = K1 + 1, K1 * (1.0 - B), K1 * B / AVERAGE_CHARS
+    normalised = unicodedata.is_normalized
+    scores = []
+    for _id, chars, title, content in window:
+        norm = base + per_char * chars
+        title = title or ""
+        title = title.lower() if normalised("NFKC", title) else tokens.normalise(title)
+        score = 0.0
+        for run in runs:
+            occurrences = content.count(run)
+            score += occurrences * saturation / (occurrences + norm)
+            if run in title:
+                score += TITLE_WEIGHT
+        scores.append(score)
+    order = sorted(range(len(window)), key=scores.__getitem__, reverse=True)  # stable
+    return [window[i] for i in order]
 
 
 def search(
@@ -400,7 +409,7 @@ def search(
     substring (any length, one character included). ``category`` matches the category key or a
     sub-category (``org`` also finds ``org.fees``); ``date_from``/``date_to`` are inclusive days
     of publication in ``within``'s time zone. Among the newest :data:`RESULT_WINDOW` matches,
-    the most relevant come first (:func:`_score`), then the newest publication. A query without
+    the most relevant come first (:func:`_ranked`), then the newest publication. A query without
     any word character finds nothing (the view answers an empty query with 400 first).
 
     Two statements (three on PostgreSQL, see :func:`_window`), whatever the number of matches:
@@ -425,14 +434,16 @@ def search(
     # a county's search: the county's token in the index keeps its items only (_matches), so
     # each match need not be checked against the county's path as well
     county_wide = within is not None and within.parent_id is None and within.root_id == within.id
-    visible = visible_items(user, within=None if county_wide else within)
+    visible = visible_items(user, within=None if county_wide else within, lean=True)
 
     def matches(block: tuple[int, int] | None = None) -> Select:
         return _matches(dialect, user, runs, filters, block=block, visible=visible)
 
     # (id, chars, title, text): plain tuples from the connection, not the ORM's rows
-    rows = db.session.connection().execute(_with_documents(_window(dialect, matches)))
-    window = [tuple(row) for row in rows]
+    connection = db.session.connection()
+    if dialect == "postgresql":  # a few hundred rows per block: a worker costs more to start
+        connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # (until commit)
+    window = [tuple(row) for row in connection.execute(_with_documents(_window(dialect, matches)))]
     capped = len(window) > RESULT_WINDOW
     if capped:  # the one beyond the window: the oldest item
         window.remove(min(window))  # (the smallest id)
@@ -441,7 +452,7 @@ def search(
     if not total or (page - 1) * per_page >= total:
         return Results(total, [], page, pages, per_page, q or "", capped=capped, runs=runs)
 
-    window.sort(key=lambda c: _score(*c[1:], runs), reverse=True)  # stable: ties newest first
+    window = _ranked(window, runs)
     ids = [c[0] for c in window[(page - 1) * per_page : page * per_page]]
     loaded = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
     found = [loaded[i] for i in ids if i in loaded]
