@@ -225,3 +225,22 @@ def test_a_signed_in_page_still_hands_out_a_working_form_token(app, w):
 def _token(client) -> str:
     page = client.get(HOME).get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def test_a_change_made_while_redis_was_away_shows_when_it_returns(app, w, monkeypatch):
+    """The commit could not mark the pages stale (Redis down): the process marks them with its
+    next page, before serving anything."""
+    admin = sign_in(app, "it-admin")
+    warm(admin, ITEMS)
+    cache = app.extensions["gongkai.console_cache"]
+
+    def unreachable():
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(cache, "redis", unreachable)
+    draft(w, "断线时起草的公示")
+    assert cache.unsent
+    monkeypatch.undo()
+    page = get(admin, ITEMS)
+    assert not hit(page) and "断线时起草的公示" in page.get_data(as_text=True)
+    assert not cache.unsent

@@ -106,6 +106,7 @@ class ConsoleCache:
     def __init__(self, app: Flask):
         self.app = app
         self.prefix = app.config.get("GONGKAI_CACHE_PREFIX", "gongkai:") + "pc:"
+        self.unsent: set[str] = set()  # scopes a bump could not reach Redis with
         self.roots: dict[str, str] = {}  # organisation code → "root:<county>" (never changes)
         self.user_scopes: dict[str, set[str]] = {}  # counties a person's pages were drawn from
         self.cookies = {
@@ -125,14 +126,22 @@ class ConsoleCache:
 
     # --- generations ---------------------------------------------------------------------------
 
-    def bump(self, scopes: set[str]) -> None:
+    def bump(self, scopes: set[str]) -> bool:
+        """Bump the generations of ``scopes`` (and of those a failed bump of this process left
+        over). Redis unreachable: never fail the caller (the data are committed); the scopes
+        are bumped by this process's next bump or page, :data:`TTL` bounds the rest."""
+        scopes = scopes | self.unsent
         try:
             pipe = self.redis().pipeline(transaction=False)
             for scope in scopes:
                 pipe.incr(f"{self.prefix}gen:{scope}")
             pipe.execute()
-        except Exception:  # the data are committed: never fail the caller; TTL bounds the rest
-            log.exception("could not invalidate the console cache for %s", sorted(scopes))
+        except Exception as exc:
+            self.unsent = scopes
+            log.warning("could not invalidate the console cache for %s: %s", sorted(scopes), exc)
+            return False
+        self.unsent = set()
+        return True
 
     # --- a request -------------------------------------------------------------------------------
 
@@ -159,6 +168,8 @@ class ConsoleCache:
         user_id = session.get("_user_id")
         if user_id is None or "_flashes" in session:
             return
+        if self.unsent and not self.bump(set()):
+            return  # what changed while Redis was away is not marked yet: draw the page
         code = (request.view_args or {}).get("org_code")
         scopes = {EVERYTHING, f"user:{user_id}", *self.user_scopes.get(user_id, ())}
         if code in self.roots:
@@ -170,8 +181,8 @@ class ConsoleCache:
             pipe.get(f"{self.prefix}page:{key}")
             pipe.mget([f"{self.prefix}gen:{s}" for s in names])
             raw, generations = pipe.execute()
-        except Exception:
-            log.warning("console cache unavailable", exc_info=True)
+        except Exception as exc:
+            log.warning("console cache unavailable: %s", exc)
             return
         entry = None
         if raw is not None:
@@ -244,8 +255,8 @@ class ConsoleCache:
         entry = ({s: watch.generations[s] for s in scopes}, headers, body)
         try:
             self.redis().set(f"{self.prefix}page:{watch.key}", pickle.dumps(entry), ex=TTL)
-        except Exception:
-            log.warning("could not keep a console page", exc_info=True)
+        except Exception as exc:
+            log.warning("could not keep a console page: %s", exc)
         return response
 
 
