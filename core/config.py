@@ -107,3 +107,11 @@ def load_settings(environ=None, **overrides) -> Settings:
         default_locale=default_locale,
         outbound_allow=outbound_allow,
     )
+
+
+def switch(app, name: str) -> bool:
+    """An on/off setting of ``app``: its config if set, else the environment variable ``name``
+    (``0`` is off), else on outside the tests; the answer is kept in the config."""
+    default = "1" if not app.testing else "0"
+    app.config.setdefault(name, os.environ.get(name, default) != "0")
+    return bool(app.config[name])

@@ -21,14 +21,14 @@ def test_readyz_reports_the_database(client):
     assert response.json["checks"]["redis"] == "embedded"
 
 
-def test_readyz_reports_redis_when_configured(app_settings, redis_server):
+def test_readyz_reports_redis_when_configured(app, app_settings, redis_server):  # app: the schema
     app = create_app(**{**app_settings, "redis_url": redis_server.url})
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
     assert response.json["checks"]["redis"] == "ok"
 
 
-def test_readyz_fails_when_redis_is_unreachable(app_settings):
+def test_readyz_fails_when_redis_is_unreachable(app, app_settings):  # app: the schema
     from tests.services import free_port
 
     app = create_app(**{**app_settings, "redis_url": f"redis://127.0.0.1:{free_port()}/0"})

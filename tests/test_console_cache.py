@@ -14,6 +14,7 @@ from sqlalchemy import inspect, update
 
 from core import db
 from core.items import operations as items
+from core.plugins.testing import csrf_token
 from tenants import operations as tenant_ops
 from tenants.models import Organisation, User
 from tests.items_helpers import build_world, plan, sign_in
@@ -168,7 +169,10 @@ def test_a_kept_page_does_not_outlive_the_right_to_see_it(app, w):
     editor = sign_in(app, "it-editor")
     warm(editor, HOME)
     kept_cookie = editor.get_cookie("session").value
-    assert editor.post("/auth/logout", data={"csrf_token": _token(editor)}).status_code == 302
+    assert (
+        editor.post("/auth/logout", data={"csrf_token": csrf_token(editor, HOME)}).status_code
+        == 302
+    )
     replayed = app.test_client()  # the signed-out session's cookie, from the same browser
     replayed.set_cookie("session", kept_cookie)
     replayed.set_cookie("lang", "en")
@@ -220,11 +224,6 @@ def test_a_signed_in_page_still_hands_out_a_working_form_token(app, w):
     response = admin.post("/auth/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert db.session.get(User, fresh(w["admin"]).id) is not None
-
-
-def _token(client) -> str:
-    page = client.get(HOME).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def test_a_change_made_while_redis_was_away_shows_when_it_returns(app, w, monkeypatch):

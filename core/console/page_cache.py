@@ -60,7 +60,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
-import os
 import pickle
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +69,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from core import db
+from core.config import switch
 from core.db import CountyKey
 from tenants.models import Organisation, User
 
@@ -274,10 +274,7 @@ def init_app(app: Flask) -> None:
         app.testing and app.config.get("GONGKAI_CONSOLE_CACHE")
     ):
         return
-    app.config.setdefault(
-        "GONGKAI_CONSOLE_CACHE",
-        os.environ.get("GONGKAI_CONSOLE_CACHE", "1" if not app.testing else "0") != "0",
-    )
+    switch(app, "GONGKAI_CONSOLE_CACHE")
     cache = ConsoleCache(app)
     app.extensions[EXTENSION] = cache
     app.after_request(cache.keep)

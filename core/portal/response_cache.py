@@ -51,6 +51,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_cookie
 
+from core.config import switch
 from core.i18n import COOKIE, anonymous_locale
 
 log = logging.getLogger(__name__)
@@ -312,10 +313,7 @@ def mark_storable(response):
 def init_app(app: Flask) -> None:
     if EXTENSION in app.extensions:
         return
-    app.config.setdefault(
-        "GONGKAI_RESPONSE_CACHE",
-        os.environ.get("GONGKAI_RESPONSE_CACHE", "1" if not app.testing else "0") != "0",
-    )
+    switch(app, "GONGKAI_RESPONSE_CACHE")
     cache = ResponseCache(app)
     app.extensions[EXTENSION] = cache
     app.wsgi_app = cache
