@@ -6,11 +6,13 @@ import os
 
 import pytest
 
-from tests import testplugin
+from tests import fastrules, testplugin
 from tests.services import PostgresServer, RedisServer, SharedPostgres, SharedRedis, worker_number
 
 # The fixture plugin is installed for the test run only (never into the demo's virtualenv).
 testplugin.install()
+# Every test builds an application: the URL rules' builders are compiled once per run.
+fastrules.install()
 # Commands print refusals in the operator's language (core.cliutil): English in the tests,
 # whatever the terminal of the person running them.
 os.environ["GONGKAI_CLI_LOCALE"] = "en"
@@ -94,3 +96,27 @@ def pytest_xdist_make_scheduler(config, log):
             return f"{backend}-{zlib.crc32(module.encode()) % shards}"
 
     return ByBackend(config, log)
+
+
+class DemoDatabase:
+    """A database of the module's own holding the loaded demo (:mod:`tests.demodb`)."""
+
+    def __init__(self, copied, template):
+        self.url = copied.url
+        self.instance = copied.instance
+        """The instance folder with the files the load stored (its uploads)."""
+        self.first = template.output
+        """What the first ``gongkai demo load`` printed (stdout)."""
+
+
+@pytest.fixture(scope="module")
+def demo_database(gongkai_database_url, request):
+    """The demo as ``gongkai demo load`` leaves an empty database, copied for this module from
+    the one load of this process and backend (the module may change its copy)."""
+    from tests import demodb
+
+    backend = "sqlite" if gongkai_database_url.startswith("sqlite") else "postgresql"
+    server = request.getfixturevalue("postgres_server") if backend == "postgresql" else None
+    copied = demodb.copy(backend, server)
+    yield DemoDatabase(copied, demodb.template(backend, server))
+    demodb.drop(copied, server)

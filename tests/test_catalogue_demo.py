@@ -14,6 +14,7 @@ from core.cli import main
 from core.workflow.models import WorkflowStep
 from tenants import operations as tenants
 from tenants.models import LeadingGroupVersion, Membership, Organisation, User
+from tests import demodb
 
 COUNTIES = {"kashgar", "hongjiang", "xiaoyi", "chenggong", "hengdong"}
 TABLES = (Organisation, User, Membership, Catalogue, CatalogueVersion, Category, Entry,
@@ -53,33 +54,34 @@ def row_counts() -> dict[str, int]:
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in TABLES}
 
 
-def test_demo_load_twice_changes_nothing(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(main, ["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "28 organisations created" in result.stdout
+def test_demo_load_twice_changes_nothing(demo_database):
+    # the first load: the one of this process and backend (tests.demodb), copied for the module
+    assert "28 organisations created" in demo_database.first
     assert (
         "Demo catalogues: 5 templates published, 23 unit catalogues approved, 2 later versions "
-        "(hongjiang-seed-farm submitted, xiaoyi-landscape-maintenance returned)" in result.stdout
+        "(hongjiang-seed-farm submitted, xiaoyi-landscape-maintenance returned)"
+        in demo_database.first
     )
-    db.session.remove()
-    first = row_counts()
-    # plus the approved catalogues of the village affairs demo's two villages
-    assert first["catalogue_versions"] == 5 + 23 + 2 + 2
-    # ORG-2: every organisation of the demo has its leading group (the villages' too), and one
-    # unit's has a history
-    orgs = db.session.scalars(select(Organisation)).all()
-    assert len(orgs) == 28 + 3
-    assert not [o.code for o in orgs if not (o.leading_group or {}).get("leader")]
-    history = tenants.leading_group_versions(org("kashgar-kg3"))
-    assert [(v.number, v.source) for v in history] == [(2, "console"), (1, "demo")]
-    assert history[0].content["liaison"] == {"name": "热依拉", "post": "保教主任"}
+    with demodb.app_on(demo_database.url, demo_database.instance) as app:
+        first = row_counts()
+        # plus the approved catalogues of the village affairs demo's two villages
+        assert first["catalogue_versions"] == 5 + 23 + 2 + 2
+        # ORG-2: every organisation of the demo has its leading group (the villages' too), and
+        # one unit's has a history
+        orgs = db.session.scalars(select(Organisation)).all()
+        assert len(orgs) == 28 + 3
+        assert not [o.code for o in orgs if not (o.leading_group or {}).get("leader")]
+        history = tenants.leading_group_versions(org("kashgar-kg3"))
+        assert [(v.number, v.source) for v in history] == [(2, "console"), (1, "demo")]
+        assert history[0].content["liaison"] == {"name": "热依拉", "post": "保教主任"}
 
-    result = runner.invoke(main, ["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "0 templates published, 0 unit catalogues approved, 0 later versions" in result.stdout
-    db.session.remove()
-    assert row_counts() == first
+        result = app.test_cli_runner().invoke(main, ["demo", "load"])
+        assert result.exit_code == 0, result.output
+        assert (
+            "0 templates published, 0 unit catalogues approved, 0 later versions" in result.stdout
+        )
+        db.session.remove()
+        assert row_counts() == first
 
 
 @pytest.mark.rule("CAT-1")

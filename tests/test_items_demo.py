@@ -1,7 +1,8 @@
 """The demo items (issue 4): a year of items for every demo unit, through the real workflow.
 
-`gongkai demo load` runs once per database backend (module-scoped: it takes a while) and twice,
-to show that the second run changes nothing; the tests below read what it left.
+`gongkai demo load` runs once per database backend and test process (tests.demodb: it takes a
+while) and again on this module's copy, to show that the second run changes nothing; the tests
+below read what it left.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from core.items.models import (
     Objection,
 )
 from core.params import operations as params
-from core.plugins.testing import empty_database, migrate_once
 from core.register import operations as register
 from core.register.models import RegisterEntry
 from core.workflow.models import WorkflowStep
 from tenants import operations as tenants
+from tests import demodb
 
 COUNTIES = ("kashgar", "hongjiang", "xiaoyi", "chenggong", "hengdong")
 COUNTED = (Item, ItemVersion, ItemReview, RegisterEntry, WorkflowStep, Objection)
@@ -51,35 +52,15 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def demo(gongkai_database_url, tmp_path_factory):
-    """The demo loaded twice into an emptied database (one app for the whole module)."""
-    from core.app import create_app
-
-    migrate_once(gongkai_database_url)
-    app = create_app(
-        env="testing",
-        instance_path=str(tmp_path_factory.mktemp("instance")),
-        database_url=gongkai_database_url,
-        secret_key="test-secret-key",
-        redis_url=None,
-    )
-    app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"
-    ctx = app.app_context()
-    ctx.push()
-    empty_database()
-    try:
-        runner = app.test_cli_runner()
-        first = runner.invoke(main, ["demo", "load"])
-        assert first.exit_code == 0, first.output
-        db.session.remove()
+def demo(demo_database):
+    """The demo loaded (tests.demodb: the first load of this process and backend, copied) and
+    loaded again here (one app for the whole module)."""
+    with demodb.app_on(demo_database.url, demo_database.instance) as app:
         counts = row_counts()
-        second = runner.invoke(main, ["demo", "load"])
+        second = app.test_cli_runner().invoke(main, ["demo", "load"])
         assert second.exit_code == 0, second.output
         db.session.remove()
-        yield Loaded(first.stdout, second.stdout, counts, row_counts())
-    finally:
-        empty_database()
-        ctx.pop()
+        yield Loaded(demo_database.first, second.stdout, counts, row_counts())
 
 
 def units() -> list[tuple[str, str]]:

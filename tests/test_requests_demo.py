@@ -1,5 +1,6 @@
 """The demo disclosure requests: every state and every outcome, through the real operations;
-loading the demo again changes nothing (one load per database backend: module-scoped)."""
+loading the demo again changes nothing (one load per database backend and test process:
+tests.demodb)."""
 
 from __future__ import annotations
 
@@ -16,41 +17,20 @@ from core.disclosure_requests.models import (
     RequestDecision,
     RequestEscalation,
 )
-from core.plugins.testing import empty_database, migrate_once
 from core.register import operations as register
 from core.register.models import RegisterEntry
 from tenants import operations as tenants
+from tests import demodb
 
 
 @pytest.fixture(scope="module")
-def demo(gongkai_database_url, tmp_path_factory):
-    from core.app import create_app
-
-    migrate_once(gongkai_database_url)
-    app = create_app(
-        env="testing",
-        instance_path=str(tmp_path_factory.mktemp("instance")),
-        database_url=gongkai_database_url,
-        secret_key="test-secret-key",
-        redis_url=None,
-    )
-    app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"
-    ctx = app.app_context()
-    ctx.push()
-    empty_database()
-    try:
-        runner = app.test_cli_runner()
-        first = runner.invoke(main, ["demo", "load"])
-        assert first.exit_code == 0, first.output
-        db.session.remove()
+def demo(demo_database):
+    with demodb.app_on(demo_database.url, demo_database.instance) as app:
         count = db.session.scalar(select(func.count()).select_from(DisclosureRequest))
-        second = runner.invoke(main, ["demo", "load"])
+        second = app.test_cli_runner().invoke(main, ["demo", "load"])
         assert second.exit_code == 0, second.output
         db.session.remove()
-        yield {"first": first.output, "second": second.output, "count": count}
-    finally:
-        empty_database()
-        ctx.pop()
+        yield {"first": demo_database.first, "second": second.output, "count": count}
 
 
 def test_the_demo_has_requests_in_every_state_and_outcome(demo):

@@ -17,9 +17,9 @@ from core.disclosure_requests import workflow as request_workflow
 from core.evaluation import workflow as evaluation_workflow
 from core.feedback import workflow as feedback_workflow
 from core.items import workflow as item_workflow
-from core.plugins.testing import IsolatedClient, csrf_token, empty_database, migrate_once
+from core.plugins.testing import csrf_token
 from core.questionnaires import workflow as questionnaire_workflow
-from tests import words
+from tests import demodb, words
 
 WORKFLOWS = (
     item_workflow.item,
@@ -107,37 +107,14 @@ PEOPLE = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo, loaded once into a SQLite file of this module."""
-    from core.app import create_app
-    from core.cli import main
-
-    folder = tmp_path_factory.mktemp("words")
-    url = f"sqlite:///{folder / 'demo.sqlite'}"
-    migrate_once(url)
-    app = create_app(
-        env="testing",
-        instance_path=str(folder / "instance"),
-        database_url=url,
-        secret_key="test-secret-key",
-        redis_url=None,
-    )
-    app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"
-    app.config["RATELIMIT_ENABLED"] = False
-    ctx = app.app_context()
-    ctx.push()
-    # each request in its own app context, as in production (core.plugins.testing)
-    app.test_client_class = type("Client", (IsolatedClient,), {"outer_context": ctx})
-    try:
-        loaded = app.test_cli_runner().invoke(main, ["demo", "load"])
-        assert loaded.exit_code == 0, loaded.output
-        db.session.remove()
+def demo(demo_database):
+    """The demo (tests.demodb: the process's one load, copied for this module)."""
+    with demodb.app_on(demo_database.url, demo_database.instance, RATELIMIT_ENABLED=False) as app:
         yield app, words.typed_codes()
-    finally:
-        empty_database()
-        ctx.pop()
 
 
+# the pages' words do not depend on the database: SQLite's demo only (and SQLite's test worker)
+@pytest.mark.parametrize("gongkai_database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("locale", words.LOCALES)
 @pytest.mark.parametrize("username", PEOPLE, ids=lambda u: u or "visitor")
 def test_no_english_word_on_any_page_a_person_reaches(demo, username, locale):
