@@ -83,9 +83,9 @@ serve: install i18n-compile
 # more), the PostgreSQL tests on another (tests/conftest.py groups them), the rest wherever a
 # worker is free.
 # tests/services.py starts PostgreSQL and Redis once for all of them and stops them afterwards.
-# Two by default (one per backend); with TEST_WORKERS=4 or more on a larger machine, each
-# backend's modules are shared out over half the workers (tests/conftest.py).
-TEST_WORKERS ?= 2
+# One per processor, at least two (one per backend); with four or more, each backend's modules
+# are shared out over half the workers (tests/conftest.py).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -ge 2 ] 2>/dev/null || n=2; echo $$n)
 PYTEST_ARGS ?=
 test: install i18n-compile
 	$(BIN)/python -m tests.services $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
