@@ -3,7 +3,7 @@ under 50 ms on PostgreSQL for two-character and mixed queries, with full substri
 
 Not part of the default test run (``tests/conftest.py`` ignores ``tests/bench``). Run it with::
 
-    make bench                                        # pytest tests/bench (SQLite, 100,000 items)
+    make bench                                        # pytest tests/bench (every benchmark)
     .venv/bin/python -m pytest tests/bench/bench_search.py -s
     .venv/bin/python -m tests.bench.bench_search      # the same, as a script
 
