@@ -12,6 +12,7 @@ uploads: a kindergarten's photos, for example).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import shutil
@@ -37,6 +38,15 @@ class Copy:
 
 _templates: dict[str, Template] = {}
 _copies = itertools.count(1)
+_folders: list[Path] = []  # removed when the process ends
+
+
+def _folder() -> Path:
+    if not _folders:
+        atexit.register(lambda: [shutil.rmtree(f, ignore_errors=True) for f in _folders])
+    folder = Path(tempfile.mkdtemp(prefix="gongkai-demo-"))
+    _folders.append(folder)
+    return folder
 
 
 def _load(url: str, instance: Path) -> str:
@@ -58,7 +68,7 @@ def template(backend: str, postgres_server=None) -> Template:
     from tests.services import worker_number
 
     if backend not in _templates:
-        folder = Path(tempfile.mkdtemp(prefix="gongkai-demo-"))
+        folder = _folder()
         if backend == "sqlite":
             url = f"sqlite:///{folder / 'template.sqlite'}"
         else:
@@ -72,7 +82,7 @@ def copy(backend: str, postgres_server=None, folder: Path | None = None) -> Copy
     """A fresh database holding the loaded demo, and its instance folder."""
     source = template(backend, postgres_server)
     number = next(_copies)
-    folder = folder or Path(tempfile.mkdtemp(prefix="gongkai-demo-"))
+    folder = folder or _folder()
     instance = folder / f"instance-{number}"
     shutil.copytree(source.instance, instance)
     if backend == "sqlite":
