@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from pathlib import Path
 
 from tests.deploy_files import DEPLOY
@@ -71,9 +72,13 @@ def nginx_config(
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
     (folder / "gongkai.conf").write_text(site, encoding="utf-8")
     conf = folder / "nginx.conf"
+    # Started by root, nginx runs its workers as nobody, who cannot read the maintenance page of
+    # a checkout in a private folder (a clean clone in `mktemp -d`, mode 0700): they run as
+    # root here (the test's own processes), as they would as the user who started it otherwise.
+    user = "user root root;\n" if os.geteuid() == 0 else ""
     conf.write_text(
         f"""daemon off;
-pid {folder / "nginx.pid"};
+{user}pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} warn;
 events {{ worker_connections 64; }}
 http {{
