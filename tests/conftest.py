@@ -98,17 +98,6 @@ def pytest_xdist_make_scheduler(config, log):
     return ByBackend(config, log)
 
 
-class DemoDatabase:
-    """A database of the module's own holding the loaded demo (:mod:`tests.demodb`)."""
-
-    def __init__(self, copied, template):
-        self.url = copied.url
-        self.instance = copied.instance
-        """The instance folder with the files the load stored (its uploads)."""
-        self.first = template.output
-        """What the first ``gongkai demo load`` printed (stdout)."""
-
-
 @pytest.fixture(scope="module")
 def demo_database(gongkai_database_url, request):
     """The demo as ``gongkai demo load`` leaves an empty database, copied for this module from
@@ -118,5 +107,5 @@ def demo_database(gongkai_database_url, request):
     backend = "sqlite" if gongkai_database_url.startswith("sqlite") else "postgresql"
     server = request.getfixturevalue("postgres_server") if backend == "postgresql" else None
     copied = demodb.copy(backend, server)
-    yield DemoDatabase(copied, demodb.template(backend, server))
+    yield copied  # url, instance (the uploads folder), first (what the first load printed)
     demodb.drop(copied, server)

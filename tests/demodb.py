@@ -34,6 +34,8 @@ class Copy:
     url: str
     instance: Path
     """The instance folder (uploads) that goes with the database."""
+    first: str
+    """What the first ``gongkai demo load`` printed (stdout), as :attr:`Template.output`."""
 
 
 _templates: dict[str, Template] = {}
@@ -97,7 +99,7 @@ def copy(backend: str, postgres_server=None, folder: Path | None = None) -> Copy
     from core.plugins.testing import _migrated
 
     _migrated.add(url)  # a copy of a migrated database
-    return Copy(url, instance)
+    return Copy(url, instance, source.output)
 
 
 def drop(copied: Copy, postgres_server=None) -> None:
@@ -115,25 +117,14 @@ def drop(copied: Copy, postgres_server=None) -> None:
 @contextlib.contextmanager
 def app_on(url: str, instance: Path, **config):
     """A testing application on ``url`` (a copy), its context pushed for the block."""
-    from core import db
-    from core.app import create_app
-    from core.plugins.testing import IsolatedClient
+    from core.plugins.testing import testing_app
 
-    app = create_app(
+    with testing_app(
         env="testing",
         instance_path=str(instance),
         database_url=url,
         secret_key="test-secret-key",
         redis_url=None,
-    )
-    app.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"
-    app.config.update(config)
-    ctx = app.app_context()
-    ctx.push()
-    # each request in its own app context, as in production (core.plugins.testing)
-    app.test_client_class = type("Client", (IsolatedClient,), {"outer_context": ctx})
-    try:
+    ) as app:
+        app.config.update(config)
         yield app
-    finally:
-        db.session.remove()
-        ctx.pop()

@@ -93,24 +93,36 @@ class IsolatedClient(FlaskClient):
             outer.push()
 
 
-@pytest.fixture
-def app(app_settings):
+@contextlib.contextmanager
+def testing_app(**settings):
+    """An application made with ``create_app(**settings)`` for a test, its context pushed for
+    the block: a fast password hash (still verified at sign-in) and a test client that runs each
+    request in its own app context, as in production."""
     from core.app import create_app
 
-    migrate_once(app_settings["database_url"])
-    application = create_app(**app_settings)
+    application = create_app(**settings)
     # a fast hash method (still verified at sign-in), not a password
     application.config["GONGKAI_PASSWORD_HASH"] = "pbkdf2:sha256:1000"  # noqa: S105
     ctx = application.app_context()
     ctx.push()
     application.test_client_class = type("Client", (IsolatedClient,), {"outer_context": ctx})
-    empty_database()
     try:
         yield application
     finally:
-        with contextlib.suppress(Exception):
-            empty_database()
+        db.session.remove()
         ctx.pop()
+
+
+@pytest.fixture
+def app(app_settings):
+    migrate_once(app_settings["database_url"])
+    with testing_app(**app_settings) as application:
+        empty_database()
+        try:
+            yield application
+        finally:
+            with contextlib.suppress(Exception):
+                empty_database()
 
 
 @pytest.fixture
