@@ -1,6 +1,7 @@
 /* The screen of a unit (/o/<code>/screen): rotating slides, touch, key and button navigation,
-   a refresh every minute from screen.json, and the last content kept when the network drops —
-   for an hour at most, saying how old it is. No build step; every word comes translated from
+   a refresh every minute from screen.json (at once when the network comes back, and again ten
+   seconds after a failed one), and the last content kept when the network drops — for an hour
+   at most, saying how old it is. No build step; every word comes translated from
    the page (#screen-words). The page is readable without this script. */
 (function () {
   "use strict";
@@ -21,6 +22,8 @@
   var paused = false;
   var rotateTimer = null;
   var resumeTimer = null;
+  var retryTimer = null;
+  var RETRY_MS = 10000;  // a failed refresh is tried again this soon, not a minute later
   var lastOk = performance.now();  // when the content on screen was fetched (monotonic clock)
   var clockOffset = Date.parse(data.generated_at) - Date.now();  // server time minus ours
 
@@ -202,6 +205,8 @@
   }
 
   function refresh() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
     var url = slidesBox.dataset.json;
     fetch(url, { cache: "no-store", credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -215,7 +220,10 @@
         render(json);
         tick();
       })
-      .catch(function () { tick(); });  // keep what is on screen; tick() says how old it is
+      .catch(function () {
+        tick();  // keep what is on screen; tick() says how old it is
+        if (retryTimer === null) { retryTimer = setTimeout(refresh, RETRY_MS); }
+      });
   }
 
   root.classList.add("js");
@@ -248,4 +256,5 @@
   tick();
   setInterval(tick, 30000);
   setInterval(refresh, data.refresh_seconds * 1000);
+  window.addEventListener("online", refresh);
 }());
