@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import logging
@@ -75,21 +76,30 @@ def discover_blueprints():
     """Every Blueprint of a :data:`PAGE_MODULES` module in core and tenants (found, not listed)."""
     from flask import Blueprint
 
-    for package in (core, tenants):
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] in PAGE_MODULES:
-                module = importlib.import_module(info.name)
-                for value in vars(module).values():
-                    if isinstance(value, Blueprint) and value.import_name == module.__name__:
-                        yield value
+    for name in module_names():
+        if name.rsplit(".", 1)[-1] in PAGE_MODULES:
+            module = importlib.import_module(name)
+            for value in vars(module).values():
+                if isinstance(value, Blueprint) and value.import_name == module.__name__:
+                    yield value
 
 
 def discover_modules(*names: str) -> None:
     """Import every module with one of ``names`` in core and tenants."""
-    for package in (core, tenants):
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if info.name.rsplit(".", 1)[-1] in names and info.name != "core.jobs":
-                importlib.import_module(info.name)
+    for name in module_names():
+        if name.rsplit(".", 1)[-1] in names and name != "core.jobs":
+            importlib.import_module(name)
+
+
+@functools.cache
+def module_names() -> tuple[str, ...]:
+    """Every module of core and tenants, found once per process (the installed code does not
+    change under a running process; a test run builds thousands of applications)."""
+    return tuple(
+        info.name
+        for package in (core, tenants)
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    )
 
 
 GC_THRESHOLDS = (10_000, 10, 10)

@@ -43,6 +43,7 @@ def init_app(app) -> None:
     for name, folder in _plugin_folders(app, "templates").items():
         prefixes[f"plugin:{name}"] = FileSystemLoader(str(folder))
     app.extensions["gongkai.themes"] = available()
+    app.extensions["gongkai.themes.resolved"] = {}
     app.jinja_loader = ChoiceLoader([PrefixLoader(prefixes, delimiter="/")])
     app.jinja_env.globals.update(theme_template=theme_template, theme_static=theme_static)
     app.register_blueprint(bp)
@@ -69,12 +70,28 @@ def names(template: str) -> list[str]:
     return [f"{prefix}/{template}" for prefix in chain()]
 
 
+def resolved(template: str) -> str:
+    """The first of :func:`names` that exists. Found once per chain and kept for the process
+    (unless templates reload, as in development): each name a theme or plugin lacks would
+    otherwise cost a file-system search on every page."""
+    env = current_app.jinja_env
+    candidates = names(template)
+    if env.auto_reload:
+        return env.select_template(candidates).name
+    found = current_app.extensions["gongkai.themes.resolved"]
+    key = tuple(candidates)
+    name = found.get(key)
+    if name is None:
+        name = found[key] = env.select_template(candidates).name
+    return name
+
+
 def theme_template(template: str):
-    return current_app.jinja_env.select_template(names(template))
+    return current_app.jinja_env.get_template(resolved(template))
 
 
 def render(template: str, **context) -> str:
-    return render_template(names(template), **context)
+    return render_template(resolved(template), **context)
 
 
 def theme_static(filename: str) -> str:

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, inspect, select
+from sqlalchemy import text as sql
 from werkzeug.routing import AnyConverter, Rule
 
 from core import db
@@ -1242,15 +1243,32 @@ def readers(app, names: Iterable[str], world: World | None = None) -> list[Reade
 
 
 def snapshot() -> dict[str, str]:
-    """A digest of every table's rows (to see that a refused request changed nothing)."""
+    """A digest of every table's rows (to see that a refused request changed nothing).
+
+    On PostgreSQL the server computes the digests, every table in one statement (the rows
+    stay there); on SQLite, in process, the rows are read and hashed here."""
     digests = {}
-    existing = set(inspect(db.session.get_bind()).get_table_names())
-    for table in db.Base.metadata.sorted_tables:
-        if table.name not in existing:
-            continue
-        columns = [c for c in table.columns if c.name not in OWN_COLUMNS.get(table.name, ())]
-        rows = db.session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
-        digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    bind = db.session.get_bind()
+    existing = set(inspect(bind).get_table_names())
+    tables = [
+        (table, [c for c in table.columns if c.name not in OWN_COLUMNS.get(table.name, ())])
+        for table in db.Base.metadata.sorted_tables
+        if table.name in existing
+    ]
+    if bind.dialect.name == "postgresql":
+        quote = bind.dialect.identifier_preparer.quote
+        digest = "md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), ''))"
+        parts = [
+            f"SELECT '{table.name}', {digest} FROM "
+            f"(SELECT {', '.join(quote(c.name) for c in columns)} FROM {quote(table.name)}) r"
+            for table, columns in tables
+        ]
+        digests = dict(db.session.execute(sql(" UNION ALL ".join(parts))).all())
+    else:
+        for table, columns in tables:
+            query = select(*columns).order_by(*table.primary_key.columns)
+            rows = db.session.execute(query).all()
+            digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     db.session.rollback()
     db.session.remove()
     return digests
@@ -1274,6 +1292,18 @@ def send(reader: Reader, call: Call):
             headers={"X-CSRFToken": reader.csrf},
         )
     return reader.client.open(call.path, method=call.method)
+
+
+def forget_flashes(reader: Reader) -> None:
+    """Drop the messages waiting in ``reader``'s session for the next page (each redirect to the
+    sign-in page leaves "please sign in"), as the browser that followed the redirect would have
+    shown them: unread, they grow the session cookie, and every later request reads and writes
+    all of them."""
+    cookie = reader.client.get_cookie("session")
+    # (a session that repeats a message compresses well: itsdangerous marks it with a ".")
+    if cookie is not None and (cookie.value.startswith(".") or len(cookie.value) > 1024):
+        with reader.client.session_transaction() as session:
+            session.pop("_flashes", None)
 
 
 def to_sign_in(response) -> bool:

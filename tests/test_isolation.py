@@ -211,6 +211,7 @@ def check(
                 count += 1
                 for problem in judge(reader, call, response):
                     violations.append(f"{call.method} {call.path} as {reader.label}: {problem}")
+            iw.forget_flashes(reader)
         after = iw.snapshot()
         changed = sorted(
             t for t in after if after[t] != before[t] and t not in MAY_CHANGE.get(endpoint, ())
