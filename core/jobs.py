@@ -521,7 +521,28 @@ def run_sweep(name: str) -> Any:
     return run_job(sweep.func, list(sweep.args), {})
 
 
-class _ThreadWorkerMixin:
+class _PromptUnsubscribeMixin:
+    """RQ's ``unsubscribe``, without waiting for the thread that listens for commands.
+
+    RQ listens for ``rq`` commands (stop a job, shut down) in a redis-py thread that waits up
+    to 60 s for a message — and, once the worker has unsubscribed, up to 60 s for a new
+    subscription. redis-py 8's ``stop()`` joins that thread until it ends: a worker whose
+    thread saw the unsubscription before being told to stop took a minute to finish (a burst
+    worker, ``gongkai worker --burst``; a worker stopped by a deployment, past its grace
+    period). The thread is a daemon and ends on its own within the minute."""
+
+    def unsubscribe(self):
+        thread = getattr(self, "pubsub_thread", None)
+        if thread is None:
+            return
+        self.pubsub.unsubscribe()
+        try:
+            thread.stop(timeout=0)  # redis-py 8: ask it to end, without joining
+        except TypeError:  # redis-py before 8: stop() never joined
+            thread.stop()
+
+
+class _ThreadWorkerMixin(_PromptUnsubscribeMixin):
     """RQ worker usable off the main thread: no signal handlers, timer-based timeouts."""
 
     def _install_signal_handlers(self):
@@ -690,7 +711,8 @@ def run_scheduler(*, lock_ttl: int = SCHEDULER_LOCK_TTL, wait: bool = True,
 
 @functools.cache
 def stopping_worker_class():
-    """RQ's forking worker, whose stop handler does nothing in a work horse.
+    """RQ's forking worker, whose stop handler does nothing in a work horse (and which does not
+    wait for its listening thread, see :class:`_PromptUnsubscribeMixin`).
 
     A stop signal sent to the worker's process group (a process manager stopping it) can reach
     a work horse just forked, before the horse set its own handlers: the worker's handler then
@@ -698,7 +720,7 @@ def stopping_worker_class():
     worker, which got the signal too, stops once the horse's job is done."""
     from rq import Worker
 
-    class StoppingWorker(Worker):
+    class StoppingWorker(_PromptUnsubscribeMixin, Worker):
         def request_stop(self, signum, frame):
             if os.getpid() != self.pid:  # a work horse
                 return

@@ -242,6 +242,38 @@ def test_outbox_keeps_jobs_while_redis_is_down(app, app_settings, tmp_path):
         server.stop()
 
 
+@pytest.mark.parametrize("make", ["worker", "burst"])
+def test_a_worker_stops_without_waiting_a_minute_for_its_listening_thread(app, tmp_path, make):
+    """RQ listens for commands in a redis-py thread that, once the worker has unsubscribed,
+    waits up to 60 s for a new subscription; redis-py 8 joined that thread when the worker
+    stopped, so a worker whose thread saw the unsubscription first took a minute to finish (a
+    burst worker in CI, a worker stopped by a deployment). Here the thread is put in that state,
+    and stopping the worker must not wait for it (the forking worker of ``gongkai worker`` and
+    the in-thread one of the tests and the embedded mode)."""
+    import threading
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        connection = Redis.from_url(server.url)
+        if make == "worker":
+            worker = jobs.stopping_worker_class()(["default"], connection=connection)
+        else:
+            jobs._state["redis"] = connection
+            worker = jobs.simple_worker(["default"])
+        worker.subscribe()
+        assert wait_until(lambda: worker.pubsub.subscribed)
+        worker.pubsub.unsubscribe()  # the listening thread reads the answer first ...
+        assert wait_until(lambda: not worker.pubsub.subscribed)
+        time.sleep(0.2)  # ... and waits for a new subscription
+        assert worker.pubsub_thread.is_alive()
+        stopped = threading.Event()
+        threading.Thread(target=lambda: (worker.unsubscribe(), stopped.set()), daemon=True).start()
+        assert stopped.wait(10), "stopping the worker waited for its listening thread"
+    finally:
+        jobs._state["redis"] = None
+        server.stop()
+
+
 # --- 4: embedded mode (no REDIS_URL) ---------------------------------------------------------
 
 
