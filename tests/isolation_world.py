@@ -1300,8 +1300,10 @@ def forget_flashes(reader: Reader) -> None:
     shown them: unread, they grow the session cookie, and every later request reads and writes
     all of them."""
     cookie = reader.client.get_cookie("session")
-    # (a session that repeats a message compresses well: itsdangerous marks it with a ".")
-    if cookie is not None and (cookie.value.startswith(".") or len(cookie.value) > 1024):
+    if cookie is None:
+        return
+    app = reader.client.application
+    if app.session_interface.get_signing_serializer(app).loads(cookie.value).get("_flashes"):
         with reader.client.session_transaction() as session:
             session.pop("_flashes", None)
 
