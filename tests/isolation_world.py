@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from werkzeug.routing import AnyConverter, Rule
 
@@ -41,6 +41,7 @@ from core import db
 from core.catalogue import operations as cat
 from core.items import operations as items
 from core.items.models import Item
+from core.plugins.testing import present_tables
 from tenants import operations as tenants
 from tenants.models import User
 
@@ -1249,11 +1250,9 @@ def snapshot() -> dict[str, str]:
     stay there); on SQLite, in process, the rows are read and hashed here."""
     digests = {}
     bind = db.session.get_bind()
-    existing = set(inspect(bind).get_table_names())
     tables = [
         (table, [c for c in table.columns if c.name not in OWN_COLUMNS.get(table.name, ())])
-        for table in db.Base.metadata.sorted_tables
-        if table.name in existing
+        for table in present_tables()
     ]
     if bind.dialect.name == "postgresql":
         quote = bind.dialect.identifier_preparer.quote

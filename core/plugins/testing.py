@@ -31,6 +31,12 @@ KEEP_TABLES = {"code_list_entries", "alembic_version"}
 _migrated: set[str] = set()
 
 
+def present_tables() -> list:
+    """The models' tables that the database has (migrated so far), parents before children."""
+    existing = set(inspect(db.session.get_bind()).get_table_names())
+    return [table for table in db.Base.metadata.sorted_tables if table.name in existing]
+
+
 def empty_database() -> None:
     """Delete every row the tests wrote (code lists seeded by migrations stay).
 
@@ -41,12 +47,7 @@ def empty_database() -> None:
 
     db.session.rollback()
     bind = db.session.get_bind()
-    existing = set(inspect(bind).get_table_names())
-    tables = [
-        table
-        for table in reversed(db.Base.metadata.sorted_tables)
-        if table.name not in KEEP_TABLES and table.name in existing
-    ]
+    tables = [t for t in reversed(present_tables()) if t.name not in KEEP_TABLES]
     if bind.dialect.name == "postgresql":
         # one round trip finds the tables with rows (a test fills a few of the hundred and more)
         quote = bind.dialect.identifier_preparer.quote
