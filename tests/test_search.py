@@ -594,6 +594,14 @@ def test_a_broad_query_ranks_the_newest_window_and_says_so(w, monkeypatch):
     assert window == {i.id for i in made[-5:]}
     narrow = search(None, "党费党费党费")
     assert (narrow.total, narrow.capped) == (2, False)
+    # a longer word: the newest documents hold its bigrams but not the word (PostgreSQL checks
+    # the substring block by block, for the candidates it reads); the window holds the matches
+    decoys = [make_item(w["unit"], "费党，党费") for _ in range(3)]
+    db.session.commit()
+    longer = search(None, "党费党", per_page=10)
+    assert (longer.total, longer.capped) == (5, False)
+    assert {i.id for i in longer.items} == {made[n].id for n in (1, 2, 4, 5, 7)}
+    assert not {i.id for i in longer.items} & {d.id for d in decoys}
 
 
 def test_documents_carry_their_blocks_and_the_migration_wrote_the_same(w):
