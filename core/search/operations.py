@@ -361,7 +361,7 @@ def _window(
     statement is as small, and planned as fast, for nine blocks as for one.
     """
     if dialect != "postgresql":
-        order = _fts.c.rowid.desc() if dialect == "sqlite" else literal_column("id").desc()
+        order = _fts.c.rowid.desc() if dialect == "sqlite" else Item.id.desc()
         return (
             _matches(dialect, user, runs, filters, visible=visible)
             .order_by(order)
